@@ -1,0 +1,39 @@
+# Thin wrapper over meson. Quick start: `make report`, then `make test`.
+BUILD    ?= build
+ASAN     ?= build-asan
+INPUT    ?= input
+OUT      ?= out
+MESON    ?= meson
+
+.PHONY: all deps build report verify test test-asan clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	@bash scripts/install-deps.sh
+	$(MESON) setup $(BUILD) >/dev/null
+
+build: $(BUILD)/build.ninja
+	@$(MESON) compile -C $(BUILD) >/dev/null
+
+report: build
+	./$(BUILD)/gaiyo report --input $(INPUT) --out $(OUT)
+
+verify: build
+	./$(BUILD)/gaiyo verify --input $(INPUT)
+
+$(ASAN)/build.ninja:
+	@bash scripts/install-deps.sh
+	CC=clang $(MESON) setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+
+# All suites, then the same suites under ASan+UBSan (clang); the last
+# line counts every test case of both runs.
+test: build $(ASAN)/build.ninja
+	@bash tests/run.sh $(BUILD) $(ASAN)
+
+clean:
+	rm -rf $(BUILD) $(ASAN)
+	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -1,0 +1,57 @@
+/**
+ * @file diag.h
+ * @brief Diagnostics: one record per problem, printed compiler-style.
+ *
+ * Every stage reports problems in people's terms as a gy_diag:
+ * `file:line:column: error: message`. Column is the CSV column number
+ * (1 = column A in Excel) for data files, and the character column for
+ * definition files. Ownership: a gy_diags list owns its records and strings.
+ */
+#ifndef GAIYO_DIAG_H
+#define GAIYO_DIAG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/** Status codes returned by every fallible library call. */
+typedef enum gy_status {
+    GY_OK = 0,      /**< success */
+    GY_EDATA = 1,   /**< the input data is wrong (diagnostics say where) */
+    GY_EUSAGE = 2,  /**< wrong use of a command */
+    GY_EIO = 3,     /**< a file could not be read or written */
+    GY_ENOMEM = 4,  /**< out of memory */
+    GY_EDEF = 5     /**< a definition or template file is wrong */
+} gy_status;
+
+/** One diagnostic: where and what. */
+typedef struct gy_diag {
+    char *file;      /**< path as given, owned */
+    unsigned line;   /**< 1-based line, 0 when the whole file is meant */
+    unsigned col;    /**< 1-based column, 0 when the whole line is meant */
+    char *msg;       /**< message (UTF-8), owned */
+} gy_diag;
+
+/** A list of diagnostics with a cap on how many are kept. */
+typedef struct gy_diags {
+    gy_diag *v;
+    size_t n, cap;
+    size_t limit;    /**< keep at most this many (0 = 50); more are counted */
+    size_t dropped;  /**< how many were not kept */
+} gy_diags;
+
+/** Append a diagnostic (printf-style message). Never fails loudly: on
+ *  out-of-memory the diagnostic is counted as dropped. */
+void gy_diag_add(gy_diags *d, const char *file, unsigned line, unsigned col,
+                 const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/** Print every diagnostic as `gaiyo: file:line:col: error: msg`. */
+void gy_diags_print(const gy_diags *d, FILE *fp);
+
+/** Free all records; the list can be reused. Accepts NULL. */
+void gy_diags_free(gy_diags *d);
+
+/** Text for a status code. */
+const char *gy_strerror(gy_status s);
+
+#endif

@@ -1,0 +1,61 @@
+/**
+ * @file import.h
+ * @brief Read departmental CSV files (libcsv) into typed tables.
+ *
+ * Encodings: UTF-8 with or without BOM, and CP932 (what Excel on Japanese
+ * Windows writes as "Shift_JIS"). A file that is not valid UTF-8 but
+ * decodes as CP932 is CP932; a person can override the guess per file in
+ * the folder's `encoding.conf`. Nothing that is not valid UTF-8 leaves
+ * the importer. Ownership: the caller owns the tables returned.
+ */
+#ifndef GAIYO_IMPORT_H
+#define GAIYO_IMPORT_H
+
+#include "gaiyo/diag.h"
+#include "gaiyo/table.h"
+
+/** Encoding of an input file. */
+typedef enum gy_enc { GY_ENC_AUTO = 0, GY_ENC_UTF8, GY_ENC_CP932 } gy_enc;
+
+/** Parse an encoding name (utf-8, utf8, cp932, shift_jis, sjis,
+ *  windows-31j). */
+bool gy_enc_parse(const char *s, gy_enc *out);
+
+/** Convert raw file bytes to UTF-8 (BOM removed). On success *out is
+ *  owned by the caller and *used names the encoding. On failure a
+ *  diagnostic names path:line:column of the first undecodable byte. */
+gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, char **out,
+                    size_t *outlen, const char **used, gy_diags *d);
+
+/** Import CSV text (already UTF-8) under a definition. Structural errors
+ *  stop at once; value errors are collected (up to the diag limit). On
+ *  any error no table is returned. */
+gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *text, size_t len,
+                         gy_table **out, gy_diags *d);
+
+/** Read a file (any supported encoding) and import it. */
+gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, gy_table **out,
+                         gy_diags *d);
+
+/** Everything read from an input folder: one table per definition and
+ *  fiscal-year folder found. */
+typedef struct gy_dataset {
+    gy_table **v;
+    size_t n;
+    char **missing;   /**< "R6/xxx.csv" for definitions with no file, owned */
+    size_t nmissing;
+} gy_dataset;
+
+/** Read an input folder laid out as DIR/<年度>/<file>.csv (e.g.
+ *  input/R6/yosan.csv). A CSV that no definition claims is an error,
+ *  so that a misspelt file name is never silently ignored. */
+gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d);
+
+/** Free a dataset. Accepts NULL. */
+void gy_dataset_free(gy_dataset *ds);
+
+/** Find the table of a definition id for a western fiscal year (0 = the
+ *  latest year present), or NULL. */
+const gy_table *gy_dataset_find(const gy_dataset *ds, const char *id, int western);
+
+#endif

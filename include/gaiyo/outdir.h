@@ -1,0 +1,49 @@
+/**
+ * @file outdir.h
+ * @brief Writing out/ so that a failed run never leaves a half report.
+ *
+ * Every file of a run is first written into a staging folder inside out/
+ * (out/.staging-PID/). Only when all of them were written and closed
+ * without error does gy_outdir_commit() move them into out/, each by one
+ * rename(2), which replaces the old file atomically. A run that fails (or
+ * is killed) before the commit leaves the previous report untouched; the
+ * staging folder is removed by gy_outdir_abort() or by the next run.
+ * Names are checked: nothing can be written outside out/.
+ */
+#ifndef GAIYO_OUTDIR_H
+#define GAIYO_OUTDIR_H
+
+#include "gaiyo/diag.h"
+
+#include <stdio.h>
+
+typedef struct gy_outdir {
+    char *dir;       /**< the final folder (out) */
+    char *stage;     /**< the staging folder */
+    char **names;    /**< staged file names (relative), owned */
+    size_t n;
+} gy_outdir;
+
+/** Create the staging folder (and out/ if missing). Removes stale staging
+ *  folders of earlier killed runs. */
+gy_status gy_outdir_open(gy_outdir *o, const char *dir, gy_diags *d);
+
+/** Open a staged file for writing. name is relative ("charts/a.png" is
+ *  allowed; "..", absolute paths and empty parts are refused). */
+FILE *gy_outdir_fopen(gy_outdir *o, const char *name, gy_diags *d);
+
+/** Path of a staged file (for libraries that write by name), or NULL if
+ *  the name is refused. The file is registered for the commit. Owned by
+ *  the caller. */
+char *gy_outdir_path(gy_outdir *o, const char *name, gy_diags *d);
+
+/** Close a staged file, checking for write errors (full disk). */
+gy_status gy_outdir_fclose(gy_outdir *o, FILE *fp, const char *name, gy_diags *d);
+
+/** Move every staged file into place and remove the staging folder. */
+gy_status gy_outdir_commit(gy_outdir *o, gy_diags *d);
+
+/** Remove the staging folder and everything in it; out/ is unchanged. */
+void gy_outdir_abort(gy_outdir *o);
+
+#endif

@@ -1,0 +1,41 @@
+/**
+ * @file report.h
+ * @brief Writers for people and tools: summaries, dumps, findings, out/.
+ */
+#ifndef GAIYO_REPORT_H
+#define GAIYO_REPORT_H
+
+#include "gaiyo/import.h"
+#include "gaiyo/util.h"
+#include "gaiyo/verify.h"
+
+/** Output format of findings. */
+typedef enum gy_report_format { GY_FMT_TEXT = 0, GY_FMT_CSV, GY_FMT_JSON } gy_report_format;
+
+/** Parse text|csv|json. */
+bool gy_report_format_parse(const char *s, gy_report_format *out);
+
+/** Per table: rows read, encoding, and the totals as stated. */
+void gy_report_summary(const gy_dataset *ds, gy_buf *b);
+
+/** A table as canonical TSV: a header of column names, then one line per
+ *  row: file:line, role, level, then every cell formatted. */
+void gy_report_dump(const gy_table *t, gy_buf *b);
+
+/** Findings in a format. */
+void gy_report_findings(const gy_findings *f, gy_report_format fmt, gy_buf *b);
+
+/** Run verify and format its findings; *nerr = number of errors. */
+gy_status gy_report_verify(const gy_dataset *ds, gy_report_format fmt, gy_buf *b, int *nerr);
+
+/** What a report run produced. */
+typedef struct gy_report_result {
+    char *summary;    /**< one-line summary and file list for the terminal (owned) */
+} gy_report_result;
+
+/** Write the report into outdir atomically (see outdir.h):
+ *  summary.txt, findings.txt, findings.csv. */
+gy_status gy_report_write(const gy_dataset *ds, const char *outdir, gy_report_result *res,
+                          gy_diags *d);
+
+#endif

@@ -1,0 +1,159 @@
+/**
+ * @file tabledef.h
+ * @brief Table kinds as data: the definition files in templates/tables/.
+ *
+ * A definition names the table, its CSV file, its unit, its columns with
+ * their types, its key columns, how rows say their role (item, 小計, 計,
+ * 合計, 再掲, 参考) and nesting level, which columns the aggregate rows
+ * sum, and the rules by which derived figures follow from base figures.
+ * The format is documented in templates/README.md. Ownership: a
+ * gy_tabledef owns every string and expression in it; a gy_defset owns
+ * its definitions.
+ */
+#ifndef GAIYO_TABLEDEF_H
+#define GAIYO_TABLEDEF_H
+
+#include "gaiyo/diag.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/** The type of a column; every cell of the column has it. */
+typedef enum gy_type {
+    GY_T_TEXT = 0,  /**< free text (always a string, never a formula) */
+    GY_T_AMOUNT,    /**< money in the table's unit (千円), int64 */
+    GY_T_COUNT,     /**< a count (件, 人), int64 */
+    GY_T_RATIO,     /**< a percentage or quotient, exact, N decimals */
+    GY_T_FY,        /**< a fiscal year in 和暦 (S/H/R) */
+    GY_T_ROLE,      /**< the row's role: 項目, 小計, 計, 合計, 再掲, 参考 */
+    GY_T_MARKER,    /**< a list marker giving the nesting level: 1, (1), ①, ア */
+    GY_T_LEVEL      /**< an explicit nesting level 1, 2, 3 … */
+} gy_type;
+
+/** The role of a row. */
+typedef enum gy_role {
+    GY_ROLE_ITEM = 0,  /**< an ordinary row (項目; also the default) */
+    GY_ROLE_SUBTOTAL,  /**< 小計: the items since the previous 小計 */
+    GY_ROLE_TOTAL,     /**< 計 / 合計: all items of its group and level */
+    GY_ROLE_MEMO,      /**< 再掲: repeated from elsewhere, summed only if the table says so */
+    GY_ROLE_NOTE       /**< 参考: outside the sums (e.g. 県予算額) */
+} gy_role;
+
+/** Column flags. */
+enum {
+    GY_COL_KEY = 1 << 0,       /**< part of the row's identity */
+    GY_COL_OPTIONAL = 1 << 1,  /**< the CSV may leave the column out */
+    GY_COL_SUM = 1 << 2,       /**< summed by 小計/計/合計 rows and parent rows */
+    GY_COL_GROUP = 1 << 3,     /**< rows are summed within groups of equal values */
+    GY_COL_DERIVED = 1 << 4    /**< target of a rule: the CSV's value is a stated value */
+};
+
+/** One column. */
+typedef struct gy_coldef {
+    char *name;     /**< header text in the CSV */
+    char *label;    /**< heading as the report prints it (defaults to name) */
+    gy_type type;
+    int decimals;   /**< for ratios: decimals stored (default 1) */
+    int scale;      /**< for ratios: 100 for a percentage (default), 1 for a quotient */
+    unsigned flags; /**< GY_COL_* */
+    unsigned line;  /**< line in the definition file */
+} gy_coldef;
+
+/** Expression node kinds in a rule. */
+typedef enum gy_xop {
+    GY_X_REF = 0,  /**< a column, in this row or another */
+    GY_X_ADD,      /**< a + b */
+    GY_X_SUB,      /**< a - b */
+    GY_X_PCT,      /**< pct(a, b): a / b × scale of the target column, rounded */
+    GY_X_TOTAL     /**< total(col): sum of the item rows of this row's group */
+} gy_xop;
+
+/** Which row a reference reads. */
+typedef enum gy_rowref {
+    GY_R_SAME = 0, /**< this row */
+    GY_R_LABEL,    /**< the row of this group whose label is `row` */
+    GY_R_PREV      /**< the row with the same keys one fiscal year earlier (@前年) */
+} gy_rowref;
+
+/** A rule expression (a small tree). */
+typedef struct gy_expr {
+    gy_xop op;
+    int col;             /**< column index for REF and TOTAL */
+    gy_rowref rowref;    /**< for REF */
+    char *row;           /**< label for GY_R_LABEL, owned */
+    struct gy_expr *a, *b;
+} gy_expr;
+
+/** A derivation rule: target = expr, on the rows selected. */
+typedef struct gy_rule {
+    int target;          /**< column index */
+    gy_expr *expr;
+    unsigned roles;      /**< bit (1 << gy_role) for each role selected */
+    char **rows;         /**< row labels selected (row:LABEL), owned */
+    size_t nrows;
+    char *text;          /**< the rule as written, for messages */
+    unsigned line;
+} gy_rule;
+
+/** One table kind. */
+typedef struct gy_tabledef {
+    char *path;          /**< definition file */
+    char *id;            /**< short id (table …) */
+    char *title;         /**< title as the report prints it */
+    char *file;          /**< CSV file name inside a fiscal-year folder */
+    char *unit;          /**< unit line, e.g. 千円 */
+    char *asof;          /**< as-of line, e.g. 令和6年6月1日現在 (optional) */
+    gy_coldef *cols;
+    size_t ncols;
+    int label_col;       /**< column naming a row (default: first text key) */
+    int role_col;        /**< column of type role, or -1 */
+    int level_col;       /**< column of type marker/level, or -1 */
+    int fy_col;          /**< fiscal-year key column, or -1 */
+    bool memo_in_totals; /**< whether 小計/計 count 再掲 rows */
+    gy_rule *rules;
+    size_t nrules;
+} gy_tabledef;
+
+/** All table kinds of a templates folder. */
+typedef struct gy_defset {
+    gy_tabledef **v;
+    size_t n;
+} gy_defset;
+
+/** Parse one definition file. Errors go to d as path:line:col. */
+gy_status gy_tabledef_load(const char *path, gy_tabledef **out, gy_diags *d);
+
+/** Parse definition text (path is used for messages). */
+gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **out, gy_diags *d);
+
+/** Free a definition. Accepts NULL and half-built definitions. */
+void gy_tabledef_free(gy_tabledef *t);
+
+/** Load every *.def in dir (sorted by name). Two definitions that claim
+ *  the same id or the same file are an error. */
+gy_status gy_defset_load(const char *dir, gy_defset *out, gy_diags *d);
+
+/** Free a set. Accepts NULL. */
+void gy_defset_free(gy_defset *s);
+
+/** Find a definition by id, or NULL. */
+const gy_tabledef *gy_defset_find(const gy_defset *s, const char *id);
+
+/** Column index by name, or -1. */
+int gy_tabledef_col(const gy_tabledef *t, const char *name);
+
+/** Role from the word a department writes ("" → item). Returns false for
+ *  an unknown word. */
+bool gy_role_parse(const char *s, gy_role *out);
+
+/** The role's Japanese name (項目, 小計, 計, 再掲, 参考). */
+const char *gy_role_name(gy_role r);
+
+/** Nesting level of a list marker: "1" → 0, "(1)" → 1, "①" → 2,
+ *  "ア" → 3, "(ア)" → 4, "a" → 5. Returns -1 if s is not a marker. */
+int gy_marker_level(const char *s);
+
+/** Name of a type as written in definitions. */
+const char *gy_type_name(gy_type t);
+
+#endif

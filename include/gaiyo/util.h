@@ -1,0 +1,50 @@
+/**
+ * @file util.h
+ * @brief Small helpers shared by every stage: strings, files, UTF-8.
+ */
+#ifndef GAIYO_UTIL_H
+#define GAIYO_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/** strdup that returns NULL on NULL. */
+char *gy_strdup(const char *s);
+/** strndup. */
+char *gy_strndup(const char *s, size_t n);
+/** Allocating vsprintf; NULL on failure. */
+char *gy_vasprintf(const char *fmt, va_list ap);
+/** Allocating sprintf; NULL on failure. */
+char *gy_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Read a whole file. On success *buf is NUL-terminated and owned by the
+ *  caller. Returns 0, or errno. */
+int gy_read_file(const char *path, char **buf, size_t *len);
+
+/** Decode one UTF-8 code point at s (n bytes left). Returns its length
+ *  (1..4) and stores it in *cp, or 0 if the bytes are not valid UTF-8. */
+int gy_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/** Encode cp as UTF-8 into out (4 bytes room). Returns the length. */
+int gy_utf8_encode(uint32_t cp, char *out);
+/** Offset of the first invalid UTF-8 byte, or len if all valid. */
+size_t gy_utf8_invalid_at(const char *s, size_t len);
+/** Display width of UTF-8 text in half-width cells (East Asian Wide and
+ *  Fullwidth count 2). */
+size_t gy_utf8_width(const char *s);
+
+/** Trim ASCII and ideographic (U+3000) white space, in place; returns s. */
+char *gy_trim(char *s);
+
+/** Growable byte buffer. */
+typedef struct gy_buf {
+    char *p;
+    size_t n, cap;
+} gy_buf;
+bool gy_buf_add(gy_buf *b, const void *s, size_t n);
+bool gy_buf_puts(gy_buf *b, const char *s);
+bool gy_buf_printf(gy_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gy_buf_free(gy_buf *b);
+
+#endif

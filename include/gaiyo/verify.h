@@ -1,0 +1,75 @@
+/**
+ * @file verify.h
+ * @brief Recompute every derived figure and flag every inconsistency.
+ *
+ * The engine is generic: it knows nothing of any particular table. It
+ * reads the `sum`, `group`, level and `rule` declarations of each
+ * definition and checks, for every table of a dataset:
+ *  - sum:        小計 / 計 / 合計 rows against the items of their group;
+ *  - parent-sum: a parent row ((1), ①, a 業種 group) against its children;
+ *  - rowsum / difference / ratio: each `rule` on each row it applies to;
+ *  - rounding:   a ratio that differs only by rounding convention, or a
+ *                column of rounded shares whose total is off by rounding;
+ *  - base-absent: a figure that cannot be checked because a base is absent.
+ * Tolerances live in one place (gy_tolerance, documented in README).
+ * Ownership: findings borrow the dataset's tables (which must outlive
+ * them) and own their strings.
+ */
+#ifndef GAIYO_VERIFY_H
+#define GAIYO_VERIFY_H
+
+#include "gaiyo/import.h"
+
+/** Severity of a finding. */
+typedef enum gy_sev {
+    GY_SEV_INFO = 0,   /**< cannot be checked (a base is absent), or a reconciliation */
+    GY_SEV_WARNING,    /**< a rounding or convention difference */
+    GY_SEV_ERROR       /**< a figure is wrong */
+} gy_sev;
+
+/** One disagreement between a stated figure and its recomputation. */
+typedef struct gy_finding {
+    gy_sev sev;
+    const char *rule;       /**< sum, parent-sum, rowsum, difference, ratio, rounding, base-absent, reconcile */
+    const gy_table *table;  /**< borrowed */
+    size_t row;             /**< row index in the table */
+    int col;                /**< column index in the definition */
+    char *rowlabel;         /**< row label as printed (owned) */
+    char *collabel;         /**< column heading as printed (owned) */
+    unsigned line, colno;   /**< file position of the stated value */
+    char *stated;           /**< stated value as text (owned) */
+    char *computed;         /**< recomputed value as text (owned) */
+    int64_t computed_v;     /**< recomputed value (scaled like the column) */
+    bool has_computed;      /**< whether computed_v is meaningful */
+    char *msg;              /**< one line in Japanese (owned) */
+} gy_finding;
+
+/** A list of findings, sorted by file and line after gy_verify. */
+typedef struct gy_findings {
+    gy_finding *v;
+    size_t n, cap;
+    size_t count[3];        /**< per severity */
+} gy_findings;
+
+/** The tolerances, in one place. A ratio that differs from the correctly
+ *  rounded value by at most `ratio_units` units of its last decimal is a
+ *  warning (rounding); more is an error. A column of rounded shares whose
+ *  total differs from the stated total by at most half a unit per item
+ *  is a warning. Amounts and counts must agree exactly. */
+typedef struct gy_tolerance {
+    int ratio_units;        /**< default 1 (= 0.1 for one decimal) */
+} gy_tolerance;
+
+/** The tolerances in force. */
+gy_tolerance gy_tolerance_default(void);
+
+/** Check every table of the dataset. */
+gy_status gy_verify(const gy_dataset *ds, gy_findings *out);
+
+/** Free findings. Accepts NULL. */
+void gy_findings_free(gy_findings *f);
+
+/** "error", "warning", "info". */
+const char *gy_sev_name(gy_sev s);
+
+#endif

@@ -1,0 +1,21 @@
+#!/bin/bash
+# Installs the Debian 12 packages gaiyo needs, when they are missing.
+# As root it runs apt-get; otherwise it prints the exact command and stops.
+set -u
+PKGS="build-essential clang meson ninja-build pkg-config libcsv-dev libxlsxwriter-dev \
+gnuplot-nox fonts-noto-cjk python3-openpyxl valgrind"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "gaiyo: 不足しているパッケージ:$missing" >&2
+if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends $missing >&2 && exit 0
+    echo "gaiyo: apt-get install に失敗しました" >&2
+    exit 1
+fi
+echo "gaiyo: 次のコマンドで入れてから、もう一度実行してください:" >&2
+echo "    sudo apt-get update && sudo apt-get install -y$missing" >&2
+exit 1

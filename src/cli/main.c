@@ -1,0 +1,284 @@
+/* main.c - the gaiyo command: subcommands from a table, fixed exit codes.
+ *
+ * Exit codes: 0 ok, 1 the data has errors (or verify found errors),
+ * 2 usage error, 3 input could not be read / output could not be written.
+ */
+#include "gaiyo/diag.h"
+#include "gaiyo/import.h"
+#include "gaiyo/outdir.h"
+#include "gaiyo/report.h"
+#include "gaiyo/tabledef.h"
+#include "gaiyo/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef GAIYO_VERSION
+#define GAIYO_VERSION "0.1.0"
+#endif
+
+enum { EX_OK = 0, EX_DATA = 1, EX_USAGE = 2, EX_IO = 3 };
+
+typedef struct opts {
+    const char *input;
+    const char *templates;
+    const char *out;
+    const char *format;
+    const char *args[4];
+    int nargs;
+} opts;
+
+static int status_exit(gy_status s)
+{
+    switch (s) {
+    case GY_OK: return EX_OK;
+    case GY_EDATA: return EX_IO;  /* input could not be read as data */
+    case GY_EUSAGE: return EX_USAGE;
+    default: return EX_IO;
+    }
+}
+
+static void usage(FILE *fp)
+{
+    fputs("使い方: gaiyo <コマンド> [オプション]\n"
+          "\n"
+          "コマンド:\n"
+          "  import   input/ の表をすべて読み、表ごとの行数と記載された合計を表示する\n"
+          "  verify   集計をやり直し、記載値との食い違いを報告する (--format text|csv|json)\n"
+          "  report   読み込み・検証を行い out/ に報告一式を書く\n"
+          "  dump     1 つの表を型付きの TSV で表示する: gaiyo dump 表ID [年度]\n"
+          "  tables   定義されている表の一覧\n"
+          "\n"
+          "オプション:\n"
+          "  --input DIR       入力フォルダ (既定: input)\n"
+          "  --templates DIR   定義フォルダ (既定: templates)\n"
+          "  --out DIR         出力フォルダ (既定: out)\n"
+          "  --format F        verify の出力形式: text, csv, json (既定: text)\n"
+          "  --version         版を表示する\n",
+          fp);
+}
+
+static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d)
+{
+    char *tdir = gy_asprintf("%s/tables", o->templates);
+    if (!tdir)
+        return EX_IO;
+    gy_status st = gy_defset_load(tdir, defs, d);
+    free(tdir);
+    if (st != GY_OK) {
+        gy_diags_print(d, stderr);
+        return EX_IO;
+    }
+    st = gy_dataset_load(o->input, defs, ds, d);
+    if (st != GY_OK) {
+        gy_diags_print(d, stderr);
+        gy_defset_free(defs);
+        return status_exit(st);
+    }
+    return EX_OK;
+}
+
+static int cmd_tables(const opts *o)
+{
+    gy_diags d = {0};
+    gy_defset defs;
+    char *tdir = gy_asprintf("%s/tables", o->templates);
+    gy_status st = gy_defset_load(tdir, &defs, &d);
+    free(tdir);
+    if (st != GY_OK) {
+        gy_diags_print(&d, stderr);
+        gy_diags_free(&d);
+        return EX_IO;
+    }
+    for (size_t i = 0; i < defs.n; i++)
+        printf("%s\t%s\t%s\n", defs.v[i]->id, defs.v[i]->file, defs.v[i]->title);
+    gy_defset_free(&defs);
+    gy_diags_free(&d);
+    return EX_OK;
+}
+
+static int cmd_import(const opts *o)
+{
+    gy_diags d = {0};
+    gy_defset defs;
+    gy_dataset ds;
+    int rc = load_all(o, &defs, &ds, &d);
+    if (rc) {
+        gy_diags_free(&d);
+        return rc;
+    }
+    gy_buf b = {0};
+    gy_report_summary(&ds, &b);
+    fputs(b.p ? b.p : "", stdout);
+    gy_buf_free(&b);
+    gy_dataset_free(&ds);
+    gy_defset_free(&defs);
+    gy_diags_free(&d);
+    return EX_OK;
+}
+
+static int cmd_dump(const opts *o)
+{
+    if (o->nargs < 1) {
+        fputs("gaiyo: dump には表 ID が要ります (gaiyo tables で一覧)\n", stderr);
+        return EX_USAGE;
+    }
+    gy_diags d = {0};
+    gy_defset defs;
+    gy_dataset ds;
+    int rc = load_all(o, &defs, &ds, &d);
+    if (rc) {
+        gy_diags_free(&d);
+        return rc;
+    }
+    int western = 0;
+    if (o->nargs >= 2) {
+        gy_fy fy;
+        const char *e;
+        if (!gy_parse_fy(o->args[1], &fy, &e)) {
+            fprintf(stderr, "gaiyo: 年度 '%s' を読めません: %s\n", o->args[1], e);
+            rc = EX_USAGE;
+            goto out;
+        }
+        western = fy.western;
+    }
+    const gy_table *t = gy_dataset_find(&ds, o->args[0], western);
+    if (!t) {
+        fprintf(stderr, "gaiyo: 表 '%s' は入力にありません\n", o->args[0]);
+        rc = EX_USAGE;
+        goto out;
+    }
+    gy_buf b = {0};
+    gy_report_dump(t, &b);
+    fputs(b.p ? b.p : "", stdout);
+    gy_buf_free(&b);
+out:
+    gy_dataset_free(&ds);
+    gy_defset_free(&defs);
+    gy_diags_free(&d);
+    return rc;
+}
+
+static int cmd_verify(const opts *o)
+{
+    gy_diags d = {0};
+    gy_defset defs;
+    gy_dataset ds;
+    int rc = load_all(o, &defs, &ds, &d);
+    if (rc) {
+        gy_diags_free(&d);
+        return rc;
+    }
+    gy_report_format fmt;
+    if (!gy_report_format_parse(o->format ? o->format : "text", &fmt)) {
+        fprintf(stderr, "gaiyo: --format は text, csv, json のどれかです\n");
+        rc = EX_USAGE;
+    } else {
+        int nerr = 0;
+        gy_buf b = {0};
+        if (gy_report_verify(&ds, fmt, &b, &nerr) != GY_OK) {
+            fputs("gaiyo: メモリ不足\n", stderr);
+            rc = EX_IO;
+        } else {
+            fputs(b.p ? b.p : "", stdout);
+            rc = nerr ? EX_DATA : EX_OK;
+        }
+        gy_buf_free(&b);
+    }
+    gy_dataset_free(&ds);
+    gy_defset_free(&defs);
+    gy_diags_free(&d);
+    return rc;
+}
+
+static int cmd_report(const opts *o)
+{
+    gy_diags d = {0};
+    gy_defset defs;
+    gy_dataset ds;
+    int rc = load_all(o, &defs, &ds, &d);
+    if (rc) {
+        fputs("gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)\n", stderr);
+        gy_diags_free(&d);
+        return rc;
+    }
+    gy_report_result res;
+    gy_status st = gy_report_write(&ds, o->out, &res, &d);
+    if (st != GY_OK) {
+        gy_diags_print(&d, stderr);
+        fputs("gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)\n", stderr);
+        rc = EX_IO;
+    } else {
+        printf("%s", res.summary ? res.summary : "");
+        rc = EX_OK;
+    }
+    free(res.summary);
+    gy_dataset_free(&ds);
+    gy_defset_free(&defs);
+    gy_diags_free(&d);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(const opts *);
+} commands[] = {
+    {"import", cmd_import}, {"verify", cmd_verify}, {"report", cmd_report},
+    {"dump", cmd_dump},     {"tables", cmd_tables},
+};
+
+int main(int argc, char **argv)
+{
+    opts o = {.input = "input", .templates = "templates", .out = "out"};
+    if (argc < 2) {
+        usage(stderr);
+        return EX_USAGE;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("gaiyo %s\n", GAIYO_VERSION);
+        return EX_OK;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return EX_OK;
+    }
+    int (*fn)(const opts *) = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            fn = commands[i].fn;
+    if (!fn) {
+        fprintf(stderr, "gaiyo: 未知のコマンド '%s'\n", argv[1]);
+        usage(stderr);
+        return EX_USAGE;
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = !strcmp(a, "--input")       ? &o.input
+                            : !strcmp(a, "--templates") ? &o.templates
+                            : !strcmp(a, "--out")       ? &o.out
+                            : !strcmp(a, "--format")    ? &o.format
+                                                        : NULL;
+        if (slot) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "gaiyo: %s には値が要ります\n", a);
+                return EX_USAGE;
+            }
+            *slot = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "gaiyo: 未知のオプション '%s'\n", a);
+            return EX_USAGE;
+        } else if (o.nargs < 4) {
+            o.args[o.nargs++] = a;
+        } else {
+            fprintf(stderr, "gaiyo: 引数が多すぎます\n");
+            return EX_USAGE;
+        }
+    }
+    int rc = fn(&o);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fputs("gaiyo: 標準出力に書けません\n", stderr);
+        return EX_IO;
+    }
+    return rc;
+}

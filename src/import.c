@@ -1,0 +1,998 @@
+/* import.c - CSV (libcsv) → typed table, with positions and encodings */
+#include "gaiyo/import.h"
+#include "gaiyo/util.h"
+
+#include <csv.h>
+#include <dirent.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- encodings ------------------------------------------------------ */
+
+bool gy_enc_parse(const char *s, gy_enc *out)
+{
+    char b[32];
+    size_t i = 0;
+    for (; s[i] && i < sizeof b - 1; i++)
+        b[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] - 'A' + 'a' : s[i]);
+    b[i] = '\0';
+    if (!strcmp(b, "utf-8") || !strcmp(b, "utf8")) {
+        *out = GY_ENC_UTF8;
+        return true;
+    }
+    if (!strcmp(b, "cp932") || !strcmp(b, "shift_jis") || !strcmp(b, "sjis") ||
+        !strcmp(b, "shift-jis") || !strcmp(b, "windows-31j") || !strcmp(b, "ms932")) {
+        *out = GY_ENC_CP932;
+        return true;
+    }
+    if (!strcmp(b, "auto")) {
+        *out = GY_ENC_AUTO;
+        return true;
+    }
+    return false;
+}
+
+/* line and character column of byte offset off (bytes before it are
+ * counted as characters in the given encoding: 1 byte each when cp932 is
+ * false and UTF-8 sequences are valid, else roughly). */
+static void locate(const char *s, size_t off, bool sjis, unsigned *line, unsigned *col)
+{
+    unsigned l = 1, c = 1;
+    for (size_t i = 0; i < off;) {
+        unsigned char b = (unsigned char)s[i];
+        if (b == '\n') {
+            l++;
+            c = 1;
+            i++;
+            continue;
+        }
+        size_t k = 1;
+        if (sjis) {
+            if ((b >= 0x81 && b <= 0x9F) || (b >= 0xE0 && b <= 0xFC))
+                k = 2;
+        } else {
+            uint32_t cp;
+            int n = gy_utf8_decode((const unsigned char *)s + i, off - i, &cp);
+            k = n ? (size_t)n : 1;
+        }
+        i += k;
+        c++;
+    }
+    *line = l;
+    *col = c;
+}
+
+static gy_status cp932_to_utf8(const char *in, size_t len, char **out, size_t *outlen,
+                               size_t *bad)
+{
+    iconv_t cd = iconv_open("UTF-8", "CP932");
+    if (cd == (iconv_t)-1)
+        return GY_EIO;
+    size_t cap = len * 3 / 2 + 16;
+    char *o = malloc(cap + 1);
+    if (!o) {
+        iconv_close(cd);
+        return GY_ENOMEM;
+    }
+    char *ip = (char *)in, *op = o;
+    size_t il = len, ol = cap;
+    while (il > 0) {
+        size_t r = iconv(cd, &ip, &il, &op, &ol);
+        if (r == (size_t)-1) {
+            if (errno == E2BIG) {
+                size_t used = (size_t)(op - o);
+                cap *= 2;
+                char *n = realloc(o, cap + 1);
+                if (!n) {
+                    free(o);
+                    iconv_close(cd);
+                    return GY_ENOMEM;
+                }
+                o = n;
+                op = o + used;
+                ol = cap - used;
+                continue;
+            }
+            *bad = (size_t)(ip - in);
+            free(o);
+            iconv_close(cd);
+            return GY_EDATA;
+        }
+    }
+    iconv_close(cd);
+    *op = '\0';
+    *out = o;
+    *outlen = (size_t)(op - o);
+    return GY_OK;
+}
+
+gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, char **out,
+                    size_t *outlen, const char **used, gy_diags *d)
+{
+    *out = NULL;
+    *outlen = 0;
+    const void *nul = memchr(raw, '\0', len);
+    if (nul) {
+        unsigned l, c;
+        locate(raw, (size_t)((const char *)nul - raw), false, &l, &c);
+        gy_diag_add(d, path, l, c, "バイナリファイルのようです (NUL バイトがあります)。CSV を指定してください");
+        return GY_EDATA;
+    }
+    bool bom = len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0;
+    if (bom && enc == GY_ENC_AUTO)
+        enc = GY_ENC_UTF8;
+    size_t bad = gy_utf8_invalid_at(raw, len);
+    if (enc == GY_ENC_UTF8 || (enc == GY_ENC_AUTO && bad == len)) {
+        if (bad != len) {
+            unsigned l, c;
+            locate(raw, bad, false, &l, &c);
+            gy_diag_add(d, path, l, c, "UTF-8 として不正なバイト 0x%02X があります (CP932 なら encoding.conf に書いてください)",
+                        (unsigned char)raw[bad]);
+            return GY_EDATA;
+        }
+        size_t skip = bom ? 3 : 0;
+        *out = gy_strndup(raw + skip, len - skip);
+        if (!*out)
+            return GY_ENOMEM;
+        *outlen = len - skip;
+        *used = bom ? "UTF-8 (BOM)" : "UTF-8";
+        return GY_OK;
+    }
+    size_t badc = 0;
+    gy_status st = cp932_to_utf8(raw, len, out, outlen, &badc);
+    if (st == GY_EDATA) {
+        unsigned l, c;
+        locate(raw, badc, true, &l, &c);
+        if (enc == GY_ENC_AUTO)
+            gy_diag_add(d, path, l, c,
+                        "文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0x%02X",
+                        (unsigned char)raw[badc]);
+        else
+            gy_diag_add(d, path, l, c, "CP932 (Shift_JIS) として不正なバイト 0x%02X があります",
+                        (unsigned char)raw[badc]);
+        return GY_EDATA;
+    }
+    if (st == GY_EIO) {
+        gy_diag_add(d, path, 0, 0, "CP932 の変換器 (iconv) が使えません");
+        return GY_EIO;
+    }
+    if (st != GY_OK)
+        return st;
+    *used = "CP932";
+    return GY_OK;
+}
+
+/* ---- tables ---------------------------------------------------------- */
+
+void gy_table_free(gy_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nrows; i++) {
+        for (size_t j = 0; j < t->def->ncols; j++)
+            free(t->rows[i].cells[j].text);
+        free(t->rows[i].cells);
+    }
+    free(t->rows);
+    free(t->path);
+    free(t->encoding);
+    free(t);
+}
+
+const char *gy_row_label(const gy_table *t, const gy_row *r)
+{
+    int c = t->def->label_col;
+    const char *s = c >= 0 ? r->cells[c].text : NULL;
+    return s ? s : "";
+}
+
+static bool rule_applies(const gy_table *t, const gy_rule *ru, const gy_row *r)
+{
+    if (ru->roles & (1u << r->role))
+        return true;
+    const char *lab = gy_row_label(t, r);
+    for (size_t i = 0; i < ru->nrows; i++)
+        if (strcmp(ru->rows[i], lab) == 0)
+            return true;
+    return false;
+}
+
+bool gy_table_is_stated_derived(const gy_table *t, size_t row, size_t col)
+{
+    const gy_row *r = &t->rows[row];
+    const gy_coldef *c = &t->def->cols[col];
+    if ((c->flags & GY_COL_SUM) && (r->role == GY_ROLE_SUBTOTAL || r->role == GY_ROLE_TOTAL))
+        return true;
+    for (size_t i = 0; i < t->def->nrules; i++)
+        if (t->def->rules[i].target == (int)col && rule_applies(t, &t->def->rules[i], r))
+            return true;
+    return false;
+}
+
+void gy_cell_format(const gy_table *t, size_t col, const gy_cell *c, char *buf, size_t n)
+{
+    const gy_coldef *cd = &t->def->cols[col];
+    if (c->nil == GY_NIL_BLANK) {
+        snprintf(buf, n, "%s", "");
+        return;
+    }
+    if (c->nil == GY_NIL_NA) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    if (c->nil == GY_NIL_UNKNOWN) {
+        snprintf(buf, n, "…");
+        return;
+    }
+    switch (cd->type) {
+    case GY_T_AMOUNT:
+    case GY_T_COUNT:
+        gy_format_int(c->v, "△", buf, n);
+        break;
+    case GY_T_RATIO:
+        gy_format_ratio(c->v, cd->decimals, "△", buf, n);
+        break;
+    case GY_T_FY: {
+        gy_fy fy = gy_fy_from_western((int)c->v);
+        gy_fy parsed;
+        const char *e;
+        if (c->text && gy_parse_fy(c->text, &parsed, &e))
+            fy = parsed;
+        gy_fy_format(&fy, buf, n);
+        break;
+    }
+    case GY_T_ROLE:
+        snprintf(buf, n, "%s", gy_role_name((gy_role)c->v));
+        break;
+    default:
+        snprintf(buf, n, "%s", c->text ? c->text : "");
+    }
+}
+
+/* ---- CSV reading ------------------------------------------------------ */
+
+typedef struct field {
+    char *s;
+    unsigned line;
+} field;
+
+typedef struct hset {
+    char **k;
+    size_t *row;
+    size_t cap, n;
+} hset;
+
+static uint64_t fnv(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* returns the row already holding key, or (size_t)-1 after inserting;
+ * (size_t)-2 on out of memory. Takes ownership of key. */
+static size_t hset_put(hset *h, char *key, size_t row)
+{
+    if ((h->n + 1) * 2 > h->cap) {
+        size_t nc = h->cap ? h->cap * 2 : 64;
+        char **nk = calloc(nc, sizeof *nk);
+        size_t *nr = calloc(nc, sizeof *nr);
+        if (!nk || !nr) {
+            free(nk);
+            free(nr);
+            free(key);
+            return (size_t)-2;
+        }
+        for (size_t i = 0; i < h->cap; i++) {
+            if (!h->k[i])
+                continue;
+            size_t j = fnv(h->k[i]) & (nc - 1);
+            while (nk[j])
+                j = (j + 1) & (nc - 1);
+            nk[j] = h->k[i];
+            nr[j] = h->row[i];
+        }
+        free(h->k);
+        free(h->row);
+        h->k = nk;
+        h->row = nr;
+        h->cap = nc;
+    }
+    size_t j = fnv(key) & (h->cap - 1);
+    while (h->k[j]) {
+        if (strcmp(h->k[j], key) == 0) {
+            free(key);
+            return h->row[j];
+        }
+        j = (j + 1) & (h->cap - 1);
+    }
+    h->k[j] = key;
+    h->row[j] = row;
+    h->n++;
+    return (size_t)-1;
+}
+
+static void hset_free(hset *h)
+{
+    for (size_t i = 0; i < h->cap; i++)
+        free(h->k[i]);
+    free(h->k);
+    free(h->row);
+}
+
+typedef struct reader {
+    const gy_tabledef *def;
+    const char *path;
+    gy_diags *d;
+    gy_table *t;
+    /* current record */
+    field *f;
+    size_t nf, capf;
+    unsigned field_line;   /* line where the current field started */
+    unsigned rec_line;     /* line where the current record started */
+    bool need_start;
+    /* header */
+    bool have_header;
+    int *map;              /* csv column → def column, -1 */
+    size_t nhdr;
+    unsigned hdr_line;
+    hset keys;
+    bool fatal;
+    bool oom;
+    size_t nerr0;
+} reader;
+
+static void cb_field(void *s, size_t len, void *data)
+{
+    reader *r = data;
+    if (r->fatal)
+        return;
+    if (r->nf == r->capf) {
+        size_t nc = r->capf ? r->capf * 2 : 16;
+        field *nv = realloc(r->f, nc * sizeof *nv);
+        if (!nv) {
+            r->oom = r->fatal = true;
+            return;
+        }
+        r->f = nv;
+        r->capf = nc;
+    }
+    char *v = gy_strndup(s ? s : "", s ? len : 0);
+    if (!v) {
+        r->oom = r->fatal = true;
+        return;
+    }
+    if (r->nf == 0)
+        r->rec_line = r->field_line;
+    r->f[r->nf++] = (field){v, r->field_line};
+}
+
+static void clear_record(reader *r)
+{
+    for (size_t i = 0; i < r->nf; i++)
+        free(r->f[i].s);
+    r->nf = 0;
+}
+
+static const char *type_expect(const gy_coldef *c)
+{
+    switch (c->type) {
+    case GY_T_AMOUNT: return "整数の金額";
+    case GY_T_COUNT: return "整数の件数・人数";
+    case GY_T_RATIO: return c->scale == 100 ? "百分率 (例 92.7)" : "小数 (例 36.7)";
+    case GY_T_FY: return "年度 (例 R6, H31, S37)";
+    case GY_T_ROLE: return "行区分 (空欄, 項目, 小計, 計, 合計, 再掲, 参考)";
+    case GY_T_MARKER: return "番号 (1, (1), ①, ア)";
+    case GY_T_LEVEL: return "階層 (0〜9)";
+    default: return "文字列";
+    }
+}
+
+static void header_record(reader *r)
+{
+    const gy_tabledef *def = r->def;
+    r->hdr_line = r->rec_line;
+    r->map = malloc((r->nf ? r->nf : 1) * sizeof *r->map);
+    if (!r->map) {
+        r->oom = r->fatal = true;
+        return;
+    }
+    r->nhdr = r->nf;
+    bool *seen = calloc(def->ncols ? def->ncols : 1, sizeof *seen);
+    if (!seen) {
+        r->oom = r->fatal = true;
+        return;
+    }
+    for (size_t i = 0; i < r->nf; i++) {
+        char *name = gy_trim(r->f[i].s);
+        int c = gy_tabledef_col(def, name);
+        r->map[i] = c;
+        if (c < 0) {
+            gy_buf b = {0};
+            for (size_t j = 0; j < def->ncols; j++) {
+                gy_buf_puts(&b, j ? ", " : "");
+                gy_buf_puts(&b, def->cols[j].name);
+            }
+            gy_diag_add(r->d, r->path, r->f[i].line, (unsigned)i + 1,
+                        "未知の列 '%s' (表「%s」の列は: %s)", name, def->title, b.p ? b.p : "");
+            gy_buf_free(&b);
+            r->fatal = true;
+        } else if (seen[c]) {
+            gy_diag_add(r->d, r->path, r->f[i].line, (unsigned)i + 1, "列 '%s' が 2 回あります", name);
+            r->fatal = true;
+        } else {
+            seen[c] = true;
+        }
+    }
+    for (size_t j = 0; j < def->ncols && !r->fatal; j++)
+        if (!seen[j] && !(def->cols[j].flags & GY_COL_OPTIONAL)) {
+            gy_diag_add(r->d, r->path, r->hdr_line, 0, "必須の列 '%s' がありません (定義: %s:%u)",
+                        def->cols[j].name, def->path, def->cols[j].line);
+            r->fatal = true;
+        }
+    free(seen);
+    r->have_header = true;
+}
+
+static bool parse_cell(reader *r, const gy_coldef *cd, gy_cell *c, unsigned col)
+{
+    const char *err = NULL;
+    gy_num num;
+    char *s = c->text;
+    switch (cd->type) {
+    case GY_T_TEXT:
+        c->nil = *s ? GY_NIL_NONE : GY_NIL_BLANK;
+        return true;
+    case GY_T_AMOUNT:
+    case GY_T_COUNT:
+    case GY_T_RATIO:
+        if (cd->type == GY_T_RATIO ? gy_parse_ratio(s, cd->decimals, &num, &err)
+                                   : gy_parse_int(s, &num, &err)) {
+            c->nil = num.nil;
+            c->v = num.v;
+            return true;
+        }
+        break;
+    case GY_T_FY: {
+        if (!*s) {
+            c->nil = GY_NIL_BLANK;
+            return true;
+        }
+        gy_fy fy;
+        if (gy_parse_fy(s, &fy, &err)) {
+            c->v = fy.western;
+            return true;
+        }
+        break;
+    }
+    case GY_T_ROLE: {
+        gy_role ro;
+        if (gy_role_parse(s, &ro)) {
+            c->v = ro;
+            c->nil = *s ? GY_NIL_NONE : GY_NIL_BLANK;
+            return true;
+        }
+        err = "未知の行区分です";
+        break;
+    }
+    case GY_T_MARKER: {
+        if (!*s) {
+            c->nil = GY_NIL_BLANK;
+            return true;
+        }
+        int l = gy_marker_level(s);
+        if (l >= 0) {
+            c->v = l;
+            return true;
+        }
+        err = "番号として読めません";
+        break;
+    }
+    case GY_T_LEVEL:
+        if (!*s) {
+            c->nil = GY_NIL_BLANK;
+            return true;
+        }
+        if (s[0] >= '0' && s[0] <= '9' && !s[1]) {
+            c->v = s[0] - '0';
+            return true;
+        }
+        err = "階層は 0〜9 の数字です";
+        break;
+    }
+    gy_diag_add(r->d, r->path, c->line, col, "列「%s」に %s を期待しましたが '%s' です: %s", cd->name,
+                type_expect(cd), s, err ? err : "");
+    return false;
+}
+
+static void data_record(reader *r)
+{
+    const gy_tabledef *def = r->def;
+    bool empty = true;
+    for (size_t i = 0; i < r->nf; i++) {
+        gy_trim(r->f[i].s);
+        if (r->f[i].s[0])
+            empty = false;
+    }
+    if (empty)
+        return; /* a row of empty cells (Excel leaves them) is skipped */
+    if (r->nf != r->nhdr) {
+        gy_diag_add(r->d, r->path, r->rec_line, (unsigned)(r->nf < r->nhdr ? r->nf : r->nhdr) + 1,
+                    "この行は %zu 列ですが、見出し行 (%u 行目) は %zu 列です", r->nf, r->hdr_line,
+                    r->nhdr);
+        r->fatal = true;
+        return;
+    }
+    gy_table *t = r->t;
+    if (t->nrows == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 64;
+        gy_row *nv = realloc(t->rows, nc * sizeof *nv);
+        if (!nv) {
+            r->oom = r->fatal = true;
+            return;
+        }
+        t->rows = nv;
+        t->cap = nc;
+    }
+    gy_row *row = &t->rows[t->nrows];
+    row->cells = calloc(def->ncols, sizeof *row->cells);
+    if (!row->cells) {
+        r->oom = r->fatal = true;
+        return;
+    }
+    row->line = r->rec_line;
+    row->role = GY_ROLE_ITEM;
+    row->level = 0;
+    row->era = 0;
+    t->nrows++;
+    for (size_t j = 0; j < def->ncols; j++)
+        row->cells[j].nil = GY_NIL_BLANK;
+    for (size_t i = 0; i < r->nf; i++) {
+        int c = r->map[i];
+        gy_cell *cell = &row->cells[c];
+        cell->text = r->f[i].s;
+        r->f[i].s = NULL;
+        cell->line = r->f[i].line;
+        cell->col = (unsigned)i + 1;
+        cell->nil = GY_NIL_NONE;
+        parse_cell(r, &def->cols[c], cell, (unsigned)i + 1);
+    }
+    for (size_t j = 0; j < def->ncols; j++)
+        if (!row->cells[j].text) {
+            row->cells[j].text = gy_strdup("");
+            if (!row->cells[j].text) {
+                r->oom = r->fatal = true;
+                return;
+            }
+        }
+    if (def->role_col >= 0 && row->cells[def->role_col].nil == GY_NIL_NONE)
+        row->role = (gy_role)row->cells[def->role_col].v;
+    if (def->level_col >= 0 && row->cells[def->level_col].nil == GY_NIL_NONE)
+        row->level = (int)row->cells[def->level_col].v;
+    if (def->fy_col >= 0 && row->cells[def->fy_col].nil == GY_NIL_NONE) {
+        gy_fy fy;
+        const char *e;
+        if (gy_parse_fy(row->cells[def->fy_col].text, &fy, &e))
+            row->era = fy.era;
+    }
+    /* key uniqueness: the key columns plus the role */
+    gy_buf k = {0};
+    bool anykey = false;
+    for (size_t j = 0; j < def->ncols; j++) {
+        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
+            continue;
+        anykey = true;
+        gy_buf_puts(&k, row->cells[j].text);
+        gy_buf_add(&k, "\x1f", 1);
+    }
+    if (anykey && def->level_col < 0) {
+        gy_buf_printf(&k, "%d", (int)row->role);
+        size_t prev = hset_put(&r->keys, k.p, t->nrows - 1);
+        k.p = NULL;
+        if (prev == (size_t)-2) {
+            r->oom = r->fatal = true;
+        } else if (prev != (size_t)-1) {
+            gy_diag_add(r->d, r->path, row->line, 1, "同じキーの行が 2 つあります (%u 行目と同じ)",
+                        t->rows[prev].line);
+        }
+    }
+    gy_buf_free(&k);
+}
+
+static void cb_record(int c, void *data)
+{
+    (void)c;
+    reader *r = data;
+    if (r->fatal) {
+        clear_record(r);
+        return;
+    }
+    if (!r->have_header)
+        header_record(r);
+    else
+        data_record(r);
+    clear_record(r);
+}
+
+static const unsigned char special[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1};
+
+gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *text, size_t len,
+                         gy_table **out, gy_diags *d)
+{
+    *out = NULL;
+    reader r = {.def = def, .path = path, .d = d, .field_line = 1, .rec_line = 1,
+                .need_start = true, .nerr0 = d->n + d->dropped};
+    r.t = calloc(1, sizeof *r.t);
+    if (!r.t)
+        return GY_ENOMEM;
+    r.t->def = def;
+    r.t->path = gy_strdup(path);
+    struct csv_parser p;
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        gy_table_free(r.t);
+        return GY_ENOMEM;
+    }
+    /* whitespace is trimmed by us (half and full width), not by libcsv */
+    size_t i = 0;
+    unsigned line = 1;
+    bool blank = true;
+    for (size_t k = 0; k < len; k++)
+        if (text[k] != ' ' && text[k] != '\t' && text[k] != '\r' && text[k] != '\n') {
+            blank = false;
+            break;
+        }
+    if (blank) {
+        gy_diag_add(d, path, 0, 0, "空のファイルです (見出し行がありません)");
+        csv_free(&p);
+        gy_table_free(r.t);
+        return GY_EDATA;
+    }
+    while (i < len && !r.fatal) {
+        size_t j = i;
+        while (j < len && !special[(unsigned char)text[j]])
+            j++;
+        size_t end = j < len ? j + 1 : len; /* include the special byte */
+        if (r.need_start && text[i] != '\n' && text[i] != '\r') {
+            r.field_line = line;
+            r.need_start = false;
+        }
+        size_t nf0 = r.nf;
+        size_t nrows0 = r.t->nrows;
+        bool hdr0 = r.have_header;
+        size_t done = csv_parse(&p, text + i, end - i, cb_field, cb_record, &r);
+        if (done != end - i) {
+            if (!r.fatal) {
+                gy_diag_add(d, path, line, (unsigned)r.nf + 1,
+                            "引用符 (\") の使い方が正しくありません: 引用符で囲む欄は欄全体を囲み、中の \" は \"\" と書きます");
+                r.fatal = true;
+            }
+            break;
+        }
+        if (r.nf != nf0 || r.t->nrows != nrows0 || r.have_header != hdr0 || (end > i && text[end - 1] == ',')) {
+            r.need_start = true;
+        }
+        if (end > i && text[end - 1] == '\n')
+            line++;
+        else if (end > i && text[end - 1] == '\r' && (end >= len || text[end] != '\n'))
+            line++;
+        if (r.need_start && end < len && text[end] != '\n' && text[end] != '\r') {
+            r.field_line = line;
+            r.need_start = false;
+        }
+        i = end;
+    }
+    if (!r.fatal) {
+        if (csv_fini(&p, cb_field, cb_record, &r) != 0 && !r.fatal) {
+            gy_diag_add(d, path, r.field_line, (unsigned)r.nf + 1,
+                        "引用符 (\") が閉じていません (この欄はここから始まっています)");
+            r.fatal = true;
+        }
+    }
+    csv_free(&p);
+    clear_record(&r);
+    free(r.f);
+    free(r.map);
+    hset_free(&r.keys);
+    if (r.oom) {
+        gy_table_free(r.t);
+        return GY_ENOMEM;
+    }
+    if (!r.fatal && !r.have_header) {
+        gy_diag_add(d, path, 0, 0, "見出し行がありません");
+        r.fatal = true;
+    }
+    if (r.fatal || d->n + d->dropped > r.nerr0) {
+        gy_table_free(r.t);
+        return GY_EDATA;
+    }
+    *out = r.t;
+    return GY_OK;
+}
+
+gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, gy_table **out,
+                         gy_diags *d)
+{
+    *out = NULL;
+    char *raw;
+    size_t len;
+    int e = gy_read_file(path, &raw, &len);
+    if (e) {
+        gy_diag_add(d, path, 0, 0, "ファイルを読めません: %s", strerror(e));
+        return GY_EIO;
+    }
+    char *text;
+    size_t tlen;
+    const char *used = NULL;
+    gy_status st = gy_decode(path, raw, len, enc, &text, &tlen, &used, d);
+    free(raw);
+    if (st != GY_OK)
+        return st;
+    st = gy_import_text(def, path, text, tlen, out, d);
+    free(text);
+    if (st == GY_OK) {
+        (*out)->encoding = gy_strdup(used);
+        if (!(*out)->encoding) {
+            gy_table_free(*out);
+            *out = NULL;
+            return GY_ENOMEM;
+        }
+    }
+    return st;
+}
+
+/* ---- input folder ---------------------------------------------------- */
+
+void gy_dataset_free(gy_dataset *ds)
+{
+    if (!ds)
+        return;
+    for (size_t i = 0; i < ds->n; i++)
+        gy_table_free(ds->v[i]);
+    free(ds->v);
+    for (size_t i = 0; i < ds->nmissing; i++)
+        free(ds->missing[i]);
+    free(ds->missing);
+    ds->v = NULL;
+    ds->missing = NULL;
+    ds->n = ds->nmissing = 0;
+}
+
+const gy_table *gy_dataset_find(const gy_dataset *ds, const char *id, int western)
+{
+    const gy_table *best = NULL;
+    for (size_t i = 0; i < ds->n; i++) {
+        const gy_table *t = ds->v[i];
+        if (strcmp(t->def->id, id))
+            continue;
+        if (western ? t->fy.western == western : (!best || t->fy.western > best->fy.western))
+            best = t;
+    }
+    return best;
+}
+
+typedef struct fydir {
+    char *name;
+    gy_fy fy;
+} fydir;
+
+static int cmp_fydir(const void *a, const void *b)
+{
+    const fydir *x = a, *y = b;
+    return (x->fy.western > y->fy.western) - (x->fy.western < y->fy.western);
+}
+
+/* encoding.conf: "file.csv  cp932" per line */
+static gy_status read_encconf(const char *dir, const gy_defset *defs, char ***files, gy_enc **encs,
+                              size_t *n, gy_diags *d)
+{
+    char *path = gy_asprintf("%s/encoding.conf", dir);
+    if (!path)
+        return GY_ENOMEM;
+    char *buf;
+    size_t len;
+    *files = NULL;
+    *encs = NULL;
+    *n = 0;
+    if (gy_read_file(path, &buf, &len)) {
+        free(path);
+        return GY_OK; /* no overrides */
+    }
+    gy_status st = GY_OK;
+    unsigned ln = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        ln++;
+        char *h = strchr(line, '#');
+        if (h)
+            *h = '\0';
+        gy_trim(line);
+        if (!*line)
+            continue;
+        char f[256], e[64];
+        if (sscanf(line, "%255s %63s", f, e) != 2) {
+            gy_diag_add(d, path, ln, 1, "「ファイル名 文字コード」の形で書いてください");
+            st = GY_EDATA;
+            continue;
+        }
+        gy_enc enc;
+        if (!gy_enc_parse(e, &enc)) {
+            gy_diag_add(d, path, ln, 1, "未知の文字コード '%s' (utf-8, cp932)", e);
+            st = GY_EDATA;
+            continue;
+        }
+        bool known = false;
+        for (size_t i = 0; i < defs->n; i++)
+            if (!strcmp(defs->v[i]->file, f))
+                known = true;
+        if (!known) {
+            gy_diag_add(d, path, ln, 1, "'%s' を読む表の定義がありません", f);
+            st = GY_EDATA;
+            continue;
+        }
+        char **nf = realloc(*files, (*n + 1) * sizeof *nf);
+        if (nf)
+            *files = nf;
+        gy_enc *ne = realloc(*encs, (*n + 1) * sizeof *ne);
+        if (ne)
+            *encs = ne;
+        if (!nf || !ne) {
+            st = GY_ENOMEM;
+            break;
+        }
+        (*files)[*n] = gy_strdup(f);
+        (*encs)[*n] = enc;
+        (*n)++;
+    }
+    free(buf);
+    free(path);
+    return st;
+}
+
+gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d)
+{
+    memset(out, 0, sizeof *out);
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        gy_diag_add(d, dir, 0, 0, "入力フォルダを開けません: %s", strerror(errno));
+        return GY_EIO;
+    }
+    fydir *dirs = NULL;
+    size_t nd = 0;
+    gy_status st = GY_OK;
+    struct dirent *de;
+    while ((de = readdir(dp))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char *p = gy_asprintf("%s/%s", dir, de->d_name);
+        struct stat sb;
+        if (!p) {
+            st = GY_ENOMEM;
+            break;
+        }
+        if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            free(p);
+            continue; /* files beside the year folders (README, 組替) are not tables */
+        }
+        free(p);
+        gy_fy fy;
+        const char *e;
+        if (!gy_parse_fy(de->d_name, &fy, &e)) {
+            gy_diag_add(d, dir, 0, 0, "フォルダ '%s' は年度フォルダの名前 (例 R6) ではありません", de->d_name);
+            st = GY_EDATA;
+            continue;
+        }
+        fydir *nv = realloc(dirs, (nd + 1) * sizeof *nv);
+        if (!nv) {
+            st = GY_ENOMEM;
+            break;
+        }
+        dirs = nv;
+        dirs[nd].name = gy_strdup(de->d_name);
+        dirs[nd].fy = fy;
+        nd++;
+    }
+    closedir(dp);
+    if (nd)
+        qsort(dirs, nd, sizeof *dirs, cmp_fydir);
+    for (size_t i = 0; i + 1 < nd; i++)
+        if (dirs[i].fy.western == dirs[i + 1].fy.western) {
+            gy_diag_add(d, dir, 0, 0, "フォルダ '%s' と '%s' は同じ年度です", dirs[i].name, dirs[i + 1].name);
+            st = GY_EDATA;
+        }
+    if (st == GY_OK && nd == 0) {
+        gy_diag_add(d, dir, 0, 0, "年度フォルダ (例 %s/R6/) がありません", dir);
+        st = GY_EDATA;
+    }
+    for (size_t i = 0; i < nd && st != GY_ENOMEM; i++) {
+        char *yd = gy_asprintf("%s/%s", dir, dirs[i].name);
+        if (!yd) {
+            st = GY_ENOMEM;
+            break;
+        }
+        char **ef = NULL;
+        gy_enc *ee = NULL;
+        size_t ne = 0;
+        gy_status s = read_encconf(yd, defs, &ef, &ee, &ne, d);
+        if (s != GY_OK && st == GY_OK)
+            st = s;
+        /* every CSV must be claimed by a definition */
+        DIR *yp = opendir(yd);
+        if (!yp) {
+            gy_diag_add(d, yd, 0, 0, "フォルダを開けません: %s", strerror(errno));
+            st = GY_EIO;
+        } else {
+            while ((de = readdir(yp))) {
+                size_t l = strlen(de->d_name);
+                if (de->d_name[0] == '.' || l < 4)
+                    continue;
+                const char *ext = de->d_name + l - 4;
+                if (strcmp(ext, ".csv") && strcmp(ext, ".CSV"))
+                    continue;
+                bool claimed = false;
+                for (size_t k = 0; k < defs->n; k++)
+                    if (!strcmp(defs->v[k]->file, de->d_name))
+                        claimed = true;
+                if (!claimed) {
+                    gy_diag_add(d, yd, 0, 0, "'%s' を読む表の定義が templates/tables にありません (ファイル名の誤り?)",
+                                de->d_name);
+                    st = GY_EDATA;
+                }
+            }
+            closedir(yp);
+        }
+        for (size_t k = 0; k < defs->n && st != GY_ENOMEM; k++) {
+            const gy_tabledef *def = defs->v[k];
+            char *fp = gy_asprintf("%s/%s", yd, def->file);
+            if (!fp) {
+                st = GY_ENOMEM;
+                break;
+            }
+            struct stat sb;
+            if (stat(fp, &sb) != 0) {
+                char **nm = realloc(out->missing, (out->nmissing + 1) * sizeof *nm);
+                if (nm) {
+                    out->missing = nm;
+                    out->missing[out->nmissing++] = gy_asprintf("%s/%s", dirs[i].name, def->file);
+                }
+                free(fp);
+                continue;
+            }
+            gy_enc enc = GY_ENC_AUTO;
+            for (size_t m = 0; m < ne; m++)
+                if (!strcmp(ef[m], def->file))
+                    enc = ee[m];
+            gy_table *t = NULL;
+            s = gy_import_file(def, fp, enc, &t, d);
+            free(fp);
+            if (s != GY_OK) {
+                if (st == GY_OK || s == GY_ENOMEM)
+                    st = s;
+                continue;
+            }
+            t->fy = dirs[i].fy;
+            gy_table **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
+            if (!nv) {
+                gy_table_free(t);
+                st = GY_ENOMEM;
+                break;
+            }
+            out->v = nv;
+            out->v[out->n++] = t;
+        }
+        for (size_t m = 0; m < ne; m++)
+            free(ef[m]);
+        free(ef);
+        free(ee);
+        free(yd);
+    }
+    for (size_t i = 0; i < nd; i++)
+        free(dirs[i].name);
+    free(dirs);
+    if (st != GY_OK)
+        gy_dataset_free(out);
+    return st;
+}

@@ -1,0 +1,193 @@
+/* outdir.c - staged, atomic writing of out/ */
+#include "gaiyo/outdir.h"
+#include "gaiyo/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+    (void)sb;
+    (void)flag;
+    (void)f;
+    return remove(p);
+}
+
+static void rm_rf(const char *p)
+{
+    nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static bool name_ok(const char *name)
+{
+    if (!name || !*name || name[0] == '/')
+        return false;
+    const char *p = name;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == 0 || (l == 1 && p[0] == '.') || (l == 2 && p[0] == '.' && p[1] == '.'))
+            return false;
+        if (p[0] == '.' && l >= 8 && strncmp(p, ".staging", 8) == 0)
+            return false;
+        p += l + (e ? 1 : 0);
+        if (e && !*p)
+            return false;
+    }
+    return strchr(name, '\\') == NULL;
+}
+
+gy_status gy_outdir_open(gy_outdir *o, const char *dir, gy_diags *d)
+{
+    memset(o, 0, sizeof *o);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        gy_diag_add(d, dir, 0, 0, "出力フォルダを作れません: %s", strerror(errno));
+        return GY_EIO;
+    }
+    /* stale staging folders of killed runs (their pid is gone) */
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        gy_diag_add(d, dir, 0, 0, "出力フォルダを開けません: %s", strerror(errno));
+        return GY_EIO;
+    }
+    struct dirent *de;
+    while ((de = readdir(dp))) {
+        if (strncmp(de->d_name, ".staging-", 9) == 0) {
+            long pid = strtol(de->d_name + 9, NULL, 10);
+            if (pid > 0 && (pid == (long)getpid() || kill((pid_t)pid, 0) != 0)) {
+                char *p = gy_asprintf("%s/%s", dir, de->d_name);
+                if (p)
+                    rm_rf(p);
+                free(p);
+            }
+        }
+    }
+    closedir(dp);
+    o->dir = gy_strdup(dir);
+    o->stage = gy_asprintf("%s/.staging-%ld", dir, (long)getpid());
+    if (!o->dir || !o->stage)
+        return GY_ENOMEM;
+    if (mkdir(o->stage, 0777) != 0) {
+        gy_diag_add(d, dir, 0, 0, "出力フォルダに書けません: %s", strerror(errno));
+        return GY_EIO;
+    }
+    return GY_OK;
+}
+
+static int mkparents(char *path)
+{
+    for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        int r = mkdir(path, 0777);
+        int e = errno;
+        *p = '/';
+        if (r != 0 && e != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+char *gy_outdir_path(gy_outdir *o, const char *name, gy_diags *d)
+{
+    if (!name_ok(name)) {
+        gy_diag_add(d, o->dir, 0, 0, "出力ファイル名 '%s' は out/ の外を指すため使えません", name ? name : "");
+        return NULL;
+    }
+    char *p = gy_asprintf("%s/%s", o->stage, name);
+    if (!p)
+        return NULL;
+    if (mkparents(p) != 0) {
+        gy_diag_add(d, p, 0, 0, "フォルダを作れません: %s", strerror(errno));
+        free(p);
+        return NULL;
+    }
+    for (size_t i = 0; i < o->n; i++)
+        if (!strcmp(o->names[i], name))
+            return p;
+    char **nv = realloc(o->names, (o->n + 1) * sizeof *nv);
+    if (!nv) {
+        free(p);
+        return NULL;
+    }
+    o->names = nv;
+    o->names[o->n] = gy_strdup(name);
+    if (!o->names[o->n]) {
+        free(p);
+        return NULL;
+    }
+    o->n++;
+    return p;
+}
+
+FILE *gy_outdir_fopen(gy_outdir *o, const char *name, gy_diags *d)
+{
+    char *p = gy_outdir_path(o, name, d);
+    if (!p)
+        return NULL;
+    FILE *fp = fopen(p, "wb");
+    if (!fp)
+        gy_diag_add(d, p, 0, 0, "書き込めません: %s", strerror(errno));
+    free(p);
+    return fp;
+}
+
+gy_status gy_outdir_fclose(gy_outdir *o, FILE *fp, const char *name, gy_diags *d)
+{
+    (void)o;
+    if (!fp)
+        return GY_EIO;
+    int bad = ferror(fp);
+    if (fflush(fp) != 0)
+        bad = 1;
+    int e = errno;
+    if (fclose(fp) != 0) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        gy_diag_add(d, name, 0, 0, "書き込みに失敗しました: %s", strerror(e ? e : EIO));
+        return GY_EIO;
+    }
+    return GY_OK;
+}
+
+gy_status gy_outdir_commit(gy_outdir *o, gy_diags *d)
+{
+    gy_status st = GY_OK;
+    for (size_t i = 0; i < o->n; i++) {
+        char *from = gy_asprintf("%s/%s", o->stage, o->names[i]);
+        char *to = gy_asprintf("%s/%s", o->dir, o->names[i]);
+        if (!from || !to) {
+            free(from);
+            free(to);
+            st = GY_ENOMEM;
+            break;
+        }
+        if (mkparents(to) != 0 || rename(from, to) != 0) {
+            gy_diag_add(d, to, 0, 0, "出力ファイルを置き換えられません: %s", strerror(errno));
+            st = GY_EIO;
+        }
+        free(from);
+        free(to);
+    }
+    gy_outdir_abort(o);
+    return st;
+}
+
+void gy_outdir_abort(gy_outdir *o)
+{
+    if (o->stage)
+        rm_rf(o->stage);
+    for (size_t i = 0; i < o->n; i++)
+        free(o->names[i]);
+    free(o->names);
+    free(o->stage);
+    free(o->dir);
+    memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,285 @@
+/* util.c - strings, files, UTF-8 */
+#include "gaiyo/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *gy_strdup(const char *s)
+{
+    return s ? gy_strndup(s, strlen(s)) : NULL;
+}
+
+char *gy_strndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *gy_vasprintf(const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (n < 0)
+        return NULL;
+    char *p = malloc((size_t)n + 1);
+    if (!p)
+        return NULL;
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
+char *gy_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = gy_vasprintf(fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+int gy_read_file(const char *path, char **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return errno ? errno : EIO;
+    size_t cap = 1 << 16, n = 0;
+    char *p = malloc(cap + 1);
+    if (!p) {
+        fclose(fp);
+        return ENOMEM;
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap > ((size_t)1 << 40)) {
+                free(p);
+                fclose(fp);
+                return EFBIG;
+            }
+            char *q = realloc(p, cap * 2 + 1);
+            if (!q) {
+                free(p);
+                fclose(fp);
+                return ENOMEM;
+            }
+            p = q;
+            cap *= 2;
+        }
+        size_t r = fread(p + n, 1, cap - n, fp);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    int err = ferror(fp) ? (errno ? errno : EIO) : 0;
+    fclose(fp);
+    if (err) {
+        free(p);
+        return err;
+    }
+    p[n] = '\0';
+    *buf = p;
+    *len = n;
+    return 0;
+}
+
+int gy_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    if (n == 0)
+        return 0;
+    unsigned char c = s[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    int len;
+    uint32_t v, min;
+    if ((c & 0xE0) == 0xC0) {
+        len = 2; v = c & 0x1F; min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3; v = c & 0x0F; min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4; v = c & 0x07; min = 0x10000;
+    } else {
+        return 0;
+    }
+    if ((size_t)len > n)
+        return 0;
+    for (int i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+int gy_utf8_encode(uint32_t cp, char *out)
+{
+    unsigned char *o = (unsigned char *)out;
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | (cp >> 6));
+        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (cp >> 12));
+        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (cp >> 18));
+    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+size_t gy_utf8_invalid_at(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int k = gy_utf8_decode(u + i, len - i, &cp);
+        if (!k)
+            return i;
+        i += (size_t)k;
+    }
+    return len;
+}
+
+/* Wide (2 cells) in a Japanese context: East Asian Wide/Fullwidth, plus the
+ * Ambiguous characters that Japanese fonts draw full width (①, △, ※, ○ …). */
+static int cp_wide(uint32_t c)
+{
+    static const uint32_t r[][2] = {
+        {0x1100, 0x115F}, {0x2010, 0x2010}, {0x2015, 0x2016}, {0x2018, 0x2019},
+        {0x201C, 0x201D}, {0x2020, 0x2021}, {0x2025, 0x2026}, {0x2030, 0x2030},
+        {0x2032, 0x2033}, {0x203B, 0x203B}, {0x2103, 0x2103}, {0x2116, 0x2116},
+        {0x2121, 0x2122}, {0x2160, 0x217F}, {0x2190, 0x21FF}, {0x2200, 0x22FF},
+        {0x2312, 0x2312}, {0x2460, 0x24FF}, {0x2500, 0x257F}, {0x25A0, 0x25FF},
+        {0x2600, 0x26FF}, {0x2E80, 0x303E}, {0x3041, 0x33FF}, {0x3400, 0x4DBF},
+        {0x4E00, 0x9FFF}, {0xA000, 0xA4CF}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF},
+        {0xFE30, 0xFE4F}, {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6}, {0x1F300, 0x1F64F},
+        {0x20000, 0x2FFFD}, {0x30000, 0x3FFFD},
+    };
+    if (c < 0x1100)
+        return c == 0xA7 || c == 0xB0 || c == 0xB1 || c == 0xD7 || c == 0xF7;
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+        if (c >= r[i][0] && c <= r[i][1])
+            return 1;
+    return 0;
+}
+
+size_t gy_utf8_width(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s), i = 0, w = 0;
+    while (i < n) {
+        uint32_t cp;
+        int k = gy_utf8_decode(u + i, n - i, &cp);
+        if (!k) {
+            i++;
+            w++;
+            continue;
+        }
+        i += (size_t)k;
+        w += cp_wide(cp) ? 2 : 1;
+    }
+    return w;
+}
+
+static size_t space_len(const char *s, size_t n)
+{
+    if (n >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n'))
+        return 1;
+    if (n >= 3 && (unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 &&
+        (unsigned char)s[2] == 0x80)
+        return 3;
+    return 0;
+}
+
+char *gy_trim(char *s)
+{
+    size_t n = strlen(s), a = 0, k;
+    while (a < n && (k = space_len(s + a, n - a)))
+        a += k;
+    size_t e = n;
+    for (;;) {
+        if (e > a && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) {
+            e--;
+        } else if (e >= a + 3 && (unsigned char)s[e - 3] == 0xE3 &&
+                   (unsigned char)s[e - 2] == 0x80 && (unsigned char)s[e - 1] == 0x80) {
+            e -= 3;
+        } else {
+            break;
+        }
+    }
+    memmove(s, s + a, e - a);
+    s[e - a] = '\0';
+    return s;
+}
+
+bool gy_buf_add(gy_buf *b, const void *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        while (nc < b->n + n + 1)
+            nc *= 2;
+        char *p = realloc(b->p, nc);
+        if (!p)
+            return false;
+        b->p = p;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+    return true;
+}
+
+bool gy_buf_puts(gy_buf *b, const char *s)
+{
+    return gy_buf_add(b, s, strlen(s));
+}
+
+bool gy_buf_printf(gy_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = gy_vasprintf(fmt, ap);
+    va_end(ap);
+    if (!p)
+        return false;
+    bool ok = gy_buf_puts(b, p);
+    free(p);
+    return ok;
+}
+
+void gy_buf_free(gy_buf *b)
+{
+    if (!b)
+        return;
+    free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+}

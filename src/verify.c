@@ -1,0 +1,608 @@
+/* verify.c - the generic check-and-derive engine (no code per table) */
+#include "gaiyo/verify.h"
+#include "gaiyo/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+gy_tolerance gy_tolerance_default(void)
+{
+    return (gy_tolerance){.ratio_units = 1};
+}
+
+const char *gy_sev_name(gy_sev s)
+{
+    switch (s) {
+    case GY_SEV_ERROR: return "error";
+    case GY_SEV_WARNING: return "warning";
+    default: return "info";
+    }
+}
+
+void gy_findings_free(gy_findings *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n; i++) {
+        gy_finding *g = &f->v[i];
+        free(g->rowlabel);
+        free(g->collabel);
+        free(g->stated);
+        free(g->computed);
+        free(g->msg);
+    }
+    free(f->v);
+    memset(f, 0, sizeof *f);
+}
+
+/* ---- values during evaluation ---------------------------------------- */
+
+typedef enum vst {
+    V_OK = 0,   /* a value */
+    V_NIL,      /* blank or '-': 0 in sums, no base in a ratio */
+    V_UNKNOWN,  /* a base is absent or unknown: cannot check */
+    V_ALLUP,    /* ratio with zero base and positive part: 皆増 */
+    V_NONE      /* ratio 0 / 0: '-' */
+} vst;
+
+typedef struct val {
+    vst st;
+    int64_t v;
+} val;
+
+typedef struct ctx {
+    const gy_dataset *ds;
+    const gy_table *t;
+    size_t *group;       /* group id per row */
+    gy_findings *out;
+    char absent[256];    /* what was absent (first one) */
+    bool oom;
+} ctx;
+
+static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int col, const char *stated,
+                        const char *computed, bool hasv, int64_t cv, const char *fmt, ...)
+    __attribute__((format(printf, 10, 11)));
+
+static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int col, const char *stated,
+                        const char *computed, bool hasv, int64_t cv, const char *fmt, ...)
+{
+    gy_findings *f = c->out;
+    if (f->n == f->cap) {
+        size_t nc = f->cap ? f->cap * 2 : 32;
+        gy_finding *nv = realloc(f->v, nc * sizeof *nv);
+        if (!nv) {
+            c->oom = true;
+            return;
+        }
+        f->v = nv;
+        f->cap = nc;
+    }
+    const gy_table *t = c->t;
+    const gy_row *r = &t->rows[row];
+    gy_finding g = {0};
+    g.sev = sev;
+    g.rule = rule;
+    g.table = t;
+    g.row = row;
+    g.col = col;
+    /* the row label as printed: label column, plus the fy key if any */
+    const char *lab = gy_row_label(t, r);
+    if (t->def->fy_col >= 0 && t->def->fy_col != t->def->label_col &&
+        r->cells[t->def->fy_col].text[0])
+        g.rowlabel = gy_asprintf("%s %s", lab, r->cells[t->def->fy_col].text);
+    else
+        g.rowlabel = gy_strdup(lab[0] ? lab : gy_role_name(r->role));
+    g.collabel = gy_strdup(t->def->cols[col].label);
+    g.line = r->cells[col].line ? r->cells[col].line : r->line;
+    g.colno = r->cells[col].col;
+    g.stated = gy_strdup(stated);
+    g.computed = gy_strdup(computed);
+    g.has_computed = hasv;
+    g.computed_v = cv;
+    va_list ap;
+    va_start(ap, fmt);
+    g.msg = gy_vasprintf(fmt, ap);
+    va_end(ap);
+    if (!g.rowlabel || !g.collabel || !g.stated || !g.computed || !g.msg) {
+        free(g.rowlabel);
+        free(g.collabel);
+        free(g.stated);
+        free(g.computed);
+        free(g.msg);
+        c->oom = true;
+        return;
+    }
+    f->v[f->n++] = g;
+    f->count[sev]++;
+}
+
+static void fmt_val(const gy_table *t, int col, int64_t v, char *buf, size_t n)
+{
+    const gy_coldef *cd = &t->def->cols[col];
+    if (cd->type == GY_T_RATIO)
+        gy_format_ratio(v, cd->decimals, "△", buf, n);
+    else
+        gy_format_int(v, "△", buf, n);
+}
+
+static val cell_val(const gy_cell *c)
+{
+    if (c->nil == GY_NIL_NONE)
+        return (val){V_OK, c->v};
+    if (c->nil == GY_NIL_UNKNOWN)
+        return (val){V_UNKNOWN, 0};
+    return (val){V_NIL, 0};
+}
+
+/* ---- row lookup -------------------------------------------------------- */
+
+static bool same_keys(const gy_table *a, const gy_row *ra, const gy_table *b, const gy_row *rb,
+                      int skip)
+{
+    const gy_tabledef *d = a->def;
+    for (size_t j = 0; j < d->ncols; j++) {
+        if ((int)j == skip || !(d->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
+            continue;
+        if (strcmp(ra->cells[j].text, rb->cells[j].text))
+            return false;
+    }
+    (void)b;
+    return ra->role == rb->role;
+}
+
+/* the row one fiscal year earlier, or NULL; *tab gets its table */
+static const gy_row *prev_row(ctx *c, size_t row, const gy_table **tab)
+{
+    const gy_table *t = c->t;
+    const gy_row *r = &t->rows[row];
+    int fc = t->def->fy_col;
+    if (fc >= 0) {
+        if (r->cells[fc].nil != GY_NIL_NONE)
+            return NULL;
+        int64_t want = r->cells[fc].v - 1;
+        for (size_t i = 0; i < t->nrows; i++) {
+            const gy_row *q = &t->rows[i];
+            if (q->cells[fc].nil == GY_NIL_NONE && q->cells[fc].v == want &&
+                same_keys(t, r, t, q, fc)) {
+                *tab = t;
+                return q;
+            }
+        }
+        return NULL;
+    }
+    const gy_table *pt = gy_dataset_find(c->ds, t->def->id, t->fy.western - 1);
+    if (!pt)
+        return NULL;
+    for (size_t i = 0; i < pt->nrows; i++)
+        if (same_keys(t, r, pt, &pt->rows[i], -1)) {
+            *tab = pt;
+            return &pt->rows[i];
+        }
+    return NULL;
+}
+
+static const gy_row *label_row(ctx *c, size_t row, const char *label)
+{
+    const gy_table *t = c->t;
+    for (size_t i = 0; i < t->nrows; i++)
+        if (c->group[i] == c->group[row] && !strcmp(gy_row_label(t, &t->rows[i]), label))
+            return &t->rows[i];
+    return NULL;
+}
+
+static bool counts_in_total(const gy_table *t, const gy_row *r)
+{
+    return r->role == GY_ROLE_ITEM || (r->role == GY_ROLE_MEMO && t->def->memo_in_totals);
+}
+
+/* ---- expressions ------------------------------------------------------- */
+
+static val eval(ctx *c, const gy_expr *e, size_t row, int target)
+{
+    const gy_table *t = c->t;
+    switch (e->op) {
+    case GY_X_REF: {
+        const gy_row *r = &t->rows[row];
+        if (e->rowref == GY_R_LABEL) {
+            r = label_row(c, row, e->row);
+            if (!r) {
+                if (!c->absent[0])
+                    snprintf(c->absent, sizeof c->absent, "行「%s」", e->row);
+                return (val){V_UNKNOWN, 0};
+            }
+        } else if (e->rowref == GY_R_PREV) {
+            const gy_table *pt = t;
+            r = prev_row(c, row, &pt);
+            if (!r) {
+                if (!c->absent[0])
+                    snprintf(c->absent, sizeof c->absent, "前年度の「%s」", t->def->cols[e->col].name);
+                return (val){V_UNKNOWN, 0};
+            }
+        }
+        val v = cell_val(&r->cells[e->col]);
+        if (v.st == V_UNKNOWN && !c->absent[0])
+            snprintf(c->absent, sizeof c->absent, "「%s」(%s)", t->def->cols[e->col].name,
+                     r->cells[e->col].text);
+        return v;
+    }
+    case GY_X_ADD:
+    case GY_X_SUB: {
+        val a = eval(c, e->a, row, target), b = eval(c, e->b, row, target);
+        if (a.st == V_UNKNOWN || b.st == V_UNKNOWN)
+            return (val){V_UNKNOWN, 0};
+        if (a.st == V_NIL && b.st == V_NIL)
+            return (val){V_NIL, 0};
+        int64_t r;
+        bool ovf = e->op == GY_X_ADD ? __builtin_add_overflow(a.v, b.v, &r)
+                                     : __builtin_sub_overflow(a.v, b.v, &r);
+        if (ovf) {
+            snprintf(c->absent, sizeof c->absent, "桁あふれ");
+            return (val){V_UNKNOWN, 0};
+        }
+        return (val){V_OK, r};
+    }
+    case GY_X_TOTAL: {
+        int64_t s = 0;
+        int minlev = 1 << 30;
+        for (size_t i = 0; i < t->nrows; i++)
+            if (c->group[i] == c->group[row] && counts_in_total(t, &t->rows[i]) &&
+                t->rows[i].level < minlev)
+                minlev = t->rows[i].level;
+        for (size_t i = 0; i < t->nrows; i++) {
+            const gy_row *q = &t->rows[i];
+            if (c->group[i] != c->group[row] || !counts_in_total(t, q) || q->level != minlev)
+                continue;
+            val v = cell_val(&q->cells[e->col]);
+            if (v.st == V_UNKNOWN) {
+                if (!c->absent[0])
+                    snprintf(c->absent, sizeof c->absent, "「%s」の%s", gy_row_label(t, q),
+                             t->def->cols[e->col].name);
+                return (val){V_UNKNOWN, 0};
+            }
+            if (__builtin_add_overflow(s, v.v, &s))
+                return (val){V_UNKNOWN, 0};
+        }
+        return (val){V_OK, s};
+    }
+    case GY_X_PCT: {
+        val a = eval(c, e->a, row, target), b = eval(c, e->b, row, target);
+        if (a.st == V_UNKNOWN || b.st == V_UNKNOWN)
+            return (val){V_UNKNOWN, 0};
+        if (b.st == V_NIL) {
+            if (!c->absent[0])
+                snprintf(c->absent, sizeof c->absent, "分母");
+            return (val){V_UNKNOWN, 0};
+        }
+        const gy_coldef *cd = &t->def->cols[target];
+        int64_t out;
+        gy_ratio_status rs = gy_ratio(a.v, b.v, cd->scale, cd->decimals, GY_ROUND_HALF_UP, &out);
+        if (rs == GY_RATIO_ALLUP)
+            return (val){V_ALLUP, 0};
+        if (rs == GY_RATIO_NONE)
+            return (val){V_NONE, 0};
+        if (rs == GY_RATIO_OVERFLOW)
+            return (val){V_UNKNOWN, 0};
+        return (val){V_OK, out};
+    }
+    }
+    return (val){V_UNKNOWN, 0};
+}
+
+/* the same ratio rounded down (to tell truncation from rounding) */
+static bool trunc_pct(ctx *c, const gy_expr *e, size_t row, int target, int64_t *out)
+{
+    if (e->op != GY_X_PCT)
+        return false;
+    val a = eval(c, e->a, row, target), b = eval(c, e->b, row, target);
+    if (a.st != V_OK || b.st != V_OK)
+        return false;
+    const gy_coldef *cd = &c->t->def->cols[target];
+    return gy_ratio(a.v, b.v, cd->scale, cd->decimals, GY_ROUND_DOWN, out) == GY_RATIO_OK;
+}
+
+static bool has_sub(const gy_expr *e)
+{
+    return e && (e->op == GY_X_SUB || has_sub(e->a) || has_sub(e->b));
+}
+
+static bool rule_applies(const gy_table *t, const gy_rule *ru, const gy_row *r)
+{
+    if (ru->roles & (1u << r->role))
+        return true;
+    const char *lab = gy_row_label(t, r);
+    for (size_t i = 0; i < ru->nrows; i++)
+        if (!strcmp(ru->rows[i], lab))
+            return true;
+    return false;
+}
+
+static void check_rule(ctx *c, const gy_rule *ru, size_t row)
+{
+    const gy_table *t = c->t;
+    const gy_row *r = &t->rows[row];
+    const gy_cell *st = &r->cells[ru->target];
+    const gy_coldef *cd = &t->def->cols[ru->target];
+    if (st->nil == GY_NIL_NA)
+        return; /* the department says: not applicable */
+    c->absent[0] = '\0';
+    val v = eval(c, ru->expr, row, ru->target);
+    char sb[64], cb[64];
+    if (st->nil == GY_NIL_NONE)
+        fmt_val(t, ru->target, st->v, sb, sizeof sb);
+    else
+        snprintf(sb, sizeof sb, "%s", st->text);
+    bool ratio = ru->expr->op == GY_X_PCT;
+    const char *rname = ratio ? "ratio" : has_sub(ru->expr) ? "difference" : "rowsum";
+    switch (v.st) {
+    case V_UNKNOWN:
+        if (st->nil == GY_NIL_NONE)
+            add_finding(c, GY_SEV_INFO, "base-absent", row, ru->target, sb, "", false, 0,
+                        "%s がないため「%s」を検算できません (規則: %s)", c->absent[0] ? c->absent : "基礎の値",
+                        cd->label, ru->text);
+        return;
+    case V_ALLUP:
+    case V_NONE:
+        if (st->nil == GY_NIL_NONE)
+            add_finding(c, GY_SEV_ERROR, rname, row, ru->target, sb, v.st == V_ALLUP ? "皆増" : "-", false, 0,
+                        "分母が 0 のため比率は %s ですが、%s と記載されています (規則: %s)",
+                        v.st == V_ALLUP ? "皆増" : "「-」", sb, ru->text);
+        return;
+    case V_NIL:
+        return;
+    case V_OK:
+        break;
+    }
+    fmt_val(t, ru->target, v.v, cb, sizeof cb);
+    if (st->nil != GY_NIL_NONE) {
+        if (v.v != 0)
+            add_finding(c, GY_SEV_INFO, "unstated", row, ru->target, "", cb, true, v.v,
+                        "「%s」は記載がありませんが、再計算すると %s です (規則: %s)", cd->label, cb, ru->text);
+        return;
+    }
+    if (st->v == v.v)
+        return;
+    if (ratio) {
+        int64_t tr;
+        gy_tolerance tol = gy_tolerance_default();
+        int64_t diff = st->v > v.v ? st->v - v.v : v.v - st->v;
+        if (trunc_pct(c, ru->expr, row, ru->target, &tr) && tr == st->v) {
+            add_finding(c, GY_SEV_WARNING, "rounding", row, ru->target, sb, cb, true, v.v,
+                        "%s は切り捨ての値です。四捨五入すると %s (規則: %s)", sb, cb, ru->text);
+            return;
+        }
+        if (diff <= tol.ratio_units) {
+            add_finding(c, GY_SEV_WARNING, "rounding", row, ru->target, sb, cb, true, v.v,
+                        "%s は四捨五入の値 %s と末位が 1 違います (規則: %s)", sb, cb, ru->text);
+            return;
+        }
+        add_finding(c, GY_SEV_ERROR, "ratio", row, ru->target, sb, cb, true, v.v,
+                    "比率が合いません: 記載 %s、再計算 %s (規則: %s)", sb, cb, ru->text);
+        return;
+    }
+    char db[64];
+    fmt_val(t, ru->target, st->v > v.v ? st->v - v.v : v.v - st->v, db, sizeof db);
+    add_finding(c, GY_SEV_ERROR, rname, row, ru->target, sb, cb, true, v.v,
+                "記載 %s と再計算 %s が %s 違います (規則: %s)", sb, cb, db, ru->text);
+}
+
+/* ---- sums ---------------------------------------------------------------- */
+
+/* sum of `col` over rows [a, b) selected by pred; returns false if a
+ * value is unknown. *nitems counts the rows with a value. */
+static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level, int64_t *s,
+                      size_t *nitems, size_t *bad)
+{
+    const gy_table *t = c->t;
+    *s = 0;
+    *nitems = 0;
+    for (size_t i = a; i < b; i++) {
+        const gy_row *q = &t->rows[i];
+        if (c->group[i] != grp || q->level != level || !counts_in_total(t, q))
+            continue;
+        val v = cell_val(&q->cells[col]);
+        if (v.st == V_UNKNOWN) {
+            *bad = i;
+            return false;
+        }
+        if (v.st == V_OK) {
+            (*nitems)++;
+            if (__builtin_add_overflow(*s, v.v, s)) {
+                *bad = i;
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static void compare_sum(ctx *c, const char *rule, size_t row, int col, int64_t s, size_t nitems,
+                        const char *what)
+{
+    const gy_table *t = c->t;
+    const gy_cell *st = &t->rows[row].cells[col];
+    const gy_coldef *cd = &t->def->cols[col];
+    char sb[64], cb[64], db[64];
+    fmt_val(t, col, s, cb, sizeof cb);
+    if (st->nil == GY_NIL_NONE)
+        fmt_val(t, col, st->v, sb, sizeof sb);
+    else
+        snprintf(sb, sizeof sb, "%s", st->text);
+    if (st->nil == GY_NIL_NA)
+        return;
+    if (st->nil != GY_NIL_NONE) {
+        if (nitems && s != 0)
+            add_finding(c, GY_SEV_INFO, "unstated", row, col, "", cb, true, s,
+                        "「%s」の%sは記載がありませんが、%sの合計は %s です", gy_row_label(t, &t->rows[row]),
+                        cd->label, what, cb);
+        return;
+    }
+    if (st->v == s)
+        return;
+    int64_t diff = st->v > s ? st->v - s : s - st->v;
+    fmt_val(t, col, diff, db, sizeof db);
+    if (cd->type == GY_T_RATIO) {
+        /* each share is rounded to half a unit: n shares can be off by n/2 */
+        int64_t half_units = (int64_t)nitems; /* in half units: diff*2 <= n */
+        if (diff * 2 <= half_units) {
+            add_finding(c, GY_SEV_WARNING, "rounding", row, col, sb, cb, true, s,
+                        "%sの%sを足すと %s で記載 %s と %s 違いますが、各値の四捨五入による差です", what,
+                        cd->label, cb, sb, db);
+            return;
+        }
+    }
+    add_finding(c, GY_SEV_ERROR, rule, row, col, sb, cb, true, s,
+                "記載 %s が%sの合計 %s と %s 違います", sb, what, cb, db);
+}
+
+static void check_sums(ctx *c)
+{
+    const gy_table *t = c->t;
+    const gy_tabledef *d = t->def;
+    bool tree = d->level_col >= 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const gy_row *r = &t->rows[i];
+        /* scope: rows around i bounded by rows of a lower level */
+        size_t a = i, b = i + 1;
+        if (tree) {
+            while (a > 0 && t->rows[a - 1].level >= r->level)
+                a--;
+            while (b < t->nrows && t->rows[b].level >= r->level)
+                b++;
+        } else {
+            a = 0;
+            b = t->nrows;
+        }
+        if (r->role == GY_ROLE_TOTAL || r->role == GY_ROLE_SUBTOTAL) {
+            size_t from = a;
+            if (r->role == GY_ROLE_SUBTOTAL) {
+                for (size_t k = i; k > a; k--) {
+                    const gy_row *q = &t->rows[k - 1];
+                    if (c->group[k - 1] == c->group[i] && q->level == r->level &&
+                        (q->role == GY_ROLE_SUBTOTAL || q->role == GY_ROLE_TOTAL)) {
+                        from = k;
+                        break;
+                    }
+                }
+            }
+            size_t to = r->role == GY_ROLE_SUBTOTAL ? i : b;
+            for (size_t j = 0; j < d->ncols; j++) {
+                if (!(d->cols[j].flags & GY_COL_SUM))
+                    continue;
+                int64_t s;
+                size_t n, bad = 0;
+                if (!sum_range(c, (int)j, from, to, c->group[i], r->level, &s, &n, &bad)) {
+                    if (r->cells[j].nil == GY_NIL_NONE)
+                        add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, r->cells[j].text, "", false, 0,
+                                    "「%s」の%sが不明 (%s) のため合計を検算できません",
+                                    gy_row_label(t, &t->rows[bad]), d->cols[j].label,
+                                    t->rows[bad].cells[j].text);
+                    continue;
+                }
+                compare_sum(c, "sum", i, (int)j, s, n, r->role == GY_ROLE_SUBTOTAL ? "小計の対象行" : "各行");
+            }
+            continue;
+        }
+        /* parent-sum: an item followed by deeper rows */
+        if (!tree || r->role != GY_ROLE_ITEM || i + 1 >= t->nrows || t->rows[i + 1].level <= r->level)
+            continue;
+        size_t e = i + 1;
+        int cl = t->rows[i + 1].level;
+        while (e < t->nrows && t->rows[e].level > r->level) {
+            if (t->rows[e].level < cl)
+                cl = t->rows[e].level;
+            e++;
+        }
+        for (size_t j = 0; j < d->ncols; j++) {
+            if (!(d->cols[j].flags & GY_COL_SUM) || r->cells[j].nil != GY_NIL_NONE)
+                continue;
+            int64_t s;
+            size_t n, bad = 0;
+            if (!sum_range(c, (int)j, i + 1, e, c->group[i], cl, &s, &n, &bad)) {
+                add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, r->cells[j].text, "", false, 0,
+                            "内訳「%s」の%sが不明のため検算できません", gy_row_label(t, &t->rows[bad]),
+                            d->cols[j].label);
+                continue;
+            }
+            if (n == 0)
+                continue; /* no child states an amount: nothing to check */
+            /* a total row among the children already sums them */
+            bool has_total = false;
+            for (size_t k = i + 1; k < e; k++)
+                if (t->rows[k].level == cl && t->rows[k].role == GY_ROLE_TOTAL)
+                    has_total = true;
+            if (has_total)
+                continue;
+            compare_sum(c, "parent-sum", i, (int)j, s, n, "内訳");
+        }
+    }
+}
+
+/* ---- driver -------------------------------------------------------------- */
+
+static gy_status make_groups(ctx *c)
+{
+    const gy_table *t = c->t;
+    c->group = calloc(t->nrows ? t->nrows : 1, sizeof *c->group);
+    if (!c->group)
+        return GY_ENOMEM;
+    bool any = false;
+    for (size_t j = 0; j < t->def->ncols; j++)
+        if (t->def->cols[j].flags & GY_COL_GROUP)
+            any = true;
+    if (!any)
+        return GY_OK;
+    for (size_t i = 0; i < t->nrows; i++) {
+        c->group[i] = i;
+        for (size_t k = 0; k < i; k++) {
+            if (c->group[k] != k)
+                continue;
+            bool same = true;
+            for (size_t j = 0; j < t->def->ncols && same; j++)
+                if ((t->def->cols[j].flags & GY_COL_GROUP) &&
+                    strcmp(t->rows[i].cells[j].text, t->rows[k].cells[j].text))
+                    same = false;
+            if (same) {
+                c->group[i] = k;
+                break;
+            }
+        }
+    }
+    return GY_OK;
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+    const gy_finding *x = a, *y = b;
+    int r = strcmp(x->table->path, y->table->path);
+    if (r)
+        return r;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->colno != y->colno)
+        return x->colno < y->colno ? -1 : 1;
+    r = strcmp(x->rule, y->rule);
+    return r ? r : strcmp(x->msg, y->msg);
+}
+
+gy_status gy_verify(const gy_dataset *ds, gy_findings *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t k = 0; k < ds->n; k++) {
+        ctx c = {.ds = ds, .t = ds->v[k], .out = out};
+        if (make_groups(&c) != GY_OK)
+            return GY_ENOMEM;
+        check_sums(&c);
+        for (size_t ri = 0; ri < c.t->def->nrules; ri++) {
+            const gy_rule *ru = &c.t->def->rules[ri];
+            for (size_t i = 0; i < c.t->nrows; i++)
+                if (rule_applies(c.t, ru, &c.t->rows[i]))
+                    check_rule(&c, ru, i);
+        }
+        free(c.group);
+        if (c.oom)
+            return GY_ENOMEM;
+    }
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, cmp_finding);
+    return GY_OK;
+}
