@@ -352,9 +352,9 @@ static gy_expr *xterm(xparser *x)
         }
         if (strcmp(r, "前年") == 0 || strcmp(r, "prev") == 0) {
             free(r);
+            /* with an fy key column: the row one year earlier in the same
+             * table; without: the same keys in the previous year's folder */
             e->rowref = GY_R_PREV;
-            if (x->t->fy_col < 0)
-                xerr(x, rat, "@前年 には年度(fy)のキー列が要ります", NULL);
         } else {
             e->rowref = GY_R_LABEL;
             e->row = r;

@@ -1,2 +1,389 @@
+/* test_verify.c - every rule: right tables raise nothing, one perturbed
+ * figure is caught with the right rule and position. */
+#include "gaiyo/verify.h"
 #include "t.h"
-int main(void){T_DONE();}
+
+typedef struct fx {
+    gy_tabledef *def;
+    gy_table *t[2];
+    gy_dataset ds;
+    gy_findings f;
+    gy_diags d;
+} fx;
+
+static int load(fx *x, const char *def, const char *csv, const char *csv_prev)
+{
+    memset(x, 0, sizeof *x);
+    if (gy_tabledef_parse("test.def", def, &x->def, &x->d) != GY_OK) {
+        gy_diags_print(&x->d, stdout);
+        return -1;
+    }
+    if (gy_import_text(x->def, "t.csv", csv, strlen(csv), &x->t[0], &x->d) != GY_OK) {
+        gy_diags_print(&x->d, stdout);
+        return -1;
+    }
+    x->t[0]->fy.western = 2024;
+    x->ds.v = x->t;
+    x->ds.n = 1;
+    if (csv_prev) {
+        if (gy_import_text(x->def, "p.csv", csv_prev, strlen(csv_prev), &x->t[1], &x->d) != GY_OK) {
+            gy_diags_print(&x->d, stdout);
+            return -1;
+        }
+        x->t[1]->fy.western = 2023;
+        x->ds.n = 2;
+    }
+    if (gy_verify(&x->ds, &x->f) != GY_OK)
+        return -1;
+    for (size_t i = 0; i < x->f.n; i++)
+        printf("#     %s:%u:%u %s [%s] %s\n", x->f.v[i].table->path, x->f.v[i].line, x->f.v[i].colno,
+               gy_sev_name(x->f.v[i].sev), x->f.v[i].rule, x->f.v[i].msg);
+    return 0;
+}
+
+static void done(fx *x)
+{
+    gy_findings_free(&x->f);
+    gy_table_free(x->t[0]);
+    gy_table_free(x->t[1]);
+    gy_tabledef_free(x->def);
+    gy_diags_free(&x->d);
+}
+
+/* one finding expected: severity, rule, line, column */
+static void expect1(fx *x, gy_sev sev, const char *rule, unsigned line, unsigned col)
+{
+    T_EQ_INT(x->f.n, 1);
+    if (x->f.n >= 1) {
+        T_EQ_INT(x->f.v[0].sev, sev);
+        T_EQ_STR(x->f.v[0].rule, rule);
+        T_EQ_INT(x->f.v[0].line, line);
+        T_EQ_INT(x->f.v[0].colno, col);
+    }
+}
+
+/* ---- a budget table like 予算分析 ----------------------------------------- */
+
+static const char *BUDGET_DEF =
+    "table b\nfile b.csv\ngroup 会計\nlabel 課名\n"
+    "column 会計 text key\ncolumn 課名 text key\ncolumn 行区分 role optional\n"
+    "column A amount\ncolumn C amount\ncolumn 構成比 ratio1\ncolumn 国庫 amount\ncolumn 一般 amount\n"
+    "column CA ratio1\ncolumn 増減 amount\n"
+    "sum A C 構成比 国庫 一般 増減\n"
+    "rule C = 国庫 + 一般 on 項目,計\n"
+    "rule 構成比 = pct(C, total(C)) on 項目,計\n"
+    "rule CA = pct(C, A) on 項目,計\n"
+    "rule 増減 = C - A on 項目,計\n";
+
+static const char *BUDGET_OK =
+    "会計,課名,行区分,A,C,構成比,国庫,一般,CA,増減\n"
+    "一般,甲課,,1000,1200,60.0,200,1000,120.0,200\n"
+    "一般,乙課,,900,800,40.0,,800,88.9,△ 100\n"
+    "一般,合計,合計,1900,2000,100.0,200,1800,105.3,100\n"
+    "特別,丙会計,,50,60,100.0,60,,120.0,10\n";
+
+static void budget_right_table_raises_nothing(void)
+{
+    fx x;
+    T_CHECK(load(&x, BUDGET_DEF, BUDGET_OK, NULL) == 0);
+    T_EQ_INT(x.f.n, 0);
+    done(&x);
+}
+
+static char *perturb(const char *csv, const char *from, const char *to)
+{
+    static char bufs[2][4096];
+    static int k;
+    char *buf = bufs[k ^= 1];
+    const char *p = csv ? strstr(csv, from) : NULL;
+    if (!p)
+        return NULL;
+    snprintf(buf, sizeof bufs[0], "%.*s%s%s", (int)(p - csv), csv, to, p + strlen(from));
+    return buf;
+}
+
+static void budget_total_perturbed(void)
+{
+    fx x;
+    /* 合計 of A says 1910: sum rule, line 4, column 4 */
+    T_CHECK(load(&x, BUDGET_DEF, perturb(BUDGET_OK, "合計,合計,1900", "合計,合計,1910"), NULL) == 0);
+    /* the column sum, and the figures derived from it on that row: C/A and 増減 */
+    T_EQ_INT(x.f.n, 3);
+    T_EQ_INT(x.f.count[GY_SEV_ERROR], 3);
+    if (x.f.n == 3) {
+        T_EQ_STR(x.f.v[0].rule, "sum");
+        T_EQ_INT(x.f.v[0].line, 4);
+        T_EQ_INT(x.f.v[0].colno, 4);
+        T_EQ_STR(x.f.v[0].computed, "1,900");
+        T_EQ_STR(x.f.v[1].rule, "ratio");
+        T_EQ_INT(x.f.v[1].colno, 9);
+        T_EQ_STR(x.f.v[2].rule, "difference");
+        T_EQ_INT(x.f.v[2].colno, 10);
+    }
+    done(&x);
+}
+
+static void budget_rowsum_perturbed(void)
+{
+    fx x;
+    /* 甲課 国庫 201: C ≠ 国庫 + 一般 (rowsum, at C, line 2 col 5) and the 合計 国庫 sum */
+    T_CHECK(load(&x, BUDGET_DEF, perturb(BUDGET_OK, "60.0,200,1000", "60.0,201,1000"), NULL) == 0);
+    T_EQ_INT(x.f.n, 2);
+    T_EQ_INT(x.f.count[GY_SEV_ERROR], 2);
+    if (x.f.n == 2) {
+        T_EQ_STR(x.f.v[0].rule, "rowsum");
+        T_EQ_INT(x.f.v[0].line, 2);
+        T_EQ_INT(x.f.v[0].colno, 5);
+        T_EQ_STR(x.f.v[1].rule, "sum");
+        T_EQ_INT(x.f.v[1].line, 4);
+        T_EQ_INT(x.f.v[1].colno, 7);
+    }
+    done(&x);
+}
+
+static void budget_difference_perturbed(void)
+{
+    fx x;
+    T_CHECK(load(&x, BUDGET_DEF, perturb(BUDGET_OK, "88.9,△ 100", "88.9,△ 110"), NULL) == 0);
+    /* the 増減 of 乙課 and, with it, the 合計's column sum */
+    T_EQ_INT(x.f.n, 2);
+    if (x.f.n == 2) {
+        T_EQ_STR(x.f.v[0].rule, "difference");
+        T_EQ_INT(x.f.v[0].line, 3);
+        T_EQ_INT(x.f.v[0].colno, 10);
+        T_EQ_STR(x.f.v[0].computed, "△100");
+        T_EQ_STR(x.f.v[1].rule, "sum");
+    }
+    done(&x);
+}
+
+static void budget_ratio_perturbed(void)
+{
+    fx x;
+    /* 105.3 → 105.9: a ratio error */
+    T_CHECK(load(&x, BUDGET_DEF, perturb(BUDGET_OK, "105.3", "105.9"), NULL) == 0);
+    expect1(&x, GY_SEV_ERROR, "ratio", 4, 9);
+    done(&x);
+}
+
+static void ratio_truncated_is_warning(void)
+{
+    fx x;
+    /* 800/900 = 88.888… → 88.9; the truncated 88.8 is a convention difference */
+    T_CHECK(load(&x, BUDGET_DEF, perturb(BUDGET_OK, "88.9", "88.8"), NULL) == 0);
+    expect1(&x, GY_SEV_WARNING, "rounding", 3, 9);
+    done(&x);
+}
+
+static void shares_off_by_rounding_is_warning(void)
+{
+    /* three equal shares: 33.3 × 3 = 99.9 against a stated 100.0 */
+    const char *def = "table s\nfile s.csv\nlabel 名\ncolumn 名 text key\ncolumn 行区分 role optional\n"
+                      "column 数 count\ncolumn 比 ratio1\nsum 数 比\nrule 比 = pct(数, total(数))\n";
+    const char *csv = "名,行区分,数,比\nA,,1,33.3\nB,,1,33.3\nC,,1,33.3\n計,計,3,100.0\n";
+    fx x;
+    T_CHECK(load(&x, def, csv, NULL) == 0);
+    expect1(&x, GY_SEV_WARNING, "rounding", 5, 4);
+    done(&x);
+    /* but 10 points off is an error */
+    T_CHECK(load(&x, def, "名,行区分,数,比\nA,,1,33.3\nB,,1,33.3\nC,,1,33.3\n計,計,3,110.0\n", NULL) == 0);
+    T_EQ_INT(x.f.count[GY_SEV_ERROR], 2); /* the sum and the ratio of the 計 row */
+    done(&x);
+}
+
+static void zero_base_never_divides(void)
+{
+    const char *def = "table z\nfile z.csv\nlabel 名\ncolumn 名 text key\ncolumn A amount\ncolumn C amount\n"
+                      "column CA ratio1\nrule CA = pct(C, A)\n";
+    fx x;
+    /* 0 → 5: 皆増; a stated blank or '-' is right, a stated number is an error */
+    T_CHECK(load(&x, def, "名,A,C,CA\n甲,0,5,\n乙,0,0,-\n丙,0,5,100.0\n丁,0,0,0.0\n", NULL) == 0);
+    T_EQ_INT(x.f.n, 2);
+    if (x.f.n == 2) {
+        T_EQ_INT(x.f.v[0].line, 4);
+        T_EQ_STR(x.f.v[0].computed, "皆増");
+        T_EQ_INT(x.f.v[1].line, 5);
+        T_EQ_STR(x.f.v[1].computed, "-");
+    }
+    done(&x);
+}
+
+static void negative_ratio_boundary(void)
+{
+    const char *def = "table n\nfile n.csv\nlabel 名\ncolumn 名 text key\ncolumn A amount\ncolumn C amount\n"
+                      "column R ratio1\nrule R = pct(C, A)\n";
+    fx x;
+    /* -1/16 = -6.25% → -6.3 (half away from zero); -6.2 is a rounding warning */
+    T_CHECK(load(&x, def, "名,A,C,R\n甲,16,△1,△6.3\n乙,16,1,6.3\n丙,80,77,96.3\n", NULL) == 0);
+    T_EQ_INT(x.f.n, 0);
+    done(&x);
+    T_CHECK(load(&x, def, "名,A,C,R\n甲,16,△1,△6.2\n", NULL) == 0);
+    expect1(&x, GY_SEV_WARNING, "rounding", 2, 4);
+    done(&x);
+}
+
+/* ---- nested amounts ((1) ← ①, ① ← ア) ------------------------------------ */
+
+static const char *NEST_DEF = "table j\nfile j.csv\ngroup 課\nlabel 名\n"
+                              "column 課 text key\ncolumn 番号 marker key\ncolumn 名 text key\n"
+                              "column 金額 amount\nsum 金額\n";
+
+static const char *NEST_OK = "課,番号,名,金額\n"
+                             "甲課,1,施策,\n"
+                             "甲課,(1),事業A,1500\n"
+                             "甲課,①,細A1,500\n"
+                             "甲課,②,細A2,1000\n"
+                             "甲課,ア,細A2ア,400\n"
+                             "甲課,イ,細A2イ,600\n"
+                             "甲課,(2),事業B,300\n"
+                             "甲課,①,説明だけ,\n"
+                             "乙課,1,施策,\n"
+                             "乙課,(1),事業C,10\n";
+
+static void nested_right_raises_nothing(void)
+{
+    fx x;
+    T_CHECK(load(&x, NEST_DEF, NEST_OK, NULL) == 0);
+    T_EQ_INT(x.f.n, 0);
+    done(&x);
+}
+
+static void nested_child_perturbed(void)
+{
+    fx x;
+    /* イ 600 → 700: ② (line 5) is wrong against its children; (1) still sums ①+② */
+    T_CHECK(load(&x, NEST_DEF, perturb(NEST_OK, "細A2イ,600", "細A2イ,700"), NULL) == 0);
+    expect1(&x, GY_SEV_ERROR, "parent-sum", 5, 4);
+    done(&x);
+    /* ① 500 → 501: (1) at line 3 */
+    T_CHECK(load(&x, NEST_DEF, perturb(NEST_OK, "細A1,500", "細A1,501"), NULL) == 0);
+    expect1(&x, GY_SEV_ERROR, "parent-sum", 3, 4);
+    done(&x);
+}
+
+/* ---- 再掲 ---------------------------------------------------------------- */
+
+static void memo_rows_excluded_or_included(void)
+{
+    const char *def_ex = "table m\nfile m.csv\nlabel 名\ncolumn 名 text key\ncolumn 行区分 role optional\n"
+                         "column 額 amount\nsum 額\n";
+    const char *csv_ex = "名,行区分,額\nA,,10\nB,,20\nA(再掲),再掲,10\n小計,小計,30\nC,,5\n計,計,35\n";
+    fx x;
+    T_CHECK(load(&x, def_ex, csv_ex, NULL) == 0);
+    T_EQ_INT(x.f.n, 0);
+    done(&x);
+    /* the same table claiming the 小計 counts 再掲 rows: 30 is now wrong (40) */
+    char def_in[512];
+    snprintf(def_in, sizeof def_in, "%smemo_in_totals yes\n", def_ex);
+    T_CHECK(load(&x, def_in, csv_ex, NULL) == 0);
+    T_EQ_INT(x.f.count[GY_SEV_ERROR], 2);
+    if (x.f.n >= 1) {
+        T_EQ_STR(x.f.v[0].rule, "sum");
+        T_EQ_INT(x.f.v[0].line, 5);
+        T_EQ_STR(x.f.v[0].computed, "40");
+    }
+    done(&x);
+}
+
+static void subtotals_restart(void)
+{
+    const char *def = "table s\nfile s.csv\nlabel 名\ncolumn 名 text key\ncolumn 行区分 role optional\n"
+                      "column 額 amount\nsum 額\n";
+    fx x;
+    T_CHECK(load(&x, def, "名,行区分,額\nA,,1\nB,,2\n小計1,小計,3\nC,,4\n小計2,小計,4\n計,計,7\n", NULL) == 0);
+    T_EQ_INT(x.f.n, 0);
+    done(&x);
+    T_CHECK(load(&x, def, "名,行区分,額\nA,,1\nB,,2\n小計1,小計,3\nC,,4\n小計2,小計,7\n計,計,7\n", NULL) == 0);
+    expect1(&x, GY_SEV_ERROR, "sum", 6, 3);
+    done(&x);
+}
+
+/* ---- absent bases and two fiscal years ------------------------------------ */
+
+static void unknown_base_is_info(void)
+{
+    const char *def = "table u\nfile u.csv\nlabel 名\ncolumn 名 text key\ncolumn 今 amount\ncolumn 前 amount\n"
+                      "column 増 amount\nrule 増 = 今 - 前\n";
+    fx x;
+    T_CHECK(load(&x, def, "名,今,前,増\n甲,10,…,3\n乙,10,x,\n", NULL) == 0);
+    expect1(&x, GY_SEV_INFO, "base-absent", 2, 4);
+    done(&x);
+}
+
+static void previous_year_in_long_table(void)
+{
+    const char *def = "table y\nfile y.csv\ngroup 年度\nlabel 名\ncolumn 名 text key\ncolumn 年度 fy key\n"
+                      "column 行区分 role optional\ncolumn 額 amount\ncolumn 比 ratio1 optional\n"
+                      "sum 額\nrule 比 = pct(額, 額@前年) on 計\n";
+    const char *csv = "名,年度,行区分,額,比\n甲,R4,,100,\n計,R4,計,100,90.0\n甲,R5,,150,\n計,R5,計,150,150.0\n";
+    fx x;
+    T_CHECK(load(&x, def, csv, NULL) == 0);
+    expect1(&x, GY_SEV_INFO, "base-absent", 3, 5); /* R3 is not in the table */
+    done(&x);
+    T_CHECK(load(&x, def, perturb(csv, "150.0", "149.0"), NULL) == 0);
+    T_EQ_INT(x.f.count[GY_SEV_ERROR], 1);
+    done(&x);
+}
+
+static void previous_year_across_folders(void)
+{
+    const char *def = "table w\nfile w.csv\nlabel 課\ncolumn 課 text key\ncolumn 額 amount\n"
+                      "column 前年比 ratio1\nrule 前年比 = pct(額, 額@前年)\n";
+    fx x;
+    /* 甲課 exists in both years; 新課 only this year → info */
+    T_CHECK(load(&x, def, "課,額,前年比\n甲課,120,120.0\n新課,50,10.0\n", "課,額,前年比\n甲課,100,…\n") == 0);
+    T_EQ_INT(x.f.count[GY_SEV_ERROR], 0);
+    T_EQ_INT(x.f.count[GY_SEV_INFO], 1);
+    done(&x);
+    T_CHECK(load(&x, def, "課,額,前年比\n甲課,120,125.0\n", "課,額,前年比\n甲課,100,…\n") == 0);
+    expect1(&x, GY_SEV_ERROR, "ratio", 2, 3);
+    done(&x);
+}
+
+static void label_reference(void)
+{
+    const char *def = "table l\nfile l.csv\nlabel 区分\ncolumn 区分 text key\ncolumn 総数 count\n"
+                      "column 当たり quotient1 optional\nrule 当たり = pct(総数, 総数@事業所数) on row:従業員数\n";
+    fx x;
+    T_CHECK(load(&x, def, "区分,総数,当たり\n事業所数,1500,\n従業員数,55145,36.8\n", NULL) == 0);
+    T_EQ_INT(x.f.n, 0);
+    done(&x);
+    T_CHECK(load(&x, def, "区分,総数,当たり\n事業所数,1500,\n従業員数,55145,36.7\n", NULL) == 0);
+    expect1(&x, GY_SEV_WARNING, "rounding", 3, 3);
+    done(&x);
+}
+
+static void findings_sorted_by_file_and_line(void)
+{
+    fx x;
+    T_CHECK(load(&x, BUDGET_DEF,
+                 perturb(perturb(BUDGET_OK, "丙会計,,50,60", "丙会計,,50,61"), "甲課,,1000", "甲課,,1001"),
+                 NULL) == 0);
+    T_CHECK(x.f.n >= 2);
+    for (size_t i = 1; i < x.f.n; i++)
+        T_CHECK(x.f.v[i - 1].line <= x.f.v[i].line);
+    done(&x);
+}
+
+int main(void)
+{
+    TEST(budget_right_table_raises_nothing);
+    TEST(budget_total_perturbed);
+    TEST(budget_rowsum_perturbed);
+    TEST(budget_difference_perturbed);
+    TEST(budget_ratio_perturbed);
+    TEST(ratio_truncated_is_warning);
+    TEST(shares_off_by_rounding_is_warning);
+    TEST(zero_base_never_divides);
+    TEST(negative_ratio_boundary);
+    TEST(nested_right_raises_nothing);
+    TEST(nested_child_perturbed);
+    TEST(memo_rows_excluded_or_included);
+    TEST(subtotals_restart);
+    TEST(unknown_base_is_info);
+    TEST(previous_year_in_long_table);
+    TEST(previous_year_across_folders);
+    TEST(label_reference);
+    TEST(findings_sorted_by_file_and_line);
+    T_DONE();
+}
