@@ -33,6 +33,9 @@ void gy_report_summary(const gy_dataset *ds, gy_buf *b)
                 continue;
             ntot++;
             gy_buf_printf(b, "    %s", gy_row_label(t, r)[0] ? gy_row_label(t, r) : gy_role_name(r->role));
+            int fc = t->def->fy_col;
+            if (fc >= 0 && fc != t->def->label_col && r->cells[fc].text[0])
+                gy_buf_printf(b, " %s", r->cells[fc].text);
             for (size_t j = 0; j < t->def->ncols; j++) {
                 if (!(t->def->cols[j].flags & GY_COL_SUM))
                     continue;

@@ -7,11 +7,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *slurp(const char *p)
+/* the file's text, kept until the next call */
+static const char *slurp(const char *p)
 {
-    char *b;
+    static char *last;
+    free(last);
+    last = NULL;
     size_t n;
-    return gy_read_file(p, &b, &n) ? NULL : b;
+    if (gy_read_file(p, &last, &n))
+        last = NULL;
+    return last;
 }
 
 static int count_staging(const char *dir)
