@@ -144,6 +144,12 @@ void gy_tabledef_free(gy_tabledef *t)
         free(r->text);
     }
     free(t->rules);
+    for (size_t i = 0; i < t->nrecons; i++) {
+        free(t->recons[i].table);
+        free(t->recons[i].col);
+        free(t->recons[i].okey);
+    }
+    free(t->recons);
     free(t);
 }
 
@@ -704,6 +710,42 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
                 na[*cnt] = gy_asprintf("%u\t%u\t%s", ln, v[i].col, v[i].s);
                 (*cnt)++;
             }
+        } else if (strcmp(kw, "reconcile") == 0) {
+            /* reconcile TARGET = TABLE.COL by KEY=OKEY [level N] */
+            int tc = n >= 2 ? gy_tabledef_col(t, v[1].s) : -1;
+            char *dot = n >= 4 ? strchr(v[3].s, '.') : NULL;
+            char *eq = n >= 6 ? strchr(v[5].s, '=') : NULL;
+            int key = -1;
+            if (eq) {
+                *eq = '\0';
+                key = gy_tabledef_col(t, v[5].s);
+            }
+            if (n < 6 || strcmp(v[2].s, "=") || !dot || strcmp(v[4].s, "by") || !eq ||
+                (n != 6 && (n != 8 || strcmp(v[6].s, "level")))) {
+                gy_diag_add(d, path, ln, v[0].col,
+                            "reconcile は「reconcile 列 = 表.列 by キー=相手のキー [level N]」の形です");
+            } else if (tc < 0) {
+                gy_diag_add(d, path, ln, v[1].col, "reconcile が存在しない列を指しています: '%s'", v[1].s);
+            } else if (key < 0) {
+                gy_diag_add(d, path, ln, v[5].col, "reconcile のキー列がありません: '%s'", v[5].s);
+            } else {
+                gy_recon rc = {.target = tc, .key = key, .level = n == 8 ? atoi(v[7].s) : -1, .line = ln};
+                *dot = '\0';
+                rc.table = gy_strdup(v[3].s);
+                rc.col = gy_strdup(dot + 1);
+                rc.okey = gy_strdup(eq + 1);
+                gy_recon *nr = realloc(t->recons, (t->nrecons + 1) * sizeof *nr);
+                if (nr)
+                    t->recons = nr;
+                if (!nr || !rc.table || !rc.col || !rc.okey) {
+                    free(rc.table);
+                    free(rc.col);
+                    free(rc.okey);
+                    st = GY_ENOMEM;
+                } else {
+                    t->recons[t->nrecons++] = rc;
+                }
+            }
         } else if (strcmp(kw, "rule") == 0) {
             const char *body = strstr(line, "rule") + 4;
             while (*body == ' ' || *body == '\t')
@@ -721,7 +763,7 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
             }
         } else {
             gy_diag_add(d, path, ln, v[0].col,
-                        "未知の指示語 '%s' (table, title, file, unit, asof, label, column, group, sum, rule, memo_in_totals)",
+                        "未知の指示語 '%s' (table, title, file, unit, asof, label, column, group, sum, rule, reconcile, memo_in_totals)",
                         kw);
         }
         toks_free(v, n);
@@ -896,6 +938,18 @@ gy_status gy_defset_load(const char *dir, gy_defset *out, gy_diags *d)
         }
         out->v = nv;
         out->v[out->n++] = t;
+    }
+    for (size_t i = 0; i < out->n && st == GY_OK; i++) {
+        const gy_tabledef *t = out->v[i];
+        for (size_t k = 0; k < t->nrecons; k++) {
+            const gy_recon *rc = &t->recons[k];
+            const gy_tabledef *o = gy_defset_find(out, rc->table);
+            if (!o)
+                gy_diag_add(d, t->path, rc->line, 1, "reconcile の表 '%s' は定義されていません", rc->table);
+            else if (gy_tabledef_col(o, rc->col) < 0 || gy_tabledef_col(o, rc->okey) < 0)
+                gy_diag_add(d, t->path, rc->line, 1, "reconcile の列 '%s' か '%s' が表 '%s' にありません",
+                            rc->col, rc->okey, rc->table);
+        }
     }
     for (size_t i = 0; i < nn; i++)
         free(names[i]);

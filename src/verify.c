@@ -537,6 +537,51 @@ static void check_sums(ctx *c)
     }
 }
 
+/* ---- reconciliation with another table -------------------------------- */
+
+static void check_recons(ctx *c)
+{
+    const gy_table *t = c->t;
+    for (size_t k = 0; k < t->def->nrecons; k++) {
+        const gy_recon *rc = &t->def->recons[k];
+        const gy_table *o = gy_dataset_find(c->ds, rc->table, t->fy.western);
+        if (!o)
+            continue;
+        int oc = gy_tabledef_col(o->def, rc->col), ok = gy_tabledef_col(o->def, rc->okey);
+        if (oc < 0 || ok < 0)
+            continue;
+        for (size_t i = 0; i < t->nrows; i++) {
+            const gy_row *r = &t->rows[i];
+            if (r->role != GY_ROLE_ITEM || r->cells[rc->target].nil != GY_NIL_NONE)
+                continue;
+            int64_t s = 0;
+            size_t n = 0, blank = 0;
+            for (size_t j = 0; j < o->nrows; j++) {
+                const gy_row *q = &o->rows[j];
+                if (strcmp(q->cells[ok].text, r->cells[rc->key].text) || q->role != GY_ROLE_ITEM ||
+                    (rc->level >= 0 && q->level != rc->level))
+                    continue;
+                if (q->cells[oc].nil == GY_NIL_NONE) {
+                    s += q->cells[oc].v;
+                    n++;
+                } else {
+                    blank++;
+                }
+            }
+            if (n == 0)
+                continue;
+            char sb[64], cb[64], db[64];
+            fmt_val(t, rc->target, r->cells[rc->target].v, sb, sizeof sb);
+            fmt_val(t, rc->target, s, cb, sizeof cb);
+            fmt_val(t, rc->target, r->cells[rc->target].v - s, db, sizeof db);
+            add_finding(c, GY_SEV_INFO, "reconcile", i, rc->target, sb, cb, true, s,
+                        "照合: 「%s」の%s %s と %s の%s (%zu 件) の合計 %s の差は %s です。金額の記載がない %zu 件や、一方にだけ載る事業の分で、誤りとは限りません",
+                        r->cells[rc->key].text, t->def->cols[rc->target].label, sb, o->def->title,
+                        rc->col, n, cb, db, blank);
+        }
+    }
+}
+
 /* ---- driver -------------------------------------------------------------- */
 
 static gy_status make_groups(ctx *c)
@@ -592,6 +637,7 @@ gy_status gy_verify(const gy_dataset *ds, gy_findings *out)
         if (make_groups(&c) != GY_OK)
             return GY_ENOMEM;
         check_sums(&c);
+        check_recons(&c);
         for (size_t ri = 0; ri < c.t->def->nrules; ri++) {
             const gy_rule *ru = &c.t->def->rules[ri];
             for (size_t i = 0; i < c.t->nrows; i++)

@@ -95,6 +95,18 @@ typedef struct gy_rule {
     unsigned line;
 } gy_rule;
 
+/** A reconciliation with another table: this table's figure against the
+ *  sum of the other table's rows with the same key (reported as info). */
+typedef struct gy_recon {
+    int target;          /**< column here */
+    char *table;         /**< the other table's id */
+    char *col;           /**< column there (checked by gy_defset_load) */
+    int key;             /**< key column here */
+    char *okey;          /**< key column there */
+    int level;           /**< only rows of this level there (-1: all items) */
+    unsigned line;
+} gy_recon;
+
 /** One table kind. */
 typedef struct gy_tabledef {
     char *path;          /**< definition file */
@@ -112,6 +124,8 @@ typedef struct gy_tabledef {
     bool memo_in_totals; /**< whether 小計/計 count 再掲 rows */
     gy_rule *rules;
     size_t nrules;
+    gy_recon *recons;
+    size_t nrecons;
 } gy_tabledef;
 
 /** All table kinds of a templates folder. */
