@@ -136,49 +136,83 @@ static val cell_val(const gy_cell *c)
 
 /* ---- row lookup -------------------------------------------------------- */
 
-static bool same_keys(const gy_table *a, const gy_row *ra, const gy_table *b, const gy_row *rb,
-                      int skip)
+/* whether the 組替 of this year maps `old` of column `col` onto `now` for
+ * the row labelled `label` */
+static bool mapped(ctx *c, const char *col, const char *old, const char *now, const char *label)
 {
-    const gy_tabledef *d = a->def;
+    const gy_table *k = gy_dataset_find(c->ds, "kumikae", c->t->fy.western);
+    if (!k)
+        return false;
+    const gy_tabledef *d = k->def;
+    int ct = gy_tabledef_col(d, "表"), cc = gy_tabledef_col(d, "列"), co = gy_tabledef_col(d, "旧"),
+        cn = gy_tabledef_col(d, "新"), cl = gy_tabledef_col(d, "対象");
+    if (ct < 0 || cc < 0 || co < 0 || cn < 0)
+        return false;
+    for (size_t i = 0; i < k->nrows; i++) {
+        const gy_cell *r = k->rows[i].cells;
+        if (!strcmp(r[ct].text, c->t->def->id) && !strcmp(r[cc].text, col) && !strcmp(r[co].text, old) &&
+            !strcmp(r[cn].text, now) && (cl < 0 || !r[cl].text[0] || !strcmp(r[cl].text, label)))
+            return true;
+    }
+    return false;
+}
+
+/* whether previous-year row q corresponds to this year's row r */
+static bool corresponds(ctx *c, const gy_row *r, const gy_row *q, int skip)
+{
+    const gy_tabledef *d = c->t->def;
+    if (r->role != q->role)
+        return false;
+    const char *label = gy_row_label(c->t, r);
     for (size_t j = 0; j < d->ncols; j++) {
         if ((int)j == skip || !(d->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
             continue;
-        if (strcmp(ra->cells[j].text, rb->cells[j].text))
+        const char *a = r->cells[j].text, *b = q->cells[j].text;
+        if (strcmp(a, b) && !mapped(c, d->cols[j].name, b, a, label))
             return false;
     }
-    (void)b;
-    return ra->role == rb->role;
+    return true;
 }
 
-/* the row one fiscal year earlier, or NULL; *tab gets its table */
-static const gy_row *prev_row(ctx *c, size_t row, const gy_table **tab)
+/* the value of `col` one fiscal year earlier for this row: the same row
+ * (or, through the 組替, the rows it was renamed from or merged from,
+ * summed) in the same table when it has an fy key column, else in the
+ * previous year's folder */
+static val prev_value(ctx *c, size_t row, int col)
 {
     const gy_table *t = c->t;
     const gy_row *r = &t->rows[row];
     int fc = t->def->fy_col;
+    const gy_table *pt = t;
+    int64_t want = 0;
     if (fc >= 0) {
         if (r->cells[fc].nil != GY_NIL_NONE)
-            return NULL;
-        int64_t want = r->cells[fc].v - 1;
-        for (size_t i = 0; i < t->nrows; i++) {
-            const gy_row *q = &t->rows[i];
-            if (q->cells[fc].nil == GY_NIL_NONE && q->cells[fc].v == want &&
-                same_keys(t, r, t, q, fc)) {
-                *tab = t;
-                return q;
-            }
-        }
-        return NULL;
+            return (val){V_UNKNOWN, 0};
+        want = r->cells[fc].v - 1;
+    } else {
+        pt = gy_dataset_find(c->ds, t->def->id, t->fy.western - 1);
+        if (!pt)
+            return (val){V_UNKNOWN, 0};
     }
-    const gy_table *pt = gy_dataset_find(c->ds, t->def->id, t->fy.western - 1);
-    if (!pt)
-        return NULL;
-    for (size_t i = 0; i < pt->nrows; i++)
-        if (same_keys(t, r, pt, &pt->rows[i], -1)) {
-            *tab = pt;
-            return &pt->rows[i];
+    bool found = false;
+    val sum = {V_NIL, 0};
+    for (size_t i = 0; i < pt->nrows; i++) {
+        const gy_row *q = &pt->rows[i];
+        if (fc >= 0 && (q->cells[fc].nil != GY_NIL_NONE || q->cells[fc].v != want))
+            continue;
+        if (!corresponds(c, r, q, fc))
+            continue;
+        found = true;
+        val v = cell_val(&q->cells[col]);
+        if (v.st == V_UNKNOWN)
+            return v;
+        if (v.st == V_OK) {
+            sum.st = V_OK;
+            if (__builtin_add_overflow(sum.v, v.v, &sum.v))
+                return (val){V_UNKNOWN, 0};
         }
-    return NULL;
+    }
+    return found ? sum : (val){V_UNKNOWN, 0};
 }
 
 static const gy_row *label_row(ctx *c, size_t row, const char *label)
@@ -211,13 +245,10 @@ static val eval(ctx *c, const gy_expr *e, size_t row, int target)
                 return (val){V_UNKNOWN, 0};
             }
         } else if (e->rowref == GY_R_PREV) {
-            const gy_table *pt = t;
-            r = prev_row(c, row, &pt);
-            if (!r) {
-                if (!c->absent[0])
-                    snprintf(c->absent, sizeof c->absent, "前年度の「%s」", t->def->cols[e->col].name);
-                return (val){V_UNKNOWN, 0};
-            }
+            val v = prev_value(c, row, e->col);
+            if (v.st == V_UNKNOWN && !c->absent[0])
+                snprintf(c->absent, sizeof c->absent, "前年度の「%s」", t->def->cols[e->col].name);
+            return v;
         }
         val v = cell_val(&r->cells[e->col]);
         if (v.st == V_UNKNOWN && !c->absent[0])

@@ -365,6 +365,86 @@ static void findings_sorted_by_file_and_line(void)
     done(&x);
 }
 
+
+/* ---- 組替: renamed, merged and moved between years ------------------------ */
+
+static const char *KUMIKAE_DEF =
+    "table kumikae\nfile 組替.csv\nlabel 新\ncolumn 表 text key\ncolumn 列 text key\n"
+    "column 旧 text key\ncolumn 新 text key\ncolumn 対象 text optional key\n";
+
+static int two_years_with_kumikae(const char *def, const char *now, const char *prev, const char *kumi,
+                                  gy_findings *f, size_t *nerr)
+{
+    gy_diags d = {0};
+    gy_tabledef *td = NULL, *kd = NULL;
+    gy_table *t[3] = {0};
+    int rc = -1;
+    if (gy_tabledef_parse("t.def", def, &td, &d) || gy_tabledef_parse("k.def", KUMIKAE_DEF, &kd, &d) ||
+        gy_import_text(td, "now.csv", now, strlen(now), &t[0], &d) ||
+        gy_import_text(td, "prev.csv", prev, strlen(prev), &t[1], &d) ||
+        (kumi && gy_import_text(kd, "組替.csv", kumi, strlen(kumi), &t[2], &d))) {
+        gy_diags_print(&d, stdout);
+        goto out;
+    }
+    t[0]->fy.western = 2024;
+    t[1]->fy.western = 2023;
+    if (t[2])
+        t[2]->fy.western = 2024;
+    gy_dataset ds = {.v = t, .n = t[2] ? 3 : 2};
+    if (gy_verify(&ds, f) == GY_OK) {
+        rc = 0;
+        *nerr = f->count[GY_SEV_ERROR];
+        for (size_t i = 0; i < f->n; i++)
+            printf("#     %u:%u %s [%s] %s\n", f->v[i].line, f->v[i].colno, gy_sev_name(f->v[i].sev),
+                   f->v[i].rule, f->v[i].msg);
+    }
+    gy_findings_free(f);
+out:
+    for (int i = 0; i < 3; i++)
+        gy_table_free(t[i]);
+    gy_tabledef_free(td);
+    gy_tabledef_free(kd);
+    gy_diags_free(&d);
+    return rc;
+}
+
+static void kumikae_rename_merge_move(void)
+{
+    const char *def = "table w\nfile w.csv\nlabel 事業\ncolumn 課 text key\ncolumn 事業 text key\n"
+                      "column 額 amount\ncolumn 増減 amount\nrule 増減 = 額 - 額@前年\n";
+    const char *prev = "課,事業,額,増減\n"
+                       "旧A課,事業1,100,…\n"   /* 旧A課 renamed to A課 */
+                       "B課,事業2,30,…\n"      /* 事業2 and 事業3 merged into 事業23 */
+                       "B課,事業3,20,…\n"
+                       "B課,事業4,7,…\n";      /* 事業4 moved from B課 to A課 */
+    const char *now = "課,事業,額,増減\n"
+                      "A課,事業1,110,10\n"
+                      "B課,事業23,60,10\n"
+                      "A課,事業4,9,2\n";
+    const char *kumi = "表,列,旧,新,対象\n"
+                       "w,課,旧A課,A課,\n"
+                       "w,事業,事業2,事業23,\n"
+                       "w,事業,事業3,事業23,\n"
+                       "w,課,B課,A課,事業4\n";
+    gy_findings f;
+    size_t nerr = 99;
+    /* without the 組替 nothing of last year matches: 3 infos, no error */
+    T_CHECK(two_years_with_kumikae(def, now, prev, NULL, &f, &nerr) == 0);
+    T_EQ_INT(nerr, 0);
+    /* with it, every 増減 is checked and right */
+    T_CHECK(two_years_with_kumikae(def, now, prev, kumi, &f, &nerr) == 0);
+    T_EQ_INT(nerr, 0);
+    /* and a wrong 増減 through a merge is caught */
+    const char *bad = "課,事業,額,増減\nA課,事業1,110,10\nB課,事業23,60,20\nA課,事業4,9,2\n";
+    T_CHECK(two_years_with_kumikae(def, bad, prev, kumi, &f, &nerr) == 0);
+    T_EQ_INT(nerr, 1);
+    /* the move applies only to the row it names: 事業1 of B課 is not A課's */
+    const char *kumi2 = "表,列,旧,新,対象\nw,課,B課,A課,事業9\nw,課,旧A課,A課,\n"
+                        "w,事業,事業2,事業23,\nw,事業,事業3,事業23,\n";
+    T_CHECK(two_years_with_kumikae(def, now, prev, kumi2, &f, &nerr) == 0);
+    T_EQ_INT(nerr, 0);
+}
+
 int main(void)
 {
     TEST(budget_right_table_raises_nothing);
@@ -385,5 +465,6 @@ int main(void)
     TEST(previous_year_across_folders);
     TEST(label_reference);
     TEST(findings_sorted_by_file_and_line);
+    TEST(kumikae_rename_merge_move);
     T_DONE();
 }
