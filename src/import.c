@@ -128,7 +128,8 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
     if (enc == GY_ENC_UTF8 || (enc == GY_ENC_AUTO && bad == len)) {
         if (bad != len) {
             unsigned l, c;
-            locate(raw, bad, false, &l, &c);
+            size_t skip = bom ? 3 : 0; /* the BOM is not a character of line 1 */
+            locate(raw + skip, bad - skip, false, &l, &c);
             gy_diag_add(d, path, l, c, "UTF-8 として不正なバイト 0x%02X があります (CP932 なら encoding.conf に書いてください)",
                         (unsigned char)raw[bad]);
             return GY_EDATA;
@@ -672,7 +673,7 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
             }
             break;
         }
-        if (r.nf != nf0 || r.t->nrows != nrows0 || r.have_header != hdr0 || (end > i && text[end - 1] == ',')) {
+        if (r.nf != nf0 || r.t->nrows != nrows0 || r.have_header != hdr0) {
             r.need_start = true;
         }
         if (end > i && text[end - 1] == '\n')
@@ -804,7 +805,10 @@ static gy_status read_encconf(const char *dir, const gy_defset *defs, char ***fi
     gy_status st = GY_OK;
     unsigned ln = 0;
     char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *start = buf;
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        start += 3; /* Notepad's BOM */
+    for (char *line = strtok_r(start, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         ln++;
         char *h = strchr(line, '#');
         if (h)

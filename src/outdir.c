@@ -160,6 +160,25 @@ gy_status gy_outdir_fclose(gy_outdir *o, FILE *fp, const char *name, gy_diags *d
 gy_status gy_outdir_commit(gy_outdir *o, gy_diags *d)
 {
     gy_status st = GY_OK;
+    /* first make sure every file can be replaced, so that a commit does
+     * not stop half way (a folder in the way, an unwritable out/) */
+    for (size_t i = 0; i < o->n; i++) {
+        char *to = gy_asprintf("%s/%s", o->dir, o->names[i]);
+        struct stat sb;
+        if (to && lstat(to, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+            gy_diag_add(d, to, 0, 0, "出力ファイルの場所にファイル以外のものがあります");
+            st = GY_EIO;
+        }
+        free(to);
+    }
+    if (access(o->dir, W_OK) != 0) {
+        gy_diag_add(d, o->dir, 0, 0, "出力フォルダに書けません: %s", strerror(errno));
+        st = GY_EIO;
+    }
+    if (st != GY_OK) {
+        gy_outdir_abort(o);
+        return st;
+    }
     for (size_t i = 0; i < o->n; i++) {
         char *from = gy_asprintf("%s/%s", o->stage, o->names[i]);
         char *to = gy_asprintf("%s/%s", o->dir, o->names[i]);

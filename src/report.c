@@ -75,24 +75,36 @@ void gy_report_dump(const gy_table *t, gy_buf *b)
     }
 }
 
+/* whether s is a plain number (then a leading - or + is not a formula) */
+static bool plain_number(const char *s)
+{
+    const char *p = s + (*s == '-' || *s == '+');
+    if (!*p)
+        return false;
+    for (; *p; p++)
+        if ((*p < '0' || *p > '9') && *p != '.' && *p != ',')
+            return false;
+    return true;
+}
+
 static void csv_field(gy_buf *b, const char *s)
 {
-    /* a cell that a spreadsheet would run as a formula is prefixed with ' */
+    /* a text that a spreadsheet would run as a formula gets a leading '
+     * (inside the quotes when the field is quoted) */
     bool q = strpbrk(s, ",\"\n\r") != NULL;
-    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
-    if (formula && (s[1] < '0' || s[1] > '9'))
+    bool formula = (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+                    s[0] == '\r') && !plain_number(s);
+    if (q)
+        gy_buf_puts(b, "\"");
+    if (formula)
         gy_buf_puts(b, "'");
-    if (!q) {
-        gy_buf_puts(b, s);
-        return;
-    }
-    gy_buf_puts(b, "\"");
     for (const char *p = s; *p; p++) {
         if (*p == '"')
             gy_buf_puts(b, "\"");
         gy_buf_add(b, p, 1);
     }
-    gy_buf_puts(b, "\"");
+    if (q)
+        gy_buf_puts(b, "\"");
 }
 
 static void json_str(gy_buf *b, const char *s)

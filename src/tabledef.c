@@ -24,6 +24,8 @@ bool gy_role_parse(const char *s, gy_role *out)
         {"参考", GY_ROLE_NOTE}, {"note", GY_ROLE_NOTE},
     };
     char buf[64];
+    if (strlen(s) >= sizeof buf)
+        return false;
     snprintf(buf, sizeof buf, "%s", s);
     gy_trim(buf);
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
@@ -49,6 +51,8 @@ const char *gy_role_name(gy_role r)
 int gy_marker_level(const char *s)
 {
     char buf[64];
+    if (strlen(s) >= sizeof buf)
+        return -1;
     snprintf(buf, sizeof buf, "%s", s);
     gy_trim(buf);
     const unsigned char *u = (const unsigned char *)buf;
@@ -451,6 +455,12 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
     }
     if (x.err || !r.expr) {
         /* xerr reported columns relative to the rule text; good enough */
+        goto fail;
+    }
+    if (t->cols[r.target].type != GY_T_AMOUNT && t->cols[r.target].type != GY_T_COUNT &&
+        t->cols[r.target].type != GY_T_RATIO) {
+        gy_diag_add(d, path, lineno, char_col(line, body), "規則で数値でない列は使えません: '%s' (%s)",
+                    t->cols[r.target].name, gy_type_name(t->cols[r.target].type));
         goto fail;
     }
     t->cols[r.target].flags |= GY_COL_DERIVED;

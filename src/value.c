@@ -145,7 +145,7 @@ static bool parse_number(const char *s, int decimals, gy_num *out, const char **
             break;
         }
     }
-    if (digits == 0) {
+    if (digits == 0 || (i < n && fold(cps[i]) != '.')) {
         *err = "数値ではありません";
         return false;
     }

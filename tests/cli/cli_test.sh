@@ -1,2 +1,325 @@
 #!/bin/bash
-echo 1..0
+# cli_test.sh - the gaiyo command, table-driven: arguments, exit code, and
+# the exact stderr (file:line:col) or a required stdout. Prints TAP.
+#
+# Environment (set by meson): GAIYO (the built program), SRCDIR (source
+# root), DATADIR (tests/data). Defaults allow running it by hand from the
+# source root after `meson compile -C build`.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+SRCDIR=${SRCDIR:-$(cd "$here/../.." && pwd)}
+DATADIR=${DATADIR:-$SRCDIR/tests/data}
+GAIYO=${GAIYO:-$SRCDIR/build/gaiyo}
+PY=/usr/bin/python3
+export LC_ALL=C.UTF-8
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+n=0
+failed=0
+OUT=$T/stdout
+ERR=$T/stderr
+RC=0
+
+ok() {
+    n=$((n + 1))
+    echo "ok $n - $1"
+}
+
+not_ok() {
+    n=$((n + 1))
+    failed=$((failed + 1))
+    echo "not ok $n - $1"
+    shift
+    local line
+    for line in "$@"; do
+        printf '%s\n' "$line" | sed 's/^/#   /'
+    done
+}
+
+# run CMD... : stdout to $OUT, stderr to $ERR, exit code in $RC
+run() {
+    "$@" >"$OUT" 2>"$ERR" </dev/null
+    RC=$?
+}
+
+# match SPEC FILE: "" = empty; "=TEXT" = exactly TEXT and a newline;
+# "~TEXT" = contains TEXT; "*" = anything
+match() {
+    local spec=$1 file=$2
+    case "$spec" in
+    '*') return 0 ;;
+    '') [ ! -s "$file" ] ;;
+    '='*) printf '%s\n' "${spec#=}" | cmp -s - "$file" ;;
+    '~'*) grep -qF -- "${spec#\~}" "$file" ;;
+    *) echo "# bad spec '$spec'"; return 1 ;;
+    esac
+}
+
+# check NAME RC STDERR-SPEC STDOUT-SPEC CMD...
+check() {
+    local name=$1 want_rc=$2 want_err=$3 want_out=$4
+    shift 4
+    run "$@"
+    local why=()
+    [ "$RC" = "$want_rc" ] || why+=("exit code $RC, expected $want_rc")
+    match "$want_err" "$ERR" || why+=("stderr:" "$(head -c 2000 "$ERR")" "expected stderr: $want_err")
+    match "$want_out" "$OUT" || why+=("stdout (head):" "$(head -c 1500 "$OUT")" "expected stdout: $want_out")
+    if [ ${#why[@]} = 0 ]; then ok "$name"; else not_ok "$name" "${why[@]}"; fi
+}
+
+# assert NAME CONDITION-CMD... : a case that is a plain check
+assert() {
+    local name=$1 said
+    shift
+    if said=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "failed: $*" "$said"; fi
+}
+
+G() { "$GAIYO" "$@"; }
+IN=(--input "$SRCDIR/input" --templates "$SRCDIR/templates")
+
+if [ ! -x "$GAIYO" ]; then
+    echo "1..0 # SKIP gaiyo not built ($GAIYO)"
+    exit 0
+fi
+
+# ---- import: the nine tables of the default input -------------------------
+
+while IFS= read -r line; do
+    check "import: $line" 0 '' "~$line" G import "${IN[@]}"
+done <<'EOF'
+R6 chuokai: 青森県中小企業団体中央会への貸付額と融資実績 (UTF-8) 3 行
+R6 ginou: 技能検定実施状況 (UTF-8) 11 行
+R6 jigyohi: 各課事業概要 (事業費) (UTF-8) 209 行
+R6 shidoin: 職業訓練指導員試験実施状況 (UTF-8) 1 行
+R6 yosan: 令和6年度当初予算分析 (UTF-8) 7 行
+R6 yuchi_gyoshu: 業種別誘致企業と構成比 (UTF-8) 27 行
+R6 yuchi_suii: 企業誘致件数の推移 (UTF-8) 61 行
+R6 yuchi_wariai: 誘致企業の県内製造業に占める割合 (UTF-8) 3 行
+R6 yuushi: 県単融資制度の預託額（予算額）と融資実績 (UTF-8) 48 行
+EOF
+
+# the totals as stated are printed under their table
+check "import: yosan 合計 as stated" 0 '' "~    合計  前年度当初=64,364,318  前年度最終=20,496,625  当初=55,777,235" \
+    G import "${IN[@]}"
+check "import: a CP932 file is detected and converted" 0 '' \
+    "~R6 chuokai: 青森県中小企業団体中央会への貸付額と融資実績 (CP932) 2 行" \
+    G import --input "$DATADIR/good/cp932" --templates "$SRCDIR/templates"
+run G dump chuokai --input "$DATADIR/good/cp932" --templates "$SRCDIR/templates"
+assert "dump: CP932 髙 and ① arrive as UTF-8" \
+    bash -c '[ "$(cut -f7 "$1" | tail -n 2 | tr "\n" " ")" = "髙 ① " ]' _ "$OUT"
+
+# ---- verify on the default input --------------------------------------------
+
+run G verify "${IN[@]}"
+assert "verify: exit 1 (the default input has errors)" [ "$RC" = 1 ]
+assert "verify: last line counts the findings" \
+    [ "$(tail -n 1 "$OUT")" = "12 errors, 4 warnings, 31 infos" ]
+assert "verify: stderr is empty" [ ! -s "$ERR" ]
+assert "verify: the 立地指導事業 parent-sum error with file:line:col" \
+    grep -qF "$SRCDIR/input/R6/jigyohi.csv:102:4: error: [parent-sum] 立地指導事業 / 予算額 (千円): 記載 3,363 が内訳の合計 3,263 と 100 違います" "$OUT"
+
+run G verify "${IN[@]}" --format csv
+assert "verify --format csv: exit 1" [ "$RC" = 1 ]
+assert "verify --format csv: header line" \
+    [ "$(head -n 1 "$OUT")" = "severity,rule,table,file,line,column,row,column_label,stated,computed,message" ]
+assert "verify --format csv: parseable, 11 fields per record, 12 errors" \
+    "$PY" -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+assert all(len(r) == 11 for r in rows), [r for r in rows if len(r) != 11]
+assert sum(1 for r in rows[1:] if r[0] == "error") == 12
+assert len(rows) == 1 + 12 + 4 + 31
+' "$OUT"
+
+run G verify "${IN[@]}" --format json
+assert "verify --format json: exit 1" [ "$RC" = 1 ]
+assert "verify --format json: json.load accepts it" \
+    bash -c '"$1" -c "import json,sys; json.load(sys.stdin)" <"$2"' _ "$PY" "$OUT"
+assert "verify --format json: counts and findings agree" \
+    "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+assert (d["errors"], d["warnings"], d["infos"]) == (12, 4, 31), d
+assert len(d["findings"]) == 47
+f = [x for x in d["findings"] if x["rule"] == "parent-sum"][0]
+assert (f["line"], f["column"], f["stated"], f["computed"]) == (102, 4, "3,363", "3,263"), f
+' "$OUT"
+
+# ---- usage errors -----------------------------------------------------------
+
+check "no command: exit 2 with the usage" 2 "~使い方: gaiyo <コマンド> [オプション]" '' G
+check "unknown command: exit 2" 2 "~gaiyo: 未知のコマンド 'frobnicate'" '' G frobnicate
+check "unknown option: exit 2" 2 "=gaiyo: 未知のオプション '--bogus'" '' G import --bogus
+check "option without its value: exit 2" 2 "=gaiyo: --input には値が要ります" '' G import --input
+check "verify --format xml: exit 2" 2 "=gaiyo: --format は text, csv, json のどれかです" '' \
+    G verify "${IN[@]}" --format xml
+check "dump without a table id: exit 2" 2 "=gaiyo: dump には表 ID が要ります (gaiyo tables で一覧)" '' G dump
+check "dump of an unknown table: exit 2" 2 "=gaiyo: 表 'nosuch' は入力にありません" '' \
+    G dump nosuch "${IN[@]}"
+check "--version" 0 '' "=gaiyo 0.1.0" G --version
+check "help: exit 0, usage on stdout" 0 '' "~コマンド:" G --help
+
+# ---- missing folders -----------------------------------------------------------
+
+check "missing input folder: exit 3 naming it" 3 \
+    "=gaiyo: $T/nonexistent: error: 入力フォルダを開けません: No such file or directory" '' \
+    G import --input "$T/nonexistent" --templates "$SRCDIR/templates"
+check "missing templates folder: exit 3 naming it" 3 \
+    "=gaiyo: $T/notemplates/tables: error: 定義フォルダを開けません: No such file or directory" '' \
+    G import --input "$SRCDIR/input" --templates "$T/notemplates"
+
+# ---- bad input: exit 3 and the exact one-line message ---------------------------
+# Each folder tests/data/bad/CASE/ holds a year folder with one bad file;
+# run from DATADIR so that the paths in the messages are short and fixed.
+
+mapfile -t BAD <<'EOF'
+unknown_column|gaiyo: bad/unknown_column/R6/chuokai.csv:1:4: error: 未知の列 '融資区分X' (表「青森県中小企業団体中央会への貸付額と融資実績」の列は: 年度, 貸付金, 融資実績, 融資区分)
+missing_column|gaiyo: bad/missing_column/R6/chuokai.csv:1: error: 必須の列 '融資実績' がありません (定義: ../../templates/tables/chuokai.def:10)
+row_width|gaiyo: bad/row_width/R6/chuokai.csv:3:4: error: この行は 4 列ですが、見出し行 (1 行目) は 3 列です
+amount_text|gaiyo: bad/amount_text/R6/chuokai.csv:3:2: error: 列「貸付金」に 整数の金額 を期待しましたが '12x' です: 数値ではありません
+unterminated_quote|gaiyo: bad/unterminated_quote/R6/chuokai.csv:3:4: error: 引用符 (") が閉じていません (この欄はここから始まっています)
+malformed_quote|gaiyo: bad/malformed_quote/R6/chuokai.csv:3:4: error: 引用符 (") の使い方が正しくありません: 引用符で囲む欄は欄全体を囲み、中の " は "" と書きます
+empty_file|gaiyo: bad/empty_file/R6/chuokai.csv: error: 空のファイルです (見出し行がありません)
+binary|gaiyo: bad/binary/R6/chuokai.csv:2:1: error: バイナリファイルのようです (NUL バイトがあります)。CSV を指定してください
+int64|gaiyo: bad/int64/R6/chuokai.csv:3:2: error: 列「貸付金」に 整数の金額 を期待しましたが '9223372036854775808' です: 数値が大きすぎます (int64 の範囲外)
+duplicate_key|gaiyo: bad/duplicate_key/R6/chuokai.csv:3:1: error: 同じキーの行が 2 つあります (2 行目と同じ)
+unclaimed|gaiyo: bad/unclaimed/R6: error: 'chukai.csv' を読む表の定義が templates/tables にありません (ファイル名の誤り?)
+bad_year_folder|gaiyo: bad/bad_year_folder: error: フォルダ 'old' は年度フォルダの名前 (例 R6) ではありません
+bad_encoding|gaiyo: bad/bad_encoding/R6/chuokai.csv:2:13: error: 文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0xFF
+encoding_conf|gaiyo: bad/encoding_conf/R6/chuokai.csv:1:1: error: UTF-8 として不正なバイト 0x94 があります (CP932 なら encoding.conf に書いてください)
+bad_fy|gaiyo: bad/bad_fy/R6/chuokai.csv:2:1: error: 列「年度」に 年度 (例 R6, H31, S37) を期待しましたが 'R99X' です: 年度として読めません (例: R6, H31, S37, 令和元年度)
+crlf_multiline|gaiyo: bad/crlf_multiline/R6/chuokai.csv:4:3: error: 列「融資実績」に 整数の金額 を期待しましたが 'x1' です: 数値ではありません
+EOF
+
+for entry in "${BAD[@]}"; do
+    c=${entry%%|*}
+    want=${entry#*|}
+    check "bad input $c: exit 3, $(printf '%s' "$want" | sed 's/^gaiyo: //; s/: error: .*//')" \
+        3 "=$want" '' bash -c 'cd "$1" && shift && exec "$@"' _ "$DATADIR" \
+        "$GAIYO" import --input "bad/$c" --templates ../../templates
+done
+
+# the same through verify: no findings are printed for unreadable input
+check "verify on bad input: exit 3, the message, empty stdout" 3 "=${BAD[0]#*|}" '' \
+    bash -c 'cd "$1" && shift && exec "$@"' _ "$DATADIR" \
+    "$GAIYO" verify --input bad/unknown_column --templates ../../templates
+
+# ---- a bad definition -----------------------------------------------------------
+
+mkdir -p "$T/tpl"
+cp -R "$SRCDIR/templates/tables" "$T/tpl/tables"
+printf 'table   chuokai2\nfile    chuokai.csv\ncolumn  年度  fy  key\n' >"$T/tpl/tables/chuokai2.def"
+check "two definitions claiming one file: exit 3" 3 \
+    "=gaiyo: $T/tpl/tables/chuokai2.def: error: ファイル 'chuokai.csv' は $T/tpl/tables/chuokai.def も読む定義です (2 つの定義が同じファイルを主張)" '' \
+    G import --input "$SRCDIR/input" --templates "$T/tpl"
+printf 'table   extra\nfile    extra.csv\ncolumn  金額  amout\n' >"$T/tpl/tables/chuokai2.def"
+check "a definition with an unknown type: exit 3 with file:line:col" 3 \
+    "~gaiyo: $T/tpl/tables/chuokai2.def:3:13: error: 未知の型 'amout'" '' \
+    G import --input "$SRCDIR/input" --templates "$T/tpl"
+rm -f "$T/tpl/tables/chuokai2.def"
+
+# ---- tables and dump ----------------------------------------------------------------
+
+check "tables: lists yuushi with its file" 0 '' \
+    "~yuushi	yuushi.csv	県単融資制度の預託額（予算額）と融資実績" G tables --templates "$SRCDIR/templates"
+
+run G dump yuchi_gyoshu "${IN[@]}"
+assert "dump yuchi_gyoshu: exit 0" [ "$RC" = 0 ]
+assert "dump yuchi_gyoshu: TSV header" \
+    [ "$(head -n 1 "$OUT")" = "$(printf '位置\t行区分\t階層\t業種:text\t階層:level\t行区分:role\t企業数:count\t構成比:ratio')" ]
+assert "dump yuchi_gyoshu: 加工組立型 at level 1 with 239" \
+    bash -c '[ "$(awk -F "\t" "\$4 == \"加工組立型\" { print \$3 \" \" \$7 }" "$1")" = "1 239" ]' _ "$OUT"
+assert "dump yuchi_gyoshu: 28 lines (header and 27 rows), 8 fields each" \
+    bash -c '[ "$(wc -l <"$1")" = 28 ] && [ "$(awk -F "\t" "NF != 8" "$1" | wc -l)" = 0 ]' _ "$OUT"
+assert "dump yuchi_gyoshu: the 合計 row is 計 and starred as a stated derived value" \
+    grep -qxF "$(printf '%s\t計\t1\t合計\t1\t計\t655*\t100.0*' "$SRCDIR/input/R6/yuchi_gyoshu.csv:28")" "$OUT"
+
+# ---- report: out/ written atomically ---------------------------------------------------
+
+run G report "${IN[@]}" --out "$T/out"
+assert "report: exit 0" [ "$RC" = 0 ]
+assert "report: summary.txt, findings.txt and findings.csv written" \
+    [ -s "$T/out/summary.txt" -a -s "$T/out/findings.txt" -a -s "$T/out/findings.csv" ]
+assert "report: no .staging-* folder left" \
+    bash -c '[ -z "$(find "$1" -name ".staging-*")" ]' _ "$T/out"
+assert "report: stdout ends with the verification line" \
+    [ "$(tail -n 1 "$OUT")" = "検証: 12 errors, 4 warnings, 31 infos ($T/out/findings.txt, $T/out/findings.csv)" ]
+assert "report: findings.txt is what verify prints" \
+    bash -c '"$1" verify --input "$2/input" --templates "$2/templates" | cmp -s - "$3/out/findings.txt"' \
+    _ "$GAIYO" "$SRCDIR" "$T"
+assert "report: findings.csv is what verify --format csv prints" \
+    bash -c '"$1" verify --input "$2/input" --templates "$2/templates" --format csv | cmp -s - "$3/out/findings.csv"' \
+    _ "$GAIYO" "$SRCDIR" "$T"
+
+cp -R "$T/out" "$T/out.before"
+run bash -c 'cd "$1" && shift && exec "$@"' _ "$DATADIR" \
+    "$GAIYO" report --input bad/row_width --templates ../../templates --out "$T/out"
+assert "report on bad input: exit 3" [ "$RC" = 3 ]
+assert "report on bad input: the message and that nothing was written" \
+    bash -c 'printf "%s\n" "gaiyo: bad/row_width/R6/chuokai.csv:3:4: error: この行は 4 列ですが、見出し行 (1 行目) は 3 列です" \
+        "gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)" | cmp -s - "$1"' _ "$ERR"
+for f in summary.txt findings.txt findings.csv; do
+    assert "report on bad input: $f byte-identical" cmp -s "$T/out.before/$f" "$T/out/$f"
+done
+assert "report on bad input: no other file, no .staging-* left" \
+    bash -c '[ "$(cd "$1" && find . | sort)" = "$(cd "$2" && find . | sort)" ]' _ "$T/out" "$T/out.before"
+
+# a run that fails while moving the files into place (here: findings.csv
+# is a folder, so its rename fails) must not leave a mixed report either
+rm -rf "$T/out2"
+cp -R "$T/out.before" "$T/out2"
+rm "$T/out2/findings.csv"
+mkdir -p "$T/out2/findings.csv/keep"
+cp -R "$T/out2" "$T/out2.before"
+run bash -c 'cd "$1" && shift && exec "$@"' _ "$DATADIR" \
+    "$GAIYO" report --input formula --templates ../../templates --out "$T/out2"
+assert "report failing at the commit: exit 3" [ "$RC" = 3 ]
+assert "report failing at the commit: says why" \
+    grep -qF "gaiyo: $T/out2/findings.csv: error: 出力ファイルの場所にファイル以外のものがあります" "$ERR"
+assert "report failing at the commit: summary.txt and findings.txt untouched" \
+    bash -c 'cmp -s "$1/summary.txt" "$2/summary.txt" && cmp -s "$1/findings.txt" "$2/findings.txt"' \
+    _ "$T/out2.before" "$T/out2"
+
+# ---- formula injection: text stays data ---------------------------------------------
+# tests/data/formula/R6/jigyohi.csv: four parents whose 事業名 a spreadsheet
+# would run as a formula, each stating 100 over a child of 90, so that each
+# is a finding whose row label is that text.
+
+run bash -c 'cd "$1" && shift && exec "$@"' _ "$DATADIR" \
+    "$GAIYO" verify --input formula --templates ../../templates --format csv
+assert "formula: verify --format csv exits 1 (4 parent-sum errors)" [ "$RC" = 1 ]
+assert "formula: the CSV parses with 11 fields in every record" \
+    "$PY" -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+bad = [r for r in rows if len(r) != 11]
+assert len(rows) == 5 and not bad, bad
+' "$OUT"
+row_label_is() {
+    # the row field (7th) of the finding at line $2 is exactly $3
+    "$PY" -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+got = [r[6] for r in rows[1:] if len(r) > 6 and r[4] == sys.argv[2]]
+sys.exit(0 if got == [sys.argv[3]] else "got %r" % got)
+' "$1" "$2" "$3"
+}
+assert "formula: =cmd|… is written as '=cmd|…" \
+    row_label_is "$OUT" 2 "'=cmd|' /C calc'!A0"
+assert "formula: -1+cmd|… (a formula to Excel) is written as '-1+cmd|…" \
+    row_label_is "$OUT" 4 "'-1+cmd|' /C calc'!A0"
+assert "formula: @SUM(…) is written as '@SUM(…)" \
+    row_label_is "$OUT" 6 "'@SUM(1+1)*cmd|' /C calc'!A0"
+assert "formula: a quoted =HYPERLINK(…) with commas keeps its ' inside the quotes" \
+    row_label_is "$OUT" 8 "'=HYPERLINK(\"http://example.invalid/\",\"詳細,はこちら\")"
+
+run bash -c 'cd "$1" && shift && exec "$@"' _ "$DATADIR" \
+    "$GAIYO" dump jigyohi --input formula --templates ../../templates
+assert "formula: dump prints the text as data in the 事業名 column" \
+    bash -c '[ "$(awk -F "\t" "NR == 2 { print \$6 }" "$1")" = "=cmd|'"'"' /C calc'"'"'!A0" ]' _ "$OUT"
+
+echo "1..$n"
+[ "$failed" = 0 ]

@@ -1,2 +1,1118 @@
+/* test_import.c - CSV → typed tables: cells, positions, encodings, errors */
+#include "gaiyo/import.h"
+#include "gaiyo/util.h"
 #include "t.h"
-int main(void){T_DONE();}
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- definitions used by the tests --------------------------------------- */
+
+static const char *demo_def_text =
+    "table   demo\n"                       /* 1 */
+    "title   デモ\n"                        /* 2 */
+    "file    demo.csv\n"                    /* 3 */
+    "label   名前\n"                        /* 4 */
+    "column  名前    text    key\n"         /* 5 */
+    "column  行区分  role    optional\n"    /* 6 */
+    "column  金額    amount\n"              /* 7 */
+    "column  件数    count   optional\n"    /* 8 */
+    "column  率      ratio1  optional\n"    /* 9 */
+    "column  年度    fy      optional\n";   /* 10 */
+
+/* column indexes of demo */
+enum { C_NAME, C_ROLE, C_AMT, C_CNT, C_PCT, C_FY };
+
+static const char *tree_def_text =
+    "table   tree\n"
+    "file    tree.csv\n"
+    "group   課名\n"
+    "label   名前\n"
+    "column  課名    text    key\n"
+    "column  番号    marker  key\n"
+    "column  名前    text    key\n"
+    "column  行区分  role    optional\n"
+    "column  金額    amount  optional\n";
+
+static const char *ascii_def_text =
+    "table   a\n"
+    "file    a.csv\n"
+    "column  name    text    key\n"
+    "column  amount  amount\n";
+
+static const char *other_def_text =
+    "table   o\n"
+    "file    o.csv\n"
+    "column  name    text    key\n";
+
+/* Diagnostics as TAP comments (for a failing case). */
+static void print_diags(const gy_diags *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        printf("#   %s:%u:%u: %s\n", d->v[i].file, d->v[i].line, d->v[i].col, d->v[i].msg);
+}
+
+static gy_tabledef *def_of(const char *path, const char *text)
+{
+    gy_diags d = {0};
+    gy_tabledef *t = NULL;
+    gy_status st = gy_tabledef_parse(path, text, &t, &d);
+    if (st != GY_OK) {
+        printf("#   definition %s does not parse\n", path);
+        print_diags(&d);
+    }
+    gy_diags_free(&d);
+    return t;
+}
+
+static gy_tabledef *demo, *tree, *ascii_def, *other_def;
+
+/* Import text under def; on success returns the table. */
+static gy_table *imp(const gy_tabledef *def, const char *text)
+{
+    gy_diags d = {0};
+    gy_table *t = NULL;
+    gy_status st = gy_import_text(def, "demo.csv", text, strlen(text), &t, &d);
+    T_EQ_INT(st, GY_OK);
+    T_EQ_INT(d.n, 0);
+    if (d.n)
+        print_diags(&d);
+    gy_diags_free(&d);
+    return t;
+}
+
+/* Import text that must fail with a first diagnostic at line:col whose
+ * message contains msg; exactly `n` diagnostics. */
+static void imp_err_n(const gy_tabledef *def, const char *text, size_t len, size_t n,
+                      unsigned line, unsigned col, const char *msg)
+{
+    gy_diags d = {0};
+    gy_table *t = (gy_table *)1;
+    gy_status st = gy_import_text(def, "demo.csv", text, len, &t, &d);
+    T_EQ_INT(st, GY_EDATA);
+    T_CHECK(t == NULL);
+    T_EQ_INT(d.n, n);
+    if (d.n >= 1) {
+        T_EQ_STR(d.v[0].file, "demo.csv");
+        T_EQ_INT(d.v[0].line, line);
+        T_EQ_INT(d.v[0].col, col);
+        T_CONTAINS(d.v[0].msg, msg);
+    }
+    gy_diags_free(&d);
+}
+
+static void imp_err(const gy_tabledef *def, const char *text, unsigned line, unsigned col,
+                    const char *msg)
+{
+    imp_err_n(def, text, strlen(text), 1, line, col, msg);
+}
+
+/* Decode that must fail at line:col with msg. */
+static void dec_err(const char *raw, size_t len, gy_enc enc, unsigned line, unsigned col,
+                    const char *msg)
+{
+    gy_diags d = {0};
+    char *out = (char *)1;
+    size_t outlen = 99;
+    const char *used = NULL;
+    T_EQ_INT(gy_decode("x.csv", raw, len, enc, &out, &outlen, &used, &d), GY_EDATA);
+    T_CHECK(out == NULL);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1) {
+        T_EQ_STR(d.v[0].file, "x.csv");
+        T_EQ_INT(d.v[0].line, line);
+        T_EQ_INT(d.v[0].col, col);
+        T_CONTAINS(d.v[0].msg, msg);
+    }
+    gy_diags_free(&d);
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+    (void)sb;
+    (void)flag;
+    (void)f;
+    return remove(p);
+}
+
+static void rm_rf(const char *p)
+{
+    nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *make_tmpdir(void)
+{
+    char tmpl[] = "tmp_import_XXXXXX";
+    char *p = mkdtemp(tmpl);
+    T_CHECK(p != NULL);
+    return p ? gy_strdup(p) : NULL;
+}
+
+static char *path2(const char *a, const char *b)
+{
+    return gy_asprintf("%s/%s", a, b);
+}
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    T_CHECK(fp != NULL);
+    if (fp) {
+        fwrite(data, 1, len, fp);
+        fclose(fp);
+    }
+}
+
+static void write_in(const char *dir, const char *name, const char *data, size_t len)
+{
+    char *p = path2(dir, name);
+    write_file(p, data, len);
+    free(p);
+}
+
+static void mkdir_in(const char *dir, const char *name)
+{
+    char *p = path2(dir, name);
+    T_EQ_INT(mkdir(p, 0777), 0);
+    free(p);
+}
+
+#define S(lit) lit, sizeof(lit) - 1
+
+/* ---- typed cells ---------------------------------------------------------- */
+
+static void typed_cells(void)
+{
+    gy_table *t = imp(demo, "名前,行区分,金額,件数,率,年度\n"
+                            "東,,\"1,234\",5,12.5%,R6\n"
+                            "西,計,△ 100,-,…,令和元年度\n"
+                            "南,,,x,,\n");
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 3);
+    T_CHECK(t->def == demo);
+    T_EQ_STR(t->path, "demo.csv");
+    if (t->nrows != 3) {
+        gy_table_free(t);
+        return;
+    }
+    const gy_row *r = t->rows;
+    T_EQ_INT(r[0].line, 2);
+    T_EQ_INT(r[1].line, 3);
+    T_EQ_INT(r[2].line, 4);
+    /* row 0 */
+    T_EQ_STR(r[0].cells[C_NAME].text, "東");
+    T_EQ_INT(r[0].cells[C_NAME].nil, GY_NIL_NONE);
+    T_EQ_INT(r[0].cells[C_AMT].nil, GY_NIL_NONE);
+    T_EQ_INT(r[0].cells[C_AMT].v, 1234);
+    T_EQ_STR(r[0].cells[C_AMT].text, "1,234");
+    T_EQ_INT(r[0].cells[C_AMT].line, 2);
+    T_EQ_INT(r[0].cells[C_AMT].col, 3);
+    T_EQ_INT(r[0].cells[C_CNT].v, 5);
+    T_EQ_INT(r[0].cells[C_PCT].v, 125); /* scaled by 10^1 */
+    T_EQ_INT(r[0].cells[C_FY].v, 2024);
+    T_EQ_INT(r[0].cells[C_FY].col, 6);
+    T_EQ_INT(r[0].cells[C_ROLE].nil, GY_NIL_BLANK);
+    T_EQ_INT(r[0].role, GY_ROLE_ITEM);
+    /* row 1: negative, not applicable, unknown, role */
+    T_EQ_INT(r[1].cells[C_AMT].v, -100);
+    T_EQ_INT(r[1].cells[C_CNT].nil, GY_NIL_NA);
+    T_EQ_INT(r[1].cells[C_CNT].v, 0);
+    T_EQ_INT(r[1].cells[C_PCT].nil, GY_NIL_UNKNOWN);
+    T_EQ_INT(r[1].cells[C_FY].v, 2019);
+    T_EQ_INT(r[1].role, GY_ROLE_TOTAL);
+    T_EQ_INT(r[1].cells[C_ROLE].nil, GY_NIL_NONE);
+    T_EQ_INT(r[1].cells[C_ROLE].v, GY_ROLE_TOTAL);
+    T_EQ_INT(r[1].cells[C_ROLE].line, 3);
+    T_EQ_INT(r[1].cells[C_ROLE].col, 2);
+    /* row 2: blanks and 秘匿 */
+    T_EQ_INT(r[2].cells[C_AMT].nil, GY_NIL_BLANK);
+    T_EQ_STR(r[2].cells[C_AMT].text, "");
+    T_EQ_INT(r[2].cells[C_CNT].nil, GY_NIL_UNKNOWN);
+    T_EQ_INT(r[2].cells[C_PCT].nil, GY_NIL_BLANK);
+    T_EQ_INT(r[2].cells[C_FY].nil, GY_NIL_BLANK);
+    T_EQ_STR(gy_row_label(t, &r[2]), "南");
+    T_CHECK(t->encoding == NULL); /* set by gy_import_file only */
+    gy_table_free(t);
+}
+
+static void header_order_and_optional(void)
+{
+    /* the header may name the columns in any order and leave out the
+     * optional ones; cells keep the definition's order and their CSV
+     * column; whitespace around cells (half and full width) is trimmed */
+    gy_table *t = imp(demo, " 金額 ,名前\n  12 ,　東　\n");
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 1);
+    if (t->nrows == 1) {
+        const gy_row *r = &t->rows[0];
+        T_EQ_INT(r->cells[C_AMT].v, 12);
+        T_EQ_INT(r->cells[C_AMT].col, 1);
+        T_EQ_STR(r->cells[C_NAME].text, "東");
+        T_EQ_INT(r->cells[C_NAME].col, 2);
+        T_EQ_INT(r->cells[C_NAME].line, 2);
+        /* absent optional columns are blank */
+        T_EQ_INT(r->cells[C_CNT].nil, GY_NIL_BLANK);
+        T_EQ_STR(r->cells[C_CNT].text, "");
+        T_EQ_INT(r->cells[C_CNT].col, 0);
+        T_EQ_INT(r->cells[C_ROLE].nil, GY_NIL_BLANK);
+        T_EQ_INT(r->role, GY_ROLE_ITEM);
+    }
+    gy_table_free(t);
+    /* a header alone is a table of no rows */
+    t = imp(demo, "名前,金額\n");
+    if (t)
+        T_EQ_INT(t->nrows, 0);
+    gy_table_free(t);
+}
+
+static void quoted_commas_and_newlines(void)
+{
+    gy_table *t = imp(demo, "名前,金額\n"                 /* 1 */
+                            "\"東,西\",1\n"               /* 2 */
+                            "\"北\n南\",\"2\"\n"          /* 3-4 */
+                            "\"a \"\"b\"\"\",3\n"         /* 5 */
+                            "次,\"4\n\"\n"                /* 6-7 */
+                            "最後,5\n");                  /* 8 */
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 5);
+    if (t->nrows == 5) {
+        const gy_row *r = t->rows;
+        T_EQ_STR(r[0].cells[C_NAME].text, "東,西");
+        T_EQ_INT(r[0].line, 2);
+        T_EQ_INT(r[1].line, 3);
+        T_EQ_STR(r[1].cells[C_NAME].text, "北\n南");
+        T_EQ_INT(r[1].cells[C_NAME].line, 3);
+        /* the second field of that record starts on line 4 */
+        T_EQ_INT(r[1].cells[C_AMT].line, 4);
+        T_EQ_INT(r[1].cells[C_AMT].col, 2);
+        T_EQ_INT(r[1].cells[C_AMT].v, 2);
+        T_EQ_STR(r[2].cells[C_NAME].text, "a \"b\"");
+        T_EQ_INT(r[2].line, 5);
+        T_EQ_INT(r[3].line, 6);
+        T_EQ_INT(r[3].cells[C_AMT].v, 4); /* the newline inside the quotes is trimmed */
+        T_EQ_INT(r[3].cells[C_AMT].line, 6);
+        T_EQ_INT(r[4].line, 8);
+        T_EQ_INT(r[4].cells[C_AMT].line, 8);
+    }
+    gy_table_free(t);
+}
+
+static void quoted_comma_after_newline(void)
+{
+    /* a quoted field holding a line break and then a comma: the field and
+     * its record start on line 2; the next record on line 4 */
+    gy_table *t = imp(demo, "名前,金額\n"            /* 1 */
+                            "\"北,\n南,東\",1\n"  /* 2-3 */
+                            "次,2\n");               /* 4 */
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 2);
+    if (t->nrows == 2) {
+        T_EQ_STR(t->rows[0].cells[C_NAME].text, "北,\n南,東");
+        T_EQ_INT(t->rows[0].line, 2);
+        T_EQ_INT(t->rows[0].cells[C_NAME].line, 2);
+        T_EQ_INT(t->rows[0].cells[C_AMT].line, 3);
+        T_EQ_INT(t->rows[1].line, 4);
+    }
+    gy_table_free(t);
+}
+
+static void crlf_line_endings(void)
+{
+    gy_table *t = imp(demo, "名前,金額\r\n東,1\r\n\"北\r\n南\",2\r\n西,3\r\n");
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 3);
+    if (t->nrows == 3) {
+        T_EQ_STR(t->rows[0].cells[C_NAME].text, "東");
+        T_EQ_INT(t->rows[0].cells[C_AMT].v, 1);
+        T_EQ_INT(t->rows[0].line, 2);
+        T_EQ_INT(t->rows[1].line, 3);
+        T_EQ_INT(t->rows[1].cells[C_AMT].line, 4);
+        T_EQ_INT(t->rows[2].line, 5);
+        T_EQ_STR(t->rows[2].cells[C_NAME].text, "西");
+    }
+    gy_table_free(t);
+    /* no final line break */
+    t = imp(demo, "名前,金額\r\n東,1\r\n西,2");
+    if (t) {
+        T_EQ_INT(t->nrows, 2);
+        if (t->nrows == 2) {
+            T_EQ_INT(t->rows[1].line, 3);
+            T_EQ_INT(t->rows[1].cells[C_AMT].v, 2);
+        }
+    }
+    gy_table_free(t);
+}
+
+static void cr_only_line_endings(void)
+{
+    /* old Mac line endings: every CR ends a line */
+    gy_table *t = imp(demo, "名前,金額\r東,1\r西,2\r");
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 2);
+    if (t->nrows == 2) {
+        T_EQ_INT(t->rows[0].line, 2);
+        T_EQ_INT(t->rows[1].line, 3);
+        T_EQ_INT(t->rows[1].cells[C_AMT].line, 3);
+    }
+    gy_table_free(t);
+}
+
+static void empty_rows_skipped(void)
+{
+    /* a row of empty cells (Excel leaves them) and a blank line are
+     * skipped, even when narrower than the header; lines still count */
+    gy_table *t = imp(demo, "名前,金額,件数\n東,1,2\n,,\n\n , 　 ,\n,\n西,3,4\n");
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 2);
+    if (t->nrows == 2) {
+        T_EQ_STR(t->rows[1].cells[C_NAME].text, "西");
+        T_EQ_INT(t->rows[1].line, 7);
+        T_EQ_INT(t->rows[1].cells[C_CNT].line, 7);
+        T_EQ_INT(t->rows[1].cells[C_CNT].col, 3);
+    }
+    gy_table_free(t);
+}
+
+static void roles_and_levels(void)
+{
+    gy_table *t = imp(tree, "課名,番号,名前,行区分,金額\n"
+                            "A課,1,施策,,\n"
+                            "A課,(1),事業,,30\n"
+                            "A課,①,細目,,10\n"
+                            "A課,ア,その1,,10\n"
+                            "A課,(ア),その2,,\n"
+                            "A課,a,その3,,\n"
+                            "A課,,合計,計,30\n"
+                            "A課,②,再掲分,再掲,5\n"
+                            "A課,③,小計分,小計,5\n"
+                            "A課,④,参考分,参考,5\n");
+    if (!t)
+        return;
+    static const struct { int level; gy_role role; } want[] = {
+        {0, GY_ROLE_ITEM}, {1, GY_ROLE_ITEM}, {2, GY_ROLE_ITEM},     {3, GY_ROLE_ITEM},
+        {4, GY_ROLE_ITEM}, {5, GY_ROLE_ITEM}, {0, GY_ROLE_TOTAL},    {2, GY_ROLE_MEMO},
+        {2, GY_ROLE_SUBTOTAL}, {2, GY_ROLE_NOTE},
+    };
+    T_EQ_INT(t->nrows, 10);
+    for (size_t i = 0; i < t->nrows && i < 10; i++) {
+        if (t->rows[i].level != want[i].level || t->rows[i].role != want[i].role)
+            printf("#   row %zu\n", i);
+        T_EQ_INT(t->rows[i].level, want[i].level);
+        T_EQ_INT(t->rows[i].role, want[i].role);
+    }
+    if (t->nrows == 10) {
+        T_EQ_INT(t->rows[6].cells[1].nil, GY_NIL_BLANK); /* blank marker */
+        T_EQ_STR(gy_row_label(t, &t->rows[2]), "細目");
+    }
+    gy_table_free(t);
+}
+
+static void level_column(void)
+{
+    gy_tabledef *lv = def_of("lv.def", "table lv\nfile lv.csv\ncolumn 業種 text key\n"
+                                       "column 階層 level\ncolumn 企業数 count\n");
+    if (!lv)
+        return;
+    gy_table *t = imp(lv, "業種,階層,企業数\n加工組立型,1,239\n金属製品,2,40\n計,,655\n");
+    if (t) {
+        T_EQ_INT(t->nrows, 3);
+        if (t->nrows == 3) {
+            T_EQ_INT(t->rows[0].level, 1);
+            T_EQ_INT(t->rows[1].level, 2);
+            T_EQ_INT(t->rows[2].level, 0);
+            T_EQ_INT(t->rows[0].cells[2].v, 239);
+        }
+    }
+    gy_table_free(t);
+    imp_err(lv, "業種,階層,企業数\n加工組立型,10,239\n", 2, 2,
+            "列「階層」に 階層 (0〜9) を期待しましたが '10' です: 階層は 0〜9 の数字です");
+    gy_tabledef_free(lv);
+}
+
+/* ---- encodings ------------------------------------------------------------ */
+
+static void enc_names(void)
+{
+    gy_enc e = (gy_enc)99;
+    T_CHECK(gy_enc_parse("UTF-8", &e) && e == GY_ENC_UTF8);
+    T_CHECK(gy_enc_parse("utf8", &e) && e == GY_ENC_UTF8);
+    T_CHECK(gy_enc_parse("cp932", &e) && e == GY_ENC_CP932);
+    T_CHECK(gy_enc_parse("Shift_JIS", &e) && e == GY_ENC_CP932);
+    T_CHECK(gy_enc_parse("sjis", &e) && e == GY_ENC_CP932);
+    T_CHECK(gy_enc_parse("Windows-31J", &e) && e == GY_ENC_CP932);
+    e = (gy_enc)99;
+    T_CHECK(!gy_enc_parse("latin1", &e));
+    T_CHECK(!gy_enc_parse("", &e));
+    T_EQ_INT(e, 99);
+}
+
+static void decode_utf8_bom(void)
+{
+    gy_diags d = {0};
+    char *out = NULL;
+    size_t n = 0;
+    const char *used = NULL;
+    T_EQ_INT(gy_decode("x.csv", S("\xEF\xBB\xBF名前,金額\n"), GY_ENC_AUTO, &out, &n, &used, &d), GY_OK);
+    T_EQ_STR(out, "名前,金額\n");
+    T_EQ_INT(n, strlen("名前,金額\n"));
+    T_EQ_STR(used, "UTF-8 (BOM)");
+    free(out);
+    /* an explicit UTF-8 with a BOM is the same */
+    T_EQ_INT(gy_decode("x.csv", S("\xEF\xBB\xBF" "a\n"), GY_ENC_UTF8, &out, &n, &used, &d), GY_OK);
+    T_EQ_STR(out, "a\n");
+    T_EQ_STR(used, "UTF-8 (BOM)");
+    free(out);
+    T_EQ_INT(d.n, 0);
+    gy_diags_free(&d);
+}
+
+static void decode_utf8_plain(void)
+{
+    gy_diags d = {0};
+    char *out = NULL;
+    size_t n = 0;
+    const char *used = NULL;
+    T_EQ_INT(gy_decode("x.csv", S("名前,金額\n①,髙\n"), GY_ENC_AUTO, &out, &n, &used, &d), GY_OK);
+    T_EQ_STR(out, "名前,金額\n①,髙\n");
+    T_EQ_STR(used, "UTF-8");
+    free(out);
+    T_EQ_INT(d.n, 0);
+    gy_diags_free(&d);
+}
+
+/* 名前,金額\r\n ①,髙,課\r\n in CP932 */
+static const char cp932_text[] = "\x96\xBC\x91\x4F,\x8B\xE0\x8A\x7A\r\n"
+                                 "\x87\x40,\xFB\xFC,\x89\xDB\r\n";
+
+static void decode_cp932_auto(void)
+{
+    gy_diags d = {0};
+    char *out = NULL;
+    size_t n = 0;
+    const char *used = NULL;
+    T_EQ_INT(gy_decode("x.csv", S(cp932_text), GY_ENC_AUTO, &out, &n, &used, &d), GY_OK);
+    T_EQ_STR(out, "名前,金額\r\n①,髙,課\r\n");
+    T_EQ_INT(n, strlen("名前,金額\r\n①,髙,課\r\n"));
+    T_EQ_STR(used, "CP932");
+    free(out);
+    /* and when it is said to be CP932 */
+    T_EQ_INT(gy_decode("x.csv", S(cp932_text), GY_ENC_CP932, &out, &n, &used, &d), GY_OK);
+    T_EQ_STR(out, "名前,金額\r\n①,髙,課\r\n");
+    free(out);
+    T_EQ_INT(d.n, 0);
+    gy_diags_free(&d);
+}
+
+static void decode_utf8_forced_on_cp932(void)
+{
+    /* the first byte that is not UTF-8 is 0x96 at line 1, column 1; on
+     * line 2 after 'ab,' it is column 4 */
+    dec_err(S(cp932_text), GY_ENC_UTF8, 1, 1,
+            "UTF-8 として不正なバイト 0x96 があります (CP932 なら encoding.conf に書いてください)");
+    dec_err(S("名前,金額\nab,\x87\x40\n"), GY_ENC_UTF8, 2, 4, "UTF-8 として不正なバイト 0x87 があります");
+}
+
+static void decode_bom_not_a_column(void)
+{
+    /* the BOM is not a character of line 1: 'ab' then the bad byte is
+     * column 3, as without the BOM */
+    dec_err(S("ab\xFF"), GY_ENC_UTF8, 1, 3, "UTF-8 として不正なバイト 0xFF があります");
+    dec_err(S("\xEF\xBB\xBF" "ab\xFF"), GY_ENC_UTF8, 1, 3, "UTF-8 として不正なバイト 0xFF があります");
+}
+
+static void decode_invalid_in_both(void)
+{
+    /* 0xFF is neither UTF-8 nor CP932: line 2, column 3 (課 is one
+     * character of two bytes) */
+    dec_err(S("\x89\xDB,x\n\x89\xDB,\xFF\n"), GY_ENC_AUTO, 2, 3,
+            "文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0xFF");
+    dec_err(S("a,b\r\nc,d\r\ne,f\x80\r\n"), GY_ENC_AUTO, 3, 4,
+            "文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0x80");
+    /* said to be CP932 */
+    dec_err(S("a,b\n\xFF\n"), GY_ENC_CP932, 2, 1, "CP932 (Shift_JIS) として不正なバイト 0xFF があります");
+}
+
+static void decode_binary(void)
+{
+    /* a NUL byte: the file is binary, whatever the encoding (line 2, col 3) */
+    dec_err(S("名前,金額\n東,\0\x01\x02"), GY_ENC_AUTO, 2, 3,
+            "バイナリファイルのようです (NUL バイトがあります)。CSV を指定してください");
+}
+
+static void import_file_encodings(void)
+{
+    char *dir = make_tmpdir();
+    if (!dir)
+        return;
+    gy_tabledef *cp = def_of("cp.def", "table cp\nfile cp.csv\ncolumn 名前 marker key\n"
+                                       "column 金額 text\n");
+    if (!cp) {
+        free(dir);
+        return;
+    }
+    /* header 名前,金額 then ①,髙橋課 in CP932 */
+    char *p = path2(dir, "cp.csv");
+    write_file(p, S("\x96\xBC\x91\x4F,\x8B\xE0\x8A\x7A\r\n\x87\x40,\xFB\xFC\x8B\xB4\x89\xDB\r\n"));
+    gy_diags d = {0};
+    gy_table *t = NULL;
+    T_EQ_INT(gy_import_file(cp, p, GY_ENC_AUTO, &t, &d), GY_OK);
+    T_EQ_INT(d.n, 0);
+    if (t) {
+        T_EQ_STR(t->encoding, "CP932");
+        T_EQ_STR(t->path, p);
+        T_EQ_INT(t->nrows, 1);
+        if (t->nrows == 1) {
+            T_EQ_STR(t->rows[0].cells[0].text, "①");
+            T_EQ_INT(t->rows[0].level, 2);
+            T_EQ_STR(t->rows[0].cells[1].text, "髙橋課");
+            T_EQ_INT(t->rows[0].cells[1].col, 2);
+            T_EQ_INT(t->rows[0].line, 2);
+        }
+    }
+    gy_table_free(t);
+    /* the same bytes said to be UTF-8: an error naming the first bad byte */
+    t = (gy_table *)1;
+    T_EQ_INT(gy_import_file(cp, p, GY_ENC_UTF8, &t, &d), GY_EDATA);
+    T_CHECK(t == NULL);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1) {
+        T_EQ_STR(d.v[0].file, p);
+        T_EQ_INT(d.v[0].line, 1);
+        T_EQ_INT(d.v[0].col, 1);
+        T_CONTAINS(d.v[0].msg, "UTF-8 として不正なバイト 0x96");
+    }
+    gy_diags_free(&d);
+    free(p);
+
+    /* UTF-8 with a BOM */
+    p = path2(dir, "bom.csv");
+    write_file(p, S("\xEF\xBB\xBF名前,金額\n(1),x\n"));
+    T_EQ_INT(gy_import_file(cp, p, GY_ENC_AUTO, &t, &d), GY_OK);
+    if (t) {
+        T_EQ_STR(t->encoding, "UTF-8 (BOM)");
+        T_EQ_INT(t->nrows, 1);
+        if (t->nrows == 1)
+            T_EQ_INT(t->rows[0].level, 1);
+    }
+    gy_table_free(t);
+    free(p);
+
+    /* UTF-8 without */
+    p = path2(dir, "plain.csv");
+    write_file(p, S("名前,金額\nア,x\n"));
+    T_EQ_INT(gy_import_file(cp, p, GY_ENC_AUTO, &t, &d), GY_OK);
+    if (t) {
+        T_EQ_STR(t->encoding, "UTF-8");
+        if (t->nrows == 1)
+            T_EQ_INT(t->rows[0].level, 3);
+    }
+    gy_table_free(t);
+    free(p);
+
+    /* binary */
+    p = path2(dir, "bin.csv");
+    write_file(p, S("\x89PNG\r\n\x1a\n\0\0\0\rIHDR"));
+    T_EQ_INT(gy_import_file(cp, p, GY_ENC_AUTO, &t, &d), GY_EDATA);
+    T_CHECK(t == NULL);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1) {
+        T_EQ_INT(d.v[0].line, 3);
+        T_EQ_INT(d.v[0].col, 1);
+        T_CONTAINS(d.v[0].msg, "NUL バイト");
+    }
+    gy_diags_free(&d);
+    free(p);
+
+    /* missing file */
+    p = path2(dir, "none.csv");
+    T_EQ_INT(gy_import_file(cp, p, GY_ENC_AUTO, &t, &d), GY_EIO);
+    T_CHECK(t == NULL);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1)
+        T_CONTAINS(d.v[0].msg, "ファイルを読めません");
+    gy_diags_free(&d);
+    free(p);
+
+    gy_tabledef_free(cp);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* ---- bad input: exact message and position -------------------------------- */
+
+static void err_unknown_column(void)
+{
+    imp_err(demo, "名前,金額,誤り\n東,1,2\n", 1, 3,
+            "未知の列 '誤り' (表「デモ」の列は: 名前, 行区分, 金額, 件数, 率, 年度)");
+}
+
+static void err_duplicate_header(void)
+{
+    imp_err(demo, "名前,金額,名前\n", 1, 3, "列 '名前' が 2 回あります");
+}
+
+static void err_missing_column(void)
+{
+    imp_err(demo, "名前,件数\n東,1\n", 1, 0, "必須の列 '金額' がありません (定義: demo.def:7)");
+}
+
+static void err_row_width(void)
+{
+    imp_err(demo, "名前,金額\n東,1\n西,2,3\n", 3, 3, "この行は 3 列ですが、見出し行 (1 行目) は 2 列です");
+    imp_err(demo, "名前,金額,件数\n東,1,2\n西\n", 3, 2, "この行は 1 列ですが、見出し行 (1 行目) は 3 列です");
+    /* the record's line is where it starts */
+    imp_err(demo, "名前,金額\n\"北\n南\",1,\n", 2, 3, "この行は 3 列ですが");
+}
+
+static void err_text_in_amount(void)
+{
+    /* the reason after ':' is gy_parse_int's (test_value checks it) */
+    imp_err(demo, "名前,金額\n東,1\n西,\"1,2x\"\n", 3, 2,
+            "列「金額」に 整数の金額 を期待しましたが '1,2x' です: ");
+    imp_err(demo, "名前,金額\n東,1\n西,12x\n", 3, 2,
+            "列「金額」に 整数の金額 を期待しましたが '12x' です: 数値ではありません");
+}
+
+static void err_values_collected(void)
+{
+    /* value errors do not stop the import: each is reported */
+    const char *csv = "名前,行区分,金額,率,年度\n"
+                      "東,中計,1,2,R6\n"        /* 2:2 role */
+                      "西,,1.5,2,R6\n"          /* 3:3 amount */
+                      "南,,1,12.34,R6\n"        /* 4:4 ratio decimals */
+                      "北,,1,2,X9\n";           /* 5:5 fy */
+    gy_diags d = {0};
+    gy_table *t = (gy_table *)1;
+    T_EQ_INT(gy_import_text(demo, "demo.csv", csv, strlen(csv), &t, &d), GY_EDATA);
+    T_CHECK(t == NULL);
+    T_EQ_INT(d.n, 4);
+    if (d.n == 4) {
+        for (unsigned i = 0; i < 4; i++) {
+            T_EQ_INT(d.v[i].line, i + 2);
+            T_EQ_INT(d.v[i].col, i + 2);
+        }
+        T_CONTAINS(d.v[0].msg, "列「行区分」に 行区分 (空欄, 項目, 小計, 計, 合計, 再掲, 参考) を期待しましたが '中計' です: 未知の行区分です");
+        T_CONTAINS(d.v[1].msg, "'1.5' です: 金額・件数の列に小数は使えません");
+        T_CONTAINS(d.v[2].msg, "列「率」に 百分率 (例 92.7) を期待しましたが '12.34' です");
+        T_CONTAINS(d.v[3].msg, "列「年度」に 年度 (例 R6, H31, S37) を期待しましたが 'X9' です");
+    }
+    gy_diags_free(&d);
+    /* the diagnostic list keeps at most its limit and counts the rest */
+    gy_buf b = {0};
+    gy_buf_puts(&b, "名前,金額\n");
+    for (int i = 0; i < 60; i++)
+        gy_buf_printf(&b, "r%d,x%d\n", i, i);
+    d.limit = 50;
+    T_EQ_INT(gy_import_text(demo, "demo.csv", b.p, b.n, &t, &d), GY_EDATA);
+    T_EQ_INT(d.n, 50);
+    T_EQ_INT(d.dropped, 10);
+    gy_diags_free(&d);
+    gy_buf_free(&b);
+}
+
+static void err_bad_marker(void)
+{
+    imp_err(tree, "課名,番号,名前\nA課,x1,事業\n", 2, 2,
+            "列「番号」に 番号 (1, (1), ①, ア) を期待しましたが 'x1' です: 番号として読めません");
+}
+
+static void err_unterminated_quote(void)
+{
+    /* the field starts on line 3, column 2; the file ends inside it */
+    imp_err(demo, "名前,金額\n東,1\n西,\"2\n南,3\n北,4\n", 3, 2,
+            "引用符 (\") が閉じていません (この欄はここから始まっています)");
+    imp_err(demo, "名前,金額\n\"東,1\n", 2, 1, "引用符 (\") が閉じていません");
+}
+
+static void err_malformed_quote(void)
+{
+    imp_err(demo, "名前,金額\n東,1\na\"b,2\n", 3, 1,
+            "引用符 (\") の使い方が正しくありません: 引用符で囲む欄は欄全体を囲み、中の \" は \"\" と書きます");
+    /* text after the closing quote: line 3, field 2 */
+    imp_err(demo, "名前,金額\n東,1\n西,\"2\"x\n", 3, 2, "引用符 (\") の使い方が正しくありません");
+    /* after a quoted field spanning lines, the position is the current line */
+    imp_err(demo, "名前,金額\n\"北\n南\",1\n西,2\"\n", 4, 2, "引用符 (\") の使い方が正しくありません");
+}
+
+static void err_empty_file(void)
+{
+    imp_err_n(demo, "", 0, 1, 0, 0, "空のファイルです (見出し行がありません)");
+    imp_err(demo, "\r\n\n  \n", 0, 0, "空のファイルです (見出し行がありません)");
+}
+
+static void err_int64(void)
+{
+    imp_err(demo, "名前,金額\n東,9223372036854775808\n", 2, 2,
+            "'9223372036854775808' です: 数値が大きすぎます (int64 の範囲外)");
+    gy_table *t = imp(demo, "名前,金額\n東,9223372036854775807\n西,\"△9,223,372,036,854,775,807\"\n");
+    if (t && t->nrows == 2) {
+        T_EQ_INT(t->rows[0].cells[C_AMT].v, INT64_MAX);
+        T_EQ_INT(t->rows[1].cells[C_AMT].v, -INT64_MAX);
+    }
+    gy_table_free(t);
+}
+
+static void err_duplicate_keys(void)
+{
+    imp_err(demo, "名前,金額\n東,1\n西,2\n東,3\n", 4, 1, "同じキーの行が 2 つあります (2 行目と同じ)");
+    /* the role is part of the identity: a 計 row may share the label */
+    gy_table *t = imp(demo, "名前,行区分,金額\n東,,1\n東,計,1\n");
+    if (t)
+        T_EQ_INT(t->nrows, 2);
+    gy_table_free(t);
+}
+
+/* ---- input folders ---------------------------------------------------------- */
+
+static gy_defset two_defs(void)
+{
+    gy_defset s = {calloc(2, sizeof(gy_tabledef *)), 2};
+    s.v[0] = ascii_def;
+    s.v[1] = other_def;
+    return s;
+}
+
+static void dataset_ok_and_missing(void)
+{
+    char *dir = make_tmpdir();
+    if (!dir)
+        return;
+    gy_defset s = two_defs();
+    mkdir_in(dir, "R6");
+    write_in(dir, "R6/a.csv", S("name,amount\nx,1\ny,2\n"));
+    write_in(dir, "README.txt", S("files beside the year folders are not tables\n"));
+    write_in(dir, "R6/notes.txt", S("nor are files that are not CSV\n"));
+    gy_diags d = {0};
+    gy_dataset ds;
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_OK);
+    T_EQ_INT(d.n, 0);
+    T_EQ_INT(ds.n, 1);
+    if (ds.n == 1) {
+        T_EQ_INT(ds.v[0]->nrows, 2);
+        T_EQ_INT(ds.v[0]->fy.western, 2024);
+        T_EQ_STR(ds.v[0]->encoding, "UTF-8");
+        char *p = path2(dir, "R6/a.csv");
+        T_EQ_STR(ds.v[0]->path, p);
+        free(p);
+    }
+    T_EQ_INT(ds.nmissing, 1);
+    if (ds.nmissing == 1)
+        T_EQ_STR(ds.missing[0], "R6/o.csv");
+    T_CHECK(gy_dataset_find(&ds, "a", 0) == (ds.n ? ds.v[0] : NULL));
+    T_CHECK(gy_dataset_find(&ds, "a", 2024) != NULL);
+    T_CHECK(gy_dataset_find(&ds, "a", 2023) == NULL);
+    T_CHECK(gy_dataset_find(&ds, "o", 0) == NULL);
+    gy_dataset_free(&ds);
+    gy_diags_free(&d);
+    free(s.v);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void dataset_unclaimed_csv(void)
+{
+    char *dir = make_tmpdir();
+    if (!dir)
+        return;
+    gy_defset s = two_defs();
+    mkdir_in(dir, "R6");
+    write_in(dir, "R6/a.csv", S("name,amount\nx,1\n"));
+    write_in(dir, "R6/aa.csv", S("name,amount\nx,1\n"));
+    gy_diags d = {0};
+    gy_dataset ds;
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
+    T_EQ_INT(ds.n, 0);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1) {
+        char *p = path2(dir, "R6");
+        T_EQ_STR(d.v[0].file, p);
+        free(p);
+        T_EQ_INT(d.v[0].line, 0);
+        T_EQ_STR(d.v[0].msg, "'aa.csv' を読む表の定義が templates/tables にありません (ファイル名の誤り?)");
+    }
+    gy_dataset_free(&ds);
+    gy_diags_free(&d);
+    free(s.v);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void dataset_bad_folder_name(void)
+{
+    char *dir = make_tmpdir();
+    if (!dir)
+        return;
+    gy_defset s = two_defs();
+    mkdir_in(dir, "R6");
+    mkdir_in(dir, "old");
+    write_in(dir, "R6/a.csv", S("name,amount\nx,1\n"));
+    gy_diags d = {0};
+    gy_dataset ds;
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
+    T_EQ_INT(ds.n, 0);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1) {
+        T_EQ_STR(d.v[0].file, dir);
+        T_EQ_STR(d.v[0].msg, "フォルダ 'old' は年度フォルダの名前 (例 R6) ではありません");
+    }
+    gy_dataset_free(&ds);
+    gy_diags_free(&d);
+    free(s.v);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void dataset_years(void)
+{
+    char *dir = make_tmpdir();
+    if (!dir)
+        return;
+    gy_defset s = two_defs();
+    mkdir_in(dir, "令和6年度");
+    mkdir_in(dir, "R5");
+    write_in(dir, "令和6年度/a.csv", S("name,amount\nx,6\n"));
+    write_in(dir, "R5/a.csv", S("name,amount\nx,5\n"));
+    gy_diags d = {0};
+    gy_dataset ds;
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_OK);
+    T_EQ_INT(ds.n, 2);
+    if (ds.n == 2) {
+        /* sorted by year */
+        T_EQ_INT(ds.v[0]->fy.western, 2023);
+        T_EQ_INT(ds.v[1]->fy.western, 2024);
+        const gy_table *latest = gy_dataset_find(&ds, "a", 0);
+        T_CHECK(latest == ds.v[1]);
+        if (latest && latest->nrows == 1)
+            T_EQ_INT(latest->rows[0].cells[1].v, 6);
+    }
+    T_EQ_INT(ds.nmissing, 2);
+    gy_dataset_free(&ds);
+    gy_diags_free(&d);
+
+    /* two folders of one year (R1 = H31) */
+    mkdir_in(dir, "R1");
+    mkdir_in(dir, "H31");
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
+    T_EQ_INT(ds.n, 0);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1)
+        T_CONTAINS(d.v[0].msg, "は同じ年度です");
+    gy_diags_free(&d);
+    free(s.v);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void dataset_no_year_and_no_dir(void)
+{
+    char *dir = make_tmpdir();
+    if (!dir)
+        return;
+    gy_defset s = two_defs();
+    gy_diags d = {0};
+    gy_dataset ds;
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1)
+        T_CONTAINS(d.v[0].msg, "年度フォルダ (例 ");
+    gy_diags_free(&d);
+    char *p = path2(dir, "nonexistent");
+    T_EQ_INT(gy_dataset_load(p, &s, &ds, &d), GY_EIO);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1) {
+        T_EQ_STR(d.v[0].file, p);
+        T_CONTAINS(d.v[0].msg, "入力フォルダを開けません");
+    }
+    free(p);
+    gy_diags_free(&d);
+    free(s.v);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void dataset_encoding_conf(void)
+{
+    char *dir = make_tmpdir();
+    if (!dir)
+        return;
+    gy_defset s = two_defs();
+    mkdir_in(dir, "R6");
+    /* ASCII is valid in both: detection says UTF-8, the conf says CP932 */
+    write_in(dir, "R6/a.csv", S("name,amount\nx,1\n"));
+    write_in(dir, "R6/encoding.conf", S("# overrides\n\na.csv   cp932   # from Excel\n"));
+    gy_diags d = {0};
+    gy_dataset ds;
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_OK);
+    T_EQ_INT(d.n, 0);
+    T_EQ_INT(ds.n, 1);
+    if (ds.n == 1)
+        T_EQ_STR(ds.v[0]->encoding, "CP932");
+    gy_dataset_free(&ds);
+
+    /* CP932 bytes (name 髙) with the conf saying UTF-8: an error */
+    write_in(dir, "R6/a.csv", S("name,amount\n\xFB\xFC,1\n"));
+    write_in(dir, "R6/encoding.conf", S("a.csv utf-8\n"));
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
+    T_EQ_INT(ds.n, 0);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1) {
+        char *p = path2(dir, "R6/a.csv");
+        T_EQ_STR(d.v[0].file, p);
+        free(p);
+        T_EQ_INT(d.v[0].line, 2);
+        T_EQ_INT(d.v[0].col, 1);
+        T_CONTAINS(d.v[0].msg, "UTF-8 として不正なバイト 0xFB");
+    }
+    gy_diags_free(&d);
+
+    /* without the conf the same file is detected as CP932 */
+    write_in(dir, "R6/encoding.conf", S(""));
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_OK);
+    if (ds.n == 1) {
+        T_EQ_STR(ds.v[0]->encoding, "CP932");
+        if (ds.v[0]->nrows == 1)
+            T_EQ_STR(ds.v[0]->rows[0].cells[0].text, "髙");
+    }
+    gy_dataset_free(&ds);
+    gy_diags_free(&d);
+
+    /* a wrong conf: unknown encoding, unknown file */
+    write_in(dir, "R6/encoding.conf", S("a.csv latin1\nzz.csv cp932\n"));
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
+    T_EQ_INT(d.n, 2);
+    if (d.n == 2) {
+        char *p = path2(dir, "R6/encoding.conf");
+        T_EQ_STR(d.v[0].file, p);
+        free(p);
+        T_EQ_INT(d.v[0].line, 1);
+        T_EQ_STR(d.v[0].msg, "未知の文字コード 'latin1' (utf-8, cp932)");
+        T_EQ_INT(d.v[1].line, 2);
+        T_EQ_STR(d.v[1].msg, "'zz.csv' を読む表の定義がありません");
+    }
+    gy_diags_free(&d);
+    free(s.v);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void dataset_encoding_conf_bom(void)
+{
+    /* encoding.conf saved by Notepad: a BOM and CRLF (definition files
+     * may have a BOM too) */
+    char *dir = make_tmpdir();
+    if (!dir)
+        return;
+    gy_defset s = two_defs();
+    mkdir_in(dir, "R6");
+    gy_diags d = {0};
+    gy_dataset ds;
+    write_in(dir, "R6/a.csv", S("name,amount\nx,1\n"));
+    write_in(dir, "R6/encoding.conf", S("\xEF\xBB\xBF" "a.csv cp932\r\n"));
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_OK);
+    T_EQ_INT(d.n, 0);
+    if (d.n)
+        print_diags(&d);
+    if (ds.n == 1)
+        T_EQ_STR(ds.v[0]->encoding, "CP932");
+    gy_dataset_free(&ds);
+    gy_diags_free(&d);
+
+    free(s.v);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void dataset_bad_file_stops(void)
+{
+    /* an import error of one table fails the whole load: no tables */
+    char *dir = make_tmpdir();
+    if (!dir)
+        return;
+    gy_defset s = two_defs();
+    mkdir_in(dir, "R6");
+    write_in(dir, "R6/a.csv", S("name,amount\nx,1\n"));
+    write_in(dir, "R6/o.csv", S("name\n\"x\n"));
+    gy_diags d = {0};
+    gy_dataset ds;
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
+    T_EQ_INT(ds.n, 0);
+    T_CHECK(ds.v == NULL);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1) {
+        T_EQ_INT(d.v[0].line, 2);
+        T_EQ_INT(d.v[0].col, 1);
+        T_CONTAINS(d.v[0].msg, "引用符 (\") が閉じていません");
+    }
+    gy_diags_free(&d);
+    free(s.v);
+    rm_rf(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    demo = def_of("demo.def", demo_def_text);
+    tree = def_of("tree.def", tree_def_text);
+    ascii_def = def_of("a.def", ascii_def_text);
+    other_def = def_of("o.def", other_def_text);
+    if (!demo || !tree || !ascii_def || !other_def) {
+        printf("not ok 1 - definitions\n1..1\n");
+        return 1;
+    }
+    TEST(typed_cells);
+    TEST(header_order_and_optional);
+    TEST(quoted_commas_and_newlines);
+    TEST(quoted_comma_after_newline);
+    TEST(crlf_line_endings);
+    TEST(cr_only_line_endings);
+    TEST(empty_rows_skipped);
+    TEST(roles_and_levels);
+    TEST(level_column);
+    TEST(enc_names);
+    TEST(decode_utf8_bom);
+    TEST(decode_utf8_plain);
+    TEST(decode_cp932_auto);
+    TEST(decode_utf8_forced_on_cp932);
+    TEST(decode_bom_not_a_column);
+    TEST(decode_invalid_in_both);
+    TEST(decode_binary);
+    TEST(import_file_encodings);
+    TEST(err_unknown_column);
+    TEST(err_duplicate_header);
+    TEST(err_missing_column);
+    TEST(err_row_width);
+    TEST(err_text_in_amount);
+    TEST(err_values_collected);
+    TEST(err_bad_marker);
+    TEST(err_unterminated_quote);
+    TEST(err_malformed_quote);
+    TEST(err_empty_file);
+    TEST(err_int64);
+    TEST(err_duplicate_keys);
+    TEST(dataset_ok_and_missing);
+    TEST(dataset_unclaimed_csv);
+    TEST(dataset_bad_folder_name);
+    TEST(dataset_years);
+    TEST(dataset_no_year_and_no_dir);
+    TEST(dataset_encoding_conf);
+    TEST(dataset_encoding_conf_bom);
+    TEST(dataset_bad_file_stops);
+    gy_tabledef_free(demo);
+    gy_tabledef_free(tree);
+    gy_tabledef_free(ascii_def);
+    gy_tabledef_free(other_def);
+    T_DONE();
+}

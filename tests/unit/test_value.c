@@ -124,7 +124,7 @@ static void ratio_boundaries(void)
 {
     int64_t o;
     /* x.x5 exactly, both signs: half away from zero */
-    T_EQ_INT(R(1, 8, 1), 125 / 10 + 1);        /* 12.5 → 12.5 (1 decimal) */
+    T_EQ_INT(R(1, 8, 1), 125);                 /* 12.5% exactly, 1 decimal */
     T_EQ_INT(R(1, 16, 1), 63);                 /* 6.25 → 6.3 */
     T_EQ_INT(R(-1, 16, 1), -63);               /* -6.25 → -6.3 */
     T_EQ_INT(R(1, -16, 1), -63);
