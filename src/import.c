@@ -190,7 +190,7 @@ const char *gy_row_label(const gy_table *t, const gy_row *r)
     return s ? s : "";
 }
 
-static bool rule_applies(const gy_table *t, const gy_rule *ru, const gy_row *r)
+bool gy_rule_applies(const gy_table *t, const gy_rule *ru, const gy_row *r)
 {
     if (ru->roles & (1u << r->role))
         return true;
@@ -208,7 +208,7 @@ bool gy_table_is_stated_derived(const gy_table *t, size_t row, size_t col)
     if ((c->flags & GY_COL_SUM) && (r->role == GY_ROLE_SUBTOTAL || r->role == GY_ROLE_TOTAL))
         return true;
     for (size_t i = 0; i < t->def->nrules; i++)
-        if (t->def->rules[i].target == (int)col && rule_applies(t, &t->def->rules[i], r))
+        if (t->def->rules[i].target == (int)col && gy_rule_applies(t, &t->def->rules[i], r))
             return true;
     return false;
 }

@@ -11,17 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-    (void)sb;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static void rm_rf(const char *p)
 {
-    nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    gy_remove_tree(p);
 }
 
 static bool name_ok(const char *name)

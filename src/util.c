@@ -2,6 +2,8 @@
 #include "gaiyo/util.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +91,19 @@ int gy_read_file(const char *path, char **buf, size_t *len)
     *buf = p;
     *len = n;
     return 0;
+}
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+    (void)sb;
+    (void)flag;
+    (void)f;
+    return remove(p);
+}
+
+void gy_remove_tree(const char *path)
+{
+    nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int gy_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)

@@ -336,17 +336,6 @@ static bool has_sub(const gy_expr *e)
     return e && (e->op == GY_X_SUB || has_sub(e->a) || has_sub(e->b));
 }
 
-static bool rule_applies(const gy_table *t, const gy_rule *ru, const gy_row *r)
-{
-    if (ru->roles & (1u << r->role))
-        return true;
-    const char *lab = gy_row_label(t, r);
-    for (size_t i = 0; i < ru->nrows; i++)
-        if (!strcmp(ru->rows[i], lab))
-            return true;
-    return false;
-}
-
 static void check_rule(ctx *c, const gy_rule *ru, size_t row)
 {
     const gy_table *t = c->t;
@@ -672,7 +661,7 @@ gy_status gy_verify(const gy_dataset *ds, gy_findings *out)
         for (size_t ri = 0; ri < c.t->def->nrules; ri++) {
             const gy_rule *ru = &c.t->def->rules[ri];
             for (size_t i = 0; i < c.t->nrows; i++)
-                if (rule_applies(c.t, ru, &c.t->rows[i]))
+                if (gy_rule_applies(c.t, ru, &c.t->rows[i]))
                     check_rule(&c, ru, i);
         }
         free(c.group);

@@ -49,6 +49,9 @@ void gy_table_free(gy_table *t);
  *  小計, 合計, or the target of a rule on that row). */
 bool gy_table_is_stated_derived(const gy_table *t, size_t row, size_t col);
 
+/** Whether a rule applies to a row (its role, or its label in row:LABEL). */
+bool gy_rule_applies(const gy_table *t, const gy_rule *ru, const gy_row *r);
+
 /** Label of a row (the label column's text). */
 const char *gy_row_label(const gy_table *t, const gy_row *r);
 

@@ -34,6 +34,9 @@ size_t gy_utf8_invalid_at(const char *s, size_t len);
  *  Fullwidth count 2). */
 size_t gy_utf8_width(const char *s);
 
+/** Remove a file or a folder with everything in it (no symlinks followed). */
+void gy_remove_tree(const char *path);
+
 /** Trim ASCII and ideographic (U+3000) white space, in place; returns s. */
 char *gy_trim(char *s);
 

@@ -133,17 +133,9 @@ static void dec_err(const char *raw, size_t len, gy_enc enc, unsigned line, unsi
 
 /* ---- files --------------------------------------------------------------- */
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-    (void)sb;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static void rm_rf(const char *p)
 {
-    nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    gy_remove_tree(p);
 }
 
 static char *make_tmpdir(void)

@@ -41,17 +41,9 @@ static void expect_error(const char *text, unsigned line, unsigned col, const ch
 /* The smallest valid header every error case builds on. */
 #define HEAD "table   t\nfile    t.csv\n"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-    (void)sb;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static void rm_rf(const char *p)
 {
-    nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    gy_remove_tree(p);
 }
 
 static void write_file(const char *dir, const char *name, const char *text, size_t len)
