@@ -114,6 +114,22 @@ int gy_tabledef_col(const gy_tabledef *t, const char *name)
     return -1;
 }
 
+
+/* a small non-negative decimal (a level number) */
+static bool small_uint(const char *s, int *out)
+{
+    int v = 0;
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > 1000)
+            return false;
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
 static void expr_free(gy_expr *e)
 {
     if (!e)
@@ -152,6 +168,7 @@ void gy_tabledef_free(gy_tabledef *t)
         free(t->recons[i].table);
         free(t->recons[i].col);
         free(t->recons[i].okey);
+        free(t->recons[i].explain);
     }
     free(t->recons);
     free(t);
@@ -721,36 +738,48 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
                 (*cnt)++;
             }
         } else if (strcmp(kw, "reconcile") == 0) {
-            /* reconcile TARGET = TABLE.COL by KEY=OKEY [level N] */
+            /* reconcile TARGET = TABLE.COL by KEY=OKEY [level N] [explain COL3] */
             int tc = n >= 2 ? gy_tabledef_col(t, v[1].s) : -1;
             char *dot = n >= 4 ? strchr(v[3].s, '.') : NULL;
             char *eq = n >= 6 ? strchr(v[5].s, '=') : NULL;
-            int key = -1;
+            int key = -1, level = -1;
+            const char *explain = NULL;
+            bool form = n >= 6 && !strcmp(v[2].s, "=") && dot && !strcmp(v[4].s, "by") && eq && (n % 2) == 0;
+            for (int o = 6; form && o + 1 < (int)n; o += 2) {
+                if (!strcmp(v[o].s, "level") && level < 0 && small_uint(v[o + 1].s, &level))
+                    continue;
+                if (!strcmp(v[o].s, "explain") && !explain) {
+                    explain = v[o + 1].s;
+                    continue;
+                }
+                form = false;
+            }
             if (eq) {
                 *eq = '\0';
                 key = gy_tabledef_col(t, v[5].s);
             }
-            if (n < 6 || strcmp(v[2].s, "=") || !dot || strcmp(v[4].s, "by") || !eq ||
-                (n != 6 && (n != 8 || strcmp(v[6].s, "level")))) {
+            if (!form) {
                 gy_diag_add(d, path, ln, v[0].col,
-                            "reconcile は「reconcile 列 = 表.列 by キー=相手のキー [level N]」の形です");
+                            "reconcile は「reconcile 列 = 表.列 by キー=相手のキー [level N] [explain 区分列]」の形です");
             } else if (tc < 0) {
                 gy_diag_add(d, path, ln, v[1].col, "reconcile が存在しない列を指しています: '%s'", v[1].s);
             } else if (key < 0) {
                 gy_diag_add(d, path, ln, v[5].col, "reconcile のキー列がありません: '%s'", v[5].s);
             } else {
-                gy_recon rc = {.target = tc, .key = key, .level = n == 8 ? atoi(v[7].s) : -1, .line = ln};
+                gy_recon rc = {.target = tc, .key = key, .level = level, .line = ln};
                 *dot = '\0';
                 rc.table = gy_strdup(v[3].s);
                 rc.col = gy_strdup(dot + 1);
                 rc.okey = gy_strdup(eq + 1);
+                rc.explain = explain ? gy_strdup(explain) : NULL;
                 gy_recon *nr = realloc(t->recons, (t->nrecons + 1) * sizeof *nr);
                 if (nr)
                     t->recons = nr;
-                if (!nr || !rc.table || !rc.col || !rc.okey) {
+                if (!nr || !rc.table || !rc.col || !rc.okey || (explain && !rc.explain)) {
                     free(rc.table);
                     free(rc.col);
                     free(rc.okey);
+                    free(rc.explain);
                     st = GY_ENOMEM;
                 } else {
                     t->recons[t->nrecons++] = rc;
@@ -959,6 +988,9 @@ gy_status gy_defset_load(const char *dir, gy_defset *out, gy_diags *d)
             else if (gy_tabledef_col(o, rc->col) < 0 || gy_tabledef_col(o, rc->okey) < 0)
                 gy_diag_add(d, t->path, rc->line, 1, "reconcile の列 '%s' か '%s' が表 '%s' にありません",
                             rc->col, rc->okey, rc->table);
+            else if (rc->explain && gy_tabledef_col(o, rc->explain) < 0)
+                gy_diag_add(d, t->path, rc->line, 1, "reconcile の区分列 '%s' が表 '%s' にありません", rc->explain,
+                            rc->table);
         }
     }
     for (size_t i = 0; i < nn; i++)

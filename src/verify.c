@@ -568,36 +568,77 @@ static void check_recons(ctx *c)
         if (!o)
             continue;
         int oc = gy_tabledef_col(o->def, rc->col), ok = gy_tabledef_col(o->def, rc->okey);
+        int ox = rc->explain ? gy_tabledef_col(o->def, rc->explain) : -1;
         if (oc < 0 || ok < 0)
             continue;
         for (size_t i = 0; i < t->nrows; i++) {
             const gy_row *r = &t->rows[i];
             if (r->role != GY_ROLE_ITEM || r->cells[rc->target].nil != GY_NIL_NONE)
                 continue;
-            int64_t s = 0;
-            size_t n = 0, blank = 0;
+            /* all: every matching row with an amount; explained: those whose
+             * 区分 says they lie outside this figure, by category */
+            int64_t all = 0, expl = 0;
+            size_t n = 0, nexpl = 0, blank = 0;
+            gy_buf cats = {0};
             for (size_t j = 0; j < o->nrows; j++) {
                 const gy_row *q = &o->rows[j];
                 if (strcmp(q->cells[ok].text, r->cells[rc->key].text) || q->role != GY_ROLE_ITEM ||
                     (rc->level >= 0 && q->level != rc->level))
                     continue;
-                if (q->cells[oc].nil == GY_NIL_NONE) {
-                    s += q->cells[oc].v;
-                    n++;
-                } else {
+                if (q->cells[oc].nil != GY_NIL_NONE) {
                     blank++;
+                    continue;
                 }
+                all += q->cells[oc].v;
+                n++;
+                const char *cat = ox >= 0 ? q->cells[ox].text : "";
+                if (!cat || !*cat)
+                    continue;
+                expl += q->cells[oc].v;
+                nexpl++;
+                /* one entry per category, in order of first appearance */
+                bool seen = false;
+                for (size_t m = 0; m < j && !seen; m++) {
+                    const gy_row *p = &o->rows[m];
+                    seen = p->role == GY_ROLE_ITEM && (rc->level < 0 || p->level == rc->level) &&
+                           !strcmp(p->cells[ok].text, r->cells[rc->key].text) &&
+                           p->cells[oc].nil == GY_NIL_NONE && !strcmp(p->cells[ox].text, cat);
+                }
+                if (seen)
+                    continue;
+                int64_t cs = 0;
+                size_t cn = 0;
+                for (size_t m = j; m < o->nrows; m++) {
+                    const gy_row *p = &o->rows[m];
+                    if (p->role == GY_ROLE_ITEM && (rc->level < 0 || p->level == rc->level) &&
+                        !strcmp(p->cells[ok].text, r->cells[rc->key].text) &&
+                        p->cells[oc].nil == GY_NIL_NONE && !strcmp(p->cells[ox].text, cat)) {
+                        cs += p->cells[oc].v;
+                        cn++;
+                    }
+                }
+                char csb[64];
+                fmt_val(t, rc->target, cs, csb, sizeof csb);
+                gy_buf_printf(&cats, "%s%s %zu 件 %s", cats.n ? "、" : "", cat, cn, csb);
             }
-            if (n == 0)
+            if (n == 0) {
+                gy_buf_free(&cats);
                 continue;
-            char sb[64], cb[64], db[64];
-            fmt_val(t, rc->target, r->cells[rc->target].v, sb, sizeof sb);
-            fmt_val(t, rc->target, s, cb, sizeof cb);
-            fmt_val(t, rc->target, r->cells[rc->target].v - s, db, sizeof db);
-            add_finding(c, GY_SEV_INFO, "reconcile", i, rc->target, sb, cb, true, s,
-                        "照合: 「%s」の%s %s と %s の%s (%zu 件) の合計 %s の差は %s です。金額の記載がない %zu 件や、一方にだけ載る事業の分で、誤りとは限りません",
-                        r->cells[rc->key].text, t->def->cols[rc->target].label, sb, o->def->title,
-                        rc->col, n, cb, db, blank);
+            }
+            int64_t stated = r->cells[rc->target].v, implied = all - expl;
+            char sb[64], ab[64], db[64], eb[64], ub[64];
+            fmt_val(t, rc->target, stated, sb, sizeof sb);
+            fmt_val(t, rc->target, all, ab, sizeof ab);
+            fmt_val(t, rc->target, stated - all, db, sizeof db);
+            fmt_val(t, rc->target, -expl, eb, sizeof eb);
+            fmt_val(t, rc->target, stated - implied, ub, sizeof ub);
+            add_finding(c, GY_SEV_INFO, "reconcile", i, rc->target, sb, ab, true, all,
+                        "照合: 「%s」の%s %s と %s の%s (%zu 件) の合計 %s の差は %s。うち説明のつく差 %s%s%s%s、"
+                        "説明のない差 %s (金額の記載がない事業 %zu 件)。誤りとは限りません",
+                        r->cells[rc->key].text, t->def->cols[rc->target].label, sb, o->def->title, rc->col, n, ab,
+                        db, eb, nexpl ? " (" : "", nexpl ? (cats.p ? cats.p : "") : "",
+                        nexpl ? ")" : (rc->explain ? " (区分の記載なし)" : " (区分列なし)"), ub, blank);
+            gy_buf_free(&cats);
         }
     }
 }

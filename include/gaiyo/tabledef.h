@@ -104,6 +104,10 @@ typedef struct gy_recon {
     int key;             /**< key column here */
     char *okey;          /**< key column there */
     int level;           /**< only rows of this level there (-1: all items) */
+    char *explain;       /**< column there whose non-empty value says the row
+                              is known to lie outside this figure (補正, 特別会計,
+                              再掲 …): its amount is the explained difference;
+                              NULL when not declared */
     unsigned line;
 } gy_recon;
 

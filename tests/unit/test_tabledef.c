@@ -696,7 +696,7 @@ static void reconcile_parse(void)
     gy_diags d = {0};
     gy_tabledef *t = NULL;
     T_EQ_INT(parse(HEAD "column 課名 text key\ncolumn 事業費 amount\n"
-                        "reconcile 事業費 = jigyohi.金額 by 課名=課 level 1\n",
+                        "reconcile 事業費 = jigyohi.金額 by 課名=課 explain 区分 level 1\n",
                    &t, &d),
              GY_OK);
     T_EQ_INT(d.n, 0);
@@ -711,13 +711,21 @@ static void reconcile_parse(void)
         T_EQ_INT(r->key, 0);
         T_EQ_STR(r->okey, "課");
         T_EQ_INT(r->level, 1);
+        T_EQ_STR(r->explain, "区分");
         T_EQ_INT(r->line, 5);
     }
     gy_tabledef_free(t);
     gy_diags_free(&d);
     /* malformed: no 'by' */
     expect_error(HEAD "column k text key\ncolumn a amount\nreconcile a = x.b k=k\n", 5, 1,
-                 "reconcile は「reconcile 列 = 表.列 by キー=相手のキー [level N]」の形です");
+                 "reconcile は「reconcile 列 = 表.列 by キー=相手のキー [level N] [explain 区分列]」の形です");
+    /* an unknown option, or level twice, or a level that is not a number */
+    expect_error(HEAD "column k text key\ncolumn a amount\nreconcile a = x.b by k=k colour 1\n", 5, 1,
+                 "reconcile は「reconcile 列 = 表.列 by キー=相手のキー");
+    expect_error(HEAD "column k text key\ncolumn a amount\nreconcile a = x.b by k=k level x\n", 5, 1,
+                 "reconcile は「reconcile 列 = 表.列 by キー=相手のキー");
+    expect_error(HEAD "column k text key\ncolumn a amount\nreconcile a = x.b by k=k level 1 level 2\n", 5, 1,
+                 "reconcile は「reconcile 列 = 表.列 by キー=相手のキー");
     /* reconcile␣zz: the missing column at 11 */
     expect_error(HEAD "column k text key\ncolumn a amount\nreconcile zz = x.b by k=k\n", 5, 11,
                  "reconcile が存在しない列を指しています: 'zz'");
@@ -736,6 +744,18 @@ static void reconcile_defset(void)
     T_EQ_INT(gy_defset_load(dir, &s, &d), GY_OK);
     T_EQ_INT(s.n, 2);
     gy_defset_free(&s);
+    /* the explain column must exist there too */
+    write_str(dir, "a.def", "table a\nfile a.csv\ncolumn k text key\ncolumn v amount\n"
+                            "reconcile v = b.w by k=k explain 区分\n");
+    T_EQ_INT(gy_defset_load(dir, &s, &d), GY_EDEF);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1) {
+        T_EQ_INT(d.v[0].line, 5);
+        T_CONTAINS(d.v[0].msg, "reconcile の区分列 '区分' が表 'b' にありません");
+    }
+    gy_diags_free(&d);
+    write_str(dir, "a.def", "table a\nfile a.csv\ncolumn k text key\ncolumn v amount\n"
+                            "reconcile v = b.w by k=k\n");
     /* the other table's column must exist */
     write_str(dir, "b.def", "table b\nfile b.csv\ncolumn k text key\ncolumn x amount\n");
     T_EQ_INT(gy_defset_load(dir, &s, &d), GY_EDEF);

@@ -408,6 +408,100 @@ out:
     return rc;
 }
 
+/* ---- reconciliation with another table -------------------------------- */
+
+static int reconcile_run(const char *bdef, const char *bcsv, const char *jcsv, gy_findings *f)
+{
+    const char *jdef = "table j\nfile j.csv\ngroup 課\nlabel 名\ncolumn 課 text key\ncolumn 番号 marker key\n"
+                       "column 名 text key\ncolumn 金額 amount\ncolumn 計上区分 text optional\nsum 金額\n";
+    gy_diags d = {0};
+    gy_tabledef *bd = NULL, *jd = NULL;
+    gy_table *t[2] = {0};
+    int rc = -1;
+    if (gy_tabledef_parse("b.def", bdef, &bd, &d) || gy_tabledef_parse("j.def", jdef, &jd, &d) ||
+        gy_import_text(bd, "b.csv", bcsv, strlen(bcsv), &t[0], &d) ||
+        gy_import_text(jd, "j.csv", jcsv, strlen(jcsv), &t[1], &d)) {
+        gy_diags_print(&d, stdout);
+        goto out;
+    }
+    t[0]->fy.western = t[1]->fy.western = 2024;
+    gy_dataset ds = {.v = t, .n = 2};
+    if (gy_verify(&ds, f) == GY_OK) {
+        rc = 0;
+        for (size_t i = 0; i < f->n; i++)
+            printf("#     %s:%u:%u %s [%s] %s\n", f->v[i].table->path, f->v[i].line, f->v[i].colno,
+                   gy_sev_name(f->v[i].sev), f->v[i].rule, f->v[i].msg);
+    }
+out:
+    for (int i = 0; i < 2; i++)
+        gy_table_free(t[i]);
+    gy_tabledef_free(bd);
+    gy_tabledef_free(jd);
+    gy_diags_free(&d);
+    return rc;
+}
+
+static void reconcile_explained_and_unexplained(void)
+{
+    const char *bdef = "table b\nfile b.csv\nlabel 課\ncolumn 課 text key\ncolumn 事業費 amount\n"
+                       "reconcile 事業費 = j.金額 by 課=課 level 1 explain 計上区分\n";
+    const char *bcsv = "課,事業費\nA課,1000\nB課,500\nC課,70\n";
+    /* A課: 3 事業, one 補正 (300) and one 特別会計 (50) outside its 事業費;
+     * the rest (700) is 50 short of 1000 - 300 - 50 = 650 ... */
+    const char *jcsv = "課,番号,名,金額,計上区分\n"
+                       "A課,1,施策,,\n"
+                       "A課,(1),事業一,700,\n"
+                       "A課,①,内訳,700,\n"
+                       "A課,(2),事業二,300,補正\n"
+                       "A課,(3),事業三,50,特別会計\n"
+                       "A課,(4),事業四,,\n"
+                       "B課,(1),事業五,200,補正\n"
+                       "B課,(2),事業六,300,\n"
+                       "B課,(3),事業七,100,補正\n";
+    gy_findings f = {0};
+    T_CHECK(reconcile_run(bdef, bcsv, jcsv, &f) == 0);
+    /* one info per 課 with figures there; C課 has none: no line */
+    T_EQ_INT(f.count[GY_SEV_ERROR], 0);
+    T_EQ_INT(f.n, 2);
+    if (f.n == 2) {
+        const gy_finding *a = &f.v[0], *b = &f.v[1];
+        T_EQ_INT(a->sev, GY_SEV_INFO);
+        T_EQ_STR(a->rule, "reconcile");
+        T_EQ_INT(a->line, 2);
+        T_EQ_INT(a->colno, 2);
+        /* level 1 only: 700 + 300 + 50 = 1,050; the ① row is not counted */
+        T_EQ_STR(a->computed, "1,050");
+        T_CONTAINS(a->msg, "(3 件) の合計 1,050 の差は △50");
+        T_CONTAINS(a->msg, "説明のつく差 △350 (補正 1 件 300、特別会計 1 件 50)");
+        T_CONTAINS(a->msg, "説明のない差 300 (金額の記載がない事業 1 件)");
+        T_EQ_INT(b->line, 3);
+        /* B課: 600 in all, 300 補正 in two rows folded into one category */
+        T_CONTAINS(b->msg, "の合計 600 の差は △100");
+        T_CONTAINS(b->msg, "説明のつく差 △300 (補正 2 件 300)");
+        T_CONTAINS(b->msg, "説明のない差 200 (金額の記載がない事業 0 件)");
+    }
+    gy_findings_free(&f);
+    /* without `explain`, all of the difference is unexplained */
+    const char *bdef2 = "table b\nfile b.csv\nlabel 課\ncolumn 課 text key\ncolumn 事業費 amount\n"
+                        "reconcile 事業費 = j.金額 by 課=課 level 1\n";
+    T_CHECK(reconcile_run(bdef2, bcsv, jcsv, &f) == 0);
+    T_EQ_INT(f.n, 2);
+    if (f.n == 2) {
+        T_CONTAINS(f.v[0].msg, "説明のつく差 0 (区分列なし)");
+        T_CONTAINS(f.v[0].msg, "説明のない差 △50");
+    }
+    gy_findings_free(&f);
+    /* a figure that agrees exactly once the explained part is removed */
+    const char *bok = "課,事業費\nA課,1050\nB課,300\n";
+    T_CHECK(reconcile_run(bdef, bok, jcsv, &f) == 0);
+    T_EQ_INT(f.n, 2);
+    if (f.n == 2) {
+        T_CONTAINS(f.v[0].msg, "説明のない差 350");
+        T_CONTAINS(f.v[1].msg, "説明のない差 0 ");
+    }
+    gy_findings_free(&f);
+}
+
 static void kumikae_rename_merge_move(void)
 {
     const char *def = "table w\nfile w.csv\nlabel 事業\ncolumn 課 text key\ncolumn 事業 text key\n"
@@ -465,6 +559,7 @@ int main(void)
     TEST(previous_year_across_folders);
     TEST(label_reference);
     TEST(findings_sorted_by_file_and_line);
+    TEST(reconcile_explained_and_unexplained);
     TEST(kumikae_rename_merge_move);
     T_DONE();
 }
