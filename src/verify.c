@@ -336,8 +336,40 @@ static bool has_sub(const gy_expr *e)
     return e && (e->op == GY_X_SUB || has_sub(e->a) || has_sub(e->b));
 }
 
+static bool has_prev(const gy_expr *e)
+{
+    return e && ((e->op == GY_X_REF && e->rowref == GY_R_PREV) || has_prev(e->a) || has_prev(e->b));
+}
+
+/* whether another rule for the same figure could check it (e.g. 増減 from
+ * last year's folder when this year's file lacks last year's breakdown):
+ * then "cannot be checked" would be wrong */
+static bool checked_otherwise(ctx *c, const gy_rule *ru, size_t row)
+{
+    const gy_tabledef *d = c->t->def;
+    char saved[sizeof c->absent];
+    memcpy(saved, c->absent, sizeof saved);
+    bool ok = false;
+    for (size_t k = 0; k < d->nrules && !ok; k++) {
+        const gy_rule *o = &d->rules[k];
+        if (o == ru || o->target != ru->target || !gy_rule_applies(c->t, o, &c->t->rows[row]))
+            continue;
+        if (c->t->def->fy_col < 0 && has_prev(o->expr) &&
+            !gy_dataset_find(c->ds, c->t->def->id, c->t->fy.western - 1))
+            continue;
+        ok = eval(c, o->expr, row, o->target).st != V_UNKNOWN;
+    }
+    memcpy(c->absent, saved, sizeof saved);
+    return ok;
+}
+
 static void check_rule(ctx *c, const gy_rule *ru, size_t row)
 {
+    /* a rule across fiscal years applies only when input/ holds the
+     * previous year's table (or the table has a year column) */
+    if (c->t->def->fy_col < 0 && has_prev(ru->expr) &&
+        !gy_dataset_find(c->ds, c->t->def->id, c->t->fy.western - 1))
+        return;
     const gy_table *t = c->t;
     const gy_row *r = &t->rows[row];
     const gy_cell *st = &r->cells[ru->target];
@@ -355,7 +387,7 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     const char *rname = ratio ? "ratio" : has_sub(ru->expr) ? "difference" : "rowsum";
     switch (v.st) {
     case V_UNKNOWN:
-        if (st->nil == GY_NIL_NONE)
+        if (st->nil == GY_NIL_NONE && !checked_otherwise(c, ru, row))
             add_finding(c, GY_SEV_INFO, "base-absent", row, ru->target, sb, "", false, 0,
                         "%s がないため「%s」を検算できません (規則: %s)", c->absent[0] ? c->absent : "基礎の値",
                         cd->label, ru->text);

@@ -154,6 +154,24 @@ check "no command: exit 2 with the usage" 2 "~使い方: gaiyo <コマンド> [�
 check "unknown command: exit 2" 2 "~gaiyo: 未知のコマンド 'frobnicate'" '' G frobnicate
 check "unknown option: exit 2" 2 "=gaiyo: 未知のオプション '--bogus'" '' G import --bogus
 check "option without its value: exit 2" 2 "=gaiyo: --input には値が要ります" '' G import --input
+# ---- two fiscal years with a 組替 ------------------------------------------
+# R5 and R6 予算分析; 旧甲課 was renamed 甲課 (R6/組替.csv). R6's 増減 of the
+# 財源 and of 事業費・人件費 are checked against R5's figures.
+TWO=(--input "$DATADIR/good/twoyear" --templates "$SRCDIR/templates")
+check "two years + 組替: every figure checks, nothing to report" 0 '' \
+    "=0 errors, 0 warnings, 0 infos" G verify "${TWO[@]}"
+cp -r "$DATADIR/good/twoyear" "$T/nokumi"
+rm "$T/nokumi/R6/組替.csv"
+run G verify --input "$T/nokumi" --templates "$SRCDIR/templates"
+assert "two years without the 組替: 甲課 has no previous year (infos, exit 0)" [ "$RC" = 0 ]
+assert "two years without the 組替: 甲課 / 前年度当初 cannot be matched" \
+    grep -qF "$T/nokumi/R6/yosan.csv:2:4: info: [base-absent] 甲課 / 前年度当初予算額 (A): 前年度の「当初」 がないため" "$OUT"
+check "two years: last year's 国庫支出金 off by 10 → R6 増減 errors at their cells" 1 '' \
+    "~$DATADIR/bad/twoyear_prev/R6/yosan.csv:2:16: error: [difference] 甲課 / 増減額の財源 国庫支出金: 記載 50 と再計算 60 が 10 違います (規則: 増減_国庫支出金 = 国庫支出金 - 国庫支出金@前年)" \
+    G verify --input "$DATADIR/bad/twoyear_prev" --templates "$SRCDIR/templates"
+assert "two years, perturbed: exactly 4 errors (甲課 and 合計, 国庫支出金 and その他)" \
+    [ "$(tail -n 1 "$OUT")" = "4 errors, 0 warnings, 0 infos" ]
+
 check "verify --format xml: exit 2" 2 "=gaiyo: --format は text, csv, json のどれかです" '' \
     G verify "${IN[@]}" --format xml
 check "dump without a table id: exit 2" 2 "=gaiyo: dump には表 ID が要ります (gaiyo tables で一覧)" '' G dump

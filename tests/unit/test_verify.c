@@ -338,6 +338,10 @@ static void previous_year_across_folders(void)
     T_CHECK(load(&x, def, "課,額,前年比\n甲課,120,125.0\n", "課,額,前年比\n甲課,100,…\n") == 0);
     expect1(&x, GY_SEV_ERROR, "ratio", 2, 3);
     done(&x);
+    /* no previous year's table at all: the rule across years does not apply */
+    T_CHECK(load(&x, def, "課,額,前年比\n甲課,120,125.0\n", NULL) == 0);
+    T_EQ_INT(x.f.n, 0);
+    done(&x);
 }
 
 static void label_reference(void)
