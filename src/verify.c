@@ -57,7 +57,58 @@ typedef struct ctx {
     gy_findings *out;
     char absent[256];    /* what was absent (first one) */
     bool oom;
+    gy_derivs *dv;       /* derivations wanted (NULL: none) */
+    size_t *refs;        /* refs of the rule being evaluated (recording) */
+    size_t nrefs, caprefs;
+    bool rec;            /* recording refs */
 } ctx;
+
+static void rec_ref(ctx *c, size_t row)
+{
+    if (!c->rec)
+        return;
+    if (c->nrefs == c->caprefs) {
+        size_t nc = c->caprefs ? c->caprefs * 2 : 16;
+        size_t *nv = realloc(c->refs, nc * sizeof *nv);
+        if (!nv) {
+            c->oom = true;
+            c->rec = false;
+            return;
+        }
+        c->refs = nv;
+        c->caprefs = nc;
+    }
+    c->refs[c->nrefs++] = row;
+}
+
+/* record a derivation; takes the refs collected so far (rule) or the rows
+ * given (sum) */
+static void add_deriv(ctx *c, size_t row, int col, const gy_rule *ru, const char *kind, const size_t *rows,
+                      size_t nrows, int64_t value)
+{
+    gy_derivs *dv = c->dv;
+    if (!dv)
+        return;
+    if (dv->n == dv->cap) {
+        size_t nc = dv->cap ? dv->cap * 2 : 64;
+        gy_deriv *nv = realloc(dv->v, nc * sizeof *nv);
+        if (!nv) {
+            c->oom = true;
+            return;
+        }
+        dv->v = nv;
+        dv->cap = nc;
+    }
+    size_t *copy = malloc((nrows ? nrows : 1) * sizeof *copy);
+    if (!copy) {
+        c->oom = true;
+        return;
+    }
+    if (nrows)
+        memcpy(copy, rows, nrows * sizeof *copy);
+    dv->v[dv->n++] = (gy_deriv){.table = c->t, .row = row, .col = col, .rule = ru, .kind = kind,
+                                .refs = copy, .nrefs = nrows, .value = value};
+}
 
 static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int col, const char *stated,
                         const char *computed, bool hasv, int64_t cv, const char *fmt, ...)
@@ -178,7 +229,7 @@ static bool corresponds(ctx *c, const gy_row *r, const gy_row *q, int skip)
  * (or, through the 組替, the rows it was renamed from or merged from,
  * summed) in the same table when it has an fy key column, else in the
  * previous year's folder */
-static val prev_value(ctx *c, size_t row, int col)
+static val prev_value(ctx *c, size_t row, int col, size_t *prow)
 {
     const gy_table *t = c->t;
     const gy_row *r = &t->rows[row];
@@ -202,6 +253,8 @@ static val prev_value(ctx *c, size_t row, int col)
             continue;
         if (!corresponds(c, r, q, fc))
             continue;
+        /* one row of this very table: a writer can point at it */
+        *prow = !found && pt == t ? i : GY_DERIV_NOROW;
         found = true;
         val v = cell_val(&q->cells[col]);
         if (v.st == V_UNKNOWN)
@@ -239,17 +292,22 @@ static val eval(ctx *c, const gy_expr *e, size_t row, int target)
         const gy_row *r = &t->rows[row];
         if (e->rowref == GY_R_LABEL) {
             r = label_row(c, row, e->row);
+            rec_ref(c, r ? (size_t)(r - t->rows) : GY_DERIV_NOROW);
             if (!r) {
                 if (!c->absent[0])
                     snprintf(c->absent, sizeof c->absent, "行「%s」", e->row);
                 return (val){V_UNKNOWN, 0};
             }
         } else if (e->rowref == GY_R_PREV) {
-            val v = prev_value(c, row, e->col);
+            size_t prow = GY_DERIV_NOROW;
+            val v = prev_value(c, row, e->col, &prow);
+            rec_ref(c, prow);
             if (v.st == V_UNKNOWN && !c->absent[0])
                 snprintf(c->absent, sizeof c->absent, "前年度の「%s」", t->def->cols[e->col].name);
             return v;
         }
+        if (e->rowref != GY_R_LABEL)
+            rec_ref(c, row);
         val v = cell_val(&r->cells[e->col]);
         if (v.st == V_UNKNOWN && !c->absent[0])
             snprintf(c->absent, sizeof c->absent, "「%s」(%s)", t->def->cols[e->col].name,
@@ -275,10 +333,18 @@ static val eval(ctx *c, const gy_expr *e, size_t row, int target)
     case GY_X_TOTAL: {
         int64_t s = 0;
         int minlev = 1 << 30;
+        size_t cnt = 0;
         for (size_t i = 0; i < t->nrows; i++)
             if (c->group[i] == c->group[row] && counts_in_total(t, &t->rows[i]) &&
                 t->rows[i].level < minlev)
                 minlev = t->rows[i].level;
+        for (size_t i = 0; i < t->nrows; i++)
+            if (c->group[i] == c->group[row] && counts_in_total(t, &t->rows[i]) && t->rows[i].level == minlev)
+                cnt++;
+        rec_ref(c, cnt);
+        for (size_t i = 0; i < t->nrows; i++)
+            if (c->group[i] == c->group[row] && counts_in_total(t, &t->rows[i]) && t->rows[i].level == minlev)
+                rec_ref(c, i);
         for (size_t i = 0; i < t->nrows; i++) {
             const gy_row *q = &t->rows[i];
             if (c->group[i] != c->group[row] || !counts_in_total(t, q) || q->level != minlev)
@@ -377,7 +443,10 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     if (st->nil == GY_NIL_NA)
         return; /* the department says: not applicable */
     c->absent[0] = '\0';
+    c->nrefs = 0;
+    c->rec = c->dv != NULL;
     val v = eval(c, ru->expr, row, ru->target);
+    c->rec = false;
     char sb[64], cb[64];
     if (st->nil == GY_NIL_NONE)
         fmt_val(t, ru->target, st->v, sb, sizeof sb);
@@ -405,6 +474,8 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
         break;
     }
     fmt_val(t, ru->target, v.v, cb, sizeof cb);
+    if (st->nil == GY_NIL_NONE)
+        add_deriv(c, row, ru->target, ru, rname, c->refs, c->nrefs, v.v);
     if (st->nil != GY_NIL_NONE) {
         if (v.v != 0)
             add_finding(c, GY_SEV_INFO, "unstated", row, ru->target, "", cb, true, v.v,
@@ -465,6 +536,22 @@ static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level
         }
     }
     return true;
+}
+
+/* the rows sum_range adds, as a derivation of (row, col) */
+static void sum_deriv(ctx *c, const char *kind, size_t row, int col, size_t a, size_t b, size_t grp, int level,
+                      int64_t s)
+{
+    if (!c->dv || c->t->rows[row].cells[col].nil != GY_NIL_NONE)
+        return;
+    const gy_table *t = c->t;
+    c->nrefs = 0;
+    c->rec = true;
+    for (size_t i = a; i < b; i++)
+        if (c->group[i] == grp && t->rows[i].level == level && counts_in_total(t, &t->rows[i]))
+            rec_ref(c, i);
+    c->rec = false;
+    add_deriv(c, row, col, NULL, kind, c->refs, c->nrefs, s);
 }
 
 static void compare_sum(ctx *c, const char *rule, size_t row, int col, int64_t s, size_t nitems,
@@ -550,6 +637,7 @@ static void check_sums(ctx *c)
                                     t->rows[bad].cells[j].text);
                     continue;
                 }
+                sum_deriv(c, "sum", i, (int)j, from, to, c->group[i], r->level, s);
                 compare_sum(c, "sum", i, (int)j, s, n, r->role == GY_ROLE_SUBTOTAL ? "小計の対象行" : "各行");
             }
             continue;
@@ -584,6 +672,7 @@ static void check_sums(ctx *c)
                     has_total = true;
             if (has_total)
                 continue;
+            sum_deriv(c, "parent-sum", i, (int)j, i + 1, e, c->group[i], cl, s);
             compare_sum(c, "parent-sum", i, (int)j, s, n, "内訳");
         }
     }
@@ -724,9 +813,26 @@ static int cmp_finding(const void *a, const void *b)
 
 gy_status gy_verify(const gy_dataset *ds, gy_findings *out)
 {
+    return gy_verify_full(ds, out, NULL);
+}
+
+void gy_derivs_free(gy_derivs *dv)
+{
+    if (!dv)
+        return;
+    for (size_t i = 0; i < dv->n; i++)
+        free(dv->v[i].refs);
+    free(dv->v);
+    memset(dv, 0, sizeof *dv);
+}
+
+gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv)
+{
     memset(out, 0, sizeof *out);
+    if (dv)
+        memset(dv, 0, sizeof *dv);
     for (size_t k = 0; k < ds->n; k++) {
-        ctx c = {.ds = ds, .t = ds->v[k], .out = out};
+        ctx c = {.ds = ds, .t = ds->v[k], .out = out, .dv = dv};
         if (make_groups(&c) != GY_OK)
             return GY_ENOMEM;
         check_sums(&c);
@@ -738,6 +844,7 @@ gy_status gy_verify(const gy_dataset *ds, gy_findings *out)
                     check_rule(&c, ru, i);
         }
         free(c.group);
+        free(c.refs);
         if (c.oom)
             return GY_ENOMEM;
     }

@@ -66,6 +66,37 @@ gy_tolerance gy_tolerance_default(void);
 /** Check every table of the dataset. */
 gy_status gy_verify(const gy_dataset *ds, gy_findings *out);
 
+/** How a derived figure is computed, for writers that reproduce it (the
+ *  workbook's formulas). A sum (`rule` NULL) adds column `col` of the rows
+ *  in refs. A rule's refs list, in the order its expression is evaluated
+ *  (left operand first): for each column reference, the row it read
+ *  (GY_DERIV_NOROW when it read another table, e.g. last year's folder,
+ *  or several rows through a 組替 merge); for each total(), the number
+ *  of rows followed by those rows. Only figures whose recomputation
+ *  succeeded are listed; `value` is that recomputation. */
+#define GY_DERIV_NOROW ((size_t)-1)
+typedef struct gy_deriv {
+    const gy_table *table;  /**< borrowed */
+    size_t row;
+    int col;
+    const gy_rule *rule;    /**< borrowed; NULL for a sum */
+    const char *kind;       /**< "sum", "parent-sum", or the rule kind */
+    size_t *refs;           /**< owned */
+    size_t nrefs;
+    int64_t value;
+} gy_deriv;
+
+typedef struct gy_derivs {
+    gy_deriv *v;
+    size_t n, cap;
+} gy_derivs;
+
+/** gy_verify, also listing every derivation in *dv (when dv is not NULL). */
+gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv);
+
+/** Free derivations. Accepts NULL. */
+void gy_derivs_free(gy_derivs *dv);
+
 /** Free findings. Accepts NULL. */
 void gy_findings_free(gy_findings *f);
 
