@@ -1,6 +1,9 @@
 /* report.c - summaries, dumps, findings (text/csv/json) and out/ */
 #include "gaiyo/report.h"
 #include "gaiyo/outdir.h"
+#include "gaiyo/xlsx.h"
+#include <sys/stat.h>
+#include <time.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -208,14 +211,64 @@ static gy_status write_buf(gy_outdir *o, const char *name, const gy_buf *b, gy_d
     return gy_outdir_fclose(o, fp, name, d);
 }
 
-gy_status gy_report_write(const gy_dataset *ds, const char *outdir, gy_report_result *res,
-                          gy_diags *d)
+char *gy_report_workbook_name(const gy_dataset *ds)
 {
+    int year = 0;
+    for (size_t i = 0; i < ds->n; i++)
+        if (ds->v[i]->fy.western > year)
+            year = ds->v[i]->fy.western;
+    gy_fy fy = gy_fy_from_western(year);
+    char y[32] = "";
+    gy_fy_format(&fy, y, sizeof y);
+    return gy_asprintf("gaiyo-%s.xlsx", year ? y : "none");
+}
+
+/* the document's creation time: SOURCE_DATE_EPOCH when set (reproducible
+ * builds), else the newest input file's modification time — never the
+ * clock, so that two runs on the same input give the same workbook */
+static long long created_time(const gy_dataset *ds, gy_buf *inputs)
+{
+    long long t = 0;
+    for (size_t i = 0; i < ds->n; i++) {
+        struct stat sb;
+        if (stat(ds->v[i]->path, &sb) == 0) {
+            if ((long long)sb.st_mtime > t)
+                t = (long long)sb.st_mtime;
+            gy_buf_printf(inputs, "%s (%lld バイト、%s)\n", ds->v[i]->path, (long long)sb.st_size,
+                          ds->v[i]->encoding);
+        }
+    }
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        long long v = strtoll(sde, &end, 10);
+        if (!*end && v >= 0)
+            t = v;
+    }
+    return t;
+}
+
+gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d)
+{
+    const char *outdir = ro->outdir;
     res->summary = NULL;
     gy_findings f;
-    gy_status st = gy_verify(ds, &f);
+    gy_derivs dv;
+    gy_status st = gy_verify_full(ds, &f, &dv);
     if (st != GY_OK) {
         gy_findings_free(&f);
+        gy_derivs_free(&dv);
+        return st;
+    }
+    /* the workbook layouts (templates/sheets; optional) */
+    gy_layouts ls;
+    char *sdir = st == GY_OK ? gy_asprintf("%s/sheets", ro->templates ? ro->templates : "templates") : NULL;
+    if (st == GY_OK)
+        st = sdir ? gy_layouts_load(sdir, ro->defs, &ls, d) : GY_ENOMEM;
+    free(sdir);
+    if (st != GY_OK) {
+        gy_findings_free(&f);
+        gy_derivs_free(&dv);
         return st;
     }
     gy_outdir o;
@@ -223,21 +276,36 @@ gy_status gy_report_write(const gy_dataset *ds, const char *outdir, gy_report_re
     if (st != GY_OK) {
         gy_outdir_abort(&o);
         gy_findings_free(&f);
+        gy_derivs_free(&dv);
+        gy_layouts_free(&ls);
         return st;
     }
-    gy_buf sum = {0}, ft = {0}, fc = {0};
+    gy_buf sum = {0}, ft = {0}, fc = {0}, inputs = {0};
     gy_report_summary(ds, &sum);
     gy_report_findings(&f, GY_FMT_TEXT, &ft);
     gy_report_findings(&f, GY_FMT_CSV, &fc);
-    if ((st = write_buf(&o, "summary.txt", &sum, d)) == GY_OK &&
+    char *wbname = gy_report_workbook_name(ds);
+    char *wbpath = wbname ? gy_outdir_path(&o, wbname, d) : NULL;
+    gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .derivs = &dv};
+    xo.created = created_time(ds, &inputs);
+    xo.inputs = inputs.p;
+    if (!wbpath)
+        st = GY_EIO;
+    if (st == GY_OK && (st = write_buf(&o, "summary.txt", &sum, d)) == GY_OK &&
         (st = write_buf(&o, "findings.txt", &ft, d)) == GY_OK &&
-        (st = write_buf(&o, "findings.csv", &fc, d)) == GY_OK)
+        (st = write_buf(&o, "findings.csv", &fc, d)) == GY_OK &&
+        (st = gy_xlsx_write(ds, wbpath, &xo, d)) == GY_OK)
         st = gy_outdir_commit(&o, d);
     else
         gy_outdir_abort(&o);
+    free(wbpath);
+    gy_buf_free(&inputs);
+    gy_layouts_free(&ls);
+    gy_derivs_free(&dv);
     if (st == GY_OK) {
         gy_buf line = {0};
         gy_buf_puts(&line, sum.p ? sum.p : "");
+        gy_buf_printf(&line, "ブック: %s/%s\n", outdir, wbname);
         gy_buf_printf(&line, "検証: %zu errors, %zu warnings, %zu infos (%s/findings.txt, %s/findings.csv)\n",
                       f.count[GY_SEV_ERROR], f.count[GY_SEV_WARNING], f.count[GY_SEV_INFO], outdir, outdir);
         res->summary = line.p;
@@ -245,6 +313,7 @@ gy_status gy_report_write(const gy_dataset *ds, const char *outdir, gy_report_re
     gy_buf_free(&sum);
     gy_buf_free(&ft);
     gy_buf_free(&fc);
+    free(wbname);
     gy_findings_free(&f);
     return st;
 }

@@ -915,45 +915,22 @@ gy_status gy_tabledef_load(const char *path, gy_tabledef **out, gy_diags *d)
     return st;
 }
 
-static int cmpstr(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 gy_status gy_defset_load(const char *dir, gy_defset *out, gy_diags *d)
 {
     out->v = NULL;
     out->n = 0;
     size_t nd0 = d->n + d->dropped;
-    DIR *dp = opendir(dir);
-    if (!dp) {
-        gy_diag_add(d, dir, 0, 0, "定義フォルダを開けません: %s", strerror(errno));
-        return GY_EIO;
-    }
     char **names = NULL;
     size_t nn = 0;
-    struct dirent *de;
     gy_status st = GY_OK;
-    while ((de = readdir(dp))) {
-        size_t l = strlen(de->d_name);
-        if (l < 5 || strcmp(de->d_name + l - 4, ".def") || de->d_name[0] == '.')
-            continue;
-        char **nv = realloc(names, (nn + 1) * sizeof *nv);
-        if (!nv) {
-            st = GY_ENOMEM;
-            break;
-        }
-        names = nv;
-        names[nn] = gy_asprintf("%s/%s", dir, de->d_name);
-        if (!names[nn]) {
-            st = GY_ENOMEM;
-            break;
-        }
-        nn++;
+    int err = gy_dir_list(dir, ".def", &names, &nn);
+    if (err == ENOMEM)
+        return GY_ENOMEM;
+    if (err) {
+        gy_diag_add(d, dir, 0, 0, "定義フォルダを開けません: %s", strerror(err));
+        return GY_EIO;
     }
-    closedir(dp);
-    if (nn)
-        qsort(names, nn, sizeof *names, cmpstr);
     for (size_t i = 0; i < nn && st != GY_ENOMEM; i++) {
         gy_tabledef *t = NULL;
         gy_status s = gy_tabledef_load(names[i], &t, d);

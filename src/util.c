@@ -1,6 +1,7 @@
 /* util.c - strings, files, UTF-8 */
 #include "gaiyo/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -297,4 +298,53 @@ void gy_buf_free(gy_buf *b)
     free(b->p);
     b->p = NULL;
     b->n = b->cap = 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gy_dir_list(const char *dir, const char *suffix, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return errno ? errno : ENOENT;
+    size_t sl = strlen(suffix), cap = 0;
+    int err = 0;
+    struct dirent *de;
+    while ((de = readdir(dp))) {
+        size_t l = strlen(de->d_name);
+        if (l <= sl || strcmp(de->d_name + l - sl, suffix) || de->d_name[0] == '.')
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nv = realloc(*names, cap * sizeof *nv);
+            if (!nv) {
+                err = ENOMEM;
+                break;
+            }
+            *names = nv;
+        }
+        (*names)[*n] = gy_asprintf("%s/%s", dir, de->d_name);
+        if (!(*names)[*n]) {
+            err = ENOMEM;
+            break;
+        }
+        (*n)++;
+    }
+    closedir(dp);
+    if (err) {
+        for (size_t i = 0; i < *n; i++)
+            free((*names)[i]);
+        free(*names);
+        *names = NULL;
+        *n = 0;
+        return err;
+    }
+    if (*n)
+        qsort(*names, *n, sizeof **names, cmp_names);
+    return 0;
 }

@@ -33,9 +33,18 @@ typedef struct gy_report_result {
     char *summary;    /**< one-line summary and file list for the terminal (owned) */
 } gy_report_result;
 
-/** Write the report into outdir atomically (see outdir.h):
- *  summary.txt, findings.txt, findings.csv. */
-gy_status gy_report_write(const gy_dataset *ds, const char *outdir, gy_report_result *res,
-                          gy_diags *d);
+/** Where the report goes and what shapes it. */
+typedef struct gy_report_opts {
+    const char *outdir;      /**< out/ */
+    const char *templates;   /**< templates/ (sheets/ holds the workbook layouts) */
+    const gy_defset *defs;   /**< every table definition (layouts are checked against them) */
+} gy_report_opts;
+
+/** The workbook's file name inside out/: gaiyo-<年度>.xlsx, e.g. gaiyo-R6.xlsx. */
+char *gy_report_workbook_name(const gy_dataset *ds);
+
+/** Write the report into outdir atomically (see outdir.h): summary.txt,
+ *  findings.txt, findings.csv and the workbook. */
+gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d);
 
 #endif

@@ -37,6 +37,11 @@ size_t gy_utf8_width(const char *s);
 /** Remove a file or a folder with everything in it (no symlinks followed). */
 void gy_remove_tree(const char *path);
 
+/** The files of dir whose names end in suffix (not starting with '.'),
+ *  as "dir/name", sorted; *names is NULL-free on success (free each and
+ *  the array). Returns 0, or an errno value (opendir failed / ENOMEM). */
+int gy_dir_list(const char *dir, const char *suffix, char ***names, size_t *n);
+
 /** Trim ASCII and ideographic (U+3000) white space, in place; returns s. */
 char *gy_trim(char *s);
 

@@ -204,7 +204,8 @@ static int cmd_report(const opts *o)
         return rc;
     }
     gy_report_result res;
-    gy_status st = gy_report_write(&ds, o->out, &res, &d);
+    gy_report_opts ro = {.outdir = o->out, .templates = o->templates, .defs = &defs};
+    gy_status st = gy_report_write(&ds, &ro, &res, &d);
     if (st != GY_OK) {
         gy_diags_print(&d, stderr);
         fputs("gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)\n", stderr);

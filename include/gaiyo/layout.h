@@ -1,0 +1,94 @@
+/**
+ * @file layout.h
+ * @brief Sheet layouts: how a typed table is printed as a worksheet.
+ *
+ * A layout is a plain-text file templates/sheets/<name>.sheet (format in
+ * templates/README.md): title, as-of and unit lines, the header block with
+ * its merged cells, which column of the table goes in which sheet column
+ * (or row, for a table printed across), notes, and page setup. The C code
+ * interprets it; no code per table. Every error names file:line.
+ */
+#ifndef GAIYO_LAYOUT_H
+#define GAIYO_LAYOUT_H
+
+#include "gaiyo/diag.h"
+#include "gaiyo/tabledef.h"
+
+/** One printed field: a column of the table, optionally from the row
+ *  whose pivot column has a given value (pivot layouts). */
+typedef struct gy_lfield {
+    char *col;          /**< column name in the definition */
+    int colidx;         /**< resolved by gy_layouts_load */
+    char *where;        /**< pivot value (pivot layouts), or NULL */
+    int width;          /**< column width in half-width characters; 0 = fit the contents */
+    bool wrap;          /**< wrap long text */
+    char *suffix;       /**< printed after a number (e.g. "%"), or NULL */
+    unsigned line;
+} gy_lfield;
+
+/** An extra printed row after the row labelled `after`: `caption` in the
+ *  label field, and for each pair, the value of src[i] of that row under
+ *  the field that prints column dst[i] (e.g. 県予算対比 (a / b) under the
+ *  amounts of 県予算額). */
+typedef struct gy_lsubrow {
+    char *after, *caption;
+    char *pairs;        /**< the DST=SRC text as written */
+    int *dst, *src;     /**< column indices */
+    size_t n;
+    unsigned line;
+} gy_lsubrow;
+
+typedef struct gy_layout {
+    char *path;
+    char *table;            /**< table id */
+    char *sheet;            /**< sheet name (≤ 31 characters) */
+    char *title;            /**< section number and title */
+    char *asof, *unit;      /**< as-of and unit lines (may be NULL) */
+    bool landscape;
+    bool across;            /**< records run across (one column each) */
+    char *pivot_key;        /**< pivot: one record per distinct value of this column ("*": one record) */
+    char *pivot_col;        /**< … whose fields pick rows by this column's value */
+    int pivot_key_idx, pivot_col_idx; /**< -1: no pivot; key -2: "*" */
+    unsigned pivot_line, block_line;
+    int wrap;               /**< records per block (0: no wrap) */
+    char *block;            /**< column whose change starts a captioned block, or NULL */
+    int block_idx;
+    int label_field;        /**< field indented by level (-1: none) */
+    char ***header;         /**< nheader lines × nfields cells ("<" / "^" = merged) */
+    unsigned *header_line;
+    size_t nheader;
+    gy_lfield *fields;
+    size_t nfields;
+    char **notes;
+    size_t nnotes;
+    char **rename_from, **rename_to;
+    size_t nrename;
+    gy_lsubrow *subrows;
+    size_t nsubrows;
+} gy_layout;
+
+typedef struct gy_layouts {
+    gy_layout **v;
+    size_t n;
+    /* workbook settings (templates/sheets/workbook.conf) */
+    char *font;             /**< 游ゴシック by default */
+    int font_size;          /**< points; 10 by default */
+    char *negative;         /**< "△" (default) or "▲" */
+    char *title, *author, *company;
+} gy_layouts;
+
+/** Parse one layout from text; columns are resolved against defs. */
+gy_status gy_layout_parse(const char *path, const char *text, const gy_defset *defs, gy_layout **out,
+                          gy_diags *d);
+
+/** Load dir/NAME.sheet and dir/workbook.conf (optional; a missing dir gives
+ *  an empty set with defaults). */
+gy_status gy_layouts_load(const char *dir, const gy_defset *defs, gy_layouts *out, gy_diags *d);
+
+void gy_layout_free(gy_layout *l);
+void gy_layouts_free(gy_layouts *ls);
+
+/** The layout of a table id, or NULL. */
+const gy_layout *gy_layouts_find(const gy_layouts *ls, const char *table);
+
+#endif

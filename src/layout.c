@@ -1,0 +1,559 @@
+/* layout.c - parse templates/sheets/NAME.sheet (format: templates/README.md) */
+#include "gaiyo/layout.h"
+#include "gaiyo/util.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gy_layout_free(gy_layout *l)
+{
+    if (!l)
+        return;
+    free(l->path);
+    free(l->table);
+    free(l->sheet);
+    free(l->title);
+    free(l->asof);
+    free(l->unit);
+    free(l->pivot_key);
+    free(l->pivot_col);
+    free(l->block);
+    for (size_t i = 0; i < l->nheader; i++) {
+        for (size_t j = 0; j < l->nfields && l->header[i]; j++)
+            free(l->header[i][j]);
+        free(l->header[i]);
+    }
+    free(l->header);
+    free(l->header_line);
+    for (size_t i = 0; i < l->nfields; i++) {
+        free(l->fields[i].col);
+        free(l->fields[i].where);
+        free(l->fields[i].suffix);
+    }
+    free(l->fields);
+    for (size_t i = 0; i < l->nnotes; i++)
+        free(l->notes[i]);
+    free(l->notes);
+    for (size_t i = 0; i < l->nrename; i++) {
+        free(l->rename_from[i]);
+        free(l->rename_to[i]);
+    }
+    free(l->rename_from);
+    free(l->rename_to);
+    for (size_t i = 0; i < l->nsubrows; i++) {
+        free(l->subrows[i].after);
+        free(l->subrows[i].caption);
+        free(l->subrows[i].pairs);
+        free(l->subrows[i].dst);
+        free(l->subrows[i].src);
+    }
+    free(l->subrows);
+    free(l);
+}
+
+void gy_layouts_free(gy_layouts *ls)
+{
+    if (!ls)
+        return;
+    for (size_t i = 0; i < ls->n; i++)
+        gy_layout_free(ls->v[i]);
+    free(ls->v);
+    free(ls->font);
+    free(ls->negative);
+    free(ls->title);
+    free(ls->author);
+    free(ls->company);
+    memset(ls, 0, sizeof *ls);
+}
+
+const gy_layout *gy_layouts_find(const gy_layouts *ls, const char *table)
+{
+    for (size_t i = 0; i < ls->n; i++)
+        if (!strcmp(ls->v[i]->table, table))
+            return ls->v[i];
+    return NULL;
+}
+
+/* grow *arr (of elements of size sz) to hold n + 1 */
+static bool grow(void *arr, size_t n, size_t sz)
+{
+    void **p = arr;
+    void *nv = realloc(*p, (n + 1) * sz);
+    if (!nv)
+        return false;
+    *p = nv;
+    return true;
+}
+
+/* split s on '|' into trimmed copies */
+static char **split_bar(const char *s, size_t *n)
+{
+    char *copy = gy_strdup(s);
+    if (!copy)
+        return NULL;
+    char **v = NULL;
+    *n = 0;
+    char *p = copy;
+    for (;;) {
+        char *bar = strchr(p, '|');
+        if (bar)
+            *bar = '\0';
+        if (!grow(&v, *n, sizeof *v) || !(v[*n] = gy_strdup(gy_trim(p)))) {
+            for (size_t i = 0; i < *n; i++)
+                free(v[i]);
+            free(v);
+            free(copy);
+            return NULL;
+        }
+        (*n)++;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    free(copy);
+    return v;
+}
+
+static void free_strs(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static bool set_once(char **dst, const char *v, const char *path, unsigned ln, const char *kw, gy_diags *d)
+{
+    if (*dst) {
+        gy_diag_add(d, path, ln, 1, "'%s' が 2 回あります", kw);
+        return true;
+    }
+    *dst = gy_strdup(v);
+    return *dst != NULL;
+}
+
+static int positive(const char *s)
+{
+    if (!*s)
+        return -1;
+    long v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > 100000)
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return (int)v;
+}
+
+/* field COL [where VALUE] [width N] [wrap] [label] */
+static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool *label)
+{
+    gy_lfield f = {.line = ln};
+    char *save = NULL;
+    char *tok = strtok_r(rest, " \t", &save);
+    *label = false;
+    if (!tok) {
+        gy_diag_add(d, l->path, ln, 1, "field には列名が要ります");
+        return true;
+    }
+    if (!(f.col = gy_strdup(tok)))
+        return false;
+    bool ok = true;
+    while ((tok = strtok_r(NULL, " \t", &save))) {
+        if (!strcmp(tok, "wrap")) {
+            f.wrap = true;
+        } else if (!strcmp(tok, "label")) {
+            *label = true;
+        } else if (!strcmp(tok, "suffix")) {
+            char *v = strtok_r(NULL, " \t", &save);
+            if (!v || strchr(v, '"') || strlen(v) > 8) {
+                gy_diag_add(d, l->path, ln, 1, "field の suffix は 8 バイトまでの '\"' を含まない文字です");
+                ok = false;
+            } else {
+                free(f.suffix);
+                if (!(f.suffix = gy_strdup(v))) {
+                    free(f.col);
+                    free(f.where);
+                    return false;
+                }
+            }
+        } else if (!strcmp(tok, "where") || !strcmp(tok, "width")) {
+            char *v = strtok_r(NULL, " \t", &save);
+            if (!v) {
+                gy_diag_add(d, l->path, ln, 1, "field の %s に値がありません", tok);
+                ok = false;
+            } else if (tok[1] == 'h') {
+                free(f.where);
+                if (!(f.where = gy_strdup(v))) {
+                    free(f.col);
+                    return false;
+                }
+            } else if ((f.width = positive(v)) <= 0 || f.width > 255) {
+                gy_diag_add(d, l->path, ln, 1, "field の width は 1〜255 の整数です: '%s'", v);
+                ok = false;
+            }
+        } else {
+            gy_diag_add(d, l->path, ln, 1, "field の未知の指定 '%s' (where, width, wrap, label, suffix)", tok);
+            ok = false;
+        }
+    }
+    if (!ok || !grow(&l->fields, l->nfields, sizeof *l->fields)) {
+        free(f.col);
+        free(f.where);
+        free(f.suffix);
+        return ok ? false : true;
+    }
+    l->fields[l->nfields++] = f;
+    return true;
+}
+
+static int col_or_error(const gy_layout *l, const gy_tabledef *t, const char *name, unsigned ln, gy_diags *d)
+{
+    int c = gy_tabledef_col(t, name);
+    if (c < 0)
+        gy_diag_add(d, l->path, ln, 1, "表 '%s' に列 '%s' はありません", t->id, name);
+    return c;
+}
+
+gy_status gy_layout_parse(const char *path, const char *text, const gy_defset *defs, gy_layout **out,
+                          gy_diags *d)
+{
+    *out = NULL;
+    size_t nd0 = d->n + d->dropped;
+    gy_layout *l = calloc(1, sizeof *l);
+    char *buf = gy_strdup(text);
+    if (!l || !buf || !(l->path = gy_strdup(path))) {
+        free(l);
+        free(buf);
+        return GY_ENOMEM;
+    }
+    l->label_field = -1;
+    l->pivot_key_idx = l->pivot_col_idx = l->block_idx = -1;
+    bool oom = false;
+    unsigned ln = 0;
+    char *save = NULL;
+    for (char *line = buf; line && !oom; line = save) {
+        char *nl = strchr(line, '\n');
+        save = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        ln++;
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\r')
+            line[len - 1] = '\0';
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s || *s == '#')
+            continue;
+        char *kw = s;
+        while (*s && *s != ' ' && *s != '\t')
+            s++;
+        if (*s)
+            *s++ = '\0';
+        char *rest = gy_trim(s);
+        if (!strcmp(kw, "table")) {
+            oom = !set_once(&l->table, rest, path, ln, kw, d);
+        } else if (!strcmp(kw, "sheet")) {
+            oom = !set_once(&l->sheet, rest, path, ln, kw, d);
+        } else if (!strcmp(kw, "title")) {
+            oom = !set_once(&l->title, rest, path, ln, kw, d);
+        } else if (!strcmp(kw, "asof")) {
+            oom = !set_once(&l->asof, rest, path, ln, kw, d);
+        } else if (!strcmp(kw, "unit")) {
+            oom = !set_once(&l->unit, rest, path, ln, kw, d);
+        } else if (!strcmp(kw, "block")) {
+            oom = !set_once(&l->block, rest, path, ln, kw, d);
+            l->block_line = ln;
+        } else if (!strcmp(kw, "orientation")) {
+            if (!strcmp(rest, "landscape") || !strcmp(rest, "portrait"))
+                l->landscape = rest[0] == 'l';
+            else
+                gy_diag_add(d, path, ln, 1, "orientation は landscape か portrait です: '%s'", rest);
+        } else if (!strcmp(kw, "records")) {
+            if (!strcmp(rest, "down") || !strcmp(rest, "across"))
+                l->across = rest[0] == 'a';
+            else
+                gy_diag_add(d, path, ln, 1, "records は down か across です: '%s'", rest);
+        } else if (!strcmp(kw, "wrap")) {
+            if ((l->wrap = positive(rest)) <= 0) {
+                gy_diag_add(d, path, ln, 1, "wrap は正の整数です: '%s'", rest);
+                l->wrap = 0;
+            }
+        } else if (!strcmp(kw, "pivot")) {
+            /* pivot KEY by COL */
+            char *by = strstr(rest, " by ");
+            if (!by || l->pivot_key) {
+                gy_diag_add(d, path, ln, 1, "pivot は「pivot 行の列 by 値を選ぶ列」の形で 1 回だけです");
+            } else {
+                *by = '\0';
+                l->pivot_line = ln;
+                l->pivot_key = gy_strdup(gy_trim(rest));
+                l->pivot_col = gy_strdup(gy_trim(by + 4));
+                oom = !l->pivot_key || !l->pivot_col;
+            }
+        } else if (!strcmp(kw, "header")) {
+            size_t n;
+            char **cells = split_bar(rest, &n);
+            if (!cells || !grow(&l->header, l->nheader, sizeof *l->header) ||
+                !grow(&l->header_line, l->nheader, sizeof *l->header_line)) {
+                if (cells)
+                    free_strs(cells, n);
+                oom = true;
+                break;
+            }
+            /* the cell count is checked against the fields at the end */
+            char **fit = realloc(cells, (n + 1) * sizeof *fit);
+            if (!fit) {
+                free_strs(cells, n);
+                oom = true;
+                break;
+            }
+            fit[n] = NULL; /* sentinel: count kept by position */
+            l->header[l->nheader] = fit;
+            l->header_line[l->nheader++] = ln;
+        } else if (!strcmp(kw, "field")) {
+            bool label;
+            oom = !parse_field(l, rest, ln, d, &label);
+            if (!oom && label)
+                l->label_field = (int)l->nfields - 1;
+        } else if (!strcmp(kw, "note")) {
+            if (!grow(&l->notes, l->nnotes, sizeof *l->notes) || !(l->notes[l->nnotes] = gy_strdup(rest)))
+                oom = true;
+            else
+                l->nnotes++;
+        } else if (!strcmp(kw, "rename")) {
+            size_t n;
+            char **v = split_bar(rest, &n);
+            if (!v) {
+                oom = true;
+            } else if (n != 2 || !*v[0]) {
+                gy_diag_add(d, path, ln, 1, "rename は「rename 行の見出し | 印刷する見出し」の形です");
+                free_strs(v, n);
+            } else if (!grow(&l->rename_from, l->nrename, sizeof(char *)) ||
+                       !grow(&l->rename_to, l->nrename, sizeof(char *))) {
+                free_strs(v, n);
+                oom = true;
+            } else {
+                l->rename_from[l->nrename] = v[0];
+                l->rename_to[l->nrename++] = v[1];
+                free(v);
+            }
+        } else if (!strcmp(kw, "subrow")) {
+            /* subrow AFTER | CAPTION | DST=SRC ... */
+            size_t n;
+            char **v = split_bar(rest, &n);
+            if (!v) {
+                oom = true;
+            } else if (n != 3 || !*v[0]) {
+                gy_diag_add(d, path, ln, 1, "subrow は「subrow 行の見出し | 見出し | 列=元の列 …」の形です");
+                free_strs(v, n);
+            } else if (!grow(&l->subrows, l->nsubrows, sizeof *l->subrows)) {
+                free_strs(v, n);
+                oom = true;
+            } else {
+                /* the DST=SRC pairs are resolved once the table is known */
+                l->subrows[l->nsubrows++] = (gy_lsubrow){.after = v[0], .caption = v[1], .pairs = v[2], .line = ln};
+                free(v);
+            }
+        } else {
+            gy_diag_add(d, path, ln, 1,
+                        "未知の指示語 '%s' (table, sheet, title, asof, unit, orientation, records, wrap, pivot, "
+                        "block, header, field, note, rename, subrow)",
+                        kw);
+        }
+    }
+    free(buf);
+    if (oom) {
+        gy_layout_free(l);
+        return GY_ENOMEM;
+    }
+    /* resolve against the table definition */
+    const gy_tabledef *t = NULL;
+    if (!l->table)
+        gy_diag_add(d, path, 0, 0, "table がありません");
+    else if (!(t = gy_defset_find(defs, l->table)))
+        gy_diag_add(d, path, 0, 0, "表 '%s' は定義されていません", l->table);
+    if (!l->nfields)
+        gy_diag_add(d, path, 0, 0, "field がありません");
+    if (t) {
+        for (size_t i = 0; i < l->nfields; i++) {
+            l->fields[i].colidx = col_or_error(l, t, l->fields[i].col, l->fields[i].line, d);
+            if (l->fields[i].where && !l->pivot_key)
+                gy_diag_add(d, path, l->fields[i].line, 1, "where は pivot のある様式でだけ使えます");
+        }
+        if (l->pivot_key) {
+            l->pivot_key_idx = strcmp(l->pivot_key, "*") ? col_or_error(l, t, l->pivot_key, l->pivot_line, d) : -2;
+            l->pivot_col_idx = col_or_error(l, t, l->pivot_col, l->pivot_line, d);
+        }
+        if (l->block)
+            l->block_idx = col_or_error(l, t, l->block, l->block_line, d);
+        for (size_t i = 0; i < l->nsubrows && !oom; i++) {
+            gy_lsubrow *sr = &l->subrows[i];
+            char *sv = NULL;
+            for (char *p = strtok_r(sr->pairs, " \t", &sv); p; p = strtok_r(NULL, " \t", &sv)) {
+                char *eq = strchr(p, '=');
+                if (!eq) {
+                    gy_diag_add(d, path, sr->line, 1, "subrow の '%s' は 列=元の列 の形ではありません", p);
+                    continue;
+                }
+                *eq = '\0';
+                if (!grow(&sr->dst, sr->n, sizeof(int)) || !grow(&sr->src, sr->n, sizeof(int))) {
+                    oom = true;
+                    break;
+                }
+                sr->dst[sr->n] = col_or_error(l, t, p, sr->line, d);
+                sr->src[sr->n] = col_or_error(l, t, eq + 1, sr->line, d);
+                sr->n++;
+            }
+        }
+        if (oom) {
+            gy_layout_free(l);
+            return GY_ENOMEM;
+        }
+    }
+    for (size_t i = 0; i < l->nheader; i++) {
+        size_t n = 0;
+        while (l->header[i][n])
+            n++;
+        if (n != l->nfields)
+            gy_diag_add(d, path, l->header_line[i], 1, "header のセルが %zu 個ですが field は %zu 個です", n,
+                        l->nfields);
+        /* a short line is padded so that every line has nfields cells */
+        if (n < l->nfields) {
+            char **nv = realloc(l->header[i], (l->nfields + 1) * sizeof *nv);
+            if (!nv) {
+                gy_layout_free(l);
+                return GY_ENOMEM;
+            }
+            for (size_t j = n; j < l->nfields; j++)
+                nv[j] = gy_strdup("");
+            nv[l->nfields] = NULL;
+            l->header[i] = nv;
+        }
+        for (size_t j = l->nfields; j < n; j++) {
+            free(l->header[i][j]);
+            l->header[i][j] = NULL;
+        }
+    }
+    if (!l->sheet && l->table)
+        l->sheet = gy_strdup(l->table);
+    if (d->n + d->dropped > nd0) {
+        gy_layout_free(l);
+        return GY_EDEF;
+    }
+    *out = l;
+    return GY_OK;
+}
+
+static gy_status load_conf(const char *path, gy_layouts *ls, gy_diags *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int err = gy_read_file(path, &text, &len);
+    if (err == ENOENT)
+        return GY_OK;
+    if (err) {
+        gy_diag_add(d, path, 0, 0, "読めません: %s", strerror(err));
+        return GY_EIO;
+    }
+    unsigned ln = 0;
+    gy_status st = GY_OK;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        ln++;
+        char *s = gy_trim(line);
+        if (!*s || *s == '#')
+            continue;
+        char *sp = s;
+        while (*sp && *sp != ' ' && *sp != '\t')
+            sp++;
+        char *v = *sp ? gy_trim(sp + 1) : sp;
+        if (*sp)
+            *sp = '\0';
+        char **dst = !strcmp(s, "font")       ? &ls->font
+                     : !strcmp(s, "negative") ? &ls->negative
+                     : !strcmp(s, "title")    ? &ls->title
+                     : !strcmp(s, "author")   ? &ls->author
+                     : !strcmp(s, "company")  ? &ls->company
+                                              : NULL;
+        if (!strcmp(s, "font_size")) {
+            int n = positive(v);
+            if (n < 6 || n > 72)
+                gy_diag_add(d, path, ln, 1, "font_size は 6〜72 です: '%s'", v);
+            else
+                ls->font_size = n;
+        } else if (!dst) {
+            gy_diag_add(d, path, ln, 1, "未知の設定 '%s' (font, font_size, negative, title, author, company)", s);
+            st = GY_EDEF;
+        } else if (dst == &ls->negative && strcmp(v, "△") && strcmp(v, "▲") && strcmp(v, "-")) {
+            gy_diag_add(d, path, ln, 1, "negative は △, ▲, - のどれかです: '%s'", v);
+            st = GY_EDEF;
+        } else {
+            free(*dst);
+            if (!(*dst = gy_strdup(v))) {
+                st = GY_ENOMEM;
+                break;
+            }
+        }
+    }
+    free(text);
+    return st;
+}
+
+gy_status gy_layouts_load(const char *dir, const gy_defset *defs, gy_layouts *out, gy_diags *d)
+{
+    memset(out, 0, sizeof *out);
+    out->font_size = 10;
+    size_t nd0 = d->n + d->dropped;
+    char *conf = gy_asprintf("%s/workbook.conf", dir);
+    if (!conf)
+        return GY_ENOMEM;
+    gy_status st = load_conf(conf, out, d);
+    free(conf);
+    if (st == GY_OK && ((!out->font && !(out->font = gy_strdup("游ゴシック"))) ||
+                        (!out->negative && !(out->negative = gy_strdup("△")))))
+        st = GY_ENOMEM;
+    char **names = NULL;
+    size_t nn = 0;
+    int err = gy_dir_list(dir, ".sheet", &names, &nn);
+    if (err == ENOMEM)
+        st = GY_ENOMEM;
+    for (size_t i = 0; i < nn; i++) {
+        if (st == GY_ENOMEM)
+            break;
+        char *text = NULL;
+        size_t len = 0;
+        int e = gy_read_file(names[i], &text, &len);
+        if (e) {
+            gy_diag_add(d, names[i], 0, 0, "読めません: %s", strerror(e));
+            continue;
+        }
+        gy_layout *l = NULL;
+        gy_status s = gy_layout_parse(names[i], text, defs, &l, d);
+        free(text);
+        if (s == GY_ENOMEM) {
+            st = s;
+        } else if (l) {
+            for (size_t j = 0; j < out->n; j++)
+                if (!strcmp(out->v[j]->table, l->table) || !strcmp(out->v[j]->sheet, l->sheet))
+                    gy_diag_add(d, names[i], 0, 0, "表 '%s' かシート '%s' は %s でも使われています", l->table,
+                                l->sheet, out->v[j]->path);
+            gy_layout **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
+            if (!nv) {
+                gy_layout_free(l);
+                st = GY_ENOMEM;
+            } else {
+                out->v = nv;
+                out->v[out->n++] = l;
+            }
+        }
+    }
+    for (size_t i = 0; i < nn; i++)
+        free(names[i]);
+    free(names);
+    if (st == GY_OK && d->n + d->dropped > nd0)
+        st = GY_EDEF;
+    if (st != GY_OK)
+        gy_layouts_free(out);
+    return st;
+}

@@ -1,0 +1,1200 @@
+/* xlsx.c - the workbook: layouts → worksheets, derivations → formulas */
+#include "gaiyo/xlsx.h"
+#include "gaiyo/util.h"
+#include "gaiyo/value.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xlsxwriter.h>
+
+/* ---- formats ------------------------------------------------------------ */
+
+enum { F_TEXT, F_HEAD, F_TITLE, F_AMOUNT, F_RATIO, F_QUOT, F_NOTE, F_UNIT, F_NIL, F_LINK, F_KINDS };
+enum { MARK_NONE, MARK_ERROR, MARK_WARN };
+
+typedef struct fmtkey {
+    int kind, decimals, indent, mark, wrap, bold;
+    const char *suffix;
+    lxw_format *f;
+} fmtkey;
+
+typedef struct wb {
+    lxw_workbook *w;
+    const gy_layouts *ls;
+    const gy_xlsx_opts *o;
+    fmtkey *fk;
+    size_t nfk, capfk;
+    bool cm;                 /* constant-memory mode */
+    const char *neg;
+    char **names;            /* sheet names used */
+    size_t nnames;
+    char **links;            /* per finding: "'sheet'!A1" of its cell, or NULL */
+    bool oom;
+} wb;
+
+static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold, const char *sfx)
+{
+    for (size_t i = 0; i < b->nfk; i++) {
+        fmtkey *k = &b->fk[i];
+        if (k->kind == kind && k->decimals == decimals && k->indent == indent && k->mark == mark &&
+            k->wrap == wrap && k->bold == bold && !strcmp(k->suffix ? k->suffix : "", sfx ? sfx : ""))
+            return k->f;
+    }
+    if (b->nfk == b->capfk) {
+        size_t nc = b->capfk ? b->capfk * 2 : 32;
+        fmtkey *nv = realloc(b->fk, nc * sizeof *nv);
+        if (!nv) {
+            b->oom = true;
+            return NULL;
+        }
+        b->fk = nv;
+        b->capfk = nc;
+    }
+    lxw_format *f = workbook_add_format(b->w);
+    if (!f) {
+        b->oom = true;
+        return NULL;
+    }
+    format_set_font_name(f, b->ls->font);
+    format_set_font_size(f, kind == F_TITLE ? b->ls->font_size + 2 : b->ls->font_size);
+    format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
+    bool grid = kind != F_TITLE && kind != F_NOTE && kind != F_UNIT;
+    if (grid)
+        format_set_border(f, LXW_BORDER_THIN);
+    char nf[64];
+    const char *neg = b->neg;
+    switch (kind) {
+    case F_HEAD:
+        format_set_align(f, LXW_ALIGN_CENTER);
+        format_set_text_wrap(f);
+        format_set_bg_color(f, 0xF2F2F2);
+        break;
+    case F_TITLE:
+        format_set_bold(f);
+        break;
+    case F_UNIT:
+        format_set_align(f, LXW_ALIGN_RIGHT);
+        break;
+    case F_AMOUNT:
+    case F_QUOT:
+    case F_RATIO: {
+        char dec[16] = "";
+        if (decimals > 0) {
+            dec[0] = '.';
+            memset(dec + 1, '0', (size_t)(decimals < 10 ? decimals : 10));
+            dec[1 + (decimals < 10 ? decimals : 10)] = '\0';
+        }
+        const char *base = kind == F_RATIO ? "0" : "#,##0";
+        char sq[16] = "";
+        if (sfx && *sfx)
+            snprintf(sq, sizeof sq, "\"%s\"", sfx);
+        if (!strcmp(neg, "-"))
+            snprintf(nf, sizeof nf, "%s%s%s;-%s%s%s", base, dec, sq, base, dec, sq);
+        else
+            snprintf(nf, sizeof nf, "%s%s%s;\"%s \"%s%s%s", base, dec, sq, neg, base, dec, sq);
+        format_set_num_format(f, nf);
+        break;
+    }
+    case F_NIL:
+        format_set_align(f, LXW_ALIGN_RIGHT);
+        break;
+    case F_LINK:
+        format_set_underline(f, LXW_UNDERLINE_SINGLE);
+        format_set_font_color(f, LXW_COLOR_BLUE);
+        break;
+    default:
+        break;
+    }
+    if (indent > 0)
+        format_set_indent(f, (uint8_t)(indent > 15 ? 15 : indent));
+    if (wrap)
+        format_set_text_wrap(f);
+    if (bold)
+        format_set_bold(f);
+    if (mark == MARK_ERROR)
+        format_set_bg_color(f, 0xFFC7CE);
+    else if (mark == MARK_WARN)
+        format_set_bg_color(f, 0xFFEB9C);
+    b->fk[b->nfk++] = (fmtkey){kind, decimals, indent, mark, wrap, bold, sfx, f};
+    return f;
+}
+
+static lxw_format *fmt(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold)
+{
+    return fmtx(b, kind, decimals, indent, mark, wrap, bold, NULL);
+}
+
+/* ---- sheet names ---------------------------------------------------------- */
+
+/* Excel: at most 31 characters, none of []:*?/\, unique (case-insensitive
+ * for ASCII; exact here). */
+static char *sheet_name(wb *b, const char *want)
+{
+    char base[160];
+    size_t o = 0, chars = 0;
+    for (const char *p = want; *p && chars < 28 && o + 5 < sizeof base;) {
+        uint32_t cp;
+        int k = gy_utf8_decode((const unsigned char *)p, strlen(p), &cp);
+        if (k <= 0)
+            break;
+        if (strchr("[]:*?/\\'", *p) && k == 1)
+            base[o++] = '_';
+        else if (cp >= 0x20) {
+            memcpy(base + o, p, (size_t)k);
+            o += (size_t)k;
+        }
+        p += k;
+        chars++;
+    }
+    base[o] = '\0';
+    if (!o)
+        snprintf(base, sizeof base, "表");
+    char *name = gy_strdup(base);
+    for (int n = 2; name; n++) {
+        bool used = false;
+        for (size_t i = 0; i < b->nnames && !used; i++)
+            used = !strcmp(b->names[i], name);
+        if (!used)
+            break;
+        free(name);
+        name = gy_asprintf("%s (%d)", base, n);
+    }
+    char **nv = name ? realloc(b->names, (b->nnames + 1) * sizeof *nv) : NULL;
+    if (!nv) {
+        free(name);
+        b->oom = true;
+        return NULL;
+    }
+    b->names = nv;
+    b->names[b->nnames++] = name;
+    return name;
+}
+
+/* 'name'!A1 (quotes doubled) */
+static void cell_ref(char *buf, size_t n, const char *sheet, int r, int c)
+{
+    char a1[32];
+    lxw_rowcol_to_cell(a1, (lxw_row_t)r, (lxw_col_t)c);
+    if (sheet)
+        snprintf(buf, n, "'%s'!%s", sheet, a1);
+    else
+        snprintf(buf, n, "%s", a1);
+}
+
+/* ---- one table ------------------------------------------------------------ */
+
+enum { R_ROW, R_CAPTION, R_SUBROW, R_PIVOT };
+
+typedef struct rec {
+    int kind;
+    size_t row;          /* table row (R_ROW, R_SUBROW: the row it follows; R_PIVOT: first row) */
+    int sub;             /* subrow index */
+    const char *text;    /* caption */
+    int sheet;           /* part (0 = first sheet) */
+    int line, off;       /* sheet row (down) or column (across); block offset */
+} rec;
+
+typedef struct dv_state {
+    int st;              /* 0 new, 1 visiting, 2 formula, 3 value only */
+    int64_t v;
+    char *formula;
+} dv_state;
+
+typedef struct tw {
+    wb *b;
+    const gy_table *t;
+    const gy_layout *l;
+    gy_layout *own;      /* the plain layout of a table without one */
+    rec *recs;
+    size_t nrecs;
+    size_t *rec_of_row;  /* record index per table row, SIZE_MAX if not printed */
+    int nparts;
+    lxw_worksheet **ws;
+    char **wsname;
+    int hr0, H;          /* first header row (or column, across), header lines */
+    int body0;           /* first body row (down) or column (across) */
+    /* derivations of this table: open-addressing map (row*ncols+col) → index */
+    size_t *dmap;
+    size_t dcap;
+    const gy_deriv **dv;
+    dv_state *ds;
+    size_t ndv;
+    double *colw;        /* width per sheet column (first part) */
+    int ncolw;
+    const gy_finding **fmark; /* error/warning findings of this table */
+    size_t nfmark;
+} tw;
+
+static size_t hkey(size_t row, int col, size_t ncols)
+{
+    return row * ncols + (size_t)col;
+}
+
+static size_t dfind(const tw *w, size_t row, int col)
+{
+    if (!w->dcap)
+        return SIZE_MAX;
+    size_t k = hkey(row, col, w->t->def->ncols), h = (k * 0x9E3779B97F4A7C15ull) & (w->dcap - 1);
+    while (w->dmap[h] != SIZE_MAX) {
+        const gy_deriv *d = w->dv[w->dmap[h]];
+        if (d->row == row && d->col == col)
+            return w->dmap[h];
+        h = (h + 1) & (w->dcap - 1);
+    }
+    return SIZE_MAX;
+}
+
+static bool build_dmap(tw *w)
+{
+    const gy_derivs *all = w->b->o->derivs;
+    size_t n = 0;
+    for (size_t i = 0; all && i < all->n; i++)
+        n += all->v[i].table == w->t;
+    if (!n)
+        return true;
+    w->dv = calloc(n, sizeof *w->dv);
+    w->ds = calloc(n, sizeof *w->ds);
+    w->dcap = 16;
+    while (w->dcap < n * 2)
+        w->dcap *= 2;
+    w->dmap = malloc(w->dcap * sizeof *w->dmap);
+    if (!w->dv || !w->ds || !w->dmap)
+        return false;
+    memset(w->dmap, 0xff, w->dcap * sizeof *w->dmap);
+    for (size_t i = 0; i < all->n; i++) {
+        const gy_deriv *d = &all->v[i];
+        if (d->table != w->t || dfind(w, d->row, d->col) != SIZE_MAX)
+            continue; /* the first derivation of a cell wins (sums before rules) */
+        size_t k = hkey(d->row, d->col, w->t->def->ncols), h = (k * 0x9E3779B97F4A7C15ull) & (w->dcap - 1);
+        while (w->dmap[h] != SIZE_MAX)
+            h = (h + 1) & (w->dcap - 1);
+        w->dmap[h] = w->ndv;
+        w->dv[w->ndv++] = d;
+    }
+    return true;
+}
+
+/* the field printing column col of table row `row`, or -1 */
+static int field_of(const tw *w, size_t row, int col)
+{
+    const gy_layout *l = w->l;
+    for (size_t f = 0; f < l->nfields; f++) {
+        if (l->fields[f].colidx != col)
+            continue;
+        if (l->fields[f].where && strcmp(w->t->rows[row].cells[l->pivot_col_idx].text, l->fields[f].where))
+            continue;
+        return (int)f;
+    }
+    return -1;
+}
+
+static void rec_pos(const tw *w, const rec *r, int field, int *sr, int *sc)
+{
+    if (w->l->across) {
+        *sr = r->off + w->hr0 + field;
+        *sc = r->line;
+    } else {
+        *sr = r->line;
+        *sc = r->off + field;
+    }
+}
+
+/* where table cell (row, col) is printed: part, row, column */
+static bool cell_pos(const tw *w, size_t row, int col, int *part, int *sr, int *sc)
+{
+    if (row >= w->t->nrows || w->rec_of_row[row] == SIZE_MAX)
+        return false;
+    int f = field_of(w, row, col);
+    if (f < 0)
+        return false;
+    const rec *r = &w->recs[w->rec_of_row[row]];
+    *part = r->sheet;
+    rec_pos(w, r, f, sr, sc);
+    return true;
+}
+
+/* a base cell's value for a formula: false if it holds text Excel cannot add */
+static bool base_value(const tw *w, size_t row, int col, bool in_sum, int64_t *v);
+
+/* evaluate derivation k: its value as Excel computes it from the sheet, and
+ * its formula (into w->ds[k]) */
+static void eval_dv(tw *w, size_t k, int part);
+
+static bool cell_value(tw *w, size_t row, int col, bool in_sum, int64_t *v)
+{
+    size_t k = dfind(w, row, col);
+    if (k != SIZE_MAX) {
+        int part, sr, sc;
+        if (!cell_pos(w, row, col, &part, &sr, &sc))
+            return false;
+        eval_dv(w, k, part);
+        if (w->ds[k].st == 1)
+            return false; /* a cycle */
+        *v = w->ds[k].st == 2 ? w->ds[k].v : w->dv[k]->value;
+        return true;
+    }
+    return base_value(w, row, col, in_sum, v);
+}
+
+static bool base_value(const tw *w, size_t row, int col, bool in_sum, int64_t *v)
+{
+    const gy_cell *c = &w->t->rows[row].cells[col];
+    if (c->nil == GY_NIL_NONE) {
+        *v = c->v;
+        return true;
+    }
+    /* a blank cell is 0 to Excel; '-' or '…' is text: SUM skips it, + fails */
+    *v = 0;
+    return in_sum || c->nil == GY_NIL_BLANK;
+}
+
+typedef struct fbuf {
+    gy_buf b;
+    bool ok;
+} fbuf;
+
+/* append a reference to (row, col) as seen from a formula on sheet `part` */
+static bool put_ref(tw *w, fbuf *f, size_t row, int col, int part)
+{
+    int p, sr, sc;
+    if (!cell_pos(w, row, col, &p, &sr, &sc))
+        return false;
+    char ref[300];
+    cell_ref(ref, sizeof ref, p == part ? NULL : w->wsname[p], sr, sc);
+    return gy_buf_puts(&f->b, ref);
+}
+
+/* Walk a rule's expression with its recorded refs; *k is the cursor. */
+static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, int part, fbuf *f, int64_t *v,
+                         int target)
+{
+    const gy_coldef *cd = &w->t->def->cols[target];
+    switch (e->op) {
+    case GY_X_REF: {
+        if (*k >= d->nrefs)
+            return false;
+        size_t row = d->refs[(*k)++];
+        if (row == GY_DERIV_NOROW)
+            return false;
+        return cell_value(w, row, e->col, false, v) && put_ref(w, f, row, e->col, part);
+    }
+    case GY_X_TOTAL: {
+        if (*k >= d->nrefs)
+            return false;
+        size_t n = d->refs[(*k)++];
+        if (*k + n > d->nrefs)
+            return false;
+        int64_t s = 0;
+        gy_buf_puts(&f->b, "SUM(");
+        for (size_t i = 0; i < n; i++) {
+            int64_t x;
+            size_t row = d->refs[(*k)++];
+            if (!cell_value(w, row, e->col, true, &x) || (i && !gy_buf_puts(&f->b, ",")) ||
+                !put_ref(w, f, row, e->col, part))
+                return false;
+            s += x;
+        }
+        *v = s;
+        return gy_buf_puts(&f->b, ")");
+    }
+    case GY_X_ADD:
+    case GY_X_SUB: {
+        int64_t a, bv;
+        gy_buf_puts(&f->b, "(");
+        if (!expr_formula(w, d, e->a, k, part, f, &a, target) || !gy_buf_puts(&f->b, e->op == GY_X_ADD ? "+" : "-") ||
+            !expr_formula(w, d, e->b, k, part, f, &bv, target) || !gy_buf_puts(&f->b, ")"))
+            return false;
+        *v = e->op == GY_X_ADD ? a + bv : a - bv;
+        return true;
+    }
+    case GY_X_PCT: {
+        int64_t a, bv;
+        int64_t p10 = gy_pow10(cd->decimals), sc = (int64_t)cd->scale * p10;
+        gy_buf_puts(&f->b, "ROUND(");
+        if (!expr_formula(w, d, e->a, k, part, f, &a, target))
+            return false;
+        gy_buf_printf(&f->b, "*%lld/", (long long)sc);
+        if (!expr_formula(w, d, e->b, k, part, f, &bv, target))
+            return false;
+        if (p10 > 1)
+            gy_buf_printf(&f->b, ",0)/%lld", (long long)p10);
+        else
+            gy_buf_puts(&f->b, ",0)");
+        return gy_ratio(a, bv, cd->scale, cd->decimals, GY_ROUND_HALF_UP, v) == GY_RATIO_OK;
+    }
+    }
+    return false;
+}
+
+static void eval_dv(tw *w, size_t k, int part)
+{
+    dv_state *s = &w->ds[k];
+    if (s->st)
+        return;
+    s->st = 1;
+    const gy_deriv *d = w->dv[k];
+    fbuf f = {{0}, true};
+    int64_t v = 0;
+    bool ok;
+    if (!d->rule) {
+        /* SUM over runs of adjacent cells */
+        ok = gy_buf_puts(&f.b, "SUM(");
+        size_t i = 0;
+        bool first = true;
+        while (ok && i < d->nrefs) {
+            int p0, r0, c0;
+            int64_t x;
+            if (!cell_value(w, d->refs[i], d->col, true, &x) || !cell_pos(w, d->refs[i], d->col, &p0, &r0, &c0)) {
+                ok = false;
+                break;
+            }
+            v += x;
+            size_t j = i + 1;
+            int rl = r0, cl = c0;
+            while (j < d->nrefs) {
+                int p1, r1, c1;
+                if (!cell_pos(w, d->refs[j], d->col, &p1, &r1, &c1) || p1 != p0 ||
+                    !((r1 == rl + 1 && c1 == cl) || (c1 == cl + 1 && r1 == rl)))
+                    break;
+                if (!cell_value(w, d->refs[j], d->col, true, &x)) {
+                    ok = false;
+                    break;
+                }
+                v += x;
+                rl = r1;
+                cl = c1;
+                j++;
+            }
+            if (!ok)
+                break;
+            char a[300], bref[32];
+            cell_ref(a, sizeof a, p0 == part ? NULL : w->wsname[p0], r0, c0);
+            ok = (first || gy_buf_puts(&f.b, ",")) && gy_buf_puts(&f.b, a);
+            if (ok && j > i + 1) {
+                lxw_rowcol_to_cell(bref, (lxw_row_t)rl, (lxw_col_t)cl);
+                ok = gy_buf_puts(&f.b, ":") && gy_buf_puts(&f.b, bref);
+            }
+            first = false;
+            i = j;
+        }
+        ok = ok && d->nrefs && gy_buf_puts(&f.b, ")");
+        /* shares add up in binary doubles: round the sum to the column's decimals */
+        const gy_coldef *cd = &w->t->def->cols[d->col];
+        if (ok && cd->type == GY_T_RATIO) {
+            char *r = gy_asprintf("ROUND(%s,%d)", f.b.p, cd->decimals);
+            ok = r != NULL;
+            if (r) {
+                gy_buf_free(&f.b);
+                f.b = (gy_buf){0};
+                ok = gy_buf_puts(&f.b, r);
+                free(r);
+            }
+        }
+    } else {
+        size_t cur = 0;
+        ok = expr_formula(w, d, d->rule->expr, &cur, part, &f, &v, d->col);
+    }
+    /* Excel's limit on a formula's length */
+    if (ok && f.b.n < 8000) {
+        s->st = 2;
+        s->v = v;
+        s->formula = gy_asprintf("=%s", f.b.p);
+    } else {
+        s->st = 3;
+    }
+    gy_buf_free(&f.b);
+}
+
+/* the worst finding (error/warning) on a cell */
+static const gy_finding *finding_at(const tw *w, size_t row, int col)
+{
+    const gy_finding *best = NULL;
+    for (size_t i = 0; i < w->nfmark; i++) {
+        const gy_finding *f = w->fmark[i];
+        if (f->row == row && f->col == col && (!best || f->sev > best->sev))
+            best = f;
+    }
+    return best;
+}
+
+static void widen(tw *w, int sc, const char *text, int span)
+{
+    if (sc < 0 || sc >= w->ncolw || span != 1)
+        return;
+    double wd = (double)gy_utf8_width(text) + 2;
+    if (wd > w->colw[sc])
+        w->colw[sc] = wd;
+}
+
+static int ftype_kind(const gy_coldef *cd)
+{
+    switch (cd->type) {
+    case GY_T_AMOUNT:
+    case GY_T_COUNT:
+        return F_AMOUNT;
+    case GY_T_RATIO:
+        return cd->scale == 1 ? F_QUOT : F_RATIO;
+    default:
+        return F_TEXT;
+    }
+}
+
+static const char *label_text(const tw *w, const char *s)
+{
+    for (size_t i = 0; i < w->l->nrename; i++)
+        if (!strcmp(w->l->rename_from[i], s))
+            return w->l->rename_to[i];
+    return s;
+}
+
+/* write one table cell at (sr, sc) of part */
+static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int field)
+{
+    wb *b = w->b;
+    lxw_worksheet *ws = w->ws[part];
+    const gy_table *t = w->t;
+    const gy_coldef *cd = &t->def->cols[col];
+    const gy_row *r = &t->rows[row];
+    const gy_cell *c = &r->cells[col];
+    const gy_lfield *lf = &w->l->fields[field];
+    int kind = ftype_kind(cd);
+    const gy_finding *fd = finding_at(w, row, col);
+    int mark = fd ? (fd->sev == GY_SEV_ERROR ? MARK_ERROR : MARK_WARN) : MARK_NONE;
+    bool islabel = field == w->l->label_field;
+    int indent = islabel ? r->level : 0;
+    char txt[64];
+    if (kind == F_TEXT) {
+        char buf[64];
+        const char *s = c->text;
+        if (cd->type == GY_T_FY && c->nil == GY_NIL_NONE) {
+            gy_cell_format(t, (size_t)col, c, buf, sizeof buf);
+            s = buf;
+        }
+        if (islabel)
+            s = label_text(w, s);
+        lxw_format *f = fmt(b, F_TEXT, 0, indent, mark, lf->wrap, r->role == GY_ROLE_TOTAL);
+        if (*s)
+            worksheet_write_string(ws, (lxw_row_t)sr, (lxw_col_t)sc, s, f);
+        else
+            worksheet_write_blank(ws, (lxw_row_t)sr, (lxw_col_t)sc, f);
+        if (!lf->width)
+            widen(w, sc, s, 1);
+        return;
+    }
+    size_t k = dfind(w, row, col);
+    double div = (double)gy_pow10(cd->type == GY_T_RATIO ? cd->decimals : 0);
+    if (k != SIZE_MAX) {
+        eval_dv(w, k, part);
+        dv_state *s = &w->ds[k];
+        int64_t shown = s->st == 2 ? s->v : w->dv[k]->value;
+        if (shown != c->v && mark == MARK_NONE)
+            mark = MARK_ERROR;
+        lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
+        if (s->st == 2)
+            worksheet_write_formula_num(ws, (lxw_row_t)sr, (lxw_col_t)sc, s->formula, f, (double)shown / div);
+        else
+            worksheet_write_number(ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)shown / div, f);
+        if (cd->type == GY_T_RATIO)
+            gy_format_ratio(shown, cd->decimals, b->neg, txt, sizeof txt);
+        else
+            gy_format_int(shown, b->neg, txt, sizeof txt);
+    } else if (c->nil != GY_NIL_NONE) {
+        lxw_format *f = fmt(b, F_NIL, 0, 0, mark, 0, 0);
+        if (c->nil == GY_NIL_BLANK)
+            worksheet_write_blank(ws, (lxw_row_t)sr, (lxw_col_t)sc, f);
+        else
+            worksheet_write_string(ws, (lxw_row_t)sr, (lxw_col_t)sc, c->text, f);
+        snprintf(txt, sizeof txt, "%s", c->text);
+    } else {
+        lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
+        worksheet_write_number(ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)c->v / div, f);
+        if (cd->type == GY_T_RATIO)
+            gy_format_ratio(c->v, cd->decimals, b->neg, txt, sizeof txt);
+        else
+            gy_format_int(c->v, b->neg, txt, sizeof txt);
+    }
+    if (!lf->width)
+        widen(w, sc, txt, 1);
+    if (mark != MARK_NONE) {
+        char st[64];
+        gy_cell_format(t, (size_t)col, c, st, sizeof st);
+        char *note = gy_asprintf("記載: %s\n再計算: %s\n%s%s%s%s", *st ? st : "(空欄)", txt, fd ? "[" : "",
+                                 fd ? fd->rule : "", fd ? "] " : "", fd ? fd->msg : "記載と再計算が違います");
+        if (note) {
+            lxw_comment_options co = {.author = "gaiyo", .width = 360, .height = 140};
+            worksheet_write_comment_opt(ws, (lxw_row_t)sr, (lxw_col_t)sc, note, &co);
+            free(note);
+        }
+    }
+}
+
+/* whether table rows a and b belong to the same pivot record */
+static bool same_key(const tw *w, size_t a, size_t b)
+{
+    int k = w->l->pivot_key_idx;
+    return k < 0 || !strcmp(w->t->rows[a].cells[k].text, w->t->rows[b].cells[k].text);
+}
+
+/* the row of pivot record `rowk`'s key whose pivot column says `where` */
+static size_t pivot_row(const tw *w, size_t rowk, const char *where)
+{
+    const gy_table *t = w->t;
+    for (size_t i = 0; i < t->nrows; i++)
+        if (w->rec_of_row[i] != SIZE_MAX && same_key(w, rowk, i) &&
+            !strcmp(t->rows[i].cells[w->l->pivot_col_idx].text, where))
+            return i;
+    return SIZE_MAX;
+}
+
+/* records in print order, and where each goes */
+static bool plan(tw *w)
+{
+    const gy_table *t = w->t;
+    const gy_layout *l = w->l;
+    w->rec_of_row = malloc((t->nrows ? t->nrows : 1) * sizeof *w->rec_of_row);
+    size_t cap = t->nrows + l->nsubrows * 4 + 16;
+    w->recs = malloc(cap * sizeof *w->recs);
+    if (!w->rec_of_row || !w->recs)
+        return false;
+    memset(w->rec_of_row, 0xff, (t->nrows ? t->nrows : 1) * sizeof *w->rec_of_row);
+    const char *block = NULL;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const gy_row *r = &t->rows[i];
+        if (l->pivot_key_idx != -1) {
+            size_t j = 0;
+            for (; j < w->nrecs; j++)
+                if (same_key(w, w->recs[j].row, i))
+                    break;
+            if (j == w->nrecs)
+                w->recs[w->nrecs++] = (rec){.kind = R_PIVOT, .row = i};
+            w->rec_of_row[i] = j;
+            continue;
+        }
+        if (l->block_idx >= 0 && (!block || strcmp(block, r->cells[l->block_idx].text))) {
+            block = r->cells[l->block_idx].text;
+            if (w->nrecs + 1 >= cap)
+                return false;
+            w->recs[w->nrecs++] = (rec){.kind = R_CAPTION, .row = i, .text = block};
+        }
+        if (w->nrecs + 1 >= cap)
+            return false;
+        w->rec_of_row[i] = w->nrecs;
+        w->recs[w->nrecs++] = (rec){.kind = R_ROW, .row = i};
+        for (size_t s = 0; s < l->nsubrows; s++)
+            if (!strcmp(gy_row_label(t, r), l->subrows[s].after) && w->nrecs + 1 < cap)
+                w->recs[w->nrecs++] = (rec){.kind = R_SUBROW, .row = i, .sub = (int)s};
+    }
+    /* pivot: a subrow follows the record of the row it names */
+    if (l->pivot_key_idx != -1 && l->nsubrows) {
+        rec *nr = malloc(cap * sizeof *nr);
+        size_t *map = malloc((w->nrecs ? w->nrecs : 1) * sizeof *map);
+        size_t n = 0;
+        if (!nr || !map) {
+            free(nr);
+            free(map);
+            return false;
+        }
+        for (size_t k = 0; k < w->nrecs; k++) {
+            map[k] = n;
+            nr[n++] = w->recs[k];
+            for (size_t s = 0; s < l->nsubrows && n + 1 < cap; s++)
+                if (!strcmp(gy_row_label(t, &t->rows[w->recs[k].row]), l->subrows[s].after))
+                    nr[n++] = (rec){.kind = R_SUBROW, .row = w->recs[k].row, .sub = (int)s};
+        }
+        for (size_t i = 0; i < t->nrows; i++)
+            if (w->rec_of_row[i] != SIZE_MAX)
+                w->rec_of_row[i] = map[w->rec_of_row[i]];
+        free(map);
+        free(w->recs);
+        w->recs = nr;
+        w->nrecs = n;
+    }
+    /* geometry */
+    w->hr0 = 3;
+    w->H = (int)l->nheader;
+    int perblock = l->wrap ? l->wrap : INT32_MAX;
+    long long maxbody = (long long)GY_XLSX_MAX_ROWS - w->hr0 - w->H - (long long)l->nnotes - 4;
+    int part = 0;
+    long long line = 0;
+    for (size_t k = 0; k < w->nrecs; k++) {
+        rec *r = &w->recs[k];
+        if (l->across) {
+            long long blk = (long long)k / perblock, pos = (long long)k % perblock;
+            r->sheet = 0;
+            r->off = (int)(blk * ((long long)l->nfields + 1));
+            r->line = w->H + (int)pos;
+        } else if (l->wrap) {
+            long long blk = (long long)k / perblock, pos = (long long)k % perblock;
+            r->sheet = 0;
+            r->off = (int)(blk * (long long)l->nfields);
+            r->line = w->hr0 + w->H + (int)pos;
+        } else {
+            if (line >= maxbody) {
+                part++;
+                line = 0;
+            }
+            r->sheet = part;
+            r->off = 0;
+            r->line = w->hr0 + w->H + (int)line++;
+        }
+    }
+    w->nparts = part + 1;
+    return true;
+}
+
+/* the header grid in sheet coordinates, for part p */
+static void write_header(tw *w, int p)
+{
+    const gy_layout *l = w->l;
+    lxw_worksheet *ws = w->ws[p];
+    lxw_format *hf = fmt(w->b, F_HEAD, 0, 0, 0, 1, 0);
+    int nblocks = 1;
+    if (l->wrap && w->nrecs)
+        nblocks = (int)((w->nrecs + (size_t)l->wrap - 1) / (size_t)l->wrap);
+    for (int blk = 0; blk < nblocks; blk++) {
+        /* grid G[i][j] = header[h][f]; down: i = h, j = f; across: i = f, j = h */
+        int R = l->across ? (int)l->nfields : w->H, C = l->across ? w->H : (int)l->nfields;
+        int orow = w->hr0 + (l->across ? blk * ((int)l->nfields + 1) : 0);
+        int ocol = l->across ? 0 : blk * (int)l->nfields;
+        for (int i = 0; i < R; i++) {
+            for (int j = 0; j < C; j++) {
+                const char *s = l->across ? l->header[j][i] : l->header[i][j];
+                /* across: '<' (previous cell of the line) is above, '^' is left */
+                bool left = !strcmp(s, l->across ? "^" : "<"), up = !strcmp(s, l->across ? "<" : "^");
+                if (left || up) {
+                    worksheet_write_blank(ws, (lxw_row_t)(orow + i), (lxw_col_t)(ocol + j), hf);
+                    continue;
+                }
+                int wd = 1, ht = 1;
+                while (j + wd < C) {
+                    const char *n = l->across ? l->header[j + wd][i] : l->header[i][j + wd];
+                    if (strcmp(n, l->across ? "^" : "<"))
+                        break;
+                    wd++;
+                }
+                while (i + ht < R) {
+                    const char *n = l->across ? l->header[j][i + ht] : l->header[i + ht][j];
+                    if (strcmp(n, l->across ? "<" : "^"))
+                        break;
+                    ht++;
+                }
+                worksheet_write_string(ws, (lxw_row_t)(orow + i), (lxw_col_t)(ocol + j), s, hf);
+                if (p == 0)
+                    widen(w, ocol + j, s, wd);
+                if ((wd > 1 || ht > 1) && !w->b->cm)
+                    worksheet_merge_range(ws, (lxw_row_t)(orow + i), (lxw_col_t)(ocol + j),
+                                          (lxw_row_t)(orow + i + ht - 1), (lxw_col_t)(ocol + j + wd - 1), s, hf);
+            }
+        }
+    }
+}
+
+static void write_body(tw *w)
+{
+    const gy_layout *l = w->l;
+    for (size_t k = 0; k < w->nrecs; k++) {
+        const rec *r = &w->recs[k];
+        lxw_worksheet *ws = w->ws[r->sheet];
+        int sr, sc;
+        if (r->kind == R_CAPTION) {
+            rec_pos(w, r, 0, &sr, &sc);
+            worksheet_write_string(ws, (lxw_row_t)sr, (lxw_col_t)sc, r->text, fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
+            for (size_t f = 1; f < l->nfields; f++)
+                worksheet_write_blank(ws, (lxw_row_t)sr, (lxw_col_t)(sc + (int)f), fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
+            continue;
+        }
+        if (r->kind == R_SUBROW) {
+            const gy_lsubrow *sub = &l->subrows[r->sub];
+            for (size_t f = 0; f < l->nfields; f++) {
+                rec_pos(w, r, (int)f, &sr, &sc);
+                const char *s = (int)f == (l->label_field >= 0 ? l->label_field : 0) ? sub->caption : NULL;
+                int src = -1;
+                for (size_t m = 0; m < sub->n; m++)
+                    if (sub->dst[m] == l->fields[f].colidx)
+                        src = sub->src[m];
+                size_t row = r->row;
+                if (src >= 0 && l->pivot_key_idx != -1 && l->fields[f].where)
+                    row = pivot_row(w, r->row, l->fields[f].where);
+                if (src >= 0 && row != SIZE_MAX) {
+                    write_cell(w, r->sheet, sr, sc, row, src, (int)f);
+                } else if (s) {
+                    worksheet_write_string(ws, (lxw_row_t)sr, (lxw_col_t)sc, s, fmt(w->b, F_TEXT, 0, 0, 0, 0, 0));
+                    widen(w, sc, s, 1);
+                } else {
+                    worksheet_write_blank(ws, (lxw_row_t)sr, (lxw_col_t)sc, fmt(w->b, F_TEXT, 0, 0, 0, 0, 0));
+                }
+            }
+            continue;
+        }
+        for (size_t f = 0; f < l->nfields; f++) {
+            rec_pos(w, r, (int)f, &sr, &sc);
+            size_t row = r->row;
+            if (r->kind == R_PIVOT && l->fields[f].where)
+                row = pivot_row(w, r->row, l->fields[f].where);
+            if (row == SIZE_MAX)
+                worksheet_write_blank(ws, (lxw_row_t)sr, (lxw_col_t)sc, fmt(w->b, F_NIL, 0, 0, 0, 0, 0));
+            else
+                write_cell(w, r->sheet, sr, sc, row, l->fields[f].colidx, (int)f);
+        }
+    }
+}
+
+/* the plain layout of a table without a template: every column, labels as header */
+static gy_layout *plain_layout(const gy_table *t)
+{
+    gy_layout *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    const gy_tabledef *d = t->def;
+    l->table = gy_strdup(d->id);
+    l->sheet = gy_strdup(d->title ? d->title : d->id);
+    l->title = gy_strdup(d->title ? d->title : d->id);
+    l->unit = d->unit ? gy_asprintf("(単位：%s)", d->unit) : NULL;
+    l->asof = d->asof ? gy_strdup(d->asof) : NULL;
+    l->landscape = true;
+    l->pivot_key_idx = l->pivot_col_idx = l->block_idx = -1;
+    l->label_field = -1;
+    l->fields = calloc(d->ncols ? d->ncols : 1, sizeof *l->fields);
+    l->header = calloc(1, sizeof *l->header);
+    if (!l->table || !l->sheet || !l->title || !l->fields || !l->header ||
+        !(l->header[0] = calloc(d->ncols + 1, sizeof(char *)))) {
+        gy_layout_free(l);
+        return NULL;
+    }
+    l->nheader = 1;
+    for (size_t j = 0; j < d->ncols; j++) {
+        l->fields[j] = (gy_lfield){.col = gy_strdup(d->cols[j].name), .colidx = (int)j};
+        l->header[0][j] = gy_strdup(d->cols[j].label);
+        l->nfields++;
+        if ((int)j == d->label_col)
+            l->label_field = (int)j;
+    }
+    return l;
+}
+
+static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
+{
+    tw w = {.b = b, .t = t, .l = l};
+    gy_status st = GY_ENOMEM;
+    if (!l && !(l = w.own = plain_layout(t)))
+        return GY_ENOMEM;
+    w.l = l;
+    if (!plan(&w) || !build_dmap(&w))
+        goto out;
+    const gy_findings *fs = b->o->findings;
+    for (size_t i = 0; fs && i < fs->n; i++)
+        if (fs->v[i].table == t && fs->v[i].sev != GY_SEV_INFO) {
+            const gy_finding **nv = realloc(w.fmark, (w.nfmark + 1) * sizeof *nv);
+            if (!nv)
+                goto out;
+            w.fmark = nv;
+            w.fmark[w.nfmark++] = &fs->v[i];
+        }
+    w.ws = calloc((size_t)w.nparts, sizeof *w.ws);
+    w.wsname = calloc((size_t)w.nparts, sizeof *w.wsname);
+    int ncols = l->across ? w.H + (int)(l->wrap ? l->wrap : (int)w.nrecs) + 1
+                          : (int)l->nfields * (l->wrap ? (int)((w.nrecs + (size_t)l->wrap - 1) / (size_t)l->wrap) : 1);
+    w.ncolw = ncols > 0 ? ncols : 1;
+    w.colw = calloc((size_t)w.ncolw, sizeof *w.colw);
+    if (!w.ws || !w.wsname || !w.colw)
+        goto out;
+    for (int p = 0; p < w.nparts; p++) {
+        char *want = p ? gy_asprintf("%s (%d)", l->sheet, p + 1) : gy_strdup(l->sheet);
+        w.wsname[p] = want ? sheet_name(b, want) : NULL;
+        free(want);
+        if (!w.wsname[p] || !(w.ws[p] = workbook_add_worksheet(b->w, w.wsname[p])))
+            goto out;
+    }
+    /* evaluate every formula first, so that cycles are settled before writing */
+    for (size_t k = 0; k < w.ndv; k++) {
+        int part, sr, sc;
+        if (cell_pos(&w, w.dv[k]->row, w.dv[k]->col, &part, &sr, &sc))
+            eval_dv(&w, k, part);
+    }
+    for (int p = 0; p < w.nparts; p++) {
+        lxw_worksheet *ws = w.ws[p];
+        worksheet_write_string(ws, 0, 0, l->title, fmt(b, F_TITLE, 0, 0, 0, 0, 0));
+        if (l->asof)
+            worksheet_write_string(ws, 1, 0, l->asof, fmt(b, F_NOTE, 0, 0, 0, 0, 0));
+        if (l->unit)
+            worksheet_write_string(ws, 1, (lxw_col_t)(w.ncolw > 1 ? w.ncolw - 1 - (l->across ? 1 : 0) : 0),
+                                   l->unit, fmt(b, F_UNIT, 0, 0, 0, 0, 0));
+        write_header(&w, p);
+    }
+    write_body(&w);
+    for (int p = 0; p < w.nparts; p++) {
+        lxw_worksheet *ws = w.ws[p];
+        int last = 0;
+        for (size_t k = 0; k < w.nrecs; k++)
+            if (w.recs[k].sheet == p) {
+                int sr, sc;
+                rec_pos(&w, &w.recs[k], l->across ? (int)l->nfields - 1 : 0, &sr, &sc);
+                if (sr > last)
+                    last = sr;
+            }
+        if (last < w.hr0 + w.H)
+            last = w.hr0 + w.H;
+        int nr = last + 2;
+        for (size_t i = 0; i < l->nnotes; i++)
+            worksheet_write_string(ws, (lxw_row_t)nr++, 0, l->notes[i], fmt(b, F_NOTE, 0, 0, 0, 0, 0));
+        if (w.nparts > 1) {
+            char *n = gy_asprintf("この表は %d 枚のシートに分かれています (%d / %d)。", w.nparts, p + 1, w.nparts);
+            if (n)
+                worksheet_write_string(ws, (lxw_row_t)nr++, 0, n, fmt(b, F_NOTE, 0, 0, 0, 0, 0));
+            free(n);
+        }
+        /* page setup and view */
+        worksheet_set_paper(ws, 9); /* A4 */
+        if (l->landscape)
+            worksheet_set_landscape(ws);
+        else
+            worksheet_set_portrait(ws);
+        worksheet_fit_to_pages(ws, 1, 0);
+        worksheet_set_footer(ws, "&C&P / &N");
+        worksheet_gridlines(ws, LXW_HIDE_ALL_GRIDLINES);
+        if (l->across) {
+            worksheet_freeze_panes(ws, 0, (lxw_col_t)w.H);
+            if (w.H > 0)
+                worksheet_repeat_columns(ws, 0, (lxw_col_t)(w.H - 1));
+        } else {
+            worksheet_freeze_panes(ws, (lxw_row_t)(w.hr0 + w.H), l->label_field > 0 ? (lxw_col_t)(l->label_field + 1) : 1);
+            if (w.H > 0)
+                worksheet_repeat_rows(ws, (lxw_row_t)w.hr0, (lxw_row_t)(w.hr0 + w.H - 1));
+        }
+        for (int c = 0; c < w.ncolw; c++) {
+            double wd = w.colw[c] > 0 ? w.colw[c] : 6;
+            int fi = l->across ? -1 : c % (int)(l->nfields ? l->nfields : 1);
+            if (fi >= 0 && l->fields[fi].width)
+                wd = l->fields[fi].width;
+            if (wd > 60)
+                wd = 60;
+            worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, wd, NULL);
+        }
+    }
+    /* charts next to the table, one below the other */
+    int nimg = 0;
+    for (size_t i = 0; i < b->o->nimages; i++)
+        if (!strcmp(b->o->images[i].table, t->def->id)) {
+            lxw_image_options io = {.x_scale = 0.5, .y_scale = 0.5, .object_position = LXW_OBJECT_DONT_MOVE_DONT_SIZE};
+            worksheet_insert_image_opt(w.ws[0], (lxw_row_t)(w.hr0 + 20 * nimg++), (lxw_col_t)(w.ncolw + 1),
+                                       b->o->images[i].path, &io);
+        }
+    /* where each finding's cell is, for the links of 検証結果 */
+    for (size_t i = 0; fs && b->links && i < fs->n; i++) {
+        int part, sr, sc;
+        if (fs->v[i].table != t || !cell_pos(&w, fs->v[i].row, fs->v[i].col, &part, &sr, &sc))
+            continue;
+        char a1[32];
+        lxw_rowcol_to_cell(a1, (lxw_row_t)sr, (lxw_col_t)sc);
+        b->links[i] = gy_asprintf("%s!%s", w.wsname[part], a1);
+    }
+    st = b->oom ? GY_ENOMEM : GY_OK;
+out:
+    for (size_t k = 0; k < w.ndv; k++)
+        free(w.ds[k].formula);
+    free(w.ds);
+    free(w.dv);
+    free(w.dmap);
+    free(w.recs);
+    free(w.rec_of_row);
+    free(w.ws);
+    free(w.wsname);
+    free(w.colw);
+    free(w.fmark);
+    gy_layout_free(w.own);
+    return st;
+}
+
+/* ---- cover and findings ------------------------------------------------------ */
+
+typedef struct placed {
+    const gy_table *t;
+    char *sheet;     /* first sheet of the table */
+} placed;
+
+static void write_findings(wb *b, const gy_dataset *ds, lxw_worksheet *ws, const char *self)
+{
+    (void)self;
+    (void)ds;
+    const gy_findings *fs = b->o->findings;
+    static const char *head[] = {"重大度", "規則", "表", "ファイル", "行", "列", "行見出し", "列見出し", "記載", "再計算", "内容", "セル"};
+    static const double widths[] = {8, 12, 28, 24, 6, 5, 28, 24, 14, 14, 80, 24};
+    lxw_format *hf = fmt(b, F_HEAD, 0, 0, 0, 1, 0), *tf = fmt(b, F_TEXT, 0, 0, 0, 0, 0);
+    lxw_format *nf = fmt(b, F_AMOUNT, 0, 0, 0, 0, 0);
+    worksheet_write_string(ws, 0, 0, "検証結果 (gaiyo verify)", fmt(b, F_TITLE, 0, 0, 0, 0, 0));
+    char sum[128];
+    snprintf(sum, sizeof sum, "誤り %zu 件、警告 %zu 件、情報 %zu 件", fs ? fs->count[GY_SEV_ERROR] : 0,
+             fs ? fs->count[GY_SEV_WARNING] : 0, fs ? fs->count[GY_SEV_INFO] : 0);
+    worksheet_write_string(ws, 1, 0, sum, fmt(b, F_NOTE, 0, 0, 0, 0, 0));
+    for (int j = 0; j < 12; j++) {
+        worksheet_write_string(ws, 3, (lxw_col_t)j, head[j], hf);
+        worksheet_set_column(ws, (lxw_col_t)j, (lxw_col_t)j, widths[j], NULL);
+    }
+    for (size_t i = 0; fs && i < fs->n; i++) {
+        const gy_finding *f = &fs->v[i];
+        lxw_row_t r = (lxw_row_t)(4 + i);
+        static const char *sevj[] = {"情報", "警告", "誤り"};
+        int mark = f->sev == GY_SEV_ERROR ? MARK_ERROR : f->sev == GY_SEV_WARNING ? MARK_WARN : MARK_NONE;
+        worksheet_write_string(ws, r, 0, sevj[f->sev], fmt(b, F_TEXT, 0, 0, mark, 0, 0));
+        worksheet_write_string(ws, r, 1, f->rule, tf);
+        worksheet_write_string(ws, r, 2, f->table->def->title ? f->table->def->title : f->table->def->id, tf);
+        worksheet_write_string(ws, r, 3, f->table->path, tf);
+        worksheet_write_number(ws, r, 4, f->line, nf);
+        worksheet_write_number(ws, r, 5, f->colno, nf);
+        worksheet_write_string(ws, r, 6, f->rowlabel ? f->rowlabel : "", tf);
+        worksheet_write_string(ws, r, 7, f->collabel ? f->collabel : "", tf);
+        worksheet_write_string(ws, r, 8, f->stated ? f->stated : "", fmt(b, F_NIL, 0, 0, 0, 0, 0));
+        worksheet_write_string(ws, r, 9, f->computed ? f->computed : "", fmt(b, F_NIL, 0, 0, 0, 0, 0));
+        worksheet_write_string(ws, r, 10, f->msg, tf);
+        if (b->links && b->links[i]) {
+            /* internal:'sheet'!A1 — the sheet name is quoted; names never hold a quote */
+            char *bang = strrchr(b->links[i], '!');
+            char *url = bang ? gy_asprintf("internal:'%.*s'%s", (int)(bang - b->links[i]), b->links[i], bang) : NULL;
+            if (url)
+                worksheet_write_url_opt(ws, r, 11, url, fmt(b, F_LINK, 0, 0, 0, 0, 0), b->links[i], NULL);
+            else
+                worksheet_write_blank(ws, r, 11, tf);
+            free(url);
+        } else {
+            worksheet_write_blank(ws, r, 11, tf);
+        }
+    }
+    worksheet_freeze_panes(ws, 4, 0);
+    worksheet_repeat_rows(ws, 3, 3);
+    worksheet_set_paper(ws, 9);
+    worksheet_set_landscape(ws);
+    worksheet_fit_to_pages(ws, 1, 0);
+    worksheet_set_footer(ws, "&C&P / &N");
+    worksheet_gridlines(ws, LXW_HIDE_ALL_GRIDLINES);
+    if (fs && fs->n)
+        worksheet_autofilter(ws, 3, 0, (lxw_row_t)(3 + fs->n), 11);
+}
+
+gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_opts *o, gy_diags *d)
+{
+    gy_layouts empty = {.font = "游ゴシック", .font_size = 10, .negative = "△"};
+    wb b = {.ls = o->layouts ? o->layouts : &empty, .o = o};
+    b.neg = b.ls->negative ? b.ls->negative : "△";
+    /* the report year: the latest fiscal year present */
+    int year = 0;
+    for (size_t i = 0; i < ds->n; i++)
+        if (ds->v[i]->fy.western > year)
+            year = ds->v[i]->fy.western;
+    size_t stream = o->stream_rows ? o->stream_rows : 100000;
+    for (size_t i = 0; i < ds->n; i++)
+        if (ds->v[i]->fy.western == year && ds->v[i]->nrows > stream)
+            b.cm = true;
+    lxw_workbook_options wo = {.constant_memory = b.cm ? LXW_TRUE : LXW_FALSE};
+    b.w = workbook_new_opt(path, &wo);
+    if (!b.w) {
+        gy_diag_add(d, path, 0, 0, "ブックを作れません");
+        return GY_EIO;
+    }
+    gy_fy fy = gy_fy_from_western(year);
+    char fys[32] = "";
+    gy_fy_format(&fy, fys, sizeof fys);
+    char *title = gy_asprintf("%s (%s年度)", b.ls->title ? b.ls->title : "経済産業行政の概要", fys);
+    char *comments = gy_asprintf("gaiyo %s で作成。入力:\n%s", GAIYO_VERSION, o->inputs ? o->inputs : "");
+    lxw_doc_properties props = {.title = title,
+                                .subject = "経済産業行政の概要 (表とその検証)",
+                                .author = b.ls->author ? b.ls->author : "gaiyo",
+                                .company = b.ls->company ? b.ls->company : "",
+                                .comments = comments,
+                                .keywords = "gaiyo " GAIYO_VERSION,
+                                .created = (time_t)o->created};
+    workbook_set_properties(b.w, &props);
+    workbook_set_custom_property_string(b.w, "Generator", "gaiyo " GAIYO_VERSION);
+    gy_status st = GY_OK;
+    /* cover first: its contents list is written once the sheets exist */
+    char *cover_name = sheet_name(&b, "表紙・目次");
+    lxw_worksheet *cover = cover_name ? workbook_add_worksheet(b.w, cover_name) : NULL;
+    placed *pl = calloc(ds->n + 1, sizeof *pl);
+    size_t npl = 0;
+    size_t nf = o->findings ? o->findings->n : 0;
+    b.links = calloc(nf ? nf : 1, sizeof *b.links);
+    if (!cover || !pl || !title || !comments || !b.links)
+        st = GY_ENOMEM;
+    /* tables with a layout in layout order, then the others in dataset order */
+    for (int pass = 0; pass < 2 && st == GY_OK; pass++) {
+        size_t nl = pass == 0 ? b.ls->n : 1;
+        for (size_t li = 0; li < nl && st == GY_OK; li++) {
+            for (size_t i = 0; i < ds->n && st == GY_OK; i++) {
+                const gy_table *t = ds->v[i];
+                if (t->fy.western != year)
+                    continue;
+                const gy_layout *l = gy_layouts_find(b.ls, t->def->id);
+                if (pass == 0 ? l != b.ls->v[li] : l != NULL)
+                    continue;
+                size_t before = b.nnames;
+                st = write_table(&b, t, l);
+                if (st == GY_OK && b.nnames > before)
+                    pl[npl++] = (placed){t, b.names[before]};
+            }
+        }
+    }
+    char *fname = st == GY_OK ? sheet_name(&b, "検証結果") : NULL;
+    lxw_worksheet *fws = fname ? workbook_add_worksheet(b.w, fname) : NULL;
+    if (st == GY_OK && !fws)
+        st = GY_ENOMEM;
+    if (st == GY_OK) {
+        write_findings(&b, ds, fws, fname);
+        const gy_findings *fs = o->findings;
+        /* the cover */
+        lxw_format *tf = fmt(&b, F_TITLE, 0, 0, 0, 0, 0), *nf = fmt(&b, F_NOTE, 0, 0, 0, 0, 0);
+        lxw_format *lf = fmt(&b, F_LINK, 0, 0, 0, 0, 0);
+        worksheet_write_string(cover, 0, 0, title, tf);
+        char line[256];
+        snprintf(line, sizeof line, "作成: gaiyo %s", GAIYO_VERSION);
+        worksheet_write_string(cover, 1, 0, line, nf);
+        snprintf(line, sizeof line, "検証: 誤り %zu 件、警告 %zu 件、情報 %zu 件 (シート「%s」)",
+                 fs ? fs->count[GY_SEV_ERROR] : 0, fs ? fs->count[GY_SEV_WARNING] : 0,
+                 fs ? fs->count[GY_SEV_INFO] : 0, fname);
+        worksheet_write_string(cover, 2, 0, line, nf);
+        worksheet_write_string(cover, 4, 0, "目次", tf);
+        lxw_row_t r = 5;
+        for (size_t k = 0; k < npl; k++, r++) {
+            char url[400];
+            snprintf(url, sizeof url, "internal:'%s'!A1", pl[k].sheet);
+            const char *ttl = gy_layouts_find(b.ls, pl[k].t->def->id) ? gy_layouts_find(b.ls, pl[k].t->def->id)->title
+                                                                        : pl[k].t->def->title;
+            worksheet_write_url_opt(cover, r, 0, url, lf, pl[k].sheet, NULL);
+            worksheet_write_string(cover, r, 1, ttl ? ttl : "", nf);
+        }
+        char url[400];
+        snprintf(url, sizeof url, "internal:'%s'!A1", fname);
+        worksheet_write_url_opt(cover, r++, 0, url, lf, fname, NULL);
+        worksheet_write_string(cover, r - 1, 1, "gaiyo verify の全所見 (各セルへのリンク付き)", nf);
+        r++;
+        worksheet_write_string(cover, r++, 0, "入力ファイル", tf);
+        if (o->inputs) {
+            char *copy = gy_strdup(o->inputs), *sv = NULL;
+            for (char *p = copy ? strtok_r(copy, "\n", &sv) : NULL; p; p = strtok_r(NULL, "\n", &sv))
+                worksheet_write_string(cover, r++, 0, p, nf);
+            free(copy);
+        }
+        worksheet_set_column(cover, 0, 0, 36, NULL);
+        worksheet_set_column(cover, 1, 1, 60, NULL);
+        worksheet_gridlines(cover, LXW_HIDE_ALL_GRIDLINES);
+        worksheet_set_paper(cover, 9);
+        worksheet_set_portrait(cover);
+        worksheet_activate(cover);
+    }
+    if (b.oom && st == GY_OK)
+        st = GY_ENOMEM;
+    lxw_error e = workbook_close(b.w);
+    if (st == GY_OK && e != LXW_NO_ERROR) {
+        gy_diag_add(d, path, 0, 0, "ブックを書けません: %s", lxw_strerror(e));
+        st = GY_EIO;
+    }
+    for (size_t i = 0; b.links && i < nf; i++)
+        free(b.links[i]);
+    free(b.links);
+    for (size_t i = 0; i < b.nnames; i++)
+        free(b.names[i]);
+    free(b.names);
+    free(b.fk);
+    free(pl);
+    free(title);
+    free(comments);
+    return st;
+}
