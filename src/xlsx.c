@@ -570,6 +570,9 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
             gy_cell_format(t, (size_t)col, c, buf, sizeof buf);
             s = buf;
         }
+        /* a 計 row without a label names itself in its role column */
+        if (islabel && !*s && t->def->role_col >= 0)
+            s = r->cells[t->def->role_col].text;
         if (islabel)
             s = label_text(w, s);
         lxw_format *f = fmt(b, F_TEXT, 0, indent, mark, lf->wrap, r->role == GY_ROLE_TOTAL);

@@ -1,0 +1,382 @@
+#!/usr/bin/python3
+"""The workbook, read back with an independent reader (openpyxl) and an
+independent formula evaluator (formula_eval.py). Prints TAP.
+
+Every figure of the report's tables (tests/xlsx/report/*.tsv, the report's
+own text) must be in its sheet at its place — or, where the report's figure
+is wrong, the recomputed value with a comment holding the stated one."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+SRCDIR = os.environ.get('SRCDIR', os.path.dirname(os.path.dirname(HERE)))
+GAIYO = os.environ.get('GAIYO', os.path.join(SRCDIR, 'build', 'gaiyo'))
+REPORT = os.path.join(HERE, 'report')
+
+try:
+    import openpyxl
+except ImportError:
+    print('1..0 # SKIP python3-openpyxl is not installed')
+    sys.exit(0)
+from formula_eval import Evaluator  # noqa: E402
+
+n = 0
+failed = 0
+
+
+def check(name, cond, *detail):
+    global n, failed
+    n += 1
+    if cond:
+        print('ok %d - %s' % (n, name))
+    else:
+        failed += 1
+        print('not ok %d - %s' % (n, name))
+        for d in detail:
+            for line in str(d).splitlines()[:40]:
+                print('#   ' + line)
+
+
+def run_report(inp, out, env_extra=None):
+    env = dict(os.environ)
+    env.pop('SOURCE_DATE_EPOCH', None)
+    if env_extra:
+        env.update(env_extra)
+    return subprocess.run([GAIYO, 'report', '--input', inp, '--templates', os.path.join(SRCDIR, 'templates'),
+                           '--out', out], capture_output=True, text=True, env=env)
+
+
+TMP = tempfile.mkdtemp()
+OUT = os.path.join(TMP, 'out')
+os.mkdir(OUT)
+r = run_report(os.path.join(SRCDIR, 'input'), OUT)
+check('report on the default input exits 0', r.returncode == 0, r.stderr)
+BOOK = os.path.join(OUT, 'gaiyo-R6.xlsx')
+check('the workbook is out/gaiyo-R6.xlsx', os.path.isfile(BOOK), os.listdir(OUT))
+if not os.path.isfile(BOOK):
+    print('1..%d' % n)
+    sys.exit(1)
+WF = openpyxl.load_workbook(BOOK)                   # formulas
+WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
+
+SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '県単融資制度', '中央会貸付', '企業誘致件数の推移',
+          '業種別誘致企業', '誘致企業の割合', '技能検定', '職業訓練指導員試験', '検証結果']
+check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
+
+
+# ---- the report's figures at their places -----------------------------------
+
+def figure(text):
+    """'△ 8,697,215' → -8697215.0; '25.5%' → 25.5; '-' → '-'; '' → None"""
+    t = text.strip()
+    if t == '':
+        return None
+    if t in ('-', '—', '－', '…'):
+        return '-'
+    neg = t.startswith('△') or t.startswith('▲')
+    t = t.lstrip('△▲ ').replace(',', '').rstrip('%')
+    v = float(t)
+    return -v if neg else v
+
+
+def seed(name):
+    with open(os.path.join(REPORT, name), encoding='utf-8') as f:
+        return [line.rstrip('\n').split('\t') for line in f]
+
+
+def cell_ok(sheet, ref, want_text):
+    """the figure at ref is the report's, or recomputed with the report's in the comment"""
+    want = figure(want_text)
+    v = WV[sheet][ref].value
+    if want is None:
+        return v in (None, ''), 'expected blank, got %r' % (v,)
+    if want == '-':
+        return v == want_text.strip(), 'expected %r, got %r' % (want_text, v)
+    if isinstance(v, (int, float)) and abs(v - want) < 1e-9:
+        return True, ''
+    c = WF[sheet][ref].comment
+    m = re.match(r'記載: (.*)', c.text) if c else None
+    if m and figure(m.group(1)) == want:
+        return True, ''
+    return False, '%s!%s: expected %s, got %r (comment %r)' % (sheet, ref, want_text, v, c.text if c else None)
+
+
+def grid(sheet, rows, row0, col0, skip_label=True):
+    """rows of seed cells → sheet cells from (row0, col0); returns problems"""
+    bad = []
+    for i, cells in enumerate(rows):
+        vals = cells[1:] if skip_label else cells
+        for j, t in enumerate(vals):
+            ref = openpyxl.utils.get_column_letter(col0 + j) + str(row0 + i)
+            ok, why = cell_ok(sheet, ref, t)
+            if not ok:
+                bad.append(why)
+    return bad
+
+
+def labels(sheet, rows, row0, col=1):
+    bad = []
+    for i, cells in enumerate(rows):
+        want = re.sub(r'\s', '', cells[0])
+        got = re.sub(r'\s', '', str(WV[sheet].cell(row=row0 + i, column=col).value or ''))
+        if not got.startswith(want):
+            bad.append('row %d: %r vs %r' % (row0 + i, got, want))
+    return bad
+
+
+s = '当初予算分析'
+y1 = seed('yosan_1.tsv')
+bad = grid(s, y1, 8, 2) + grid(s, seed('yosan_2.tsv'), 8, 9, skip_label=False)
+bad += grid(s, seed('yosan_toku_1.tsv'), 16, 2) + grid(s, seed('yosan_toku_2.tsv'), 16, 9, skip_label=False)
+check('当初予算分析: every figure of the report at its place (一般会計, 県予算対比, 特別会計)', not bad, *bad)
+check('当初予算分析: row labels as printed', not labels(s, y1, 8), *labels(s, y1, 8))
+check('当初予算分析: block captions 一般会計 and 特別会計',
+      WV[s]['A7'].value == '一般会計' and WV[s]['A15'].value == '特別会計', WV[s]['A7'].value, WV[s]['A15'].value)
+
+s = '県単融資制度'
+yu = seed('yuushi.tsv')
+bad = grid(s, yu, 6, 2)
+check('県単融資制度: every figure of the report at its place, 前年度比 row included', not bad, *bad)
+check('県単融資制度: 制度名 rows as printed', not labels(s, yu, 6), *labels(s, yu, 6))
+
+s = '中央会貸付'
+bad = grid(s, seed('chuokai.tsv'), 6, 1, skip_label=False)
+check('中央会貸付: the six figures', not bad, *bad)
+
+s = '企業誘致件数の推移'
+su = seed('yuchi_suii.tsv')
+bad = []
+for blk in range(3):
+    years, counts = su[blk * 5], su[blk * 5 + 1]
+    for j, (yt, ct) in enumerate(zip(years[1:], counts[1:])):
+        if not yt:
+            continue
+        col = openpyxl.utils.get_column_letter(3 + j)
+        got = str(WV[s]['%s%d' % (col, 4 + 5 * blk)].value)
+        if not got.endswith(yt):
+            bad.append('%s%d year %r vs %r' % (col, 4 + 5 * blk, got, yt))
+        ok, why = cell_ok(s, '%s%d' % (col, 5 + 5 * blk), ct)
+        if not ok:
+            bad.append(why)
+check('企業誘致件数の推移: every year and 誘致企業数, 21 years to a block as printed', not bad, *bad)
+last = openpyxl.utils.get_column_letter(3 + 18)
+check('企業誘致件数の推移: 合計 655 = 津軽 315 + 県南 340',
+      [WV[s]['%s%d' % (last, r)].value for r in (14, 15, 16, 17)] == ['合計', 655, 315, 340],
+      [WV[s]['%s%d' % (last, r)].value for r in (14, 15, 16, 17)])
+
+s = '業種別誘致企業'
+gy = seed('yuchi_gyoshu.tsv')
+bad = []
+for i, cells in enumerate(gy):
+    for blk in range(0, len(cells), 3):
+        if len(cells) < blk + 3 or not cells[blk].strip():
+            continue
+        c0 = 1 + blk
+        lab = re.sub(r'\s', '', str(WV[s].cell(row=5 + i, column=c0).value))
+        # the extracted text reads 繊維 as 織維 (an OCR slip); the input has 繊維
+        if lab != re.sub(r'\s', '', cells[blk]).replace('織維', '繊維'):
+            bad.append('row %d: %r vs %r' % (5 + i, lab, cells[blk]))
+        for j in (1, 2):
+            ref = openpyxl.utils.get_column_letter(c0 + j) + str(5 + i)
+            ok, why = cell_ok(s, ref, cells[blk + j])
+            if not ok:
+                bad.append(why)
+check('業種別誘致企業: every 業種, 企業数 and 構成比 at its place, two blocks as printed', not bad, *bad)
+
+s = '誘致企業の割合'
+wa = seed('yuchi_wariai.tsv')
+bad = []
+for i, (row_a, row_b) in enumerate(((5, 6), (7, 8))):
+    for j, t in enumerate(wa[i][1:]):
+        m = re.match(r'([\d,.]+)(?:\s*\(([\d,.]+)\))?', t)
+        col = openpyxl.utils.get_column_letter(2 + j)
+        for rr, part in ((row_a, m.group(1)), (row_b, m.group(2))):
+            if part:
+                ok, why = cell_ok(s, '%s%d' % (col, rr), part)
+                if not ok:
+                    bad.append(why)
+bad += grid(s, wa[2:3], 9, 2)
+check('誘致企業の割合: 総数, 誘致企業, 1工場当たり and 割合 at their places', not bad, *bad)
+
+for s, f in (('技能検定', 'ginou.tsv'), ('職業訓練指導員試験', 'shidoin.tsv')):
+    rows = seed(f)
+    bad = grid(s, rows, 6, 2) + labels(s, rows, 6)
+    check('%s: every figure and 区分 at its place' % s, not bad, *bad)
+
+# 各課事業概要: every amount of the input (itself checked against the report)
+s = '各課事業概要'
+import csv  # noqa: E402
+bad = []
+with open(os.path.join(SRCDIR, 'input', 'R6', 'jigyohi.csv'), encoding='utf-8') as f:
+    rows = list(csv.DictReader(f))
+body = [(r[0].value, r[1].value, r[2]) for r in WF[s].iter_rows(min_row=5) if r[1].value is not None]
+names = [b for b in body if b[0] != b[1]]
+for rec, (num, name, cell) in zip(rows, [b for b in body if b[0] is not None]):
+    if (num, name) != (rec['番号'], rec['事業名']):
+        bad.append('%r/%r vs %r/%r' % (num, name, rec['番号'], rec['事業名']))
+        break
+    ok, why = cell_ok(s, cell.coordinate, rec['金額'])
+    if not ok:
+        bad.append(why)
+check('各課事業概要: every 事業 in order with its amount (209 rows)', not bad and len(rows) == 209, *bad)
+
+# ---- formulas: live and exact ------------------------------------------------
+
+ev = Evaluator(WF, WV)
+nform = 0
+bad = []
+for name in WF.sheetnames:
+    for row in WF[name].iter_rows():
+        for c in row:
+            if c.data_type == 'f':
+                nform += 1
+                try:
+                    got = ev.evaluate(c.value, name)
+                except Exception as e:  # noqa: BLE001
+                    bad.append('%s!%s %s: %s' % (name, c.coordinate, c.value, e))
+                    continue
+                cached = WV[name][c.coordinate].value
+                if not isinstance(cached, (int, float)) or abs(got - cached) > 1e-9:
+                    bad.append('%s!%s %s = %r, cached %r' % (name, c.coordinate, c.value, got, cached))
+check('formulas: %d derived figures are formulas' % nform, nform > 200, nform)
+check('formulas: recalculating every formula gives exactly its cached value', not bad, *bad[:20])
+f = WF['当初予算分析']
+check('formulas: 合計 = SUM of the 課, 構成比 = ROUND(C/合計), 増減額 = C - A',
+      f['D12'].value == '=SUM(D8:D11)' and f['E8'].value.startswith('=ROUND(D8*1000/SUM(') and f['M8'].value == '=(D8-B8)',
+      f['D12'].value, f['E8'].value, f['M8'].value)
+check('formulas: 県予算対比 (a / b) = ROUND(合計 / 県予算額)', f['B14'].value == '=ROUND(B12*1000/B13,0)/10', f['B14'].value)
+ev2 = Evaluator(WF, WV)
+ev2.memo[('当初予算分析', 8, 6)] = 405248 + 1000  # edit a base figure: 国庫支出金 of 経済産業政策課
+check('formulas: editing a base figure moves the totals that follow it',
+      ev2.evaluate(f['D12'].value, '当初予算分析') == WV['当初予算分析']['D12'].value + 1000)
+
+# ---- formats, layout, print setup ----------------------------------------------
+
+ws = WF['当初予算分析']
+check('formats: amounts #,##0 with △ for negatives', ws['B8'].number_format == '#,##0;"△ "#,##0', ws['B8'].number_format)
+check('formats: ratios 0.0 with △', ws['E8'].number_format == '0.0;"△ "0.0', ws['E8'].number_format)
+check('formats: 合格率 0.0% as printed (25.5%)', WF['技能検定']['H6'].number_format == '0.0"%";"△ "0.0"%"',
+      WF['技能検定']['H6'].number_format)
+check('formats: 1工場当たり #,##0.0', WF['誘致企業の割合']['D6'].number_format.startswith('#,##0.0'),
+      WF['誘致企業の割合']['D6'].number_format)
+check('formats: a negative stays a number (増減額 △ 8,697,215)', WV['当初予算分析']['M8'].value == -8697215)
+merged = sorted(str(m) for m in ws.merged_cells.ranges)
+want = sorted(['A4:A6', 'B5:B6', 'C5:C6', 'D5:D6', 'E4:E6', 'F4:H4', 'F5:F6', 'G5:G6', 'H5:H6', 'I4:J4', 'I5:I6',
+               'J5:J6', 'K4:L4', 'K5:K6', 'L5:L6', 'M4:R4', 'M5:M6', 'N5:P5', 'Q5:R5'])
+check('layout: 当初予算分析 header merges as printed', merged == want, merged)
+check('layout: 技能検定 header merges', sorted(str(m) for m in WF['技能検定'].merged_cells.ranges) ==
+      ['A4:A5', 'B4:C4', 'D4:E4', 'F4:G4', 'H4:H5'], WF['技能検定'].merged_cells.ranges)
+check('layout: 企業誘致件数の推移 地区別 spans 津軽 and 県南 in every block',
+      {'A6:A7', 'A11:A12', 'A16:A17'} <= {str(m) for m in WF['企業誘致件数の推移'].merged_cells.ranges})
+# openpyxl redraws merged cells' borders from the range's edges: read the XML
+zf = zipfile.ZipFile(BOOK)
+sheet_xml = zf.read('xl/worksheets/sheet2.xml').decode()
+styles = re.findall(r'<xf [^>]*borderId="(\d+)"', zf.read('xl/styles.xml').decode().split('<cellXfs')[1])
+borders = re.findall(r'<border[ >].*?</border>', zf.read('xl/styles.xml').decode(), re.S)
+bad = []
+for c in ('F4', 'G4', 'H4', 'A4', 'A5', 'A6', 'N5', 'O5', 'P5', 'M4', 'R4'):
+    m = re.search(r'<c r="%s" s="(\d+)"' % c, sheet_xml)
+    b = borders[int(styles[int(m.group(1))])] if m else ''
+    if not all('<%s style="thin"' % side in b for side in ('left', 'right', 'top', 'bottom')):
+        bad.append((c, b))
+check('layout: borders on every cell of a merged header block', not bad, *bad)
+check('layout: title, unit line', ws['A1'].value == '4 令和6年度当初予算分析' and ws['R2'].value == '(単位:千円、%)',
+      ws['A1'].value, ws['R2'].value)
+check('layout: as-of line', WF['技能検定']['A2'].value == '(令和 6 年 4 月 1 日現在)', WF['技能検定']['A2'].value)
+check('layout: footnotes', any(str(c.value).startswith('※経済産業政策課の人件費') for c in ws['A']))
+check('layout: nested rows indented by level', WF['各課事業概要']['B8'].alignment.indent >= 1 and
+      (WF['各課事業概要']['B8'].alignment.indent or 0) < (WF['各課事業概要']['B12'].alignment.indent or 0),
+      WF['各課事業概要']['B8'].alignment.indent, WF['各課事業概要']['B12'].alignment.indent)
+check('layout: comparison columns say their basis (当初比 / 最終比)',
+      ws['K5'].value == '(C/A) 当初比' and ws['L5'].value == '(C/B) 最終比', ws['K5'].value, ws['L5'].value)
+
+
+def east_asian_width(s):
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in 'WF' else 1 for ch in s)
+
+
+wa_ = ws.column_dimensions['A'].width
+check('layout: column A fits the longest 課名 (wide characters count two)',
+      wa_ >= east_asian_width('小規模企業者等設備導入資金特別会計'), wa_)
+fonts = {c.font.name for row in ws.iter_rows(min_row=1, max_row=16) for c in row if c.value is not None}
+check('layout: a Japanese font on every cell', fonts == {'游ゴシック'}, fonts)
+bad = []
+for name, land in (('当初予算分析', 'landscape'), ('各課事業概要', 'portrait'), ('技能検定', 'landscape'),
+                   ('業種別誘致企業', 'portrait')):
+    w = WF[name]
+    ps = w.page_setup
+    if str(ps.paperSize) != '9' or ps.orientation != land:
+        bad.append('%s paper %s %s' % (name, ps.paperSize, ps.orientation))
+    if not w.sheet_properties.pageSetUpPr.fitToPage or ps.fitToWidth not in (1, '1', None) or str(ps.fitToHeight) != '0':
+        bad.append('%s fit %s %s' % (name, ps.fitToWidth, ps.fitToHeight))
+    if w.sheet_view.showGridLines is not False:
+        bad.append('%s gridlines shown' % name)
+    if '&P' not in (w.oddFooter.center.text or ''):
+        bad.append('%s footer %r' % (name, w.oddFooter.center.text))
+check('print: A4, orientation, one page wide, page numbers, no gridlines', not bad, *bad)
+check('print: header rows repeat on every page', ws.print_title_rows == '$4:$6', ws.print_title_rows)
+check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
+
+# ---- findings ------------------------------------------------------------------
+
+fs = WF['検証結果']
+rows = [r for r in fs.iter_rows(min_row=5) if r[0].value]
+check('検証結果: one row per finding (12 errors, 4 warnings, 31 infos)', len(rows) == 47 and
+      sum(r[0].value == '誤り' for r in rows) == 12 and sum(r[0].value == '警告' for r in rows) == 4, len(rows))
+hit = [r for r in rows if r[1].value == 'parent-sum']
+link = hit[0][11].hyperlink.location if hit and hit[0][11].hyperlink else None
+check('検証結果: the 立地指導事業 finding links to its cell', link is not None and link.startswith("'各課事業概要'!C"), link)
+if link:
+    ref = link.split('!')[1]
+    c = WF['各課事業概要'][ref]
+    check('marked: the cell shows the recomputed 3,263', WV['各課事業概要'][ref].value == 3263, WV['各課事業概要'][ref].value)
+    check('marked: a comment with the stated 3,363', c.comment is not None and '記載: 3,363' in c.comment.text,
+          c.comment.text if c.comment else None)
+    check('marked: and a fill', c.fill.fgColor.rgb in ('FFFFC7CE', '00FFC7CE'), c.fill.fgColor.rgb)
+c = WF['誘致企業の割合']['C6']
+check('marked: 36.7 (truncated) shown as 36.8 with a warning fill and the stated value in a comment',
+      WV['誘致企業の割合']['C6'].value == 36.8 and c.comment is not None and '記載: 36.7' in c.comment.text and
+      c.fill.fgColor.rgb in ('FFFFEB9C', '00FFEB9C'), WV['誘致企業の割合']['C6'].value, c.comment)
+check('cover: links to every sheet', sum(1 for r in WF['表紙・目次'].iter_rows() for c in r if c.hyperlink) == 10)
+
+# ---- properties and reproducibility ------------------------------------------------
+
+p = WF.properties
+check('properties: generator version and the input files', 'gaiyo' in (p.keywords or '') and
+      'yosan.csv' in (p.description or ''), p.keywords, p.description)
+OUT2 = os.path.join(TMP, 'out2')
+os.mkdir(OUT2)
+run_report(os.path.join(SRCDIR, 'input'), OUT2)
+same = open(BOOK, 'rb').read() == open(os.path.join(OUT2, 'gaiyo-R6.xlsx'), 'rb').read()
+check('reproducible: two runs give byte-identical workbooks', same)
+OUT3 = os.path.join(TMP, 'out3')
+os.mkdir(OUT3)
+run_report(os.path.join(SRCDIR, 'input'), OUT3, {'SOURCE_DATE_EPOCH': '1700000000'})
+core = zipfile.ZipFile(os.path.join(OUT3, 'gaiyo-R6.xlsx')).read('docProps/core.xml').decode()
+check('reproducible: the creation time comes from SOURCE_DATE_EPOCH', '2023-11-14T22:13:20Z' in core, core[-400:])
+
+# ---- text stays text; a failed run keeps the previous workbook ------------------------
+
+OUT4 = os.path.join(TMP, 'out4')
+os.mkdir(OUT4)
+r = run_report(os.path.join(SRCDIR, 'tests', 'data', 'formula'), OUT4)
+b4 = openpyxl.load_workbook(os.path.join(OUT4, 'gaiyo-R6.xlsx'))
+texts = [c for row in b4['各課事業概要'].iter_rows() for c in row
+         if c.column == 2 and isinstance(c.value, str) and c.value[:1] in '=+-@']
+check('text: cells from the input that start with = + - @ are strings, never formulas',
+      len(texts) >= 3 and all(c.data_type == 's' for c in texts), [(c.coordinate, c.value, c.data_type) for c in texts])
+before = open(BOOK, 'rb').read()
+r = run_report(os.path.join(SRCDIR, 'tests', 'data', 'bad', 'unknown_column'), OUT)
+check('atomic: a failed run exits non-zero and leaves the previous workbook untouched',
+      r.returncode != 0 and open(BOOK, 'rb').read() == before, r.returncode)
+
+shutil.rmtree(TMP)
+print('1..%d' % n)
+sys.exit(1 if failed else 0)
