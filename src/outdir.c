@@ -35,6 +35,47 @@ static bool name_ok(const char *name)
     return strchr(name, '\\') == NULL;
 }
 
+/* test hook (GAIYO_TEST_KILL=before-commit|mid-commit): die by SIGKILL at
+ * that point, as a kill from outside would */
+static void test_kill(const char *when)
+{
+    const char *k = getenv("GAIYO_TEST_KILL");
+    if (k && !strcmp(k, when))
+        raise(SIGKILL);
+}
+
+/* A commit killed half way left out/.commit: the journal names the staging
+ * folder and its files, all complete. Finish the renames (roll forward), so
+ * that out/ holds the whole new report, never a mix. */
+static void roll_forward(const char *dir)
+{
+    char *jp = gy_asprintf("%s/.commit", dir);
+    char *text = NULL;
+    size_t len = 0;
+    if (!jp || gy_read_file(jp, &text, &len) != 0) {
+        free(jp);
+        return;
+    }
+    char *save = NULL, *stage = strtok_r(text, "\n", &save);
+    for (char *name = stage ? strtok_r(NULL, "\n", &save) : NULL; name; name = strtok_r(NULL, "\n", &save)) {
+        char *from = gy_asprintf("%s/%s/%s", dir, stage, name), *to = gy_asprintf("%s/%s", dir, name);
+        struct stat sb;
+        if (from && to && strstr(name, "..") == NULL && stat(from, &sb) == 0)
+            (void)rename(from, to);
+        free(from);
+        free(to);
+    }
+    if (stage && !strncmp(stage, ".staging-", 9)) {
+        char *sp = gy_asprintf("%s/%s", dir, stage);
+        if (sp)
+            rm_rf(sp);
+        free(sp);
+    }
+    unlink(jp);
+    free(text);
+    free(jp);
+}
+
 gy_status gy_outdir_open(gy_outdir *o, const char *dir, gy_diags *d)
 {
     memset(o, 0, sizeof *o);
@@ -42,6 +83,7 @@ gy_status gy_outdir_open(gy_outdir *o, const char *dir, gy_diags *d)
         gy_diag_add(d, dir, 0, 0, "出力フォルダを作れません: %s", strerror(errno));
         return GY_EIO;
     }
+    roll_forward(dir);
     /* stale staging folders of killed runs (their pid is gone) */
     DIR *dp = opendir(dir);
     if (!dp) {
@@ -171,7 +213,30 @@ gy_status gy_outdir_commit(gy_outdir *o, gy_diags *d)
         gy_outdir_abort(o);
         return st;
     }
+    test_kill("before-commit");
+    /* the journal: written and synced before the first rename */
+    gy_buf j = {0};
+    const char *base = strrchr(o->stage, '/');
+    gy_buf_printf(&j, "%s\n", base ? base + 1 : o->stage);
+    for (size_t i = 0; i < o->n; i++)
+        gy_buf_printf(&j, "%s\n", o->names[i]);
+    char *jp = gy_asprintf("%s/.commit", o->dir);
+    FILE *jf = jp && j.p ? fopen(jp, "wb") : NULL;
+    bool jok = jf && fwrite(j.p, 1, j.n, jf) == j.n && fflush(jf) == 0 && fsync(fileno(jf)) == 0;
+    if (jf && fclose(jf) != 0)
+        jok = false;
+    gy_buf_free(&j);
+    if (!jok) {
+        gy_diag_add(d, jp ? jp : o->dir, 0, 0, "出力フォルダに書けません: %s", strerror(errno));
+        if (jp)
+            unlink(jp);
+        free(jp);
+        gy_outdir_abort(o);
+        return GY_EIO;
+    }
     for (size_t i = 0; i < o->n; i++) {
+        if (i == 1)
+            test_kill("mid-commit");
         char *from = gy_asprintf("%s/%s", o->stage, o->names[i]);
         char *to = gy_asprintf("%s/%s", o->dir, o->names[i]);
         if (!from || !to) {
@@ -187,6 +252,8 @@ gy_status gy_outdir_commit(gy_outdir *o, gy_diags *d)
         free(from);
         free(to);
     }
+    unlink(jp);
+    free(jp);
     gy_outdir_abort(o);
     return st;
 }

@@ -2,6 +2,9 @@
 #include "gaiyo/report.h"
 #include "gaiyo/outdir.h"
 #include "gaiyo/xlsx.h"
+#include "gaiyo/changes.h"
+#include <ftw.h>
+#include <errno.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -78,38 +81,6 @@ void gy_report_dump(const gy_table *t, gy_buf *b)
     }
 }
 
-/* whether s is a plain number (then a leading - or + is not a formula) */
-static bool plain_number(const char *s)
-{
-    const char *p = s + (*s == '-' || *s == '+');
-    if (!*p)
-        return false;
-    for (; *p; p++)
-        if ((*p < '0' || *p > '9') && *p != '.' && *p != ',')
-            return false;
-    return true;
-}
-
-static void csv_field(gy_buf *b, const char *s)
-{
-    /* a text that a spreadsheet would run as a formula gets a leading '
-     * (inside the quotes when the field is quoted) */
-    bool q = strpbrk(s, ",\"\n\r") != NULL;
-    bool formula = (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                    s[0] == '\r') && !plain_number(s);
-    if (q)
-        gy_buf_puts(b, "\"");
-    if (formula)
-        gy_buf_puts(b, "'");
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            gy_buf_puts(b, "\"");
-        gy_buf_add(b, p, 1);
-    }
-    if (q)
-        gy_buf_puts(b, "\"");
-}
-
 static void json_str(gy_buf *b, const char *s)
 {
     gy_buf_puts(b, "\"");
@@ -131,19 +102,19 @@ void gy_report_findings(const gy_findings *f, gy_report_format fmt, gy_buf *b)
         for (size_t i = 0; i < f->n; i++) {
             const gy_finding *g = &f->v[i];
             gy_buf_printf(b, "%s,%s,", gy_sev_name(g->sev), g->rule);
-            csv_field(b, g->table->def->id);
+            gy_buf_csv_field(b, g->table->def->id);
             gy_buf_puts(b, ",");
-            csv_field(b, g->table->path);
+            gy_buf_csv_field(b, g->table->path);
             gy_buf_printf(b, ",%u,%u,", g->line, g->colno);
-            csv_field(b, g->rowlabel);
+            gy_buf_csv_field(b, g->rowlabel);
             gy_buf_puts(b, ",");
-            csv_field(b, g->collabel);
+            gy_buf_csv_field(b, g->collabel);
             gy_buf_puts(b, ",");
-            csv_field(b, g->stated);
+            gy_buf_csv_field(b, g->stated);
             gy_buf_puts(b, ",");
-            csv_field(b, g->computed);
+            gy_buf_csv_field(b, g->computed);
             gy_buf_puts(b, ",");
-            csv_field(b, g->msg);
+            gy_buf_csv_field(b, g->msg);
             gy_buf_puts(b, "\n");
         }
         return;
@@ -209,6 +180,106 @@ static gy_status write_buf(gy_outdir *o, const char *name, const gy_buf *b, gy_d
     if (b->n)
         fwrite(b->p, 1, b->n, fp);
     return gy_outdir_fclose(o, fp, name, d);
+}
+
+/* ---- fingerprint: has anything the report depends on changed? ---------- */
+
+static char **fp_paths;
+static size_t fp_n, fp_cap;
+static bool fp_oom;
+
+static int fp_visit(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    if (type != FTW_F)
+        return 0;
+    if (fp_n == fp_cap) {
+        size_t nc = fp_cap ? fp_cap * 2 : 64;
+        char **nv = realloc(fp_paths, nc * sizeof *nv);
+        if (!nv) {
+            fp_oom = true;
+            return 1;
+        }
+        fp_paths = nv;
+        fp_cap = nc;
+    }
+    if (!(fp_paths[fp_n] = gy_strdup(path))) {
+        fp_oom = true;
+        return 1;
+    }
+    fp_n++;
+    return 0;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void fnv(uint64_t *h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        *h ^= s[i];
+        *h *= 1099511628211ull;
+    }
+}
+
+char *gy_report_fingerprint(const char *input, const char *templates)
+{
+    uint64_t h = 1469598103934665603ull;
+    const char *parts[] = {"gaiyo " GAIYO_VERSION, getenv("SOURCE_DATE_EPOCH") ? getenv("SOURCE_DATE_EPOCH") : ""};
+    for (size_t i = 0; i < 2; i++)
+        fnv(&h, parts[i], strlen(parts[i]) + 1);
+    const char *dirs[] = {input, templates};
+    bool ok = true;
+    for (size_t k = 0; k < 2 && ok; k++) {
+        fp_paths = NULL;
+        fp_n = fp_cap = 0;
+        fp_oom = false;
+        if (nftw(dirs[k], fp_visit, 16, FTW_PHYS) != 0 || fp_oom)
+            ok = false;
+        if (fp_n)
+            qsort(fp_paths, fp_n, sizeof *fp_paths, cmp_path);
+        for (size_t i = 0; i < fp_n; i++) {
+            char *text = NULL;
+            size_t len = 0;
+            /* paths relative to the folder: moving the checkout changes nothing */
+            const char *rel = fp_paths[i] + strlen(dirs[k]);
+            fnv(&h, rel, strlen(rel) + 1);
+            if (ok && gy_read_file(fp_paths[i], &text, &len) == 0)
+                fnv(&h, text, len);
+            else
+                ok = false;
+            free(text);
+            free(fp_paths[i]);
+        }
+        free(fp_paths);
+        fp_paths = NULL;
+    }
+    return ok ? gy_asprintf("%016llx", (unsigned long long)h) : NULL;
+}
+
+/* out/.gaiyo-state: the fingerprint, then the files of the report */
+bool gy_report_up_to_date(const char *outdir, const char *fp)
+{
+    char *path = gy_asprintf("%s/.gaiyo-state", outdir), *text = NULL;
+    size_t len = 0;
+    bool ok = path && fp && gy_read_file(path, &text, &len) == 0;
+    free(path);
+    if (!ok)
+        return false;
+    char *save = NULL, *first = strtok_r(text, "\n", &save);
+    ok = first && !strcmp(first, fp);
+    for (char *name = ok ? strtok_r(NULL, "\n", &save) : NULL; name && ok; name = strtok_r(NULL, "\n", &save)) {
+        char *p = gy_asprintf("%s/%s", outdir, name);
+        struct stat sb;
+        ok = p && stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+        free(p);
+    }
+    free(text);
+    return ok;
 }
 
 char *gy_report_workbook_name(const gy_dataset *ds)
@@ -291,13 +362,39 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     xo.inputs = inputs.p;
     if (!wbpath)
         st = GY_EIO;
+    /* what changed since the previous report */
+    gy_buf snap = {0}, ct = {0}, cc = {0}, state = {0};
+    char *prevp = gy_asprintf("%s/snapshot.tsv", outdir), *prev = NULL;
+    size_t prevlen = 0, nchanges = 0;
+    bool had_prev = prevp && gy_read_file(prevp, &prev, &prevlen) == 0;
+    free(prevp);
+    if (st == GY_OK)
+        st = gy_snapshot_make(ds, &f, &dv, &snap);
+    if (st == GY_OK)
+        st = gy_changes_make(had_prev ? prev : NULL, snap.p, &ct, &cc, &nchanges);
+    free(prev);
     if (st == GY_OK && (st = write_buf(&o, "summary.txt", &sum, d)) == GY_OK &&
         (st = write_buf(&o, "findings.txt", &ft, d)) == GY_OK &&
         (st = write_buf(&o, "findings.csv", &fc, d)) == GY_OK &&
-        (st = gy_xlsx_write(ds, wbpath, &xo, d)) == GY_OK)
-        st = gy_outdir_commit(&o, d);
-    else
+        (st = write_buf(&o, "snapshot.tsv", &snap, d)) == GY_OK &&
+        (st = write_buf(&o, "changes.txt", &ct, d)) == GY_OK &&
+        (st = write_buf(&o, "changes.csv", &cc, d)) == GY_OK &&
+        (st = gy_xlsx_write(ds, wbpath, &xo, d)) == GY_OK) {
+        /* the state last: the fingerprint and every file of this report */
+        gy_buf_printf(&state, "%s\n", ro->fingerprint ? ro->fingerprint : "-");
+        for (size_t i = 0; i < o.n; i++)
+            gy_buf_printf(&state, "%s\n", o.names[i]);
+        if ((st = write_buf(&o, ".gaiyo-state", &state, d)) == GY_OK)
+            st = gy_outdir_commit(&o, d);
+        else
+            gy_outdir_abort(&o);
+    } else {
         gy_outdir_abort(&o);
+    }
+    gy_buf_free(&snap);
+    gy_buf_free(&ct);
+    gy_buf_free(&cc);
+    gy_buf_free(&state);
     free(wbpath);
     gy_buf_free(&inputs);
     gy_layouts_free(&ls);
@@ -306,6 +403,8 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         gy_buf line = {0};
         gy_buf_puts(&line, sum.p ? sum.p : "");
         gy_buf_printf(&line, "ブック: %s/%s\n", outdir, wbname);
+        if (had_prev)
+            gy_buf_printf(&line, "変更: 前回から %zu 件 (%s/changes.txt)\n", nchanges, outdir);
         gy_buf_printf(&line, "検証: %zu errors, %zu warnings, %zu infos (%s/findings.txt, %s/findings.csv)\n",
                       f.count[GY_SEV_ERROR], f.count[GY_SEV_WARNING], f.count[GY_SEV_INFO], outdir, outdir);
         res->summary = line.p;

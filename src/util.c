@@ -348,3 +348,36 @@ int gy_dir_list(const char *dir, const char *suffix, char ***names, size_t *n)
         qsort(*names, *n, sizeof **names, cmp_names);
     return 0;
 }
+
+/* whether s is a plain number (then a leading - or + is not a formula) */
+static bool plain_number(const char *s)
+{
+    const char *p = s + (*s == '-' || *s == '+');
+    if (!*p)
+        return false;
+    for (; *p; p++)
+        if ((*p < '0' || *p > '9') && *p != '.' && *p != ',')
+            return false;
+    return true;
+}
+
+void gy_buf_csv_field(gy_buf *b, const char *s)
+{
+    /* a text that a spreadsheet would run as a formula gets a leading '
+     * (inside the quotes when the field is quoted) */
+    bool q = strpbrk(s, ",\"\n\r") != NULL;
+    bool formula = (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+                    s[0] == '\r') && !plain_number(s);
+    if (q)
+        gy_buf_puts(b, "\"");
+    if (formula)
+        gy_buf_puts(b, "'");
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            gy_buf_puts(b, "\"");
+        gy_buf_add(b, p, 1);
+    }
+    if (q)
+        gy_buf_puts(b, "\"");
+}
+

@@ -8,7 +8,14 @@
  * rename(2), which replaces the old file atomically. A run that fails (or
  * is killed) before the commit leaves the previous report untouched; the
  * staging folder is removed by gy_outdir_abort() or by the next run.
- * Names are checked: nothing can be written outside out/.
+ * The renames are journalled: out/.commit (the staging folder and its
+ * files) is written and synced first and removed last; a run killed
+ * between two renames leaves it, and the next run finishes the renames
+ * before anything else (roll forward), so out/ never stays a mix of two
+ * reports. Names are checked: nothing can be written outside out/.
+ *
+ * Test hook: GAIYO_TEST_KILL=before-commit or mid-commit makes the
+ * process kill itself (SIGKILL) at that point.
  */
 #ifndef GAIYO_OUTDIR_H
 #define GAIYO_OUTDIR_H

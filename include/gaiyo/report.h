@@ -38,13 +38,23 @@ typedef struct gy_report_opts {
     const char *outdir;      /**< out/ */
     const char *templates;   /**< templates/ (sheets/ holds the workbook layouts) */
     const gy_defset *defs;   /**< every table definition (layouts are checked against them) */
+    const char *fingerprint; /**< of input/ and templates/, kept in out/.gaiyo-state */
 } gy_report_opts;
+
+/** A fingerprint (hex) of everything a report depends on: the program's
+ *  version, SOURCE_DATE_EPOCH, and the path and bytes of every file under
+ *  input and templates. NULL if a file could not be read. */
+char *gy_report_fingerprint(const char *input, const char *templates);
+
+/** Whether out/ holds a complete report made from that fingerprint. */
+bool gy_report_up_to_date(const char *outdir, const char *fp);
 
 /** The workbook's file name inside out/: gaiyo-<年度>.xlsx, e.g. gaiyo-R6.xlsx. */
 char *gy_report_workbook_name(const gy_dataset *ds);
 
 /** Write the report into outdir atomically (see outdir.h): summary.txt,
- *  findings.txt, findings.csv and the workbook. */
+ *  findings.txt, findings.csv, the workbook, snapshot.tsv, changes.txt,
+ *  changes.csv and .gaiyo-state. */
 gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d);
 
 #endif

@@ -54,5 +54,9 @@ bool gy_buf_add(gy_buf *b, const void *s, size_t n);
 bool gy_buf_puts(gy_buf *b, const char *s);
 bool gy_buf_printf(gy_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void gy_buf_free(gy_buf *b);
+/** Append s as one CSV field: quoted when needed, and a text a spreadsheet
+ *  would run as a formula (=, +, -, @ … that is not a plain number) gets a
+ *  leading ' so that it stays text. */
+void gy_buf_csv_field(gy_buf *b, const char *s);
 
 #endif

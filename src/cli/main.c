@@ -27,6 +27,7 @@ typedef struct opts {
     const char *format;
     const char *args[4];
     int nargs;
+    bool force;
 } opts;
 
 static int status_exit(gy_status s)
@@ -54,6 +55,7 @@ static void usage(FILE *fp)
           "  --input DIR       入力フォルダ (既定: input)\n"
           "  --templates DIR   定義フォルダ (既定: templates)\n"
           "  --out DIR         出力フォルダ (既定: out)\n"
+          "  --force           report: 入力が前回と同じでも作り直す\n"
           "  --format F        verify の出力形式: text, csv, json (既定: text)\n"
           "  --version         版を表示する\n",
           fp);
@@ -197,14 +199,22 @@ static int cmd_report(const opts *o)
     gy_diags d = {0};
     gy_defset defs;
     gy_dataset ds;
+    /* nothing changed since the last report: no work at all */
+    char *fp = gy_report_fingerprint(o->input, o->templates);
+    if (!o->force && fp && gy_report_up_to_date(o->out, fp)) {
+        printf("変更はありません: %s は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)\n", o->out);
+        free(fp);
+        return EX_OK;
+    }
     int rc = load_all(o, &defs, &ds, &d);
     if (rc) {
         fputs("gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)\n", stderr);
         gy_diags_free(&d);
+        free(fp);
         return rc;
     }
     gy_report_result res;
-    gy_report_opts ro = {.outdir = o->out, .templates = o->templates, .defs = &defs};
+    gy_report_opts ro = {.outdir = o->out, .templates = o->templates, .defs = &defs, .fingerprint = fp};
     gy_status st = gy_report_write(&ds, &ro, &res, &d);
     if (st != GY_OK) {
         gy_diags_print(&d, stderr);
@@ -215,6 +225,7 @@ static int cmd_report(const opts *o)
         rc = EX_OK;
     }
     free(res.summary);
+    free(fp);
     gy_dataset_free(&ds);
     gy_defset_free(&defs);
     gy_diags_free(&d);
@@ -255,6 +266,10 @@ int main(int argc, char **argv)
     }
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
+        if (!strcmp(a, "--force")) {
+            o.force = true;
+            continue;
+        }
         const char **slot = !strcmp(a, "--input")       ? &o.input
                             : !strcmp(a, "--templates") ? &o.templates
                             : !strcmp(a, "--out")       ? &o.out

@@ -1,0 +1,286 @@
+/* changes.c - snapshots of a run and what changed between two of them */
+#include "gaiyo/changes.h"
+#include "gaiyo/value.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* a text field: tabs and line breaks become spaces */
+static void field(gy_buf *b, const char *s)
+{
+    gy_buf_puts(b, "\t");
+    for (const char *p = s ? s : ""; *p; p++)
+        gy_buf_add(b, (*p == '\t' || *p == '\n' || *p == '\r') ? " " : p, 1);
+}
+
+/* the identity of a row: its key columns as printed, or its line */
+static void row_key(const gy_table *t, const gy_row *r, gy_buf *b)
+{
+    gy_buf k = {0};
+    for (size_t j = 0; j < t->def->ncols; j++) {
+        if (!(t->def->cols[j].flags & GY_COL_KEY) || (int)j == t->def->fy_col)
+            continue;
+        char v[128];
+        gy_cell_format(t, j, &r->cells[j], v, sizeof v);
+        gy_buf_printf(&k, "%s%s", k.n ? " / " : "", r->cells[j].nil == GY_NIL_NONE ? v : r->cells[j].text);
+    }
+    if (t->def->fy_col >= 0) {
+        char v[64];
+        gy_cell_format(t, (size_t)t->def->fy_col, &r->cells[t->def->fy_col], v, sizeof v);
+        gy_buf_printf(&k, "%s%s", k.n ? " / " : "", v);
+    }
+    if (!k.n || !k.p[0]) {
+        gy_buf_free(&k);
+        gy_buf_printf(&k, "%s (%u 行目)", gy_row_label(t, r), r->line);
+    }
+    field(b, k.p);
+    gy_buf_free(&k);
+}
+
+static void head(gy_buf *b, char kind, const gy_table *t, const gy_row *r, int col)
+{
+    char fy[32];
+    gy_fy_format(&t->fy, fy, sizeof fy);
+    gy_buf_add(b, &kind, 1);
+    field(b, t->def->id);
+    field(b, fy);
+    row_key(t, r, b);
+    field(b, t->def->cols[col].label);
+}
+
+gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_derivs *dv, gy_buf *out)
+{
+    gy_buf_puts(out, "# gaiyo snapshot 1\n");
+    for (size_t i = 0; i < ds->n; i++) {
+        const gy_table *t = ds->v[i];
+        if (t->nrows > GY_SNAPSHOT_MAX_ROWS) {
+            gy_buf_printf(out, "# %s: %zu 行 (上限 %d 行を超えるため記録しません)\n", t->path, t->nrows,
+                          GY_SNAPSHOT_MAX_ROWS);
+            continue;
+        }
+        for (size_t r = 0; r < t->nrows; r++) {
+            for (size_t j = 0; j < t->def->ncols; j++) {
+                const gy_coldef *cd = &t->def->cols[j];
+                const gy_cell *c = &t->rows[r].cells[j];
+                if (cd->type == GY_T_TEXT || cd->type == GY_T_ROLE || cd->type == GY_T_MARKER ||
+                    cd->type == GY_T_LEVEL || cd->type == GY_T_FY || (c->nil == GY_NIL_BLANK && !c->text[0]))
+                    continue;
+                char v[128];
+                gy_cell_format(t, j, c, v, sizeof v);
+                head(out, 'V', t, &t->rows[r], (int)j);
+                field(out, c->nil == GY_NIL_NONE ? v : c->text);
+                gy_buf_puts(out, "\n");
+            }
+        }
+    }
+    /* the first derivation of a cell is its value (sums before rules): a
+     * set of the cells seen, open addressing on (table, row, col) */
+    size_t cap = 64;
+    while (dv && cap < dv->n * 2)
+        cap *= 2;
+    const gy_deriv **seen = calloc(cap, sizeof *seen);
+    if (!seen)
+        return GY_ENOMEM;
+    for (size_t i = 0; dv && i < dv->n; i++) {
+        const gy_deriv *d = &dv->v[i];
+        if (d->table->nrows > GY_SNAPSHOT_MAX_ROWS)
+            continue;
+        size_t h = ((uintptr_t)d->table * 31u + d->row * 131u + (size_t)d->col) * 0x9E3779B97F4A7C15ull & (cap - 1);
+        bool dup = false;
+        while (seen[h] && !dup) {
+            dup = seen[h]->table == d->table && seen[h]->row == d->row && seen[h]->col == d->col;
+            h = (h + 1) & (cap - 1);
+        }
+        if (dup)
+            continue;
+        seen[h] = d;
+        const gy_coldef *cd = &d->table->def->cols[d->col];
+        char v[64];
+        if (cd->type == GY_T_RATIO)
+            gy_format_ratio(d->value, cd->decimals, "△", v, sizeof v);
+        else
+            gy_format_int(d->value, "△", v, sizeof v);
+        head(out, 'D', d->table, &d->table->rows[d->row], d->col);
+        field(out, v);
+        gy_buf_puts(out, "\n");
+    }
+    free(seen);
+    for (size_t i = 0; f && i < f->n; i++) {
+        const gy_finding *g = &f->v[i];
+        gy_buf_puts(out, "F");
+        field(out, gy_sev_name(g->sev));
+        field(out, g->rule);
+        field(out, g->table->def->id);
+        field(out, g->rowlabel);
+        field(out, g->collabel);
+        field(out, g->msg);
+        gy_buf_puts(out, "\n");
+    }
+    return out->p || !out->n ? GY_OK : GY_ENOMEM;
+}
+
+/* ---- comparing ------------------------------------------------------------- */
+
+typedef struct rec {
+    char *line;     /* the whole line (owned copy, split in place) */
+    char *f[8];
+    int nf;
+    const char *key; /* V/D: kind..column; F: the whole line */
+} rec;
+
+typedef struct recs {
+    rec *v;
+    size_t n;
+    char *text;
+} recs;
+
+static int cmp_rec(const void *a, const void *b)
+{
+    const rec *x = a, *y = b;
+    for (int i = 0; i < 5 && i < x->nf && i < y->nf; i++) {
+        int c = strcmp(x->f[i], y->f[i]);
+        if (c)
+            return c;
+    }
+    if (x->f[0][0] == 'F')
+        for (int i = 5; i < 7 && i < x->nf && i < y->nf; i++) {
+            int c = strcmp(x->f[i], y->f[i]);
+            if (c)
+                return c;
+        }
+    return 0;
+}
+
+static bool parse(const char *text, recs *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!text)
+        return true;
+    out->text = gy_strdup(text);
+    if (!out->text)
+        return false;
+    size_t cap = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(out->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] != 'V' && line[0] != 'D' && line[0] != 'F')
+            continue;
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 256;
+            rec *nv = realloc(out->v, cap * sizeof *nv);
+            if (!nv)
+                return false;
+            out->v = nv;
+        }
+        rec *r = &out->v[out->n];
+        memset(r, 0, sizeof *r);
+        r->line = line;
+        char *p = line;
+        while (r->nf < 8) {
+            r->f[r->nf++] = p;
+            char *tab = strchr(p, '\t');
+            if (!tab)
+                break;
+            *tab = '\0';
+            p = tab + 1;
+        }
+        int need = line[0] == 'F' ? 7 : 6;
+        if (r->nf != need)
+            continue; /* a damaged line is ignored */
+        out->n++;
+    }
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, cmp_rec);
+    return true;
+}
+
+static void recs_free(recs *r)
+{
+    free(r->v);
+    free(r->text);
+}
+
+static void csv_row(gy_buf *csv, const char *kind, const rec *r, const char *old, const char *new_, const char *msg)
+{
+    gy_buf_csv_field(csv, kind);
+    for (int i = 1; i <= 4; i++) {
+        gy_buf_puts(csv, ",");
+        gy_buf_csv_field(csv, r->f[0][0] == 'F' ? (i == 1 ? r->f[3] : i == 2 ? "" : r->f[i + 1]) : r->f[i]);
+    }
+    gy_buf_puts(csv, ",");
+    gy_buf_csv_field(csv, old ? old : "");
+    gy_buf_puts(csv, ",");
+    gy_buf_csv_field(csv, new_ ? new_ : "");
+    gy_buf_puts(csv, ",");
+    gy_buf_csv_field(csv, msg ? msg : "");
+    gy_buf_puts(csv, "\n");
+}
+
+gy_status gy_changes_make(const char *prev, const char *cur, gy_buf *txt, gy_buf *csv, size_t *nchanges)
+{
+    recs a, b;
+    *nchanges = 0;
+    if (!parse(prev, &a) || !parse(cur, &b)) {
+        recs_free(&a);
+        recs_free(&b);
+        return GY_ENOMEM;
+    }
+    gy_buf_puts(csv, "kind,table,year,row,column,old,new,message\n");
+    if (!prev) {
+        gy_buf_puts(txt, "前回の報告の記録 (snapshot.tsv) がありません。今回の数値を記録しました。次の実行から変更を示します。\n");
+        recs_free(&a);
+        recs_free(&b);
+        return GY_OK;
+    }
+    gy_buf fig = {0}, der = {0}, plus = {0}, minus = {0};
+    size_t nfig = 0, nder = 0, nplus = 0, nminus = 0;
+    size_t i = 0, j = 0;
+    while (i < a.n || j < b.n) {
+        int c = i >= a.n ? 1 : j >= b.n ? -1 : cmp_rec(&a.v[i], &b.v[j]);
+        const rec *r = c <= 0 ? &a.v[i] : &b.v[j];
+        char kind = r->f[0][0];
+        const char *old = c <= 0 ? a.v[i].f[kind == 'F' ? 6 : 5] : NULL;
+        const char *nw = c >= 0 ? b.v[j].f[kind == 'F' ? 6 : 5] : NULL;
+        if (c < 0)
+            i++;
+        else if (c > 0)
+            j++;
+        else {
+            i++;
+            j++;
+        }
+        if (kind == 'F') {
+            if (c == 0)
+                continue;
+            gy_buf *o = c < 0 ? &minus : &plus;
+            gy_buf_printf(o, "  [%s] %s %s / %s: %s\n", r->f[1], r->f[3], r->f[4], r->f[5], r->f[6]);
+            csv_row(csv, c < 0 ? "finding-" : "finding+", r, c < 0 ? r->f[1] : "", c > 0 ? r->f[1] : "", r->f[6]);
+            (*(c < 0 ? &nminus : &nplus))++;
+            continue;
+        }
+        if (c == 0 && !strcmp(old, nw))
+            continue;
+        gy_buf *o = kind == 'V' ? &fig : &der;
+        gy_buf_printf(o, "  %s %s / %s / %s: %s → %s\n", r->f[1], r->f[2], r->f[3], r->f[4], old ? old : "(なし)",
+                      nw ? nw : "(なし)");
+        csv_row(csv, kind == 'V' ? "figure" : "derived", r, old, nw, "");
+        (*(kind == 'V' ? &nfig : &nder))++;
+    }
+    *nchanges = nfig + nplus + nminus;
+    if (!nfig && !nder && !nplus && !nminus)
+        gy_buf_puts(txt, "前回の報告から変わった数値・所見はありません。\n");
+    if (nfig)
+        gy_buf_printf(txt, "変わった数値 %zu 件 (表 年度 / 行 / 列: 前回 → 今回):\n%s", nfig, fig.p);
+    if (nder)
+        gy_buf_printf(txt, "連動して動いた再計算値 %zu 件 (合計・比率など):\n%s", nder, der.p);
+    if (nplus)
+        gy_buf_printf(txt, "新たに出た所見 %zu 件:\n%s", nplus, plus.p);
+    if (nminus)
+        gy_buf_printf(txt, "消えた所見 %zu 件:\n%s", nminus, minus.p);
+    gy_buf_free(&fig);
+    gy_buf_free(&der);
+    gy_buf_free(&plus);
+    gy_buf_free(&minus);
+    recs_free(&a);
+    recs_free(&b);
+    return GY_OK;
+}
