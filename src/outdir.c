@@ -47,7 +47,7 @@ static void test_kill(const char *when)
 /* A commit killed half way left out/.commit: the journal names the staging
  * folder and its files, all complete. Finish the renames (roll forward), so
  * that out/ holds the whole new report, never a mix. */
-static void roll_forward(const char *dir)
+void gy_outdir_recover(const char *dir)
 {
     char *jp = gy_asprintf("%s/.commit", dir);
     char *text = NULL;
@@ -83,7 +83,7 @@ gy_status gy_outdir_open(gy_outdir *o, const char *dir, gy_diags *d)
         gy_diag_add(d, dir, 0, 0, "出力フォルダを作れません: %s", strerror(errno));
         return GY_EIO;
     }
-    roll_forward(dir);
+    gy_outdir_recover(dir);
     /* stale staging folders of killed runs (their pid is gone) */
     DIR *dp = opendir(dir);
     if (!dp) {

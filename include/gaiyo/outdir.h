@@ -31,6 +31,11 @@ typedef struct gy_outdir {
     size_t n;
 } gy_outdir;
 
+/** Finish a commit that was killed between two renames (out/.commit
+ *  left): roll it forward. Called by gy_outdir_open; call it before
+ *  reading out/ to decide anything. */
+void gy_outdir_recover(const char *dir);
+
 /** Create the staging folder (and out/ if missing). Removes stale staging
  *  folders of earlier killed runs. */
 gy_status gy_outdir_open(gy_outdir *o, const char *dir, gy_diags *d);

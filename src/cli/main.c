@@ -199,7 +199,9 @@ static int cmd_report(const opts *o)
     gy_diags d = {0};
     gy_defset defs;
     gy_dataset ds;
-    /* nothing changed since the last report: no work at all */
+    /* nothing changed since the last report: no work at all (after
+     * finishing a commit that a kill interrupted) */
+    gy_outdir_recover(o->out);
     char *fp = gy_report_fingerprint(o->input, o->templates);
     if (!o->force && fp && gy_report_up_to_date(o->out, fp)) {
         printf("変更はありません: %s は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)\n", o->out);

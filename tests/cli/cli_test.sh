@@ -339,5 +339,93 @@ run bash -c 'cd "$1" && shift && exec "$@"' _ "$DATADIR" \
 assert "formula: dump prints the text as data in the 事業名 column" \
     bash -c '[ "$(awk -F "\t" "NR == 2 { print \$6 }" "$1")" = "=cmd|'"'"' /C calc'"'"'!A0" ]' _ "$OUT"
 
+# ---- revisions: incremental runs, what changed, kills, full disk ------------------------
+
+R="$T/rev"
+mkdir -p "$R"
+cp -R "$SRCDIR/input" "$R/in"
+RT=(--input "$R/in" --templates "$SRCDIR/templates" --out "$R/out")
+run G report "${RT[@]}"
+assert "revision: first run writes the report, snapshot.tsv and changes.txt" \
+    [ "$RC" = 0 -a -s "$R/out/gaiyo-R6.xlsx" -a -s "$R/out/snapshot.tsv" -a -s "$R/out/changes.txt" ]
+assert "revision: the first changes.txt says there was no previous record" \
+    grep -qF "前回の報告の記録 (snapshot.tsv) がありません" "$R/out/changes.txt"
+touch -d '2000-01-01' "$R/out"/*
+ls -l --time-style=+%s "$R/out" >"$T/ls.before"
+check "revision: nothing changed → no work, out/ untouched" 0 '' \
+    "=変更はありません: $R/out は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)" G report "${RT[@]}"
+ls -l --time-style=+%s "$R/out" >"$T/ls.after"
+assert "revision: … every file keeps its time stamp" cmp -s "$T/ls.before" "$T/ls.after"
+# the analyst corrects one figure: 地域企業支援課 当初予算額 (C)
+sed -i 's/"303,503","834,319","429,381"/"303,503","834,319","429,481"/' "$R/in/R6/yosan.csv"
+run G report "${RT[@]}"
+assert "revision: a changed input is noticed and the report redone" \
+    grep -qF "変更: 前回から 5 件 ($R/out/changes.txt)" "$OUT"
+assert "revision: changes.txt names the figure, old → new" \
+    grep -qF "  yosan R6 / 一般会計 / 地域企業支援課 / 当初予算額 (C): 429,381 → 429,481" "$R/out/changes.txt"
+assert "revision: … the derived figures that moved with it" \
+    grep -qF "  yosan R6 / 一般会計 / 合計 / 当初予算額 (C): 55,777,235 → 55,777,335" "$R/out/changes.txt"
+assert "revision: … and the findings that appeared" \
+    grep -qF "[error] yosan 合計 / 当初予算額 (C): 記載 55,777,235 が各行の合計 55,777,335 と 100 違います" "$R/out/changes.txt"
+assert "revision: changes.csv has one figure, two derived, four new findings" \
+    bash -c '[ "$(cut -d, -f1 "$1" | sort | uniq -c | tr -s " " | tr "\n" ";")" = " 2 derived; 1 figure; 4 finding+; 1 kind;" ]' \
+    _ "$R/out/changes.csv"
+sed -i 's/"303,503","834,319","429,481"/"303,503","834,319","429,381"/' "$R/in/R6/yosan.csv"
+run G report "${RT[@]}"
+assert "revision: undoing it: the four findings went away" \
+    bash -c '[ "$(grep -c "^finding-" "$1")" = 4 ] && grep -qF "消えた所見 4 件" "$2"' _ "$R/out/changes.csv" "$R/out/changes.txt"
+check "revision: --force redoes an unchanged report" 0 '' "~ブック: $R/out/gaiyo-R6.xlsx" G report "${RT[@]}" --force
+
+# a run killed before its commit leaves the previous report (and snapshot) as they were
+cp -R "$R/out" "$R/out.before"
+sed -i 's/"303,503","834,319","429,381"/"303,503","834,319","429,999"/' "$R/in/R6/yosan.csv"
+run env GAIYO_TEST_KILL=before-commit "$GAIYO" report "${RT[@]}"
+assert "kill before the commit: the run died by SIGKILL" [ "$RC" = 137 ]
+assert "kill before the commit: every file of the previous report byte-identical, snapshot not advanced" \
+    diff -r -x '.staging-*' "$R/out.before" "$R/out"
+run G report "${RT[@]}"
+assert "kill before the commit: the next run cleans the staging folder and reports the change" \
+    bash -c '[ "$1" = 0 ] && [ -z "$(find "$2" -name ".staging-*")" ] && grep -qF "429,381 → 429,999" "$2/changes.txt"' \
+    _ "$RC" "$R/out"
+# killed between two renames: the journal lets the next run finish the commit
+sed -i 's/"429,999"/"429,888"/' "$R/in/R6/yosan.csv"
+run env GAIYO_TEST_KILL=mid-commit "$GAIYO" report "${RT[@]}"
+assert "kill between renames: the run died, out/.commit journal left" [ "$RC" = 137 -a -f "$R/out/.commit" ]
+run G report "${RT[@]}"
+assert "kill between renames: the next run rolls the commit forward, then finds out/ up to date" \
+    bash -c '[ "$1" = 0 ] && [ ! -e "$2/.commit" ] && grep -qF "変更はありません" "$3" && grep -qF "429,999 → 429,888" "$2/changes.txt"' \
+    _ "$RC" "$R/out" "$OUT"
+
+# a full disk while writing: files may not grow past 64 KiB (the workbook is larger)
+cp -R "$R/out" "$R/out.before2"
+sed -i 's/"429,888"/"429,777"/' "$R/in/R6/yosan.csv"
+run bash -c 'trap "" XFSZ; ulimit -f 64; exec "$@"' _ "$GAIYO" report "${RT[@]}"
+assert "full disk: exit 3" [ "$RC" = 3 ]
+assert "full disk: says which file could not be written" grep -qE "(書けません|File too large)" "$ERR"
+assert "full disk: the previous report untouched, no staging left" \
+    bash -c 'diff -r "$1" "$2" && [ -z "$(find "$2" -name ".staging-*")" ]' _ "$R/out.before2" "$R/out"
+check "stdout is a full disk (/dev/full): exit 3 with a message" 3 "=gaiyo: 標準出力に書けません" '' \
+    bash -c 'exec "$@" >/dev/full' _ "$GAIYO" verify --input "$SRCDIR/input" --templates "$SRCDIR/templates" --format csv
+
+# folders that are not what they should be
+: >"$T/not-a-folder"
+run G report --input "$T/not-a-folder" --templates "$SRCDIR/templates" --out "$T/o9"
+assert "input folder is a file: exit 3 with the path" bash -c '[ "$1" = 3 ] && grep -qF "$2" "$3"' _ "$RC" "$T/not-a-folder" "$ERR"
+run G report --input "$T/no-such-folder" --templates "$SRCDIR/templates" --out "$T/o9"
+assert "input folder missing: exit 3 with the path" bash -c '[ "$1" = 3 ] && grep -qF "$2" "$3"' _ "$RC" "$T/no-such-folder" "$ERR"
+run G report "${IN[@]}" --out "$T/not-a-folder/out"
+assert "out/ cannot be created: exit 3, says so" bash -c '[ "$1" = 3 ] && grep -qF "出力フォルダを作れません" "$2"' _ "$RC" "$ERR"
+run G report "${IN[@]}" --out /proc/gaiyo-out
+assert "out/ not writable (/proc): exit 3, says so" bash -c '[ "$1" = 3 ] && grep -qF "/proc/gaiyo-out" "$2"' _ "$RC" "$ERR"
+
+# a layout that names a column the table does not have
+mkdir -p "$T/tpl2"
+cp -R "$SRCDIR/templates/tables" "$SRCDIR/templates/sheets" "$T/tpl2/"
+sed -i 's/^field   人件費$/field   人権費/' "$T/tpl2/sheets/10_yosan.sheet"
+check "a layout naming a missing column: exit 3 with file:line" 3 \
+    "~gaiyo: $T/tpl2/sheets/10_yosan.sheet:26:1: error: 表 'yosan' に列 '人権費' はありません" '' \
+    G report --input "$SRCDIR/input" --templates "$T/tpl2" --out "$T/o10"
+assert "… and writes nothing" [ ! -e "$T/o10/gaiyo-R6.xlsx" ]
+
 echo "1..$n"
 [ "$failed" = 0 ]
