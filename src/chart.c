@@ -276,11 +276,19 @@ static bool is_numeric(const gy_coldef *c)
     return c->type == GY_T_AMOUNT || c->type == GY_T_COUNT || c->type == GY_T_RATIO;
 }
 
+enum {
+    D_TYPE, D_TABLE, D_TITLE, D_SIZE, D_FONT, D_XLABEL, D_YLABEL, D_Y2LABEL, D_ROWS, D_WHERE,
+    D_CATEGORY, D_PIVOT, D_VALUE, D_LINE2, D_REFLINE2, D_SORT, D_LABELS, D_FOLD_BELOW,
+    D_FOLD_LABEL, D_COLORS, D_HOLE, D_DECIMALS, D_UNIT, D_XROTATE, D_XTIC_EVERY, D_SERIES, D_GROUP
+};
+
 /* A column of the chart's table; errors name the word's column. */
 static int col_of(parser *p, const tok *t, bool numeric, bool label)
 {
     if (!p->c->def) {
-        perr(p, t->col, "table より前に列 '%s' を指定しています", t->s);
+        if (!(p->c->seen & (1u << D_TABLE))) /* else: the table was already wrong */
+            perr(p, t->col, "table より前に列 '%s' を指定しています", t->s);
+        p->err = true;
         return -1;
     }
     int k = gy_tabledef_col(p->c->def, t->s);
@@ -359,11 +367,6 @@ static bool parse_opts(parser *p, tok *v, int from, int n, opts *o, const char *
     return true;
 }
 
-enum {
-    D_TYPE, D_TABLE, D_TITLE, D_SIZE, D_FONT, D_XLABEL, D_YLABEL, D_Y2LABEL, D_ROWS, D_WHERE,
-    D_CATEGORY, D_PIVOT, D_VALUE, D_LINE2, D_REFLINE2, D_SORT, D_LABELS, D_FOLD_BELOW,
-    D_FOLD_LABEL, D_COLORS, D_HOLE, D_DECIMALS, D_UNIT, D_XROTATE, D_XTIC_EVERY, D_SERIES, D_GROUP
-};
 
 static const char *const DIRECTIVES[] = {
     "type", "table", "title", "size", "font", "xlabel", "ylabel", "y2label", "rows", "where",
