@@ -1559,7 +1559,8 @@ static void script_bars(const chart *c, const gy_table *t, gy_buf *b, const char
     size_t l2col = 3 + nser;
     if (c->l2 != L2_NONE) {
         int64_t top2 = e->y2max > c->ref2 ? e->y2max : c->ref2;
-        fig f2 = {true, top2 + top2 / 8 + 1, e->y2dec};
+        int64_t unit = 10 * gy_pow10(e->y2dec); /* a round top above the highest point */
+        fig f2 = {true, ((top2 + top2 / 8) / unit + 1) * unit, e->y2dec};
         gy_buf_printf(b, "set y2tics nomirror\nset format y2 \"%%.0f\"\nset y2range [0:");
         put_fig(b, f2);
         gy_buf_puts(b, "]\n");
