@@ -1078,10 +1078,12 @@ static const char *series_title(const chart *c, size_t i)
 typedef struct ext {
     int64_t ymax, y2max;
     int ydec, y2dec;
+    bool any;  /* at least one figure to draw */
 } ext;
 
 static void ext_y(ext *e, fig f)
 {
+    e->any = e->any || f.ok;
     if (f.ok && f.v > e->ymax) {
         e->ymax = f.v;
         e->ydec = f.dec;
@@ -1362,7 +1364,7 @@ static const cgroup *group_of(const chart *c, const char *parent)
 }
 
 /* hbar: rank, label, value, share, label text, colour, group */
-static void data_hbar(const chart *c, const gy_table *t, gy_buf *b)
+static void data_hbar(const chart *c, const gy_table *t, gy_buf *b, ext *e)
 {
     sel s;
     if (!select_rows(c, t, &s))
@@ -1409,6 +1411,7 @@ static void data_hbar(const chart *c, const gy_table *t, gy_buf *b)
         fig sh = ratio_fig(v, tf, c->decimals);
         tabfig(b, v);
         tabfig(b, sh);
+        e->any = e->any || sh.ok;
         char t1[48], t2[48], txt[160];
         fig_text(sh, t1, sizeof t1);
         fig_text(v, t2, sizeof t2);
@@ -1429,7 +1432,7 @@ static void data_hbar(const chart *c, const gy_table *t, gy_buf *b)
 
 /* pie: idx, label, value, share, cumulative start and end (percent),
  * colour, share text, total text */
-static void data_pie(const chart *c, const gy_table *t, gy_buf *b)
+static void data_pie(const chart *c, const gy_table *t, gy_buf *b, ext *e)
 {
     sel s;
     if (!select_rows(c, t, &s))
@@ -1443,6 +1446,7 @@ static void data_pie(const chart *c, const gy_table *t, gy_buf *b)
             tot += f.v;
         dec = f.ok ? f.dec : dec;
     }
+    e->any = tot > 0;
     gy_buf_puts(b, "# idx");
     field(b, t->def->cols[c->cat_col].name);
     field(b, t->def->cols[c->value_col].name);
@@ -1867,8 +1871,8 @@ gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const ch
             else
                 data_series(c, t, &db, &e);
             break;
-        case CT_HBAR: data_hbar(c, t, &db); break;
-        case CT_PIE: data_pie(c, t, &db); break;
+        case CT_HBAR: data_hbar(c, t, &db, &e); break;
+        case CT_PIE: data_pie(c, t, &db, &e); break;
         case CT_NONE: break;
         }
         char *dat = gy_asprintf("%s.dat", c->name);
@@ -1877,7 +1881,14 @@ gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const ch
         gy_status s1 = dat && datpath && rel && db.p ? write_file(datpath, &db, d) : GY_ENOMEM;
         if (s1 == GY_OK && !add_file(outs, rel))
             s1 = GY_ENOMEM;
-        if (s1 == GY_OK) {
+        if (s1 == GY_OK && !e.any) {
+            /* gnuplot would stop the whole script at a plot without points */
+            gy_diag_add(d, c->path, 0, 0,
+                        "グラフ '%s' には描く数値がありません (表 '%s' の選ばれた行: %s) — 描きません",
+                        c->name, c->def->id, rel);
+            if (st == GY_OK)
+                st = GY_EDATA;
+        } else if (s1 == GY_OK) {
             size_t nrows = count_lines(&db);
             const char *font = c->font ? c->font : "Noto Sans CJK JP";
             char *fs = gy_asprintf("%s,%d", font, c->fontsize);

@@ -974,6 +974,41 @@ static void table_absent(void)
     world_free(&w);
 }
 
+/* A chart with nothing to draw is left out with a diagnostic (gnuplot would
+ * stop the whole script at it); the other charts are still drawn. */
+static void nothing_to_draw(void)
+{
+    world w;
+    world_load(&w);
+    gy_chartset *cs = NULL;
+    T_EQ_INT(gy_chartset_parse(&cs, "empty.chart", "empty",
+                               "type bars\ntable yosan\nwhere 会計 存在しない会計\nseries 当初\n",
+                               &w.defs, &w.d), GY_OK);
+    T_EQ_INT(gy_chartset_parse(&cs, "pie.chart", "pie",
+                               "type pie\ntable yosan\nwhere 会計 一般会計\nvalue 当初\nsize 300 200\n",
+                               &w.defs, &w.d), GY_OK);
+    gy_chart_outs o;
+    char *dir = tmpdir();
+    gy_status st = gy_charts_render(cs, &w.ds, dir, have_gnuplot() ? NULL : "/nonexistent/gnuplot",
+                                    &o, &w.d);
+    T_CHECK(w.d.n >= 1);
+    T_EQ_STR(w.d.n ? w.d.v[0].file : NULL, "empty.chart");
+    T_CONTAINS(w.d.n ? w.d.v[0].msg : NULL, "描く数値がありません");
+    if (have_gnuplot()) {
+        T_EQ_INT(st, GY_EDATA);
+        T_EQ_INT(w.d.n, 1);
+        T_EQ_INT(o.n, 1);
+        T_EQ_STR(o.n ? o.v[0].name : NULL, "pie");
+    } else {
+        T_EQ_INT(st, GY_EDATA);
+    }
+    gy_remove_tree(dir);
+    free(dir);
+    gy_chart_outs_free(&o);
+    gy_chartset_free(cs);
+    world_free(&w);
+}
+
 int main(void)
 {
     TEST(escape_roundtrip);
@@ -987,6 +1022,7 @@ int main(void)
     TEST(data_yuushi);
     TEST(missing_gnuplot);
     TEST(table_absent);
+    TEST(nothing_to_draw);
     if (have_gnuplot()) {
         TEST(render_default_pngs);
         TEST(injection);
