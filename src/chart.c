@@ -1828,6 +1828,67 @@ static size_t count_lines(const gy_buf *b)
 gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const char *dir,
                            const char *gnuplot, gy_chart_outs *outs, gy_diags *d)
 {
+    return gy_charts_render_since(cs, ds, dir, NULL, gnuplot, outs, d);
+}
+
+/* the section of a chart in a charts.gp ("# ---- NAME\n" up to the next) */
+static bool section_of(const char *gp, const char *name, const char **s, size_t *n)
+{
+    if (!gp)
+        return false;
+    char *mark = gy_asprintf("\n# ---- %s\n", name);
+    const char *a = mark ? strstr(gp, mark) : NULL;
+    free(mark);
+    if (!a)
+        return false;
+    const char *b = strstr(a + 1, "\n# ---- ");
+    *s = a;
+    *n = b ? (size_t)(b - a) : strlen(a);
+    return true;
+}
+
+/* copy a file (a previous chart) */
+static bool copy_file(const char *from, const char *to)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    if (gy_read_file(from, &buf, &len) != 0)
+        return false;
+    FILE *fp = fopen(to, "wb");
+    bool ok = fp && fwrite(buf, 1, len, fp) == len;
+    if (fp && fclose(fp) != 0)
+        ok = false;
+    free(buf);
+    return ok;
+}
+
+/* whether chart `name` can be taken from prev/charts: same data, same
+ * script section, both images there; if so copies them into cdir */
+static bool reuse_chart(const char *prev, const char *prevgp, const char *cdir, const char *name, const gy_buf *db,
+                        const gy_buf *sec)
+{
+    const char *ps;
+    size_t pn;
+    if (!prev || !section_of(prevgp, name, &ps, &pn) || pn != sec->n || memcmp(ps, sec->p, pn))
+        return false;
+    char *pd = gy_asprintf("%s/charts/%s.dat", prev, name), *old = NULL;
+    size_t ol = 0;
+    bool same = pd && gy_read_file(pd, &old, &ol) == 0 && ol == db->n && !memcmp(old, db->p, ol);
+    free(pd);
+    free(old);
+    for (int k = 0; k < 2 && same; k++) {
+        char *f = gy_asprintf("%s/charts/%s.%s", prev, name, k ? "pdf" : "png");
+        char *t = gy_asprintf("%s/%s.%s", cdir, name, k ? "pdf" : "png");
+        same = f && t && copy_file(f, t);
+        free(f);
+        free(t);
+    }
+    return same;
+}
+
+gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, const char *dir, const char *prev,
+                                 const char *gnuplot, gy_chart_outs *outs, gy_diags *d)
+{
     memset(outs, 0, sizeof *outs);
     if (!gnuplot)
         gnuplot = "gnuplot";
@@ -1846,9 +1907,19 @@ gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const ch
     gy_buf_puts(&sc, "# charts.gp - written by gaiyo; every text of the input is in the .dat "
                      "files\n# run: cd charts && gnuplot --default-settings charts.gp\n");
     bool *drawn = calloc(cs->n, sizeof *drawn);
-    size_t ndrawn = 0;
+    size_t ndrawn = 0, nrun = 0;
+    gy_buf run = {0}; /* the sections gnuplot must draw this time */
+    char *prevgp = NULL;
+    if (prev) {
+        char *pg = gy_asprintf("%s/charts/charts.gp", prev);
+        size_t pl = 0;
+        if (!pg || gy_read_file(pg, &prevgp, &pl) != 0)
+            prevgp = NULL;
+        free(pg);
+    }
     if (!drawn) {
         free(cdir);
+        free(prevgp);
         return GY_ENOMEM;
     }
     for (size_t i = 0; i < cs->n; i++) {
@@ -1889,17 +1960,18 @@ gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const ch
             if (st == GY_OK)
                 st = GY_EDATA;
         } else if (s1 == GY_OK) {
+            gy_buf sec = {0};
             size_t nrows = count_lines(&db);
             const char *font = c->font ? c->font : "Noto Sans CJK JP";
             char *fs = gy_asprintf("%s,%d", font, c->fontsize);
-            gy_buf_printf(&sc, "\n# ---- %s\nreset\nset encoding utf8\n"
+            gy_buf_printf(&sec, "\n# ---- %s\nreset\nset encoding utf8\n"
                                "set datafile separator \"\\t\"\nset datafile missing \"-\"\n"
                                "set datafile commentschars \"#\"\n",
                           c->name);
-            gy_buf_printf(&sc, "set terminal pngcairo noenhanced size %d,%d font ", c->width,
+            gy_buf_printf(&sec, "set terminal pngcairo noenhanced size %d,%d font ", c->width,
                           c->height);
-            q(&sc, fs);
-            gy_buf_printf(&sc, "\nset output \"%s.png\"\n", c->name);
+            q(&sec, fs);
+            gy_buf_printf(&sec, "\nset output \"%s.png\"\n", c->name);
             free(fs);
             size_t nser = c->pivot_col >= 0 ? 0 : c->nseries;
             if (c->pivot_col >= 0) { /* series = header fields after idx, label */
@@ -1910,19 +1982,27 @@ gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const ch
             }
             switch (c->type) {
             case CT_STACKED:
-            case CT_BARS: script_bars(c, t, &sc, dat, nser, nrows, &e); break;
-            case CT_HBAR: script_hbar(c, t, &sc, dat, nrows); break;
-            case CT_PIE: script_pie(c, t, &sc, dat, nrows); break;
+            case CT_BARS: script_bars(c, t, &sec, dat, nser, nrows, &e); break;
+            case CT_HBAR: script_hbar(c, t, &sec, dat, nrows); break;
+            case CT_PIE: script_pie(c, t, &sec, dat, nrows); break;
             case CT_NONE: break;
             }
             /* PDF: the PNG's layout at 72 dpi (integer arithmetic: no locale) */
-            gy_buf_printf(&sc, "set terminal pdfcairo noenhanced size %d.%02din,%d.%02din font ",
+            gy_buf_printf(&sec, "set terminal pdfcairo noenhanced size %d.%02din,%d.%02din font ",
                           c->width / 72, c->width % 72 * 100 / 72, c->height / 72,
                           c->height % 72 * 100 / 72);
             fs = gy_asprintf("%s,%d", font, c->fontsize);
-            q(&sc, fs);
+            q(&sec, fs);
             free(fs);
-            gy_buf_printf(&sc, "\nset output \"%s.pdf\"\nreplot\nset output\n", c->name);
+            gy_buf_printf(&sec, "\nset output \"%s.pdf\"\nreplot\nset output\n", c->name);
+            gy_buf_add(&sc, sec.p, sec.n);
+            if (reuse_chart(prev, prevgp, cdir, c->name, &db, &sec)) {
+                outs->nreused++;
+            } else {
+                gy_buf_add(&run, sec.p, sec.n);
+                nrun++;
+            }
+            gy_buf_free(&sec);
             drawn[i] = true;
             ndrawn++;
         } else if (st == GY_OK) {
@@ -1939,10 +2019,20 @@ gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const ch
         s2 = GY_ENOMEM;
     free(gp);
     gy_buf_free(&sc);
-    if (s2 == GY_OK && ndrawn) {
+    if (s2 == GY_OK && nrun) {
+        /* only the changed charts: run.gp (not an output; it stays in the
+         * staging folder) */
+        char *rp = gy_asprintf("%s/run.gp", cdir);
         gy_buf ob = {0};
-        s2 = run_gnuplot(gnuplot, cdir, "charts.gp", &ob, d);
+        s2 = rp && run.p ? write_file(rp, &run, d) : GY_ENOMEM;
+        if (s2 == GY_OK)
+            s2 = run_gnuplot(gnuplot, cdir, "run.gp", &ob, d);
         gy_buf_free(&ob);
+        if (rp)
+            unlink(rp);
+        free(rp);
+    }
+    if (s2 == GY_OK && ndrawn) {
         /* files gnuplot wrote (even on failure, so that the caller can
          * register or remove them) */
         for (size_t i = 0; i < cs->n; i++) {
@@ -1989,6 +2079,8 @@ gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const ch
     }
     if (s2 != GY_OK && (st == GY_OK || s2 == GY_ENOMEM))
         st = s2;
+    gy_buf_free(&run);
+    free(prevgp);
     free(drawn);
     free(cdir);
     return st;

@@ -3,6 +3,7 @@
 #include "gaiyo/outdir.h"
 #include "gaiyo/xlsx.h"
 #include "gaiyo/changes.h"
+#include "gaiyo/chart.h"
 #include <ftw.h>
 #include <errno.h>
 #include <sys/stat.h>
@@ -323,6 +324,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
 {
     const char *outdir = ro->outdir;
     res->summary = NULL;
+    res->warnings = NULL;
     gy_findings f;
     gy_derivs dv;
     gy_status st = gy_verify_full(ds, &f, &dv);
@@ -333,10 +335,20 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     }
     /* the workbook layouts (templates/sheets; optional) */
     gy_layouts ls;
-    char *sdir = st == GY_OK ? gy_asprintf("%s/sheets", ro->templates ? ro->templates : "templates") : NULL;
+    const char *tdir = ro->templates ? ro->templates : "templates";
+    char *sdir = st == GY_OK ? gy_asprintf("%s/sheets", tdir) : NULL;
     if (st == GY_OK)
         st = sdir ? gy_layouts_load(sdir, ro->defs, &ls, d) : GY_ENOMEM;
     free(sdir);
+    /* the chart templates (templates/charts; optional) */
+    gy_chartset *cs = NULL;
+    char *cdir = gy_asprintf("%s/charts", tdir);
+    if (st == GY_OK) {
+        st = cdir ? gy_chartset_load(cdir, ro->defs, &cs, d) : GY_ENOMEM;
+        if (st != GY_OK)
+            gy_layouts_free(&ls);
+    }
+    free(cdir);
     if (st != GY_OK) {
         gy_findings_free(&f);
         gy_derivs_free(&dv);
@@ -349,7 +361,30 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         gy_findings_free(&f);
         gy_derivs_free(&dv);
         gy_layouts_free(&ls);
+        gy_chartset_free(cs);
         return st;
+    }
+    /* charts: one gnuplot run for those that changed since the previous
+     * report; if gnuplot (or a chart) fails, the rest is still written and
+     * the reason is a warning */
+    gy_chart_outs co = {0};
+    gy_diags cd = {0};
+    gy_status cst = gy_charts_render_since(cs, ds, o.stage, ro->force ? NULL : outdir, ro->gnuplot, &co, &cd);
+    if (cst == GY_ENOMEM)
+        st = GY_ENOMEM;
+    for (size_t i = 0; i < co.nfiles && st == GY_OK; i++) {
+        char *p = gy_outdir_path(&o, co.files[i], d);
+        if (!p)
+            st = GY_EIO;
+        free(p);
+    }
+    gy_xlsx_image *imgs = calloc(co.n ? co.n : 1, sizeof *imgs);
+    char **imgpaths = calloc(co.n ? co.n : 1, sizeof *imgpaths);
+    if (!imgs || !imgpaths)
+        st = GY_ENOMEM;
+    for (size_t i = 0; st == GY_OK && i < co.n; i++) {
+        imgpaths[i] = gy_asprintf("%s/%s", o.stage, co.v[i].png);
+        imgs[i] = (gy_xlsx_image){co.v[i].table, imgpaths[i]};
     }
     gy_buf sum = {0}, ft = {0}, fc = {0}, inputs = {0};
     gy_report_summary(ds, &sum);
@@ -357,7 +392,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     gy_report_findings(&f, GY_FMT_CSV, &fc);
     char *wbname = gy_report_workbook_name(ds);
     char *wbpath = wbname ? gy_outdir_path(&o, wbname, d) : NULL;
-    gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .derivs = &dv};
+    gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .derivs = &dv, .images = imgs, .nimages = co.n};
     xo.created = created_time(ds, &inputs);
     xo.inputs = inputs.p;
     if (!wbpath)
@@ -381,7 +416,8 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         (st = write_buf(&o, "changes.csv", &cc, d)) == GY_OK &&
         (st = gy_xlsx_write(ds, wbpath, &xo, d)) == GY_OK) {
         /* the state last: the fingerprint and every file of this report */
-        gy_buf_printf(&state, "%s\n", ro->fingerprint ? ro->fingerprint : "-");
+        /* a report whose charts could not be drawn is redone next time */
+        gy_buf_printf(&state, "%s\n", ro->fingerprint && cst == GY_OK ? ro->fingerprint : "-");
         for (size_t i = 0; i < o.n; i++)
             gy_buf_printf(&state, "%s\n", o.names[i]);
         if ((st = write_buf(&o, ".gaiyo-state", &state, d)) == GY_OK)
@@ -396,6 +432,24 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     gy_buf_free(&cc);
     gy_buf_free(&state);
     free(wbpath);
+    if (cd.n) {
+        gy_buf w = {0};
+        for (size_t i = 0; i < cd.n; i++) {
+            gy_buf_printf(&w, "gaiyo: %s", cd.v[i].file ? cd.v[i].file : "");
+            if (cd.v[i].line)
+                gy_buf_printf(&w, ":%u", cd.v[i].line);
+            gy_buf_printf(&w, ": 警告: %s\n", cd.v[i].msg);
+        }
+        res->warnings = w.p;
+    }
+    gy_diags_free(&cd);
+    for (size_t i = 0; imgpaths && i < co.n; i++)
+        free(imgpaths[i]);
+    free(imgpaths);
+    free(imgs);
+    size_t ncharts = co.n, nreused = co.nreused;
+    gy_chart_outs_free(&co);
+    gy_chartset_free(cs);
     gy_buf_free(&inputs);
     gy_layouts_free(&ls);
     gy_derivs_free(&dv);
@@ -403,6 +457,9 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         gy_buf line = {0};
         gy_buf_puts(&line, sum.p ? sum.p : "");
         gy_buf_printf(&line, "ブック: %s/%s\n", outdir, wbname);
+        if (ncharts || cst != GY_OK)
+            gy_buf_printf(&line, "グラフ: %zu 枚 (%s/charts/、うち前回のまま %zu 枚)%s\n", ncharts, outdir, nreused,
+                          cst != GY_OK ? " — 描けなかったものがあります (警告を参照)" : "");
         if (had_prev)
             gy_buf_printf(&line, "変更: 前回から %zu 件 (%s/changes.txt)\n", nchanges, outdir);
         gy_buf_printf(&line, "検証: %zu errors, %zu warnings, %zu infos (%s/findings.txt, %s/findings.csv)\n",

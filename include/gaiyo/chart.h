@@ -79,6 +79,7 @@ typedef struct gy_chart_outs {
     char **files;      /**< every file written, relative to dir (data files,
                             script, images): register them for the commit */
     size_t nfiles;
+    size_t nreused;    /**< charts taken over from the previous report */
 } gy_chart_outs;
 
 /** Free the lists (the struct itself is the caller's). Accepts NULL. */
@@ -94,6 +95,14 @@ void gy_chart_outs_free(gy_chart_outs *o);
  *  not in ds is skipped with a diagnostic (GY_EDATA). */
 gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const char *dir,
                            const char *gnuplot, gy_chart_outs *outs, gy_diags *d);
+
+/** gy_charts_render, redrawing only what changed: a chart whose data file
+ *  and script section are byte-identical to those of the previous report
+ *  in prev/charts (and whose PNG and PDF are there) is copied from it, not
+ *  drawn again. gnuplot runs (once) only if some chart changed. prev may
+ *  be NULL (draw everything). */
+gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, const char *dir, const char *prev,
+                                 const char *gnuplot, gy_chart_outs *outs, gy_diags *d);
 
 /** Escape text for a gnuplot data field or a double-quoted script string:
  *  letters, digits, . , ( ) / : _ + and non-ASCII UTF-8 stay (none of them

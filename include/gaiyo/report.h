@@ -31,6 +31,7 @@ gy_status gy_report_verify(const gy_dataset *ds, gy_report_format fmt, gy_buf *b
 /** What a report run produced. */
 typedef struct gy_report_result {
     char *summary;    /**< one-line summary and file list for the terminal (owned) */
+    char *warnings;   /**< what could not be drawn (no gnuplot …), for stderr, or NULL (owned) */
 } gy_report_result;
 
 /** Where the report goes and what shapes it. */
@@ -39,6 +40,8 @@ typedef struct gy_report_opts {
     const char *templates;   /**< templates/ (sheets/ holds the workbook layouts) */
     const gy_defset *defs;   /**< every table definition (layouts are checked against them) */
     const char *fingerprint; /**< of input/ and templates/, kept in out/.gaiyo-state */
+    const char *gnuplot;     /**< the gnuplot program (NULL: "gnuplot" on PATH) */
+    bool force;              /**< redraw every chart (else unchanged charts are kept) */
 } gy_report_opts;
 
 /** A fingerprint (hex) of everything a report depends on: the program's

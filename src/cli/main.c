@@ -216,7 +216,8 @@ static int cmd_report(const opts *o)
         return rc;
     }
     gy_report_result res;
-    gy_report_opts ro = {.outdir = o->out, .templates = o->templates, .defs = &defs, .fingerprint = fp};
+    gy_report_opts ro = {.outdir = o->out, .templates = o->templates, .defs = &defs, .fingerprint = fp,
+                         .gnuplot = getenv("GAIYO_GNUPLOT"), .force = o->force};
     gy_status st = gy_report_write(&ds, &ro, &res, &d);
     if (st != GY_OK) {
         gy_diags_print(&d, stderr);
@@ -224,9 +225,12 @@ static int cmd_report(const opts *o)
         rc = EX_IO;
     } else {
         printf("%s", res.summary ? res.summary : "");
+        if (res.warnings)
+            fputs(res.warnings, stderr);
         rc = EX_OK;
     }
     free(res.summary);
+    free(res.warnings);
     free(fp);
     gy_dataset_free(&ds);
     gy_defset_free(&defs);

@@ -376,6 +376,43 @@ assert "revision: undoing it: the four findings went away" \
     bash -c '[ "$(grep -c "^finding-" "$1")" = 4 ] && grep -qF "消えた所見 4 件" "$2"' _ "$R/out/changes.csv" "$R/out/changes.txt"
 check "revision: --force redoes an unchanged report" 0 '' "~ブック: $R/out/gaiyo-R6.xlsx" G report "${RT[@]}" --force
 
+# charts: one gnuplot process per run, and only for the charts whose data changed
+cat >"$T/gp-log" <<'EOS'
+#!/bin/bash
+# a gnuplot that notes which images each run draws, then draws them
+echo "run: $(grep -o 'set output "[^"]*"' "${@: -1}" | tr '\n' ' ')" >>"$GP_LOG"
+exec gnuplot "$@"
+EOS
+chmod +x "$T/gp-log"
+if command -v gnuplot >/dev/null; then
+    export GP_LOG="$T/gp.log"
+    : >"$GP_LOG"
+    run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}" --force
+    assert "charts: a full run draws all 7 charts (PNG and PDF) in one gnuplot process" \
+        bash -c '[ "$(wc -l <"$1")" = 1 ] && [ "$(grep -o "set output" "$1" | wc -l)" = 14 ] && grep -qF "グラフ: 7 枚" "$2"' \
+        _ "$GP_LOG" "$OUT"
+    : >"$GP_LOG"
+    sed -i 's/^S37,,1,,1$/S37,,2,1,1/' "$R/in/R6/yuchi_suii.csv"
+    run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
+    assert "charts: after a change to 企業誘致件数 only that chart is redrawn, the other 6 are kept" \
+        bash -c '[ "$(cat "$1")" = "run: set output \"yuchi_suii.png\" set output \"yuchi_suii.pdf\" " ] && grep -qF "うち前回のまま 6 枚" "$2"' \
+        _ "$GP_LOG" "$OUT"
+    : >"$GP_LOG"
+    sed -i 's/^S37,,2,1,1$/S37,,1,,1/' "$R/in/R6/yuchi_suii.csv"
+    run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
+    unset GP_LOG
+else
+    echo "# gnuplot not installed: chart rebuild cases not run"
+fi
+run env GAIYO_GNUPLOT=/nonexistent/gnuplot "$GAIYO" report "${IN[@]}" --out "$T/nognuplot"
+assert "gnuplot missing: exit 0, the rest of the report written" \
+    bash -c '[ "$1" = 0 ] && [ -s "$2/gaiyo-R6.xlsx" ] && [ -s "$2/findings.txt" ]' _ "$RC" "$T/nognuplot"
+assert "gnuplot missing: a clear warning naming the program and the package" \
+    grep -qF "gaiyo: /nonexistent/gnuplot: 警告: gnuplot を実行できません: No such file or directory — グラフは描かれません (Debian: apt-get install gnuplot-nox)" "$ERR"
+assert "gnuplot missing: the summary says so; the next run tries again" \
+    bash -c 'grep -qF "グラフ: 0 枚" "$1" && ! "$2" report --input "$3/input" --templates "$3/templates" --out "$4" | grep -qF "変更はありません"' \
+    _ "$OUT" "$GAIYO" "$SRCDIR" "$T/nognuplot"
+
 # a run killed before its commit leaves the previous report (and snapshot) as they were
 cp -R "$R/out" "$R/out.before"
 sed -i 's/"303,503","834,319","429,381"/"303,503","834,319","429,999"/' "$R/in/R6/yosan.csv"

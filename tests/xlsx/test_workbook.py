@@ -346,6 +346,36 @@ check('marked: 36.7 (truncated) shown as 36.8 with a warning fill and the stated
       c.fill.fgColor.rgb in ('FFFFEB9C', '00FFEB9C'), WV['誘致企業の割合']['C6'].value, c.comment)
 check('cover: links to every sheet', sum(1 for r in WF['表紙・目次'].iter_rows() for c in r if c.hyperlink) == 10)
 
+# ---- charts placed next to their tables ------------------------------------------
+
+
+def pictures(sheet_index):
+    """number of pictures on sheetN (1-based) and the column of the first"""
+    rels = 'xl/worksheets/_rels/sheet%d.xml.rels' % sheet_index
+    if rels not in zf.namelist():
+        return 0, None
+    m = re.search(r'Target="../drawings/(drawing\d+\.xml)"', zf.read(rels).decode())
+    if not m:
+        return 0, None
+    dr = zf.read('xl/drawings/' + m.group(1)).decode()
+    col = re.search(r'<xdr:from><xdr:col>(\d+)</xdr:col>', dr)
+    return dr.count('<xdr:pic>'), int(col.group(1)) if col else None
+
+
+import shutil as _sh  # noqa: E402
+if _sh.which('gnuplot'):
+    want = {'当初予算分析': 2, '県単融資制度': 2, '企業誘致件数の推移': 1, '業種別誘致企業': 1, '技能検定': 1}
+    got = {name: pictures(i + 1)[0] for i, name in enumerate(WF.sheetnames) if pictures(i + 1)[0]}
+    check('charts: each chart PNG is placed on the sheet of its table', got == want, got)
+    n_, col = pictures(2)
+    check('charts: … to the right of the table, not over it', col is not None and col > WF['当初予算分析'].max_column - 2,
+          col, WF['当初予算分析'].max_column)
+    check('charts: out/charts holds PNG and PDF of the 7 charts',
+          sorted(f for f in os.listdir(os.path.join(OUT, 'charts')) if f.endswith(('.png', '.pdf'))) ==
+          sorted(['%s.%s' % (c, e) for c in ('ginou', 'yosan_kabetsu', 'yosan_kosei', 'yuchi_gyoshu', 'yuchi_suii',
+                                              'yuushi_yotaku', 'yuushi_yushi') for e in ('png', 'pdf')]),
+          os.listdir(os.path.join(OUT, 'charts')))
+
 # ---- properties and reproducibility ------------------------------------------------
 
 p = WF.properties
