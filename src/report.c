@@ -394,6 +394,11 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     char *wbpath = wbname ? gy_outdir_path(&o, wbname, d) : NULL;
     gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .derivs = &dv, .images = imgs, .nimages = co.n};
     xo.created = created_time(ds, &inputs);
+    /* test hooks: a smaller sheet, a lower constant-memory threshold, so
+     * that the tests can split a table over sheets and stream it */
+    const char *tr = getenv("GAIYO_TEST_SHEET_ROWS"), *ts = getenv("GAIYO_TEST_STREAM_ROWS");
+    xo.max_rows = tr ? (size_t)strtoul(tr, NULL, 10) : 0;
+    xo.stream_rows = ts ? (size_t)strtoul(ts, NULL, 10) : 0;
     xo.inputs = inputs.p;
     if (!wbpath)
         st = GY_EIO;

@@ -223,7 +223,133 @@ typedef struct tw {
     int ncolw;
     const gy_finding **fmark; /* error/warning findings of this table */
     size_t nfmark;
+    bool buffered;       /* cells collected and replayed in row order */
+    struct op *ops;
+    size_t nops, capops;
 } tw;
+
+/* ---- cell writes: direct, or buffered and replayed in row order -------------
+ * libxlsxwriter's constant-memory mode drops a write to a row above the
+ * last one written; layouts that run across or wrap into blocks write out
+ * of row order, so in that mode their cells are collected and sorted. */
+
+enum { OP_STR, OP_BLANK, OP_NUM, OP_FORMULA, OP_COMMENT };
+
+typedef struct op {
+    lxw_worksheet *ws;
+    int part, r, c, kind;
+    size_t seq;
+    double num;
+    char *s;             /* string, formula or comment (owned) */
+    lxw_format *f;
+    lxw_comment_options co;
+} op;
+
+static int part_of(const tw *w, lxw_worksheet *ws)
+{
+    for (int p = 0; p < w->nparts; p++)
+        if (w->ws[p] == ws)
+            return p;
+    return 0;
+}
+
+static void put_op(tw *w, lxw_worksheet *ws, int r, int c, int kind, double num, const char *s, lxw_format *f,
+                   const lxw_comment_options *co)
+{
+    if (w->nops == w->capops) {
+        size_t nc = w->capops ? w->capops * 2 : 256;
+        op *nv = realloc(w->ops, nc * sizeof *nv);
+        if (!nv) {
+            w->b->oom = true;
+            return;
+        }
+        w->ops = nv;
+        w->capops = nc;
+    }
+    op *o = &w->ops[w->nops];
+    *o = (op){.ws = ws, .part = part_of(w, ws), .r = r, .c = c, .kind = kind, .seq = w->nops, .num = num, .f = f};
+    if (s && !(o->s = gy_strdup(s))) {
+        w->b->oom = true;
+        return;
+    }
+    if (co)
+        o->co = *co;
+    w->nops++;
+}
+
+static void put_str(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f)
+{
+    if (w->buffered)
+        put_op(w, ws, (int)r, (int)c, OP_STR, 0, s, f, NULL);
+    else
+        worksheet_write_string(ws, r, c, s, f);
+}
+
+static void put_blank(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, lxw_format *f)
+{
+    if (w->buffered)
+        put_op(w, ws, (int)r, (int)c, OP_BLANK, 0, NULL, f, NULL);
+    else
+        worksheet_write_blank(ws, r, c, f);
+}
+
+static void put_num(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
+{
+    if (w->buffered)
+        put_op(w, ws, (int)r, (int)c, OP_NUM, v, NULL, f, NULL);
+    else
+        worksheet_write_number(ws, r, c, v, f);
+}
+
+static void put_formula(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f, double v)
+{
+    if (w->buffered)
+        put_op(w, ws, (int)r, (int)c, OP_FORMULA, v, s, f, NULL);
+    else
+        worksheet_write_formula_num(ws, r, c, s, f, v);
+}
+
+static void put_comment(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_comment_options *co)
+{
+    if (w->buffered)
+        put_op(w, ws, (int)r, (int)c, OP_COMMENT, 0, s, NULL, co);
+    else
+        worksheet_write_comment_opt(ws, r, c, s, co);
+}
+
+static int cmp_op(const void *a, const void *b)
+{
+    const op *x = a, *y = b;
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
+    if (x->r != y->r)
+        return x->r < y->r ? -1 : 1;
+    if (x->c != y->c)
+        return x->c < y->c ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void replay(tw *w)
+{
+    if (w->nops)
+        qsort(w->ops, w->nops, sizeof *w->ops, cmp_op);
+    for (size_t i = 0; i < w->nops; i++) {
+        op *o = &w->ops[i];
+        lxw_row_t r = (lxw_row_t)o->r;
+        lxw_col_t c = (lxw_col_t)o->c;
+        switch (o->kind) {
+        case OP_STR: worksheet_write_string(o->ws, r, c, o->s, o->f); break;
+        case OP_BLANK: worksheet_write_blank(o->ws, r, c, o->f); break;
+        case OP_NUM: worksheet_write_number(o->ws, r, c, o->num, o->f); break;
+        case OP_FORMULA: worksheet_write_formula_num(o->ws, r, c, o->s, o->f, o->num); break;
+        case OP_COMMENT: o->co.author = "gaiyo"; worksheet_write_comment_opt(o->ws, r, c, o->s, &o->co); break;
+        }
+        free(o->s);
+    }
+    free(w->ops);
+    w->ops = NULL;
+    w->nops = w->capops = 0;
+}
 
 static size_t hkey(size_t row, int col, size_t ncols)
 {
@@ -577,9 +703,9 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
             s = label_text(w, s);
         lxw_format *f = fmt(b, F_TEXT, 0, indent, mark, lf->wrap, r->role == GY_ROLE_TOTAL);
         if (*s)
-            worksheet_write_string(ws, (lxw_row_t)sr, (lxw_col_t)sc, s, f);
+            put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, s, f);
         else
-            worksheet_write_blank(ws, (lxw_row_t)sr, (lxw_col_t)sc, f);
+            put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, f);
         if (!lf->width)
             widen(w, sc, s, 1);
         return;
@@ -594,9 +720,9 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
             mark = MARK_ERROR;
         lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
         if (s->st == 2)
-            worksheet_write_formula_num(ws, (lxw_row_t)sr, (lxw_col_t)sc, s->formula, f, (double)shown / div);
+            put_formula(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, s->formula, f, (double)shown / div);
         else
-            worksheet_write_number(ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)shown / div, f);
+            put_num(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)shown / div, f);
         if (cd->type == GY_T_RATIO)
             gy_format_ratio(shown, cd->decimals, b->neg, txt, sizeof txt);
         else
@@ -604,13 +730,13 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     } else if (c->nil != GY_NIL_NONE) {
         lxw_format *f = fmt(b, F_NIL, 0, 0, mark, 0, 0);
         if (c->nil == GY_NIL_BLANK)
-            worksheet_write_blank(ws, (lxw_row_t)sr, (lxw_col_t)sc, f);
+            put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, f);
         else
-            worksheet_write_string(ws, (lxw_row_t)sr, (lxw_col_t)sc, c->text, f);
+            put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, c->text, f);
         snprintf(txt, sizeof txt, "%s", c->text);
     } else {
         lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
-        worksheet_write_number(ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)c->v / div, f);
+        put_num(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)c->v / div, f);
         if (cd->type == GY_T_RATIO)
             gy_format_ratio(c->v, cd->decimals, b->neg, txt, sizeof txt);
         else
@@ -625,7 +751,7 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
                                  fd ? fd->rule : "", fd ? "] " : "", fd ? fd->msg : "記載と再計算が違います");
         if (note) {
             lxw_comment_options co = {.author = "gaiyo", .width = 360, .height = 140};
-            worksheet_write_comment_opt(ws, (lxw_row_t)sr, (lxw_col_t)sc, note, &co);
+            put_comment(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, note, &co);
             free(note);
         }
     }
@@ -716,7 +842,10 @@ static bool plan(tw *w)
     w->hr0 = 3;
     w->H = (int)l->nheader;
     int perblock = l->wrap ? l->wrap : INT32_MAX;
-    long long maxbody = (long long)GY_XLSX_MAX_ROWS - w->hr0 - w->H - (long long)l->nnotes - 4;
+    long long sheet_rows = w->b->o->max_rows ? (long long)w->b->o->max_rows : (long long)GY_XLSX_MAX_ROWS;
+    long long maxbody = sheet_rows - w->hr0 - w->H - (long long)l->nnotes - 4;
+    if (maxbody < 1)
+        maxbody = 1;
     int part = 0;
     long long line = 0;
     for (size_t k = 0; k < w->nrecs; k++) {
@@ -765,7 +894,7 @@ static void write_header(tw *w, int p)
                 /* across: '<' (previous cell of the line) is above, '^' is left */
                 bool left = !strcmp(s, l->across ? "^" : "<"), up = !strcmp(s, l->across ? "<" : "^");
                 if (left || up) {
-                    worksheet_write_blank(ws, (lxw_row_t)(orow + i), (lxw_col_t)(ocol + j), hf);
+                    put_blank(w, ws, (lxw_row_t)(orow + i), (lxw_col_t)(ocol + j), hf);
                     continue;
                 }
                 int wd = 1, ht = 1;
@@ -781,7 +910,7 @@ static void write_header(tw *w, int p)
                         break;
                     ht++;
                 }
-                worksheet_write_string(ws, (lxw_row_t)(orow + i), (lxw_col_t)(ocol + j), s, hf);
+                put_str(w, ws, (lxw_row_t)(orow + i), (lxw_col_t)(ocol + j), s, hf);
                 if (p == 0)
                     widen(w, ocol + j, s, wd);
                 if ((wd > 1 || ht > 1) && !w->b->cm)
@@ -801,9 +930,9 @@ static void write_body(tw *w)
         int sr, sc;
         if (r->kind == R_CAPTION) {
             rec_pos(w, r, 0, &sr, &sc);
-            worksheet_write_string(ws, (lxw_row_t)sr, (lxw_col_t)sc, r->text, fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
+            put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, r->text, fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
             for (size_t f = 1; f < l->nfields; f++)
-                worksheet_write_blank(ws, (lxw_row_t)sr, (lxw_col_t)(sc + (int)f), fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
+                put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)(sc + (int)f), fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
             continue;
         }
         if (r->kind == R_SUBROW) {
@@ -821,10 +950,10 @@ static void write_body(tw *w)
                 if (src >= 0 && row != SIZE_MAX) {
                     write_cell(w, r->sheet, sr, sc, row, src, (int)f);
                 } else if (s) {
-                    worksheet_write_string(ws, (lxw_row_t)sr, (lxw_col_t)sc, s, fmt(w->b, F_TEXT, 0, 0, 0, 0, 0));
+                    put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, s, fmt(w->b, F_TEXT, 0, 0, 0, 0, 0));
                     widen(w, sc, s, 1);
                 } else {
-                    worksheet_write_blank(ws, (lxw_row_t)sr, (lxw_col_t)sc, fmt(w->b, F_TEXT, 0, 0, 0, 0, 0));
+                    put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, fmt(w->b, F_TEXT, 0, 0, 0, 0, 0));
                 }
             }
             continue;
@@ -835,7 +964,7 @@ static void write_body(tw *w)
             if (r->kind == R_PIVOT && l->fields[f].where)
                 row = pivot_row(w, r->row, l->fields[f].where);
             if (row == SIZE_MAX)
-                worksheet_write_blank(ws, (lxw_row_t)sr, (lxw_col_t)sc, fmt(w->b, F_NIL, 0, 0, 0, 0, 0));
+                put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, fmt(w->b, F_NIL, 0, 0, 0, 0, 0));
             else
                 write_cell(w, r->sheet, sr, sc, row, l->fields[f].colidx, (int)f);
         }
@@ -908,6 +1037,7 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
         if (!w.wsname[p] || !(w.ws[p] = workbook_add_worksheet(b->w, w.wsname[p])))
             goto out;
     }
+    w.buffered = b->cm && (l->across || l->wrap);
     /* evaluate every formula first, so that cycles are settled before writing */
     for (size_t k = 0; k < w.ndv; k++) {
         int part, sr, sc;
@@ -916,15 +1046,16 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
     }
     for (int p = 0; p < w.nparts; p++) {
         lxw_worksheet *ws = w.ws[p];
-        worksheet_write_string(ws, 0, 0, l->title, fmt(b, F_TITLE, 0, 0, 0, 0, 0));
+        put_str(&w, ws, 0, 0, l->title, fmt(b, F_TITLE, 0, 0, 0, 0, 0));
         if (l->asof)
-            worksheet_write_string(ws, 1, 0, l->asof, fmt(b, F_NOTE, 0, 0, 0, 0, 0));
+            put_str(&w, ws, 1, 0, l->asof, fmt(b, F_NOTE, 0, 0, 0, 0, 0));
         if (l->unit)
-            worksheet_write_string(ws, 1, (lxw_col_t)(w.ncolw > 1 ? w.ncolw - 1 - (l->across ? 1 : 0) : 0),
+            put_str(&w, ws, 1, (lxw_col_t)(w.ncolw > 1 ? w.ncolw - 1 - (l->across ? 1 : 0) : 0),
                                    l->unit, fmt(b, F_UNIT, 0, 0, 0, 0, 0));
         write_header(&w, p);
     }
     write_body(&w);
+    /* the notes of each part, below its last record */
     for (int p = 0; p < w.nparts; p++) {
         lxw_worksheet *ws = w.ws[p];
         int last = 0;
@@ -939,11 +1070,11 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
             last = w.hr0 + w.H;
         int nr = last + 2;
         for (size_t i = 0; i < l->nnotes; i++)
-            worksheet_write_string(ws, (lxw_row_t)nr++, 0, l->notes[i], fmt(b, F_NOTE, 0, 0, 0, 0, 0));
+            put_str(&w, ws, (lxw_row_t)nr++, 0, l->notes[i], fmt(b, F_NOTE, 0, 0, 0, 0, 0));
         if (w.nparts > 1) {
             char *n = gy_asprintf("この表は %d 枚のシートに分かれています (%d / %d)。", w.nparts, p + 1, w.nparts);
             if (n)
-                worksheet_write_string(ws, (lxw_row_t)nr++, 0, n, fmt(b, F_NOTE, 0, 0, 0, 0, 0));
+                put_str(&w, ws, (lxw_row_t)nr++, 0, n, fmt(b, F_NOTE, 0, 0, 0, 0, 0));
             free(n);
         }
         /* page setup and view */
@@ -974,6 +1105,8 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
             worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, wd, NULL);
         }
     }
+    if (w.buffered)
+        replay(&w);
     /* charts next to the table, one below the other */
     int nimg = 0;
     for (size_t i = 0; i < b->o->nimages; i++)
@@ -993,6 +1126,9 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
     }
     st = b->oom ? GY_ENOMEM : GY_OK;
 out:
+    for (size_t k = 0; k < w.nops; k++)
+        free(w.ops[k].s);
+    free(w.ops);
     for (size_t k = 0; k < w.ndv; k++)
         free(w.ds[k].formula);
     free(w.ds);

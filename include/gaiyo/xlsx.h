@@ -35,6 +35,7 @@ typedef struct gy_xlsx_opts {
     const char *inputs;     /**< input files, one per line, for the document properties */
     size_t stream_rows;     /**< a table with more rows switches the workbook to
                                  libxlsxwriter's constant-memory mode (0 = 100,000) */
+    size_t max_rows;        /**< rows of a sheet (0 = Excel's 1,048,576; tests use less) */
 } gy_xlsx_opts;
 
 /** Largest number of body rows on one sheet (Excel's 1,048,576 rows, less

@@ -407,6 +407,40 @@ r = run_report(os.path.join(SRCDIR, 'tests', 'data', 'bad', 'unknown_column'), O
 check('atomic: a failed run exits non-zero and leaves the previous workbook untouched',
       r.returncode != 0 and open(BOOK, 'rb').read() == before, r.returncode)
 
+# ---- a table longer than a sheet: split over numbered sheets, never truncated ----------
+# (test hooks: sheets of 25 rows instead of 1,048,576; constant-memory mode above 100 rows)
+OUT5 = os.path.join(TMP, 'out5')
+os.mkdir(OUT5)
+r = run_report(os.path.join(SRCDIR, 'input'), OUT5, {'GAIYO_TEST_SHEET_ROWS': '25', 'GAIYO_TEST_STREAM_ROWS': '100'})
+B5 = os.path.join(OUT5, 'gaiyo-R6.xlsx')
+w5f = openpyxl.load_workbook(B5)
+w5v = openpyxl.load_workbook(B5, data_only=True)
+parts = [n for n in w5f.sheetnames if n.startswith('各課事業概要')]
+check('split: 各課事業概要 continues on numbered sheets', len(parts) > 5 and parts[1] == '各課事業概要 (2)', parts)
+bad = [n for n in parts if [c.value for c in w5f[n][4]][:4] != ['番号', '事業名', '予算額', '債務負担行為']]
+check('split: the header is repeated on every part', not bad, bad)
+notes = [w5f[n].cell(row=w5f[n].max_row, column=1).value for n in parts]
+check('split: each part says which part of how many it is',
+      all(v == 'この表は %d 枚のシートに分かれています (%d / %d)。' % (len(parts), i + 1, len(parts)) for i, v in enumerate(notes)),
+      notes[:2])
+names = [c.value for n in parts for c in w5f[n]['B'][4:] if c.value and not str(c.value).startswith('この表は')]
+with open(os.path.join(SRCDIR, 'input', 'R6', 'jigyohi.csv'), encoding='utf-8') as f:
+    want_names = [r_['事業名'] for r_ in csv.DictReader(f)]
+check('split: every 事業 once, in order (nothing truncated)', [x for x in names if x in want_names] == want_names,
+      len(names), len(want_names))
+ev5 = Evaluator(w5f, w5v)
+cross = 0
+bad = []
+for name in w5f.sheetnames:
+    for row in w5f[name].iter_rows():
+        for c in row:
+            if c.data_type == 'f':
+                cross += "'!" in c.value
+                got = ev5.evaluate(c.value, name)
+                if abs(got - w5v[name][c.coordinate].value) > 1e-9:
+                    bad.append((name, c.coordinate, c.value, got))
+check('split: formulas refer across the parts and recalculate exactly', cross > 0 and not bad, cross, *bad[:5])
+
 shutil.rmtree(TMP)
 print('1..%d' % n)
 sys.exit(1 if failed else 0)
