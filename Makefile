@@ -26,12 +26,13 @@ verify: build
 	./$(BUILD)/gaiyo verify --input $(INPUT)
 
 $(ASAN)/build.ninja:
-	@bash scripts/install-deps.sh
+	@bash scripts/install-deps.sh --test
 	CC=clang $(MESON) setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 
 # All suites, then the same suites under ASan+UBSan (clang); the last
 # line counts every test case of both runs.
 test: build $(ASAN)/build.ninja
+	@bash scripts/install-deps.sh --test
 	@bash tests/run.sh $(BUILD) $(ASAN)
 
 clean:

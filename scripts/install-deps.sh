@@ -1,9 +1,15 @@
 #!/bin/bash
 # Installs the Debian 12 packages gaiyo needs, when they are missing.
 # As root it runs apt-get; otherwise it prints the exact command and stops.
+#   (no argument)  to build and write the report
+#   --test         also what the tests use: clang (ASan/UBSan build),
+#                  python3-openpyxl (reads the workbook back), valgrind,
+#                  libreoffice-calc-nogui (recalculates the workbook)
 set -u
-PKGS="build-essential clang meson ninja-build pkg-config libcsv-dev libxlsxwriter-dev \
-gnuplot-nox fonts-noto-cjk python3-openpyxl valgrind"
+PKGS="build-essential meson ninja-build pkg-config libcsv-dev libxlsxwriter-dev gnuplot-nox fonts-noto-cjk"
+if [ "${1:-}" = "--test" ]; then
+    PKGS="$PKGS clang python3-openpyxl valgrind libreoffice-calc-nogui"
+fi
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -441,6 +441,70 @@ for name in w5f.sheetnames:
                     bad.append((name, c.coordinate, c.value, got))
 check('split: formulas refer across the parts and recalculate exactly', cross > 0 and not bad, cross, *bad[:5])
 
+# ---- LibreOffice: opens it, and recalculating changes no value ----------------------
+
+SOFFICE = shutil.which('soffice')
+
+
+def lo_recalc(book, outdir):
+    """convert every sheet to CSV with LibreOffice, recalculating on load"""
+    prof = os.path.join(TMP, 'lo-profile')
+    os.makedirs(os.path.join(prof, 'user'), exist_ok=True)
+    with open(os.path.join(prof, 'user', 'registrymodifications.xcu'), 'w') as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+                'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+                '<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" '
+                'oor:op="fuse"><value>0</value></prop></item>\n</oor:items>\n')
+    r = subprocess.run([SOFFICE, '-env:UserInstallation=file://' + prof, '--headless', '--convert-to',
+                        'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1',
+                        '--outdir', outdir, book], capture_output=True, text=True, timeout=300)
+    base = os.path.splitext(os.path.basename(book))[0]
+    out = {}
+    for name in WF.sheetnames:
+        path = os.path.join(outdir, '%s-%s.csv' % (base, name))
+        if os.path.exists(path):
+            with open(path, encoding='utf-8') as f:
+                out[name] = list(csv.reader(f))
+    return r, out
+
+
+if SOFFICE:
+    r, lo = lo_recalc(BOOK, os.path.join(TMP, 'lo'))
+    check('LibreOffice: converts the workbook headless, every sheet', r.returncode == 0 and sorted(lo) == sorted(WF.sheetnames),
+          r.stderr, sorted(lo))
+    bad = []
+    nnum = 0
+    for name in WV.sheetnames:
+        rows = lo.get(name, [])
+        for row in WV[name].iter_rows():
+            for c in row:
+                if not isinstance(c.value, (int, float)):
+                    continue
+                nnum += 1
+                try:
+                    got = float(rows[c.row - 1][c.column - 1])
+                except (IndexError, ValueError):
+                    got = None
+                if got is None or abs(got - c.value) > 1e-9:
+                    bad.append('%s!%s: written %r, LibreOffice %r' % (name, c.coordinate, c.value, got))
+    check('LibreOffice: recalculating changes no value (%d figures)' % nnum, nnum > 500 and not bad, *bad[:20])
+    # control: a planted wrong cached value is corrected, so LibreOffice did recalculate
+    planted = os.path.join(TMP, 'planted.xlsx')
+    zin = zipfile.ZipFile(BOOK)
+    zout = zipfile.ZipFile(planted, 'w', zipfile.ZIP_DEFLATED)
+    for item in zin.infolist():
+        data = zin.read(item.filename)
+        if item.filename == 'xl/worksheets/sheet2.xml':
+            data = re.sub(rb'(<c r="D12"[^>]*><f>[^<]*</f><v>)[^<]*(</v>)', rb'\g<1>1\g<2>', data)
+        zout.writestr(item, data)
+    zout.close()
+    r, lo2 = lo_recalc(planted, os.path.join(TMP, 'lo2'))
+    got = lo2.get('当初予算分析', [[]] * 12)[11][3] if lo2.get('当初予算分析') else None
+    check('LibreOffice: … it does recalculate (a planted cached 1 in 合計 comes back as 55777235)',
+          got == '55777235', got)
+else:
+    print('# soffice not installed (scripts/install-deps.sh --test installs libreoffice-calc-nogui): LibreOffice cases not run')
+
 shutil.rmtree(TMP)
 print('1..%d' % n)
 sys.exit(1 if failed else 0)
