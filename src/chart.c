@@ -1831,6 +1831,32 @@ gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const ch
     return gy_charts_render_since(cs, ds, dir, NULL, gnuplot, outs, d);
 }
 
+/* whether fontconfig knows a font family: `fc-list -q FAMILY` (exit 0 when
+ * it matches, 1 when not). true when fc-list itself cannot be run: then
+ * nothing is known and nothing is said. The name is an argument, never
+ * shell text. */
+static bool font_present(const char *family)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return true;
+    if (pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        if (nul >= 0) {
+            dup2(nul, 0);
+            dup2(nul, 1);
+            dup2(nul, 2);
+        }
+        char *argv[] = {"fc-list", "-q", (char *)family, NULL};
+        execvp("fc-list", argv);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return !(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+}
+
 /* the section of a chart in a charts.gp ("# ---- NAME\n" up to the next) */
 static bool section_of(const char *gp, const char *name, const char **s, size_t *n)
 {
@@ -2019,6 +2045,19 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
         s2 = GY_ENOMEM;
     free(gp);
     gy_buf_free(&sc);
+    /* a missing font gives boxes instead of Japanese: say so (a warning;
+     * the charts are still drawn) */
+    for (size_t i = 0; s2 == GY_OK && nrun && i < cs->n; i++) {
+        const char *font = cs->v[i]->font ? cs->v[i]->font : "Noto Sans CJK JP";
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = !strcmp(cs->v[k]->font ? cs->v[k]->font : "Noto Sans CJK JP", font);
+        if (!seen && drawn[i] && !font_present(font))
+            gy_diag_add(d, cs->v[i]->path, 0, 0,
+                        "フォント '%s' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get "
+                        "install fonts-noto-cjk)",
+                        font);
+    }
     if (s2 == GY_OK && nrun) {
         /* only the changed charts: run.gp (not an output; it stays in the
          * staging folder) */

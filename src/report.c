@@ -421,8 +421,9 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         (st = write_buf(&o, "changes.csv", &cc, d)) == GY_OK &&
         (st = gy_xlsx_write(ds, wbpath, &xo, d)) == GY_OK) {
         /* the state last: the fingerprint and every file of this report */
-        /* a report whose charts could not be drawn is redone next time */
-        gy_buf_printf(&state, "%s\n", ro->fingerprint && cst == GY_OK ? ro->fingerprint : "-");
+        /* a report whose charts could not be drawn (or drawn without their
+         * font) is redone next time */
+        gy_buf_printf(&state, "%s\n", ro->fingerprint && cst == GY_OK && !cd.n ? ro->fingerprint : "-");
         for (size_t i = 0; i < o.n; i++)
             gy_buf_printf(&state, "%s\n", o.names[i]);
         if ((st = write_buf(&o, ".gaiyo-state", &state, d)) == GY_OK)

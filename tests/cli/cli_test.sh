@@ -413,6 +413,18 @@ assert "gnuplot missing: the summary says so; the next run tries again" \
     bash -c 'grep -qF "グラフ: 0 枚" "$1" && ! "$2" report --input "$3/input" --templates "$3/templates" --out "$4" | grep -qF "変更はありません"' \
     _ "$OUT" "$GAIYO" "$SRCDIR" "$T/nognuplot"
 
+# a chart font that is not installed: a warning naming the font and the package
+mkdir -p "$T/tplf"
+cp -R "$SRCDIR/templates/tables" "$SRCDIR/templates/sheets" "$SRCDIR/templates/charts" "$T/tplf/"
+sed -i 's/^font .*/font        "No Such Font XYZ" 11/' "$T/tplf/charts/ginou.chart"
+if command -v gnuplot >/dev/null && command -v fc-list >/dev/null; then
+    check "chart font missing: exit 0, a warning naming the font and fonts-noto-cjk" 0 \
+        "=gaiyo: $T/tplf/charts/ginou.chart: 警告: フォント 'No Such Font XYZ' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get install fonts-noto-cjk)" \
+        "~グラフ: 7 枚" G report --input "$SRCDIR/input" --templates "$T/tplf" --out "$T/outf"
+else
+    echo "# gnuplot or fc-list not installed: font case not run"
+fi
+
 # a run killed before its commit leaves the previous report (and snapshot) as they were
 cp -R "$R/out" "$R/out.before"
 sed -i 's/"303,503","834,319","429,381"/"303,503","834,319","429,999"/' "$R/in/R6/yosan.csv"
