@@ -1077,7 +1077,10 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
                 put_str(&w, ws, (lxw_row_t)nr++, 0, n, fmt(b, F_NOTE, 0, 0, 0, 0, 0));
             free(n);
         }
-        /* page setup and view */
+        /* page setup and view: the print area is the table and its notes
+         * (the charts beside it are for the screen; they print from
+         * the PDFs in out/charts) */
+        worksheet_print_area(ws, 0, 0, (lxw_row_t)(nr > 0 ? nr - 1 : 0), (lxw_col_t)(w.ncolw - 1));
         worksheet_set_paper(ws, 9); /* A4 */
         if (l->landscape)
             worksheet_set_landscape(ws);
@@ -1316,6 +1319,7 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
         worksheet_gridlines(cover, LXW_HIDE_ALL_GRIDLINES);
         worksheet_set_paper(cover, 9);
         worksheet_set_portrait(cover);
+        worksheet_fit_to_pages(cover, 1, 0);
         worksheet_activate(cover);
     }
     if (b.oom && st == GY_OK)
