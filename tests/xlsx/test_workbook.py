@@ -322,7 +322,7 @@ for name, land in (('当初予算分析', 'landscape'), ('各課事業概要', '
         bad.append('%s footer %r' % (name, w.oddFooter.center.text))
 check('print: A4, orientation, one page wide, page numbers, no gridlines', not bad, *bad)
 check('print: header rows repeat on every page', ws.print_title_rows == '$4:$6', ws.print_title_rows)
-pa = str(ws.print_area)
+pa = ws.print_area if isinstance(ws.print_area, str) else ','.join(ws.print_area)
 check('print: the print area is the table and its notes (charts are for the screen)',
       pa.endswith('$A$1:$R$%d' % max(r_.row for r_ in ws['A'] if r_.value)), pa)
 check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
