@@ -71,6 +71,7 @@ typedef struct chart {
     int decimals;          /* decimals of the shares computed */
     int xrotate;
     int xtic_every;
+    bool print_pdf;        /* the print file: NAME.pdf (pdfcairo) instead of NAME.svg */
     unsigned seen;         /* directives given (for duplicates) */
 } chart;
 
@@ -279,7 +280,7 @@ static bool is_numeric(const gy_coldef *c)
 enum {
     D_TYPE, D_TABLE, D_TITLE, D_SIZE, D_FONT, D_XLABEL, D_YLABEL, D_Y2LABEL, D_ROWS, D_WHERE,
     D_CATEGORY, D_PIVOT, D_VALUE, D_LINE2, D_REFLINE2, D_SORT, D_LABELS, D_FOLD_BELOW,
-    D_FOLD_LABEL, D_COLORS, D_HOLE, D_DECIMALS, D_UNIT, D_XROTATE, D_XTIC_EVERY, D_SERIES, D_GROUP
+    D_FOLD_LABEL, D_COLORS, D_HOLE, D_DECIMALS, D_UNIT, D_XROTATE, D_XTIC_EVERY, D_SERIES, D_GROUP, D_PRINT
 };
 
 /* A column of the chart's table; errors name the word's column. */
@@ -371,7 +372,7 @@ static bool parse_opts(parser *p, tok *v, int from, int n, opts *o, const char *
 static const char *const DIRECTIVES[] = {
     "type", "table", "title", "size", "font", "xlabel", "ylabel", "y2label", "rows", "where",
     "category", "pivot", "value", "line2", "refline2", "sort", "labels", "fold_below",
-    "fold_label", "colors", "hole", "decimals", "unit", "xrotate", "xtic_every", "series", "group"};
+    "fold_label", "colors", "hole", "decimals", "unit", "xrotate", "xtic_every", "series", "group", "print"};
 
 static void set_text(parser *p, char **dst, const tok *v, int n)
 {
@@ -453,6 +454,13 @@ static void parse_line(parser *p, tok *v, int n, const gy_defset *defs)
             !parse_int(v[2].s, 150, 4000, &c->height))
             perr(p, n > 1 ? v[1].col : v[0].col,
                  "size は 幅 高さ (ピクセル, 200–4000 × 150–4000) です");
+        break;
+    case D_PRINT:
+        if (n != 2 || (strcmp(v[1].s, "svg") && strcmp(v[1].s, "pdf"))) {
+            perr(p, n > 1 ? v[1].col : v[0].col, "print は svg か pdf です");
+            break;
+        }
+        c->print_pdf = v[1].s[0] == 'p';
         break;
     case D_FONT:
         if (n < 2 || n > 3 || strlen(v[1].s) > 100 || !*v[1].s ||
@@ -1807,7 +1815,7 @@ void gy_chart_outs_free(gy_chart_outs *o)
         free(o->v[i].name);
         free(o->v[i].table);
         free(o->v[i].png);
-        free(o->v[i].pdf);
+        free(o->v[i].print);
         free(o->v[i].title);
     }
     free(o->v);
@@ -1890,8 +1898,8 @@ static bool copy_file(const char *from, const char *to)
 
 /* whether chart `name` can be taken from prev/charts: same data, same
  * script section, both images there; if so copies them into cdir */
-static bool reuse_chart(const char *prev, const char *prevgp, const char *cdir, const char *name, const gy_buf *db,
-                        const gy_buf *sec)
+static bool reuse_chart(const char *prev, const char *prevgp, const char *cdir, const char *name, const char *ext,
+                        const gy_buf *db, const gy_buf *sec)
 {
     const char *ps;
     size_t pn;
@@ -1903,8 +1911,8 @@ static bool reuse_chart(const char *prev, const char *prevgp, const char *cdir, 
     free(pd);
     free(old);
     for (int k = 0; k < 2 && same; k++) {
-        char *f = gy_asprintf("%s/charts/%s.%s", prev, name, k ? "pdf" : "png");
-        char *t = gy_asprintf("%s/%s.%s", cdir, name, k ? "pdf" : "png");
+        char *f = gy_asprintf("%s/charts/%s.%s", prev, name, k ? ext : "png");
+        char *t = gy_asprintf("%s/%s.%s", cdir, name, k ? ext : "png");
         same = f && t && copy_file(f, t);
         free(f);
         free(t);
@@ -2013,16 +2021,21 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
             case CT_PIE: script_pie(c, t, &sec, dat, nrows); break;
             case CT_NONE: break;
             }
-            /* PDF: the PNG's layout at 72 dpi (integer arithmetic: no locale) */
-            gy_buf_printf(&sec, "set terminal pdfcairo noenhanced size %d.%02din,%d.%02din font ",
-                          c->width / 72, c->width % 72 * 100 / 72, c->height / 72,
-                          c->height % 72 * 100 / 72);
+            /* the print file: SVG (text stays text; gnuplot escapes it as
+             * XML; fast) or PDF (fonts embedded; slower): the PNG's layout,
+             * PDF at 72 dpi (integer arithmetic: no locale) */
+            if (c->print_pdf)
+                gy_buf_printf(&sec, "set terminal pdfcairo noenhanced size %d.%02din,%d.%02din font ",
+                              c->width / 72, c->width % 72 * 100 / 72, c->height / 72, c->height % 72 * 100 / 72);
+            else
+                gy_buf_printf(&sec, "set terminal svg noenhanced size %d,%d background \"#ffffff\" font ", c->width,
+                              c->height);
             fs = gy_asprintf("%s,%d", font, c->fontsize);
             q(&sec, fs);
             free(fs);
-            gy_buf_printf(&sec, "\nset output \"%s.pdf\"\nreplot\nset output\n", c->name);
+            gy_buf_printf(&sec, "\nset output \"%s.%s\"\nreplot\nset output\n", c->name, c->print_pdf ? "pdf" : "svg");
             gy_buf_add(&sc, sec.p, sec.n);
-            if (reuse_chart(prev, prevgp, cdir, c->name, &db, &sec)) {
+            if (reuse_chart(prev, prevgp, cdir, c->name, c->print_pdf ? "pdf" : "svg", &db, &sec)) {
                 outs->nreused++;
             } else {
                 gy_buf_add(&run, sec.p, sec.n);
@@ -2079,18 +2092,19 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
                 continue;
             const chart *c = cs->v[i];
             for (int k = 0; k < 2; k++) {
-                char *f = gy_asprintf("%s/%s.%s", cdir, c->name, k ? "pdf" : "png");
+                const char *ext = k ? (c->print_pdf ? "pdf" : "svg") : "png";
+                char *f = gy_asprintf("%s/%s.%s", cdir, c->name, ext);
                 struct stat sb;
                 bool there = f && stat(f, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0;
                 free(f);
                 if (there) {
-                    char *r = gy_asprintf("charts/%s.%s", c->name, k ? "pdf" : "png");
+                    char *r = gy_asprintf("charts/%s.%s", c->name, ext);
                     if (!r || !add_file(outs, r))
                         s2 = GY_ENOMEM;
                     free(r);
                 } else if (s2 == GY_OK) {
                     gy_diag_add(d, c->path, 0, 0, "gnuplot が charts/%s.%s を書きませんでした",
-                                c->name, k ? "pdf" : "png");
+                                c->name, ext);
                     s2 = GY_EIO;
                 }
             }
@@ -2107,11 +2121,11 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
                 o->name = gy_strdup(c->name);
                 o->table = gy_strdup(c->def->id);
                 o->png = gy_asprintf("charts/%s.png", c->name);
-                o->pdf = gy_asprintf("charts/%s.pdf", c->name);
+                o->print = gy_asprintf("charts/%s.%s", c->name, c->print_pdf ? "pdf" : "svg");
                 o->title = gy_strdup(c->title ? c->title : c->def->title);
                 o->width = c->width;
                 o->height = c->height;
-                if (!o->name || !o->table || !o->png || !o->pdf || !o->title)
+                if (!o->name || !o->table || !o->png || !o->print || !o->title)
                     s2 = GY_ENOMEM;
             }
         }

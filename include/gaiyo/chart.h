@@ -8,8 +8,8 @@
  * templates/README.md. gy_charts_render() writes, into DIR/charts/, one
  * tab-separated data file per chart (NAME.dat) with every figure plotted,
  * one gnuplot script for all charts (charts.gp), and runs one gnuplot
- * process for all of them, which writes NAME.png (pngcairo) and NAME.pdf
- * (pdfcairo).
+ * process for all of them, which writes NAME.png (pngcairo) and the print
+ * file NAME.svg (svg; `print pdf` in the template: NAME.pdf, pdfcairo).
  *
  * Figures: base figures are the typed table cells; derived figures (構成比,
  * 合格率, 対前年比, running totals) are recomputed with gy_ratio() in integer
@@ -67,7 +67,7 @@ typedef struct gy_chart_out {
     char *name;    /**< chart name (template file name without .chart) */
     char *table;   /**< id of the table it draws */
     char *png;     /**< "charts/NAME.png" */
-    char *pdf;     /**< "charts/NAME.pdf" */
+    char *print;   /**< "charts/NAME.svg" (or NAME.pdf with `print pdf`) */
     int width, height; /**< PNG size in pixels */
     char *title;   /**< the chart's title (from the template) */
 } gy_chart_out;

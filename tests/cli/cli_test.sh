@@ -388,14 +388,14 @@ if command -v gnuplot >/dev/null; then
     export GP_LOG="$T/gp.log"
     : >"$GP_LOG"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}" --force
-    assert "charts: a full run draws all 7 charts (PNG and PDF) in one gnuplot process" \
+    assert "charts: a full run draws all 7 charts (PNG and SVG) in one gnuplot process" \
         bash -c '[ "$(wc -l <"$1")" = 1 ] && [ "$(grep -o "set output" "$1" | wc -l)" = 14 ] && grep -qF "グラフ: 7 枚" "$2"' \
         _ "$GP_LOG" "$OUT"
     : >"$GP_LOG"
     sed -i 's/^S37,,1,,1$/S37,,2,1,1/' "$R/in/R6/yuchi_suii.csv"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
     assert "charts: after a change to 企業誘致件数 only that chart is redrawn, the other 6 are kept" \
-        bash -c '[ "$(cat "$1")" = "run: set output \"yuchi_suii.png\" set output \"yuchi_suii.pdf\" " ] && grep -qF "うち前回のまま 6 枚" "$2"' \
+        bash -c '[ "$(cat "$1")" = "run: set output \"yuchi_suii.png\" set output \"yuchi_suii.svg\" " ] && grep -qF "うち前回のまま 6 枚" "$2"' \
         _ "$GP_LOG" "$OUT"
     : >"$GP_LOG"
     sed -i 's/^S37,,2,1,1$/S37,,1,,1/' "$R/in/R6/yuchi_suii.csv"

@@ -266,6 +266,7 @@ static void template_errors(void)
         {"type bars\ntable yosan\nseries 当初\ntitle\n", 4, 1, "文字列がありません"},
         {"type bars\ntable yosan\nseries\t当初\nfont \"Noto Sans CJK JP\" 200\n", 4, 6, "font"},
         {"type bars\ntable yosan\nseries 当初\nxlabel \xff\n", 4, 8, "UTF-8"},
+        {"type bars\ntable yosan\nseries 当初\nprint png\n", 4, 7, "print は svg か pdf"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gy_chartset *cs = NULL;
@@ -742,11 +743,18 @@ static void render_default_pngs(void)
         T_EQ_INT(wd, c->width);
         T_EQ_INT(ht, c->height);
         free(png);
-        char *pdf = gy_asprintf("%s/%s", dir, c->pdf);
-        char *pd = slurp(pdf);
-        T_CHECK(pd && !strncmp(pd, "%PDF-", 5));
-        free(pd);
-        free(pdf);
+        /* the print file: SVG by default, of the template's size */
+        char *want_svg = gy_asprintf("charts/%s.svg", c->name);
+        T_EQ_STR(c->print, want_svg);
+        free(want_svg);
+        char *svg = gy_asprintf("%s/%s", dir, c->print);
+        char *sv = slurp(svg);
+        char *size = gy_asprintf("width=\"%d\" height=\"%d\"", c->width, c->height);
+        T_CHECK(sv && !strncmp(sv, "<?xml", 5) && strstr(sv, "<svg") && strstr(sv, size));
+        T_CHECK(sv && !strstr(sv, "<script"));
+        free(size);
+        free(sv);
+        free(svg);
     }
     /* the size is the template's: yuchi_suii.chart says 1400 650 */
     T_EQ_STR(o.v[4].name, "yuchi_suii");
@@ -776,6 +784,7 @@ static const char *EVIL[] = {
     "タブ\tと 'quote' と \"\" と %s%d",
     "-",
     "課名 `id > PWNED_h` ;shell",
+    "<script>alert(1)</script>&amp;<svg onload=x>",
 };
 #define NEVIL (sizeof EVIL / sizeof EVIL[0])
 
@@ -795,7 +804,7 @@ static const char *EVIL_CHARTS[][2] = {
     {"e_hbar",
      "type hbar\ntable evil\nvalue 件数\nsort desc\nlabels yes\nunit `touch PWNED_u`\n"
      "group * title=\"`touch PWNED_t9`\" color=#00ff00\nsize 640 400\n"},
-    {"e_pie", "type pie\ntable evil\nvalue 件数\nhole 40\nlabels yes\nunit 件\nsize 640 400\n"},
+    {"e_pie", "type pie\ntable evil\nvalue 件数\nhole 40\nlabels yes\nunit 件\nsize 640 400\nprint pdf\n"},
 };
 
 static void csv_field(gy_buf *b, const char *s)
@@ -909,6 +918,16 @@ static void injection(void)
         int wd, ht;
         T_CHECK(png_size(png, &wd, &ht) && wd == 640 && ht == 400);
         free(png);
+        /* the print file: SVG, or PDF where the template says `print pdf` */
+        bool pdf = !strcmp(o.v[i].name, "e_pie");
+        char *pf = gy_asprintf("%s/%s", dir, o.v[i].print);
+        char *pd = slurp(pf);
+        T_CHECK(pd && (pdf ? !strncmp(pd, "%PDF-", 5) : !strncmp(pd, "<?xml", 5)));
+        /* in SVG the hostile names are text, XML-escaped: no element of theirs */
+        T_CHECK(pd && !strstr(pd, "<script") && !strstr(pd, "<svg onload"));
+        T_CHECK(pd && (pdf || strstr(pd, "&lt;script>alert(1)&lt;/script>&amp;amp;&lt;svg onload=x>")));
+        free(pd);
+        free(pf);
     }
     /* the script: no backquote, no macro, no input text */
     char *gp = gy_asprintf("%s/charts.gp", cdir);

@@ -373,10 +373,10 @@ if _sh.which('gnuplot'):
     n_, col = pictures(2)
     check('charts: … to the right of the table, not over it', col is not None and col > WF['当初予算分析'].max_column - 2,
           col, WF['当初予算分析'].max_column)
-    check('charts: out/charts holds PNG and PDF of the 7 charts',
-          sorted(f for f in os.listdir(os.path.join(OUT, 'charts')) if f.endswith(('.png', '.pdf'))) ==
+    check('charts: out/charts holds the PNG and the SVG of the 7 charts',
+          sorted(f for f in os.listdir(os.path.join(OUT, 'charts')) if f.endswith(('.png', '.svg', '.pdf'))) ==
           sorted(['%s.%s' % (c, e) for c in ('ginou', 'yosan_kabetsu', 'yosan_kosei', 'yuchi_gyoshu', 'yuchi_suii',
-                                              'yuushi_yotaku', 'yuushi_yushi') for e in ('png', 'pdf')]),
+                                              'yuushi_yotaku', 'yuushi_yushi') for e in ('png', 'svg')]),
           os.listdir(os.path.join(OUT, 'charts')))
 
 # ---- properties and reproducibility ------------------------------------------------
