@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <iconv.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -168,14 +169,56 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
 
 /* ---- tables ---------------------------------------------------------- */
 
+/* An arena: the cells and texts of a table, in a few large blocks
+ * instead of one allocation per cell (a million rows would otherwise
+ * spend most of their time and memory in malloc). */
+typedef struct gy_arena {
+    struct gy_arena *next; /* the previous, full block */
+    size_t used, cap;
+    _Alignas(max_align_t) unsigned char mem[];
+} gy_arena;
+
+static void *arena_alloc(gy_arena **a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    gy_arena *b = *a;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = b ? b->cap * 2 : (size_t)1 << 14;
+        if (cap > ((size_t)1 << 22))
+            cap = (size_t)1 << 22;
+        if (cap < n)
+            cap = n;
+        gy_arena *nb = malloc(sizeof *nb + cap);
+        if (!nb)
+            return NULL;
+        nb->next = b;
+        nb->used = 0;
+        nb->cap = cap;
+        *a = b = nb;
+    }
+    void *p = b->mem + b->used;
+    b->used += n;
+    return p;
+}
+
+static char *arena_strndup(gy_arena **a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    if (p) {
+        if (n)
+            memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
 void gy_table_free(gy_table *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->nrows; i++) {
-        for (size_t j = 0; j < t->def->ncols; j++)
-            free(t->rows[i].cells[j].text);
-        free(t->rows[i].cells);
+    for (gy_arena *b = t->arena, *nb; b; b = nb) {
+        nb = b->next;
+        free(b);
     }
     free(t->rows);
     free(t->path);
@@ -260,69 +303,83 @@ typedef struct field {
     unsigned line;
 } field;
 
+/* rows by key (the key and group columns' texts and the role), to find
+ * two rows with the same key: open addressing over row indices */
 typedef struct hset {
-    char **k;
-    size_t *row;
+    size_t *row;       /* row index + 1; 0 = empty */
+    uint64_t *hash;
     size_t cap, n;
 } hset;
 
-static uint64_t fnv(const char *s)
+static uint64_t row_key_hash(const gy_tabledef *def, const gy_row *row)
 {
     uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    for (size_t j = 0; j < def->ncols; j++) {
+        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
+            continue;
+        for (const char *s = row->cells[j].text; *s; s++)
+            h = (h ^ (unsigned char)*s) * 1099511628211ull;
+        h = (h ^ 0x1f) * 1099511628211ull;
+    }
+    return (h ^ (unsigned)row->role) * 1099511628211ull;
 }
 
-/* returns the row already holding key, or (size_t)-1 after inserting;
- * (size_t)-2 on out of memory. Takes ownership of key. */
-static size_t hset_put(hset *h, char *key, size_t row)
+static bool same_key(const gy_tabledef *def, const gy_row *a, const gy_row *b)
+{
+    if (a->role != b->role)
+        return false;
+    for (size_t j = 0; j < def->ncols; j++)
+        if ((def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) && strcmp(a->cells[j].text, b->cells[j].text))
+            return false;
+    return true;
+}
+
+/* returns the row already holding the key of row `row`, or (size_t)-1
+ * after inserting it; (size_t)-2 on out of memory */
+static size_t hset_put(hset *h, const gy_table *t, size_t row)
 {
     if ((h->n + 1) * 2 > h->cap) {
         size_t nc = h->cap ? h->cap * 2 : 64;
-        char **nk = calloc(nc, sizeof *nk);
         size_t *nr = calloc(nc, sizeof *nr);
-        if (!nk || !nr) {
-            free(nk);
+        uint64_t *nh = calloc(nc, sizeof *nh);
+        if (!nr || !nh) {
             free(nr);
-            free(key);
+            free(nh);
             return (size_t)-2;
         }
         for (size_t i = 0; i < h->cap; i++) {
-            if (!h->k[i])
+            if (!h->row[i])
                 continue;
-            size_t j = fnv(h->k[i]) & (nc - 1);
-            while (nk[j])
+            size_t j = h->hash[i] & (nc - 1);
+            while (nr[j])
                 j = (j + 1) & (nc - 1);
-            nk[j] = h->k[i];
             nr[j] = h->row[i];
+            nh[j] = h->hash[i];
         }
-        free(h->k);
         free(h->row);
-        h->k = nk;
+        free(h->hash);
         h->row = nr;
+        h->hash = nh;
         h->cap = nc;
     }
-    size_t j = fnv(key) & (h->cap - 1);
-    while (h->k[j]) {
-        if (strcmp(h->k[j], key) == 0) {
-            free(key);
-            return h->row[j];
-        }
+    const gy_tabledef *def = t->def;
+    uint64_t hv = row_key_hash(def, &t->rows[row]);
+    size_t j = hv & (h->cap - 1);
+    while (h->row[j]) {
+        if (h->hash[j] == hv && same_key(def, &t->rows[h->row[j] - 1], &t->rows[row]))
+            return h->row[j] - 1;
         j = (j + 1) & (h->cap - 1);
     }
-    h->k[j] = key;
-    h->row[j] = row;
+    h->row[j] = row + 1;
+    h->hash[j] = hv;
     h->n++;
     return (size_t)-1;
 }
 
 static void hset_free(hset *h)
 {
-    for (size_t i = 0; i < h->cap; i++)
-        free(h->k[i]);
-    free(h->k);
     free(h->row);
+    free(h->hash);
 }
 
 typedef struct reader {
@@ -362,7 +419,7 @@ static void cb_field(void *s, size_t len, void *data)
         r->f = nv;
         r->capf = nc;
     }
-    char *v = gy_strndup(s ? s : "", s ? len : 0);
+    char *v = arena_strndup(&r->t->arena, s ? s : "", s ? len : 0);
     if (!v) {
         r->oom = r->fatal = true;
         return;
@@ -374,9 +431,7 @@ static void cb_field(void *s, size_t len, void *data)
 
 static void clear_record(reader *r)
 {
-    for (size_t i = 0; i < r->nf; i++)
-        free(r->f[i].s);
-    r->nf = 0;
+    r->nf = 0; /* the texts stay in the table's arena */
 }
 
 static const char *type_expect(const gy_coldef *c)
@@ -540,7 +595,7 @@ static void data_record(reader *r)
         t->cap = nc;
     }
     gy_row *row = &t->rows[t->nrows];
-    row->cells = calloc(def->ncols, sizeof *row->cells);
+    row->cells = arena_alloc(&t->arena, def->ncols * sizeof *row->cells);
     if (!row->cells) {
         r->oom = r->fatal = true;
         return;
@@ -550,6 +605,7 @@ static void data_record(reader *r)
     row->level = 0;
     row->era = 0;
     t->nrows++;
+    memset(row->cells, 0, def->ncols * sizeof *row->cells);
     for (size_t j = 0; j < def->ncols; j++)
         row->cells[j].nil = GY_NIL_BLANK;
     for (size_t i = 0; i < r->nf; i++) {
@@ -564,7 +620,7 @@ static void data_record(reader *r)
     }
     for (size_t j = 0; j < def->ncols; j++)
         if (!row->cells[j].text) {
-            row->cells[j].text = gy_strdup("");
+            row->cells[j].text = arena_strndup(&t->arena, "", 0);
             if (!row->cells[j].text) {
                 r->oom = r->fatal = true;
                 return;
@@ -581,19 +637,12 @@ static void data_record(reader *r)
             row->era = fy.era;
     }
     /* key uniqueness: the key columns plus the role */
-    gy_buf k = {0};
     bool anykey = false;
-    for (size_t j = 0; j < def->ncols; j++) {
-        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
-            continue;
-        anykey = true;
-        gy_buf_puts(&k, row->cells[j].text);
-        gy_buf_add(&k, "\x1f", 1);
-    }
+    for (size_t j = 0; j < def->ncols; j++)
+        if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP))
+            anykey = true;
     if (anykey && def->level_col < 0) {
-        gy_buf_printf(&k, "%d", (int)row->role);
-        size_t prev = hset_put(&r->keys, k.p, t->nrows - 1);
-        k.p = NULL;
+        size_t prev = hset_put(&r->keys, t, t->nrows - 1);
         if (prev == (size_t)-2) {
             r->oom = r->fatal = true;
         } else if (prev != (size_t)-1) {
@@ -601,7 +650,6 @@ static void data_record(reader *r)
                         t->rows[prev].line);
         }
     }
-    gy_buf_free(&k);
 }
 
 static void cb_record(int c, void *data)
