@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 /* ---- encodings ------------------------------------------------------ */
@@ -178,22 +179,47 @@ typedef struct gy_arena {
     _Alignas(max_align_t) unsigned char mem[];
 } gy_arena;
 
+enum { ARENA_HUGE = 1 << 21 }; /* a huge page (x86-64, arm64 with 4 KiB pages) */
+
+/* a block of the arena; large blocks are aligned to huge pages and
+ * marked for transparent huge pages, which saves most of the page
+ * faults of a big table */
+static gy_arena *arena_block(size_t cap)
+{
+    size_t total = sizeof(gy_arena) + cap;
+    if (total >= ARENA_HUGE) {
+        void *p = NULL;
+        total = (total + ARENA_HUGE - 1) & ~(size_t)(ARENA_HUGE - 1);
+        if (posix_memalign(&p, ARENA_HUGE, total) != 0)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        madvise(p, total, MADV_HUGEPAGE); /* advice only: failure is harmless */
+#endif
+        gy_arena *b = p;
+        b->cap = total - sizeof(gy_arena);
+        return b;
+    }
+    gy_arena *b = malloc(total);
+    if (b)
+        b->cap = cap;
+    return b;
+}
+
 static void *arena_alloc(gy_arena **a, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
     gy_arena *b = *a;
     if (!b || b->cap - b->used < n) {
         size_t cap = b ? b->cap * 2 : (size_t)1 << 14;
-        if (cap > ((size_t)1 << 22))
-            cap = (size_t)1 << 22;
+        if (cap > ((size_t)1 << 23))
+            cap = (size_t)1 << 23;
         if (cap < n)
             cap = n;
-        gy_arena *nb = malloc(sizeof *nb + cap);
+        gy_arena *nb = arena_block(cap);
         if (!nb)
             return NULL;
         nb->next = b;
         nb->used = 0;
-        nb->cap = cap;
         *a = b = nb;
     }
     void *p = b->mem + b->used;
@@ -776,12 +802,21 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
     char *text;
     size_t tlen;
     const char *used = NULL;
-    gy_status st = gy_decode(path, raw, len, enc, &text, &tlen, &used, d);
-    free(raw);
-    if (st != GY_OK)
-        return st;
-    st = gy_import_text(def, path, text, tlen, out, d);
-    free(text);
+    gy_status st;
+    if (enc != GY_ENC_CP932 && !memchr(raw, '\0', len) && gy_utf8_invalid_at(raw, len) == len) {
+        /* valid UTF-8, as gy_decode would find: read it where it is */
+        bool bom = len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0;
+        used = bom ? "UTF-8 (BOM)" : "UTF-8";
+        st = gy_import_text(def, path, raw + (bom ? 3 : 0), len - (bom ? 3 : 0), out, d);
+        free(raw);
+    } else {
+        st = gy_decode(path, raw, len, enc, &text, &tlen, &used, d);
+        free(raw);
+        if (st != GY_OK)
+            return st;
+        st = gy_import_text(def, path, text, tlen, out, d);
+        free(text);
+    }
     if (st == GY_OK) {
         (*out)->encoding = gy_strdup(used);
         if (!(*out)->encoding) {
