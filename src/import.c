@@ -6,11 +6,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- encodings ------------------------------------------------------ */
 
@@ -331,9 +334,13 @@ typedef struct field {
 
 /* rows by key (the key and group columns' texts and the role), to find
  * two rows with the same key: open addressing over row indices */
+typedef struct hslot {
+    uint64_t hash;
+    size_t row;        /* row index + 1; 0 = empty */
+} hslot;
+
 typedef struct hset {
-    size_t *row;       /* row index + 1; 0 = empty */
-    uint64_t *hash;
+    hslot *s;          /* hash and row side by side: one cache miss per probe */
     size_t cap, n;
 } hset;
 
@@ -366,46 +373,37 @@ static size_t hset_put(hset *h, const gy_table *t, size_t row)
 {
     if ((h->n + 1) * 2 > h->cap) {
         size_t nc = h->cap ? h->cap * 2 : 64;
-        size_t *nr = calloc(nc, sizeof *nr);
-        uint64_t *nh = calloc(nc, sizeof *nh);
-        if (!nr || !nh) {
-            free(nr);
-            free(nh);
+        hslot *ns = calloc(nc, sizeof *ns);
+        if (!ns)
             return (size_t)-2;
-        }
         for (size_t i = 0; i < h->cap; i++) {
-            if (!h->row[i])
+            if (!h->s[i].row)
                 continue;
-            size_t j = h->hash[i] & (nc - 1);
-            while (nr[j])
+            size_t j = h->s[i].hash & (nc - 1);
+            while (ns[j].row)
                 j = (j + 1) & (nc - 1);
-            nr[j] = h->row[i];
-            nh[j] = h->hash[i];
+            ns[j] = h->s[i];
         }
-        free(h->row);
-        free(h->hash);
-        h->row = nr;
-        h->hash = nh;
+        free(h->s);
+        h->s = ns;
         h->cap = nc;
     }
     const gy_tabledef *def = t->def;
     uint64_t hv = row_key_hash(def, &t->rows[row]);
     size_t j = hv & (h->cap - 1);
-    while (h->row[j]) {
-        if (h->hash[j] == hv && same_key(def, &t->rows[h->row[j] - 1], &t->rows[row]))
-            return h->row[j] - 1;
+    while (h->s[j].row) {
+        if (h->s[j].hash == hv && same_key(def, &t->rows[h->s[j].row - 1], &t->rows[row]))
+            return h->s[j].row - 1;
         j = (j + 1) & (h->cap - 1);
     }
-    h->row[j] = row + 1;
-    h->hash[j] = hv;
+    h->s[j] = (hslot){hv, row + 1};
     h->n++;
     return (size_t)-1;
 }
 
 static void hset_free(hset *h)
 {
-    free(h->row);
-    free(h->hash);
+    free(h->s);
 }
 
 typedef struct reader {
@@ -939,6 +937,110 @@ static gy_status read_encconf(const char *dir, const gy_defset *defs, char ***fi
     return st;
 }
 
+/* one unit of gy_dataset_load: a year folder's checks (def == NULL) or
+ * a file to import; each with its own diagnostics, merged in order */
+typedef struct ijob {
+    char *path;
+    const gy_tabledef *def;
+    gy_enc enc;
+    gy_fy fy;
+    size_t size;
+    gy_table *t;
+    gy_status st;             /* of the import */
+    gy_status s_first, s_set; /* of the checks: kept if none yet / always */
+    gy_diags d;
+} ijob;
+
+static ijob *add_job(ijob **v, size_t *n, size_t *cap, const gy_diags *d)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        ijob *nv = realloc(*v, nc * sizeof *nv);
+        if (!nv)
+            return NULL;
+        *v = nv;
+        *cap = nc;
+    }
+    ijob *j = &(*v)[(*n)++];
+    memset(j, 0, sizeof *j);
+    j->d.limit = d->limit;
+    return j;
+}
+
+typedef struct pool {
+    ijob *jobs;
+    size_t *order;     /* biggest files first */
+    size_t n;
+    atomic_size_t next;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        size_t k = atomic_fetch_add(&p->next, 1);
+        if (k >= p->n)
+            return NULL;
+        ijob *j = &p->jobs[p->order[k]];
+        j->st = gy_import_file(j->def, j->path, j->enc, &j->t, &j->d);
+    }
+}
+
+typedef struct jobsize {
+    size_t size, k;
+} jobsize;
+
+static int cmp_job_size(const void *a, const void *b)
+{
+    const jobsize *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size > y->size ? -1 : 1;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* import every file job, on up to one thread per processor */
+static void run_jobs(ijob *jobs, size_t njobs)
+{
+    size_t *order = malloc((njobs ? njobs : 1) * sizeof *order);
+    size_t n = 0;
+    if (!order) {
+        for (size_t k = 0; k < njobs; k++)
+            if (jobs[k].def)
+                jobs[k].st = gy_import_file(jobs[k].def, jobs[k].path, jobs[k].enc, &jobs[k].t, &jobs[k].d);
+        return;
+    }
+    jobsize *js = malloc((njobs ? njobs : 1) * sizeof *js);
+    for (size_t k = 0; k < njobs; k++)
+        if (jobs[k].def) {
+            if (js)
+                js[n] = (jobsize){jobs[k].size, k};
+            order[n++] = k;
+        }
+    if (js && n > 1) {
+        qsort(js, n, sizeof *js, cmp_job_size);
+        for (size_t k = 0; k < n; k++)
+            order[k] = js[k].k;
+    }
+    free(js);
+    pool p = {.jobs = jobs, .order = order, .n = n};
+    atomic_init(&p.next, 0);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthr = ncpu > 1 ? (size_t)ncpu : 1;
+    if (nthr > 8)
+        nthr = 8;
+    if (nthr > n)
+        nthr = n;
+    pthread_t tid[8];
+    size_t started = 0;
+    for (size_t i = 1; i < nthr; i++)
+        if (pthread_create(&tid[started], NULL, worker, &p) == 0)
+            started++;
+    worker(&p); /* this thread works too */
+    for (size_t i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    free(order);
+}
+
 gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d)
 {
     memset(out, 0, sizeof *out);
@@ -994,23 +1096,33 @@ gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *ou
         gy_diag_add(d, dir, 0, 0, "年度フォルダ (例 %s/R6/) がありません", dir);
         st = GY_EDATA;
     }
+    /* First, in order: each year folder's checks (their diagnostics and
+     * status kept in a segment of their own) and the files to import.
+     * Then the imports, on as many threads as there are processors
+     * (files are independent). Last, everything is merged in the order
+     * of the first pass, so that diagnostics, status and tables are the
+     * same as if the files had been read one after another. */
+    ijob *jobs = NULL;
+    size_t njobs = 0, capjobs = 0;
+    gy_status st0 = st;
     for (size_t i = 0; i < nd && st != GY_ENOMEM; i++) {
         char *yd = gy_asprintf("%s/%s", dir, dirs[i].name);
-        if (!yd) {
+        ijob *seg = yd ? add_job(&jobs, &njobs, &capjobs, d) : NULL;
+        if (!seg) {
+            free(yd);
             st = GY_ENOMEM;
             break;
         }
+        gy_diags *sd = &seg->d;
         char **ef = NULL;
         gy_enc *ee = NULL;
         size_t ne = 0;
-        gy_status s = read_encconf(yd, defs, &ef, &ee, &ne, d);
-        if (s != GY_OK && st == GY_OK)
-            st = s;
+        seg->s_first = read_encconf(yd, defs, &ef, &ee, &ne, sd);
         /* every CSV must be claimed by a definition */
         DIR *yp = opendir(yd);
         if (!yp) {
-            gy_diag_add(d, yd, 0, 0, "フォルダを開けません: %s", strerror(errno));
-            st = GY_EIO;
+            gy_diag_add(sd, yd, 0, 0, "フォルダを開けません: %s", strerror(errno));
+            seg->s_set = GY_EIO;
         } else {
             while ((de = readdir(yp))) {
                 size_t l = strlen(de->d_name);
@@ -1024,13 +1136,17 @@ gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *ou
                     if (!strcmp(defs->v[k]->file, de->d_name))
                         claimed = true;
                 if (!claimed) {
-                    gy_diag_add(d, yd, 0, 0, "'%s' を読む表の定義が templates/tables にありません (ファイル名の誤り?)",
+                    gy_diag_add(sd, yd, 0, 0, "'%s' を読む表の定義が templates/tables にありません (ファイル名の誤り?)",
                                 de->d_name);
-                    st = GY_EDATA;
+                    seg->s_set = GY_EDATA;
                 }
             }
             closedir(yp);
         }
+        if (seg->s_first != GY_OK && st == GY_OK)
+            st = seg->s_first;
+        if (seg->s_set != GY_OK)
+            st = seg->s_set;
         for (size_t k = 0; k < defs->n && st != GY_ENOMEM; k++) {
             const gy_tabledef *def = defs->v[k];
             char *fp = gy_asprintf("%s/%s", yd, def->file);
@@ -1052,23 +1168,17 @@ gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *ou
             for (size_t m = 0; m < ne; m++)
                 if (!strcmp(ef[m], def->file))
                     enc = ee[m];
-            gy_table *t = NULL;
-            s = gy_import_file(def, fp, enc, &t, d);
-            free(fp);
-            if (s != GY_OK) {
-                if (st == GY_OK || s == GY_ENOMEM)
-                    st = s;
-                continue;
-            }
-            t->fy = dirs[i].fy;
-            gy_table **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
-            if (!nv) {
-                gy_table_free(t);
+            ijob *j = add_job(&jobs, &njobs, &capjobs, d);
+            if (!j) {
+                free(fp);
                 st = GY_ENOMEM;
                 break;
             }
-            out->v = nv;
-            out->v[out->n++] = t;
+            j->path = fp;
+            j->def = def;
+            j->enc = enc;
+            j->fy = dirs[i].fy;
+            j->size = (size_t)sb.st_size;
         }
         for (size_t m = 0; m < ne; m++)
             free(ef[m]);
@@ -1076,6 +1186,48 @@ gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *ou
         free(ee);
         free(yd);
     }
+    bool jobs_oom = st == GY_ENOMEM;
+    if (!jobs_oom)
+        run_jobs(jobs, njobs);
+    /* merge, in order */
+    st = st0;
+    for (size_t k = 0; k < njobs; k++) {
+        ijob *j = &jobs[k];
+        for (size_t m = 0; m < j->d.n; m++)
+            gy_diag_add(d, j->d.v[m].file, j->d.v[m].line, j->d.v[m].col, "%s", j->d.v[m].msg);
+        d->dropped += j->d.dropped;
+        gy_diags_free(&j->d);
+        free(j->path);
+        if (!j->def) {
+            if (j->s_first != GY_OK && st == GY_OK)
+                st = j->s_first;
+            if (j->s_set != GY_OK)
+                st = j->s_set;
+            continue;
+        }
+        if (j->st != GY_OK) {
+            if (st == GY_OK || j->st == GY_ENOMEM)
+                st = j->st;
+            continue;
+        }
+        if (!j->t) {
+            /* not run (out of memory before the imports) */
+            st = GY_ENOMEM;
+            continue;
+        }
+        j->t->fy = j->fy;
+        gy_table **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
+        if (!nv) {
+            gy_table_free(j->t);
+            st = GY_ENOMEM;
+            continue;
+        }
+        out->v = nv;
+        out->v[out->n++] = j->t;
+    }
+    if (jobs_oom)
+        st = GY_ENOMEM;
+    free(jobs);
     for (size_t i = 0; i < nd; i++)
         free(dirs[i].name);
     free(dirs);

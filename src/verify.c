@@ -51,9 +51,13 @@ typedef struct val {
 } val;
 
 /* an open-addressing hash set of row indices (the key is in the rows) */
+typedef struct rowslot {
+    uint64_t hash;
+    size_t row;          /* row index + 1; 0 = empty */
+} rowslot;
+
 typedef struct rowidx {
-    size_t *slot;        /* row index + 1; 0 = empty */
-    uint64_t *hash;
+    rowslot *s;          /* hash and row side by side: one cache miss per probe */
     size_t cap;
 } rowidx;
 
@@ -188,26 +192,23 @@ static bool rowidx_init(rowidx *x, size_t n)
     size_t cap = 16;
     while (cap < n * 2)
         cap *= 2;
-    x->slot = calloc(cap, sizeof *x->slot);
-    x->hash = calloc(cap, sizeof *x->hash);
+    x->s = calloc(cap, sizeof *x->s);
     x->cap = cap;
-    return x->slot && x->hash;
+    return x->s != NULL;
 }
 
 static void rowidx_free(rowidx *x)
 {
-    free(x->slot);
-    free(x->hash);
+    free(x->s);
     memset(x, 0, sizeof *x);
 }
 
 static void rowidx_add(rowidx *x, uint64_t h, size_t row)
 {
     size_t j = (size_t)h & (x->cap - 1);
-    while (x->slot[j])
+    while (x->s[j].row)
         j = (j + 1) & (x->cap - 1);
-    x->slot[j] = row + 1;
-    x->hash[j] = h;
+    x->s[j] = (rowslot){h, row + 1};
 }
 
 /* the key of a row for matching across years: role, fy value (when the
@@ -342,10 +343,10 @@ static val prev_value(ctx *c, size_t row, int col)
             vals[j] = nc[j] ? cand[off[j] + pick[j]] : NULL;
         uint64_t h = prev_hash(d, r->role, want, vals, fc);
         const rowidx *x = &c->previdx;
-        for (size_t s = (size_t)h & (x->cap - 1); x->slot[s]; s = (s + 1) & (x->cap - 1)) {
-            if (x->hash[s] != h)
+        for (size_t s = (size_t)h & (x->cap - 1); x->s[s].row; s = (s + 1) & (x->cap - 1)) {
+            if (x->s[s].hash != h)
                 continue;
-            size_t qi = x->slot[s] - 1;
+            size_t qi = x->s[s].row - 1;
             const gy_row *q = &pt->rows[qi];
             if (q->role != r->role || (fc >= 0 && q->cells[fc].v != want))
                 continue;
@@ -457,9 +458,9 @@ static const gy_row *label_row(ctx *c, size_t row, const char *label)
             uint64_t h = label_hash(c->group[i], lab);
             const rowidx *x = &c->labels;
             bool seen = false;
-            for (size_t s = (size_t)h & (x->cap - 1); x->slot[s] && !seen; s = (s + 1) & (x->cap - 1)) {
-                size_t q = x->slot[s] - 1;
-                seen = x->hash[s] == h && c->group[q] == c->group[i] &&
+            for (size_t s = (size_t)h & (x->cap - 1); x->s[s].row && !seen; s = (s + 1) & (x->cap - 1)) {
+                size_t q = x->s[s].row - 1;
+                seen = x->s[s].hash == h && c->group[q] == c->group[i] &&
                        !strcmp(gy_row_label(t, &t->rows[q]), lab);
             }
             if (!seen)
@@ -470,9 +471,9 @@ static const gy_row *label_row(ctx *c, size_t row, const char *label)
         return NULL;
     uint64_t h = label_hash(c->group[row], label);
     const rowidx *x = &c->labels;
-    for (size_t s = (size_t)h & (x->cap - 1); x->slot[s]; s = (s + 1) & (x->cap - 1)) {
-        size_t q = x->slot[s] - 1;
-        if (x->hash[s] == h && c->group[q] == c->group[row] && !strcmp(gy_row_label(t, &t->rows[q]), label))
+    for (size_t s = (size_t)h & (x->cap - 1); x->s[s].row; s = (s + 1) & (x->cap - 1)) {
+        size_t q = x->s[s].row - 1;
+        if (x->s[s].hash == h && c->group[q] == c->group[row] && !strcmp(gy_row_label(t, &t->rows[q]), label))
             return &t->rows[q];
     }
     return NULL;
@@ -651,6 +652,8 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
         return; /* the department says: not applicable */
     c->absent[0] = '\0';
     val v = eval(c, ru->expr, row, ru->target);
+    if (v.st == V_OK && st->nil == GY_NIL_NONE && st->v == v.v)
+        return; /* the figure agrees: nothing to format */
     char sb[64], cb[64];
     if (st->nil == GY_NIL_NONE)
         fmt_val(t, ru->target, st->v, sb, sizeof sb);
@@ -999,10 +1002,10 @@ static gy_status make_groups(ctx *c)
                     h = hash_str(h, t->rows[i].cells[j].text);
             size_t s = (size_t)h & (x.cap - 1);
             bool found = false;
-            for (; x.slot[s]; s = (s + 1) & (x.cap - 1)) {
-                if (x.hash[s] != h)
+            for (; x.s[s].row; s = (s + 1) & (x.cap - 1)) {
+                if (x.s[s].hash != h)
                     continue;
-                size_t g = x.slot[s] - 1, k = first[g];
+                size_t g = x.s[s].row - 1, k = first[g];
                 bool same = true;
                 for (size_t j = 0; j < d->ncols && same; j++)
                     if ((d->cols[j].flags & GY_COL_GROUP) &&
@@ -1017,8 +1020,7 @@ static gy_status make_groups(ctx *c)
             if (!found) {
                 first[c->ngroups] = i;
                 c->group[i] = c->ngroups;
-                x.slot[s] = ++c->ngroups; /* group id + 1 */
-                x.hash[s] = h;
+                x.s[s] = (rowslot){h, ++c->ngroups}; /* group id + 1 */
             }
         }
         free(first);
