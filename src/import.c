@@ -373,7 +373,7 @@ static size_t hset_put(hset *h, const gy_table *t, size_t row)
 {
     if ((h->n + 1) * 2 > h->cap) {
         size_t nc = h->cap ? h->cap * 2 : 64;
-        hslot *ns = calloc(nc, sizeof *ns);
+        hslot *ns = gy_calloc_big(nc, sizeof *ns);
         if (!ns)
             return (size_t)-2;
         for (size_t i = 0; i < h->cap; i++) {
@@ -723,6 +723,20 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
         csv_free(&p);
         gy_table_free(r.t);
         return GY_EDATA;
+    }
+    /* room for as many rows and keys as there are lines (an upper bound:
+     * a quoted field may span lines), allocated once */
+    size_t nl = 1;
+    for (const char *q = text, *e = text + len; (q = memchr(q, '\n', (size_t)(e - q))); q++)
+        nl++;
+    if (nl > 64) {
+        r.t->rows = gy_calloc_big(nl, sizeof *r.t->rows);
+        r.t->cap = r.t->rows ? nl : 0;
+        size_t hc = 64;
+        while (hc < nl * 2 + 2)
+            hc *= 2;
+        r.keys.s = gy_calloc_big(hc, sizeof *r.keys.s);
+        r.keys.cap = r.keys.s ? hc : 0;
     }
     while (i < len && !r.fatal) {
         size_t j = i;

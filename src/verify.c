@@ -192,7 +192,7 @@ static bool rowidx_init(rowidx *x, size_t n)
     size_t cap = 16;
     while (cap < n * 2)
         cap *= 2;
-    x->s = calloc(cap, sizeof *x->s);
+    x->s = gy_calloc_big(cap, sizeof *x->s);
     x->cap = cap;
     return x->s != NULL;
 }
@@ -974,9 +974,9 @@ static gy_status make_groups(ctx *c)
     const gy_table *t = c->t;
     const gy_tabledef *d = t->def;
     size_t n = t->nrows;
-    c->group = calloc(n ? n : 1, sizeof *c->group);
-    c->gpos = calloc(n ? n : 1, sizeof *c->gpos);
-    c->grows = calloc(n ? n : 1, sizeof *c->grows);
+    c->group = gy_calloc_big(n ? n : 1, sizeof *c->group);
+    c->gpos = gy_calloc_big(n ? n : 1, sizeof *c->gpos);
+    c->grows = gy_calloc_big(n ? n : 1, sizeof *c->grows);
     c->tot = calloc(d->ncols ? d->ncols : 1, sizeof *c->tot);
     if (!c->group || !c->gpos || !c->grows || !c->tot)
         return GY_ENOMEM;
