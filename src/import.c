@@ -208,10 +208,14 @@ static gy_arena *arena_block(size_t cap)
     return b;
 }
 
-static void *arena_alloc(gy_arena **a, size_t n)
+/* n bytes aligned to `align` (1 for texts, 8 for cells) */
+static void *arena_alloc_aligned(gy_arena **a, size_t n, size_t align)
 {
-    n = (n + 7) & ~(size_t)7;
     gy_arena *b = *a;
+    if (b)
+        b->used = (b->used + align - 1) & ~(align - 1);
+    if (b && b->used > b->cap)
+        b->used = b->cap;
     if (!b || b->cap - b->used < n) {
         size_t cap = b ? b->cap * 2 : (size_t)1 << 14;
         if (cap > ((size_t)1 << 23))
@@ -230,9 +234,14 @@ static void *arena_alloc(gy_arena **a, size_t n)
     return p;
 }
 
+static void *arena_alloc(gy_arena **a, size_t n)
+{
+    return arena_alloc_aligned(a, n, 8);
+}
+
 static char *arena_strndup(gy_arena **a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = arena_alloc_aligned(a, n + 1, 1);
     if (p) {
         if (n)
             memcpy(p, s, n);
