@@ -1047,7 +1047,8 @@ static gy_status make_groups(ctx *c)
         size_t *cur = malloc((c->ngroups ? c->ngroups : 1) * sizeof *cur);
         if (!cur)
             return GY_ENOMEM;
-        memcpy(cur, c->gstart, c->ngroups * sizeof *cur);
+        if (c->ngroups)
+            memcpy(cur, c->gstart, c->ngroups * sizeof *cur);
         for (size_t i = 0; i < n; i++) {
             c->gpos[i] = cur[c->group[i]]++;
             c->grows[c->gpos[i]] = i;
@@ -1182,7 +1183,8 @@ gy_status gy_verify(const gy_dataset *ds, gy_findings *out)
         if (st[k] != GY_OK)
             rc = st[k];
         if (out->v) {
-            memcpy(out->v + out->n, f[k].v, f[k].n * sizeof *f[k].v);
+            if (f[k].n)
+                memcpy(out->v + out->n, f[k].v, f[k].n * sizeof *f[k].v);
             out->n += f[k].n;
             for (int s = 0; s < 3; s++)
                 out->count[s] += f[k].count[s];
