@@ -4,6 +4,8 @@
 set -u
 PKGS="build-essential clang meson ninja-build pkg-config libcsv-dev libxlsxwriter-dev \
 gnuplot-nox fonts-noto-cjk python3-openpyxl valgrind"
+# make bench also needs the analyst's tools and GNU time
+[ "${1:-}" = bench ] && PKGS="$PKGS python3-pandas python3-xlsxwriter time"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
