@@ -363,7 +363,7 @@ static uint64_t row_key_hash(const gy_tabledef *def, const gy_row *row)
             h = (h ^ (unsigned char)*s) * 1099511628211ull;
         h = (h ^ 0x1f) * 1099511628211ull;
     }
-    return (h ^ (unsigned)row->role) * 1099511628211ull;
+    return h; /* the role is compared, not hashed: known only after parsing */
 }
 
 static bool same_key(const gy_tabledef *def, const gy_row *a, const gy_row *b)
@@ -378,7 +378,7 @@ static bool same_key(const gy_tabledef *def, const gy_row *a, const gy_row *b)
 
 /* returns the row already holding the key of row `row`, or (size_t)-1
  * after inserting it; (size_t)-2 on out of memory */
-static size_t hset_put(hset *h, const gy_table *t, size_t row)
+static size_t hset_put(hset *h, const gy_table *t, size_t row, uint64_t hv)
 {
     if ((h->n + 1) * 2 > h->cap) {
         size_t nc = h->cap ? h->cap * 2 : 64;
@@ -398,7 +398,6 @@ static size_t hset_put(hset *h, const gy_table *t, size_t row)
         h->cap = nc;
     }
     const gy_tabledef *def = t->def;
-    uint64_t hv = row_key_hash(def, &t->rows[row]);
     size_t j = hv & (h->cap - 1);
     while (h->s[j].row) {
         if (h->s[j].hash == hv && same_key(def, &t->rows[h->s[j].row - 1], &t->rows[row]))
@@ -649,7 +648,6 @@ static void data_record(reader *r)
         cell->line = r->f[i].line;
         cell->col = (unsigned)i + 1;
         cell->nil = GY_NIL_NONE;
-        parse_cell(r, &def->cols[c], cell, (unsigned)i + 1);
     }
     for (size_t j = 0; j < def->ncols; j++)
         if (!row->cells[j].text) {
@@ -659,6 +657,20 @@ static void data_record(reader *r)
                 return;
             }
         }
+    /* the key's slot is fetched into the cache while the cells are parsed */
+    bool anykey = false;
+    for (size_t j = 0; j < def->ncols; j++)
+        if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP))
+            anykey = true;
+    bool keycheck = anykey && def->level_col < 0;
+    uint64_t hv = 0;
+    if (keycheck) {
+        hv = row_key_hash(def, row);
+        if (r->keys.cap)
+            __builtin_prefetch(&r->keys.s[hv & (r->keys.cap - 1)]);
+    }
+    for (size_t i = 0; i < r->nf; i++)
+        parse_cell(r, &def->cols[r->map[i]], &row->cells[r->map[i]], (unsigned)i + 1);
     if (def->role_col >= 0 && row->cells[def->role_col].nil == GY_NIL_NONE)
         row->role = (gy_role)row->cells[def->role_col].v;
     if (def->level_col >= 0 && row->cells[def->level_col].nil == GY_NIL_NONE)
@@ -670,12 +682,8 @@ static void data_record(reader *r)
             row->era = fy.era;
     }
     /* key uniqueness: the key columns plus the role */
-    bool anykey = false;
-    for (size_t j = 0; j < def->ncols; j++)
-        if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP))
-            anykey = true;
-    if (anykey && def->level_col < 0) {
-        size_t prev = hset_put(&r->keys, t, t->nrows - 1);
+    if (keycheck) {
+        size_t prev = hset_put(&r->keys, t, t->nrows - 1, hv);
         if (prev == (size_t)-2) {
             r->oom = r->fatal = true;
         } else if (prev != (size_t)-1) {
