@@ -1101,12 +1101,14 @@ static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findin
     }
     check_sums(&c);
     check_recons(&c);
-    for (size_t ri = 0; ri < c.t->def->nrules; ri++) {
-        const gy_rule *ru = &c.t->def->rules[ri];
-        for (size_t i = 0; i < c.t->nrows; i++)
+    /* row by row, every rule (a row's cells stay in the cache; the
+     * findings are sorted afterwards) */
+    for (size_t i = 0; i < c.t->nrows; i++)
+        for (size_t ri = 0; ri < c.t->def->nrules; ri++) {
+            const gy_rule *ru = &c.t->def->rules[ri];
             if (gy_rule_applies(c.t, ru, &c.t->rows[i]))
                 check_rule(&c, ru, i);
-    }
+        }
     free_ctx(&c);
     return c.oom ? GY_ENOMEM : GY_OK;
 }
