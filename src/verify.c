@@ -337,9 +337,13 @@ static val prev_value(ctx *c, size_t row, int col)
         combos *= nc[j];
     }
     /* every combination: look up, collect the rows found */
-    size_t *found = NULL, nfound = 0, capfound = 0;
-    size_t *pick = calloc(ncols ? ncols : 1, sizeof *pick);
-    const char **vals = calloc(ncols ? ncols : 1, sizeof *vals);
+    size_t stackf[8], *found = stackf, nfound = 0, capfound = 8;
+    size_t stackp[32];
+    const char *stackv[32];
+    size_t *pick = ncols <= 32 ? stackp : calloc(ncols, sizeof *pick);
+    const char **vals = ncols <= 32 ? stackv : calloc(ncols, sizeof *vals);
+    if (ncols <= 32)
+        memset(stackp, 0, sizeof stackp);
     bool oom = !pick || !vals;
     for (size_t k = 0; k < combos && !oom; k++) {
         for (size_t j = 0; j < ncols; j++)
@@ -360,12 +364,14 @@ static val prev_value(ctx *c, size_t row, int col)
             if (!same)
                 continue;
             if (nfound == capfound) {
-                size_t ncap = capfound ? capfound * 2 : 8;
-                size_t *nv = realloc(found, ncap * sizeof *nv);
+                size_t ncap = capfound * 2;
+                size_t *nv = found == stackf ? malloc(ncap * sizeof *nv) : realloc(found, ncap * sizeof *nv);
                 if (!nv) {
                     oom = true;
                     break;
                 }
+                if (found == stackf)
+                    memcpy(nv, stackf, sizeof stackf);
                 found = nv;
                 capfound = ncap;
             }
@@ -380,8 +386,10 @@ static val prev_value(ctx *c, size_t row, int col)
             pick[j] = 0;
         }
     }
-    free(pick);
-    free(vals);
+    if (pick != stackp)
+        free(pick);
+    if (vals != stackv)
+        free(vals);
     if (cand != stackc)
         free(cand);
     if (nc != stackn)
@@ -389,7 +397,8 @@ static val prev_value(ctx *c, size_t row, int col)
     if (off != stacko)
         free(off);
     if (oom) {
-        free(found);
+        if (found != stackf)
+            free(found);
         c->oom = true;
         return (val){V_UNKNOWN, 0};
     }
@@ -411,7 +420,8 @@ static val prev_value(ctx *c, size_t row, int col)
             }
         }
     }
-    free(found);
+    if (found != stackf)
+        free(found);
     return nfound ? sum : (val){V_UNKNOWN, 0};
 }
 
