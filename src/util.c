@@ -289,7 +289,8 @@ char *gy_trim(char *s)
             break;
         }
     }
-    memmove(s, s + a, e - a);
+    if (a)
+        memmove(s, s + a, e - a);
     s[e - a] = '\0';
     return s;
 }
