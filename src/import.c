@@ -825,7 +825,10 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
     size_t len;
     int e = gy_read_file(path, &raw, &len);
     if (e) {
-        gy_diag_add(d, path, 0, 0, "ファイルを読めません: %s", strerror(e));
+        char eb[256]; /* strerror_r: files are imported on several threads */
+        if (strerror_r(e, eb, sizeof eb) != 0)
+            snprintf(eb, sizeof eb, "errno %d", e);
+        gy_diag_add(d, path, 0, 0, "ファイルを読めません: %s", eb);
         return GY_EIO;
     }
     char *text;
