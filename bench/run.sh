@@ -32,14 +32,16 @@ done
 "$PY" -c 'import pandas, xlsxwriter' 2>/dev/null ||
     { echo "bench: $PY に pandas と xlsxwriter がありません (apt-get install python3-pandas python3-xlsxwriter)" >&2; exit 3; }
 
-# measure NAME CMD… → sets WALL (s), MIB (peak RSS), RC; output in $WORK/NAME.{out,err}
+# measure NAME CMD… → sets WALL (s), MIB (peak RSS), CPU (user + system s),
+# RC; output in $WORK/NAME.{out,err}
 measure() {
-    local name=$1
+    local name=$1 u s
     shift
-    /usr/bin/time -f '%e %M' -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+    /usr/bin/time -f '%e %M %U %S' -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
     RC=$?
-    read -r WALL KB < <(tail -n 1 "$WORK/$name.time")
+    read -r WALL KB u s < <(tail -n 1 "$WORK/$name.time")
     MIB=$(awk -v k="$KB" 'BEGIN { printf "%.0f", k / 1024 }')
+    CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 }
 
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }'; }
@@ -65,20 +67,20 @@ for n in $SIZES; do
     measure verify-$n "$GAIYO" verify --input "$d" --templates "$TPL"
     v_wall=$WALL v_mib=$MIB v_st=ok
     [ "$RC" -le 1 ] || v_st=$RC
-    echo "  gaiyo verify  ${v_wall} s  ${v_mib} MiB  $(rate "$lines" "$v_wall") 行/s  ($(tail -n 1 "$WORK/verify-$n.out"))"
+    echo "  gaiyo verify  ${v_wall} s (CPU $CPU s)  ${v_mib} MiB  $(rate "$lines" "$v_wall") 行/s  ($(tail -n 1 "$WORK/verify-$n.out"))"
     [ "$v_st" = ok ] || sed 's/^/    /' "$WORK/verify-$n.err" | head -5
 
     rm -rf "$WORK/out-$n"
     measure report-$n "$GAIYO" report --input "$d" --templates "$TPL" --out "$WORK/out-$n"
     r_wall=$WALL r_mib=$MIB r_st=ok
     [ "$RC" = 0 ] || r_st=$RC
-    echo "  gaiyo report  ${r_wall} s  ${r_mib} MiB  $(rate "$lines" "$r_wall") 行/s  ($(ls "$WORK/out-$n" 2>/dev/null | tr '\n' ' '))"
+    echo "  gaiyo report  ${r_wall} s (CPU $CPU s)  ${r_mib} MiB  $(rate "$lines" "$r_wall") 行/s  ($(ls "$WORK/out-$n" 2>/dev/null | tr '\n' ' '))"
     [ "$r_st" = ok ] || sed 's/^/    /' "$WORK/report-$n.err" | head -5
 
     measure pandas-$n "$PY" "$SRC/bench/pandas_job.py" "$d" "$WORK/pandas-$n.xlsx"
     p_wall=$WALL p_mib=$MIB p_st=ok
     [ "$RC" = 0 ] || p_st=$RC
-    echo "  pandas        ${p_wall} s  ${p_mib} MiB  $(rate "$lines" "$p_wall") 行/s  ($(tail -n 1 "$WORK/pandas-$n.out"))"
+    echo "  pandas        ${p_wall} s (CPU $CPU s)  ${p_mib} MiB  $(rate "$lines" "$p_wall") 行/s  ($(tail -n 1 "$WORK/pandas-$n.out"))"
     [ "$p_st" = ok ] || sed 's/^/    /' "$WORK/pandas-$n.err" | tail -5
     echo "  pandas / gaiyo report: $(ratio "$p_wall" "$r_wall")×   pandas / gaiyo verify: $(ratio "$p_wall" "$v_wall")×"
 
