@@ -4,8 +4,9 @@ ASAN     ?= build-asan
 INPUT    ?= input
 OUT      ?= out
 MESON    ?= meson
+SIZES    ?= 1000 100000 1000000
 
-.PHONY: all deps build report verify test test-asan clean
+.PHONY: all deps build report verify test test-asan bench clean
 
 all: build
 
@@ -34,6 +35,12 @@ $(ASAN)/build.ninja:
 test: build $(ASAN)/build.ninja
 	@bash scripts/install-deps.sh --test
 	@bash tests/run.sh $(BUILD) $(ASAN)
+
+# Benchmark (not a test): gaiyo against pandas + XlsxWriter on generated
+# data, per size (事業 per year); e.g. make bench SIZES="1000 100000".
+bench: build
+	@bash scripts/install-deps.sh bench
+	@BUILD=$(BUILD) SIZES="$(SIZES)" bash bench/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

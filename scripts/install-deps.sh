@@ -5,10 +5,15 @@
 #   --test         also what the tests use: clang (ASan/UBSan build),
 #                  python3-openpyxl (reads the workbook back), valgrind,
 #                  libreoffice-calc-nogui (recalculates the workbook)
+#   bench          also python3-pandas, python3-xlsxwriter and GNU time
 set -u
 PKGS="build-essential meson ninja-build pkg-config libcsv-dev libxlsxwriter-dev gnuplot-nox fonts-noto-cjk"
 if [ "${1:-}" = "--test" ]; then
     PKGS="$PKGS clang python3-openpyxl valgrind libreoffice-calc-nogui"
+fi
+# make bench also needs the analyst's tools and GNU time
+if [ "${1:-}" = bench ]; then
+    PKGS="$PKGS python3-pandas python3-xlsxwriter time"
 fi
 missing=""
 for p in $PKGS; do

@@ -6,9 +6,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- encodings ------------------------------------------------------ */
 
@@ -168,14 +173,90 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
 
 /* ---- tables ---------------------------------------------------------- */
 
+/* An arena: the cells and texts of a table, in a few large blocks
+ * instead of one allocation per cell (a million rows would otherwise
+ * spend most of their time and memory in malloc). */
+typedef struct gy_arena {
+    struct gy_arena *next; /* the previous, full block */
+    size_t used, cap;
+    _Alignas(max_align_t) unsigned char mem[];
+} gy_arena;
+
+enum { ARENA_HUGE = 1 << 21 }; /* a huge page (x86-64, arm64 with 4 KiB pages) */
+
+/* a block of the arena; large blocks are aligned to huge pages and
+ * marked for transparent huge pages, which saves most of the page
+ * faults of a big table */
+static gy_arena *arena_block(size_t cap)
+{
+    size_t total = sizeof(gy_arena) + cap;
+    if (total >= ARENA_HUGE) {
+        void *p = NULL;
+        total = (total + ARENA_HUGE - 1) & ~(size_t)(ARENA_HUGE - 1);
+        if (posix_memalign(&p, ARENA_HUGE, total) != 0)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        madvise(p, total, MADV_HUGEPAGE); /* advice only: failure is harmless */
+#endif
+        gy_arena *b = p;
+        b->cap = total - sizeof(gy_arena);
+        return b;
+    }
+    gy_arena *b = malloc(total);
+    if (b)
+        b->cap = cap;
+    return b;
+}
+
+/* n bytes aligned to `align` (1 for texts, 8 for cells) */
+static void *arena_alloc_aligned(gy_arena **a, size_t n, size_t align)
+{
+    gy_arena *b = *a;
+    if (b)
+        b->used = (b->used + align - 1) & ~(align - 1);
+    if (b && b->used > b->cap)
+        b->used = b->cap;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = b ? b->cap * 2 : (size_t)1 << 14;
+        if (cap > ((size_t)1 << 23))
+            cap = (size_t)1 << 23;
+        if (cap < n)
+            cap = n;
+        gy_arena *nb = arena_block(cap);
+        if (!nb)
+            return NULL;
+        nb->next = b;
+        nb->used = 0;
+        *a = b = nb;
+    }
+    void *p = b->mem + b->used;
+    b->used += n;
+    return p;
+}
+
+static void *arena_alloc(gy_arena **a, size_t n)
+{
+    return arena_alloc_aligned(a, n, 8);
+}
+
+static char *arena_strndup(gy_arena **a, const char *s, size_t n)
+{
+    char *p = arena_alloc_aligned(a, n + 1, 1);
+    if (p) {
+        if (n)
+            memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
 void gy_table_free(gy_table *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->nrows; i++) {
-        for (size_t j = 0; j < t->def->ncols; j++)
-            free(t->rows[i].cells[j].text);
-        free(t->rows[i].cells);
+    for (gy_arena *b = t->arena, *nb; b; b = nb) {
+        nb = b->next;
+        free(b);
     }
     free(t->rows);
     free(t->path);
@@ -260,69 +341,77 @@ typedef struct field {
     unsigned line;
 } field;
 
+/* rows by key (the key and group columns' texts and the role), to find
+ * two rows with the same key: open addressing over row indices */
+typedef struct hslot {
+    uint64_t hash;
+    size_t row;        /* row index + 1; 0 = empty */
+} hslot;
+
 typedef struct hset {
-    char **k;
-    size_t *row;
+    hslot *s;          /* hash and row side by side: one cache miss per probe */
     size_t cap, n;
 } hset;
 
-static uint64_t fnv(const char *s)
+static uint64_t row_key_hash(const gy_tabledef *def, const gy_row *row)
 {
     uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    for (size_t j = 0; j < def->ncols; j++) {
+        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
+            continue;
+        for (const char *s = row->cells[j].text; *s; s++)
+            h = (h ^ (unsigned char)*s) * 1099511628211ull;
+        h = (h ^ 0x1f) * 1099511628211ull;
+    }
+    return h; /* the role is compared, not hashed: known only after parsing */
 }
 
-/* returns the row already holding key, or (size_t)-1 after inserting;
- * (size_t)-2 on out of memory. Takes ownership of key. */
-static size_t hset_put(hset *h, char *key, size_t row)
+static bool same_key(const gy_tabledef *def, const gy_row *a, const gy_row *b)
+{
+    if (a->role != b->role)
+        return false;
+    for (size_t j = 0; j < def->ncols; j++)
+        if ((def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) && strcmp(a->cells[j].text, b->cells[j].text))
+            return false;
+    return true;
+}
+
+/* returns the row already holding the key of row `row`, or (size_t)-1
+ * after inserting it; (size_t)-2 on out of memory */
+static size_t hset_put(hset *h, const gy_table *t, size_t row, uint64_t hv)
 {
     if ((h->n + 1) * 2 > h->cap) {
         size_t nc = h->cap ? h->cap * 2 : 64;
-        char **nk = calloc(nc, sizeof *nk);
-        size_t *nr = calloc(nc, sizeof *nr);
-        if (!nk || !nr) {
-            free(nk);
-            free(nr);
-            free(key);
+        hslot *ns = gy_calloc_big(nc, sizeof *ns);
+        if (!ns)
             return (size_t)-2;
-        }
         for (size_t i = 0; i < h->cap; i++) {
-            if (!h->k[i])
+            if (!h->s[i].row)
                 continue;
-            size_t j = fnv(h->k[i]) & (nc - 1);
-            while (nk[j])
+            size_t j = h->s[i].hash & (nc - 1);
+            while (ns[j].row)
                 j = (j + 1) & (nc - 1);
-            nk[j] = h->k[i];
-            nr[j] = h->row[i];
+            ns[j] = h->s[i];
         }
-        free(h->k);
-        free(h->row);
-        h->k = nk;
-        h->row = nr;
+        free(h->s);
+        h->s = ns;
         h->cap = nc;
     }
-    size_t j = fnv(key) & (h->cap - 1);
-    while (h->k[j]) {
-        if (strcmp(h->k[j], key) == 0) {
-            free(key);
-            return h->row[j];
-        }
+    const gy_tabledef *def = t->def;
+    size_t j = hv & (h->cap - 1);
+    while (h->s[j].row) {
+        if (h->s[j].hash == hv && same_key(def, &t->rows[h->s[j].row - 1], &t->rows[row]))
+            return h->s[j].row - 1;
         j = (j + 1) & (h->cap - 1);
     }
-    h->k[j] = key;
-    h->row[j] = row;
+    h->s[j] = (hslot){hv, row + 1};
     h->n++;
     return (size_t)-1;
 }
 
 static void hset_free(hset *h)
 {
-    for (size_t i = 0; i < h->cap; i++)
-        free(h->k[i]);
-    free(h->k);
-    free(h->row);
+    free(h->s);
 }
 
 typedef struct reader {
@@ -362,7 +451,7 @@ static void cb_field(void *s, size_t len, void *data)
         r->f = nv;
         r->capf = nc;
     }
-    char *v = gy_strndup(s ? s : "", s ? len : 0);
+    char *v = arena_strndup(&r->t->arena, s ? s : "", s ? len : 0);
     if (!v) {
         r->oom = r->fatal = true;
         return;
@@ -374,9 +463,7 @@ static void cb_field(void *s, size_t len, void *data)
 
 static void clear_record(reader *r)
 {
-    for (size_t i = 0; i < r->nf; i++)
-        free(r->f[i].s);
-    r->nf = 0;
+    r->nf = 0; /* the texts stay in the table's arena */
 }
 
 static const char *type_expect(const gy_coldef *c)
@@ -540,7 +627,7 @@ static void data_record(reader *r)
         t->cap = nc;
     }
     gy_row *row = &t->rows[t->nrows];
-    row->cells = calloc(def->ncols, sizeof *row->cells);
+    row->cells = arena_alloc(&t->arena, def->ncols * sizeof *row->cells);
     if (!row->cells) {
         r->oom = r->fatal = true;
         return;
@@ -550,6 +637,7 @@ static void data_record(reader *r)
     row->level = 0;
     row->era = 0;
     t->nrows++;
+    memset(row->cells, 0, def->ncols * sizeof *row->cells);
     for (size_t j = 0; j < def->ncols; j++)
         row->cells[j].nil = GY_NIL_BLANK;
     for (size_t i = 0; i < r->nf; i++) {
@@ -560,16 +648,29 @@ static void data_record(reader *r)
         cell->line = r->f[i].line;
         cell->col = (unsigned)i + 1;
         cell->nil = GY_NIL_NONE;
-        parse_cell(r, &def->cols[c], cell, (unsigned)i + 1);
     }
     for (size_t j = 0; j < def->ncols; j++)
         if (!row->cells[j].text) {
-            row->cells[j].text = gy_strdup("");
+            row->cells[j].text = arena_strndup(&t->arena, "", 0);
             if (!row->cells[j].text) {
                 r->oom = r->fatal = true;
                 return;
             }
         }
+    /* the key's slot is fetched into the cache while the cells are parsed */
+    bool anykey = false;
+    for (size_t j = 0; j < def->ncols; j++)
+        if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP))
+            anykey = true;
+    bool keycheck = anykey && def->level_col < 0;
+    uint64_t hv = 0;
+    if (keycheck) {
+        hv = row_key_hash(def, row);
+        if (r->keys.cap)
+            __builtin_prefetch(&r->keys.s[hv & (r->keys.cap - 1)]);
+    }
+    for (size_t i = 0; i < r->nf; i++)
+        parse_cell(r, &def->cols[r->map[i]], &row->cells[r->map[i]], (unsigned)i + 1);
     if (def->role_col >= 0 && row->cells[def->role_col].nil == GY_NIL_NONE)
         row->role = (gy_role)row->cells[def->role_col].v;
     if (def->level_col >= 0 && row->cells[def->level_col].nil == GY_NIL_NONE)
@@ -581,19 +682,8 @@ static void data_record(reader *r)
             row->era = fy.era;
     }
     /* key uniqueness: the key columns plus the role */
-    gy_buf k = {0};
-    bool anykey = false;
-    for (size_t j = 0; j < def->ncols; j++) {
-        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
-            continue;
-        anykey = true;
-        gy_buf_puts(&k, row->cells[j].text);
-        gy_buf_add(&k, "\x1f", 1);
-    }
-    if (anykey && def->level_col < 0) {
-        gy_buf_printf(&k, "%d", (int)row->role);
-        size_t prev = hset_put(&r->keys, k.p, t->nrows - 1);
-        k.p = NULL;
+    if (keycheck) {
+        size_t prev = hset_put(&r->keys, t, t->nrows - 1, hv);
         if (prev == (size_t)-2) {
             r->oom = r->fatal = true;
         } else if (prev != (size_t)-1) {
@@ -601,7 +691,6 @@ static void data_record(reader *r)
                         t->rows[prev].line);
         }
     }
-    gy_buf_free(&k);
 }
 
 static void cb_record(int c, void *data)
@@ -651,6 +740,20 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
         csv_free(&p);
         gy_table_free(r.t);
         return GY_EDATA;
+    }
+    /* room for as many rows and keys as there are lines (an upper bound:
+     * a quoted field may span lines), allocated once */
+    size_t nl = 1;
+    for (const char *q = text, *e = text + len; (q = memchr(q, '\n', (size_t)(e - q))); q++)
+        nl++;
+    if (nl > 64) {
+        r.t->rows = gy_calloc_big(nl, sizeof *r.t->rows);
+        r.t->cap = r.t->rows ? nl : 0;
+        size_t hc = 64;
+        while (hc < nl * 2 + 2)
+            hc *= 2;
+        r.keys.s = gy_calloc_big(hc, sizeof *r.keys.s);
+        r.keys.cap = r.keys.s ? hc : 0;
     }
     while (i < len && !r.fatal) {
         size_t j = i;
@@ -722,18 +825,30 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
     size_t len;
     int e = gy_read_file(path, &raw, &len);
     if (e) {
-        gy_diag_add(d, path, 0, 0, "ファイルを読めません: %s", strerror(e));
+        char eb[256]; /* strerror_r: files are imported on several threads */
+        if (strerror_r(e, eb, sizeof eb) != 0)
+            snprintf(eb, sizeof eb, "errno %d", e);
+        gy_diag_add(d, path, 0, 0, "ファイルを読めません: %s", eb);
         return GY_EIO;
     }
     char *text;
     size_t tlen;
     const char *used = NULL;
-    gy_status st = gy_decode(path, raw, len, enc, &text, &tlen, &used, d);
-    free(raw);
-    if (st != GY_OK)
-        return st;
-    st = gy_import_text(def, path, text, tlen, out, d);
-    free(text);
+    gy_status st;
+    if (enc != GY_ENC_CP932 && !memchr(raw, '\0', len) && gy_utf8_invalid_at(raw, len) == len) {
+        /* valid UTF-8, as gy_decode would find: read it where it is */
+        bool bom = len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0;
+        used = bom ? "UTF-8 (BOM)" : "UTF-8";
+        st = gy_import_text(def, path, raw + (bom ? 3 : 0), len - (bom ? 3 : 0), out, d);
+        free(raw);
+    } else {
+        st = gy_decode(path, raw, len, enc, &text, &tlen, &used, d);
+        free(raw);
+        if (st != GY_OK)
+            return st;
+        st = gy_import_text(def, path, text, tlen, out, d);
+        free(text);
+    }
     if (st == GY_OK) {
         (*out)->encoding = gy_strdup(used);
         if (!(*out)->encoding) {
@@ -856,6 +971,110 @@ static gy_status read_encconf(const char *dir, const gy_defset *defs, char ***fi
     return st;
 }
 
+/* one unit of gy_dataset_load: a year folder's checks (def == NULL) or
+ * a file to import; each with its own diagnostics, merged in order */
+typedef struct ijob {
+    char *path;
+    const gy_tabledef *def;
+    gy_enc enc;
+    gy_fy fy;
+    size_t size;
+    gy_table *t;
+    gy_status st;             /* of the import */
+    gy_status s_first, s_set; /* of the checks: kept if none yet / always */
+    gy_diags d;
+} ijob;
+
+static ijob *add_job(ijob **v, size_t *n, size_t *cap, const gy_diags *d)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        ijob *nv = realloc(*v, nc * sizeof *nv);
+        if (!nv)
+            return NULL;
+        *v = nv;
+        *cap = nc;
+    }
+    ijob *j = &(*v)[(*n)++];
+    memset(j, 0, sizeof *j);
+    j->d.limit = d->limit;
+    return j;
+}
+
+typedef struct pool {
+    ijob *jobs;
+    size_t *order;     /* biggest files first */
+    size_t n;
+    atomic_size_t next;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        size_t k = atomic_fetch_add(&p->next, 1);
+        if (k >= p->n)
+            return NULL;
+        ijob *j = &p->jobs[p->order[k]];
+        j->st = gy_import_file(j->def, j->path, j->enc, &j->t, &j->d);
+    }
+}
+
+typedef struct jobsize {
+    size_t size, k;
+} jobsize;
+
+static int cmp_job_size(const void *a, const void *b)
+{
+    const jobsize *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size > y->size ? -1 : 1;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* import every file job, on up to one thread per processor */
+static void run_jobs(ijob *jobs, size_t njobs)
+{
+    size_t *order = malloc((njobs ? njobs : 1) * sizeof *order);
+    size_t n = 0;
+    if (!order) {
+        for (size_t k = 0; k < njobs; k++)
+            if (jobs[k].def)
+                jobs[k].st = gy_import_file(jobs[k].def, jobs[k].path, jobs[k].enc, &jobs[k].t, &jobs[k].d);
+        return;
+    }
+    jobsize *js = malloc((njobs ? njobs : 1) * sizeof *js);
+    for (size_t k = 0; k < njobs; k++)
+        if (jobs[k].def) {
+            if (js)
+                js[n] = (jobsize){jobs[k].size, k};
+            order[n++] = k;
+        }
+    if (js && n > 1) {
+        qsort(js, n, sizeof *js, cmp_job_size);
+        for (size_t k = 0; k < n; k++)
+            order[k] = js[k].k;
+    }
+    free(js);
+    pool p = {.jobs = jobs, .order = order, .n = n};
+    atomic_init(&p.next, 0);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthr = ncpu > 1 ? (size_t)ncpu : 1;
+    if (nthr > 8)
+        nthr = 8;
+    if (nthr > n)
+        nthr = n;
+    pthread_t tid[8];
+    size_t started = 0;
+    for (size_t i = 1; i < nthr; i++)
+        if (pthread_create(&tid[started], NULL, worker, &p) == 0)
+            started++;
+    worker(&p); /* this thread works too */
+    for (size_t i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    free(order);
+}
+
 gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d)
 {
     memset(out, 0, sizeof *out);
@@ -911,23 +1130,33 @@ gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *ou
         gy_diag_add(d, dir, 0, 0, "年度フォルダ (例 %s/R6/) がありません", dir);
         st = GY_EDATA;
     }
+    /* First, in order: each year folder's checks (their diagnostics and
+     * status kept in a segment of their own) and the files to import.
+     * Then the imports, on as many threads as there are processors
+     * (files are independent). Last, everything is merged in the order
+     * of the first pass, so that diagnostics, status and tables are the
+     * same as if the files had been read one after another. */
+    ijob *jobs = NULL;
+    size_t njobs = 0, capjobs = 0;
+    gy_status st0 = st;
     for (size_t i = 0; i < nd && st != GY_ENOMEM; i++) {
         char *yd = gy_asprintf("%s/%s", dir, dirs[i].name);
-        if (!yd) {
+        ijob *seg = yd ? add_job(&jobs, &njobs, &capjobs, d) : NULL;
+        if (!seg) {
+            free(yd);
             st = GY_ENOMEM;
             break;
         }
+        gy_diags *sd = &seg->d;
         char **ef = NULL;
         gy_enc *ee = NULL;
         size_t ne = 0;
-        gy_status s = read_encconf(yd, defs, &ef, &ee, &ne, d);
-        if (s != GY_OK && st == GY_OK)
-            st = s;
+        seg->s_first = read_encconf(yd, defs, &ef, &ee, &ne, sd);
         /* every CSV must be claimed by a definition */
         DIR *yp = opendir(yd);
         if (!yp) {
-            gy_diag_add(d, yd, 0, 0, "フォルダを開けません: %s", strerror(errno));
-            st = GY_EIO;
+            gy_diag_add(sd, yd, 0, 0, "フォルダを開けません: %s", strerror(errno));
+            seg->s_set = GY_EIO;
         } else {
             while ((de = readdir(yp))) {
                 size_t l = strlen(de->d_name);
@@ -941,13 +1170,17 @@ gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *ou
                     if (!strcmp(defs->v[k]->file, de->d_name))
                         claimed = true;
                 if (!claimed) {
-                    gy_diag_add(d, yd, 0, 0, "'%s' を読む表の定義が templates/tables にありません (ファイル名の誤り?)",
+                    gy_diag_add(sd, yd, 0, 0, "'%s' を読む表の定義が templates/tables にありません (ファイル名の誤り?)",
                                 de->d_name);
-                    st = GY_EDATA;
+                    seg->s_set = GY_EDATA;
                 }
             }
             closedir(yp);
         }
+        if (seg->s_first != GY_OK && st == GY_OK)
+            st = seg->s_first;
+        if (seg->s_set != GY_OK)
+            st = seg->s_set;
         for (size_t k = 0; k < defs->n && st != GY_ENOMEM; k++) {
             const gy_tabledef *def = defs->v[k];
             char *fp = gy_asprintf("%s/%s", yd, def->file);
@@ -969,23 +1202,17 @@ gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *ou
             for (size_t m = 0; m < ne; m++)
                 if (!strcmp(ef[m], def->file))
                     enc = ee[m];
-            gy_table *t = NULL;
-            s = gy_import_file(def, fp, enc, &t, d);
-            free(fp);
-            if (s != GY_OK) {
-                if (st == GY_OK || s == GY_ENOMEM)
-                    st = s;
-                continue;
-            }
-            t->fy = dirs[i].fy;
-            gy_table **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
-            if (!nv) {
-                gy_table_free(t);
+            ijob *j = add_job(&jobs, &njobs, &capjobs, d);
+            if (!j) {
+                free(fp);
                 st = GY_ENOMEM;
                 break;
             }
-            out->v = nv;
-            out->v[out->n++] = t;
+            j->path = fp;
+            j->def = def;
+            j->enc = enc;
+            j->fy = dirs[i].fy;
+            j->size = (size_t)sb.st_size;
         }
         for (size_t m = 0; m < ne; m++)
             free(ef[m]);
@@ -993,6 +1220,48 @@ gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *ou
         free(ee);
         free(yd);
     }
+    bool jobs_oom = st == GY_ENOMEM;
+    if (!jobs_oom)
+        run_jobs(jobs, njobs);
+    /* merge, in order */
+    st = st0;
+    for (size_t k = 0; k < njobs; k++) {
+        ijob *j = &jobs[k];
+        for (size_t m = 0; m < j->d.n; m++)
+            gy_diag_add(d, j->d.v[m].file, j->d.v[m].line, j->d.v[m].col, "%s", j->d.v[m].msg);
+        d->dropped += j->d.dropped;
+        gy_diags_free(&j->d);
+        free(j->path);
+        if (!j->def) {
+            if (j->s_first != GY_OK && st == GY_OK)
+                st = j->s_first;
+            if (j->s_set != GY_OK)
+                st = j->s_set;
+            continue;
+        }
+        if (j->st != GY_OK) {
+            if (st == GY_OK || j->st == GY_ENOMEM)
+                st = j->st;
+            continue;
+        }
+        if (!j->t) {
+            /* not run (out of memory before the imports) */
+            st = GY_ENOMEM;
+            continue;
+        }
+        j->t->fy = j->fy;
+        gy_table **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
+        if (!nv) {
+            gy_table_free(j->t);
+            st = GY_ENOMEM;
+            continue;
+        }
+        out->v = nv;
+        out->v[out->n++] = j->t;
+    }
+    if (jobs_oom)
+        st = GY_ENOMEM;
+    free(jobs);
     for (size_t i = 0; i < nd; i++)
         free(dirs[i].name);
     free(dirs);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,25 @@ char *gy_asprintf(const char *fmt, ...)
     return p;
 }
 
+void *gy_calloc_big(size_t n, size_t size)
+{
+    enum { HUGE = 1 << 21 };
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total))
+        return NULL;
+    if (total < HUGE)
+        return calloc(total ? total : 1, 1);
+    size_t round = (total + HUGE - 1) & ~(size_t)(HUGE - 1);
+    void *p = NULL;
+    if (round < total || posix_memalign(&p, HUGE, round) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, round, MADV_HUGEPAGE); /* advice only: failure is harmless */
+#endif
+    memset(p, 0, total);
+    return p;
+}
+
 int gy_read_file(const char *path, char **buf, size_t *len)
 {
     *buf = NULL;
@@ -55,8 +75,28 @@ int gy_read_file(const char *path, char **buf, size_t *len)
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return errno ? errno : EIO;
+    /* a regular file is read into a buffer of its size (a big one aligned
+     * for transparent huge pages: fewer page faults); anything else, or
+     * a file that grows meanwhile, into a growing buffer */
     size_t cap = 1 << 16, n = 0;
-    char *p = malloc(cap + 1);
+    struct stat sb;
+    char *p = NULL;
+    if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+        (unsigned long long)sb.st_size < ((size_t)1 << 40)) {
+        enum { HUGE = 1 << 21 };
+        cap = (size_t)sb.st_size + 1; /* one more: EOF is seen without growing */
+        if (cap + 1 >= HUGE) {
+            void *q = NULL;
+            if (posix_memalign(&q, HUGE, (cap + 1 + HUGE - 1) & ~(size_t)(HUGE - 1)) == 0) {
+                p = q;
+#ifdef MADV_HUGEPAGE
+                madvise(p, (cap + 1 + HUGE - 1) & ~(size_t)(HUGE - 1), MADV_HUGEPAGE);
+#endif
+            }
+        }
+    }
+    if (!p)
+        p = malloc(cap + 1);
     if (!p) {
         fclose(fp);
         return ENOMEM;
@@ -250,7 +290,8 @@ char *gy_trim(char *s)
             break;
         }
     }
-    memmove(s, s + a, e - a);
+    if (a)
+        memmove(s, s + a, e - a);
     s[e - a] = '\0';
     return s;
 }

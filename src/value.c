@@ -195,8 +195,60 @@ static bool parse_number(const char *s, int decimals, gy_num *out, const char **
     return true;
 }
 
+/* The common case, without decoding: plain ASCII digits with correct
+ * grouping commas (at most 18 characters: no overflow), then, when
+ * decimals >= 0, optionally '.' and 1..decimals digits. Returns false
+ * for anything else, which parse_number then reads (or rejects) — the
+ * result is the same either way. */
+static bool parse_plain(const char *s, int decimals, gy_num *out)
+{
+    int64_t ip = 0;
+    int digits = 0, group = -1, k = 0;
+    for (; s[k] >= '0' && s[k] <= '9' ? true : s[k] == ','; k++) {
+        if (k >= 18)
+            return false;
+        if (s[k] == ',') {
+            if (digits == 0 || (group >= 0 && group != 3) || (group < 0 && digits > 3))
+                return false;
+            group = 0;
+            continue;
+        }
+        ip = ip * 10 + (s[k] - '0');
+        digits++;
+        if (group >= 0)
+            group++;
+    }
+    if (digits == 0 || (group >= 0 && group != 3))
+        return false;
+    int64_t fp = 0;
+    int fd = 0, dec = decimals < 0 ? 0 : decimals;
+    if (s[k] == '.') {
+        if (decimals < 0)
+            return false;
+        for (k++; s[k] >= '0' && s[k] <= '9'; k++) {
+            if (fd >= decimals)
+                return false;
+            fp = fp * 10 + (s[k] - '0');
+            fd++;
+        }
+        if (fd == 0)
+            return false;
+    }
+    if (s[k])
+        return false;
+    for (; fd < dec; fd++)
+        fp *= 10;
+    if (ip > (INT64_MAX - fp) / gy_pow10(dec))
+        return false;
+    out->nil = GY_NIL_NONE;
+    out->v = ip * gy_pow10(dec) + fp;
+    return true;
+}
+
 bool gy_parse_int(const char *s, gy_num *out, const char **err)
 {
+    if (parse_plain(s, -1, out))
+        return true;
     return parse_number(s, -1, out, err);
 }
 
@@ -206,6 +258,8 @@ bool gy_parse_ratio(const char *s, int decimals, gy_num *out, const char **err)
         *err = "比率の小数桁数は 0〜6 です";
         return false;
     }
+    if (parse_plain(s, decimals, out))
+        return true;
     return parse_number(s, decimals, out, err);
 }
 

@@ -2,8 +2,11 @@
 #include "gaiyo/verify.h"
 #include "gaiyo/util.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 gy_tolerance gy_tolerance_default(void)
 {
@@ -50,10 +53,47 @@ typedef struct val {
     int64_t v;
 } val;
 
+/* an open-addressing hash set of row indices (the key is in the rows) */
+typedef struct rowslot {
+    uint64_t hash;
+    size_t row;          /* row index + 1; 0 = empty */
+} rowslot;
+
+typedef struct rowidx {
+    rowslot *s;          /* hash and row side by side: one cache miss per probe */
+    size_t cap;
+} rowidx;
+
+/* total(col) of one group, computed once per column */
+typedef struct gtotal {
+    int64_t sum;
+    size_t bad;          /* the first unknown row (st == 1) */
+    int st;              /* 0 ok, 1 a row is unknown, 2 overflow */
+} gtotal;
+
+/* a 組替 line that applies to this table: old → now in column col */
+typedef struct remap {
+    int col;
+    const char *old, *now, *target;
+} remap;
+
 typedef struct ctx {
     const gy_dataset *ds;
     const gy_table *t;
-    size_t *group;       /* group id per row */
+    size_t *group;       /* dense group id per row (0, 1, … in order of appearance) */
+    size_t ngroups;
+    size_t *gstart;      /* rows of group g: grows[gstart[g] .. gstart[g + 1]) ascending */
+    size_t *grows;
+    size_t *gpos;        /* position of row i in grows */
+    int *minlev;         /* per group: lowest level of the rows that count in totals */
+    gtotal **tot;        /* per column, lazily: total() per group */
+    rowidx labels;       /* (group, label) → first row, lazily */
+    bool labels_built;
+    const gy_table *prev;/* the table @前年 reads (this one when it has an fy key), or NULL */
+    rowidx previdx;      /* rows of prev by (role, fy, key columns), lazily */
+    bool previdx_built;
+    remap *remaps;       /* the 組替 lines for this table */
+    size_t nremaps;
     gy_findings *out;
     char absent[256];    /* what was absent (first one) */
     bool oom;
@@ -187,99 +227,358 @@ static val cell_val(const gy_cell *c)
 
 /* ---- row lookup -------------------------------------------------------- */
 
-/* whether the 組替 of this year maps `old` of column `col` onto `now` for
- * the row labelled `label` */
-static bool mapped(ctx *c, const char *col, const char *old, const char *now, const char *label)
+static uint64_t hash_str(uint64_t h, const char *s)
 {
-    const gy_table *k = gy_dataset_find(c->ds, "kumikae", c->t->fy.western);
-    if (!k)
-        return false;
-    const gy_tabledef *d = k->def;
-    int ct = gy_tabledef_col(d, "表"), cc = gy_tabledef_col(d, "列"), co = gy_tabledef_col(d, "旧"),
-        cn = gy_tabledef_col(d, "新"), cl = gy_tabledef_col(d, "対象");
-    if (ct < 0 || cc < 0 || co < 0 || cn < 0)
-        return false;
-    for (size_t i = 0; i < k->nrows; i++) {
-        const gy_cell *r = k->rows[i].cells;
-        if (!strcmp(r[ct].text, c->t->def->id) && !strcmp(r[cc].text, col) && !strcmp(r[co].text, old) &&
-            !strcmp(r[cn].text, now) && (cl < 0 || !r[cl].text[0] || !strcmp(r[cl].text, label)))
-            return true;
-    }
-    return false;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (h ^ 0x1f) * 1099511628211ull; /* field separator */
 }
 
-/* whether previous-year row q corresponds to this year's row r */
-static bool corresponds(ctx *c, const gy_row *r, const gy_row *q, int skip)
+static uint64_t hash_int(uint64_t h, int64_t v)
 {
+    for (int i = 0; i < 8; i++, v >>= 8)
+        h = (h ^ (unsigned char)(v & 0xff)) * 1099511628211ull;
+    return h;
+}
+
+static bool rowidx_init(rowidx *x, size_t n)
+{
+    size_t cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    x->s = gy_calloc_big(cap, sizeof *x->s);
+    x->cap = cap;
+    return x->s != NULL;
+}
+
+static void rowidx_free(rowidx *x)
+{
+    free(x->s);
+    memset(x, 0, sizeof *x);
+}
+
+static void rowidx_add(rowidx *x, uint64_t h, size_t row)
+{
+    size_t j = (size_t)h & (x->cap - 1);
+    while (x->s[j].row)
+        j = (j + 1) & (x->cap - 1);
+    x->s[j] = (rowslot){h, row + 1};
+}
+
+/* the key of a row for matching across years: role, fy value (when the
+ * table has an fy key), the texts of the key and group columns */
+static bool is_keycol(const gy_tabledef *d, size_t j, int skip)
+{
+    return (int)j != skip && (d->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP));
+}
+
+static uint64_t prev_hash(const gy_tabledef *d, int role, int64_t fy, const char *const *vals, int skip)
+{
+    uint64_t h = hash_int(1469598103934665603ull, role);
+    if (skip >= 0)
+        h = hash_int(h, fy);
+    for (size_t j = 0; j < d->ncols; j++)
+        if (is_keycol(d, j, skip))
+            h = hash_str(h, vals[j]);
+    return h;
+}
+
+static bool build_previdx(ctx *c)
+{
+    const gy_table *pt = c->prev;
     const gy_tabledef *d = c->t->def;
-    if (r->role != q->role)
+    int fc = d->fy_col;
+    c->previdx_built = true;
+    if (!rowidx_init(&c->previdx, pt->nrows))
         return false;
-    const char *label = gy_row_label(c->t, r);
-    for (size_t j = 0; j < d->ncols; j++) {
-        if ((int)j == skip || !(d->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
+    const char **vals = calloc(d->ncols ? d->ncols : 1, sizeof *vals);
+    if (!vals)
+        return false;
+    for (size_t i = 0; i < pt->nrows; i++) {
+        const gy_row *q = &pt->rows[i];
+        if (fc >= 0 && q->cells[fc].nil != GY_NIL_NONE)
             continue;
-        const char *a = r->cells[j].text, *b = q->cells[j].text;
-        if (strcmp(a, b) && !mapped(c, d->cols[j].name, b, a, label))
-            return false;
+        for (size_t j = 0; j < d->ncols; j++)
+            vals[j] = q->cells[j].text;
+        rowidx_add(&c->previdx, prev_hash(d, q->role, fc >= 0 ? q->cells[fc].v : 0, vals, fc), i);
     }
+    free(vals);
     return true;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
 }
 
 /* the value of `col` one fiscal year earlier for this row: the same row
  * (or, through the 組替, the rows it was renamed from or merged from,
  * summed) in the same table when it has an fy key column, else in the
- * previous year's folder */
+* previous year's folder. A previous row corresponds when its role is
+ * the same and each key column holds this row's text or a 旧 that the
+ * 組替 maps onto it (for this row's label, when 対象 is given); the
+ * previous rows are found through a hash index of their keys, one
+ * lookup per combination of such texts. *prow: the one row read, when it
+ * is a row of this very table (a writer can point at it), else
+ * GY_DERIV_NOROW. */
 static val prev_value(ctx *c, size_t row, int col, size_t *prow)
 {
     const gy_table *t = c->t;
+    const gy_tabledef *d = t->def;
     const gy_row *r = &t->rows[row];
-    int fc = t->def->fy_col;
-    const gy_table *pt = t;
+    int fc = d->fy_col;
     int64_t want = 0;
     if (fc >= 0) {
         if (r->cells[fc].nil != GY_NIL_NONE)
             return (val){V_UNKNOWN, 0};
         want = r->cells[fc].v - 1;
-    } else {
-        pt = gy_dataset_find(c->ds, t->def->id, t->fy.western - 1);
-        if (!pt)
-            return (val){V_UNKNOWN, 0};
     }
-    bool found = false;
-    val sum = {V_NIL, 0};
-    for (size_t i = 0; i < pt->nrows; i++) {
-        const gy_row *q = &pt->rows[i];
-        if (fc >= 0 && (q->cells[fc].nil != GY_NIL_NONE || q->cells[fc].v != want))
-            continue;
-        if (!corresponds(c, r, q, fc))
-            continue;
-        /* one row of this very table: a writer can point at it */
-        *prow = !found && pt == t ? i : GY_DERIV_NOROW;
-        found = true;
-        val v = cell_val(&q->cells[col]);
-        if (v.st == V_UNKNOWN)
-            return v;
-        if (v.st == V_OK) {
-            sum.st = V_OK;
-            if (__builtin_add_overflow(sum.v, v.v, &sum.v))
-                return (val){V_UNKNOWN, 0};
+    const gy_table *pt = c->prev;
+    if (!pt)
+        return (val){V_UNKNOWN, 0};
+    if (!c->previdx_built && !build_previdx(c)) {
+        c->oom = true;
+        return (val){V_UNKNOWN, 0};
+    }
+    if (!c->previdx.cap)
+        return (val){V_UNKNOWN, 0};
+    /* candidate texts per key column: its own, then the 旧 mapped onto it */
+    const char *label = gy_row_label(t, r);
+    size_t ncols = d->ncols, ncand = 0;
+    const char *stackc[64];
+    size_t stackn[32], stacko[32];
+    const char **cand = stackc;
+    size_t *nc = stackn, *off = stacko;
+    size_t need = ncols + c->nremaps;
+    if (need > 64 || ncols > 32) {
+        cand = malloc(need * sizeof *cand);
+        nc = malloc(ncols * sizeof *nc);
+        off = malloc(ncols * sizeof *off);
+        if (!cand || !nc || !off) {
+            if (cand != stackc)
+                free(cand);
+            if (nc != stackn)
+                free(nc);
+            if (off != stacko)
+                free(off);
+            c->oom = true;
+            return (val){V_UNKNOWN, 0};
         }
     }
-    return found ? sum : (val){V_UNKNOWN, 0};
+    size_t combos = 1;
+    for (size_t j = 0; j < ncols; j++) {
+        off[j] = ncand;
+        nc[j] = 0;
+        if (!is_keycol(d, j, fc))
+            continue;
+        const char *a = r->cells[j].text;
+        cand[ncand++] = a;
+        nc[j] = 1;
+        for (size_t m = 0; m < c->nremaps; m++) {
+            const remap *k = &c->remaps[m];
+            if (k->col != (int)j || strcmp(k->now, a) || (k->target && k->target[0] && strcmp(k->target, label)))
+                continue;
+            bool dup = false;
+            for (size_t u = off[j]; u < ncand && !dup; u++)
+                dup = !strcmp(cand[u], k->old);
+            if (!dup) {
+                cand[ncand++] = k->old;
+                nc[j]++;
+            }
+        }
+        combos *= nc[j];
+    }
+    /* every combination: look up, collect the rows found */
+    size_t stackf[8], *found = stackf, nfound = 0, capfound = 8;
+    size_t stackp[32];
+    const char *stackv[32];
+    size_t *pick = ncols <= 32 ? stackp : calloc(ncols, sizeof *pick);
+    const char **vals = ncols <= 32 ? stackv : calloc(ncols, sizeof *vals);
+    if (ncols <= 32)
+        memset(stackp, 0, sizeof stackp);
+    bool oom = !pick || !vals;
+    for (size_t k = 0; k < combos && !oom; k++) {
+        for (size_t j = 0; j < ncols; j++)
+            vals[j] = nc[j] ? cand[off[j] + pick[j]] : NULL;
+        uint64_t h = prev_hash(d, r->role, want, vals, fc);
+        const rowidx *x = &c->previdx;
+        for (size_t s = (size_t)h & (x->cap - 1); x->s[s].row; s = (s + 1) & (x->cap - 1)) {
+            if (x->s[s].hash != h)
+                continue;
+            size_t qi = x->s[s].row - 1;
+            const gy_row *q = &pt->rows[qi];
+            if (q->role != r->role || (fc >= 0 && q->cells[fc].v != want))
+                continue;
+            bool same = true;
+            for (size_t j = 0; j < ncols && same; j++)
+                if (nc[j] && strcmp(q->cells[j].text, vals[j]))
+                    same = false;
+            if (!same)
+                continue;
+            if (nfound == capfound) {
+                size_t ncap = capfound * 2;
+                size_t *nv = found == stackf ? malloc(ncap * sizeof *nv) : realloc(found, ncap * sizeof *nv);
+                if (!nv) {
+                    oom = true;
+                    break;
+                }
+                if (found == stackf)
+                    memcpy(nv, stackf, sizeof stackf);
+                found = nv;
+                capfound = ncap;
+            }
+            found[nfound++] = qi;
+        }
+        /* next combination (odometer) */
+        for (size_t j = 0; j < ncols; j++) {
+            if (nc[j] < 2)
+                continue;
+            if (++pick[j] < nc[j])
+                break;
+            pick[j] = 0;
+        }
+    }
+    if (pick != stackp)
+        free(pick);
+    if (vals != stackv)
+        free(vals);
+    if (cand != stackc)
+        free(cand);
+    if (nc != stackn)
+        free(nc);
+    if (off != stacko)
+        free(off);
+    if (oom) {
+        if (found != stackf)
+            free(found);
+        c->oom = true;
+        return (val){V_UNKNOWN, 0};
+    }
+    /* in the order of the previous table, as they stand there */
+    if (nfound > 1)
+        qsort(found, nfound, sizeof *found, cmp_size);
+    val sum = {V_NIL, 0};
+    for (size_t i = 0; i < nfound; i++) {
+        val v = cell_val(&pt->rows[found[i]].cells[col]);
+        if (v.st == V_UNKNOWN) {
+            sum = v;
+            break;
+        }
+        if (v.st == V_OK) {
+            sum.st = V_OK;
+            if (__builtin_add_overflow(sum.v, v.v, &sum.v)) {
+                sum = (val){V_UNKNOWN, 0};
+                break;
+            }
+        }
+    }
+    *prow = nfound == 1 && pt == t ? found[0] : GY_DERIV_NOROW;
+    if (found != stackf)
+        free(found);
+    return nfound ? sum : (val){V_UNKNOWN, 0};
+}
+
+/* the 組替 lines of this year that can apply to this table's key columns */
+static bool find_remaps(ctx *c)
+{
+    const gy_table *k = gy_dataset_find(c->ds, "kumikae", c->t->fy.western);
+    if (!k)
+        return true;
+    const gy_tabledef *d = k->def;
+    int ct = gy_tabledef_col(d, "表"), cc = gy_tabledef_col(d, "列"), co = gy_tabledef_col(d, "旧"),
+        cn = gy_tabledef_col(d, "新"), cl = gy_tabledef_col(d, "対象");
+    if (ct < 0 || cc < 0 || co < 0 || cn < 0)
+        return true;
+    c->remaps = calloc(k->nrows ? k->nrows : 1, sizeof *c->remaps);
+    if (!c->remaps)
+        return false;
+    for (size_t i = 0; i < k->nrows; i++) {
+        const gy_cell *r = k->rows[i].cells;
+        if (strcmp(r[ct].text, c->t->def->id))
+            continue;
+        int col = gy_tabledef_col(c->t->def, r[cc].text);
+        if (col < 0 || !(c->t->def->cols[col].flags & (GY_COL_KEY | GY_COL_GROUP)))
+            continue;
+        c->remaps[c->nremaps++] = (remap){col, r[co].text, r[cn].text, cl >= 0 ? r[cl].text : NULL};
+    }
+    return true;
+}
+
+static uint64_t label_hash(size_t grp, const char *label)
+{
+    return hash_str(hash_int(1469598103934665603ull, (int64_t)grp), label);
 }
 
 static const gy_row *label_row(ctx *c, size_t row, const char *label)
 {
     const gy_table *t = c->t;
-    for (size_t i = 0; i < t->nrows; i++)
-        if (c->group[i] == c->group[row] && !strcmp(gy_row_label(t, &t->rows[i]), label))
-            return &t->rows[i];
+    if (!c->labels_built) {
+        c->labels_built = true;
+        if (!rowidx_init(&c->labels, t->nrows)) {
+            c->oom = true;
+            return NULL;
+        }
+        /* the first row of each (group, label) */
+        for (size_t i = 0; i < t->nrows; i++) {
+            const char *lab = gy_row_label(t, &t->rows[i]);
+            uint64_t h = label_hash(c->group[i], lab);
+            const rowidx *x = &c->labels;
+            bool seen = false;
+            for (size_t s = (size_t)h & (x->cap - 1); x->s[s].row && !seen; s = (s + 1) & (x->cap - 1)) {
+                size_t q = x->s[s].row - 1;
+                seen = x->s[s].hash == h && c->group[q] == c->group[i] &&
+                       !strcmp(gy_row_label(t, &t->rows[q]), lab);
+            }
+            if (!seen)
+                rowidx_add(&c->labels, h, i);
+        }
+    }
+    if (!c->labels.cap)
+        return NULL;
+    uint64_t h = label_hash(c->group[row], label);
+    const rowidx *x = &c->labels;
+    for (size_t s = (size_t)h & (x->cap - 1); x->s[s].row; s = (s + 1) & (x->cap - 1)) {
+        size_t q = x->s[s].row - 1;
+        if (x->s[s].hash == h && c->group[q] == c->group[row] && !strcmp(gy_row_label(t, &t->rows[q]), label))
+            return &t->rows[q];
+    }
     return NULL;
 }
 
 static bool counts_in_total(const gy_table *t, const gy_row *r)
 {
     return r->role == GY_ROLE_ITEM || (r->role == GY_ROLE_MEMO && t->def->memo_in_totals);
+}
+
+/* total(col) of a group: the item rows of the group at its lowest level,
+ * in row order (the first unknown value, or an overflow, makes it
+ * unknown); computed for all groups in one pass per column */
+static const gtotal *group_total(ctx *c, int col, size_t grp)
+{
+    const gy_table *t = c->t;
+    if (!c->tot[col]) {
+        gtotal *g = calloc(c->ngroups ? c->ngroups : 1, sizeof *g);
+        if (!g) {
+            c->oom = true;
+            return NULL;
+        }
+        for (size_t i = 0; i < t->nrows; i++) {
+            const gy_row *q = &t->rows[i];
+            gtotal *x = &g[c->group[i]];
+            if (x->st || !counts_in_total(t, q) || q->level != c->minlev[c->group[i]])
+                continue;
+            val v = cell_val(&q->cells[col]);
+            if (v.st == V_UNKNOWN) {
+                x->st = 1;
+                x->bad = i;
+            } else if (__builtin_add_overflow(x->sum, v.v, &x->sum)) {
+                x->st = 2;
+            }
+        }
+        c->tot[col] = g;
+    }
+    return &c->tot[col][grp];
 }
 
 /* ---- expressions ------------------------------------------------------- */
@@ -331,35 +630,28 @@ static val eval(ctx *c, const gy_expr *e, size_t row, int target)
         return (val){V_OK, r};
     }
     case GY_X_TOTAL: {
-        int64_t s = 0;
-        int minlev = 1 << 30;
-        size_t cnt = 0;
-        for (size_t i = 0; i < t->nrows; i++)
-            if (c->group[i] == c->group[row] && counts_in_total(t, &t->rows[i]) &&
-                t->rows[i].level < minlev)
-                minlev = t->rows[i].level;
-        for (size_t i = 0; i < t->nrows; i++)
-            if (c->group[i] == c->group[row] && counts_in_total(t, &t->rows[i]) && t->rows[i].level == minlev)
-                cnt++;
-        rec_ref(c, cnt);
-        for (size_t i = 0; i < t->nrows; i++)
-            if (c->group[i] == c->group[row] && counts_in_total(t, &t->rows[i]) && t->rows[i].level == minlev)
-                rec_ref(c, i);
-        for (size_t i = 0; i < t->nrows; i++) {
-            const gy_row *q = &t->rows[i];
-            if (c->group[i] != c->group[row] || !counts_in_total(t, q) || q->level != minlev)
-                continue;
-            val v = cell_val(&q->cells[e->col]);
-            if (v.st == V_UNKNOWN) {
-                if (!c->absent[0])
-                    snprintf(c->absent, sizeof c->absent, "「%s」の%s", gy_row_label(t, q),
-                             t->def->cols[e->col].name);
-                return (val){V_UNKNOWN, 0};
-            }
-            if (__builtin_add_overflow(s, v.v, &s))
-                return (val){V_UNKNOWN, 0};
+        const gtotal *g = group_total(c, e->col, c->group[row]);
+        if (!g)
+            return (val){V_UNKNOWN, 0};
+        if (g->st == 1) {
+            if (!c->absent[0])
+                snprintf(c->absent, sizeof c->absent, "「%s」の%s", gy_row_label(t, &t->rows[g->bad]),
+                         t->def->cols[e->col].name);
+            return (val){V_UNKNOWN, 0};
         }
-        return (val){V_OK, s};
+        if (g->st == 2)
+            return (val){V_UNKNOWN, 0};
+        if (c->rec) {
+            /* the rows summed, for a writer: their count, then each */
+            size_t grp = c->group[row], a = c->gstart[grp], b = c->gstart[grp + 1], cnt = 0;
+            for (size_t k = a; k < b; k++)
+                cnt += counts_in_total(t, &t->rows[c->grows[k]]) && t->rows[c->grows[k]].level == c->minlev[grp];
+            rec_ref(c, cnt);
+            for (size_t k = a; k < b; k++)
+                if (counts_in_total(t, &t->rows[c->grows[k]]) && t->rows[c->grows[k]].level == c->minlev[grp])
+                    rec_ref(c, c->grows[k]);
+        }
+        return (val){V_OK, g->sum};
     }
     case GY_X_PCT: {
         val a = eval(c, e->a, row, target), b = eval(c, e->b, row, target);
@@ -420,8 +712,7 @@ static bool checked_otherwise(ctx *c, const gy_rule *ru, size_t row)
         const gy_rule *o = &d->rules[k];
         if (o == ru || o->target != ru->target || !gy_rule_applies(c->t, o, &c->t->rows[row]))
             continue;
-        if (c->t->def->fy_col < 0 && has_prev(o->expr) &&
-            !gy_dataset_find(c->ds, c->t->def->id, c->t->fy.western - 1))
+        if (c->t->def->fy_col < 0 && has_prev(o->expr) && !c->prev)
             continue;
         ok = eval(c, o->expr, row, o->target).st != V_UNKNOWN;
     }
@@ -433,8 +724,7 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
 {
     /* a rule across fiscal years applies only when input/ holds the
      * previous year's table (or the table has a year column) */
-    if (c->t->def->fy_col < 0 && has_prev(ru->expr) &&
-        !gy_dataset_find(c->ds, c->t->def->id, c->t->fy.western - 1))
+    if (c->t->def->fy_col < 0 && has_prev(ru->expr) && !c->prev)
         return;
     const gy_table *t = c->t;
     const gy_row *r = &t->rows[row];
@@ -447,6 +737,14 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     c->rec = c->dv != NULL;
     val v = eval(c, ru->expr, row, ru->target);
     c->rec = false;
+    if (v.st == V_OK && st->nil == GY_NIL_NONE && st->v == v.v) {
+        /* the figure agrees: nothing to format, only the derivation */
+        if (c->dv)
+            add_deriv(c, row, ru->target, ru,
+                      ru->expr->op == GY_X_PCT ? "ratio" : has_sub(ru->expr) ? "difference" : "rowsum", c->refs,
+                      c->nrefs, v.v);
+        return;
+    }
     char sb[64], cb[64];
     if (st->nil == GY_NIL_NONE)
         fmt_val(t, ru->target, st->v, sb, sizeof sb);
@@ -518,9 +816,20 @@ static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level
     const gy_table *t = c->t;
     *s = 0;
     *nitems = 0;
-    for (size_t i = a; i < b; i++) {
+    /* the rows of the group from the first one at or after a */
+    const size_t *gr = c->grows + c->gstart[grp], ng = c->gstart[grp + 1] - c->gstart[grp];
+    size_t lo = 0, hi = ng;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (gr[mid] < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo; k < ng && gr[k] < b; k++) {
+        size_t i = gr[k];
         const gy_row *q = &t->rows[i];
-        if (c->group[i] != grp || q->level != level || !counts_in_total(t, q))
+        if (q->level != level || !counts_in_total(t, q))
             continue;
         val v = cell_val(&q->cells[col]);
         if (v.st == V_UNKNOWN) {
@@ -547,9 +856,19 @@ static void sum_deriv(ctx *c, const char *kind, size_t row, int col, size_t a, s
     const gy_table *t = c->t;
     c->nrefs = 0;
     c->rec = true;
-    for (size_t i = a; i < b; i++)
-        if (c->group[i] == grp && t->rows[i].level == level && counts_in_total(t, &t->rows[i]))
-            rec_ref(c, i);
+    /* the same rows as sum_range: the group's, from the first at or after a */
+    const size_t *gr = c->grows + c->gstart[grp], ng = c->gstart[grp + 1] - c->gstart[grp];
+    size_t lo = 0, hi = ng;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (gr[mid] < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo; k < ng && gr[k] < b; k++)
+        if (t->rows[gr[k]].level == level && counts_in_total(t, &t->rows[gr[k]]))
+            rec_ref(c, gr[k]);
     c->rec = false;
     add_deriv(c, row, col, NULL, kind, c->refs, c->nrefs, s);
 }
@@ -614,11 +933,12 @@ static void check_sums(ctx *c)
         if (r->role == GY_ROLE_TOTAL || r->role == GY_ROLE_SUBTOTAL) {
             size_t from = a;
             if (r->role == GY_ROLE_SUBTOTAL) {
-                for (size_t k = i; k > a; k--) {
-                    const gy_row *q = &t->rows[k - 1];
-                    if (c->group[k - 1] == c->group[i] && q->level == r->level &&
-                        (q->role == GY_ROLE_SUBTOTAL || q->role == GY_ROLE_TOTAL)) {
-                        from = k;
+                /* back over the rows of the same group */
+                const size_t *gr = c->grows + c->gstart[c->group[i]];
+                for (size_t p = c->gpos[i] - c->gstart[c->group[i]]; p > 0 && gr[p - 1] >= a; p--) {
+                    const gy_row *q = &t->rows[gr[p - 1]];
+                    if (q->level == r->level && (q->role == GY_ROLE_SUBTOTAL || q->role == GY_ROLE_TOTAL)) {
+                        from = gr[p - 1] + 1;
                         break;
                     }
                 }
@@ -766,35 +1086,114 @@ static void check_recons(ctx *c)
 
 /* ---- driver -------------------------------------------------------------- */
 
+/* group ids (dense, in order of first appearance) through a hash of the
+ * group columns' texts; the rows of each group; the lowest level of the
+ * rows that count in totals, per group; the previous year's table; the
+ * 組替 lines */
 static gy_status make_groups(ctx *c)
 {
     const gy_table *t = c->t;
-    c->group = calloc(t->nrows ? t->nrows : 1, sizeof *c->group);
-    if (!c->group)
+    const gy_tabledef *d = t->def;
+    size_t n = t->nrows;
+    c->group = gy_calloc_big(n ? n : 1, sizeof *c->group);
+    c->gpos = gy_calloc_big(n ? n : 1, sizeof *c->gpos);
+    c->grows = gy_calloc_big(n ? n : 1, sizeof *c->grows);
+    c->tot = calloc(d->ncols ? d->ncols : 1, sizeof *c->tot);
+    if (!c->group || !c->gpos || !c->grows || !c->tot)
         return GY_ENOMEM;
     bool any = false;
-    for (size_t j = 0; j < t->def->ncols; j++)
-        if (t->def->cols[j].flags & GY_COL_GROUP)
+    for (size_t j = 0; j < d->ncols; j++)
+        if (d->cols[j].flags & GY_COL_GROUP)
             any = true;
-    if (!any)
-        return GY_OK;
-    for (size_t i = 0; i < t->nrows; i++) {
-        c->group[i] = i;
-        for (size_t k = 0; k < i; k++) {
-            if (c->group[k] != k)
-                continue;
-            bool same = true;
-            for (size_t j = 0; j < t->def->ncols && same; j++)
-                if ((t->def->cols[j].flags & GY_COL_GROUP) &&
-                    strcmp(t->rows[i].cells[j].text, t->rows[k].cells[j].text))
-                    same = false;
-            if (same) {
-                c->group[i] = k;
-                break;
+    c->ngroups = n ? 1 : 0;
+    if (any) {
+        rowidx x;
+        if (!rowidx_init(&x, n))
+            return GY_ENOMEM;
+        size_t *first = calloc(n ? n : 1, sizeof *first); /* group id → its first row */
+        if (!first) {
+            rowidx_free(&x);
+            return GY_ENOMEM;
+        }
+        c->ngroups = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h = 1469598103934665603ull;
+            for (size_t j = 0; j < d->ncols; j++)
+                if (d->cols[j].flags & GY_COL_GROUP)
+                    h = hash_str(h, t->rows[i].cells[j].text);
+            size_t s = (size_t)h & (x.cap - 1);
+            bool found = false;
+            for (; x.s[s].row; s = (s + 1) & (x.cap - 1)) {
+                if (x.s[s].hash != h)
+                    continue;
+                size_t g = x.s[s].row - 1, k = first[g];
+                bool same = true;
+                for (size_t j = 0; j < d->ncols && same; j++)
+                    if ((d->cols[j].flags & GY_COL_GROUP) &&
+                        strcmp(t->rows[i].cells[j].text, t->rows[k].cells[j].text))
+                        same = false;
+                if (same) {
+                    c->group[i] = g;
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) {
+                first[c->ngroups] = i;
+                c->group[i] = c->ngroups;
+                x.s[s] = (rowslot){h, ++c->ngroups}; /* group id + 1 */
             }
         }
+        free(first);
+        rowidx_free(&x);
     }
+    c->gstart = calloc(c->ngroups + 1, sizeof *c->gstart);
+    c->minlev = malloc((c->ngroups ? c->ngroups : 1) * sizeof *c->minlev);
+    if (!c->gstart || !c->minlev)
+        return GY_ENOMEM;
+    for (size_t g = 0; g < c->ngroups; g++)
+        c->minlev[g] = 1 << 30;
+    for (size_t i = 0; i < n; i++) {
+        c->gstart[c->group[i] + 1]++;
+        if (counts_in_total(t, &t->rows[i]) && t->rows[i].level < c->minlev[c->group[i]])
+            c->minlev[c->group[i]] = t->rows[i].level;
+    }
+    for (size_t g = 0; g < c->ngroups; g++)
+        c->gstart[g + 1] += c->gstart[g];
+    {
+        /* fill: a running cursor per group */
+        size_t *cur = malloc((c->ngroups ? c->ngroups : 1) * sizeof *cur);
+        if (!cur)
+            return GY_ENOMEM;
+        if (c->ngroups)
+            memcpy(cur, c->gstart, c->ngroups * sizeof *cur);
+        for (size_t i = 0; i < n; i++) {
+            c->gpos[i] = cur[c->group[i]]++;
+            c->grows[c->gpos[i]] = i;
+        }
+        free(cur);
+    }
+    c->prev = d->fy_col >= 0 ? t : gy_dataset_find(c->ds, d->id, t->fy.western - 1);
+    if (!find_remaps(c))
+        return GY_ENOMEM;
     return GY_OK;
+}
+
+static void free_ctx(ctx *c)
+{
+    free(c->group);
+    free(c->gstart);
+    free(c->grows);
+    free(c->gpos);
+    free(c->minlev);
+    if (c->tot)
+        for (size_t j = 0; j < c->t->def->ncols; j++)
+            free(c->tot[j]);
+    free(c->tot);
+    rowidx_free(&c->labels);
+    rowidx_free(&c->previdx);
+    free(c->remaps);
+    free(c->refs);
 }
 
 static int cmp_finding(const void *a, const void *b)
@@ -809,6 +1208,52 @@ static int cmp_finding(const void *a, const void *b)
         return x->colno < y->colno ? -1 : 1;
     r = strcmp(x->rule, y->rule);
     return r ? r : strcmp(x->msg, y->msg);
+}
+
+/* check one table into its own list of findings */
+static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findings *out, gy_derivs *dv)
+{
+    ctx c = {.ds = ds, .t = t, .out = out, .dv = dv};
+    if (make_groups(&c) != GY_OK) {
+        free_ctx(&c);
+        return GY_ENOMEM;
+    }
+    check_sums(&c);
+    check_recons(&c);
+    /* row by row, every rule (a row's cells stay in the cache; the
+     * findings are sorted afterwards) */
+    for (size_t i = 0; i < c.t->nrows; i++)
+        for (size_t ri = 0; ri < c.t->def->nrules; ri++) {
+            const gy_rule *ru = &c.t->def->rules[ri];
+            if (gy_rule_applies(c.t, ru, &c.t->rows[i]))
+                check_rule(&c, ru, i);
+        }
+    free_ctx(&c);
+    return c.oom ? GY_ENOMEM : GY_OK;
+}
+
+/* the tables are checked on one thread per processor (a check only reads
+ * the dataset), each into its own list; the lists are then joined in
+ * table order and sorted */
+typedef struct vjob {
+    const gy_dataset *ds;
+    gy_findings *f;
+    gy_derivs *dv;      /* per table, or NULL when not wanted */
+    gy_status *st;
+    size_t *order;      /* biggest tables first */
+    atomic_size_t next;
+} vjob;
+
+static void *verify_worker(void *arg)
+{
+    vjob *j = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->ds->n)
+            return NULL;
+        size_t k = j->order[i];
+        j->st[k] = verify_table(j->ds, j->ds->v[k], &j->f[k], j->dv ? &j->dv[k] : NULL);
+    }
 }
 
 gy_status gy_verify(const gy_dataset *ds, gy_findings *out)
@@ -831,24 +1276,91 @@ gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv)
     memset(out, 0, sizeof *out);
     if (dv)
         memset(dv, 0, sizeof *dv);
-    for (size_t k = 0; k < ds->n; k++) {
-        ctx c = {.ds = ds, .t = ds->v[k], .out = out, .dv = dv};
-        if (make_groups(&c) != GY_OK)
-            return GY_ENOMEM;
-        check_sums(&c);
-        check_recons(&c);
-        for (size_t ri = 0; ri < c.t->def->nrules; ri++) {
-            const gy_rule *ru = &c.t->def->rules[ri];
-            for (size_t i = 0; i < c.t->nrows; i++)
-                if (gy_rule_applies(c.t, ru, &c.t->rows[i]))
-                    check_rule(&c, ru, i);
-        }
-        free(c.group);
-        free(c.refs);
-        if (c.oom)
-            return GY_ENOMEM;
+    size_t n = ds->n;
+    gy_findings *f = calloc(n ? n : 1, sizeof *f);
+    gy_status *st = calloc(n ? n : 1, sizeof *st);
+    size_t *order = calloc(n ? n : 1, sizeof *order);
+    gy_derivs *tdv = dv ? calloc(n ? n : 1, sizeof *tdv) : NULL;
+    if (!f || !st || !order || (dv && !tdv)) {
+        free(f);
+        free(st);
+        free(order);
+        free(tdv);
+        return GY_ENOMEM;
     }
-    if (out->n)
+    /* by size, biggest first: the cheap sort of a handful of tables */
+    for (size_t k = 0; k < n; k++)
+        order[k] = k;
+    for (size_t k = 1; k < n; k++)
+        for (size_t m = k; m > 0 && ds->v[order[m]]->nrows > ds->v[order[m - 1]]->nrows; m--) {
+            size_t x = order[m];
+            order[m] = order[m - 1];
+            order[m - 1] = x;
+        }
+    vjob j = {.ds = ds, .f = f, .dv = tdv, .st = st, .order = order};
+    atomic_init(&j.next, 0);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthr = ncpu > 1 ? (size_t)ncpu : 1;
+    if (nthr > 8)
+        nthr = 8;
+    if (nthr > n)
+        nthr = n;
+    pthread_t tid[8];
+    size_t started = 0;
+    for (size_t i = 1; i < nthr; i++)
+        if (pthread_create(&tid[started], NULL, verify_worker, &j) == 0)
+            started++;
+    verify_worker(&j);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    gy_status rc = GY_OK;
+    size_t total = 0;
+    for (size_t k = 0; k < n; k++)
+        total += f[k].n;
+    out->v = malloc((total ? total : 1) * sizeof *out->v);
+    if (!out->v)
+        rc = GY_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        if (st[k] != GY_OK)
+            rc = st[k];
+        if (out->v) {
+            if (f[k].n)
+                memcpy(out->v + out->n, f[k].v, f[k].n * sizeof *f[k].v);
+            out->n += f[k].n;
+            for (int s = 0; s < 3; s++)
+                out->count[s] += f[k].count[s];
+            free(f[k].v);
+        } else {
+            gy_findings_free(&f[k]);
+        }
+    }
+    out->cap = out->v ? (total ? total : 1) : 0;
+    /* the derivations, joined in table order (each table's in its order:
+     * sums before rules) */
+    if (tdv) {
+        size_t nd = 0;
+        for (size_t k = 0; k < n; k++)
+            nd += tdv[k].n;
+        dv->v = malloc((nd ? nd : 1) * sizeof *dv->v);
+        if (!dv->v)
+            rc = GY_ENOMEM;
+        for (size_t k = 0; k < n; k++) {
+            if (dv->v && tdv[k].n)
+                memcpy(dv->v + dv->n, tdv[k].v, tdv[k].n * sizeof *tdv[k].v);
+            if (dv->v) {
+                dv->n += tdv[k].n;
+                free(tdv[k].v);
+            } else {
+                gy_derivs_free(&tdv[k]);
+            }
+        }
+        dv->cap = dv->n;
+        free(tdv);
+    }
+    free(f);
+    free(st);
+    free(order);
+    if (rc == GY_OK && out->n)
         qsort(out->v, out->n, sizeof *out->v, cmp_finding);
-    return GY_OK;
+    return rc;
 }

@@ -3,7 +3,8 @@
  * @brief Typed tables: every cell typed and traceable to file:line:column.
  *
  * A gy_table is what the importer makes of one CSV file under its
- * definition. Ownership: a table owns its rows, cells and strings; it
+ * definition. Ownership: a table owns its rows, cells and strings (the
+ * cells and strings live in one arena per table, freed with it); it
  * borrows its definition (which must outlive it).
  */
 #ifndef GAIYO_TABLE_H
@@ -40,6 +41,7 @@ typedef struct gy_table {
     gy_fy fy;               /**< the fiscal year of the folder it came from */
     gy_row *rows;
     size_t nrows, cap;
+    struct gy_arena *arena; /**< private: storage of the cells and their texts */
 } gy_table;
 
 /** Free a table. Accepts NULL. */

@@ -34,6 +34,11 @@ size_t gy_utf8_invalid_at(const char *s, size_t len);
  *  Fullwidth count 2). */
 size_t gy_utf8_width(const char *s);
 
+/** Zeroed memory for a big array, like calloc (NULL on overflow or out of
+ *  memory); from 2 MiB on it is aligned to and advised for transparent
+ *  huge pages, which saves most page faults of a big table. free() it. */
+void *gy_calloc_big(size_t n, size_t size);
+
 /** Remove a file or a folder with everything in it (no symlinks followed). */
 void gy_remove_tree(const char *path);
 

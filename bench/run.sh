@@ -1,0 +1,110 @@
+#!/bin/bash
+# make bench: gaiyo against pandas + XlsxWriter on generated data.
+#
+#   BUILD=build SIZES="1000 100000 1000000" bash bench/run.sh
+#
+# For each size N (事業 per fiscal year) it generates R5 + R6 with
+# gaiyo-benchgen (seeded: the same files every time), then measures, with
+# /usr/bin/time (wall seconds, peak resident memory):
+#   verify   gaiyo verify  — import + verify alone
+#   report   gaiyo report  — the full report into out/ (whatever `gaiyo
+#            report` writes: today summary and findings; the workbook and
+#            charts when they exist — nothing here needs to change)
+#   pandas   bench/pandas_job.py under /usr/bin/python3 — the same job
+#            written the way an analyst would: read, group by 課, totals,
+#            構成比, 対前年比, 増減額, detail and summary sheets
+# and prints rows per second (rows read: both years' CSV lines) and the
+# ratio pandas / gaiyo. Last, the default report from input/, warm (best
+# of 3). A step that fails is shown as such; the others still run.
+set -u
+BUILD=${BUILD:-build}
+SIZES=${SIZES:-"1000 100000 1000000"}
+WORK=${BENCH_DIR:-${TMPDIR:-/tmp}/gaiyo-bench}
+PY=/usr/bin/python3
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+GAIYO=$SRC/$BUILD/gaiyo
+GEN=$SRC/$BUILD/bench/gaiyo-benchgen
+TPL=$SRC/bench/templates
+mkdir -p "$WORK"
+for p in "$GAIYO" "$GEN" /usr/bin/time; do
+    [ -x "$p" ] || { echo "bench: $p がありません (make bench が用意します)" >&2; exit 3; }
+done
+"$PY" -c 'import pandas, xlsxwriter' 2>/dev/null ||
+    { echo "bench: $PY に pandas と xlsxwriter がありません (apt-get install python3-pandas python3-xlsxwriter)" >&2; exit 3; }
+
+# measure NAME CMD… → sets WALL (s), MIB (peak RSS), CPU (user + system s),
+# RC; output in $WORK/NAME.{out,err}
+measure() {
+    local name=$1 u s
+    shift
+    /usr/bin/time -f '%e %M %U %S' -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+    RC=$?
+    read -r WALL KB u s < <(tail -n 1 "$WORK/$name.time")
+    MIB=$(awk -v k="$KB" 'BEGIN { printf "%.0f", k / 1024 }')
+    CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
+}
+
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }'; }
+# a cell: the time, or what went wrong (exit code 1 of verify = findings, not a failure)
+cell() { if [ "$2" = ok ]; then echo "$1"; else echo "失敗($2)"; fi; }
+
+echo "gaiyo bench: $(nproc) cores, $(uname -m), $(date -u '+%Y-%m-%d %H:%M UTC'), sizes: $SIZES"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+rows=()
+for n in $SIZES; do
+    d=$WORK/data-$n
+    if [ ! -f "$d/R6/jigyo.csv" ] || [ "$(cat "$d/.n" 2>/dev/null)" != "$n" ]; then
+        rm -rf "$d"
+        "$GEN" "$n" "$d" >"$WORK/gen-$n.out" || { echo "bench: 生成に失敗しました ($n)" >&2; exit 1; }
+        echo "$n" >"$d/.n"
+    fi
+    lines=$(( $(wc -l <"$d/R5/jigyo.csv") + $(wc -l <"$d/R6/jigyo.csv") - 2 ))
+    mb=$(du -cm "$d/R5/jigyo.csv" "$d/R6/jigyo.csv" | tail -n 1 | cut -f1)
+    echo
+    echo "== $n 事業 (R5 + R6: $lines 行, $mb MB)"
+
+    measure verify-$n "$GAIYO" verify --input "$d" --templates "$TPL"
+    v_wall=$WALL v_mib=$MIB v_st=ok
+    [ "$RC" -le 1 ] || v_st=$RC
+    echo "  gaiyo verify  ${v_wall} s (CPU $CPU s)  ${v_mib} MiB  $(rate "$lines" "$v_wall") 行/s  ($(tail -n 1 "$WORK/verify-$n.out"))"
+    [ "$v_st" = ok ] || sed 's/^/    /' "$WORK/verify-$n.err" | head -5
+
+    rm -rf "$WORK/out-$n"
+    measure report-$n "$GAIYO" report --input "$d" --templates "$TPL" --out "$WORK/out-$n"
+    r_wall=$WALL r_mib=$MIB r_st=ok
+    [ "$RC" = 0 ] || r_st=$RC
+    echo "  gaiyo report  ${r_wall} s (CPU $CPU s)  ${r_mib} MiB  $(rate "$lines" "$r_wall") 行/s  ($(ls "$WORK/out-$n" 2>/dev/null | tr '\n' ' '))"
+    [ "$r_st" = ok ] || sed 's/^/    /' "$WORK/report-$n.err" | head -5
+
+    measure pandas-$n "$PY" "$SRC/bench/pandas_job.py" "$d" "$WORK/pandas-$n.xlsx"
+    p_wall=$WALL p_mib=$MIB p_st=ok
+    [ "$RC" = 0 ] || p_st=$RC
+    echo "  pandas        ${p_wall} s (CPU $CPU s)  ${p_mib} MiB  $(rate "$lines" "$p_wall") 行/s  ($(tail -n 1 "$WORK/pandas-$n.out"))"
+    [ "$p_st" = ok ] || sed 's/^/    /' "$WORK/pandas-$n.err" | tail -5
+    echo "  pandas / gaiyo report: $(ratio "$p_wall" "$r_wall")×   pandas / gaiyo verify: $(ratio "$p_wall" "$v_wall")×"
+
+    rows+=("$(printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' "$n" "$lines" \
+        "$(cell "$v_wall s" "$v_st")" "$v_mib MiB" "$(cell "$r_wall s" "$r_st")" "$r_mib MiB" \
+        "$(rate "$lines" "$r_wall")" "$(cell "$p_wall s" "$p_st")" "$p_mib MiB" "$(ratio "$p_wall" "$r_wall")×")")
+done
+
+# the default report from input/, warm: one run to warm up, then best of 3
+echo
+"$GAIYO" report --input "$SRC/input" --templates "$SRC/templates" --out "$WORK/out-default" >/dev/null 2>&1
+best=""
+for i in 1 2 3; do
+    measure default "$GAIYO" report --input "$SRC/input" --templates "$SRC/templates" --out "$WORK/out-default"
+    d_st=ok
+    [ "$RC" = 0 ] || d_st=$RC
+    if [ -z "$best" ] || awk -v a="$WALL" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$WALL; d_mib=$MIB; fi
+done
+echo "== 既定の報告 (input/, warm, best of 3): $(cell "$best s" "$d_st")  $d_mib MiB"
+
+echo
+echo "| 事業 | 行 (R5+R6) | gaiyo verify | メモリ | gaiyo report | メモリ | report 行/s | pandas + XlsxWriter | メモリ | pandas / report |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "default report from input/ (warm): $best s"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
