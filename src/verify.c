@@ -98,6 +98,9 @@ typedef struct ctx {
     char absent[256];    /* what was absent (first one) */
     bool oom;
     gy_derivs *dv;       /* derivations wanted (NULL: none) */
+    size_t *pool;        /* rows of the total()s recorded (one list per group and column) */
+    size_t npool, cappool;
+    size_t **totoff;     /* per column, per group: offset in pool, SIZE_MAX: none yet */
     size_t *refs;        /* refs of the rule being evaluated (recording) */
     size_t nrefs, caprefs;
     bool rec;            /* recording refs */
@@ -581,6 +584,51 @@ static const gtotal *group_total(ctx *c, int col, size_t grp)
     return &c->tot[col][grp];
 }
 
+/* record a total(): the count of rows and their offset in the pool, the
+ * list built once per (column, group) */
+static void rec_total(ctx *c, int col, size_t grp)
+{
+    const gy_table *t = c->t;
+    if (!c->totoff && !(c->totoff = calloc(t->def->ncols, sizeof *c->totoff))) {
+        c->oom = true;
+        return;
+    }
+    if (!c->totoff[col]) {
+        c->totoff[col] = malloc((c->ngroups ? c->ngroups : 1) * sizeof **c->totoff);
+        if (!c->totoff[col]) {
+            c->oom = true;
+            return;
+        }
+        memset(c->totoff[col], 0xff, (c->ngroups ? c->ngroups : 1) * sizeof **c->totoff);
+    }
+    size_t a = c->gstart[grp], b = c->gstart[grp + 1];
+    if (c->totoff[col][grp] == SIZE_MAX) {
+        size_t off = c->npool;
+        for (size_t k = a; k < b; k++) {
+            const gy_row *q = &t->rows[c->grows[k]];
+            if (!counts_in_total(t, q) || q->level != c->minlev[grp])
+                continue;
+            if (c->npool == c->cappool) {
+                size_t nc = c->cappool ? c->cappool * 2 : 256;
+                size_t *nv = realloc(c->pool, nc * sizeof *nv);
+                if (!nv) {
+                    c->oom = true;
+                    return;
+                }
+                c->pool = nv;
+                c->cappool = nc;
+            }
+            c->pool[c->npool++] = c->grows[k];
+        }
+        c->totoff[col][grp] = off;
+    }
+    size_t off = c->totoff[col][grp], n = 0;
+    for (size_t k = a; k < b; k++)
+        n += counts_in_total(t, &t->rows[c->grows[k]]) && t->rows[c->grows[k]].level == c->minlev[grp];
+    rec_ref(c, n);
+    rec_ref(c, off);
+}
+
 /* ---- expressions ------------------------------------------------------- */
 
 static val eval(ctx *c, const gy_expr *e, size_t row, int target)
@@ -641,16 +689,8 @@ static val eval(ctx *c, const gy_expr *e, size_t row, int target)
         }
         if (g->st == 2)
             return (val){V_UNKNOWN, 0};
-        if (c->rec) {
-            /* the rows summed, for a writer: their count, then each */
-            size_t grp = c->group[row], a = c->gstart[grp], b = c->gstart[grp + 1], cnt = 0;
-            for (size_t k = a; k < b; k++)
-                cnt += counts_in_total(t, &t->rows[c->grows[k]]) && t->rows[c->grows[k]].level == c->minlev[grp];
-            rec_ref(c, cnt);
-            for (size_t k = a; k < b; k++)
-                if (counts_in_total(t, &t->rows[c->grows[k]]) && t->rows[c->grows[k]].level == c->minlev[grp])
-                    rec_ref(c, c->grows[k]);
-        }
+        if (c->rec)
+            rec_total(c, e->col, c->group[row]);
         return (val){V_OK, g->sum};
     }
     case GY_X_PCT: {
@@ -1194,6 +1234,11 @@ static void free_ctx(ctx *c)
     rowidx_free(&c->previdx);
     free(c->remaps);
     free(c->refs);
+    if (c->totoff)
+        for (size_t j = 0; j < c->t->def->ncols; j++)
+            free(c->totoff[j]);
+    free(c->totoff);
+    free(c->pool);
 }
 
 static int cmp_finding(const void *a, const void *b)
@@ -1228,6 +1273,19 @@ static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findin
             if (gy_rule_applies(c.t, ru, &c.t->rows[i]))
                 check_rule(&c, ru, i);
         }
+    /* the derivations point into this table's pool: hand it over */
+    if (dv && c.pool) {
+        size_t **np = realloc(dv->pools, (dv->npools + 1) * sizeof *np);
+        if (!np) {
+            c.oom = true;
+        } else {
+            dv->pools = np;
+            dv->pools[dv->npools++] = c.pool;
+            for (size_t k = 0; k < dv->n; k++)
+                dv->v[k].pool = c.pool;
+            c.pool = NULL;
+        }
+    }
     free_ctx(&c);
     return c.oom ? GY_ENOMEM : GY_OK;
 }
@@ -1268,6 +1326,9 @@ void gy_derivs_free(gy_derivs *dv)
     for (size_t i = 0; i < dv->n; i++)
         free(dv->v[i].refs);
     free(dv->v);
+    for (size_t i = 0; i < dv->npools; i++)
+        free(dv->pools[i]);
+    free(dv->pools);
     memset(dv, 0, sizeof *dv);
 }
 
@@ -1350,6 +1411,18 @@ gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv)
             if (dv->v) {
                 dv->n += tdv[k].n;
                 free(tdv[k].v);
+                /* the pools move along */
+                size_t **np = tdv[k].npools ? realloc(dv->pools, (dv->npools + tdv[k].npools) * sizeof *np) : dv->pools;
+                if (tdv[k].npools && !np) {
+                    rc = GY_ENOMEM;
+                    for (size_t m = 0; m < tdv[k].npools; m++)
+                        free(tdv[k].pools[m]);
+                } else if (tdv[k].npools) {
+                    dv->pools = np;
+                    memcpy(dv->pools + dv->npools, tdv[k].pools, tdv[k].npools * sizeof *np);
+                    dv->npools += tdv[k].npools;
+                }
+                free(tdv[k].pools);
             } else {
                 gy_derivs_free(&tdv[k]);
             }

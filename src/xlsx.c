@@ -194,6 +194,13 @@ typedef struct rec {
     int line, off;       /* sheet row (down) or column (across); block offset */
 } rec;
 
+typedef struct totcache {
+    char *text;          /* "SUM(...)" */
+    size_t first, n;
+    int part;
+    int64_t v;
+} totcache;
+
 typedef struct dv_state {
     int st;              /* 0 new, 1 visiting, 2 formula, 3 value only */
     int64_t v;
@@ -223,6 +230,7 @@ typedef struct tw {
     int ncolw;
     const gy_finding **fmark; /* error/warning findings of this table */
     size_t nfmark;
+    struct totcache *tot; /* per column: the last total() formula */
     bool buffered;       /* cells collected and replayed in row order */
     struct op *ops;
     size_t nops, capops;
@@ -490,6 +498,47 @@ static bool put_ref(tw *w, fbuf *f, size_t row, int col, int part)
     return gy_buf_puts(&f->b, ref);
 }
 
+/* SUM(...) of column col over rows[0..n), as seen from sheet `part`, with
+ * runs of adjacent cells written as ranges (A5:A2805); *v = the sum */
+static bool sum_formula(tw *w, const size_t *rows, size_t n, int col, int part, gy_buf *b, int64_t *v)
+{
+    bool ok = gy_buf_puts(b, "SUM(");
+    *v = 0;
+    size_t i = 0;
+    bool first = true;
+    while (ok && i < n) {
+        int p0, r0, c0;
+        int64_t x;
+        if (!cell_value(w, rows[i], col, true, &x) || !cell_pos(w, rows[i], col, &p0, &r0, &c0))
+            return false;
+        *v += x;
+        size_t j = i + 1;
+        int rl = r0, cl = c0;
+        while (j < n) {
+            int p1, r1, c1;
+            if (!cell_pos(w, rows[j], col, &p1, &r1, &c1) || p1 != p0 ||
+                !((r1 == rl + 1 && c1 == cl) || (c1 == cl + 1 && r1 == rl)))
+                break;
+            if (!cell_value(w, rows[j], col, true, &x))
+                return false;
+            *v += x;
+            rl = r1;
+            cl = c1;
+            j++;
+        }
+        char a[300], bref[32];
+        cell_ref(a, sizeof a, p0 == part ? NULL : w->wsname[p0], r0, c0);
+        ok = (first || gy_buf_puts(b, ",")) && gy_buf_puts(b, a);
+        if (ok && j > i + 1) {
+            lxw_rowcol_to_cell(bref, (lxw_row_t)rl, (lxw_col_t)cl);
+            ok = gy_buf_puts(b, ":") && gy_buf_puts(b, bref);
+        }
+        first = false;
+        i = j;
+    }
+    return ok && n && gy_buf_puts(b, ")");
+}
+
 /* Walk a rule's expression with its recorded refs; *k is the cursor. */
 static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, int part, fbuf *f, int64_t *v,
                          int target)
@@ -508,20 +557,27 @@ static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, 
         if (*k >= d->nrefs)
             return false;
         size_t n = d->refs[(*k)++];
-        if (*k + n > d->nrefs)
+        if (*k >= d->nrefs || !d->pool)
             return false;
-        int64_t s = 0;
-        gy_buf_puts(&f->b, "SUM(");
-        for (size_t i = 0; i < n; i++) {
-            int64_t x;
-            size_t row = d->refs[(*k)++];
-            if (!cell_value(w, row, e->col, true, &x) || (i && !gy_buf_puts(&f->b, ",")) ||
-                !put_ref(w, f, row, e->col, part))
-                return false;
-            s += x;
+        const size_t *rows = d->pool + d->refs[(*k)++];
+        /* every row of a group refers to the same total: kept per column
+         * (same first row, count and sheet) so that it is built once */
+        totcache *tc = &w->tot[e->col];
+        if (tc->text && tc->first == (n ? rows[0] : 0) && tc->n == n && tc->part == part) {
+            *v = tc->v;
+            return gy_buf_puts(&f->b, tc->text);
         }
-        *v = s;
-        return gy_buf_puts(&f->b, ")");
+        gy_buf sb = {0};
+        int64_t s = 0;
+        bool ok = sum_formula(w, rows, n, e->col, part, &sb, &s);
+        if (ok && sb.p) {
+            free(tc->text);
+            *tc = (totcache){.text = sb.p, .first = n ? rows[0] : 0, .n = n, .part = part, .v = s};
+            *v = s;
+            return gy_buf_puts(&f->b, tc->text);
+        }
+        gy_buf_free(&sb);
+        return false;
     }
     case GY_X_ADD:
     case GY_X_SUB: {
@@ -564,46 +620,7 @@ static void eval_dv(tw *w, size_t k, int part)
     bool ok;
     if (!d->rule) {
         /* SUM over runs of adjacent cells */
-        ok = gy_buf_puts(&f.b, "SUM(");
-        size_t i = 0;
-        bool first = true;
-        while (ok && i < d->nrefs) {
-            int p0, r0, c0;
-            int64_t x;
-            if (!cell_value(w, d->refs[i], d->col, true, &x) || !cell_pos(w, d->refs[i], d->col, &p0, &r0, &c0)) {
-                ok = false;
-                break;
-            }
-            v += x;
-            size_t j = i + 1;
-            int rl = r0, cl = c0;
-            while (j < d->nrefs) {
-                int p1, r1, c1;
-                if (!cell_pos(w, d->refs[j], d->col, &p1, &r1, &c1) || p1 != p0 ||
-                    !((r1 == rl + 1 && c1 == cl) || (c1 == cl + 1 && r1 == rl)))
-                    break;
-                if (!cell_value(w, d->refs[j], d->col, true, &x)) {
-                    ok = false;
-                    break;
-                }
-                v += x;
-                rl = r1;
-                cl = c1;
-                j++;
-            }
-            if (!ok)
-                break;
-            char a[300], bref[32];
-            cell_ref(a, sizeof a, p0 == part ? NULL : w->wsname[p0], r0, c0);
-            ok = (first || gy_buf_puts(&f.b, ",")) && gy_buf_puts(&f.b, a);
-            if (ok && j > i + 1) {
-                lxw_rowcol_to_cell(bref, (lxw_row_t)rl, (lxw_col_t)cl);
-                ok = gy_buf_puts(&f.b, ":") && gy_buf_puts(&f.b, bref);
-            }
-            first = false;
-            i = j;
-        }
-        ok = ok && d->nrefs && gy_buf_puts(&f.b, ")");
+        ok = sum_formula(w, d->refs, d->nrefs, d->col, part, &f.b, &v);
         /* shares add up in binary doubles: round the sum to the column's decimals */
         const gy_coldef *cd = &w->t->def->cols[d->col];
         if (ok && cd->type == GY_T_RATIO) {
@@ -1011,7 +1028,7 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
     if (!l && !(l = w.own = plain_layout(t)))
         return GY_ENOMEM;
     w.l = l;
-    if (!plan(&w) || !build_dmap(&w))
+    if (!plan(&w) || !build_dmap(&w) || !(w.tot = calloc(t->def->ncols, sizeof *w.tot)))
         goto out;
     const gy_findings *fs = b->o->findings;
     for (size_t i = 0; fs && i < fs->n; i++)
@@ -1129,6 +1146,9 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
     }
     st = b->oom ? GY_ENOMEM : GY_OK;
 out:
+    for (size_t k = 0; w.tot && k < t->def->ncols; k++)
+        free(w.tot[k].text);
+    free(w.tot);
     for (size_t k = 0; k < w.nops; k++)
         free(w.ops[k].s);
     free(w.ops);

@@ -72,8 +72,9 @@ gy_status gy_verify(const gy_dataset *ds, gy_findings *out);
  *  (left operand first): for each column reference, the row it read
  *  (GY_DERIV_NOROW when it read another table, e.g. last year's folder,
  *  or several rows through a 組替 merge); for each total(), the number
- *  of rows followed by those rows. Only figures whose recomputation
- *  succeeded are listed; `value` is that recomputation. */
+ *  of rows n followed by an offset: the rows are pool[offset ..
+ *  offset + n) (shared by every row of the group). Only figures whose
+ *  recomputation succeeded are listed; `value` is that recomputation. */
 #define GY_DERIV_NOROW ((size_t)-1)
 typedef struct gy_deriv {
     const gy_table *table;  /**< borrowed */
@@ -83,12 +84,15 @@ typedef struct gy_deriv {
     const char *kind;       /**< "sum", "parent-sum", or the rule kind */
     size_t *refs;           /**< owned */
     size_t nrefs;
+    const size_t *pool;     /**< the rows of total()s (owned by gy_derivs) */
     int64_t value;
 } gy_deriv;
 
 typedef struct gy_derivs {
     gy_deriv *v;
     size_t n, cap;
+    size_t **pools;         /**< the pools the derivations point into (owned) */
+    size_t npools;
 } gy_derivs;
 
 /** gy_verify, also listing every derivation in *dv (when dv is not NULL). */
