@@ -221,8 +221,8 @@ typedef struct tw {
     int hr0, H;          /* first header row (or column, across), header lines */
     int body0;           /* first body row (down) or column (across) */
     /* derivations of this table: open-addressing map (row*ncols+col) → index */
-    size_t *dmap;
-    size_t dcap;
+    size_t *drow;        /* derivations of row r: didx[drow[r] .. drow[r + 1]) */
+    size_t *didx;
     const gy_deriv **dv;
     dv_state *ds;
     size_t ndv;
@@ -359,52 +359,45 @@ static void replay(tw *w)
     w->nops = w->capops = 0;
 }
 
-static size_t hkey(size_t row, int col, size_t ncols)
-{
-    return row * ncols + (size_t)col;
-}
-
+/* derivations by cell: per row, the derivations of that row in their
+ * order (a counting sort by row), so that writing row after row reads the
+ * index in order; the first derivation of a cell wins (sums before rules) */
 static size_t dfind(const tw *w, size_t row, int col)
 {
-    if (!w->dcap)
+    if (!w->ndv || row >= w->t->nrows)
         return SIZE_MAX;
-    size_t k = hkey(row, col, w->t->def->ncols), h = (k * 0x9E3779B97F4A7C15ull) & (w->dcap - 1);
-    while (w->dmap[h] != SIZE_MAX) {
-        const gy_deriv *d = w->dv[w->dmap[h]];
-        if (d->row == row && d->col == col)
-            return w->dmap[h];
-        h = (h + 1) & (w->dcap - 1);
-    }
+    for (size_t i = w->drow[row]; i < w->drow[row + 1]; i++)
+        if (w->dv[w->didx[i]]->col == col)
+            return w->didx[i];
     return SIZE_MAX;
 }
 
 static bool build_dmap(tw *w)
 {
     const gy_derivs *all = w->b->o->derivs;
-    size_t n = 0;
+    size_t n = 0, nr = w->t->nrows;
     for (size_t i = 0; all && i < all->n; i++)
         n += all->v[i].table == w->t;
     if (!n)
         return true;
     w->dv = calloc(n, sizeof *w->dv);
     w->ds = calloc(n, sizeof *w->ds);
-    w->dcap = 16;
-    while (w->dcap < n * 2)
-        w->dcap *= 2;
-    w->dmap = malloc(w->dcap * sizeof *w->dmap);
-    if (!w->dv || !w->ds || !w->dmap)
+    w->drow = calloc(nr + 2, sizeof *w->drow);
+    w->didx = malloc(n * sizeof *w->didx);
+    if (!w->dv || !w->ds || !w->drow || !w->didx)
         return false;
-    memset(w->dmap, 0xff, w->dcap * sizeof *w->dmap);
     for (size_t i = 0; i < all->n; i++) {
         const gy_deriv *d = &all->v[i];
-        if (d->table != w->t || dfind(w, d->row, d->col) != SIZE_MAX)
-            continue; /* the first derivation of a cell wins (sums before rules) */
-        size_t k = hkey(d->row, d->col, w->t->def->ncols), h = (k * 0x9E3779B97F4A7C15ull) & (w->dcap - 1);
-        while (w->dmap[h] != SIZE_MAX)
-            h = (h + 1) & (w->dcap - 1);
-        w->dmap[h] = w->ndv;
+        if (d->table != w->t || d->row >= nr)
+            continue;
+        w->drow[d->row + 2]++;
         w->dv[w->ndv++] = d;
     }
+    /* drow[r + 1] = start of row r + 1 after the prefix sums; fill stably */
+    for (size_t r = 2; r < nr + 2; r++)
+        w->drow[r] += w->drow[r - 1];
+    for (size_t k = 0; k < w->ndv; k++)
+        w->didx[w->drow[w->dv[k]->row + 1]++] = k;
     return true;
 }
 
@@ -1156,7 +1149,8 @@ out:
         free(w.ds[k].formula);
     free(w.ds);
     free(w.dv);
-    free(w.dmap);
+    free(w.drow);
+    free(w.didx);
     free(w.recs);
     free(w.rec_of_row);
     free(w.ws);
