@@ -114,6 +114,7 @@ static void walk_table(const gy_table *t, gy_buf *out)
             char v[64];
             FZ_ASSERT(r->cells[j].text != NULL);
             gy_cell_format(t, j, &r->cells[j], v, sizeof v);
+            FZ_ASSERT(gy_utf8_invalid_at(v, strlen(v)) == strlen(v));
             (void)gy_table_is_stated_derived(t, i, j);
         }
     }
