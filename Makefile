@@ -5,7 +5,7 @@ INPUT    ?= input
 OUT      ?= out
 MESON    ?= meson
 
-.PHONY: all deps build report verify test test-asan clean
+.PHONY: all deps build report verify test test-asan fuzz clean
 
 all: build
 
@@ -34,6 +34,13 @@ $(ASAN)/build.ninja:
 test: build $(ASAN)/build.ninja
 	@bash tests/run.sh $(BUILD) $(ASAN)
 
+# libFuzzer targets (clang, ASan+UBSan) in build-fuzz/, each run for
+# FUZZ_SECONDS (default 60) with seeds from input/ and templates/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@bash scripts/install-deps.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
+
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) build-fuzz
 	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

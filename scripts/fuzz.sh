@@ -18,9 +18,11 @@ if [ ! -f "$B/build.ninja" ]; then
 fi
 meson compile -C "$B" >/dev/null || exit 1
 
-rm -rf "$B/seeds"
-GAIYO_FUZZ_LIST=1 "$B/fuzz/fuzz_import" >"$B/fuzz-tables.tsv" || exit 1
-/usr/bin/python3 scripts/fuzz-seeds.py "$B/seeds" "$B/fuzz-tables.tsv" || exit 1
+# seeds are made anew by each run (two runs may go on at once)
+S="$B/seeds.$$"
+trap 'rm -rf "$S" "$S.tsv"' EXIT
+GAIYO_FUZZ_LIST=1 "$B/fuzz/fuzz_import" >"$S.tsv" || exit 1
+/usr/bin/python3 scripts/fuzz-seeds.py "$S" "$S.tsv" || exit 1
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
@@ -28,12 +30,12 @@ status=0
 total=0
 summary=""
 for t in $TARGETS; do
-    mkdir -p "$B/corpus/$t" "$B/artifacts/$t" "$B/seeds/$t"
+    mkdir -p "$B/corpus/$t" "$B/artifacts/$t" "$S/$t"
     log="$B/fuzz-$t.log"
     echo "== fuzz_$t for ${SECS}s (log: $log)"
     "$B/fuzz/fuzz_$t" -max_total_time="$SECS" -dict=fuzz/gaiyo.dict -timeout=10 \
         -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-        -artifact_prefix="$B/artifacts/$t/" "$@" "$B/corpus/$t" "$B/seeds/$t" >"$log" 2>&1
+        -artifact_prefix="$B/artifacts/$t/" "$@" "$B/corpus/$t" "$S/$t" >"$log" 2>&1
     rc=$?
     execs=$(grep -h 'stat::number_of_executed_units' "$log" | awk '{s += $2} END {print s + 0}')
     total=$((total + execs))

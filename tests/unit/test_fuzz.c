@@ -93,6 +93,7 @@ static void run_target(const char *target)
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* the lines before a crash are kept */
     if (gy_fuzz_init(SRCDIR "/templates/tables") != 0) {
         printf("not ok 1 - cannot load templates/tables\n1..1\n");
         return 1;
