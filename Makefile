@@ -6,7 +6,7 @@ OUT      ?= out
 MESON    ?= meson
 SIZES    ?= 1000 100000 1000000
 
-.PHONY: all deps build report verify test test-asan bench clean
+.PHONY: all deps build report verify test test-asan bench fuzz clean
 
 all: build
 
@@ -42,6 +42,13 @@ bench: build
 	@bash scripts/install-deps.sh bench
 	@BUILD=$(BUILD) SIZES="$(SIZES)" bash bench/run.sh
 
+# libFuzzer targets (clang, ASan+UBSan) in build-fuzz/, each run for
+# FUZZ_SECONDS (default 60) with seeds from input/ and templates/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@bash scripts/install-deps.sh --test
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
+
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) build-fuzz
 	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

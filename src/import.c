@@ -294,6 +294,22 @@ bool gy_table_is_stated_derived(const gy_table *t, size_t row, size_t col)
     return false;
 }
 
+/* After a truncating snprintf: drop a UTF-8 sequence cut at the end. */
+static void utf8_cut(char *buf, size_t n)
+{
+    size_t l = strlen(buf), i = l;
+    if (n == 0 || l + 1 < n)
+        return;
+    while (i > 0 && l - i < 3 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0xC0) {
+        unsigned char b = (unsigned char)buf[i - 1];
+        size_t want = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+        if (l - (i - 1) < want)
+            buf[i - 1] = '\0';
+    }
+}
+
 void gy_cell_format(const gy_table *t, size_t col, const gy_cell *c, char *buf, size_t n)
 {
     const gy_coldef *cd = &t->def->cols[col];
@@ -331,6 +347,7 @@ void gy_cell_format(const gy_table *t, size_t col, const gy_cell *c, char *buf, 
         break;
     default:
         snprintf(buf, n, "%s", c->text ? c->text : "");
+        utf8_cut(buf, n); /* a long text is cut between characters */
     }
 }
 

@@ -74,7 +74,8 @@ void gy_report_dump(const gy_table *t, gy_buf *b)
             gy_cell_format(t, j, c, v, sizeof v);
             const char *nil = c->nil == GY_NIL_BLANK ? "<空欄>" : c->nil == GY_NIL_NA ? "<該当なし>"
                               : c->nil == GY_NIL_UNKNOWN ? "<不明>" : NULL;
-            gy_buf_printf(b, "\t%s", nil ? nil : v);
+            /* text in full: v holds at most 255 bytes */
+            gy_buf_printf(b, "\t%s", nil ? nil : t->def->cols[j].type == GY_T_TEXT ? c->text : v);
             if (gy_table_is_stated_derived(t, i, j) && !nil)
                 gy_buf_puts(b, "*");
         }

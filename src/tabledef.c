@@ -786,7 +786,13 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
                 }
             }
         } else if (strcmp(kw, "rule") == 0) {
-            const char *body = strstr(line, "rule") + 4;
+            /* the rule text follows the first word (which may be written
+             * with quotes, as in ru""le: strstr would miss it) */
+            const char *body = line;
+            while (*body == ' ' || *body == '\t')
+                body++;
+            while (*body && *body != ' ' && *body != '\t')
+                body++;
             while (*body == ' ' || *body == '\t')
                 body++;
             void *np = realloc(pend, (npend + 1) * sizeof *pend);

@@ -390,9 +390,14 @@ gy_ratio_status gy_ratio(int64_t num, int64_t den, int64_t scale, int decimals,
     *out = 0;
     if (den == 0)
         return num > 0 ? GY_RATIO_ALLUP : GY_RATIO_NONE;
-    __int128 q = (__int128)num * scale * gy_pow10(decimals);
+    /* any operands: a scale or decimals too large for 128 bits (or for
+     * int64) does not fit, it never overflows */
+    __int128 q;
+    if (decimals < 0 || decimals > 18 ||
+        __builtin_mul_overflow((__int128)num * scale, (__int128)gy_pow10(decimals), &q))
+        return GY_RATIO_OVERFLOW;
     int neg = (q < 0) != (den < 0);
-    unsigned __int128 a = q < 0 ? (unsigned __int128)(-q) : (unsigned __int128)q;
+    unsigned __int128 a = q < 0 ? (unsigned __int128)0 - (unsigned __int128)q : (unsigned __int128)q;
     unsigned __int128 b = den < 0 ? (unsigned __int128)(-(__int128)den) : (unsigned __int128)den;
     unsigned __int128 r = a / b, rem = a % b;
     if (mode == GY_ROUND_HALF_UP && rem * 2 >= b)

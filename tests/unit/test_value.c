@@ -141,6 +141,14 @@ static void ratio_boundaries(void)
     /* huge values do not overflow silently */
     T_EQ_INT(gy_ratio(INT64_MAX, 1, 100, 1, GY_ROUND_HALF_UP, &o), GY_RATIO_OVERFLOW);
     T_EQ_INT(R(INT64_MAX, INT64_MAX, 1), 1000);
+    /* any operands (found by the value fuzzer): the 128-bit product
+     * num × scale × 10^decimals, or decimals outside 0..18, do not fit */
+    T_EQ_INT(gy_ratio(INT64_MAX, 3, INT64_MAX, 18, GY_ROUND_HALF_UP, &o), GY_RATIO_OVERFLOW);
+    T_EQ_INT(gy_ratio(INT64_MIN, -1, INT64_MIN, 1, GY_ROUND_DOWN, &o), GY_RATIO_OVERFLOW);
+    T_EQ_INT(gy_ratio(1, 1, 1, 19, GY_ROUND_HALF_UP, &o), GY_RATIO_OVERFLOW);
+    T_EQ_INT(gy_ratio(1, 1, 1, -1, GY_ROUND_HALF_UP, &o), GY_RATIO_OVERFLOW);
+    T_EQ_INT(gy_ratio(-7, INT64_MIN, 1, 18, GY_ROUND_HALF_UP, &o), GY_RATIO_OK);
+    T_EQ_INT(o, 1); /* -7×10^18 / -2^63 = 0.759… → 1 */
 }
 
 static void fy_parse(void)
