@@ -6,6 +6,9 @@
 #include "gaiyo/report.h"
 #include "gaiyo/tabledef.h"
 #include "gaiyo/value.h"
+#include "gaiyo/layout.h"
+#include "gaiyo/chart.h"
+#include "gaiyo/changes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,13 +364,105 @@ void gy_fuzz_tabledef(const uint8_t *data, size_t size, gy_buf *out)
     free(text);
 }
 
+/* ---- templates: sheet layouts, chart templates; the changes reader ------- */
+
+static char *text_of(const uint8_t *data, size_t size)
+{
+    /* the loaders read text files: a NUL ends what they see */
+    if (memchr(data, '\0', size))
+        return NULL;
+    return gy_strndup((const char *)data, size);
+}
+
+void gy_fuzz_sheet(const uint8_t *data, size_t size, gy_buf *out)
+{
+    char *text = text_of(data, size);
+    if (!text)
+        return;
+    gy_diags d = {0};
+    gy_layout *l = NULL;
+    gy_status st = gy_layout_parse("fuzz.sheet", text, &defs, &l, &d);
+    FZ_ASSERT((st == GY_OK) == (l != NULL));
+    FZ_ASSERT(st == GY_OK || st == GY_EDEF || st == GY_ENOMEM);
+    FZ_ASSERT(st != GY_EDEF || d.n + d.dropped > 0);
+    check_diags(&d, "fuzz.sheet");
+    put_diags(out, st, &d);
+    if (l) {
+        const gy_tabledef *t = gy_defset_find(&defs, l->table);
+        FZ_ASSERT(t && l->sheet && l->nfields > 0);
+        for (size_t i = 0; i < l->nfields; i++)
+            FZ_ASSERT(l->fields[i].colidx >= 0 && (size_t)l->fields[i].colidx < t->ncols);
+        for (size_t h = 0; h < l->nheader; h++)
+            for (size_t i = 0; i < l->nfields; i++)
+                FZ_ASSERT(l->header[h][i] != NULL);
+        for (size_t k = 0; k < l->nsubrows; k++)
+            for (size_t m = 0; m < l->subrows[k].n; m++)
+                FZ_ASSERT(l->subrows[k].dst[m] >= 0 && l->subrows[k].src[m] >= 0);
+        if (out)
+            gy_buf_printf(out, "sheet %s: %zu fields, %zu header lines\n", l->sheet, l->nfields, l->nheader);
+    }
+    gy_layout_free(l);
+    gy_diags_free(&d);
+    free(text);
+}
+
+void gy_fuzz_chart(const uint8_t *data, size_t size, gy_buf *out)
+{
+    char *text = text_of(data, size);
+    if (!text)
+        return;
+    gy_diags d = {0};
+    gy_chartset *cs = NULL;
+    gy_status st = gy_chartset_parse(&cs, "fuzz.chart", "fuzz", text, &defs, &d);
+    FZ_ASSERT(st == GY_OK || st == GY_EDEF || st == GY_ENOMEM);
+    FZ_ASSERT(st != GY_EDEF || d.n + d.dropped > 0);
+    FZ_ASSERT(st != GY_OK || gy_chartset_count(cs) == 1);
+    check_diags(&d, "fuzz.chart");
+    put_diags(out, st, &d);
+    gy_chartset_free(cs);
+    gy_diags_free(&d);
+    free(text);
+}
+
+/* two snapshots separated by a form feed: what changed between them */
+void gy_fuzz_changes(const uint8_t *data, size_t size, gy_buf *out)
+{
+    char *text = text_of(data, size);
+    if (!text)
+        return;
+    char *ff = strchr(text, '\f');
+    const char *prev = ff ? text : NULL, *cur = ff ? ff + 1 : text;
+    if (ff)
+        *ff = '\0';
+    gy_buf txt = {0}, csv = {0};
+    size_t n = 0;
+    gy_status st = gy_changes_make(prev, cur, &txt, &csv, &n);
+    FZ_ASSERT(st == GY_OK || st == GY_ENOMEM);
+    FZ_ASSERT(st != GY_OK || (txt.p && csv.p && !strncmp(csv.p, "kind,", 5)));
+    if (st == GY_OK && prev) {
+        /* a snapshot compared with itself changes nothing */
+        gy_buf t2 = {0}, c2 = {0};
+        size_t n2 = 99;
+        FZ_ASSERT(gy_changes_make(cur, cur, &t2, &c2, &n2) != GY_OK || n2 == 0);
+        gy_buf_free(&t2);
+        gy_buf_free(&c2);
+    }
+    if (out && st == GY_OK)
+        gy_buf_printf(out, "changes: %zu\n%s", n, txt.p ? txt.p : "");
+    gy_buf_free(&txt);
+    gy_buf_free(&csv);
+    free(text);
+}
+
 gy_fuzz_fn gy_fuzz_find(const char *name)
 {
     static const struct { const char *name; gy_fuzz_fn fn; } targets[] = {
         {"import", gy_fuzz_import},
         {"value", gy_fuzz_value},
         {"tabledef", gy_fuzz_tabledef},
-        /* templates for charts and workbook layouts: add their targets here */
+        {"sheet", gy_fuzz_sheet},
+        {"chart", gy_fuzz_chart},
+        {"changes", gy_fuzz_changes},
     };
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
         if (!strcmp(targets[i].name, name))

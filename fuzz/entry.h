@@ -19,6 +19,11 @@
  *              and a decimals byte, feed gy_ratio with raw operands.
  *  - tabledef: a definition file; after a form feed (\f), CSV text that is
  *              imported under the definition when it parses.
+ *  - sheet:    a workbook layout (templates/sheets/NAME.sheet), checked
+ *              against templates/tables.
+ *  - chart:    a chart template (templates/charts/NAME.chart).
+ *  - changes:  two snapshots (out/snapshot.tsv) separated by a form feed;
+ *              what changed between them, and nothing against itself.
  */
 #ifndef GAIYO_FUZZ_ENTRY_H
 #define GAIYO_FUZZ_ENTRY_H
@@ -47,6 +52,9 @@ typedef void (*gy_fuzz_fn)(const uint8_t *data, size_t size, gy_buf *out);
 void gy_fuzz_import(const uint8_t *data, size_t size, gy_buf *out);
 void gy_fuzz_value(const uint8_t *data, size_t size, gy_buf *out);
 void gy_fuzz_tabledef(const uint8_t *data, size_t size, gy_buf *out);
+void gy_fuzz_sheet(const uint8_t *data, size_t size, gy_buf *out);
+void gy_fuzz_chart(const uint8_t *data, size_t size, gy_buf *out);
+void gy_fuzz_changes(const uint8_t *data, size_t size, gy_buf *out);
 
 /** The targets by name ("import", "value", "tabledef"), or NULL. */
 gy_fuzz_fn gy_fuzz_find(const char *name);

@@ -65,8 +65,24 @@ for f in sorted(os.listdir(defs)):
             put('tabledef', d + b'\f' + raw)
             break
 
+# sheet layouts and chart templates, as they are
+for sub, target, ext in (('sheets', 'sheet', '.sheet'), ('charts', 'chart', '.chart')):
+    d = os.path.join(root, 'templates', sub)
+    for f in sorted(os.listdir(d)):
+        if f.endswith(ext):
+            put(target, open(os.path.join(d, f), 'rb').read())
+
+# snapshots: a small one of the default input against itself and a copy
+# with one figure changed and one finding gone
+snap = ('# gaiyo snapshot 1\n'
+        'V\tyosan\tR6\t一般会計 / 地域企業支援課\t当初予算額 (C)\t429,381\n'
+        'D\tyosan\tR6\t一般会計 / 合計\t当初予算額 (C)\t55,777,235\n'
+        'F\terror\tsum\tyosan\t合計\t当初予算額 (C)\t記載が合計と違います\n').encode('utf-8')
+put('changes', snap)
+put('changes', snap + b'\f' + snap.replace('429,381'.encode(), '429,481'.encode()).rsplit(b'F\t', 1)[0])
+
 for src in ('fuzz/seeds', 'tests/data/fuzz'):
-    for target in ('import', 'value', 'tabledef'):
+    for target in ('import', 'value', 'tabledef', 'sheet', 'chart', 'changes'):
         d = os.path.join(root, src, target)
         if not os.path.isdir(d):
             continue

@@ -4,13 +4,13 @@
 # made from input/, templates/ and tests/data/ (scripts/fuzz-seeds.py) and
 # the dictionary fuzz/gaiyo.dict. The corpus grows in build-fuzz/corpus/
 # (not in git); crashers land in build-fuzz/artifacts/TARGET/.
-# FUZZ_TARGETS="import value tabledef" picks targets; extra arguments go
+# FUZZ_TARGETS="import value tabledef sheet chart changes" picks targets; extra arguments go
 # to libFuzzer (e.g. -jobs=2). Exit 1 when a target found a problem.
 set -u
 cd "$(dirname "$0")/.."
 B=${FUZZ_BUILD:-build-fuzz}
 SECS=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-import value tabledef}
+TARGETS=${FUZZ_TARGETS:-import value tabledef sheet chart changes}
 
 if [ ! -f "$B/build.ninja" ]; then
     CC=clang meson setup "$B" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \

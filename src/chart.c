@@ -325,7 +325,7 @@ typedef struct opts {
     int labels;  /* -1 not given */
 } opts;
 
-static bool parse_opts(parser *p, tok *v, int from, int n, opts *o, const char *allowed)
+static bool parse_opts1(parser *p, tok *v, int from, int n, opts *o, const char *allowed)
 {
     memset(o, 0, sizeof *o);
     o->decimals = -1;
@@ -368,6 +368,16 @@ static bool parse_opts(parser *p, tok *v, int from, int n, opts *o, const char *
     return true;
 }
 
+/* parse_opts1, and on failure nothing kept: the title it may have copied
+ * is freed (the callers give up on the line) */
+static bool parse_opts(parser *p, tok *v, int from, int n, opts *o, const char *allowed)
+{
+    if (parse_opts1(p, v, from, n, o, allowed))
+        return true;
+    free(o->title);
+    o->title = NULL;
+    return false;
+}
 
 static const char *const DIRECTIVES[] = {
     "type", "table", "title", "size", "font", "xlabel", "ylabel", "y2label", "rows", "where",
@@ -521,11 +531,8 @@ static void parse_line(parser *p, tok *v, int n, const gy_defset *defs)
             break;
         }
         int k = col_of(p, &v[1], true, false);
-        if (k < 0 || !parse_opts(p, v, 2, n, &o, " title color ")) {
-            if (k >= 0)
-                free(o.title);
+        if (k < 0 || !parse_opts(p, v, 2, n, &o, " title color "))
             break;
-        }
         cseries *nv = realloc(c->series, (c->nseries + 1) * sizeof *nv);
         if (!nv) {
             free(o.title);
@@ -585,6 +592,7 @@ static void parse_line(parser *p, tok *v, int n, const gy_defset *defs)
         }
         if (!parse_opts(p, v, from, n, &o, " title color decimals labels "))
             break;
+        free(c->l2title);
         c->l2title = o.title;
         memcpy(c->l2color, o.color, 8);
         if (o.decimals >= 0)

@@ -219,6 +219,21 @@ gy_status gy_layout_parse(const char *path, const char *text, const gy_defset *d
 {
     *out = NULL;
     size_t nd0 = d->n + d->dropped;
+    /* a layout is UTF-8 text: anything else is named at its line and column */
+    size_t tl = strlen(text), bad = gy_utf8_invalid_at(text, tl);
+    if (bad < tl) {
+        unsigned line = 1, col = 1;
+        for (size_t i = 0; i < bad; i++) {
+            if (text[i] == '\n') {
+                line++;
+                col = 1;
+            } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+                col++;
+            }
+        }
+        gy_diag_add(d, path, line, col, "UTF-8 ではない文字があります (バイト 0x%02X)", (unsigned char)text[bad]);
+        return GY_EDEF;
+    }
     gy_layout *l = calloc(1, sizeof *l);
     char *buf = gy_strdup(text);
     if (!l || !buf || !(l->path = gy_strdup(path))) {

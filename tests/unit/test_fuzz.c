@@ -101,6 +101,9 @@ int main(void)
     run_target("import");
     run_target("value");
     run_target("tabledef");
+    run_target("sheet");
+    run_target("chart");
+    run_target("changes");
     gy_fuzz_fini();
     T_DONE();
 }
