@@ -101,6 +101,8 @@ typedef struct ctx {
     size_t *pool;        /* rows of the total()s recorded (one list per group and column) */
     size_t npool, cappool;
     size_t **totoff;     /* per column, per group: offset in pool, SIZE_MAX: none yet */
+    size_t *rbuf;        /* the refs of every derivation of this table */
+    size_t nrbuf, caprbuf;
     size_t *refs;        /* refs of the rule being evaluated (recording) */
     size_t nrefs, caprefs;
     bool rec;            /* recording refs */
@@ -142,15 +144,25 @@ static void add_deriv(ctx *c, size_t row, int col, const gy_rule *ru, const char
         dv->v = nv;
         dv->cap = nc;
     }
-    size_t *copy = malloc((nrows ? nrows : 1) * sizeof *copy);
-    if (!copy) {
-        c->oom = true;
-        return;
+    /* the refs go into one buffer per table (no allocation per figure);
+     * pointers are set when the table is done (verify_table) */
+    if (c->nrbuf + nrows > c->caprbuf) {
+        size_t nc = c->caprbuf ? c->caprbuf * 2 : 1024;
+        while (nc < c->nrbuf + nrows)
+            nc *= 2;
+        size_t *nv = realloc(c->rbuf, nc * sizeof *nv);
+        if (!nv) {
+            c->oom = true;
+            return;
+        }
+        c->rbuf = nv;
+        c->caprbuf = nc;
     }
     if (nrows)
-        memcpy(copy, rows, nrows * sizeof *copy);
+        memcpy(c->rbuf + c->nrbuf, rows, nrows * sizeof *rows);
     dv->v[dv->n++] = (gy_deriv){.table = c->t, .row = row, .col = col, .rule = ru, .kind = kind,
-                                .refs = copy, .nrefs = nrows, .value = value};
+                                .refoff = c->nrbuf, .nrefs = nrows, .value = value};
+    c->nrbuf += nrows;
 }
 
 static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int col, const char *stated,
@@ -1239,6 +1251,7 @@ static void free_ctx(ctx *c)
             free(c->totoff[j]);
     free(c->totoff);
     free(c->pool);
+    free(c->rbuf);
 }
 
 static int cmp_finding(const void *a, const void *b)
@@ -1273,17 +1286,23 @@ static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findin
             if (gy_rule_applies(c.t, ru, &c.t->rows[i]))
                 check_rule(&c, ru, i);
         }
-    /* the derivations point into this table's pool: hand it over */
-    if (dv && c.pool) {
-        size_t **np = realloc(dv->pools, (dv->npools + 1) * sizeof *np);
+    /* the derivations point into this table's buffers: hand them over */
+    if (dv) {
+        size_t **np = realloc(dv->pools, (dv->npools + 2) * sizeof *np);
         if (!np) {
             c.oom = true;
         } else {
             dv->pools = np;
-            dv->pools[dv->npools++] = c.pool;
-            for (size_t k = 0; k < dv->n; k++)
+            if (c.pool)
+                dv->pools[dv->npools++] = c.pool;
+            if (c.rbuf)
+                dv->pools[dv->npools++] = c.rbuf;
+            for (size_t k = 0; k < dv->n; k++) {
                 dv->v[k].pool = c.pool;
+                dv->v[k].refs = c.rbuf ? c.rbuf + dv->v[k].refoff : NULL;
+            }
             c.pool = NULL;
+            c.rbuf = NULL;
         }
     }
     free_ctx(&c);
@@ -1323,8 +1342,6 @@ void gy_derivs_free(gy_derivs *dv)
 {
     if (!dv)
         return;
-    for (size_t i = 0; i < dv->n; i++)
-        free(dv->v[i].refs);
     free(dv->v);
     for (size_t i = 0; i < dv->npools; i++)
         free(dv->pools[i]);

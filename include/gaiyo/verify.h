@@ -82,8 +82,9 @@ typedef struct gy_deriv {
     int col;
     const gy_rule *rule;    /**< borrowed; NULL for a sum */
     const char *kind;       /**< "sum", "parent-sum", or the rule kind */
-    size_t *refs;           /**< owned */
+    const size_t *refs;     /**< in a buffer owned by gy_derivs (pools) */
     size_t nrefs;
+    size_t refoff;          /**< internal: offset of refs while verifying */
     const size_t *pool;     /**< the rows of total()s (owned by gy_derivs) */
     int64_t value;
 } gy_deriv;
