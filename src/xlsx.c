@@ -230,6 +230,7 @@ typedef struct tw {
     int ncolw;
     const gy_finding **fmark; /* error/warning findings of this table */
     size_t nfmark;
+    unsigned char *frow; /* per row: whether it has one of them */
     struct totcache *tot; /* per column: the last total() formula */
     bool buffered;       /* cells collected and replayed in row order */
     struct op *ops;
@@ -644,6 +645,8 @@ static void eval_dv(tw *w, size_t k, int part)
 /* the worst finding (error/warning) on a cell */
 static const gy_finding *finding_at(const tw *w, size_t row, int col)
 {
+    if (!w->frow || row >= w->t->nrows || !w->frow[row])
+        return NULL; /* most rows have no finding: one byte says so */
     const gy_finding *best = NULL;
     for (size_t i = 0; i < w->nfmark; i++) {
         const gy_finding *f = w->fmark[i];
@@ -1032,6 +1035,12 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
             w.fmark = nv;
             w.fmark[w.nfmark++] = &fs->v[i];
         }
+    w.frow = calloc(t->nrows ? t->nrows : 1, 1);
+    if (!w.frow)
+        goto out;
+    for (size_t i = 0; i < w.nfmark; i++)
+        if (w.fmark[i]->row < t->nrows)
+            w.frow[w.fmark[i]->row] = 1;
     w.ws = calloc((size_t)w.nparts, sizeof *w.ws);
     w.wsname = calloc((size_t)w.nparts, sizeof *w.wsname);
     int ncols = l->across ? w.H + (int)(l->wrap ? l->wrap : (int)w.nrecs) + 1
@@ -1157,6 +1166,7 @@ out:
     free(w.wsname);
     free(w.colw);
     free(w.fmark);
+    free(w.frow);
     gy_layout_free(w.own);
     return st;
 }
