@@ -145,6 +145,8 @@ static unsigned char_col(const char *line, const char *at)
     return c;
 }
 
+static void toks_free(tok *v, int n);
+
 /* Words separated by spaces or tabs; "…" keeps spaces. A # at the start of
  * the line, or a word that is # alone or starts with "# ", starts a comment
  * (so that colours #rrggbb are words). Returns -1 on out-of-memory or too
@@ -158,8 +160,10 @@ static int tokenize(const char *line, tok *v, int cap)
             p++;
         if (!*p || (*p == '#' && (n == 0 || !p[1] || p[1] == ' ' || p[1] == '\t')))
             return n;
-        if (n == cap)
+        if (n == cap) {
+            toks_free(v, n); /* nothing is kept on failure */
             return -1;
+        }
         const char *st = p;
         gy_buf b = {0};
         bool ok = true;
@@ -176,7 +180,7 @@ static int tokenize(const char *line, tok *v, int cap)
         }
         v[n].s = b.p ? b.p : gy_strdup("");
         if (!ok || !v[n].s) {
-            free(v[n].s);
+            toks_free(v, n + 1);
             return -1;
         }
         v[n].col = char_col(line, st);
