@@ -615,7 +615,19 @@ static void rec_total(ctx *c, int col, size_t grp)
     }
     size_t a = c->gstart[grp], b = c->gstart[grp + 1];
     if (c->totoff[col][grp] == SIZE_MAX) {
+        /* the pool holds the count, then the rows */
         size_t off = c->npool;
+        if (c->npool == c->cappool) {
+            size_t nc = c->cappool ? c->cappool * 2 : 256;
+            size_t *nv = realloc(c->pool, nc * sizeof *nv);
+            if (!nv) {
+                c->oom = true;
+                return;
+            }
+            c->pool = nv;
+            c->cappool = nc;
+        }
+        c->pool[c->npool++] = 0;
         for (size_t k = a; k < b; k++) {
             const gy_row *q = &t->rows[c->grows[k]];
             if (!counts_in_total(t, q) || q->level != c->minlev[grp])
@@ -632,13 +644,12 @@ static void rec_total(ctx *c, int col, size_t grp)
             }
             c->pool[c->npool++] = c->grows[k];
         }
+        c->pool[off] = c->npool - off - 1;
         c->totoff[col][grp] = off;
     }
-    size_t off = c->totoff[col][grp], n = 0;
-    for (size_t k = a; k < b; k++)
-        n += counts_in_total(t, &t->rows[c->grows[k]]) && t->rows[c->grows[k]].level == c->minlev[grp];
-    rec_ref(c, n);
-    rec_ref(c, off);
+    size_t off = c->totoff[col][grp];
+    rec_ref(c, c->pool[off]);
+    rec_ref(c, off + 1);
 }
 
 /* ---- expressions ------------------------------------------------------- */
