@@ -1250,7 +1250,7 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
     for (size_t i = 0; i < ds->n; i++)
         if (ds->v[i]->fy.western == year && ds->v[i]->nrows > stream)
             b.cm = true;
-    lxw_workbook_options wo = {.constant_memory = b.cm ? LXW_TRUE : LXW_FALSE};
+    lxw_workbook_options wo = {.constant_memory = b.cm ? LXW_TRUE : LXW_FALSE, .use_zip64 = b.cm ? LXW_TRUE : LXW_FALSE};
     b.w = workbook_new_opt(path, &wo);
     if (!b.w) {
         gy_diag_add(d, path, 0, 0, "ブックを作れません");
