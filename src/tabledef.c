@@ -191,6 +191,10 @@ static unsigned char_col(const char *line, const char *at)
 }
 
 /* Split into words; "quoted words" keep spaces; key="quoted" too. */
+static void toks_free(tok *v, int n);
+
+/* the words of a line ("…" keeps spaces), or, when there are more than
+ * cap, minus the column of the first one that does not fit */
 static int tokenize(const char *line, tok *v, int cap)
 {
     int n = 0;
@@ -216,6 +220,13 @@ static int tokenize(const char *line, tok *v, int cap)
         v[n].s = b.p ? b.p : gy_strdup("");
         v[n].col = char_col(line, st);
         n++;
+    }
+    /* more words than fit: -(column of the first word left out) */
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (n == cap && *p && *p != '#') {
+        toks_free(v, n);
+        return -(int)char_col(line, p);
     }
     return n;
 }
@@ -640,6 +651,11 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
         }
         tok v[64];
         int n = tokenize(line, v, 64);
+        if (n < 0) {
+            gy_diag_add(d, path, ln, (unsigned)-n, "一行の語が多すぎます (64 語まで)");
+            free(line);
+            continue;
+        }
         if (n == 0) {
             free(line);
             continue;

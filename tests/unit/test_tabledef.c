@@ -731,6 +731,19 @@ static void reconcile_parse(void)
                  "reconcile が存在しない列を指しています: 'zz'");
 }
 
+static void too_many_words(void)
+{
+    /* 64 words fit; the 65th is an error at its column, never dropped */
+    gy_buf b = {0};
+    gy_buf_puts(&b, HEAD "column k text key\nsum");
+    for (int i = 0; i < 64; i++)
+        gy_buf_puts(&b, " k");
+    gy_buf_puts(&b, "\n");
+    /* "sum" + 63 × " k" are the 64 words; the 65th, the 64th k, is at column 3 + 64 * 2 */
+    expect_error(b.p, 4, 3 + 64 * 2, "一行の語が多すぎます (64 語まで)");
+    gy_buf_free(&b);
+}
+
 static void reconcile_defset(void)
 {
     char *dir = make_tmpdir();
@@ -910,6 +923,7 @@ int main(void)
     TEST(defset_bad_member_and_empty);
     TEST(reconcile_parse);
     TEST(reconcile_defset);
+    TEST(too_many_words);
     TEST(marker_levels);
     TEST(marker_fullwidth_and_errors);
     TEST(roles);
