@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <iconv.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -1075,20 +1074,7 @@ static void run_jobs(ijob *jobs, size_t njobs)
     free(js);
     pool p = {.jobs = jobs, .order = order, .n = n};
     atomic_init(&p.next, 0);
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t nthr = ncpu > 1 ? (size_t)ncpu : 1;
-    if (nthr > 8)
-        nthr = 8;
-    if (nthr > n)
-        nthr = n;
-    pthread_t tid[8];
-    size_t started = 0;
-    for (size_t i = 1; i < nthr; i++)
-        if (pthread_create(&tid[started], NULL, worker, &p) == 0)
-            started++;
-    worker(&p); /* this thread works too */
-    for (size_t i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
+    gy_run_parallel(worker, &p, n);
     free(order);
 }
 

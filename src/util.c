@@ -2,6 +2,8 @@
 #include "gaiyo/util.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <errno.h>
 #include <ftw.h>
 #include <sys/mman.h>
@@ -422,3 +424,21 @@ void gy_buf_csv_field(gy_buf *b, const char *s)
         gy_buf_puts(b, "\"");
 }
 
+
+void gy_run_parallel(void *(*fn)(void *), void *arg, size_t njobs)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthr = ncpu > 1 ? (size_t)ncpu : 1;
+    if (nthr > 8)
+        nthr = 8;
+    if (nthr > njobs)
+        nthr = njobs;
+    pthread_t tid[8];
+    size_t started = 0;
+    for (size_t i = 1; i < nthr; i++)
+        if (pthread_create(&tid[started], NULL, fn, arg) == 0)
+            started++;
+    fn(arg); /* this thread works too */
+    for (size_t i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+}

@@ -2,7 +2,6 @@
 #include "gaiyo/verify.h"
 #include "gaiyo/util.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1388,20 +1387,7 @@ gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv)
         }
     vjob j = {.ds = ds, .f = f, .dv = tdv, .st = st, .order = order};
     atomic_init(&j.next, 0);
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t nthr = ncpu > 1 ? (size_t)ncpu : 1;
-    if (nthr > 8)
-        nthr = 8;
-    if (nthr > n)
-        nthr = n;
-    pthread_t tid[8];
-    size_t started = 0;
-    for (size_t i = 1; i < nthr; i++)
-        if (pthread_create(&tid[started], NULL, verify_worker, &j) == 0)
-            started++;
-    verify_worker(&j);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
+    gy_run_parallel(verify_worker, &j, n);
     gy_status rc = GY_OK;
     size_t total = 0;
     for (size_t k = 0; k < n; k++)

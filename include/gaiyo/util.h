@@ -47,6 +47,11 @@ void gy_remove_tree(const char *path);
  *  the array). Returns 0, or an errno value (opendir failed / ENOMEM). */
 int gy_dir_list(const char *dir, const char *suffix, char ***names, size_t *n);
 
+/** Run fn(arg) on up to one thread per processor (at most 8, at most
+ *  njobs), this thread included, and wait for all of them. fn takes its
+ *  jobs from arg itself (e.g. an atomic counter). */
+void gy_run_parallel(void *(*fn)(void *), void *arg, size_t njobs);
+
 /** Trim ASCII and ideographic (U+3000) white space, in place; returns s. */
 char *gy_trim(char *s);
 
