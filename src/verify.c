@@ -107,20 +107,32 @@ typedef struct ctx {
     bool rec;            /* recording refs */
 } ctx;
 
+/* room for `more` entries in a growable array of size_t; false (and
+ * c->oom) when memory runs out */
+static bool reserve(ctx *c, size_t **v, size_t n, size_t *cap, size_t more)
+{
+    if (n + more <= *cap)
+        return true;
+    size_t nc = *cap ? *cap * 2 : 256;
+    while (nc < n + more)
+        nc *= 2;
+    size_t *nv = realloc(*v, nc * sizeof *nv);
+    if (!nv) {
+        c->oom = true;
+        return false;
+    }
+    *v = nv;
+    *cap = nc;
+    return true;
+}
+
 static void rec_ref(ctx *c, size_t row)
 {
     if (!c->rec)
         return;
-    if (c->nrefs == c->caprefs) {
-        size_t nc = c->caprefs ? c->caprefs * 2 : 16;
-        size_t *nv = realloc(c->refs, nc * sizeof *nv);
-        if (!nv) {
-            c->oom = true;
-            c->rec = false;
-            return;
-        }
-        c->refs = nv;
-        c->caprefs = nc;
+    if (!reserve(c, &c->refs, c->nrefs, &c->caprefs, 1)) {
+        c->rec = false;
+        return;
     }
     c->refs[c->nrefs++] = row;
 }
@@ -145,18 +157,8 @@ static void add_deriv(ctx *c, size_t row, int col, const gy_rule *ru, const char
     }
     /* the refs go into one buffer per table (no allocation per figure);
      * pointers are set when the table is done (verify_table) */
-    if (c->nrbuf + nrows > c->caprbuf) {
-        size_t nc = c->caprbuf ? c->caprbuf * 2 : 1024;
-        while (nc < c->nrbuf + nrows)
-            nc *= 2;
-        size_t *nv = realloc(c->rbuf, nc * sizeof *nv);
-        if (!nv) {
-            c->oom = true;
-            return;
-        }
-        c->rbuf = nv;
-        c->caprbuf = nc;
-    }
+    if (!reserve(c, &c->rbuf, c->nrbuf, &c->caprbuf, nrows))
+        return;
     if (nrows)
         memcpy(c->rbuf + c->nrbuf, rows, nrows * sizeof *rows);
     dv->v[dv->n++] = (gy_deriv){.table = c->t, .row = row, .col = col, .rule = ru, .kind = kind,
@@ -616,31 +618,15 @@ static void rec_total(ctx *c, int col, size_t grp)
     if (c->totoff[col][grp] == SIZE_MAX) {
         /* the pool holds the count, then the rows */
         size_t off = c->npool;
-        if (c->npool == c->cappool) {
-            size_t nc = c->cappool ? c->cappool * 2 : 256;
-            size_t *nv = realloc(c->pool, nc * sizeof *nv);
-            if (!nv) {
-                c->oom = true;
-                return;
-            }
-            c->pool = nv;
-            c->cappool = nc;
-        }
+        if (!reserve(c, &c->pool, c->npool, &c->cappool, 1))
+            return;
         c->pool[c->npool++] = 0;
         for (size_t k = a; k < b; k++) {
             const gy_row *q = &t->rows[c->grows[k]];
             if (!counts_in_total(t, q) || q->level != c->minlev[grp])
                 continue;
-            if (c->npool == c->cappool) {
-                size_t nc = c->cappool ? c->cappool * 2 : 256;
-                size_t *nv = realloc(c->pool, nc * sizeof *nv);
-                if (!nv) {
-                    c->oom = true;
-                    return;
-                }
-                c->pool = nv;
-                c->cappool = nc;
-            }
+            if (!reserve(c, &c->pool, c->npool, &c->cappool, 1))
+                return;
             c->pool[c->npool++] = c->grows[k];
         }
         c->pool[off] = c->npool - off - 1;
