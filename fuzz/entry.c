@@ -115,8 +115,11 @@ static void walk_table(const gy_table *t, gy_buf *out)
         FZ_ASSERT(gy_row_label(t, r) != NULL);
         for (size_t j = 0; j < t->def->ncols; j++) {
             char v[64];
-            FZ_ASSERT(r->cells[j].text != NULL);
-            gy_cell_format(t, j, &r->cells[j], v, sizeof v);
+            gy_cell c;
+            gy_table_cell(t, i, j, &c);
+            FZ_ASSERT(c.text != NULL);
+            FZ_ASSERT(gy_utf8_invalid_at(c.text, strlen(c.text)) == strlen(c.text));
+            gy_cell_format(t, j, &c, v, sizeof v);
             FZ_ASSERT(gy_utf8_invalid_at(v, strlen(v)) == strlen(v));
             (void)gy_table_is_stated_derived(t, i, j);
         }

@@ -21,12 +21,16 @@ static void row_key(const gy_table *t, const gy_row *r, gy_buf *b)
         if (!(t->def->cols[j].flags & GY_COL_KEY) || (int)j == t->def->fy_col)
             continue;
         char v[128];
-        gy_cell_format(t, j, &r->cells[j], v, sizeof v);
-        gy_buf_printf(&k, "%s%s", k.n ? " / " : "", r->cells[j].nil == GY_NIL_NONE ? v : r->cells[j].text);
+        gy_cell c;
+        gy_table_cell(t, gy_rowi(t, r), j, &c);
+        gy_cell_format(t, j, &c, v, sizeof v);
+        gy_buf_printf(&k, "%s%s", k.n ? " / " : "", c.nil == GY_NIL_NONE ? v : c.text);
     }
     if (t->def->fy_col >= 0) {
         char v[64];
-        gy_cell_format(t, (size_t)t->def->fy_col, &r->cells[t->def->fy_col], v, sizeof v);
+        gy_cell c;
+        gy_table_cell(t, gy_rowi(t, r), (size_t)t->def->fy_col, &c);
+        gy_cell_format(t, (size_t)t->def->fy_col, &c, v, sizeof v);
         gy_buf_printf(&k, "%s%s", k.n ? " / " : "", v);
     }
     if (!k.n || !k.p[0]) {
@@ -61,9 +65,13 @@ gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_
         for (size_t r = 0; r < t->nrows; r++) {
             for (size_t j = 0; j < t->def->ncols; j++) {
                 const gy_coldef *cd = &t->def->cols[j];
-                const gy_cell *c = &t->rows[r].cells[j];
                 if (cd->type == GY_T_TEXT || cd->type == GY_T_ROLE || cd->type == GY_T_MARKER ||
-                    cd->type == GY_T_LEVEL || cd->type == GY_T_FY || (c->nil == GY_NIL_BLANK && !c->text[0]))
+                    cd->type == GY_T_LEVEL || cd->type == GY_T_FY)
+                    continue;
+                gy_cell cl;
+                gy_table_cell(t, r, j, &cl);
+                const gy_cell *c = &cl;
+                if (c->nil == GY_NIL_BLANK && !c->text[0])
                     continue;
                 char v[128];
                 gy_cell_format(t, j, c, v, sizeof v);

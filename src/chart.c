@@ -1011,11 +1011,11 @@ static void fig_text(fig f, char *buf, size_t n)
 static fig cell_fig(const gy_table *t, const gy_row *r, int col)
 {
     fig f = {0};
-    const gy_cell *c = &r->cells[col];
-    if (c->nil != GY_NIL_NONE)
+    size_t ri = gy_rowi(t, r);
+    if (gy_tnil(t, ri, col) != GY_NIL_NONE)
         return f;
     f.ok = true;
-    f.v = c->v;
+    f.v = gy_tv(t, ri, col);
     f.dec = t->def->cols[col].type == GY_T_RATIO ? t->def->cols[col].decimals : 0;
     return f;
 }
@@ -1037,7 +1037,9 @@ static fig ratio_fig(fig num, fig den, int dec)
 /* A row's text in a label column: 和暦 canonical for fy, text as written. */
 static char *cell_label(const gy_table *t, const gy_row *r, int col)
 {
-    const gy_cell *c = &r->cells[col];
+    gy_cell cl;
+    gy_table_cell(t, gy_rowi(t, r), (size_t)col, &cl);
+    const gy_cell *c = &cl;
     if (t->def->cols[col].type == GY_T_FY && c->text) {
         gy_fy fy;
         const char *e;
@@ -1064,12 +1066,12 @@ static void tabfig(gy_buf *b, fig f)
 
 static bool row_selected(const chart *c, const gy_table *t, const gy_row *r)
 {
-    (void)t;
     if (!(c->roles & (1u << r->role)))
         return false;
     if (c->where_col >= 0) {
-        const char *s = r->cells[c->where_col].text;
-        if (!s || strcmp(s, c->where_val))
+        gy_cell cl;
+        gy_table_cell(t, gy_rowi(t, r), (size_t)c->where_col, &cl);
+        if (strcmp(cl.text, c->where_val))
             return false;
     }
     return true;

@@ -172,7 +172,7 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
 
 /* ---- tables ---------------------------------------------------------- */
 
-/* An arena: the cells and texts of a table, in a few large blocks
+/* An arena: the texts of a table, in a few large blocks
  * instead of one allocation per cell (a million rows would otherwise
  * spend most of their time and memory in malloc). */
 typedef struct gy_arena {
@@ -207,7 +207,7 @@ static gy_arena *arena_block(size_t cap)
     return b;
 }
 
-/* n bytes aligned to `align` (1 for texts, 8 for cells) */
+/* n bytes aligned to `align` */
 static void *arena_alloc_aligned(gy_arena **a, size_t n, size_t align)
 {
     gy_arena *b = *a;
@@ -233,11 +233,6 @@ static void *arena_alloc_aligned(gy_arena **a, size_t n, size_t align)
     return p;
 }
 
-static void *arena_alloc(gy_arena **a, size_t n)
-{
-    return arena_alloc_aligned(a, n, 8);
-}
-
 static char *arena_strndup(gy_arena **a, const char *s, size_t n)
 {
     char *p = arena_alloc_aligned(a, n + 1, 1);
@@ -257,17 +252,57 @@ void gy_table_free(gy_table *t)
         nb = b->next;
         free(b);
     }
+    for (size_t j = 0; t->cols && j < t->def->ncols; j++) {
+        free(t->cols[j].v);
+        free(t->cols[j].nil);
+        free(t->cols[j].text);
+    }
+    free(t->cols);
+    free(t->csvcol);
+    free(t->xl);
     free(t->rows);
     free(t->path);
     free(t->encoding);
     free(t);
 }
 
+/* the line where a cell starts: its row's, unless listed apart */
+static unsigned cell_line(const gy_table *t, size_t row, size_t col)
+{
+    size_t lo = 0, hi = t->nxl;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const gy_xline *x = &t->xl[mid];
+        if (x->row < row || (x->row == row && x->col < col))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < t->nxl && t->xl[lo].row == row && t->xl[lo].col == col)
+        return t->xl[lo].line;
+    return t->rows[row].line;
+}
+
+void gy_table_cell(const gy_table *t, size_t row, size_t col, gy_cell *out)
+{
+    const gy_colstore *cs = &t->cols[col];
+    out->nil = cs->nil ? (gy_nil)cs->nil[row] : GY_NIL_NONE;
+    out->v = cs->v ? cs->v[row] : 0;
+    out->col = t->csvcol[col];
+    out->line = out->col ? cell_line(t, row, col) : 0;
+    out->buf[0] = '\0';
+    out->text = out->buf;
+    const char *s = cs->text ? cs->text[row] : NULL;
+    if (s)
+        out->text = s;
+    else if (!gy_col_textlike(t->def, col))
+        gy_cell_format(t, col, out, out->buf, sizeof out->buf);
+}
+
 const char *gy_row_label(const gy_table *t, const gy_row *r)
 {
     int c = t->def->label_col;
-    const char *s = c >= 0 ? r->cells[c].text : NULL;
-    return s ? s : "";
+    return c >= 0 ? gy_ttext(t, gy_rowi(t, r), c) : "";
 }
 
 bool gy_rule_applies(const gy_table *t, const gy_rule *ru, const gy_row *r)
@@ -353,7 +388,7 @@ void gy_cell_format(const gy_table *t, size_t col, const gy_cell *c, char *buf, 
 /* ---- CSV reading ------------------------------------------------------ */
 
 typedef struct field {
-    char *s;
+    size_t off;        /* in the reader's record buffer */
     unsigned line;
 } field;
 
@@ -369,25 +404,30 @@ typedef struct hset {
     size_t cap, n;
 } hset;
 
-static uint64_t row_key_hash(const gy_tabledef *def, const gy_row *row)
+
+/* the hash of a row's key: its key and group columns' texts (those of
+ * the record being read: fields[csvcol - 1], trimmed) */
+static uint64_t row_key_hash(const gy_table *t, char *const *fields)
 {
+    const gy_tabledef *def = t->def;
     uint64_t h = 1469598103934665603ull;
     for (size_t j = 0; j < def->ncols; j++) {
         if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
             continue;
-        for (const char *s = row->cells[j].text; *s; s++)
+        for (const char *s = t->csvcol[j] ? fields[t->csvcol[j] - 1] : ""; *s; s++)
             h = (h ^ (unsigned char)*s) * 1099511628211ull;
         h = (h ^ 0x1f) * 1099511628211ull;
     }
     return h; /* the role is compared, not hashed: known only after parsing */
 }
 
-static bool same_key(const gy_tabledef *def, const gy_row *a, const gy_row *b)
+static bool same_key(const gy_table *t, size_t a, size_t b)
 {
-    if (a->role != b->role)
+    const gy_tabledef *def = t->def;
+    if (t->rows[a].role != t->rows[b].role)
         return false;
     for (size_t j = 0; j < def->ncols; j++)
-        if ((def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) && strcmp(a->cells[j].text, b->cells[j].text))
+        if ((def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) && strcmp(gy_ttext(t, a, (int)j), gy_ttext(t, b, (int)j)))
             return false;
     return true;
 }
@@ -413,10 +453,9 @@ static size_t hset_put(hset *h, const gy_table *t, size_t row, uint64_t hv)
         h->s = ns;
         h->cap = nc;
     }
-    const gy_tabledef *def = t->def;
     size_t j = hv & (h->cap - 1);
     while (h->s[j].row) {
-        if (h->s[j].hash == hv && same_key(def, &t->rows[h->s[j].row - 1], &t->rows[row]))
+        if (h->s[j].hash == hv && same_key(t, h->s[j].row - 1, row))
             return h->s[j].row - 1;
         j = (j + 1) & (h->cap - 1);
     }
@@ -435,9 +474,12 @@ typedef struct reader {
     const char *path;
     gy_diags *d;
     gy_table *t;
-    /* current record */
+    /* current record: its fields' texts one after another in rb */
     field *f;
+    char **fp;             /* the fields' texts (pointers into rb, set per record) */
     size_t nf, capf;
+    char *rb;
+    size_t rbn, rbcap;
     unsigned field_line;   /* line where the current field started */
     unsigned rec_line;     /* line where the current record started */
     bool need_start;
@@ -447,10 +489,128 @@ typedef struct reader {
     size_t nhdr;
     unsigned hdr_line;
     hset keys;
+    int *absent;           /* definition columns the file does not have */
+    size_t nabsent;
+    bool keycheck;         /* rows must have distinct keys */
     bool fatal;
     bool oom;
     size_t nerr0;
 } reader;
+
+/* an array of n elements of size sz grown to nn (the new part zeroed
+ * when asked); big arrays stay on huge pages (gy_malloc_big) */
+static bool regrow(void *pp, size_t n, size_t nn, size_t sz, bool zero)
+{
+    void **p = pp;
+    if (!*p)
+        return true;
+    char *q = gy_malloc_big(nn, sz);
+    if (!q)
+        return false;
+    memcpy(q, *p, n * sz);
+    if (zero)
+        memset(q + n * sz, 0, (nn - n) * sz);
+    free(*p);
+    *p = q;
+    return true;
+}
+
+/* room for twice as many rows in the table and its columns (the first
+ * guess, one row per line, is only passed by a file that gy_import_text
+ * did not count: never today, but cheap to allow) */
+static bool grow(reader *r)
+{
+    gy_table *t = r->t;
+    size_t oc = t->cap, nc = oc ? oc * 2 : 64;
+    if (!regrow(&t->rows, oc, nc, sizeof *t->rows, false))
+        return false;
+    for (size_t j = 0; j < t->def->ncols; j++) {
+        gy_colstore *cs = &t->cols[j];
+        if (!regrow(&cs->v, oc, nc, sizeof *cs->v, false) || !regrow(&cs->nil, oc, nc, 1, true) ||
+            !regrow(&cs->text, oc, nc, sizeof *cs->text, true))
+            return false;
+    }
+    t->cap = nc;
+    return true;
+}
+
+/* set a cell's nil kind (the column's nil array is made on the first nil) */
+static bool put_nil(reader *r, int c, size_t row, gy_nil k)
+{
+    gy_colstore *cs = &r->t->cols[c];
+    if (!cs->nil) {
+        if (k == GY_NIL_NONE)
+            return true;
+        if (!(cs->nil = gy_calloc_big(r->t->cap ? r->t->cap : 1, 1)))
+            return false;
+    }
+    cs->nil[row] = (unsigned char)k;
+    return true;
+}
+
+/* keep a cell's text; the same text as the row above is shared (a 課名
+ * repeated on every row is stored once per run) */
+static bool put_text(reader *r, int c, size_t row, const char *s)
+{
+    gy_colstore *cs = &r->t->cols[c];
+    if (!cs->text && !(cs->text = gy_calloc_big(r->t->cap ? r->t->cap : 1, sizeof *cs->text)))
+        return false;
+    if (!*s) {
+        cs->text[row] = "";
+        return true;
+    }
+    const char *up = row ? cs->text[row - 1] : NULL;
+    if (up && !strcmp(up, s)) {
+        cs->text[row] = up;
+        return true;
+    }
+    char *p = arena_strndup(&r->t->arena, s, strlen(s));
+    cs->text[row] = p;
+    return p != NULL;
+}
+
+/* whether s is exactly how gy_cell_format writes the value: "1,234",
+ * "△5", "0", "92.7" (decimals places), "" / "-" / "…" for nil */
+static bool canonical(const char *s, gy_nil nil, int64_t v, int dec)
+{
+    switch (nil) {
+    case GY_NIL_BLANK: return !*s;
+    case GY_NIL_NA: return !strcmp(s, "-");
+    case GY_NIL_UNKNOWN: return !strcmp(s, "\xE2\x80\xA6");
+    default: break;
+    }
+    if (v < 0) {
+        if (strncmp(s, "\xE2\x96\xB3", 3) != 0) /* △ */
+            return false;
+        s += 3;
+    }
+    if (*s == '0') {
+        s++;
+    } else {
+        int n = 0;
+        if (*s < '1' || *s > '9')
+            return false;
+        while (*s >= '0' && *s <= '9') {
+            s++;
+            if (++n > 3)
+                return false;
+        }
+        while (*s == ',') {
+            s++;
+            for (int k = 0; k < 3; k++, s++)
+                if (*s < '0' || *s > '9')
+                    return false;
+        }
+    }
+    if (dec > 0) {
+        if (*s++ != '.')
+            return false;
+        for (int k = 0; k < dec; k++, s++)
+            if (*s < '0' || *s > '9')
+                return false;
+    }
+    return *s == '\0';
+}
 
 static void cb_field(void *s, size_t len, void *data)
 {
@@ -460,26 +620,49 @@ static void cb_field(void *s, size_t len, void *data)
     if (r->nf == r->capf) {
         size_t nc = r->capf ? r->capf * 2 : 16;
         field *nv = realloc(r->f, nc * sizeof *nv);
-        if (!nv) {
+        if (nv)
+            r->f = nv;
+        char **np = nv ? realloc(r->fp, nc * sizeof *np) : NULL;
+        if (!np) {
             r->oom = r->fatal = true;
             return;
         }
-        r->f = nv;
+        r->fp = np;
         r->capf = nc;
     }
-    char *v = arena_strndup(&r->t->arena, s ? s : "", s ? len : 0);
-    if (!v) {
-        r->oom = r->fatal = true;
-        return;
+    if (!s)
+        len = 0;
+    if (r->rbn + len + 1 > r->rbcap) {
+        size_t nc = r->rbcap ? r->rbcap : 1024;
+        while (nc < r->rbn + len + 1)
+            nc *= 2;
+        char *nb = realloc(r->rb, nc);
+        if (!nb) {
+            r->oom = r->fatal = true;
+            return;
+        }
+        r->rb = nb;
+        r->rbcap = nc;
     }
+    if (len)
+        memcpy(r->rb + r->rbn, s, len);
+    r->rb[r->rbn + len] = '\0';
     if (r->nf == 0)
         r->rec_line = r->field_line;
-    r->f[r->nf++] = (field){v, r->field_line};
+    r->f[r->nf++] = (field){r->rbn, r->field_line};
+    r->rbn += len + 1;
 }
 
 static void clear_record(reader *r)
 {
-    r->nf = 0; /* the texts stay in the table's arena */
+    r->nf = 0;
+    r->rbn = 0;
+}
+
+/* the text of field i of the current record */
+static char *fld(reader *r, size_t i)
+{
+    return r->rb + r->f[i].off;
 }
 
 static const char *type_expect(const gy_coldef *c)
@@ -512,7 +695,7 @@ static void header_record(reader *r)
         return;
     }
     for (size_t i = 0; i < r->nf; i++) {
-        char *name = gy_trim(r->f[i].s);
+        char *name = gy_trim(fld(r, i));
         int c = gy_tabledef_col(def, name);
         r->map[i] = c;
         if (c < 0) {
@@ -530,6 +713,7 @@ static void header_record(reader *r)
             r->fatal = true;
         } else {
             seen[c] = true;
+            r->t->csvcol[c] = (unsigned)i + 1;
         }
     }
     for (size_t j = 0; j < def->ncols && !r->fatal; j++)
@@ -538,90 +722,144 @@ static void header_record(reader *r)
                         def->cols[j].name, def->path, def->cols[j].line);
             r->fatal = true;
         }
+    /* the columns' storage: values for every column but text, texts for
+     * the text-like columns the file has */
+    gy_table *t = r->t;
+    size_t cap = t->cap ? t->cap : 1;
+    r->absent = malloc((def->ncols ? def->ncols : 1) * sizeof *r->absent);
+    if (!r->absent)
+        r->oom = r->fatal = true;
+    for (size_t j = 0; j < def->ncols && !r->fatal; j++) {
+        gy_colstore *cs = &t->cols[j];
+        if (def->cols[j].type != GY_T_TEXT && !(cs->v = gy_malloc_big(cap, sizeof *cs->v)))
+            r->oom = r->fatal = true;
+        if (seen[j] && gy_col_textlike(def, j) && !(cs->text = gy_malloc_big(cap, sizeof *cs->text)))
+            r->oom = r->fatal = true;
+        if (!seen[j])
+            r->absent[r->nabsent++] = (int)j;
+        if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP))
+            r->keycheck = def->level_col < 0;
+    }
     free(seen);
     r->have_header = true;
 }
 
-static bool parse_cell(reader *r, const gy_coldef *cd, gy_cell *c, unsigned col)
+/* parse the text s of field `col` (CSV column) into cell (row, c) */
+static bool parse_cell(reader *r, size_t row, int c, const char *s, unsigned line, unsigned col)
 {
+    const gy_coldef *cd = &r->def->cols[c];
+    gy_colstore *cs = &r->t->cols[c];
     const char *err = NULL;
     gy_num num;
-    char *s = c->text;
+    gy_nil nil = GY_NIL_NONE;
+    int64_t v = 0;
+    bool ok = false;
     switch (cd->type) {
     case GY_T_TEXT:
-        c->nil = *s ? GY_NIL_NONE : GY_NIL_BLANK;
-        return true;
+        nil = *s ? GY_NIL_NONE : GY_NIL_BLANK;
+        ok = true;
+        break;
     case GY_T_AMOUNT:
     case GY_T_COUNT:
     case GY_T_RATIO:
-        if (cd->type == GY_T_RATIO ? gy_parse_ratio(s, cd->decimals, &num, &err)
-                                   : gy_parse_int(s, &num, &err)) {
-            c->nil = num.nil;
-            c->v = num.v;
-            return true;
+        if (cd->type == GY_T_RATIO ? gy_parse_ratio(s, cd->decimals, &num, &err) : gy_parse_int(s, &num, &err)) {
+            nil = num.nil;
+            v = num.v;
+            ok = true;
         }
         break;
     case GY_T_FY: {
-        if (!*s) {
-            c->nil = GY_NIL_BLANK;
-            return true;
-        }
         gy_fy fy;
-        if (gy_parse_fy(s, &fy, &err)) {
-            c->v = fy.western;
-            return true;
+        if (!*s) {
+            nil = GY_NIL_BLANK;
+            ok = true;
+        } else if (gy_parse_fy(s, &fy, &err)) {
+            v = fy.western;
+            if (c == r->def->fy_col)
+                r->t->rows[row].era = (unsigned char)fy.era;
+            ok = true;
         }
         break;
     }
     case GY_T_ROLE: {
         gy_role ro;
         if (gy_role_parse(s, &ro)) {
-            c->v = ro;
-            c->nil = *s ? GY_NIL_NONE : GY_NIL_BLANK;
-            return true;
+            v = ro;
+            nil = *s ? GY_NIL_NONE : GY_NIL_BLANK;
+            ok = true;
+        } else {
+            err = "未知の行区分です";
         }
-        err = "未知の行区分です";
         break;
     }
     case GY_T_MARKER: {
+        int l = *s ? gy_marker_level(s) : 0;
         if (!*s) {
-            c->nil = GY_NIL_BLANK;
-            return true;
+            nil = GY_NIL_BLANK;
+            ok = true;
+        } else if (l >= 0) {
+            v = l;
+            ok = true;
+        } else {
+            err = "番号として読めません";
         }
-        int l = gy_marker_level(s);
-        if (l >= 0) {
-            c->v = l;
-            return true;
-        }
-        err = "番号として読めません";
         break;
     }
     case GY_T_LEVEL:
         if (!*s) {
-            c->nil = GY_NIL_BLANK;
-            return true;
+            nil = GY_NIL_BLANK;
+            ok = true;
+        } else if (s[0] >= '0' && s[0] <= '9' && !s[1]) {
+            v = s[0] - '0';
+            ok = true;
+        } else {
+            err = "階層は 0〜9 の数字です";
         }
-        if (s[0] >= '0' && s[0] <= '9' && !s[1]) {
-            c->v = s[0] - '0';
-            return true;
-        }
-        err = "階層は 0〜9 の数字です";
         break;
     }
-    gy_diag_add(r->d, r->path, c->line, col, "列「%s」に %s を期待しましたが '%s' です: %s", cd->name,
-                type_expect(cd), s, err ? err : "");
-    return false;
+    if (cs->v)
+        cs->v[row] = v;
+    bool stored = put_nil(r, c, row, nil);
+    if (gy_col_textlike(r->def, (size_t)c) || !ok || !canonical(s, nil, v, cd->type == GY_T_RATIO ? cd->decimals : 0))
+        stored = stored && put_text(r, c, row, s);
+    if (!stored)
+        r->oom = r->fatal = true;
+    if (!ok)
+        gy_diag_add(r->d, r->path, line, col, "列「%s」に %s を期待しましたが '%s' です: %s", cd->name,
+                    type_expect(cd), s, err ? err : "");
+    return ok;
+}
+
+/* a cell that starts below its row's first line */
+static bool add_xline(gy_table *t, size_t row, int c, unsigned line)
+{
+    if (t->nxl == t->capxl) {
+        size_t nc = t->capxl ? t->capxl * 2 : 16;
+        gy_xline *nx = realloc(t->xl, nc * sizeof *nx);
+        if (!nx)
+            return false;
+        t->xl = nx;
+        t->capxl = nc;
+    }
+    /* rows arrive in order; a row's cells in CSV order, so keep each
+     * row's entries sorted by column */
+    size_t k = t->nxl++;
+    while (k > 0 && t->xl[k - 1].row == row && t->xl[k - 1].col > (unsigned)c) {
+        t->xl[k] = t->xl[k - 1];
+        k--;
+    }
+    t->xl[k] = (gy_xline){row, (unsigned)c, line};
+    return true;
 }
 
 static void data_record(reader *r)
 {
     const gy_tabledef *def = r->def;
     bool empty = true;
-    for (size_t i = 0; i < r->nf; i++) {
-        gy_trim(r->f[i].s);
-        if (r->f[i].s[0])
+    char **fp = r->fp;
+    for (size_t i = 0; i < r->nf; i++)
+        if ((fp[i] = gy_trim(fld(r, i)))[0])
             empty = false;
-    }
     if (empty)
         return; /* a row of empty cells (Excel leaves them) is skipped */
     if (r->nf != r->nhdr) {
@@ -632,74 +870,45 @@ static void data_record(reader *r)
         return;
     }
     gy_table *t = r->t;
-    if (t->nrows == t->cap) {
-        size_t nc = t->cap ? t->cap * 2 : 64;
-        gy_row *nv = realloc(t->rows, nc * sizeof *nv);
-        if (!nv) {
-            r->oom = r->fatal = true;
-            return;
-        }
-        t->rows = nv;
-        t->cap = nc;
-    }
-    gy_row *row = &t->rows[t->nrows];
-    row->cells = arena_alloc(&t->arena, def->ncols * sizeof *row->cells);
-    if (!row->cells) {
+    if (t->nrows == t->cap && !grow(r)) {
         r->oom = r->fatal = true;
         return;
     }
+    size_t ri = t->nrows++;
+    gy_row *row = &t->rows[ri];
     row->line = r->rec_line;
     row->role = GY_ROLE_ITEM;
     row->level = 0;
     row->era = 0;
-    t->nrows++;
-    memset(row->cells, 0, def->ncols * sizeof *row->cells);
-    for (size_t j = 0; j < def->ncols; j++)
-        row->cells[j].nil = GY_NIL_BLANK;
-    for (size_t i = 0; i < r->nf; i++) {
-        int c = r->map[i];
-        gy_cell *cell = &row->cells[c];
-        cell->text = r->f[i].s;
-        r->f[i].s = NULL;
-        cell->line = r->f[i].line;
-        cell->col = (unsigned)i + 1;
-        cell->nil = GY_NIL_NONE;
+    for (size_t k = 0; k < r->nabsent; k++) {
+        int c = r->absent[k];
+        if (t->cols[c].v)
+            t->cols[c].v[ri] = 0;
+        if (!put_nil(r, c, ri, GY_NIL_BLANK))
+            r->oom = r->fatal = true;
     }
-    for (size_t j = 0; j < def->ncols; j++)
-        if (!row->cells[j].text) {
-            row->cells[j].text = arena_strndup(&t->arena, "", 0);
-            if (!row->cells[j].text) {
-                r->oom = r->fatal = true;
-                return;
-            }
-        }
     /* the key's slot is fetched into the cache while the cells are parsed */
-    bool anykey = false;
-    for (size_t j = 0; j < def->ncols; j++)
-        if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP))
-            anykey = true;
-    bool keycheck = anykey && def->level_col < 0;
     uint64_t hv = 0;
-    if (keycheck) {
-        hv = row_key_hash(def, row);
+    if (r->keycheck) {
+        hv = row_key_hash(t, fp);
         if (r->keys.cap)
             __builtin_prefetch(&r->keys.s[hv & (r->keys.cap - 1)]);
     }
-    for (size_t i = 0; i < r->nf; i++)
-        parse_cell(r, &def->cols[r->map[i]], &row->cells[r->map[i]], (unsigned)i + 1);
-    if (def->role_col >= 0 && row->cells[def->role_col].nil == GY_NIL_NONE)
-        row->role = (gy_role)row->cells[def->role_col].v;
-    if (def->level_col >= 0 && row->cells[def->level_col].nil == GY_NIL_NONE)
-        row->level = (int)row->cells[def->level_col].v;
-    if (def->fy_col >= 0 && row->cells[def->fy_col].nil == GY_NIL_NONE) {
-        gy_fy fy;
-        const char *e;
-        if (gy_parse_fy(row->cells[def->fy_col].text, &fy, &e))
-            row->era = fy.era;
+    for (size_t i = 0; i < r->nf; i++) {
+        int c = r->map[i];
+        if (r->f[i].line != r->rec_line && !add_xline(t, ri, c, r->f[i].line))
+            r->oom = r->fatal = true;
+        parse_cell(r, ri, c, fp[i], r->f[i].line, (unsigned)i + 1);
     }
+    if (r->fatal)
+        return;
+    if (def->role_col >= 0 && gy_tnil(t, ri, def->role_col) == GY_NIL_NONE)
+        row->role = (unsigned char)gy_tv(t, ri, def->role_col);
+    if (def->level_col >= 0 && gy_tnil(t, ri, def->level_col) == GY_NIL_NONE)
+        row->level = (signed char)gy_tv(t, ri, def->level_col);
     /* key uniqueness: the key columns plus the role */
-    if (keycheck) {
-        size_t prev = hset_put(&r->keys, t, t->nrows - 1, hv);
+    if (r->keycheck) {
+        size_t prev = hset_put(&r->keys, t, ri, hv);
         if (prev == (size_t)-2) {
             r->oom = r->fatal = true;
         } else if (prev != (size_t)-1) {
@@ -737,6 +946,12 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
         return GY_ENOMEM;
     r.t->def = def;
     r.t->path = gy_strdup(path);
+    r.t->cols = calloc(def->ncols ? def->ncols : 1, sizeof *r.t->cols);
+    r.t->csvcol = calloc(def->ncols ? def->ncols : 1, sizeof *r.t->csvcol);
+    if (!r.t->path || !r.t->cols || !r.t->csvcol) {
+        gy_table_free(r.t);
+        return GY_ENOMEM;
+    }
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
         gy_table_free(r.t);
@@ -762,9 +977,14 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
     size_t nl = 1;
     for (const char *q = text, *e = text + len; (q = memchr(q, '\n', (size_t)(e - q))); q++)
         nl++;
+    r.t->cap = nl > 64 ? nl : 64;
+    r.t->rows = gy_malloc_big(r.t->cap, sizeof *r.t->rows);
+    if (!r.t->rows) {
+        csv_free(&p);
+        gy_table_free(r.t);
+        return GY_ENOMEM;
+    }
     if (nl > 64) {
-        r.t->rows = gy_calloc_big(nl, sizeof *r.t->rows);
-        r.t->cap = r.t->rows ? nl : 0;
         size_t hc = 64;
         while (hc < nl * 2 + 2)
             hc *= 2;
@@ -815,6 +1035,9 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
     csv_free(&p);
     clear_record(&r);
     free(r.f);
+    free(r.fp);
+    free(r.rb);
+    free(r.absent);
     free(r.map);
     hset_free(&r.keys);
     if (r.oom) {

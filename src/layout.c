@@ -214,6 +214,20 @@ static int col_or_error(const gy_layout *l, const gy_tabledef *t, const char *na
     return c;
 }
 
+/* a column whose texts a layout compares or prints as captions (pivot,
+ * block): its texts must be kept as written (gy_col_textlike) */
+static int textcol_or_error(const gy_layout *l, const gy_tabledef *t, const char *name, unsigned ln,
+                            gy_diags *d)
+{
+    int c = col_or_error(l, t, name, ln, d);
+    if (c >= 0 && !gy_col_textlike(t, (size_t)c)) {
+        gy_diag_add(d, l->path, ln, 1, "列 '%s' は %s 型です: pivot と block には文字の列 (text, fy など) を指定してください",
+                    name, gy_type_name(t->cols[c].type));
+        return -1;
+    }
+    return c;
+}
+
 gy_status gy_layout_parse(const char *path, const char *text, const gy_defset *defs, gy_layout **out,
                           gy_diags *d)
 {
@@ -397,11 +411,11 @@ gy_status gy_layout_parse(const char *path, const char *text, const gy_defset *d
                 gy_diag_add(d, path, l->fields[i].line, 1, "where は pivot のある様式でだけ使えます");
         }
         if (l->pivot_key) {
-            l->pivot_key_idx = strcmp(l->pivot_key, "*") ? col_or_error(l, t, l->pivot_key, l->pivot_line, d) : -2;
-            l->pivot_col_idx = col_or_error(l, t, l->pivot_col, l->pivot_line, d);
+            l->pivot_key_idx = strcmp(l->pivot_key, "*") ? textcol_or_error(l, t, l->pivot_key, l->pivot_line, d) : -2;
+            l->pivot_col_idx = textcol_or_error(l, t, l->pivot_col, l->pivot_line, d);
         }
         if (l->block)
-            l->block_idx = col_or_error(l, t, l->block, l->block_line, d);
+            l->block_idx = textcol_or_error(l, t, l->block, l->block_line, d);
         for (size_t i = 0; i < l->nsubrows && !oom; i++) {
             gy_lsubrow *sr = &l->subrows[i];
             char *sv = NULL;

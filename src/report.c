@@ -41,13 +41,15 @@ void gy_report_summary(const gy_dataset *ds, gy_buf *b)
             ntot++;
             gy_buf_printf(b, "    %s", gy_row_label(t, r)[0] ? gy_row_label(t, r) : gy_role_name(r->role));
             int fc = t->def->fy_col;
-            if (fc >= 0 && fc != t->def->label_col && r->cells[fc].text[0])
-                gy_buf_printf(b, " %s", r->cells[fc].text);
+            if (fc >= 0 && fc != t->def->label_col && gy_ttext(t, i, fc)[0])
+                gy_buf_printf(b, " %s", gy_ttext(t, i, fc));
             for (size_t j = 0; j < t->def->ncols; j++) {
                 if (!(t->def->cols[j].flags & GY_COL_SUM))
                     continue;
                 char v[64];
-                gy_cell_format(t, j, &r->cells[j], v, sizeof v);
+                gy_cell cl;
+                gy_table_cell(t, i, j, &cl);
+                gy_cell_format(t, j, &cl, v, sizeof v);
                 gy_buf_printf(b, "  %s=%s", t->def->cols[j].name, v[0] ? v : "(空欄)");
             }
             gy_buf_puts(b, "\n");
@@ -70,7 +72,9 @@ void gy_report_dump(const gy_table *t, gy_buf *b)
         gy_buf_printf(b, "%s:%u\t%s\t%d", t->path, r->line, gy_role_name(r->role), r->level);
         for (size_t j = 0; j < t->def->ncols; j++) {
             char v[256];
-            const gy_cell *c = &r->cells[j];
+            gy_cell cl;
+            gy_table_cell(t, i, j, &cl);
+            const gy_cell *c = &cl;
             gy_cell_format(t, j, c, v, sizeof v);
             const char *nil = c->nil == GY_NIL_BLANK ? "<空欄>" : c->nil == GY_NIL_NA ? "<該当なし>"
                               : c->nil == GY_NIL_UNKNOWN ? "<不明>" : NULL;

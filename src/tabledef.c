@@ -1025,3 +1025,10 @@ const gy_tabledef *gy_defset_find(const gy_defset *s, const char *id)
             return s->v[i];
     return NULL;
 }
+
+bool gy_col_textlike(const gy_tabledef *d, size_t col)
+{
+    const gy_coldef *c = &d->cols[col];
+    return c->type == GY_T_TEXT || c->type == GY_T_FY || c->type == GY_T_MARKER || c->type == GY_T_ROLE ||
+           c->type == GY_T_LEVEL || (c->flags & (GY_COL_KEY | GY_COL_GROUP)) || (int)col == d->label_col;
+}

@@ -51,14 +51,14 @@ char *gy_asprintf(const char *fmt, ...)
     return p;
 }
 
-void *gy_calloc_big(size_t n, size_t size)
+void *gy_malloc_big(size_t n, size_t size)
 {
     enum { HUGE = 1 << 21 };
     size_t total;
     if (__builtin_mul_overflow(n, size, &total))
         return NULL;
     if (total < HUGE)
-        return calloc(total ? total : 1, 1);
+        return malloc(total ? total : 1);
     size_t round = (total + HUGE - 1) & ~(size_t)(HUGE - 1);
     void *p = NULL;
     if (round < total || posix_memalign(&p, HUGE, round) != 0)
@@ -66,7 +66,14 @@ void *gy_calloc_big(size_t n, size_t size)
 #ifdef MADV_HUGEPAGE
     madvise(p, round, MADV_HUGEPAGE); /* advice only: failure is harmless */
 #endif
-    memset(p, 0, total);
+    return p;
+}
+
+void *gy_calloc_big(size_t n, size_t size)
+{
+    void *p = gy_malloc_big(n, size);
+    if (p)
+        memset(p, 0, n * size); /* no overflow: gy_malloc_big checked it */
     return p;
 }
 

@@ -194,14 +194,15 @@ static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int co
     g.col = col;
     /* the row label as printed: label column, plus the fy key if any */
     const char *lab = gy_row_label(t, r);
-    if (t->def->fy_col >= 0 && t->def->fy_col != t->def->label_col &&
-        r->cells[t->def->fy_col].text[0])
-        g.rowlabel = gy_asprintf("%s %s", lab, r->cells[t->def->fy_col].text);
+    if (t->def->fy_col >= 0 && t->def->fy_col != t->def->label_col && gy_ttext(t, row, t->def->fy_col)[0])
+        g.rowlabel = gy_asprintf("%s %s", lab, gy_ttext(t, row, t->def->fy_col));
     else
         g.rowlabel = gy_strdup(lab[0] ? lab : gy_role_name(r->role));
     g.collabel = gy_strdup(t->def->cols[col].label);
-    g.line = r->cells[col].line ? r->cells[col].line : r->line;
-    g.colno = r->cells[col].col;
+    gy_cell cb;
+    gy_table_cell(t, row, (size_t)col, &cb);
+    g.line = cb.line ? cb.line : r->line;
+    g.colno = cb.col;
     g.stated = gy_strdup(stated);
     g.computed = gy_strdup(computed);
     g.has_computed = hasv;
@@ -232,13 +233,31 @@ static void fmt_val(const gy_table *t, int col, int64_t v, char *buf, size_t n)
         gy_format_int(v, "△", buf, n);
 }
 
-static val cell_val(const gy_cell *c)
+static val cell_val(const gy_table *t, size_t row, int col)
 {
-    if (c->nil == GY_NIL_NONE)
-        return (val){V_OK, c->v};
-    if (c->nil == GY_NIL_UNKNOWN)
+    gy_nil n = gy_tnil(t, row, col);
+    if (n == GY_NIL_NONE)
+        return (val){V_OK, gy_tv(t, row, col)};
+    if (n == GY_NIL_UNKNOWN)
         return (val){V_UNKNOWN, 0};
     return (val){V_NIL, 0};
+}
+
+/* the text of a cell of any column: a text-like column's own, else the
+ * cell as written (or canonical) in *buf */
+static const char *any_text(const gy_table *t, size_t row, int col, gy_cell *buf)
+{
+    if (gy_col_textlike(t->def, (size_t)col))
+        return gy_ttext(t, row, col);
+    gy_table_cell(t, row, (size_t)col, buf);
+    return buf->text;
+}
+
+/* a cell's text as written (or canonical), in *buf */
+static const char *cell_text(const gy_table *t, size_t row, int col, gy_cell *buf)
+{
+    gy_table_cell(t, row, (size_t)col, buf);
+    return buf->text;
 }
 
 /* ---- row lookup -------------------------------------------------------- */
@@ -312,11 +331,11 @@ static bool build_previdx(ctx *c)
         return false;
     for (size_t i = 0; i < pt->nrows; i++) {
         const gy_row *q = &pt->rows[i];
-        if (fc >= 0 && q->cells[fc].nil != GY_NIL_NONE)
+        if (fc >= 0 && gy_tnil(pt, i, fc) != GY_NIL_NONE)
             continue;
         for (size_t j = 0; j < d->ncols; j++)
-            vals[j] = q->cells[j].text;
-        rowidx_add(&c->previdx, prev_hash(d, q->role, fc >= 0 ? q->cells[fc].v : 0, vals, fc), i);
+            vals[j] = gy_ttext(pt, i, (int)j);
+        rowidx_add(&c->previdx, prev_hash(d, q->role, fc >= 0 ? gy_tv(pt, i, fc) : 0, vals, fc), i);
     }
     free(vals);
     return true;
@@ -346,9 +365,9 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
     int fc = d->fy_col;
     int64_t want = 0;
     if (fc >= 0) {
-        if (r->cells[fc].nil != GY_NIL_NONE)
+        if (gy_tnil(t, row, fc) != GY_NIL_NONE)
             return (val){V_UNKNOWN, 0};
-        want = r->cells[fc].v - 1;
+        want = gy_tv(t, row, fc) - 1;
     }
     const gy_table *pt = c->prev;
     if (!pt)
@@ -388,7 +407,7 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
         nc[j] = 0;
         if (!is_keycol(d, j, fc))
             continue;
-        const char *a = r->cells[j].text;
+        const char *a = gy_ttext(t, row, (int)j);
         cand[ncand++] = a;
         nc[j] = 1;
         for (size_t m = 0; m < c->nremaps; m++) {
@@ -424,11 +443,11 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
                 continue;
             size_t qi = x->s[s].row - 1;
             const gy_row *q = &pt->rows[qi];
-            if (q->role != r->role || (fc >= 0 && q->cells[fc].v != want))
+            if (q->role != r->role || (fc >= 0 && gy_tv(pt, qi, fc) != want))
                 continue;
             bool same = true;
             for (size_t j = 0; j < ncols && same; j++)
-                if (nc[j] && strcmp(q->cells[j].text, vals[j]))
+                if (nc[j] && strcmp(gy_ttext(pt, qi, (int)j), vals[j]))
                     same = false;
             if (!same)
                 continue;
@@ -476,7 +495,7 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
         qsort(found, nfound, sizeof *found, cmp_size);
     val sum = {V_NIL, 0};
     for (size_t i = 0; i < nfound; i++) {
-        val v = cell_val(&pt->rows[found[i]].cells[col]);
+        val v = cell_val(pt, found[i], col);
         if (v.st == V_UNKNOWN) {
             sum = v;
             break;
@@ -510,13 +529,13 @@ static bool find_remaps(ctx *c)
     if (!c->remaps)
         return false;
     for (size_t i = 0; i < k->nrows; i++) {
-        const gy_cell *r = k->rows[i].cells;
-        if (strcmp(r[ct].text, c->t->def->id))
+        if (strcmp(gy_ttext(k, i, ct), c->t->def->id))
             continue;
-        int col = gy_tabledef_col(c->t->def, r[cc].text);
+        int col = gy_tabledef_col(c->t->def, gy_ttext(k, i, cc));
         if (col < 0 || !(c->t->def->cols[col].flags & (GY_COL_KEY | GY_COL_GROUP)))
             continue;
-        c->remaps[c->nremaps++] = (remap){col, r[co].text, r[cn].text, cl >= 0 ? r[cl].text : NULL};
+        c->remaps[c->nremaps++] =
+            (remap){col, gy_ttext(k, i, co), gy_ttext(k, i, cn), cl >= 0 ? gy_ttext(k, i, cl) : NULL};
     }
     return true;
 }
@@ -584,7 +603,7 @@ static const gtotal *group_total(ctx *c, int col, size_t grp)
             gtotal *x = &g[c->group[i]];
             if (x->st || !counts_in_total(t, q) || q->level != c->minlev[c->group[i]])
                 continue;
-            val v = cell_val(&q->cells[col]);
+            val v = cell_val(t, i, col);
             if (v.st == V_UNKNOWN) {
                 x->st = 1;
                 x->bad = i;
@@ -663,10 +682,13 @@ static val eval(ctx *c, const gy_expr *e, size_t row, int target)
         }
         if (e->rowref != GY_R_LABEL)
             rec_ref(c, row);
-        val v = cell_val(&r->cells[e->col]);
-        if (v.st == V_UNKNOWN && !c->absent[0])
+        size_t ri = gy_rowi(t, r);
+        val v = cell_val(t, ri, e->col);
+        if (v.st == V_UNKNOWN && !c->absent[0]) {
+            gy_cell cb;
             snprintf(c->absent, sizeof c->absent, "「%s」(%s)", t->def->cols[e->col].name,
-                     r->cells[e->col].text);
+                     cell_text(t, ri, e->col, &cb));
+        }
         return v;
     }
     case GY_X_ADD:
@@ -775,8 +797,9 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     if (c->t->def->fy_col < 0 && has_prev(ru->expr) && !c->prev)
         return;
     const gy_table *t = c->t;
-    const gy_row *r = &t->rows[row];
-    const gy_cell *st = &r->cells[ru->target];
+    gy_cell stc;
+    gy_table_cell(t, row, (size_t)ru->target, &stc);
+    const gy_cell *st = &stc;
     const gy_coldef *cd = &t->def->cols[ru->target];
     if (st->nil == GY_NIL_NA)
         return; /* the department says: not applicable */
@@ -879,7 +902,7 @@ static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level
         const gy_row *q = &t->rows[i];
         if (q->level != level || !counts_in_total(t, q))
             continue;
-        val v = cell_val(&q->cells[col]);
+        val v = cell_val(t, i, col);
         if (v.st == V_UNKNOWN) {
             *bad = i;
             return false;
@@ -899,7 +922,7 @@ static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level
 static void sum_deriv(ctx *c, const char *kind, size_t row, int col, size_t a, size_t b, size_t grp, int level,
                       int64_t s)
 {
-    if (!c->dv || c->t->rows[row].cells[col].nil != GY_NIL_NONE)
+    if (!c->dv || gy_tnil(c->t, row, col) != GY_NIL_NONE)
         return;
     const gy_table *t = c->t;
     c->nrefs = 0;
@@ -925,7 +948,9 @@ static void compare_sum(ctx *c, const char *rule, size_t row, int col, int64_t s
                         const char *what)
 {
     const gy_table *t = c->t;
-    const gy_cell *st = &t->rows[row].cells[col];
+    gy_cell stc;
+    gy_table_cell(t, row, (size_t)col, &stc);
+    const gy_cell *st = &stc;
     const gy_coldef *cd = &t->def->cols[col];
     char sb[64], cb[64], db[64];
     fmt_val(t, col, s, cb, sizeof cb);
@@ -998,11 +1023,12 @@ static void check_sums(ctx *c)
                 int64_t s;
                 size_t n, bad = 0;
                 if (!sum_range(c, (int)j, from, to, c->group[i], r->level, &s, &n, &bad)) {
-                    if (r->cells[j].nil == GY_NIL_NONE)
-                        add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, r->cells[j].text, "", false, 0,
-                                    "「%s」の%sが不明 (%s) のため合計を検算できません",
+                    gy_cell c1, c2;
+                    if (gy_tnil(t, i, (int)j) == GY_NIL_NONE)
+                        add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false,
+                                    0, "「%s」の%sが不明 (%s) のため合計を検算できません",
                                     gy_row_label(t, &t->rows[bad]), d->cols[j].label,
-                                    t->rows[bad].cells[j].text);
+                                    cell_text(t, bad, (int)j, &c2));
                     continue;
                 }
                 sum_deriv(c, "sum", i, (int)j, from, to, c->group[i], r->level, s);
@@ -1021,12 +1047,13 @@ static void check_sums(ctx *c)
             e++;
         }
         for (size_t j = 0; j < d->ncols; j++) {
-            if (!(d->cols[j].flags & GY_COL_SUM) || r->cells[j].nil != GY_NIL_NONE)
+            if (!(d->cols[j].flags & GY_COL_SUM) || gy_tnil(t, i, (int)j) != GY_NIL_NONE)
                 continue;
             int64_t s;
             size_t n, bad = 0;
             if (!sum_range(c, (int)j, i + 1, e, c->group[i], cl, &s, &n, &bad)) {
-                add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, r->cells[j].text, "", false, 0,
+                gy_cell c1;
+                add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
                             "内訳「%s」の%sが不明のため検算できません", gy_row_label(t, &t->rows[bad]),
                             d->cols[j].label);
                 continue;
@@ -1062,8 +1089,10 @@ static void check_recons(ctx *c)
             continue;
         for (size_t i = 0; i < t->nrows; i++) {
             const gy_row *r = &t->rows[i];
-            if (r->role != GY_ROLE_ITEM || r->cells[rc->target].nil != GY_NIL_NONE)
+            if (r->role != GY_ROLE_ITEM || gy_tnil(t, i, rc->target) != GY_NIL_NONE)
                 continue;
+            gy_cell kb, qb, xb;
+            const char *key = any_text(t, i, rc->key, &kb);
             /* all: every matching row with an amount; explained: those whose
              * 区分 says they lie outside this figure, by category */
             int64_t all = 0, expl = 0;
@@ -1071,27 +1100,28 @@ static void check_recons(ctx *c)
             gy_buf cats = {0};
             for (size_t j = 0; j < o->nrows; j++) {
                 const gy_row *q = &o->rows[j];
-                if (strcmp(q->cells[ok].text, r->cells[rc->key].text) || q->role != GY_ROLE_ITEM ||
+                if (strcmp(any_text(o, j, ok, &qb), key) || q->role != GY_ROLE_ITEM ||
                     (rc->level >= 0 && q->level != rc->level))
                     continue;
-                if (q->cells[oc].nil != GY_NIL_NONE) {
+                if (gy_tnil(o, j, oc) != GY_NIL_NONE) {
                     blank++;
                     continue;
                 }
-                all += q->cells[oc].v;
+                all += gy_tv(o, j, oc);
                 n++;
-                const char *cat = ox >= 0 ? q->cells[ox].text : "";
+                const char *cat = ox >= 0 ? any_text(o, j, ox, &xb) : "";
                 if (!cat || !*cat)
                     continue;
-                expl += q->cells[oc].v;
+                expl += gy_tv(o, j, oc);
                 nexpl++;
                 /* one entry per category, in order of first appearance */
                 bool seen = false;
                 for (size_t m = 0; m < j && !seen; m++) {
                     const gy_row *p = &o->rows[m];
+                    gy_cell pb, pxb;
                     seen = p->role == GY_ROLE_ITEM && (rc->level < 0 || p->level == rc->level) &&
-                           !strcmp(p->cells[ok].text, r->cells[rc->key].text) &&
-                           p->cells[oc].nil == GY_NIL_NONE && !strcmp(p->cells[ox].text, cat);
+                           !strcmp(any_text(o, m, ok, &pb), key) && gy_tnil(o, m, oc) == GY_NIL_NONE &&
+                           !strcmp(any_text(o, m, ox, &pxb), cat);
                 }
                 if (seen)
                     continue;
@@ -1099,10 +1129,11 @@ static void check_recons(ctx *c)
                 size_t cn = 0;
                 for (size_t m = j; m < o->nrows; m++) {
                     const gy_row *p = &o->rows[m];
+                    gy_cell pb, pxb;
                     if (p->role == GY_ROLE_ITEM && (rc->level < 0 || p->level == rc->level) &&
-                        !strcmp(p->cells[ok].text, r->cells[rc->key].text) &&
-                        p->cells[oc].nil == GY_NIL_NONE && !strcmp(p->cells[ox].text, cat)) {
-                        cs += p->cells[oc].v;
+                        !strcmp(any_text(o, m, ok, &pb), key) && gy_tnil(o, m, oc) == GY_NIL_NONE &&
+                        !strcmp(any_text(o, m, ox, &pxb), cat)) {
+                        cs += gy_tv(o, m, oc);
                         cn++;
                     }
                 }
@@ -1114,7 +1145,7 @@ static void check_recons(ctx *c)
                 gy_buf_free(&cats);
                 continue;
             }
-            int64_t stated = r->cells[rc->target].v, implied = all - expl;
+            int64_t stated = gy_tv(t, i, rc->target), implied = all - expl;
             char sb[64], ab[64], db[64], eb[64], ub[64];
             fmt_val(t, rc->target, stated, sb, sizeof sb);
             fmt_val(t, rc->target, all, ab, sizeof ab);
@@ -1124,7 +1155,7 @@ static void check_recons(ctx *c)
             add_finding(c, GY_SEV_INFO, "reconcile", i, rc->target, sb, ab, true, all,
                         "照合: 「%s」の%s %s と %s の%s (%zu 件) の合計 %s の差は %s。うち説明のつく差 %s%s%s%s、"
                         "説明のない差 %s (金額の記載がない事業 %zu 件)。誤りとは限りません",
-                        r->cells[rc->key].text, t->def->cols[rc->target].label, sb, o->def->title, rc->col, n, ab,
+                        key, t->def->cols[rc->target].label, sb, o->def->title, rc->col, n, ab,
                         db, eb, nexpl ? " (" : "", nexpl ? (cats.p ? cats.p : "") : "",
                         nexpl ? ")" : (rc->explain ? " (区分の記載なし)" : " (区分列なし)"), ub, blank);
             gy_buf_free(&cats);
@@ -1168,7 +1199,7 @@ static gy_status make_groups(ctx *c)
             uint64_t h = 1469598103934665603ull;
             for (size_t j = 0; j < d->ncols; j++)
                 if (d->cols[j].flags & GY_COL_GROUP)
-                    h = hash_str(h, t->rows[i].cells[j].text);
+                    h = hash_str(h, gy_ttext(t, i, (int)j));
             size_t s = (size_t)h & (x.cap - 1);
             bool found = false;
             for (; x.s[s].row; s = (s + 1) & (x.cap - 1)) {
@@ -1178,7 +1209,7 @@ static gy_status make_groups(ctx *c)
                 bool same = true;
                 for (size_t j = 0; j < d->ncols && same; j++)
                     if ((d->cols[j].flags & GY_COL_GROUP) &&
-                        strcmp(t->rows[i].cells[j].text, t->rows[k].cells[j].text))
+                        strcmp(gy_ttext(t, i, (int)j), gy_ttext(t, k, (int)j)))
                         same = false;
                 if (same) {
                     c->group[i] = g;

@@ -409,7 +409,7 @@ static int field_of(const tw *w, size_t row, int col)
     for (size_t f = 0; f < l->nfields; f++) {
         if (l->fields[f].colidx != col)
             continue;
-        if (l->fields[f].where && strcmp(w->t->rows[row].cells[l->pivot_col_idx].text, l->fields[f].where))
+        if (l->fields[f].where && strcmp(gy_ttext(w->t, row, l->pivot_col_idx), l->fields[f].where))
             continue;
         return (int)f;
     }
@@ -466,14 +466,14 @@ static bool cell_value(tw *w, size_t row, int col, bool in_sum, int64_t *v)
 
 static bool base_value(const tw *w, size_t row, int col, bool in_sum, int64_t *v)
 {
-    const gy_cell *c = &w->t->rows[row].cells[col];
-    if (c->nil == GY_NIL_NONE) {
-        *v = c->v;
+    gy_nil nil = gy_tnil(w->t, row, col);
+    if (nil == GY_NIL_NONE) {
+        *v = gy_tv(w->t, row, col);
         return true;
     }
     /* a blank cell is 0 to Excel; '-' or '…' is text: SUM skips it, + fails */
     *v = 0;
-    return in_sum || c->nil == GY_NIL_BLANK;
+    return in_sum || nil == GY_NIL_BLANK;
 }
 
 typedef struct fbuf {
@@ -694,7 +694,9 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     const gy_table *t = w->t;
     const gy_coldef *cd = &t->def->cols[col];
     const gy_row *r = &t->rows[row];
-    const gy_cell *c = &r->cells[col];
+    gy_cell cl;
+    gy_table_cell(t, row, (size_t)col, &cl);
+    const gy_cell *c = &cl;
     const gy_lfield *lf = &w->l->fields[field];
     int kind = ftype_kind(cd);
     const gy_finding *fd = finding_at(w, row, col);
@@ -711,7 +713,7 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
         }
         /* a 計 row without a label names itself in its role column */
         if (islabel && !*s && t->def->role_col >= 0)
-            s = r->cells[t->def->role_col].text;
+            s = gy_ttext(t, row, t->def->role_col);
         if (islabel)
             s = label_text(w, s);
         lxw_format *f = fmt(b, F_TEXT, 0, indent, mark, lf->wrap, r->role == GY_ROLE_TOTAL);
@@ -774,7 +776,7 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
 static bool same_key(const tw *w, size_t a, size_t b)
 {
     int k = w->l->pivot_key_idx;
-    return k < 0 || !strcmp(w->t->rows[a].cells[k].text, w->t->rows[b].cells[k].text);
+    return k < 0 || !strcmp(gy_ttext(w->t, a, k), gy_ttext(w->t, b, k));
 }
 
 /* the row of pivot record `rowk`'s key whose pivot column says `where` */
@@ -783,7 +785,7 @@ static size_t pivot_row(const tw *w, size_t rowk, const char *where)
     const gy_table *t = w->t;
     for (size_t i = 0; i < t->nrows; i++)
         if (w->rec_of_row[i] != SIZE_MAX && same_key(w, rowk, i) &&
-            !strcmp(t->rows[i].cells[w->l->pivot_col_idx].text, where))
+            !strcmp(gy_ttext(t, i, w->l->pivot_col_idx), where))
             return i;
     return SIZE_MAX;
 }
@@ -812,8 +814,8 @@ static bool plan(tw *w)
             w->rec_of_row[i] = j;
             continue;
         }
-        if (l->block_idx >= 0 && (!block || strcmp(block, r->cells[l->block_idx].text))) {
-            block = r->cells[l->block_idx].text;
+        if (l->block_idx >= 0 && (!block || strcmp(block, gy_ttext(t, i, l->block_idx)))) {
+            block = gy_ttext(t, i, l->block_idx);
             if (w->nrecs + 1 >= cap)
                 return false;
             w->recs[w->nrecs++] = (rec){.kind = R_CAPTION, .row = i, .text = block};

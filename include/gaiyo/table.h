@@ -3,9 +3,9 @@
  * @brief Typed tables: every cell typed and traceable to file:line:column.
  *
  * A gy_table is what the importer makes of one CSV file under its
- * definition. Ownership: a table owns its rows, cells and strings (the
- * cells and strings live in one arena per table, freed with it); it
- * borrows its definition (which must outlive it).
+ * definition, stored column by column. Ownership: a table owns its rows,
+ * columns and strings (the strings live in one arena per table, freed
+ * with it); it borrows its definition (which must outlive it).
  */
 #ifndef GAIYO_TABLE_H
 #define GAIYO_TABLE_H
@@ -15,23 +15,40 @@
 
 #include <stdint.h>
 
-/** One cell. */
-typedef struct gy_cell {
-    gy_nil nil;        /**< nil kind; GY_NIL_NONE when the cell has a value */
-    int64_t v;         /**< amount, count, ratio (scaled), western year, role, level */
-    char *text;        /**< the cell as written, trimmed, UTF-8 (owned) */
-    unsigned line;     /**< line of the CSV file where the cell starts */
-    unsigned col;      /**< CSV column number (1 = A) */
-} gy_cell;
+/** Storage of one column, column by column so that a million rows stay
+ *  small (a few bytes per number instead of a struct per cell):
+ *  - v:    the values (amounts, counts, scaled ratios, western years,
+ *          roles, levels); NULL for text columns (whose value is 0);
+ *  - nil:  the nil kind of each cell; NULL while every cell has a value;
+ *  - text: the cells as written. Text-like columns (gy_col_textlike)
+ *          keep every cell's text. The other columns keep only
+ *          the texts that differ from their canonical form (gy_cell_format:
+ *          "1,234", "△5", "92.7", "" / "-" / "…"), NULL where canonical
+ *          and NULL as a whole while every cell is; the canonical text
+ *          is rebuilt when asked for (gy_table_cell). */
+typedef struct gy_colstore {
+    int64_t *v;
+    unsigned char *nil;
+    const char **text;
+} gy_colstore;
 
-/** One row: its cells in definition order, its role and nesting level. */
+/** One row: where it starts, its role and nesting level. Its cells are
+ *  in the table's columns (gy_table_cell, or the gy_tv/gy_tnil/gy_ttext
+ *  accessors). */
 typedef struct gy_row {
-    gy_cell *cells;    /**< ncols cells */
-    unsigned line;     /**< line where the record starts */
-    gy_role role;
-    int level;         /**< nesting level (0 = top) */
-    int era;           /**< era letter of the fy key as written (for printing) */
+    unsigned line;       /**< line where the record starts */
+    unsigned char role;  /**< a gy_role */
+    signed char level;   /**< nesting level (0 = top) */
+    unsigned char era;   /**< era letter of the fy key as written (for printing) */
 } gy_row;
+
+/** A cell that starts on a later line than its row (a quoted field before
+ *  it spans lines); kept apart because it is rare. */
+typedef struct gy_xline {
+    size_t row;
+    unsigned col;        /**< definition column */
+    unsigned line;
+} gy_xline;
 
 /** A typed table. */
 typedef struct gy_table {
@@ -41,8 +58,56 @@ typedef struct gy_table {
     gy_fy fy;               /**< the fiscal year of the folder it came from */
     gy_row *rows;
     size_t nrows, cap;
-    struct gy_arena *arena; /**< private: storage of the cells and their texts */
+    gy_colstore *cols;      /**< def->ncols columns of cap cells */
+    unsigned *csvcol;       /**< CSV column of each definition column (1 = A, 0 = absent) */
+    gy_xline *xl;           /**< sorted by row, then column */
+    size_t nxl, capxl;
+    struct gy_arena *arena; /**< private: storage of the texts */
 } gy_table;
+
+/** One cell as a whole (gy_table_cell fills it). `text` is never NULL:
+ *  the cell as written, or its canonical form held in `buf` (so a
+ *  gy_cell must not be copied while its text is in use). */
+typedef struct gy_cell {
+    gy_nil nil;        /**< nil kind; GY_NIL_NONE when the cell has a value */
+    int64_t v;         /**< amount, count, ratio (scaled), western year, role, level */
+    const char *text;  /**< the cell as written, trimmed, UTF-8 */
+    unsigned line;     /**< line of the CSV file where the cell starts (0: column absent) */
+    unsigned col;      /**< CSV column number (1 = A; 0: column absent) */
+    char buf[48];
+} gy_cell;
+
+/** Fill *out with the cell at (row, col). */
+void gy_table_cell(const gy_table *t, size_t row, size_t col, gy_cell *out);
+
+/** The value of a cell (0 for text columns and nil cells). */
+static inline int64_t gy_tv(const gy_table *t, size_t row, int col)
+{
+    const int64_t *v = t->cols[col].v;
+    return v ? v[row] : 0;
+}
+
+/** The nil kind of a cell. */
+static inline gy_nil gy_tnil(const gy_table *t, size_t row, int col)
+{
+    const unsigned char *n = t->cols[col].nil;
+    return n ? (gy_nil)n[row] : GY_NIL_NONE;
+}
+
+/** The text of a cell of a text-like column (gy_col_textlike): never
+ *  NULL. For any column, gy_table_cell. */
+static inline const char *gy_ttext(const gy_table *t, size_t row, int col)
+{
+    const char *const *x = t->cols[col].text;
+    const char *s = x ? x[row] : NULL;
+    return s ? s : "";
+}
+
+/** Row index of a row of t. */
+static inline size_t gy_rowi(const gy_table *t, const gy_row *r)
+{
+    return (size_t)(r - t->rows);
+}
 
 /** Free a table. Accepts NULL. */
 void gy_table_free(gy_table *t);

@@ -174,4 +174,9 @@ int gy_marker_level(const char *s);
 /** Name of a type as written in definitions. */
 const char *gy_type_name(gy_type t);
 
+/** Whether a column keeps every cell's text: the text-like types (text,
+ *  fy, marker, role, level), and the key, group and label columns of any
+ *  type (their texts are compared as written). */
+bool gy_col_textlike(const gy_tabledef *d, size_t col);
+
 #endif

@@ -39,6 +39,9 @@ size_t gy_utf8_width(const char *s);
  *  huge pages, which saves most page faults of a big table. free() it. */
 void *gy_calloc_big(size_t n, size_t size);
 
+/** As gy_calloc_big, without zeroing (for arrays written in full). */
+void *gy_malloc_big(size_t n, size_t size);
+
 /** Remove a file or a folder with everything in it (no symlinks followed). */
 void gy_remove_tree(const char *path);
 

@@ -128,7 +128,9 @@ static const char *F(const dat *x, size_t r, size_t c)
 static void figstr(const gy_table *t, const gy_row *r, const char *col, char *buf, size_t n)
 {
     int k = gy_tabledef_col(t->def, col);
-    const gy_cell *c = &r->cells[k];
+    gy_cell cl;
+    gy_table_cell(t, gy_rowi(t, r), (size_t)k, &cl);
+    const gy_cell *c = &cl;
     if (c->nil != GY_NIL_NONE) {
         snprintf(buf, n, "-");
         return;
@@ -153,12 +155,12 @@ static char *ratio_str(int64_t num, int64_t den)
 static int64_t cellv(const gy_table *t, const gy_row *r, const char *col)
 {
     int k = gy_tabledef_col(t->def, col);
-    return r->cells[k].nil == GY_NIL_NONE ? r->cells[k].v : 0;
+    return gy_tnil(t, gy_rowi(t, r), k) == GY_NIL_NONE ? gy_tv(t, gy_rowi(t, r), k) : 0;
 }
 
 static const char *cellt(const gy_table *t, const gy_row *r, const char *col)
 {
-    return r->cells[gy_tabledef_col(t->def, col)].text;
+    return gy_ttext(t, gy_rowi(t, r), gy_tabledef_col(t->def, col));
 }
 
 /* Renders the default input with gnuplot = gp into a fresh folder. */
@@ -615,8 +617,8 @@ static void check_yuushi(world *w, const char *dir, const char *name, const char
         for (int y = 0; y < 3; y++) {
             int64_t s;
             int k = gy_tabledef_col(t->def, col);
-            if (ry[y] && ry[y]->cells[k].nil == GY_NIL_NONE &&
-                gy_ratio(ry[y]->cells[k].v, tot[y], 100, 1, GY_ROUND_HALF_UP, &s) == GY_RATIO_OK &&
+            if (ry[y] && gy_tnil(t, gy_rowi(t, ry[y]), k) == GY_NIL_NONE &&
+                gy_ratio(gy_tv(t, gy_rowi(t, ry[y]), k), tot[y], 100, 1, GY_ROUND_HALF_UP, &s) == GY_RATIO_OK &&
                 s >= 30)
                 small = false;
         }
@@ -628,7 +630,7 @@ static void check_yuushi(world *w, const char *dir, const char *name, const char
             nfold++;
             T_EQ_INT(line, 0);
             for (int y = 0; y < 3; y++)
-                if (ry[y] && ry[y]->cells[gy_tabledef_col(t->def, col)].nil == GY_NIL_NONE) {
+                if (ry[y] && gy_tnil(t, gy_rowi(t, ry[y]), gy_tabledef_col(t->def, col)) == GY_NIL_NONE) {
                     folded[y] += cellv(t, ry[y], col);
                     any_folded[y] = true;
                 }

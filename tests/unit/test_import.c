@@ -10,6 +10,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* the cell at (row, col), in one of a ring of buffers (one assertion
+ * holds at most a few at a time) */
+static const gy_cell *tc(const gy_table *t, size_t row, size_t col)
+{
+    static gy_cell ring[32];
+    static unsigned k;
+    gy_cell *c = &ring[k++ % 32];
+    gy_table_cell(t, row, col, c);
+    return c;
+}
+
 /* ---- definitions used by the tests --------------------------------------- */
 
 static const char *demo_def_text =
@@ -199,36 +210,36 @@ static void typed_cells(void)
     T_EQ_INT(r[1].line, 3);
     T_EQ_INT(r[2].line, 4);
     /* row 0 */
-    T_EQ_STR(r[0].cells[C_NAME].text, "東");
-    T_EQ_INT(r[0].cells[C_NAME].nil, GY_NIL_NONE);
-    T_EQ_INT(r[0].cells[C_AMT].nil, GY_NIL_NONE);
-    T_EQ_INT(r[0].cells[C_AMT].v, 1234);
-    T_EQ_STR(r[0].cells[C_AMT].text, "1,234");
-    T_EQ_INT(r[0].cells[C_AMT].line, 2);
-    T_EQ_INT(r[0].cells[C_AMT].col, 3);
-    T_EQ_INT(r[0].cells[C_CNT].v, 5);
-    T_EQ_INT(r[0].cells[C_PCT].v, 125); /* scaled by 10^1 */
-    T_EQ_INT(r[0].cells[C_FY].v, 2024);
-    T_EQ_INT(r[0].cells[C_FY].col, 6);
-    T_EQ_INT(r[0].cells[C_ROLE].nil, GY_NIL_BLANK);
+    T_EQ_STR(tc(t, 0, C_NAME)->text, "東");
+    T_EQ_INT(tc(t, 0, C_NAME)->nil, GY_NIL_NONE);
+    T_EQ_INT(tc(t, 0, C_AMT)->nil, GY_NIL_NONE);
+    T_EQ_INT(tc(t, 0, C_AMT)->v, 1234);
+    T_EQ_STR(tc(t, 0, C_AMT)->text, "1,234");
+    T_EQ_INT(tc(t, 0, C_AMT)->line, 2);
+    T_EQ_INT(tc(t, 0, C_AMT)->col, 3);
+    T_EQ_INT(tc(t, 0, C_CNT)->v, 5);
+    T_EQ_INT(tc(t, 0, C_PCT)->v, 125); /* scaled by 10^1 */
+    T_EQ_INT(tc(t, 0, C_FY)->v, 2024);
+    T_EQ_INT(tc(t, 0, C_FY)->col, 6);
+    T_EQ_INT(tc(t, 0, C_ROLE)->nil, GY_NIL_BLANK);
     T_EQ_INT(r[0].role, GY_ROLE_ITEM);
     /* row 1: negative, not applicable, unknown, role */
-    T_EQ_INT(r[1].cells[C_AMT].v, -100);
-    T_EQ_INT(r[1].cells[C_CNT].nil, GY_NIL_NA);
-    T_EQ_INT(r[1].cells[C_CNT].v, 0);
-    T_EQ_INT(r[1].cells[C_PCT].nil, GY_NIL_UNKNOWN);
-    T_EQ_INT(r[1].cells[C_FY].v, 2019);
+    T_EQ_INT(tc(t, 1, C_AMT)->v, -100);
+    T_EQ_INT(tc(t, 1, C_CNT)->nil, GY_NIL_NA);
+    T_EQ_INT(tc(t, 1, C_CNT)->v, 0);
+    T_EQ_INT(tc(t, 1, C_PCT)->nil, GY_NIL_UNKNOWN);
+    T_EQ_INT(tc(t, 1, C_FY)->v, 2019);
     T_EQ_INT(r[1].role, GY_ROLE_TOTAL);
-    T_EQ_INT(r[1].cells[C_ROLE].nil, GY_NIL_NONE);
-    T_EQ_INT(r[1].cells[C_ROLE].v, GY_ROLE_TOTAL);
-    T_EQ_INT(r[1].cells[C_ROLE].line, 3);
-    T_EQ_INT(r[1].cells[C_ROLE].col, 2);
+    T_EQ_INT(tc(t, 1, C_ROLE)->nil, GY_NIL_NONE);
+    T_EQ_INT(tc(t, 1, C_ROLE)->v, GY_ROLE_TOTAL);
+    T_EQ_INT(tc(t, 1, C_ROLE)->line, 3);
+    T_EQ_INT(tc(t, 1, C_ROLE)->col, 2);
     /* row 2: blanks and 秘匿 */
-    T_EQ_INT(r[2].cells[C_AMT].nil, GY_NIL_BLANK);
-    T_EQ_STR(r[2].cells[C_AMT].text, "");
-    T_EQ_INT(r[2].cells[C_CNT].nil, GY_NIL_UNKNOWN);
-    T_EQ_INT(r[2].cells[C_PCT].nil, GY_NIL_BLANK);
-    T_EQ_INT(r[2].cells[C_FY].nil, GY_NIL_BLANK);
+    T_EQ_INT(tc(t, 2, C_AMT)->nil, GY_NIL_BLANK);
+    T_EQ_STR(tc(t, 2, C_AMT)->text, "");
+    T_EQ_INT(tc(t, 2, C_CNT)->nil, GY_NIL_UNKNOWN);
+    T_EQ_INT(tc(t, 2, C_PCT)->nil, GY_NIL_BLANK);
+    T_EQ_INT(tc(t, 2, C_FY)->nil, GY_NIL_BLANK);
     T_EQ_STR(gy_row_label(t, &r[2]), "南");
     T_CHECK(t->encoding == NULL); /* set by gy_import_file only */
     gy_table_free(t);
@@ -245,16 +256,16 @@ static void header_order_and_optional(void)
     T_EQ_INT(t->nrows, 1);
     if (t->nrows == 1) {
         const gy_row *r = &t->rows[0];
-        T_EQ_INT(r->cells[C_AMT].v, 12);
-        T_EQ_INT(r->cells[C_AMT].col, 1);
-        T_EQ_STR(r->cells[C_NAME].text, "東");
-        T_EQ_INT(r->cells[C_NAME].col, 2);
-        T_EQ_INT(r->cells[C_NAME].line, 2);
+        T_EQ_INT(tc(t, 0, C_AMT)->v, 12);
+        T_EQ_INT(tc(t, 0, C_AMT)->col, 1);
+        T_EQ_STR(tc(t, 0, C_NAME)->text, "東");
+        T_EQ_INT(tc(t, 0, C_NAME)->col, 2);
+        T_EQ_INT(tc(t, 0, C_NAME)->line, 2);
         /* absent optional columns are blank */
-        T_EQ_INT(r->cells[C_CNT].nil, GY_NIL_BLANK);
-        T_EQ_STR(r->cells[C_CNT].text, "");
-        T_EQ_INT(r->cells[C_CNT].col, 0);
-        T_EQ_INT(r->cells[C_ROLE].nil, GY_NIL_BLANK);
+        T_EQ_INT(tc(t, 0, C_CNT)->nil, GY_NIL_BLANK);
+        T_EQ_STR(tc(t, 0, C_CNT)->text, "");
+        T_EQ_INT(tc(t, 0, C_CNT)->col, 0);
+        T_EQ_INT(tc(t, 0, C_ROLE)->nil, GY_NIL_BLANK);
         T_EQ_INT(r->role, GY_ROLE_ITEM);
     }
     gy_table_free(t);
@@ -278,22 +289,22 @@ static void quoted_commas_and_newlines(void)
     T_EQ_INT(t->nrows, 5);
     if (t->nrows == 5) {
         const gy_row *r = t->rows;
-        T_EQ_STR(r[0].cells[C_NAME].text, "東,西");
+        T_EQ_STR(tc(t, 0, C_NAME)->text, "東,西");
         T_EQ_INT(r[0].line, 2);
         T_EQ_INT(r[1].line, 3);
-        T_EQ_STR(r[1].cells[C_NAME].text, "北\n南");
-        T_EQ_INT(r[1].cells[C_NAME].line, 3);
+        T_EQ_STR(tc(t, 1, C_NAME)->text, "北\n南");
+        T_EQ_INT(tc(t, 1, C_NAME)->line, 3);
         /* the second field of that record starts on line 4 */
-        T_EQ_INT(r[1].cells[C_AMT].line, 4);
-        T_EQ_INT(r[1].cells[C_AMT].col, 2);
-        T_EQ_INT(r[1].cells[C_AMT].v, 2);
-        T_EQ_STR(r[2].cells[C_NAME].text, "a \"b\"");
+        T_EQ_INT(tc(t, 1, C_AMT)->line, 4);
+        T_EQ_INT(tc(t, 1, C_AMT)->col, 2);
+        T_EQ_INT(tc(t, 1, C_AMT)->v, 2);
+        T_EQ_STR(tc(t, 2, C_NAME)->text, "a \"b\"");
         T_EQ_INT(r[2].line, 5);
         T_EQ_INT(r[3].line, 6);
-        T_EQ_INT(r[3].cells[C_AMT].v, 4); /* the newline inside the quotes is trimmed */
-        T_EQ_INT(r[3].cells[C_AMT].line, 6);
+        T_EQ_INT(tc(t, 3, C_AMT)->v, 4); /* the newline inside the quotes is trimmed */
+        T_EQ_INT(tc(t, 3, C_AMT)->line, 6);
         T_EQ_INT(r[4].line, 8);
-        T_EQ_INT(r[4].cells[C_AMT].line, 8);
+        T_EQ_INT(tc(t, 4, C_AMT)->line, 8);
     }
     gy_table_free(t);
 }
@@ -309,10 +320,10 @@ static void quoted_comma_after_newline(void)
         return;
     T_EQ_INT(t->nrows, 2);
     if (t->nrows == 2) {
-        T_EQ_STR(t->rows[0].cells[C_NAME].text, "北,\n南,東");
+        T_EQ_STR(tc(t, 0, C_NAME)->text, "北,\n南,東");
         T_EQ_INT(t->rows[0].line, 2);
-        T_EQ_INT(t->rows[0].cells[C_NAME].line, 2);
-        T_EQ_INT(t->rows[0].cells[C_AMT].line, 3);
+        T_EQ_INT(tc(t, 0, C_NAME)->line, 2);
+        T_EQ_INT(tc(t, 0, C_AMT)->line, 3);
         T_EQ_INT(t->rows[1].line, 4);
     }
     gy_table_free(t);
@@ -325,13 +336,13 @@ static void crlf_line_endings(void)
         return;
     T_EQ_INT(t->nrows, 3);
     if (t->nrows == 3) {
-        T_EQ_STR(t->rows[0].cells[C_NAME].text, "東");
-        T_EQ_INT(t->rows[0].cells[C_AMT].v, 1);
+        T_EQ_STR(tc(t, 0, C_NAME)->text, "東");
+        T_EQ_INT(tc(t, 0, C_AMT)->v, 1);
         T_EQ_INT(t->rows[0].line, 2);
         T_EQ_INT(t->rows[1].line, 3);
-        T_EQ_INT(t->rows[1].cells[C_AMT].line, 4);
+        T_EQ_INT(tc(t, 1, C_AMT)->line, 4);
         T_EQ_INT(t->rows[2].line, 5);
-        T_EQ_STR(t->rows[2].cells[C_NAME].text, "西");
+        T_EQ_STR(tc(t, 2, C_NAME)->text, "西");
     }
     gy_table_free(t);
     /* no final line break */
@@ -340,7 +351,7 @@ static void crlf_line_endings(void)
         T_EQ_INT(t->nrows, 2);
         if (t->nrows == 2) {
             T_EQ_INT(t->rows[1].line, 3);
-            T_EQ_INT(t->rows[1].cells[C_AMT].v, 2);
+            T_EQ_INT(tc(t, 1, C_AMT)->v, 2);
         }
     }
     gy_table_free(t);
@@ -356,7 +367,7 @@ static void cr_only_line_endings(void)
     if (t->nrows == 2) {
         T_EQ_INT(t->rows[0].line, 2);
         T_EQ_INT(t->rows[1].line, 3);
-        T_EQ_INT(t->rows[1].cells[C_AMT].line, 3);
+        T_EQ_INT(tc(t, 1, C_AMT)->line, 3);
     }
     gy_table_free(t);
 }
@@ -370,10 +381,10 @@ static void empty_rows_skipped(void)
         return;
     T_EQ_INT(t->nrows, 2);
     if (t->nrows == 2) {
-        T_EQ_STR(t->rows[1].cells[C_NAME].text, "西");
+        T_EQ_STR(tc(t, 1, C_NAME)->text, "西");
         T_EQ_INT(t->rows[1].line, 7);
-        T_EQ_INT(t->rows[1].cells[C_CNT].line, 7);
-        T_EQ_INT(t->rows[1].cells[C_CNT].col, 3);
+        T_EQ_INT(tc(t, 1, C_CNT)->line, 7);
+        T_EQ_INT(tc(t, 1, C_CNT)->col, 3);
     }
     gy_table_free(t);
 }
@@ -406,7 +417,7 @@ static void roles_and_levels(void)
         T_EQ_INT(t->rows[i].role, want[i].role);
     }
     if (t->nrows == 10) {
-        T_EQ_INT(t->rows[6].cells[1].nil, GY_NIL_BLANK); /* blank marker */
+        T_EQ_INT(tc(t, 6, 1)->nil, GY_NIL_BLANK); /* blank marker */
         T_EQ_STR(gy_row_label(t, &t->rows[2]), "細目");
     }
     gy_table_free(t);
@@ -425,7 +436,7 @@ static void level_column(void)
             T_EQ_INT(t->rows[0].level, 1);
             T_EQ_INT(t->rows[1].level, 2);
             T_EQ_INT(t->rows[2].level, 0);
-            T_EQ_INT(t->rows[0].cells[2].v, 239);
+            T_EQ_INT(tc(t, 0, 2)->v, 239);
         }
     }
     gy_table_free(t);
@@ -567,10 +578,10 @@ static void import_file_encodings(void)
         T_EQ_STR(t->path, p);
         T_EQ_INT(t->nrows, 1);
         if (t->nrows == 1) {
-            T_EQ_STR(t->rows[0].cells[0].text, "①");
+            T_EQ_STR(tc(t, 0, 0)->text, "①");
             T_EQ_INT(t->rows[0].level, 2);
-            T_EQ_STR(t->rows[0].cells[1].text, "髙橋課");
-            T_EQ_INT(t->rows[0].cells[1].col, 2);
+            T_EQ_STR(tc(t, 0, 1)->text, "髙橋課");
+            T_EQ_INT(tc(t, 0, 1)->col, 2);
             T_EQ_INT(t->rows[0].line, 2);
         }
     }
@@ -751,8 +762,8 @@ static void err_int64(void)
             "'9223372036854775808' です: 数値が大きすぎます (int64 の範囲外)");
     gy_table *t = imp(demo, "名前,金額\n東,9223372036854775807\n西,\"△9,223,372,036,854,775,807\"\n");
     if (t && t->nrows == 2) {
-        T_EQ_INT(t->rows[0].cells[C_AMT].v, INT64_MAX);
-        T_EQ_INT(t->rows[1].cells[C_AMT].v, -INT64_MAX);
+        T_EQ_INT(tc(t, 0, C_AMT)->v, INT64_MAX);
+        T_EQ_INT(tc(t, 1, C_AMT)->v, -INT64_MAX);
     }
     gy_table_free(t);
 }
@@ -888,7 +899,7 @@ static void dataset_years(void)
         const gy_table *latest = gy_dataset_find(&ds, "a", 0);
         T_CHECK(latest == ds.v[1]);
         if (latest && latest->nrows == 1)
-            T_EQ_INT(latest->rows[0].cells[1].v, 6);
+            T_EQ_INT(tc(latest, 0, 1)->v, 6);
     }
     T_EQ_INT(ds.nmissing, 2);
     gy_dataset_free(&ds);
@@ -976,7 +987,7 @@ static void dataset_encoding_conf(void)
     if (ds.n == 1) {
         T_EQ_STR(ds.v[0]->encoding, "CP932");
         if (ds.v[0]->nrows == 1)
-            T_EQ_STR(ds.v[0]->rows[0].cells[0].text, "髙");
+            T_EQ_STR(tc(ds.v[0], 0, 0)->text, "髙");
     }
     gy_dataset_free(&ds);
     gy_diags_free(&d);
