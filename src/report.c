@@ -168,6 +168,7 @@ gy_status gy_report_verify(const gy_dataset *ds, gy_report_format fmt, gy_buf *b
 {
     gy_findings f;
     gy_status st = gy_verify(ds, &f);
+    gy_phase("verify");
     if (st != GY_OK) {
         gy_findings_free(&f);
         return st;
@@ -333,6 +334,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     gy_findings f;
     gy_derivs dv;
     gy_status st = gy_verify_full(ds, &f, &dv);
+    gy_phase("verify");
     if (st != GY_OK) {
         gy_findings_free(&f);
         gy_derivs_free(&dv);
@@ -391,6 +393,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         imgpaths[i] = gy_asprintf("%s/%s", o.stage, co.v[i].png);
         imgs[i] = (gy_xlsx_image){co.v[i].table, imgpaths[i]};
     }
+    gy_phase("charts");
     gy_buf sum = {0}, ft = {0}, fc = {0}, inputs = {0};
     gy_report_summary(ds, &sum);
     gy_report_findings(&f, GY_FMT_TEXT, &ft);
@@ -418,6 +421,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     if (st == GY_OK)
         st = gy_changes_make(had_prev ? prev : NULL, snap.p, &ct, &cc, &nchanges);
     free(prev);
+    gy_phase("findings");
     if (st == GY_OK && (st = write_buf(&o, "summary.txt", &sum, d)) == GY_OK &&
         (st = write_buf(&o, "findings.txt", &ft, d)) == GY_OK &&
         (st = write_buf(&o, "findings.csv", &fc, d)) == GY_OK &&
@@ -425,6 +429,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         (st = write_buf(&o, "changes.txt", &ct, d)) == GY_OK &&
         (st = write_buf(&o, "changes.csv", &cc, d)) == GY_OK &&
         (st = gy_xlsx_write(ds, wbpath, &xo, d)) == GY_OK) {
+        gy_phase("workbook");
         /* the state last: the fingerprint and every file of this report */
         /* a report whose charts could not be drawn (or drawn without their
          * font) is redone next time */
@@ -438,6 +443,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     } else {
         gy_outdir_abort(&o);
     }
+    gy_phase("commit");
     gy_buf_free(&snap);
     gy_buf_free(&ct);
     gy_buf_free(&cc);

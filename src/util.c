@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 char *gy_strdup(const char *s)
 {
@@ -448,4 +449,20 @@ void gy_run_parallel(void *(*fn)(void *), void *arg, size_t njobs)
     fn(arg); /* this thread works too */
     for (size_t i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
+}
+
+void gy_phase(const char *name)
+{
+    static int on = -1;
+    static double last;
+    if (on < 0)
+        on = getenv("GAIYO_TIMES") != NULL;
+    if (!on)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    if (name && last > 0)
+        fprintf(stderr, "gaiyo: 時間 %-12s %.3f s\n", name, now - last);
+    last = now;
 }

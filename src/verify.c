@@ -797,9 +797,11 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     if (c->t->def->fy_col < 0 && has_prev(ru->expr) && !c->prev)
         return;
     const gy_table *t = c->t;
-    gy_cell stc;
-    gy_table_cell(t, row, (size_t)ru->target, &stc);
-    const gy_cell *st = &stc;
+    /* the stated figure: its value here, its text only for a finding */
+    struct {
+        gy_nil nil;
+        int64_t v;
+    } stv = {gy_tnil(t, row, ru->target), gy_tv(t, row, ru->target)}, *st = &stv;
     const gy_coldef *cd = &t->def->cols[ru->target];
     if (st->nil == GY_NIL_NA)
         return; /* the department says: not applicable */
@@ -817,10 +819,12 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
         return;
     }
     char sb[64], cb[64];
-    if (st->nil == GY_NIL_NONE)
+    if (st->nil == GY_NIL_NONE) {
         fmt_val(t, ru->target, st->v, sb, sizeof sb);
-    else
-        snprintf(sb, sizeof sb, "%s", st->text);
+    } else {
+        gy_cell stc;
+        snprintf(sb, sizeof sb, "%s", cell_text(t, row, ru->target, &stc));
+    }
     bool ratio = ru->expr->op == GY_X_PCT;
     const char *rname = ratio ? "ratio" : has_sub(ru->expr) ? "difference" : "rowsum";
     switch (v.st) {
@@ -948,6 +952,9 @@ static void compare_sum(ctx *c, const char *rule, size_t row, int col, int64_t s
                         const char *what)
 {
     const gy_table *t = c->t;
+    gy_nil nil = gy_tnil(t, row, col);
+    if (nil == GY_NIL_NA || (nil == GY_NIL_NONE && gy_tv(t, row, col) == s))
+        return; /* not applicable, or it agrees: nothing to format */
     gy_cell stc;
     gy_table_cell(t, row, (size_t)col, &stc);
     const gy_cell *st = &stc;
@@ -958,8 +965,6 @@ static void compare_sum(ctx *c, const char *rule, size_t row, int col, int64_t s
         fmt_val(t, col, st->v, sb, sizeof sb);
     else
         snprintf(sb, sizeof sb, "%s", st->text);
-    if (st->nil == GY_NIL_NA)
-        return;
     if (st->nil != GY_NIL_NONE) {
         if (nitems && s != 0)
             add_finding(c, GY_SEV_INFO, "unstated", row, col, "", cb, true, s,

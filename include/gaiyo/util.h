@@ -72,4 +72,9 @@ void gy_buf_free(gy_buf *b);
  *  leading ' so that it stays text. */
 void gy_buf_csv_field(gy_buf *b, const char *s);
 
+/** With GAIYO_TIMES set in the environment, print to stderr the time
+ *  since the previous call, labelled `name` (NULL: start the clock). For
+ *  make bench and profiling; single-threaded callers only. */
+void gy_phase(const char *name);
+
 #endif

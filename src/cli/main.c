@@ -72,7 +72,9 @@ static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d)
         gy_diags_print(d, stderr);
         return EX_IO;
     }
+    gy_phase(NULL);
     st = gy_dataset_load(o->input, defs, ds, d);
+    gy_phase("import");
     if (st != GY_OK) {
         gy_diags_print(d, stderr);
         gy_defset_free(defs);
