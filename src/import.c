@@ -944,6 +944,8 @@ static const unsigned char special[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\
  * next line, a stray quote, a carriage return inside the line) returns
  * false with nothing done, and libcsv reads the line, reporting what is
  * wrong. A line of spaces and tabs only is no record, as in libcsv. */
+bool gy_import_fastpath = true;
+
 static bool fast_line(reader *r, const char *s, size_t n, unsigned line)
 {
     size_t k = 0;
@@ -1085,7 +1087,7 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
     while (i < len && !r.fatal) {
         /* a plain line at the start of a row: split without libcsv
          * (pstate 0 is libcsv's ROW_NOT_BEGUN: no field is pending) */
-        if (p.pstate == 0 && r.nf == 0 && (i == 0 || text[i - 1] == '\n')) {
+        if (gy_import_fastpath && p.pstate == 0 && r.nf == 0 && (i == 0 || text[i - 1] == '\n')) {
             const char *nlp = memchr(text + i, '\n', len - i);
             size_t e = nlp ? (size_t)(nlp - text) : len, ce = e;
             if (ce > i && text[ce - 1] == '\r')

@@ -33,6 +33,11 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
 gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *text, size_t len,
                          gy_table **out, gy_diags *d);
 
+/** Whether gy_import_text splits well-formed lines itself (true, the
+ *  default) or hands every line to libcsv (false). Both give the same
+ *  tables and diagnostics; the tests and the fuzz target compare them. */
+extern bool gy_import_fastpath;
+
 /** Read a file (any supported encoding) and import it. */
 gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, gy_table **out,
                          gy_diags *d);
