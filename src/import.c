@@ -5,6 +5,7 @@
 #include <csv.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <iconv.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -1167,9 +1168,31 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
                          gy_diags *d)
 {
     *out = NULL;
-    char *raw;
-    size_t len;
-    int e = gy_read_file(path, &raw, &len);
+    char *raw = NULL;
+    size_t len = 0;
+    /* a big regular file is mapped, not copied: read where it lies (the
+     * page cache), with no buffer to fill and no copy */
+    void *map = NULL;
+    size_t maplen = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= (1 << 20) &&
+        (unsigned long long)sb.st_size < ((size_t)1 << 40)) {
+        maplen = (size_t)sb.st_size;
+        map = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            map = NULL;
+        } else {
+#ifdef MADV_SEQUENTIAL
+            madvise(map, maplen, MADV_SEQUENTIAL);
+#endif
+            raw = map;
+            len = maplen;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    int e = map ? 0 : gy_read_file(path, &raw, &len);
     if (e) {
         char eb[256]; /* strerror_r: files are imported on several threads */
         if (strerror_r(e, eb, sizeof eb) != 0)
@@ -1186,10 +1209,16 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
         bool bom = len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0;
         used = bom ? "UTF-8 (BOM)" : "UTF-8";
         st = gy_import_text(def, path, raw + (bom ? 3 : 0), len - (bom ? 3 : 0), out, d);
-        free(raw);
+        if (map)
+            munmap(map, maplen);
+        else
+            free(raw);
     } else {
         st = gy_decode(path, raw, len, enc, &text, &tlen, &used, d);
-        free(raw);
+        if (map)
+            munmap(map, maplen);
+        else
+            free(raw);
         if (st != GY_OK)
             return st;
         st = gy_import_text(def, path, text, tlen, out, d);

@@ -91,6 +91,8 @@ typedef struct ctx {
     const gy_table *prev;/* the table @前年 reads (this one when it has an fy key), or NULL */
     rowidx previdx;      /* rows of prev by (role, fy, key columns), lazily */
     bool previdx_built;
+    size_t *prevmemo;    /* per row: the one prev row + 1, 0 none, MEMO_SLOW: search (lazily) */
+    bool prevmemo_built;
     remap *remaps;       /* the 組替 lines for this table */
     size_t nremaps;
     gy_findings *out;
@@ -318,6 +320,8 @@ static uint64_t prev_hash(const gy_tabledef *d, int role, int64_t fy, const char
     return h;
 }
 
+enum { PREFETCH_AHEAD = 16 }; /* rows whose hash slot is fetched ahead of use */
+
 static bool build_previdx(ctx *c)
 {
     const gy_table *pt = c->prev;
@@ -327,16 +331,105 @@ static bool build_previdx(ctx *c)
     if (!rowidx_init(&c->previdx, pt->nrows))
         return false;
     const char **vals = calloc(d->ncols ? d->ncols : 1, sizeof *vals);
-    if (!vals)
+    uint64_t *hs = malloc((pt->nrows ? pt->nrows : 1) * sizeof *hs);
+    if (!vals || !hs) {
+        free(vals);
+        free(hs);
         return false;
+    }
+    /* the hashes first (the rows in order), then the inserts, each slot
+     * fetched a few rows ahead: a big table is mostly cache misses */
     for (size_t i = 0; i < pt->nrows; i++) {
-        const gy_row *q = &pt->rows[i];
-        if (fc >= 0 && gy_tnil(pt, i, fc) != GY_NIL_NONE)
-            continue;
         for (size_t j = 0; j < d->ncols; j++)
             vals[j] = gy_ttext(pt, i, (int)j);
-        rowidx_add(&c->previdx, prev_hash(d, q->role, fc >= 0 ? gy_tv(pt, i, fc) : 0, vals, fc), i);
+        hs[i] = prev_hash(d, pt->rows[i].role, fc >= 0 ? gy_tv(pt, i, fc) : 0, vals, fc);
     }
+    const rowidx *x = &c->previdx;
+    for (size_t i = 0; i < pt->nrows; i++) {
+        if (i + PREFETCH_AHEAD < pt->nrows)
+            __builtin_prefetch(&x->s[hs[i + PREFETCH_AHEAD] & (x->cap - 1)], 1);
+        if (fc >= 0 && gy_tnil(pt, i, fc) != GY_NIL_NONE)
+            continue;
+        rowidx_add(&c->previdx, hs[i], i);
+    }
+    free(hs);
+    free(vals);
+    return true;
+}
+
+#define MEMO_SLOW SIZE_MAX
+
+/* whether a 組替 line gives row `row` another key to look for */
+static bool remapped(const ctx *c, size_t row)
+{
+    if (!c->nremaps)
+        return false;
+    const gy_table *t = c->t;
+    const char *label = gy_row_label(t, &t->rows[row]);
+    for (size_t m = 0; m < c->nremaps; m++) {
+        const remap *k = &c->remaps[m];
+        if (!strcmp(k->now, gy_ttext(t, row, k->col)) && (!k->target || !k->target[0] || !strcmp(k->target, label)))
+            return true;
+    }
+    return false;
+}
+
+/* The previous year's row of every row at once (see prev_value): for a
+ * row with one key to look for, the rows of the previous table with that
+ * key — one (memo = row + 1) or none (0); anything else (several rows,
+ * 組替, no fiscal year) is left to prev_value's own search (MEMO_SLOW).
+ * The hash slots and the matched rows' keys are fetched ahead. */
+static bool build_prevmemo(ctx *c)
+{
+    const gy_table *t = c->t, *pt = c->prev;
+    const gy_tabledef *d = t->def;
+    int fc = d->fy_col;
+    size_t n = t->nrows;
+    c->prevmemo_built = true;
+    c->prevmemo = malloc((n ? n : 1) * sizeof *c->prevmemo);
+    uint64_t *hs = malloc((n ? n : 1) * sizeof *hs);
+    const char **vals = calloc(d->ncols ? d->ncols : 1, sizeof *vals);
+    if (!c->prevmemo || !hs || !vals) {
+        free(hs);
+        free(vals);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        c->prevmemo[i] = 0;
+        if ((fc >= 0 && gy_tnil(t, i, fc) != GY_NIL_NONE) || remapped(c, i)) {
+            c->prevmemo[i] = MEMO_SLOW;
+            continue;
+        }
+        for (size_t j = 0; j < d->ncols; j++)
+            vals[j] = gy_ttext(t, i, (int)j);
+        hs[i] = prev_hash(d, t->rows[i].role, fc >= 0 ? gy_tv(t, i, fc) - 1 : 0, vals, fc);
+    }
+    const rowidx *x = &c->previdx;
+    for (size_t i = 0; i < n; i++) {
+        if (i + PREFETCH_AHEAD < n && c->prevmemo[i + PREFETCH_AHEAD] != MEMO_SLOW)
+            __builtin_prefetch(&x->s[hs[i + PREFETCH_AHEAD] & (x->cap - 1)]);
+        if (c->prevmemo[i] == MEMO_SLOW)
+            continue;
+        int64_t want = fc >= 0 ? gy_tv(t, i, fc) - 1 : 0;
+        size_t found = 0, nfound = 0;
+        for (size_t sl = (size_t)hs[i] & (x->cap - 1); x->s[sl].row; sl = (sl + 1) & (x->cap - 1)) {
+            if (x->s[sl].hash != hs[i])
+                continue;
+            size_t qi = x->s[sl].row - 1;
+            if (pt->rows[qi].role != t->rows[i].role || (fc >= 0 && gy_tv(pt, qi, fc) != want))
+                continue;
+            bool same = true;
+            for (size_t j = 0; j < d->ncols && same; j++)
+                if (is_keycol(d, j, fc) && strcmp(gy_ttext(pt, qi, (int)j), gy_ttext(t, i, (int)j)))
+                    same = false;
+            if (same) {
+                found = qi;
+                nfound++;
+            }
+        }
+        c->prevmemo[i] = nfound == 0 ? 0 : nfound == 1 ? found + 1 : MEMO_SLOW;
+    }
+    free(hs);
     free(vals);
     return true;
 }
@@ -378,6 +471,17 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
     }
     if (!c->previdx.cap)
         return (val){V_UNKNOWN, 0};
+    if (!c->prevmemo_built && !build_prevmemo(c)) {
+        c->oom = true;
+        return (val){V_UNKNOWN, 0};
+    }
+    if (c->prevmemo && c->prevmemo[row] != MEMO_SLOW) {
+        size_t m = c->prevmemo[row];
+        if (!m)
+            return (val){V_UNKNOWN, 0};
+        *prow = pt == t ? m - 1 : GY_DERIV_NOROW;
+        return cell_val(pt, m - 1, col);
+    }
     /* candidate texts per key column: its own, then the 旧 mapped onto it */
     const char *label = gy_row_label(t, r);
     size_t ncols = d->ncols, ncand = 0;
@@ -1276,6 +1380,7 @@ static void free_ctx(ctx *c)
     free(c->tot);
     rowidx_free(&c->labels);
     rowidx_free(&c->previdx);
+    free(c->prevmemo);
     free(c->remaps);
     free(c->refs);
     if (c->totoff)
