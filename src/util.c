@@ -261,6 +261,11 @@ size_t gy_utf8_width(const char *s)
     const unsigned char *u = (const unsigned char *)s;
     size_t n = strlen(s), i = 0, w = 0;
     while (i < n) {
+        if (u[i] < 0x80) {
+            i++;
+            w++;
+            continue;
+        }
         uint32_t cp;
         int k = gy_utf8_decode(u + i, n - i, &cp);
         if (!k) {

@@ -431,8 +431,12 @@ void gy_format_int(int64_t v, const char *neg, char *buf, size_t n)
     }
     while (k)
         out[o++] = tmp[--k];
-    out[o] = '\0';
-    snprintf(buf, n, "%s", out);
+    if (n == 0)
+        return;
+    if (o >= n)
+        o = n - 1; /* cut, as snprintf would */
+    memcpy(buf, out, o);
+    buf[o] = '\0';
 }
 
 void gy_format_ratio(int64_t v, int decimals, const char *neg, char *buf, size_t n)

@@ -1413,6 +1413,19 @@ static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findin
         free_ctx(&c);
         return GY_ENOMEM;
     }
+    /* room for the derivations of a big table at once (a guess: one per
+     * rule and row, a few refs each, a sum's refs per sum column and row;
+     * pages never written cost nothing), instead of doubling and copying */
+    if (dv && t->nrows > 1000) {
+        size_t nsum = 0;
+        for (size_t j = 0; j < t->def->ncols; j++)
+            nsum += (t->def->cols[j].flags & GY_COL_SUM) != 0;
+        size_t nd = t->nrows * (t->def->nrules + 1), nr = t->nrows * (4 * t->def->nrules + nsum + 1);
+        if ((dv->v = gy_malloc_big(nd, sizeof *dv->v)) != NULL)
+            dv->cap = nd;
+        if ((c.rbuf = gy_malloc_big(nr, sizeof *c.rbuf)) != NULL)
+            c.caprbuf = nr;
+    }
     check_sums(&c);
     check_recons(&c);
     /* row by row, every rule (a row's cells stay in the cache; the
@@ -1543,7 +1556,7 @@ gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv)
         size_t nd = 0;
         for (size_t k = 0; k < n; k++)
             nd += tdv[k].n;
-        dv->v = malloc((nd ? nd : 1) * sizeof *dv->v);
+        dv->v = gy_malloc_big(nd ? nd : 1, sizeof *dv->v);
         if (!dv->v)
             rc = GY_ENOMEM;
         for (size_t k = 0; k < n; k++) {

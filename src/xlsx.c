@@ -173,12 +173,19 @@ static char *sheet_name(wb *b, const char *want)
 /* 'name'!A1 (quotes doubled) */
 static void cell_ref(char *buf, size_t n, const char *sheet, int r, int c)
 {
+    if (!sheet) {
+        if (n >= 32) {
+            lxw_rowcol_to_cell(buf, (lxw_row_t)r, (lxw_col_t)c); /* at most "XFD1048576" */
+            return;
+        }
+        char a1[32];
+        lxw_rowcol_to_cell(a1, (lxw_row_t)r, (lxw_col_t)c);
+        snprintf(buf, n, "%s", a1);
+        return;
+    }
     char a1[32];
     lxw_rowcol_to_cell(a1, (lxw_row_t)r, (lxw_col_t)c);
-    if (sheet)
-        snprintf(buf, n, "'%s'!%s", sheet, a1);
-    else
-        snprintf(buf, n, "%s", a1);
+    snprintf(buf, n, "'%s'!%s", sheet, a1);
 }
 
 /* ---- one table ------------------------------------------------------------ */
@@ -611,35 +618,29 @@ static void eval_dv(tw *w, size_t k, int part)
     const gy_deriv *d = w->dv[k];
     fbuf f = {{0}, true};
     int64_t v = 0;
-    bool ok;
+    bool ok = gy_buf_puts(&f.b, "=");
     if (!d->rule) {
-        /* SUM over runs of adjacent cells */
-        ok = sum_formula(w, d->refs, d->nrefs, d->col, part, &f.b, &v);
-        /* shares add up in binary doubles: round the sum to the column's decimals */
+        /* SUM over runs of adjacent cells; shares add up in binary
+         * doubles: their sum is rounded to the column's decimals */
         const gy_coldef *cd = &w->t->def->cols[d->col];
-        if (ok && cd->type == GY_T_RATIO) {
-            char *r = gy_asprintf("ROUND(%s,%d)", f.b.p, cd->decimals);
-            ok = r != NULL;
-            if (r) {
-                gy_buf_free(&f.b);
-                f.b = (gy_buf){0};
-                ok = gy_buf_puts(&f.b, r);
-                free(r);
-            }
-        }
+        bool rnd = cd->type == GY_T_RATIO;
+        ok = ok && (!rnd || gy_buf_puts(&f.b, "ROUND(")) && sum_formula(w, d->refs, d->nrefs, d->col, part, &f.b, &v);
+        if (ok && rnd)
+            ok = gy_buf_printf(&f.b, ",%d)", cd->decimals);
     } else {
         size_t cur = 0;
-        ok = expr_formula(w, d, d->rule->expr, &cur, part, &f, &v, d->col);
+        ok = ok && expr_formula(w, d, d->rule->expr, &cur, part, &f, &v, d->col);
     }
-    /* Excel's limit on a formula's length */
-    if (ok && f.b.n < 8000) {
+    /* Excel's limit on a formula's length (8,000 characters after the =) */
+    if (ok && f.b.n <= 8000) {
         s->st = 2;
         s->v = v;
-        s->formula = gy_asprintf("=%s", f.b.p);
+        char *x = realloc(f.b.p, f.b.n + 1); /* handed over, no bigger than it is */
+        s->formula = x ? x : f.b.p;
     } else {
         s->st = 3;
+        gy_buf_free(&f.b);
     }
-    gy_buf_free(&f.b);
 }
 
 /* the worst finding (error/warning) on a cell */
@@ -694,11 +695,18 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     const gy_table *t = w->t;
     const gy_coldef *cd = &t->def->cols[col];
     const gy_row *r = &t->rows[row];
-    gy_cell cl;
-    gy_table_cell(t, row, (size_t)col, &cl);
-    const gy_cell *c = &cl;
     const gy_lfield *lf = &w->l->fields[field];
     int kind = ftype_kind(cd);
+    /* the cell: a number with a value needs no text (most of a big sheet) */
+    gy_cell cl;
+    if (kind == F_TEXT || gy_tnil(t, row, col) != GY_NIL_NONE) {
+        gy_table_cell(t, row, (size_t)col, &cl);
+    } else {
+        cl.nil = GY_NIL_NONE;
+        cl.v = gy_tv(t, row, col);
+        cl.text = "";
+    }
+    const gy_cell *c = &cl;
     const gy_finding *fd = finding_at(w, row, col);
     int mark = fd ? (fd->sev == GY_SEV_ERROR ? MARK_ERROR : MARK_WARN) : MARK_NONE;
     bool islabel = field == w->l->label_field;
@@ -1065,6 +1073,7 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
         if (cell_pos(&w, w.dv[k]->row, w.dv[k]->col, &part, &sr, &sc))
             eval_dv(&w, k, part);
     }
+    gy_phase("workbook-formulas");
     for (int p = 0; p < w.nparts; p++) {
         lxw_worksheet *ws = w.ws[p];
         put_str(&w, ws, 0, 0, l->title, fmt(b, F_TITLE, 0, 0, 0, 0, 0));
@@ -1350,6 +1359,7 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
     }
     if (b.oom && st == GY_OK)
         st = GY_ENOMEM;
+    gy_phase("workbook-cells");
     lxw_error e = workbook_close(b.w);
     if (st == GY_OK && e != LXW_NO_ERROR) {
         gy_diag_add(d, path, 0, 0, "ブックを書けません: %s", lxw_strerror(e));
