@@ -129,6 +129,41 @@ static void walk_table(const gy_table *t, gy_buf *out)
     gy_buf_free(&b);
 }
 
+/* The importer's fast path (lines split without libcsv) gives exactly what
+ * libcsv alone gives: the same status, diagnostics and table. The text is
+ * imported once more with the fast path off; d0 is the number of
+ * diagnostics d held before the first import. */
+static void check_fastpath(const gy_tabledef *def, const char *path, const char *text, size_t tlen,
+                           gy_status st, const gy_diags *d, size_t d0, const gy_table *t)
+{
+    if (!gy_import_fastpath || d0 != 0 || st == GY_ENOMEM)
+        return;
+    gy_diags d2 = {.limit = d->limit};
+    gy_table *t2 = NULL;
+    gy_import_fastpath = false;
+    gy_status st2 = gy_import_text(def, path, text, tlen, &t2, &d2);
+    gy_import_fastpath = true;
+    if (st2 != GY_ENOMEM) {
+        FZ_ASSERT(st2 == st);
+        FZ_ASSERT(d2.n == d->n && d2.dropped == d->dropped);
+        for (size_t i = 0; i < d->n && i < d2.n; i++) {
+            FZ_ASSERT(!strcmp(d2.v[i].file, d->v[i].file));
+            FZ_ASSERT(d2.v[i].line == d->v[i].line && d2.v[i].col == d->v[i].col);
+            FZ_ASSERT(!strcmp(d2.v[i].msg, d->v[i].msg));
+        }
+        if (t && t2) {
+            gy_buf a = {0}, b = {0};
+            gy_report_dump(t, &a);
+            gy_report_dump(t2, &b);
+            FZ_ASSERT(a.n == b.n && (a.n == 0 || !memcmp(a.p, b.p, a.n)));
+            gy_buf_free(&a);
+            gy_buf_free(&b);
+        }
+    }
+    gy_table_free(t2);
+    gy_diags_free(&d2);
+}
+
 static gy_status import_bytes(const gy_tabledef *def, const char *path, const uint8_t *raw,
                               size_t len, gy_enc enc, gy_buf *out)
 {
@@ -142,7 +177,9 @@ static gy_status import_bytes(const gy_tabledef *def, const char *path, const ui
         FZ_ASSERT(text && text[tlen] == '\0' && used);
         /* nothing that is not valid UTF-8 leaves the importer */
         FZ_ASSERT(gy_utf8_invalid_at(text, tlen) == tlen);
+        size_t d0 = d.n + d.dropped;
         st = gy_import_text(def, path, text, tlen, &t, &d);
+        check_fastpath(def, path, text, tlen, st, &d, d0, t);
     } else {
         FZ_ASSERT(!text && d.n > 0);
     }

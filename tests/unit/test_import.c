@@ -1,5 +1,6 @@
 /* test_import.c - CSV → typed tables: cells, positions, encodings, errors */
 #include "gaiyo/import.h"
+#include "gaiyo/report.h"
 #include "gaiyo/util.h"
 #include "t.h"
 
@@ -1065,6 +1066,313 @@ static void dataset_bad_file_stops(void)
     free(dir);
 }
 
+/* ---- the fast path against libcsv alone ------------------------------------ */
+
+/* The input of a failing case, as a C string in a TAP comment. */
+static void show_input(const char *s, size_t n)
+{
+    printf("#   input: \"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n')
+            printf("\\n");
+        else if (c == '\r')
+            printf("\\r");
+        else if (c == '\t')
+            printf("\\t");
+        else if (c == '"')
+            printf("\\\"");
+        else if (c == '\\')
+            printf("\\\\");
+        else if (c < 0x20)
+            printf("\\%03o", c);
+        else
+            putchar(c);
+    }
+    printf("\" (%zu bytes)\n", n);
+}
+
+static int fast_shown; /* failing cases printed so far (the random loop could print thousands) */
+
+#define FAST_DIFF(...)                                                                    \
+    do {                                                                                  \
+        if (same && fast_shown < 20) {                                                    \
+            printf("#   %s: fast path and libcsv differ\n", what);                        \
+            show_input(text, len);                                                        \
+        }                                                                                 \
+        if (fast_shown < 20) {                                                            \
+            printf("#     ");                                                             \
+            printf(__VA_ARGS__);                                                          \
+            printf("\n");                                                                 \
+        }                                                                                 \
+        same = false;                                                                     \
+    } while (0)
+
+/* Import text with the fast path on and off; whether the two agree on the
+ * status, every diagnostic, the dump and every cell (differences are
+ * printed as TAP comments). */
+static bool fast_same(const gy_tabledef *def, const char *text, size_t len, const char *what)
+{
+    gy_diags d[2] = {{0}, {0}};
+    gy_table *t[2] = {NULL, NULL};
+    gy_status st[2];
+    for (int k = 0; k < 2; k++) {
+        gy_import_fastpath = k == 0;
+        st[k] = gy_import_text(def, "demo.csv", text, len, &t[k], &d[k]);
+    }
+    gy_import_fastpath = true;
+    bool same = true;
+    if (st[0] != st[1])
+        FAST_DIFF("status: fast %s, libcsv %s", gy_strerror(st[0]), gy_strerror(st[1]));
+    if (d[0].n != d[1].n || d[0].dropped != d[1].dropped)
+        FAST_DIFF("diagnostics: fast %zu (+%zu dropped), libcsv %zu (+%zu dropped)", d[0].n,
+                  d[0].dropped, d[1].n, d[1].dropped);
+    for (size_t i = 0; i < d[0].n || i < d[1].n; i++) {
+        const gy_diag *a = i < d[0].n ? &d[0].v[i] : NULL, *b = i < d[1].n ? &d[1].v[i] : NULL;
+        if (a && b && !strcmp(a->file, b->file) && a->line == b->line && a->col == b->col &&
+            !strcmp(a->msg, b->msg))
+            continue;
+        if (a)
+            FAST_DIFF("fast   diag %zu: %s:%u:%u: %s", i, a->file, a->line, a->col, a->msg);
+        else
+            FAST_DIFF("fast   diag %zu: (none)", i);
+        if (b)
+            FAST_DIFF("libcsv diag %zu: %s:%u:%u: %s", i, b->file, b->line, b->col, b->msg);
+        else
+            FAST_DIFF("libcsv diag %zu: (none)", i);
+    }
+    if (st[0] == GY_OK && st[1] == GY_OK && t[0] && t[1]) {
+        gy_buf b0 = {0}, b1 = {0};
+        gy_report_dump(t[0], &b0);
+        gy_report_dump(t[1], &b1);
+        if (b0.n != b1.n || (b0.n && memcmp(b0.p, b1.p, b0.n)))
+            FAST_DIFF("dump:\n--- fast\n%s--- libcsv\n%s---", b0.p ? b0.p : "",
+                      b1.p ? b1.p : "");
+        gy_buf_free(&b0);
+        gy_buf_free(&b1);
+        if (t[0]->nrows != t[1]->nrows)
+            FAST_DIFF("rows: fast %zu, libcsv %zu", t[0]->nrows, t[1]->nrows);
+        for (size_t r = 0; r < t[0]->nrows && r < t[1]->nrows; r++) {
+            const gy_row *r0 = &t[0]->rows[r], *r1 = &t[1]->rows[r];
+            if (r0->line != r1->line || r0->role != r1->role || r0->level != r1->level ||
+                r0->era != r1->era)
+                FAST_DIFF("row %zu: fast line %u role %d level %d era %d, libcsv line %u role %d "
+                          "level %d era %d",
+                          r, r0->line, r0->role, r0->level, r0->era, r1->line, r1->role,
+                          r1->level, r1->era);
+            for (size_t c = 0; c < def->ncols; c++) {
+                gy_cell c0, c1;
+                gy_table_cell(t[0], r, c, &c0);
+                gy_table_cell(t[1], r, c, &c1);
+                if (c0.nil != c1.nil || c0.v != c1.v || strcmp(c0.text, c1.text) ||
+                    c0.line != c1.line || c0.col != c1.col)
+                    FAST_DIFF("cell (%zu, %zu): fast nil %d v %lld '%s' %u:%u, libcsv nil %d v "
+                              "%lld '%s' %u:%u",
+                              r, c, (int)c0.nil, (long long)c0.v, c0.text, c0.line, c0.col,
+                              (int)c1.nil, (long long)c1.v, c1.text, c1.line, c1.col);
+            }
+        }
+    }
+    if (!same)
+        fast_shown++;
+    for (int k = 0; k < 2; k++) {
+        gy_table_free(t[k]);
+        gy_diags_free(&d[k]);
+    }
+    return same;
+}
+
+#define H2 "名前,金額\n"
+#define H3 "名前,金額,件数\n"
+#define HALL "名前,行区分,金額,件数,率,年度\n"
+
+static void fastpath_same_as_libcsv(void)
+{
+    static const struct {
+        const char *what, *s;
+        size_t n;
+    } cases[] = {
+#define C(what, lit) {what, lit, sizeof(lit) - 1}
+        C("plain LF", H2 "東,1\n西,2\n"),
+        C("CRLF", "名前,金額\r\n東,1\r\n西,2\r\n"),
+        C("mixed CRLF and LF", "名前,金額\r\n東,1\n西,2\r\n南,3\n"),
+        C("CR only", "名前,金額\r東,1\r西,2\r"),
+        C("CR, LF and CRLF", H2 "東,1\r西,2\n南,3\r\n北,4\r"),
+        C("header ends in CR, then LF lines", "名前,金額\r東,1\n西,2\n"),
+        C("last line without newline", H2 "東,1\n西,2"),
+        C("last line ends in CR", "名前,金額\r\n東,1\r"),
+        C("CRs at the end", H2 "東,1\r\r\r"),
+        C("empty CRLF lines at the end", H2 "東,1\n\r\n\r\n"),
+        C("empty lines", "\n\n" H2 "\n東,1\n\n\n西,2\n\n"),
+        C("empty CRLF lines", "\r\n名前,金額\r\n\r\n東,1\r\n\r\n"),
+        C("empty CR lines before the header", "\r\r名前,金額\r\n東,1\n"),
+        /* these three differed when written: libcsv alone put the next
+         * record on the line of the blank line or the "" before it */
+        C("lines of spaces and tabs", H2 "   \n\t\t\n \t \n東,1\n \t"),
+        C("lines of spaces before CRLF", H2 "  \r\n東,1\n\t\r\n"),
+        C("spaces before the header", "  \n" H2 "東,1\n"),
+        C("lines of commas", H3 "東,1,2\n,,\n , \t, \n西,3,4\n"),
+        C("a line of one comma under three columns", H3 "東,1,2\n,\n西,3,4\n"),
+        C("a line of too many commas", H2 "東,1\n,,,\n"),
+        C("quoted with \"\"", H2 "\"a \"\"b\"\"\",1\n\"\"\"\",2\n\"\"\"\"\"\",3\n"),
+        C("quoted with commas", H2 "\"東,西\",\"1,234\"\n\",\",\"2\"\n"),
+        C("quoted over two lines", H2 "\"北\n南\",1\n西,2\n"),
+        C("quoted over three lines", H2 "\"北\n中\n南\",1\n西,2\n"),
+        C("quoted over two CRLF lines", "名前,金額\r\n\"北\r\n南\",1\r\n西,2\r\n"),
+        C("second field over two lines", H2 "東,\"1\n\"\n西,2\n"),
+        C("quoted over lines holding commas", H2 "\"北,\n南,東\",1\n次,2\n"),
+        C("quoted over lines with \"\" at the break", H2 "\"a\"\"\nb\"\"\",1\n西,2\n"),
+        C("quoted over lines then spaces", H2 "\"北\n南\"  ,1\n西,2\n"),
+        C("quoted over lines, a comma opens the next", H2 "東, \"1\n,2\"\n"),
+        C("quoted, spaces, comma", H2 "\"東\"  ,1\n\"西\"\t, 2 \n"),
+        C("quoted, spaces, end of line", H2 "東,\"1\"  \n西,\"2\"\t\r\n"),
+        C("quoted at the end of the file", H2 "東,\"1\""),
+        C("quoted and spaces at the end of the file", H2 "東,\"1\"  "),
+        C("quoted, then text", H2 "東,1\n西,\"2\"x\n"),
+        C("quoted, spaces, then text", H2 "\"西\" x,2\n"),
+        C("quoted, spaces, then a quote", H2 "\"西\" \"\",2\n"),
+        C("quoted, then text, after a field over lines", H2 "\"北\n南\",1\n西,2\"\n"),
+        C("stray quote in a plain field", H2 "東,1\na\"b,2\n"),
+        C("stray quote at the end of a plain field", H2 "東,1\"\n"),
+        C("stray quote in the header", "名\"前,金額\n東,1\n"),
+        C("unclosed quote at the end of the file", H2 "東,1\n西,\"2\n南,3\n北,4\n"),
+        C("unclosed quote, no newline", H2 "\"東"),
+        C("unclosed after \"\"", H2 "\"東\"\"\n"),
+        C("unclosed in the header", "\"名前,金額\n東,1\n"),
+        C("spaces before quotes", H2 "  \"東\",  \"1\"\n\t\"西\",\t\"2\"\n"),
+        C("full-width spaces", H2 "　東　,　1　\n 　西 　, 　\"△2\"　 \n"),
+        C("full-width spaces inside quotes", H2 "\"　東　\",\"　1　\"\n"),
+        C("full-width digits", H3 "東,１２３,４\n西,\"１,２３４\",５\n"),
+        C("△ negatives", H2 "東,△1\n西,\"△ 1,234\"\n南,\"△1,234\"\n北,-5\n"),
+        C("△ amount that splits", H2 "東,△ 1,234\n"),
+        C("too few fields", H3 "東,1,2\n西\n"),
+        C("too many fields", H2 "東,1\n西,2,3\n"),
+        C("a trailing comma", H2 "東,1,\n"),
+        C("too many fields after a field over lines", H2 "\"北\n南\",1,\n"),
+        C("lone CR inside a line", H2 "東\r西,1\n"),
+        C("CR inside quotes", H2 "\"東\r西\",1\n"),
+        C("CR after a closing quote", H2 "\"東\"\r,1\n"),
+        C("CR before a comma", H2 "東\r,1\n南,2\n"),
+        C("header with spaces around names", " 名前 , 金額 \n東,1\n"),
+        C("header with tabs, quotes and full-width spaces", "\t名前\t,\"　金額　\"\n東,1\n"),
+        C("header over two lines", "\"名\n前\",金額\n東,1\n"),
+        C("empty quoted fields", H3 "東,1,\"\"\n\"\",2,3\n"),
+        C("quoted empty cells", H2 "\"\",\"\"\n , \n東,1\n"),
+        C("a line that is \"\"", H2 "\"\"\n東,1\n"),
+        C("a line that is \"\", CRLF", "名前,金額\r\n\"\"\r\n"),
+        C("quoted spaces", H2 "\"  \",1\n東,\" \"\n"),
+        C("header only", H2),
+        C("header only, no newline", "名前,金額"),
+        C("header only, CRLF", "名前,金額\r\n"),
+        C("header only, quoted", "\"名前\",\"金額\"\n"),
+        C("empty file", ""),
+        C("blank file", "\r\n\n  \n"),
+        C("duplicate keys", H2 "東,1\n西,2\n東,3\n"),
+        C("duplicate keys, one quoted", H2 "東,1\n\"東\",2\n"),
+        C("duplicate keys, one with spaces", H2 "東,1\n 東 ,2\n"),
+        C("same label, other role", "名前,行区分,金額\n東,,1\n東,計,1\n"),
+        C("typed cells", HALL "東,,\"1,234\",5,12.5%,R6\n西,計,△ 100,-,…,令和元年度\n南,,,x,,\n"),
+        C("value errors", "名前,行区分,金額,率,年度\n東,中計,1,2,R6\n西,,1.5,2,R6\n"
+                          "南,,1,12.34,R6\n北,,1,2,X9\n"),
+        C("value errors in quoted and spanning fields", H2 "東,\"1,2x\"\n\"西\n\",12x\n南,\"3\n\"\n"),
+        C("unknown column", "名前,金額,誤り\n東,1,2\n"),
+        C("missing column", "名前,件数\n東,1\n"),
+        C("duplicate header", "名前,金額,名前\n"),
+        C("int64 bounds", H2 "東,9223372036854775807\n西,\"△9,223,372,036,854,775,807\"\n"
+                          "南,9223372036854775808\n"),
+        C("NUL in a field", H2 "東\0x,1\n西,2\n"),
+        C("NUL in a quoted field", H2 "\"東\0x\",1\n"),
+        C("tab inside a plain field", H2 "東\t西,1\n"),
+        C("ratio and fiscal years", "名前,金額,率,年度\n東,1,12.5%,R6\n西,2,\"92.7\",令和元年度\n"),
+        C("many fields", H2 "東,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n"),
+        C("only a quote", "\""),
+        C("only quotes", "\"\"\"\n\"\n"),
+        C("quote then newline", H2 "\"\n\"\n"),
+#undef C
+    };
+    size_t ncases = sizeof cases / sizeof cases[0];
+    T_CHECK(ncases >= 40);
+    size_t bad = 0;
+    for (size_t i = 0; i < ncases; i++)
+        if (!fast_same(demo, cases[i].s, cases[i].n, cases[i].what))
+            bad++;
+    /* more value errors than the diagnostic list keeps */
+    gy_buf b = {0};
+    gy_buf_puts(&b, H2);
+    for (int i = 0; i < 60; i++)
+        gy_buf_printf(&b, i % 2 ? "r%d,x%d\n" : "\"r%d\",\"x%d\"\r\n", i, i);
+    if (!fast_same(demo, b.p, b.n, "more errors than kept"))
+        bad++;
+    gy_buf_free(&b);
+    T_EQ_INT(bad, 0);
+}
+
+/* a deterministic PRNG (xorshift64*) */
+static uint64_t fast_rng = 0x9E3779B97F4A7C15u;
+
+static unsigned rnd(unsigned n)
+{
+    fast_rng ^= fast_rng >> 12;
+    fast_rng ^= fast_rng << 25;
+    fast_rng ^= fast_rng >> 27;
+    return (unsigned)((fast_rng * 0x2545F4914F6CDD1Du) >> 33) % n;
+}
+
+static void fastpath_random_lines(void)
+{
+    static const char *const alpha[] = {"a", "東", ",", "\"", " ", "\t", "\r", "\n",
+                                        "1", "△", "-", "　", "\"\""};
+    static const char *const plain[] = {"a", "東", "1", "△1", "-", "12", "a b", "1,234"};
+    static const char *const heads[] = {H2, "名前,金額\r\n", H3, HALL, " 名前 ,\t金額\t\n"};
+    size_t nalpha = sizeof alpha / sizeof alpha[0];
+    size_t nlines = 0, nfiles = 0, bad = 0;
+    char what[64];
+    while (nlines < 3000) {
+        gy_buf b = {0};
+        gy_buf_puts(&b, heads[rnd(sizeof heads / sizeof heads[0])]);
+        unsigned n = 1 + rnd(6);
+        for (unsigned l = 0; l < n; l++, nlines++) {
+            if (rnd(2)) {
+                /* any bytes of the alphabet */
+                unsigned m = rnd(14);
+                for (unsigned k = 0; k < m; k++)
+                    gy_buf_puts(&b, alpha[rnd(nalpha)]);
+            } else {
+                /* fields, mostly well formed, with a key that is seldom repeated */
+                unsigned nf = 1 + rnd(4);
+                for (unsigned f = 0; f < nf; f++) {
+                    if (f)
+                        gy_buf_puts(&b, ",");
+                    if (rnd(3) == 0)
+                        gy_buf_puts(&b, rnd(2) ? " " : "\t");
+                    bool q = rnd(3) == 0;
+                    if (q)
+                        gy_buf_puts(&b, "\"");
+                    if (f == 0)
+                        gy_buf_printf(&b, "k%u", rnd(40));
+                    else
+                        gy_buf_puts(&b, plain[rnd(sizeof plain / sizeof plain[0])]);
+                    if (rnd(8) == 0)
+                        gy_buf_puts(&b, alpha[rnd(nalpha)]);
+                    if (q)
+                        gy_buf_puts(&b, "\"");
+                    if (rnd(4) == 0)
+                        gy_buf_puts(&b, rnd(2) ? " " : "\t");
+                }
+            }
+            if (l + 1 < n || rnd(4))
+                gy_buf_puts(&b, rnd(3) ? "\n" : rnd(2) ? "\r\n" : "\r");
+        }
+        snprintf(what, sizeof what, "random file %zu", nfiles);
+        if (!fast_same(demo, b.p, b.n, what))
+            bad++;
+        nfiles++;
+        gy_buf_free(&b);
+    }
+    printf("#   %zu random lines in %zu files, %zu differ\n", nlines, nfiles, bad);
+    T_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
     demo = def_of("demo.def", demo_def_text);
@@ -1105,6 +1413,8 @@ int main(void)
     TEST(err_empty_file);
     TEST(err_int64);
     TEST(err_duplicate_keys);
+    TEST(fastpath_same_as_libcsv);
+    TEST(fastpath_random_lines);
     TEST(dataset_ok_and_missing);
     TEST(dataset_unclaimed_csv);
     TEST(dataset_bad_folder_name);
