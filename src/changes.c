@@ -9,8 +9,14 @@
 static void field(gy_buf *b, const char *s)
 {
     gy_buf_puts(b, "\t");
-    for (const char *p = s ? s : ""; *p; p++)
-        gy_buf_add(b, (*p == '\t' || *p == '\n' || *p == '\r') ? " " : p, 1);
+    for (const char *p = s ? s : "";;) {
+        size_t n = strcspn(p, "\t\n\r");
+        gy_buf_add(b, p, n);
+        if (!p[n])
+            break;
+        gy_buf_puts(b, " ");
+        p += n + 1;
+    }
 }
 
 /* the identity of a row: its key columns as printed, or its line */
@@ -41,19 +47,42 @@ static void row_key(const gy_table *t, const gy_row *r, gy_buf *b)
     gy_buf_free(&k);
 }
 
-static void head(gy_buf *b, char kind, const gy_table *t, const gy_row *r, int col)
+/* the fields that name a row: table, fiscal year, row key */
+static void row_head(gy_buf *b, const gy_table *t, const gy_row *r)
 {
     char fy[32];
     gy_fy_format(&t->fy, fy, sizeof fy);
-    gy_buf_add(b, &kind, 1);
     field(b, t->def->id);
     field(b, fy);
     row_key(t, r, b);
+}
+
+/* a record's head: kind, the row's fields (built once per row: the last
+ * row's are kept in *last), column */
+typedef struct headcache {
+    const gy_table *t;
+    size_t row;
+    gy_buf b;
+} headcache;
+
+static void head(gy_buf *b, char kind, const gy_table *t, size_t row, int col, headcache *hc)
+{
+    if (hc->t != t || hc->row != row || !hc->b.p) {
+        hc->b.n = 0;
+        if (hc->b.p)
+            hc->b.p[0] = '\0';
+        row_head(&hc->b, t, &t->rows[row]);
+        hc->t = t;
+        hc->row = row;
+    }
+    gy_buf_add(b, &kind, 1);
+    gy_buf_add(b, hc->b.p ? hc->b.p : "", hc->b.n);
     field(b, t->def->cols[col].label);
 }
 
 gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_derivs *dv, gy_buf *out)
 {
+    headcache hc = {0};
     gy_buf_puts(out, "# gaiyo snapshot 1\n");
     for (size_t i = 0; i < ds->n; i++) {
         const gy_table *t = ds->v[i];
@@ -75,7 +104,7 @@ gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_
                     continue;
                 char v[128];
                 gy_cell_format(t, j, c, v, sizeof v);
-                head(out, 'V', t, &t->rows[r], (int)j);
+                head(out, 'V', t, r, (int)j, &hc);
                 field(out, c->nil == GY_NIL_NONE ? v : c->text);
                 gy_buf_puts(out, "\n");
             }
@@ -87,8 +116,10 @@ gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_
     while (dv && cap < dv->n * 2)
         cap *= 2;
     const gy_deriv **seen = calloc(cap, sizeof *seen);
-    if (!seen)
+    if (!seen) {
+        gy_buf_free(&hc.b);
         return GY_ENOMEM;
+    }
     for (size_t i = 0; dv && i < dv->n; i++) {
         const gy_deriv *d = &dv->v[i];
         if (d->table->nrows > GY_SNAPSHOT_MAX_ROWS)
@@ -108,11 +139,12 @@ gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_
             gy_format_ratio(d->value, cd->decimals, "△", v, sizeof v);
         else
             gy_format_int(d->value, "△", v, sizeof v);
-        head(out, 'D', d->table, &d->table->rows[d->row], d->col);
+        head(out, 'D', d->table, d->row, d->col, &hc);
         field(out, v);
         gy_buf_puts(out, "\n");
     }
     free(seen);
+    gy_buf_free(&hc.b);
     for (size_t i = 0; f && i < f->n; i++) {
         const gy_finding *g = &f->v[i];
         gy_buf_puts(out, "F");

@@ -1120,7 +1120,9 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
             }
             break;
         }
-        if (r.nf != nf0 || r.t->nrows != nrows0 || r.have_header != hdr0) {
+        /* a field or record ended, or libcsv is back at a row start (a
+         * line of spaces, or an empty record, ends nothing we see) */
+        if (r.nf != nf0 || r.t->nrows != nrows0 || r.have_header != hdr0 || (p.pstate == 0 && r.nf == 0)) {
             r.need_start = true;
         }
         if (end > i && text[end - 1] == '\n')

@@ -333,7 +333,19 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     res->warnings = NULL;
     gy_findings f;
     gy_derivs dv;
-    gy_status st = gy_verify_full(ds, &f, &dv);
+    /* derivations are kept for what uses them: the workbook (the tables
+     * of the latest year) and the snapshot (tables it records) */
+    bool *want = calloc(ds->n ? ds->n : 1, sizeof *want);
+    if (!want)
+        return GY_ENOMEM;
+    int year = 0;
+    for (size_t k = 0; k < ds->n; k++)
+        if (ds->v[k]->fy.western > year)
+            year = ds->v[k]->fy.western;
+    for (size_t k = 0; k < ds->n; k++)
+        want[k] = ds->v[k]->nrows <= GY_SNAPSHOT_MAX_ROWS || ds->v[k]->fy.western == year;
+    gy_status st = gy_verify_some(ds, &f, &dv, want);
+    free(want);
     gy_phase("verify");
     if (st != GY_OK) {
         gy_findings_free(&f);

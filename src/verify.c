@@ -1468,6 +1468,7 @@ typedef struct vjob {
     gy_derivs *dv;      /* per table, or NULL when not wanted */
     gy_status *st;
     size_t *order;      /* biggest tables first */
+    const bool *want;   /* per table: its derivations wanted (NULL: all) */
     atomic_size_t next;
 } vjob;
 
@@ -1479,7 +1480,8 @@ static void *verify_worker(void *arg)
         if (i >= j->ds->n)
             return NULL;
         size_t k = j->order[i];
-        j->st[k] = verify_table(j->ds, j->ds->v[k], &j->f[k], j->dv ? &j->dv[k] : NULL);
+        bool dv = j->dv && (!j->want || j->want[k]);
+        j->st[k] = verify_table(j->ds, j->ds->v[k], &j->f[k], dv ? &j->dv[k] : NULL);
     }
 }
 
@@ -1500,6 +1502,11 @@ void gy_derivs_free(gy_derivs *dv)
 }
 
 gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv)
+{
+    return gy_verify_some(ds, out, dv, NULL);
+}
+
+gy_status gy_verify_some(const gy_dataset *ds, gy_findings *out, gy_derivs *dv, const bool *want)
 {
     memset(out, 0, sizeof *out);
     if (dv)
@@ -1525,7 +1532,7 @@ gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv)
             order[m] = order[m - 1];
             order[m - 1] = x;
         }
-    vjob j = {.ds = ds, .f = f, .dv = tdv, .st = st, .order = order};
+    vjob j = {.ds = ds, .f = f, .dv = tdv, .st = st, .order = order, .want = want};
     atomic_init(&j.next, 0);
     gy_run_parallel(verify_worker, &j, n);
     gy_status rc = GY_OK;

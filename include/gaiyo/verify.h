@@ -99,6 +99,11 @@ typedef struct gy_derivs {
 /** gy_verify, also listing every derivation in *dv (when dv is not NULL). */
 gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv);
 
+/** gy_verify_full listing the derivations of the tables ds->v[k] with
+ *  want[k] only (want NULL: all): a big table nobody writes out need not
+ *  keep them. */
+gy_status gy_verify_some(const gy_dataset *ds, gy_findings *out, gy_derivs *dv, const bool *want);
+
 /** Free derivations. Accepts NULL. */
 void gy_derivs_free(gy_derivs *dv);
 
