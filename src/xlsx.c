@@ -202,7 +202,9 @@ typedef struct rec {
 } rec;
 
 typedef struct totcache {
-    char *text;          /* "SUM(...)" */
+    bool set;
+    char *text;          /* "SUM(...)", or NULL while only its length is known */
+    size_t len;
     size_t first, n;
     int part;
     int64_t v;
@@ -211,7 +213,6 @@ typedef struct totcache {
 typedef struct dv_state {
     int st;              /* 0 new, 1 visiting, 2 formula, 3 value only */
     int64_t v;
-    char *formula;
 } dv_state;
 
 typedef struct tw {
@@ -483,10 +484,38 @@ static bool base_value(const tw *w, size_t row, int col, bool in_sum, int64_t *v
     return in_sum || nil == GY_NIL_BLANK;
 }
 
+/* A formula being built: its text (when `text`), and always its length,
+ * so that the values and lengths of every formula can be settled before
+ * writing without keeping a million texts; a cell's text is built when
+ * the cell is written. */
 typedef struct fbuf {
     gy_buf b;
-    bool ok;
+    bool text;
+    bool ok;             /* false once out of memory */
+    size_t len;
 } fbuf;
+
+static void fput(fbuf *f, const char *s)
+{
+    size_t n = strlen(s);
+    f->len += n;
+    if (f->text && !gy_buf_add(&f->b, s, n))
+        f->ok = false;
+}
+
+static void fput_int(fbuf *f, long long x)
+{
+    char b[32];
+    gy_format_int(x, "-", b, sizeof b);
+    /* no thousands separators in a formula */
+    char o[32];
+    size_t k = 0;
+    for (const char *p = b; *p; p++)
+        if (*p != ',')
+            o[k++] = *p;
+    o[k] = '\0';
+    fput(f, o);
+}
 
 /* append a reference to (row, col) as seen from a formula on sheet `part` */
 static bool put_ref(tw *w, fbuf *f, size_t row, int col, int part)
@@ -496,18 +525,19 @@ static bool put_ref(tw *w, fbuf *f, size_t row, int col, int part)
         return false;
     char ref[300];
     cell_ref(ref, sizeof ref, p == part ? NULL : w->wsname[p], sr, sc);
-    return gy_buf_puts(&f->b, ref);
+    fput(f, ref);
+    return true;
 }
 
 /* SUM(...) of column col over rows[0..n), as seen from sheet `part`, with
  * runs of adjacent cells written as ranges (A5:A2805); *v = the sum */
-static bool sum_formula(tw *w, const size_t *rows, size_t n, int col, int part, gy_buf *b, int64_t *v)
+static bool sum_formula(tw *w, const size_t *rows, size_t n, int col, int part, fbuf *f, int64_t *v)
 {
-    bool ok = gy_buf_puts(b, "SUM(");
+    fput(f, "SUM(");
     *v = 0;
     size_t i = 0;
     bool first = true;
-    while (ok && i < n) {
+    while (i < n) {
         int p0, r0, c0;
         int64_t x;
         if (!cell_value(w, rows[i], col, true, &x) || !cell_pos(w, rows[i], col, &p0, &r0, &c0))
@@ -529,15 +559,19 @@ static bool sum_formula(tw *w, const size_t *rows, size_t n, int col, int part, 
         }
         char a[300], bref[32];
         cell_ref(a, sizeof a, p0 == part ? NULL : w->wsname[p0], r0, c0);
-        ok = (first || gy_buf_puts(b, ",")) && gy_buf_puts(b, a);
-        if (ok && j > i + 1) {
+        if (!first)
+            fput(f, ",");
+        fput(f, a);
+        if (j > i + 1) {
             lxw_rowcol_to_cell(bref, (lxw_row_t)rl, (lxw_col_t)cl);
-            ok = gy_buf_puts(b, ":") && gy_buf_puts(b, bref);
+            fput(f, ":");
+            fput(f, bref);
         }
         first = false;
         i = j;
     }
-    return ok && n && gy_buf_puts(b, ")");
+    fput(f, ")");
+    return n && f->ok;
 }
 
 /* Walk a rule's expression with its recorded refs; *k is the cursor. */
@@ -564,83 +598,123 @@ static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, 
         /* every row of a group refers to the same total: kept per column
          * (same first row, count and sheet) so that it is built once */
         totcache *tc = &w->tot[e->col];
-        if (tc->text && tc->first == (n ? rows[0] : 0) && tc->n == n && tc->part == part) {
+        bool same = tc->set && tc->first == (n ? rows[0] : 0) && tc->n == n && tc->part == part;
+        if (same && (tc->text || !f->text)) {
             *v = tc->v;
-            return gy_buf_puts(&f->b, tc->text);
+            if (tc->text)
+                fput(f, tc->text);
+            else
+                f->len += tc->len;
+            return true;
         }
-        gy_buf sb = {0};
+        fbuf sb = {{0}, f->text, true, 0};
         int64_t s = 0;
         bool ok = sum_formula(w, rows, n, e->col, part, &sb, &s);
-        if (ok && sb.p) {
-            free(tc->text);
-            *tc = (totcache){.text = sb.p, .first = n ? rows[0] : 0, .n = n, .part = part, .v = s};
-            *v = s;
-            return gy_buf_puts(&f->b, tc->text);
+        if (!ok) {
+            gy_buf_free(&sb.b);
+            return false;
         }
-        gy_buf_free(&sb);
-        return false;
+        free(tc->text);
+        *tc = (totcache){.set = true, .text = sb.b.p, .len = sb.len, .first = n ? rows[0] : 0, .n = n,
+                         .part = part, .v = s};
+        *v = s;
+        if (tc->text)
+            fput(f, tc->text);
+        else
+            f->len += tc->len;
+        return true;
     }
     case GY_X_ADD:
     case GY_X_SUB: {
         int64_t a, bv;
-        gy_buf_puts(&f->b, "(");
-        if (!expr_formula(w, d, e->a, k, part, f, &a, target) || !gy_buf_puts(&f->b, e->op == GY_X_ADD ? "+" : "-") ||
-            !expr_formula(w, d, e->b, k, part, f, &bv, target) || !gy_buf_puts(&f->b, ")"))
+        fput(f, "(");
+        if (!expr_formula(w, d, e->a, k, part, f, &a, target))
             return false;
+        fput(f, e->op == GY_X_ADD ? "+" : "-");
+        if (!expr_formula(w, d, e->b, k, part, f, &bv, target))
+            return false;
+        fput(f, ")");
         *v = e->op == GY_X_ADD ? a + bv : a - bv;
         return true;
     }
     case GY_X_PCT: {
         int64_t a, bv;
         int64_t p10 = gy_pow10(cd->decimals), sc = (int64_t)cd->scale * p10;
-        gy_buf_puts(&f->b, "ROUND(");
+        fput(f, "ROUND(");
         if (!expr_formula(w, d, e->a, k, part, f, &a, target))
             return false;
-        gy_buf_printf(&f->b, "*%lld/", (long long)sc);
+        fput(f, "*");
+        fput_int(f, (long long)sc);
+        fput(f, "/");
         if (!expr_formula(w, d, e->b, k, part, f, &bv, target))
             return false;
-        if (p10 > 1)
-            gy_buf_printf(&f->b, ",0)/%lld", (long long)p10);
-        else
-            gy_buf_puts(&f->b, ",0)");
+        fput(f, ",0)");
+        if (p10 > 1) {
+            fput(f, "/");
+            fput_int(f, (long long)p10);
+        }
         return gy_ratio(a, bv, cd->scale, cd->decimals, GY_ROUND_HALF_UP, v) == GY_RATIO_OK;
     }
     }
     return false;
 }
 
+/* the formula of derivation k, into f (text and/or length); *v its value */
+static bool dv_formula(tw *w, size_t k, int part, fbuf *f, int64_t *v)
+{
+    const gy_deriv *d = w->dv[k];
+    fput(f, "=");
+    if (!d->rule) {
+        /* SUM over runs of adjacent cells; shares add up in binary
+         * doubles: their sum is rounded to the column's decimals */
+        const gy_coldef *cd = &w->t->def->cols[d->col];
+        bool rnd = cd->type == GY_T_RATIO;
+        if (rnd)
+            fput(f, "ROUND(");
+        if (!sum_formula(w, d->refs, d->nrefs, d->col, part, f, v))
+            return false;
+        if (rnd) {
+            fput(f, ",");
+            fput_int(f, cd->decimals);
+            fput(f, ")");
+        }
+        return f->ok;
+    }
+    size_t cur = 0;
+    return expr_formula(w, d, d->rule->expr, &cur, part, f, v, d->col) && f->ok;
+}
+
+/* settle derivation k: whether it is written as a formula (st 2: its
+ * value as Excel computes it from the sheet) or as a value (st 3) */
 static void eval_dv(tw *w, size_t k, int part)
 {
     dv_state *s = &w->ds[k];
     if (s->st)
         return;
     s->st = 1;
-    const gy_deriv *d = w->dv[k];
-    fbuf f = {{0}, true};
+    fbuf f = {{0}, false, true, 0};
     int64_t v = 0;
-    bool ok = gy_buf_puts(&f.b, "=");
-    if (!d->rule) {
-        /* SUM over runs of adjacent cells; shares add up in binary
-         * doubles: their sum is rounded to the column's decimals */
-        const gy_coldef *cd = &w->t->def->cols[d->col];
-        bool rnd = cd->type == GY_T_RATIO;
-        ok = ok && (!rnd || gy_buf_puts(&f.b, "ROUND(")) && sum_formula(w, d->refs, d->nrefs, d->col, part, &f.b, &v);
-        if (ok && rnd)
-            ok = gy_buf_printf(&f.b, ",%d)", cd->decimals);
-    } else {
-        size_t cur = 0;
-        ok = ok && expr_formula(w, d, d->rule->expr, &cur, part, &f, &v, d->col);
-    }
-    /* Excel's limit on a formula's length (8,000 characters after the =) */
-    if (ok && f.b.n <= 8000) {
+    bool ok = dv_formula(w, k, part, &f, &v);
+    /* Excel's limit on a formula's length (kept under 8,000 characters
+     * after the =) */
+    if (ok && f.len <= 8000) {
         s->st = 2;
         s->v = v;
-        char *x = realloc(f.b.p, f.b.n + 1); /* handed over, no bigger than it is */
-        s->formula = x ? x : f.b.p;
     } else {
         s->st = 3;
-        gy_buf_free(&f.b);
     }
+}
+
+/* the text of settled derivation k (st 2), owned by the caller */
+static char *dv_text(tw *w, size_t k, int part)
+{
+    fbuf f = {{0}, true, true, 0};
+    int64_t v;
+    if (!dv_formula(w, k, part, &f, &v) || !f.b.p) {
+        gy_buf_free(&f.b);
+        return NULL;
+    }
+    return f.b.p;
 }
 
 /* the worst finding (error/warning) on a cell */
@@ -742,10 +816,14 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
         if (shown != c->v && mark == MARK_NONE)
             mark = MARK_ERROR;
         lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
-        if (s->st == 2)
-            put_formula(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, s->formula, f, (double)shown / div);
+        char *formula = s->st == 2 ? dv_text(w, k, part) : NULL;
+        if (s->st == 2 && !formula)
+            b->oom = true;
+        if (formula)
+            put_formula(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, formula, f, (double)shown / div);
         else
             put_num(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)shown / div, f);
+        free(formula);
         if (cd->type == GY_T_RATIO)
             gy_format_ratio(shown, cd->decimals, b->neg, txt, sizeof txt);
         else
@@ -1165,8 +1243,6 @@ out:
     for (size_t k = 0; k < w.nops; k++)
         free(w.ops[k].s);
     free(w.ops);
-    for (size_t k = 0; k < w.ndv; k++)
-        free(w.ds[k].formula);
     free(w.ds);
     free(w.dv);
     free(w.drow);
