@@ -163,8 +163,13 @@ static void add_deriv(ctx *c, size_t row, int col, const gy_rule *ru, const char
         return;
     if (nrows)
         memcpy(c->rbuf + c->nrbuf, rows, nrows * sizeof *rows);
-    dv->v[dv->n++] = (gy_deriv){.table = c->t, .row = row, .col = col, .rule = ru, .kind = kind,
-                                .refoff = c->nrbuf, .nrefs = nrows, .value = value};
+    (void)kind; /* "sum", "parent-sum" or the rule's kind: known from rule, not kept */
+    if (nrows > UINT32_MAX) {
+        c->oom = true;
+        return;
+    }
+    dv->v[dv->n++] = (gy_deriv){.table = c->t, .row = row, .col = col, .rule = ru, .refoff = c->nrbuf,
+                                .nrefs = (uint32_t)nrows, .value = value};
     c->nrbuf += nrows;
 }
 

@@ -79,14 +79,15 @@ gy_status gy_verify(const gy_dataset *ds, gy_findings *out);
 typedef struct gy_deriv {
     const gy_table *table;  /**< borrowed */
     size_t row;
-    int col;
-    const gy_rule *rule;    /**< borrowed; NULL for a sum */
-    const char *kind;       /**< "sum", "parent-sum", or the rule kind */
-    const size_t *refs;     /**< in a buffer owned by gy_derivs (pools) */
-    size_t nrefs;
-    size_t refoff;          /**< internal: offset of refs while verifying */
+    const gy_rule *rule;    /**< borrowed; NULL for a sum (or a parent's sum) */
+    union {
+        const size_t *refs; /**< in a buffer owned by gy_derivs (pools) */
+        size_t refoff;      /**< internal: offset of refs while verifying */
+    };
     const size_t *pool;     /**< the rows of total()s (owned by gy_derivs) */
     int64_t value;
+    int col;
+    uint32_t nrefs;
 } gy_deriv;
 
 typedef struct gy_derivs {
