@@ -254,6 +254,7 @@ void gy_table_free(gy_table *t)
         free(b);
     }
     for (size_t j = 0; t->cols && j < t->def->ncols; j++) {
+        free(t->cols[j].v32);
         free(t->cols[j].v);
         free(t->cols[j].nil);
         free(t->cols[j].text);
@@ -288,7 +289,7 @@ void gy_table_cell(const gy_table *t, size_t row, size_t col, gy_cell *out)
 {
     const gy_colstore *cs = &t->cols[col];
     out->nil = cs->nil ? (gy_nil)cs->nil[row] : GY_NIL_NONE;
-    out->v = cs->v ? cs->v[row] : 0;
+    out->v = gy_tv(t, row, (int)col);
     out->col = t->csvcol[col];
     out->line = out->col ? cell_line(t, row, col) : 0;
     out->buf[0] = '\0';
@@ -527,11 +528,36 @@ static bool grow(reader *r)
         return false;
     for (size_t j = 0; j < t->def->ncols; j++) {
         gy_colstore *cs = &t->cols[j];
-        if (!regrow(&cs->v, oc, nc, sizeof *cs->v, false) || !regrow(&cs->nil, oc, nc, 1, true) ||
+        if (!regrow(&cs->v, oc, nc, sizeof *cs->v, false) || !regrow(&cs->v32, oc, nc, sizeof *cs->v32, false) ||
+            !regrow(&cs->nil, oc, nc, 1, true) ||
             !regrow(&cs->text, oc, nc, sizeof *cs->text, true))
             return false;
     }
     t->cap = nc;
+    return true;
+}
+
+/* set a cell's value: 32 bits while they fit, the column widened to 64
+ * bits by the first value that does not */
+static bool put_v(reader *r, int c, size_t row, int64_t v)
+{
+    gy_colstore *cs = &r->t->cols[c];
+    if (cs->v32) {
+        if (v >= INT32_MIN && v <= INT32_MAX) {
+            cs->v32[row] = (int32_t)v;
+            return true;
+        }
+        int64_t *w = gy_malloc_big(r->t->cap ? r->t->cap : 1, sizeof *w);
+        if (!w)
+            return false;
+        for (size_t i = 0; i < row; i++)
+            w[i] = cs->v32[i];
+        free(cs->v32);
+        cs->v32 = NULL;
+        cs->v = w;
+    }
+    if (cs->v)
+        cs->v[row] = v;
     return true;
 }
 
@@ -732,7 +758,7 @@ static void header_record(reader *r)
         r->oom = r->fatal = true;
     for (size_t j = 0; j < def->ncols && !r->fatal; j++) {
         gy_colstore *cs = &t->cols[j];
-        if (def->cols[j].type != GY_T_TEXT && !(cs->v = gy_malloc_big(cap, sizeof *cs->v)))
+        if (def->cols[j].type != GY_T_TEXT && !(cs->v32 = gy_malloc_big(cap, sizeof *cs->v32)))
             r->oom = r->fatal = true;
         if (seen[j] && gy_col_textlike(def, j) && !(cs->text = gy_malloc_big(cap, sizeof *cs->text)))
             r->oom = r->fatal = true;
@@ -749,7 +775,6 @@ static void header_record(reader *r)
 static bool parse_cell(reader *r, size_t row, int c, const char *s, unsigned line, unsigned col)
 {
     const gy_coldef *cd = &r->def->cols[c];
-    gy_colstore *cs = &r->t->cols[c];
     const char *err = NULL;
     gy_num num;
     gy_nil nil = GY_NIL_NONE;
@@ -818,9 +843,7 @@ static bool parse_cell(reader *r, size_t row, int c, const char *s, unsigned lin
         }
         break;
     }
-    if (cs->v)
-        cs->v[row] = v;
-    bool stored = put_nil(r, c, row, nil);
+    bool stored = put_v(r, c, row, v) && put_nil(r, c, row, nil);
     if (gy_col_textlike(r->def, (size_t)c) || !ok || !canonical(s, nil, v, cd->type == GY_T_RATIO ? cd->decimals : 0))
         stored = stored && put_text(r, c, row, s);
     if (!stored)
@@ -883,9 +906,7 @@ static void data_record(reader *r)
     row->era = 0;
     for (size_t k = 0; k < r->nabsent; k++) {
         int c = r->absent[k];
-        if (t->cols[c].v)
-            t->cols[c].v[ri] = 0;
-        if (!put_nil(r, c, ri, GY_NIL_BLANK))
+        if (!put_v(r, c, ri, 0) || !put_nil(r, c, ri, GY_NIL_BLANK))
             r->oom = r->fatal = true;
     }
     /* the key's slot is fetched into the cache while the cells are parsed */

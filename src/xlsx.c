@@ -1151,7 +1151,6 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
         if (cell_pos(&w, w.dv[k]->row, w.dv[k]->col, &part, &sr, &sc))
             eval_dv(&w, k, part);
     }
-    gy_phase("workbook-formulas");
     for (int p = 0; p < w.nparts; p++) {
         lxw_worksheet *ws = w.ws[p];
         put_str(&w, ws, 0, 0, l->title, fmt(b, F_TITLE, 0, 0, 0, 0, 0));

@@ -17,8 +17,9 @@
 
 /** Storage of one column, column by column so that a million rows stay
  *  small (a few bytes per number instead of a struct per cell):
- *  - v:    the values (amounts, counts, scaled ratios, western years,
- *          roles, levels); NULL for text columns (whose value is 0);
+ *  - v32, v: the values (amounts, counts, scaled ratios, western years,
+ *          roles, levels): 32-bit while every value fits, else 64-bit
+ *          (one of the two is set); both NULL for text columns (value 0);
  *  - nil:  the nil kind of each cell; NULL while every cell has a value;
  *  - text: the cells as written. Text-like columns (gy_col_textlike)
  *          keep every cell's text. The other columns keep only
@@ -27,6 +28,7 @@
  *          and NULL as a whole while every cell is; the canonical text
  *          is rebuilt when asked for (gy_table_cell). */
 typedef struct gy_colstore {
+    int32_t *v32;
     int64_t *v;
     unsigned char *nil;
     const char **text;
@@ -83,8 +85,10 @@ void gy_table_cell(const gy_table *t, size_t row, size_t col, gy_cell *out);
 /** The value of a cell (0 for text columns and nil cells). */
 static inline int64_t gy_tv(const gy_table *t, size_t row, int col)
 {
-    const int64_t *v = t->cols[col].v;
-    return v ? v[row] : 0;
+    const gy_colstore *cs = &t->cols[col];
+    if (cs->v32)
+        return cs->v32[row];
+    return cs->v ? cs->v[row] : 0;
 }
 
 /** The nil kind of a cell. */

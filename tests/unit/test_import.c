@@ -1186,6 +1186,27 @@ static bool fast_same(const gy_tabledef *def, const char *text, size_t len, cons
 #define H3 "名前,金額,件数\n"
 #define HALL "名前,行区分,金額,件数,率,年度\n"
 
+/* values are kept in 32 bits until one does not fit: the column is then
+ * widened, and the values before it stay as they were */
+static void wide_values(void)
+{
+    gy_table *t = imp(demo, "名前,金額,率\n東,1,1.5\n西,\"3,000,000,000\",2\n南,△5,-\n北,-2147483649,\n");
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 4);
+    if (t->nrows == 4) {
+        T_EQ_INT(tc(t, 0, C_AMT)->v, 1);
+        T_EQ_INT(tc(t, 1, C_AMT)->v, 3000000000LL);
+        T_EQ_INT(tc(t, 2, C_AMT)->v, -5);
+        T_EQ_INT(tc(t, 3, C_AMT)->v, -2147483649LL);
+        T_EQ_INT(tc(t, 0, C_PCT)->v, 15);
+        T_EQ_INT(tc(t, 1, C_PCT)->v, 20);
+        T_EQ_INT(tc(t, 2, C_PCT)->nil, GY_NIL_NA);
+        T_EQ_STR(tc(t, 1, C_AMT)->text, "3,000,000,000");
+    }
+    gy_table_free(t);
+}
+
 /* a row after lines that hold no record (spaces, an empty quoted field)
  * starts where it is, whatever the line endings (found by the
  * differential test: libcsv alone put such a row on the blank line) */
@@ -1442,6 +1463,7 @@ int main(void)
     TEST(err_empty_file);
     TEST(err_int64);
     TEST(err_duplicate_keys);
+    TEST(wide_values);
     TEST(line_after_blank_records);
     TEST(fastpath_same_as_libcsv);
     TEST(fastpath_random_lines);
