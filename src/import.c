@@ -968,6 +968,29 @@ static const unsigned char special[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\
  * wrong. A line of spaces and tabs only is no record, as in libcsv. */
 bool gy_import_fastpath = true;
 
+/* A mapped input file: the pages read are given back as the reading goes
+ * on (they stay in the page cache; touched again, they come back), so a
+ * big file never sits whole in memory. */
+typedef struct mapped {
+    const char *base;
+    size_t len;
+} mapped;
+
+enum { DROP_STEP = 16 << 20 }; /* give back every 16 MiB read */
+
+/* give back the whole pages of [base + from, base + to) */
+static void drop_pages(const mapped *m, size_t from, size_t to)
+{
+    if (!m || !m->base)
+        return;
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    size_t a = (from + pg - 1) / pg * pg, b = to / pg * pg;
+    if (b > m->len)
+        b = m->len / pg * pg;
+    if (b > a)
+        madvise((void *)(m->base + a), b - a, MADV_DONTNEED);
+}
+
 static bool fast_line(reader *r, const char *s, size_t n, unsigned line)
 {
     size_t k = 0;
@@ -1050,8 +1073,10 @@ slow:
     return false;
 }
 
-gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *text, size_t len,
-                         gy_table **out, gy_diags *d)
+/* gy_import_text, with the text lying in a mapped file (m, or NULL) at
+ * offset off */
+static gy_status import_text(const gy_tabledef *def, const char *path, const char *text, size_t len,
+                             const mapped *m, size_t off, gy_table **out, gy_diags *d)
 {
     *out = NULL;
     reader r = {.def = def, .path = path, .d = d, .field_line = 1, .rec_line = 1,
@@ -1089,9 +1114,16 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
     }
     /* room for as many rows and keys as there are lines (an upper bound:
      * a quoted field may span lines), allocated once */
-    size_t nl = 1;
-    for (const char *q = text, *e = text + len; (q = memchr(q, '\n', (size_t)(e - q))); q++)
+    size_t nl = 1, given = 0;
+    for (const char *q = text, *e = text + len; (q = memchr(q, '\n', (size_t)(e - q))); q++) {
         nl++;
+        if ((size_t)(q - text) - given >= DROP_STEP) {
+            drop_pages(m, off + given, off + (size_t)(q - text));
+            given = (size_t)(q - text);
+        }
+    }
+    drop_pages(m, off + given, off + len);
+    given = 0;
     r.t->cap = nl > 64 ? nl : 64;
     r.t->rows = gy_malloc_big(r.t->cap, sizeof *r.t->rows);
     if (!r.t->rows) {
@@ -1107,6 +1139,10 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
         r.keys.cap = r.keys.s ? hc : 0;
     }
     while (i < len && !r.fatal) {
+        if (i - given >= DROP_STEP) {
+            drop_pages(m, off + given, off + i);
+            given = i;
+        }
         /* a plain line at the start of a row: split without libcsv
          * (pstate 0 is libcsv's ROW_NOT_BEGUN: no field is pending) */
         if (gy_import_fastpath && p.pstate == 0 && r.nf == 0 && (i == 0 || text[i - 1] == '\n')) {
@@ -1187,6 +1223,34 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
     return GY_OK;
 }
 
+gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *text, size_t len,
+                         gy_table **out, gy_diags *d)
+{
+    return import_text(def, path, text, len, NULL, 0, out, d);
+}
+
+/* whether raw[0..len) holds no NUL and is valid UTF-8, read in steps
+ * that are given back behind */
+static bool plain_utf8(const char *raw, size_t len, const mapped *m)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        size_t end = len - pos > DROP_STEP ? pos + DROP_STEP : len;
+        if (memchr(raw + pos, '\0', end - pos))
+            return false;
+        size_t b = pos + gy_utf8_invalid_at(raw + pos, end - pos);
+        if (b < end) {
+            /* a character cut by the step's end is read with the next step */
+            if (end == len || end - b >= 4 || b == pos)
+                return false;
+            end = b;
+        }
+        drop_pages(m, pos, end);
+        pos = end;
+    }
+    return true;
+}
+
 gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, gy_table **out,
                          gy_diags *d)
 {
@@ -1227,11 +1291,13 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
     size_t tlen;
     const char *used = NULL;
     gy_status st;
-    if (enc != GY_ENC_CP932 && !memchr(raw, '\0', len) && gy_utf8_invalid_at(raw, len) == len) {
+    mapped mp = {map, maplen};
+    if (enc != GY_ENC_CP932 && plain_utf8(raw, len, map ? &mp : NULL)) {
         /* valid UTF-8, as gy_decode would find: read it where it is */
         bool bom = len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0;
         used = bom ? "UTF-8 (BOM)" : "UTF-8";
-        st = gy_import_text(def, path, raw + (bom ? 3 : 0), len - (bom ? 3 : 0), out, d);
+        st = import_text(def, path, raw + (bom ? 3 : 0), len - (bom ? 3 : 0), map ? &mp : NULL, bom ? 3 : 0, out,
+                         d);
         if (map)
             munmap(map, maplen);
         else
