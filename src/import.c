@@ -968,9 +968,11 @@ static const unsigned char special[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\
  * wrong. A line of spaces and tabs only is no record, as in libcsv. */
 bool gy_import_fastpath = true;
 
-/* A mapped input file: the pages read are given back as the reading goes
- * on (they stay in the page cache; touched again, they come back), so a
- * big file never sits whole in memory. */
+/* A mapped input file: the pages parsed are given back as the parsing
+ * goes on (they stay in the page cache; touched again, they come back),
+ * so that the table grows while the file shrinks. (The checks before the
+ * parse — encoding, line count — keep the pages: reading them a second
+ * time cost more than it saved.) */
 typedef struct mapped {
     const char *base;
     size_t len;
@@ -1115,15 +1117,8 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     /* room for as many rows and keys as there are lines (an upper bound:
      * a quoted field may span lines), allocated once */
     size_t nl = 1, given = 0;
-    for (const char *q = text, *e = text + len; (q = memchr(q, '\n', (size_t)(e - q))); q++) {
+    for (const char *q = text, *e = text + len; (q = memchr(q, '\n', (size_t)(e - q))); q++)
         nl++;
-        if ((size_t)(q - text) - given >= DROP_STEP) {
-            drop_pages(m, off + given, off + (size_t)(q - text));
-            given = (size_t)(q - text);
-        }
-    }
-    drop_pages(m, off + given, off + len);
-    given = 0;
     r.t->cap = nl > 64 ? nl : 64;
     r.t->rows = gy_malloc_big(r.t->cap, sizeof *r.t->rows);
     if (!r.t->rows) {
@@ -1229,9 +1224,9 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
     return import_text(def, path, text, len, NULL, 0, out, d);
 }
 
-/* whether raw[0..len) holds no NUL and is valid UTF-8, read in steps
- * that are given back behind */
-static bool plain_utf8(const char *raw, size_t len, const mapped *m)
+/* whether raw[0..len) holds no NUL and is valid UTF-8 (read in steps: a
+ * big file is scanned once for both) */
+static bool plain_utf8(const char *raw, size_t len)
 {
     size_t pos = 0;
     while (pos < len) {
@@ -1245,7 +1240,6 @@ static bool plain_utf8(const char *raw, size_t len, const mapped *m)
                 return false;
             end = b;
         }
-        drop_pages(m, pos, end);
         pos = end;
     }
     return true;
@@ -1292,7 +1286,7 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
     const char *used = NULL;
     gy_status st;
     mapped mp = {map, maplen};
-    if (enc != GY_ENC_CP932 && plain_utf8(raw, len, map ? &mp : NULL)) {
+    if (enc != GY_ENC_CP932 && plain_utf8(raw, len)) {
         /* valid UTF-8, as gy_decode would find: read it where it is */
         bool bom = len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0;
         used = bom ? "UTF-8 (BOM)" : "UTF-8";
