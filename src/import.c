@@ -261,6 +261,7 @@ void gy_table_free(gy_table *t)
     }
     free(t->cols);
     free(t->csvcol);
+    free(t->keyhash);
     free(t->xl);
     free(t->rows);
     free(t->path);
@@ -397,8 +398,8 @@ typedef struct field {
 /* rows by key (the key and group columns' texts and the role), to find
  * two rows with the same key: open addressing over row indices */
 typedef struct hslot {
-    uint64_t hash;
-    size_t row;        /* row index + 1; 0 = empty */
+    uint32_t hash;     /* the low half of the key's hash (the slot comes from it) */
+    uint32_t row;      /* row index + 1; 0 = empty */
 } hslot;
 
 typedef struct hset {
@@ -438,7 +439,9 @@ static bool same_key(const gy_table *t, size_t a, size_t b)
  * after inserting it; (size_t)-2 on out of memory */
 static size_t hset_put(hset *h, const gy_table *t, size_t row, uint64_t hv)
 {
-    if ((h->n + 1) * 2 > h->cap) {
+    if (row >= UINT32_MAX - 1)
+        return (size_t)-2; /* more rows than a slot can name */
+    if ((h->n + 1) * 4 > h->cap * 3) {
         size_t nc = h->cap ? h->cap * 2 : 64;
         hslot *ns = gy_calloc_big(nc, sizeof *ns);
         if (!ns)
@@ -455,13 +458,14 @@ static size_t hset_put(hset *h, const gy_table *t, size_t row, uint64_t hv)
         h->s = ns;
         h->cap = nc;
     }
-    size_t j = hv & (h->cap - 1);
+    uint32_t tag = (uint32_t)hv;
+    size_t j = tag & (h->cap - 1);
     while (h->s[j].row) {
-        if (h->s[j].hash == hv && same_key(t, h->s[j].row - 1, row))
+        if (h->s[j].hash == tag && same_key(t, h->s[j].row - 1, row))
             return h->s[j].row - 1;
         j = (j + 1) & (h->cap - 1);
     }
-    h->s[j] = (hslot){hv, row + 1};
+    h->s[j] = (hslot){tag, (uint32_t)(row + 1)};
     h->n++;
     return (size_t)-1;
 }
@@ -524,7 +528,7 @@ static bool grow(reader *r)
 {
     gy_table *t = r->t;
     size_t oc = t->cap, nc = oc ? oc * 2 : 64;
-    if (!regrow(&t->rows, oc, nc, sizeof *t->rows, false))
+    if (!regrow(&t->rows, oc, nc, sizeof *t->rows, false) || !regrow(&t->keyhash, oc, nc, sizeof *t->keyhash, false))
         return false;
     for (size_t j = 0; j < t->def->ncols; j++) {
         gy_colstore *cs = &t->cols[j];
@@ -767,6 +771,8 @@ static void header_record(reader *r)
         if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP))
             r->keycheck = def->level_col < 0;
     }
+    if (r->keycheck && !r->fatal && !(t->keyhash = gy_malloc_big(cap, sizeof *t->keyhash)))
+        r->oom = r->fatal = true;
     free(seen);
     r->have_header = true;
 }
@@ -913,8 +919,9 @@ static void data_record(reader *r)
     uint64_t hv = 0;
     if (r->keycheck) {
         hv = row_key_hash(t, fp);
+        t->keyhash[ri] = hv;
         if (r->keys.cap)
-            __builtin_prefetch(&r->keys.s[hv & (r->keys.cap - 1)]);
+            __builtin_prefetch(&r->keys.s[(uint32_t)hv & (r->keys.cap - 1)]);
     }
     for (size_t i = 0; i < r->nf; i++) {
         int c = r->map[i];
@@ -1128,7 +1135,7 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     }
     if (nl > 64) {
         size_t hc = 64;
-        while (hc < nl * 2 + 2)
+        while (hc < nl + nl / 3 + 2) /* filled to three quarters at most */
             hc *= 2;
         r.keys.s = gy_calloc_big(hc, sizeof *r.keys.s);
         r.keys.cap = r.keys.s ? hc : 0;

@@ -220,8 +220,24 @@ size_t gy_utf8_invalid_at(const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
+        /* eight ASCII bytes at a time */
+        if (len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, u + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
         if (u[i] < 0x80) {
             i++;
+            continue;
+        }
+        /* the common three-byte characters (kana, kanji): E1–EC, EE–EF
+         * followed by two continuation bytes, with no range to check */
+        if (len - i >= 3 && ((u[i] >= 0xE1 && u[i] <= 0xEC) || u[i] >= 0xEE) && u[i] <= 0xEF &&
+            (u[i + 1] & 0xC0) == 0x80 && (u[i + 2] & 0xC0) == 0x80) {
+            i += 3;
             continue;
         }
         uint32_t cp;

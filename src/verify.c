@@ -314,15 +314,36 @@ static bool is_keycol(const gy_tabledef *d, size_t j, int skip)
     return (int)j != skip && (d->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP));
 }
 
-static uint64_t prev_hash(const gy_tabledef *d, int role, int64_t fy, const char *const *vals, int skip)
+/* the key texts folded as the importer folds them (gy_table.keyhash) */
+static uint64_t key_fold(const gy_tabledef *d, const char *const *vals, int skip)
 {
-    uint64_t h = hash_int(1469598103934665603ull, role);
-    if (skip >= 0)
-        h = hash_int(h, fy);
+    uint64_t h = 1469598103934665603ull;
     for (size_t j = 0; j < d->ncols; j++)
         if (is_keycol(d, j, skip))
             h = hash_str(h, vals[j]);
     return h;
+}
+
+static uint64_t prev_mix(uint64_t kh, int role, int64_t fy, int skip)
+{
+    uint64_t h = hash_int(kh, role);
+    return skip >= 0 ? hash_int(h, fy) : h;
+}
+
+static uint64_t prev_hash(const gy_tabledef *d, int role, int64_t fy, const char *const *vals, int skip)
+{
+    return prev_mix(key_fold(d, vals, skip), role, fy, skip);
+}
+
+/* a row's key fold: kept by the importer when the key is the key and
+ * group columns (no fy column to leave out), else from the texts */
+static uint64_t row_fold(const gy_table *t, const gy_tabledef *d, size_t row, int skip, const char **vals)
+{
+    if (skip < 0 && t->keyhash)
+        return t->keyhash[row];
+    for (size_t j = 0; j < d->ncols; j++)
+        vals[j] = gy_ttext(t, row, (int)j);
+    return key_fold(d, vals, skip);
 }
 
 enum { PREFETCH_AHEAD = 16 }; /* rows whose hash slot is fetched ahead of use */
@@ -344,11 +365,8 @@ static bool build_previdx(ctx *c)
     }
     /* the hashes first (the rows in order), then the inserts, each slot
      * fetched a few rows ahead: a big table is mostly cache misses */
-    for (size_t i = 0; i < pt->nrows; i++) {
-        for (size_t j = 0; j < d->ncols; j++)
-            vals[j] = gy_ttext(pt, i, (int)j);
-        hs[i] = prev_hash(d, pt->rows[i].role, fc >= 0 ? gy_tv(pt, i, fc) : 0, vals, fc);
-    }
+    for (size_t i = 0; i < pt->nrows; i++)
+        hs[i] = prev_mix(row_fold(pt, d, i, fc, vals), pt->rows[i].role, fc >= 0 ? gy_tv(pt, i, fc) : 0, fc);
     const rowidx *x = &c->previdx;
     for (size_t i = 0; i < pt->nrows; i++) {
         if (i + PREFETCH_AHEAD < pt->nrows)
@@ -405,9 +423,7 @@ static bool build_prevmemo(ctx *c)
             c->prevmemo[i] = MEMO_SLOW;
             continue;
         }
-        for (size_t j = 0; j < d->ncols; j++)
-            vals[j] = gy_ttext(t, i, (int)j);
-        hs[i] = prev_hash(d, t->rows[i].role, fc >= 0 ? gy_tv(t, i, fc) - 1 : 0, vals, fc);
+        hs[i] = prev_mix(row_fold(t, d, i, fc, vals), t->rows[i].role, fc >= 0 ? gy_tv(t, i, fc) - 1 : 0, fc);
     }
     const rowidx *x = &c->previdx;
     for (size_t i = 0; i < n; i++) {
