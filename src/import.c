@@ -417,9 +417,7 @@ static uint64_t row_key_hash(const gy_table *t, char *const *fields)
     for (size_t j = 0; j < def->ncols; j++) {
         if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
             continue;
-        for (const char *s = t->csvcol[j] ? fields[t->csvcol[j] - 1] : ""; *s; s++)
-            h = (h ^ (unsigned char)*s) * 1099511628211ull;
-        h = (h ^ 0x1f) * 1099511628211ull;
+        h = gy_hash_str(h, t->csvcol[j] ? fields[t->csvcol[j] - 1] : "");
     }
     return h; /* the role is compared, not hashed: known only after parsing */
 }

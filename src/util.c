@@ -487,3 +487,19 @@ void gy_phase(const char *name)
         fprintf(stderr, "gaiyo: 時間 %-12s %.3f s\n", name, now - last);
     last = now;
 }
+
+uint64_t gy_hash_str(uint64_t h, const char *s)
+{
+    size_t n = strlen(s);
+    const unsigned char *p = (const unsigned char *)s;
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ w ^ ((uint64_t)n << 59) ^ 0x1f) * 0x9E3779B97F4A7C15ull; /* the length ends the text */
+    return h ^ (h >> 32);
+}

@@ -271,9 +271,7 @@ static const char *cell_text(const gy_table *t, size_t row, int col, gy_cell *bu
 
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return (h ^ 0x1f) * 1099511628211ull; /* field separator */
+    return gy_hash_str(h, s); /* the importer's fold (gy_table.keyhash) */
 }
 
 static uint64_t hash_int(uint64_t h, int64_t v)

@@ -62,8 +62,8 @@ typedef struct gy_table {
     size_t nrows, cap;
     gy_colstore *cols;      /**< def->ncols columns of cap cells */
     unsigned *csvcol;       /**< CSV column of each definition column (1 = A, 0 = absent) */
-    uint64_t *keyhash;      /**< per row: the hash of its key and group columns' texts
-                                 (FNV-1a, each text ended by 0x1f), or NULL */
+    uint64_t *keyhash;      /**< per row: its key and group columns' texts folded with
+                                 gy_hash_str from 1469598103934665603, or NULL */
     gy_xline *xl;           /**< sorted by row, then column */
     size_t nxl, capxl;
     struct gy_arena *arena; /**< private: storage of the texts */

@@ -77,4 +77,9 @@ void gy_buf_csv_field(gy_buf *b, const char *s);
  *  make bench and profiling; single-threaded callers only. */
 void gy_phase(const char *name);
 
+/** Fold a NUL-ended text into hash h, eight bytes at a time (for hash
+ *  tables only: never stored, never compared across versions). Texts
+ *  folded one after another stay apart ("ab","c" ≠ "a","bc"). */
+uint64_t gy_hash_str(uint64_t h, const char *s);
+
 #endif
