@@ -165,7 +165,8 @@ typedef struct rec {
     char *line;     /* the whole line (owned copy, split in place) */
     char *f[8];
     int nf;
-    const char *key; /* V/D: kind..column; F: the whole line */
+    size_t klen;    /* the key: the line's first bytes (V/D: kind..column;
+                     * F: all of it), its tabs turned into NULs by the split */
 } rec;
 
 typedef struct recs {
@@ -174,21 +175,15 @@ typedef struct recs {
     char *text;
 } recs;
 
+/* field by field, as strcmp on each would: the fields lie one after
+ * another ended by NULs, which sort before every character */
 static int cmp_rec(const void *a, const void *b)
 {
     const rec *x = a, *y = b;
-    for (int i = 0; i < 5 && i < x->nf && i < y->nf; i++) {
-        int c = strcmp(x->f[i], y->f[i]);
-        if (c)
-            return c;
-    }
-    if (x->f[0][0] == 'F')
-        for (int i = 5; i < 7 && i < x->nf && i < y->nf; i++) {
-            int c = strcmp(x->f[i], y->f[i]);
-            if (c)
-                return c;
-        }
-    return 0;
+    int c = memcmp(x->line, y->line, x->klen < y->klen ? x->klen : y->klen);
+    if (c)
+        return c;
+    return (x->klen > y->klen) - (x->klen < y->klen);
 }
 
 static bool parse(const char *text, recs *out)
@@ -226,6 +221,9 @@ static bool parse(const char *text, recs *out)
         int need = line[0] == 'F' ? 7 : 6;
         if (r->nf != need)
             continue; /* a damaged line is ignored */
+        /* the key ends where its last field ends */
+        const char *last = r->f[line[0] == 'F' ? 6 : 4];
+        r->klen = (size_t)(last - line) + strlen(last);
         out->n++;
     }
     if (out->n)

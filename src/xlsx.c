@@ -517,15 +517,35 @@ static void fput_int(fbuf *f, long long x)
     fput(f, o);
 }
 
+/* the length of cell_ref's text (without writing it) */
+static size_t ref_len(const char *sheet, int r, int c)
+{
+    size_t n = c < 26 ? 1 : c < 702 ? 2 : 3;
+    for (unsigned x = (unsigned)r + 1; x; x /= 10)
+        n++;
+    return sheet ? n + strlen(sheet) + 3 : n; /* 'sheet'! */
+}
+
+/* a reference to cell (sr, sc) of sheet p, seen from sheet `part` */
+static void fput_ref(tw *w, fbuf *f, int p, int sr, int sc, int part)
+{
+    const char *sheet = p == part ? NULL : w->wsname[p];
+    if (!f->text) {
+        f->len += ref_len(sheet, sr, sc);
+        return;
+    }
+    char ref[300];
+    cell_ref(ref, sizeof ref, sheet, sr, sc);
+    fput(f, ref);
+}
+
 /* append a reference to (row, col) as seen from a formula on sheet `part` */
 static bool put_ref(tw *w, fbuf *f, size_t row, int col, int part)
 {
     int p, sr, sc;
     if (!cell_pos(w, row, col, &p, &sr, &sc))
         return false;
-    char ref[300];
-    cell_ref(ref, sizeof ref, p == part ? NULL : w->wsname[p], sr, sc);
-    fput(f, ref);
+    fput_ref(w, f, p, sr, sc, part);
     return true;
 }
 
@@ -557,15 +577,12 @@ static bool sum_formula(tw *w, const size_t *rows, size_t n, int col, int part, 
             cl = c1;
             j++;
         }
-        char a[300], bref[32];
-        cell_ref(a, sizeof a, p0 == part ? NULL : w->wsname[p0], r0, c0);
         if (!first)
             fput(f, ",");
-        fput(f, a);
+        fput_ref(w, f, p0, r0, c0, part);
         if (j > i + 1) {
-            lxw_rowcol_to_cell(bref, (lxw_row_t)rl, (lxw_col_t)cl);
             fput(f, ":");
-            fput(f, bref);
+            fput_ref(w, f, part, rl, cl, part); /* the range's end: no sheet name */
         }
         first = false;
         i = j;
