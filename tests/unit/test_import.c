@@ -1207,6 +1207,90 @@ static void wide_values(void)
     gy_table_free(t);
 }
 
+/* A file of 1 MiB or more is mapped, checked in 16 MiB steps and given
+ * back behind the parse: a character cut by a step's end is still read
+ * whole, a bad byte there is still found at its line and column, and the
+ * table is the one the same text gives in memory. */
+static void big_file_mapped(void)
+{
+    enum { STEP = 16 << 20 };
+    char *dir = make_tmpdir();
+    gy_tabledef *bd = def_of("b.def", "table b\nfile b.csv\ncolumn 名前 text\ncolumn 金額 amount\n");
+    if (!dir || !bd) {
+        free(dir);
+        gy_tabledef_free(bd);
+        return;
+    }
+    size_t cap = STEP + 4096, n = 0;
+    char *buf = malloc(cap);
+    T_CHECK(buf != NULL);
+    if (!buf) {
+        free(dir);
+        gy_tabledef_free(bd);
+        return;
+    }
+    n += (size_t)sprintf(buf, "名前,金額\n");
+    unsigned line = 1;
+    /* lines of 1,000 bytes up to just before the step's end */
+    while (n + 1000 < STEP - 1 - 1000) {
+        memset(buf + n, 'x', 997);
+        memcpy(buf + n + 997, ",1\n", 3);
+        n += 1000;
+        line++;
+    }
+    /* one line that ends right where 東 must start: at STEP - 1 */
+    size_t fill = STEP - 1 - n - 3;
+    memset(buf + n, 'y', fill);
+    memcpy(buf + n + fill, ",2\n", 3);
+    n += fill + 3;
+    line++;
+    T_EQ_INT(n, STEP - 1);
+    n += (size_t)sprintf(buf + n, "東,3\n");
+    unsigned east = ++line;
+    n += (size_t)sprintf(buf + n, "西,4\n");
+    char *p = path2(dir, "b.csv");
+    write_file(p, buf, n);
+    gy_diags d = {0};
+    gy_table *t = NULL, *u = NULL;
+    T_EQ_INT(gy_import_file(bd, p, GY_ENC_AUTO, &t, &d), GY_OK);
+    T_EQ_INT(d.n, 0);
+    T_EQ_INT(gy_import_text(bd, p, buf, n, &u, &d), GY_OK);
+    if (t && u) {
+        T_EQ_STR(t->encoding, "UTF-8");
+        T_EQ_INT(t->nrows, u->nrows);
+        size_t k = t->nrows - 2;
+        T_EQ_STR(tc(t, k, 0)->text, "東");
+        T_EQ_INT(tc(t, k, 1)->v, 3);
+        T_EQ_INT(t->rows[k].line, east);
+        gy_buf a = {0}, b = {0};
+        gy_report_dump(t, &a);
+        gy_report_dump(u, &b);
+        T_CHECK(a.n == b.n && a.p && b.p && memcmp(a.p, b.p, a.n) == 0);
+        gy_buf_free(&a);
+        gy_buf_free(&b);
+    }
+    gy_table_free(t);
+    gy_table_free(u);
+    /* the character's second byte spoiled: found across the step's end */
+    buf[STEP] = (char)0xFF;
+    write_file(p, buf, n);
+    t = NULL;
+    T_EQ_INT(gy_import_file(bd, p, GY_ENC_UTF8, &t, &d), GY_EDATA);
+    T_CHECK(t == NULL);
+    T_EQ_INT(d.n, 1);
+    if (d.n == 1) {
+        T_EQ_INT(d.v[0].line, east);
+        T_EQ_INT(d.v[0].col, 1);
+        T_CONTAINS(d.v[0].msg, "UTF-8 として不正なバイト 0xE6");
+    }
+    gy_diags_free(&d);
+    free(p);
+    free(buf);
+    rm_rf(dir);
+    free(dir);
+    gy_tabledef_free(bd);
+}
+
 /* a row after lines that hold no record (spaces, an empty quoted field)
  * starts where it is, whatever the line endings (found by the
  * differential test: libcsv alone put such a row on the blank line) */
@@ -1464,6 +1548,7 @@ int main(void)
     TEST(err_int64);
     TEST(err_duplicate_keys);
     TEST(wide_values);
+    TEST(big_file_mapped);
     TEST(line_after_blank_records);
     TEST(fastpath_same_as_libcsv);
     TEST(fastpath_random_lines);
