@@ -234,6 +234,8 @@ typedef struct tw {
     const gy_deriv **dv;
     dv_state *ds;
     size_t ndv;
+    size_t *sums;        /* the derivations that are sums (a 計's cells) */
+    size_t nsums;
     double *colw;        /* width per sheet column (first part) */
     int ncolw;
     const gy_finding **fmark; /* error/warning findings of this table */
@@ -400,6 +402,13 @@ static bool build_dmap(tw *w)
         if (d->table != w->t || d->row >= nr)
             continue;
         w->drow[d->row + 2]++;
+        if (!d->rule) {
+            size_t *ns = w->nsums % 64 ? w->sums : realloc(w->sums, (w->nsums + 64) * sizeof *ns);
+            if (!ns)
+                return false;
+            w->sums = ns;
+            w->sums[w->nsums++] = w->ndv;
+        }
         w->dv[w->ndv++] = d;
     }
     /* drow[r + 1] = start of row r + 1 after the prefix sums; fill stably */
@@ -591,6 +600,18 @@ static bool sum_formula(tw *w, const size_t *rows, size_t n, int col, int part, 
     return n && f->ok;
 }
 
+/* the sum derivation of column col over exactly rows[0..n), or SIZE_MAX */
+static size_t total_cell(const tw *w, int col, const size_t *rows, size_t n)
+{
+    for (size_t i = 0; i < w->nsums; i++) {
+        const gy_deriv *d = w->dv[w->sums[i]];
+        if (d->col == col && d->nrefs == n && n && d->refs[0] == rows[0] &&
+            !memcmp(d->refs, rows, n * sizeof *rows))
+            return w->sums[i];
+    }
+    return SIZE_MAX;
+}
+
 /* Walk a rule's expression with its recorded refs; *k is the cursor. */
 static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, int part, fbuf *f, int64_t *v,
                          int target)
@@ -626,7 +647,22 @@ static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, 
         }
         fbuf sb = {{0}, f->text, true, 0};
         int64_t s = 0;
-        bool ok = sum_formula(w, rows, n, e->col, part, &sb, &s);
+        /* the total of a group is its 計's cell when that cell sums the
+         * very same rows: E1363 instead of SUM(E5:E1362) in every row
+         * (the same value; Excel adds each group once, not once per row) */
+        bool ok = false;
+        size_t kk = total_cell(w, e->col, rows, n);
+        int tp, tr, tcl;
+        if (kk != SIZE_MAX && cell_value(w, w->dv[kk]->row, e->col, false, &s) &&
+            cell_pos(w, w->dv[kk]->row, e->col, &tp, &tr, &tcl)) {
+            fput_ref(w, &sb, tp, tr, tcl, part);
+            ok = sb.ok;
+        }
+        if (!ok) {
+            gy_buf_free(&sb.b);
+            sb = (fbuf){{0}, f->text, true, 0};
+            ok = sum_formula(w, rows, n, e->col, part, &sb, &s);
+        }
         if (!ok) {
             gy_buf_free(&sb.b);
             return false;
@@ -1260,6 +1296,7 @@ out:
         free(w.ops[k].s);
     free(w.ops);
     free(w.ds);
+    free(w.sums);
     free(w.dv);
     free(w.drow);
     free(w.didx);
