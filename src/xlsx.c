@@ -612,9 +612,11 @@ static size_t total_cell(const tw *w, int col, const size_t *rows, size_t n)
     return SIZE_MAX;
 }
 
-/* Walk a rule's expression with its recorded refs; *k is the cursor. */
+/* Walk a rule's expression with its recorded refs; *k is the cursor. A
+ * sum or difference is put in parentheses only where it must be (`paren`:
+ * the right side of a minus, an operand of a ratio): G5+H5+I5, E5-D5. */
 static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, int part, fbuf *f, int64_t *v,
-                         int target)
+                         int target, bool paren)
 {
     const gy_coldef *cd = &w->t->def->cols[target];
     switch (e->op) {
@@ -680,13 +682,15 @@ static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, 
     case GY_X_ADD:
     case GY_X_SUB: {
         int64_t a, bv;
-        fput(f, "(");
-        if (!expr_formula(w, d, e->a, k, part, f, &a, target))
+        if (paren)
+            fput(f, "(");
+        if (!expr_formula(w, d, e->a, k, part, f, &a, target, false))
             return false;
         fput(f, e->op == GY_X_ADD ? "+" : "-");
-        if (!expr_formula(w, d, e->b, k, part, f, &bv, target))
+        if (!expr_formula(w, d, e->b, k, part, f, &bv, target, e->op == GY_X_SUB))
             return false;
-        fput(f, ")");
+        if (paren)
+            fput(f, ")");
         *v = e->op == GY_X_ADD ? a + bv : a - bv;
         return true;
     }
@@ -694,12 +698,12 @@ static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, 
         int64_t a, bv;
         int64_t p10 = gy_pow10(cd->decimals), sc = (int64_t)cd->scale * p10;
         fput(f, "ROUND(");
-        if (!expr_formula(w, d, e->a, k, part, f, &a, target))
+        if (!expr_formula(w, d, e->a, k, part, f, &a, target, true))
             return false;
         fput(f, "*");
         fput_int(f, (long long)sc);
         fput(f, "/");
-        if (!expr_formula(w, d, e->b, k, part, f, &bv, target))
+        if (!expr_formula(w, d, e->b, k, part, f, &bv, target, true))
             return false;
         fput(f, ",0)");
         if (p10 > 1) {
@@ -734,7 +738,7 @@ static bool dv_formula(tw *w, size_t k, int part, fbuf *f, int64_t *v)
         return f->ok;
     }
     size_t cur = 0;
-    return expr_formula(w, d, d->rule->expr, &cur, part, f, v, d->col) && f->ok;
+    return expr_formula(w, d, d->rule->expr, &cur, part, f, v, d->col, false) && f->ok;
 }
 
 /* settle derivation k: whether it is written as a formula (st 2: its

@@ -476,5 +476,41 @@ check "a layout naming a missing column: exit 3 with file:line" 3 \
     G report --input "$SRCDIR/input" --templates "$T/tpl2" --out "$T/o10"
 assert "… and writes nothing" [ ! -e "$T/o10/gaiyo-R6.xlsx" ]
 
+# formulas keep the parentheses the arithmetic needs, and only those
+mkdir -p "$T/tplp/tables" "$T/inp/R6"
+cat >"$T/tplp/tables/p.def" <<'EOS'
+table   p
+title   括弧
+file    p.csv
+label   名前
+column  名前  text    key
+column  a     amount
+column  b     amount
+column  c     amount
+column  x     amount
+column  y     amount
+column  r     ratio1
+rule    x = a - (b + c)
+rule    y = a - b + c
+rule    r = pct(a - b, c)
+EOS
+printf '名前,a,b,c,x,y,r\n東,10,3,2,5,9,350.0\n' >"$T/inp/R6/p.csv"
+check "parentheses: a rule with a sum inside a difference and a ratio" 0 '' "~検証: 0 errors" \
+    G report --input "$T/inp" --templates "$T/tplp" --out "$T/op"
+assert "parentheses: =B5-(C5+D5), =B5-C5+D5, =ROUND((B5-C5)*1000/D5,0)/10, with their values" \
+    "$PY" - "$T/op/gaiyo-R6.xlsx" <<'EOS'
+import sys, openpyxl
+f = openpyxl.load_workbook(sys.argv[1])
+ws = next(w for w in f.worksheets if any(c.value == '東' for c in w['A']))
+r = next(c.row for c in ws['A'] if c.value == '東')
+got = [ws.cell(r, k).value for k in (5, 6, 7)]
+want = ['=B%d-(C%d+D%d)' % (r, r, r), '=B%d-C%d+D%d' % (r, r, r), '=ROUND((B%d-C%d)*1000/D%d,0)/10' % (r, r, r)]
+v = openpyxl.load_workbook(sys.argv[1], data_only=True)[ws.title]
+vals = [v.cell(r, k).value for k in (5, 6, 7)]
+ok = got == want and vals == [5, 9, 350]
+print(got, vals)
+sys.exit(0 if ok else 1)
+EOS
+
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -249,7 +249,7 @@ check('formulas: recalculating every formula gives exactly its cached value', no
 f = WF['当初予算分析']
 check('formulas: 合計 = SUM of the 課, 構成比 = ROUND(C/合計), 増減額 = C - A',
       # the share divides by the 合計's cell, which sums the very rows total() adds
-      f['D12'].value == '=SUM(D8:D11)' and f['E8'].value == '=ROUND(D8*1000/D12,0)/10' and f['M8'].value == '=(D8-B8)',
+      f['D12'].value == '=SUM(D8:D11)' and f['E8'].value == '=ROUND(D8*1000/D12,0)/10' and f['M8'].value == '=D8-B8',
       f['D12'].value, f['E8'].value, f['M8'].value)
 check('formulas: 県予算対比 (a / b) = ROUND(合計 / 県予算額)', f['B14'].value == '=ROUND(B12*1000/B13,0)/10', f['B14'].value)
 ev2 = Evaluator(WF, WV)
