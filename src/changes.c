@@ -30,14 +30,18 @@ static void row_key(const gy_table *t, const gy_row *r, gy_buf *b)
         gy_cell c;
         gy_table_cell(t, gy_rowi(t, r), j, &c);
         gy_cell_format(t, j, &c, v, sizeof v);
-        gy_buf_printf(&k, "%s%s", k.n ? " / " : "", c.nil == GY_NIL_NONE ? v : c.text);
+        if (k.n)
+            gy_buf_puts(&k, " / ");
+        gy_buf_puts(&k, c.nil == GY_NIL_NONE ? v : c.text);
     }
     if (t->def->fy_col >= 0) {
         char v[64];
         gy_cell c;
         gy_table_cell(t, gy_rowi(t, r), (size_t)t->def->fy_col, &c);
         gy_cell_format(t, (size_t)t->def->fy_col, &c, v, sizeof v);
-        gy_buf_printf(&k, "%s%s", k.n ? " / " : "", v);
+        if (k.n)
+            gy_buf_puts(&k, " / ");
+        gy_buf_puts(&k, v);
     }
     if (!k.n || !k.p[0]) {
         gy_buf_free(&k);

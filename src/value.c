@@ -457,5 +457,12 @@ void gy_format_ratio(int64_t v, int decimals, const char *neg, char *buf, size_t
         fr /= 10;
     }
     fb[dd] = '\0';
-    snprintf(buf, n, "%s%s.%s", v < 0 ? neg : "", ib, fb);
+    /* neg, integer part, '.', decimals: cut to n as snprintf would */
+    const char *parts[4] = {v < 0 ? neg : "", ib, ".", fb};
+    size_t o = 0;
+    for (int i = 0; i < 4 && n; i++)
+        for (const char *p = parts[i]; *p && o + 1 < n; p++)
+            buf[o++] = *p;
+    if (n)
+        buf[o] = '\0';
 }
