@@ -833,55 +833,35 @@ gy_status gy_chartset_parse(gy_chartset **csp, const char *path, const char *nam
     return GY_OK;
 }
 
-static int cmpstr(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 gy_status gy_chartset_load(const char *dir, const gy_defset *defs, gy_chartset **out, gy_diags *d)
 {
     *out = NULL;
     gy_chartset *cs = calloc(1, sizeof *cs);
     if (!cs)
         return GY_ENOMEM;
-    DIR *dp = opendir(dir);
-    if (!dp) {
-        if (errno == ENOENT) { /* no templates: no charts */
-            *out = cs;
-            return GY_OK;
-        }
-        gy_diag_add(d, dir, 0, 0, "グラフのテンプレートのフォルダを読めません: %s", strerror(errno));
-        free(cs);
-        return GY_EIO;
-    }
-    char **names = NULL;
+    char **names = NULL; /* DIR/NAME.chart, sorted */
     size_t nn = 0;
-    gy_status st = GY_OK;
-    struct dirent *de;
-    while ((de = readdir(dp))) {
-        size_t l = strlen(de->d_name);
-        if (l <= 6 || strcmp(de->d_name + l - 6, ".chart") || de->d_name[0] == '.')
-            continue;
-        char **nv = realloc(names, (nn + 1) * sizeof *nv);
-        if (!nv || !(nv[nn] = gy_strdup(de->d_name))) {
-            names = nv ? nv : names;
-            st = GY_ENOMEM;
-            break;
-        }
-        names = nv;
-        nn++;
+    int err = gy_dir_list(dir, ".chart", &names, &nn);
+    if (err == ENOENT) { /* no templates: no charts */
+        *out = cs;
+        return GY_OK;
     }
-    closedir(dp);
-    if (names)
-        qsort(names, nn, sizeof *names, cmpstr);
+    if (err) {
+        if (err != ENOMEM)
+            gy_diag_add(d, dir, 0, 0, "グラフのテンプレートのフォルダを読めません: %s", strerror(err));
+        free(cs);
+        return err == ENOMEM ? GY_ENOMEM : GY_EIO;
+    }
+    gy_status st = GY_OK;
+    size_t dl = strlen(dir) + 1;
     for (size_t i = 0; i < nn && st != GY_ENOMEM; i++) {
-        char *path = gy_asprintf("%s/%s", dir, names[i]);
-        char *name = gy_strndup(names[i], strlen(names[i]) - 6);
+        const char *path = names[i];
+        char *name = gy_strndup(path + dl, strlen(path + dl) - 6);
         char *text = NULL;
         size_t len;
-        int e = path ? gy_read_file(path, &text, &len) : ENOMEM;
+        int e = gy_read_file(path, &text, &len);
         gy_status s1;
-        if (!path || !name) {
+        if (!name) {
             s1 = GY_ENOMEM;
         } else if (e) {
             gy_diag_add(d, path, 0, 0, "読めません: %s", strerror(e));
@@ -895,7 +875,6 @@ gy_status gy_chartset_load(const char *dir, const gy_defset *defs, gy_chartset *
         if (s1 != GY_OK && (st == GY_OK || s1 == GY_ENOMEM))
             st = s1;
         free(text);
-        free(path);
         free(name);
     }
     for (size_t i = 0; i < nn; i++)
