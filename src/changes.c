@@ -84,15 +84,21 @@ static void head(gy_buf *b, char kind, const gy_table *t, size_t row, int col, h
     field(b, t->def->cols[col].label);
 }
 
+size_t gy_snapshot_max_rows(void)
+{
+    const char *e = getenv("GAIYO_TEST_SNAPSHOT_ROWS");
+    return e && *e ? (size_t)strtoul(e, NULL, 10) : GY_SNAPSHOT_MAX_ROWS;
+}
+
 gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_derivs *dv, gy_buf *out)
 {
     headcache hc = {0};
     gy_buf_puts(out, "# gaiyo snapshot 1\n");
+    size_t max = gy_snapshot_max_rows();
     for (size_t i = 0; i < ds->n; i++) {
         const gy_table *t = ds->v[i];
-        if (t->nrows > GY_SNAPSHOT_MAX_ROWS) {
-            gy_buf_printf(out, "# %s: %zu 行 (上限 %d 行を超えるため記録しません)\n", t->path, t->nrows,
-                          GY_SNAPSHOT_MAX_ROWS);
+        if (t->nrows > max) {
+            gy_buf_printf(out, "# %s: %zu 行 (上限 %zu 行を超えるため記録しません)\n", t->path, t->nrows, max);
             continue;
         }
         for (size_t r = 0; r < t->nrows; r++) {
@@ -126,7 +132,7 @@ gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_
     }
     for (size_t i = 0; dv && i < dv->n; i++) {
         const gy_deriv *d = &dv->v[i];
-        if (d->table->nrows > GY_SNAPSHOT_MAX_ROWS)
+        if (d->table->nrows > max)
             continue;
         size_t h = ((uintptr_t)d->table * 31u + d->row * 131u + (size_t)d->col) * 0x9E3779B97F4A7C15ull & (cap - 1);
         bool dup = false;

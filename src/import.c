@@ -245,6 +245,31 @@ static char *arena_strndup(gy_arena **a, const char *s, size_t n)
     return p;
 }
 
+void gy_table_release(gy_table *t)
+{
+    if (!t)
+        return;
+    for (gy_arena *b = t->arena, *nb; b; b = nb) {
+        nb = b->next;
+        free(b);
+    }
+    t->arena = NULL;
+    for (size_t j = 0; t->cols && j < t->def->ncols; j++) {
+        free(t->cols[j].v32);
+        free(t->cols[j].v);
+        free(t->cols[j].nil);
+        free(t->cols[j].text);
+        t->cols[j] = (gy_colstore){0};
+    }
+    free(t->keyhash);
+    free(t->xl);
+    free(t->rows);
+    t->keyhash = NULL;
+    t->xl = NULL;
+    t->rows = NULL;
+    t->nxl = t->capxl = t->nrows = t->cap = 0;
+}
+
 void gy_table_free(gy_table *t)
 {
     if (!t)

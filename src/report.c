@@ -342,8 +342,9 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     for (size_t k = 0; k < ds->n; k++)
         if (ds->v[k]->fy.western > year)
             year = ds->v[k]->fy.western;
+    size_t max = gy_snapshot_max_rows();
     for (size_t k = 0; k < ds->n; k++)
-        want[k] = ds->v[k]->nrows <= GY_SNAPSHOT_MAX_ROWS || ds->v[k]->fy.western == year;
+        want[k] = ds->v[k]->nrows <= max || ds->v[k]->fy.western == year;
     gy_status st = gy_verify_some(ds, &f, &dv, want);
     free(want);
     gy_phase("verify");
@@ -352,6 +353,30 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         gy_derivs_free(&dv);
         return st;
     }
+    /* the text outputs and what changed, from every table; then the
+     * cells of a big table that no later output reads (not of the report
+     * year, not the latest of its kind — which charts read —, too big for
+     * the snapshot) are let go: a million rows of last year need not sit
+     * in memory while the workbook is written */
+    gy_buf sum = {0}, ft = {0}, fc = {0}, inputs = {0};
+    gy_report_summary(ds, &sum);
+    gy_report_findings(&f, GY_FMT_TEXT, &ft);
+    gy_report_findings(&f, GY_FMT_CSV, &fc);
+    gy_buf snap = {0}, ct = {0}, cc = {0}, state = {0};
+    char *prevp = gy_asprintf("%s/snapshot.tsv", outdir), *prev = NULL;
+    size_t prevlen = 0, nchanges = 0;
+    bool had_prev = prevp && gy_read_file(prevp, &prev, &prevlen) == 0;
+    free(prevp);
+    st = gy_snapshot_make(ds, &f, &dv, &snap);
+    if (st == GY_OK)
+        st = gy_changes_make(had_prev ? prev : NULL, snap.p, &ct, &cc, &nchanges);
+    free(prev);
+    for (size_t k = 0; k < ds->n; k++) {
+        gy_table *t = ds->v[k];
+        if (t->fy.western != year && t->nrows > max && gy_dataset_find(ds, t->def->id, 0) != t)
+            gy_table_release(t);
+    }
+    gy_phase("findings");
     /* the workbook layouts (templates/sheets; optional) */
     gy_layouts ls;
     const char *tdir = ro->templates ? ro->templates : "templates";
@@ -368,7 +393,10 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
             gy_layouts_free(&ls);
     }
     free(cdir);
+    gy_buf *texts[] = {&sum, &ft, &fc, &inputs, &snap, &ct, &cc, &state};
     if (st != GY_OK) {
+        for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+            gy_buf_free(texts[i]);
         gy_findings_free(&f);
         gy_derivs_free(&dv);
         return st;
@@ -376,6 +404,8 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     gy_outdir o;
     st = gy_outdir_open(&o, outdir, d);
     if (st != GY_OK) {
+        for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+            gy_buf_free(texts[i]);
         gy_outdir_abort(&o);
         gy_findings_free(&f);
         gy_derivs_free(&dv);
@@ -406,10 +436,6 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         imgs[i] = (gy_xlsx_image){co.v[i].table, imgpaths[i]};
     }
     gy_phase("charts");
-    gy_buf sum = {0}, ft = {0}, fc = {0}, inputs = {0};
-    gy_report_summary(ds, &sum);
-    gy_report_findings(&f, GY_FMT_TEXT, &ft);
-    gy_report_findings(&f, GY_FMT_CSV, &fc);
     char *wbname = gy_report_workbook_name(ds);
     char *wbpath = wbname ? gy_outdir_path(&o, wbname, d) : NULL;
     gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .derivs = &dv, .images = imgs, .nimages = co.n};
@@ -422,18 +448,6 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     xo.inputs = inputs.p;
     if (!wbpath)
         st = GY_EIO;
-    /* what changed since the previous report */
-    gy_buf snap = {0}, ct = {0}, cc = {0}, state = {0};
-    char *prevp = gy_asprintf("%s/snapshot.tsv", outdir), *prev = NULL;
-    size_t prevlen = 0, nchanges = 0;
-    bool had_prev = prevp && gy_read_file(prevp, &prev, &prevlen) == 0;
-    free(prevp);
-    if (st == GY_OK)
-        st = gy_snapshot_make(ds, &f, &dv, &snap);
-    if (st == GY_OK)
-        st = gy_changes_make(had_prev ? prev : NULL, snap.p, &ct, &cc, &nchanges);
-    free(prev);
-    gy_phase("findings");
     if (st == GY_OK && (st = write_buf(&o, "summary.txt", &sum, d)) == GY_OK &&
         (st = write_buf(&o, "findings.txt", &ft, d)) == GY_OK &&
         (st = write_buf(&o, "findings.csv", &fc, d)) == GY_OK &&

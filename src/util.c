@@ -483,8 +483,22 @@ void gy_phase(const char *name)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-    if (name && last > 0)
-        fprintf(stderr, "gaiyo: 時間 %-12s %.3f s\n", name, now - last);
+    if (name && last > 0) {
+        /* and the memory: resident now, and the peak so far */
+        long rss = 0, hwm = 0;
+        FILE *fp = fopen("/proc/self/status", "r");
+        char line[256];
+        while (fp && fgets(line, sizeof line, fp)) {
+            if (!strncmp(line, "VmRSS:", 6))
+                rss = strtol(line + 6, NULL, 10);
+            else if (!strncmp(line, "VmHWM:", 6))
+                hwm = strtol(line + 6, NULL, 10);
+        }
+        if (fp)
+            fclose(fp);
+        fprintf(stderr, "gaiyo: 時間 %-14s %.3f s  (メモリ %ld MiB、最大 %ld MiB)\n", name, now - last, rss / 1024,
+                hwm / 1024);
+    }
     last = now;
 }
 

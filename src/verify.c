@@ -1579,14 +1579,29 @@ gy_status gy_verify_some(const gy_dataset *ds, gy_findings *out, gy_derivs *dv, 
     /* the derivations, joined in table order (each table's in its order:
      * sums before rules) */
     if (tdv) {
-        size_t nd = 0;
-        for (size_t k = 0; k < n; k++)
-            nd += tdv[k].n;
-        dv->v = gy_malloc_big(nd ? nd : 1, sizeof *dv->v);
-        if (!dv->v)
-            rc = GY_ENOMEM;
+        size_t nd = 0, big = 0, at = 0;
         for (size_t k = 0; k < n; k++) {
-            if (dv->v && tdv[k].n)
+            if (tdv[k].n > tdv[big].n)
+                big = k;
+            nd += tdv[k].n;
+        }
+        /* the biggest table's list becomes the whole list, grown where it
+         * lies (a big block is remapped, not copied) and moved to its
+         * place; the others are copied around it: never two copies of a
+         * million derivations at once */
+        for (size_t k = 0; k < big; k++)
+            at += tdv[k].n;
+        dv->v = n && tdv[big].v ? realloc(tdv[big].v, (nd ? nd : 1) * sizeof *dv->v) : gy_malloc_big(nd ? nd : 1, sizeof *dv->v);
+        if (!dv->v) {
+            rc = GY_ENOMEM;
+        } else {
+            if (n && tdv[big].v) {
+                memmove(dv->v + at, dv->v, tdv[big].n * sizeof *dv->v);
+                tdv[big].v = NULL; /* now dv->v */
+            }
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (dv->v && tdv[k].n && k != big)
                 memcpy(dv->v + dv->n, tdv[k].v, tdv[k].n * sizeof *tdv[k].v);
             if (dv->v) {
                 dv->n += tdv[k].n;

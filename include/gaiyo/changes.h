@@ -27,6 +27,10 @@
  *  report itself. */
 #define GY_SNAPSHOT_MAX_ROWS 100000
 
+/** GY_SNAPSHOT_MAX_ROWS, or the test hook GAIYO_TEST_SNAPSHOT_ROWS (so
+ *  that the tests can leave a small table out, and see it released). */
+size_t gy_snapshot_max_rows(void);
+
 /** The snapshot of a run. */
 gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_derivs *dv, gy_buf *out);
 

@@ -57,7 +57,10 @@ char *gy_report_workbook_name(const gy_dataset *ds);
 
 /** Write the report into outdir atomically (see outdir.h): summary.txt,
  *  findings.txt, findings.csv, the workbook, snapshot.tsv, changes.txt,
- *  changes.csv and .gaiyo-state. */
+ *  changes.csv and .gaiyo-state. Once verified, a table that no later
+ *  output reads (not of the report year, not the latest of its kind, over
+ *  the snapshot's row limit) is released (gy_table_release): the dataset
+ *  is then only for gy_dataset_free. */
 gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d);
 
 #endif

@@ -115,6 +115,11 @@ static inline size_t gy_rowi(const gy_table *t, const gy_row *r)
     return (size_t)(r - t->rows);
 }
 
+/** Let go of a table's rows and cells (its definition, path, encoding and
+ *  fiscal year stay, with no rows): for a big table that nothing reads
+ *  any more. Accepts NULL. */
+void gy_table_release(gy_table *t);
+
 /** Free a table. Accepts NULL. */
 void gy_table_free(gy_table *t);
 
