@@ -210,11 +210,6 @@ typedef struct totcache {
     int64_t v;
 } totcache;
 
-typedef struct dv_state {
-    int st;              /* 0 new, 1 visiting, 2 formula, 3 value only */
-    int64_t v;
-} dv_state;
-
 typedef struct tw {
     wb *b;
     const gy_table *t;
@@ -230,9 +225,10 @@ typedef struct tw {
     int body0;           /* first body row (down) or column (across) */
     /* derivations of this table: open-addressing map (row*ncols+col) → index */
     size_t *drow;        /* derivations of row r: didx[drow[r] .. drow[r + 1]) */
-    size_t *didx;
-    const gy_deriv **dv;
-    dv_state *ds;
+    uint32_t *didx;
+    const gy_deriv *dv;  /* this table's derivations (one run in gy_derivs) */
+    unsigned char *dst;  /* per derivation: 0 new, 1 visiting, 2 formula, 3 value only */
+    int64_t *dvv;        /* per derivation settled as a formula: its value */
     size_t ndv;
     size_t *sums;        /* the derivations that are sums (a 計's cells) */
     size_t nsums;
@@ -378,7 +374,7 @@ static size_t dfind(const tw *w, size_t row, int col)
     if (!w->ndv || row >= w->t->nrows)
         return SIZE_MAX;
     for (size_t i = w->drow[row]; i < w->drow[row + 1]; i++)
-        if (w->dv[w->didx[i]]->col == col)
+        if (w->dv[w->didx[i]].col == col)
             return w->didx[i];
     return SIZE_MAX;
 }
@@ -386,36 +382,41 @@ static size_t dfind(const tw *w, size_t row, int col)
 static bool build_dmap(tw *w)
 {
     const gy_derivs *all = w->b->o->derivs;
-    size_t n = 0, nr = w->t->nrows;
+    size_t n = 0, first = 0, nr = w->t->nrows;
     for (size_t i = 0; all && i < all->n; i++)
-        n += all->v[i].table == w->t;
-    if (!n)
+        if (all->v[i].table == w->t && !n++)
+            first = i;
+    /* a table's derivations are one run of the list (gy_verify_some
+     * joins them table by table); anything else is left without formulas */
+    for (size_t i = first; i < first + n; i++)
+        if (all->v[i].table != w->t || all->v[i].row >= nr)
+            return true;
+    if (!n || n >= UINT32_MAX)
         return true;
-    w->dv = calloc(n, sizeof *w->dv);
-    w->ds = calloc(n, sizeof *w->ds);
+    w->dv = &all->v[first];
+    w->dst = calloc(n, 1);
+    w->dvv = gy_malloc_big(n, sizeof *w->dvv);
     w->drow = calloc(nr + 2, sizeof *w->drow);
-    w->didx = malloc(n * sizeof *w->didx);
-    if (!w->dv || !w->ds || !w->drow || !w->didx)
+    w->didx = gy_malloc_big(n, sizeof *w->didx);
+    if (!w->dst || !w->dvv || !w->drow || !w->didx)
         return false;
-    for (size_t i = 0; i < all->n; i++) {
-        const gy_deriv *d = &all->v[i];
-        if (d->table != w->t || d->row >= nr)
-            continue;
+    for (size_t k = 0; k < n; k++) {
+        const gy_deriv *d = &w->dv[k];
         w->drow[d->row + 2]++;
         if (!d->rule) {
             size_t *ns = w->nsums % 64 ? w->sums : realloc(w->sums, (w->nsums + 64) * sizeof *ns);
             if (!ns)
                 return false;
             w->sums = ns;
-            w->sums[w->nsums++] = w->ndv;
+            w->sums[w->nsums++] = k;
         }
-        w->dv[w->ndv++] = d;
     }
+    w->ndv = n;
     /* drow[r + 1] = start of row r + 1 after the prefix sums; fill stably */
     for (size_t r = 2; r < nr + 2; r++)
         w->drow[r] += w->drow[r - 1];
     for (size_t k = 0; k < w->ndv; k++)
-        w->didx[w->drow[w->dv[k]->row + 1]++] = k;
+        w->didx[w->drow[w->dv[k].row + 1]++] = (uint32_t)k;
     return true;
 }
 
@@ -473,9 +474,9 @@ static bool cell_value(tw *w, size_t row, int col, bool in_sum, int64_t *v)
         if (!cell_pos(w, row, col, &part, &sr, &sc))
             return false;
         eval_dv(w, k, part);
-        if (w->ds[k].st == 1)
+        if (w->dst[k] == 1)
             return false; /* a cycle */
-        *v = w->ds[k].st == 2 ? w->ds[k].v : w->dv[k]->value;
+        *v = w->dst[k] == 2 ? w->dvv[k] : w->dv[k].value;
         return true;
     }
     return base_value(w, row, col, in_sum, v);
@@ -604,7 +605,7 @@ static bool sum_formula(tw *w, const size_t *rows, size_t n, int col, int part, 
 static size_t total_cell(const tw *w, int col, const size_t *rows, size_t n)
 {
     for (size_t i = 0; i < w->nsums; i++) {
-        const gy_deriv *d = w->dv[w->sums[i]];
+        const gy_deriv *d = &w->dv[w->sums[i]];
         if (d->col == col && d->nrefs == n && n && d->refs[0] == rows[0] &&
             !memcmp(d->refs, rows, n * sizeof *rows))
             return w->sums[i];
@@ -655,8 +656,8 @@ static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, 
         bool ok = false;
         size_t kk = total_cell(w, e->col, rows, n);
         int tp, tr, tcl;
-        if (kk != SIZE_MAX && cell_value(w, w->dv[kk]->row, e->col, false, &s) &&
-            cell_pos(w, w->dv[kk]->row, e->col, &tp, &tr, &tcl)) {
+        if (kk != SIZE_MAX && cell_value(w, w->dv[kk].row, e->col, false, &s) &&
+            cell_pos(w, w->dv[kk].row, e->col, &tp, &tr, &tcl)) {
             fput_ref(w, &sb, tp, tr, tcl, part);
             ok = sb.ok;
         }
@@ -719,7 +720,7 @@ static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, 
 /* the formula of derivation k, into f (text and/or length); *v its value */
 static bool dv_formula(tw *w, size_t k, int part, fbuf *f, int64_t *v)
 {
-    const gy_deriv *d = w->dv[k];
+    const gy_deriv *d = &w->dv[k];
     fput(f, "=");
     if (!d->rule) {
         /* SUM over runs of adjacent cells; shares add up in binary
@@ -745,20 +746,19 @@ static bool dv_formula(tw *w, size_t k, int part, fbuf *f, int64_t *v)
  * value as Excel computes it from the sheet) or as a value (st 3) */
 static void eval_dv(tw *w, size_t k, int part)
 {
-    dv_state *s = &w->ds[k];
-    if (s->st)
+    if (w->dst[k])
         return;
-    s->st = 1;
+    w->dst[k] = 1;
     fbuf f = {{0}, false, true, 0};
     int64_t v = 0;
     bool ok = dv_formula(w, k, part, &f, &v);
     /* Excel's limit on a formula's length (kept under 8,000 characters
      * after the =) */
     if (ok && f.len <= 8000) {
-        s->st = 2;
-        s->v = v;
+        w->dst[k] = 2;
+        w->dvv[k] = v;
     } else {
-        s->st = 3;
+        w->dst[k] = 3;
     }
 }
 
@@ -868,13 +868,12 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     double div = (double)gy_pow10(cd->type == GY_T_RATIO ? cd->decimals : 0);
     if (k != SIZE_MAX) {
         eval_dv(w, k, part);
-        dv_state *s = &w->ds[k];
-        int64_t shown = s->st == 2 ? s->v : w->dv[k]->value;
+        int64_t shown = w->dst[k] == 2 ? w->dvv[k] : w->dv[k].value;
         if (shown != c->v && mark == MARK_NONE)
             mark = MARK_ERROR;
         lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
-        char *formula = s->st == 2 ? dv_text(w, k, part) : NULL;
-        if (s->st == 2 && !formula)
+        char *formula = w->dst[k] == 2 ? dv_text(w, k, part) : NULL;
+        if (w->dst[k] == 2 && !formula)
             b->oom = true;
         if (formula)
             put_formula(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, formula, f, (double)shown / div);
@@ -1205,7 +1204,7 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
     /* evaluate every formula first, so that cycles are settled before writing */
     for (size_t k = 0; k < w.ndv; k++) {
         int part, sr, sc;
-        if (cell_pos(&w, w.dv[k]->row, w.dv[k]->col, &part, &sr, &sc))
+        if (cell_pos(&w, w.dv[k].row, w.dv[k].col, &part, &sr, &sc))
             eval_dv(&w, k, part);
     }
     for (int p = 0; p < w.nparts; p++) {
@@ -1299,9 +1298,9 @@ out:
     for (size_t k = 0; k < w.nops; k++)
         free(w.ops[k].s);
     free(w.ops);
-    free(w.ds);
+    free(w.dst);
+    free(w.dvv);
     free(w.sums);
-    free(w.dv);
     free(w.drow);
     free(w.didx);
     free(w.recs);

@@ -97,7 +97,9 @@ typedef struct gy_derivs {
     size_t npools;
 } gy_derivs;
 
-/** gy_verify, also listing every derivation in *dv (when dv is not NULL). */
+/** gy_verify, also listing every derivation in *dv (when dv is not NULL):
+ *  table by table in the dataset's order, each table's in one run (its
+ *  sums first, then its rules row by row). */
 gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv);
 
 /** gy_verify_full listing the derivations of the tables ds->v[k] with
