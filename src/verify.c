@@ -905,7 +905,7 @@ static bool checked_otherwise(ctx *c, const gy_rule *ru, size_t row)
         const gy_rule *o = &d->rules[k];
         if (o == ru || o->target != ru->target || !gy_rule_applies(c->t, o, &c->t->rows[row]))
             continue;
-        if (c->t->def->fy_col < 0 && has_prev(o->expr) && !c->prev)
+        if (!c->prev && c->t->def->fy_col < 0 && has_prev(o->expr))
             continue;
         ok = eval(c, o->expr, row, o->target).st != V_UNKNOWN;
     }
@@ -917,7 +917,7 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
 {
     /* a rule across fiscal years applies only when input/ holds the
      * previous year's table (or the table has a year column) */
-    if (c->t->def->fy_col < 0 && has_prev(ru->expr) && !c->prev)
+    if (!c->prev && c->t->def->fy_col < 0 && has_prev(ru->expr))
         return;
     const gy_table *t = c->t;
     /* the stated figure: its value here, its text only for a finding */
@@ -936,9 +936,7 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     if (v.st == V_OK && st->nil == GY_NIL_NONE && st->v == v.v) {
         /* the figure agrees: nothing to format, only the derivation */
         if (c->dv)
-            add_deriv(c, row, ru->target, ru,
-                      ru->expr->op == GY_X_PCT ? "ratio" : has_sub(ru->expr) ? "difference" : "rowsum", c->refs,
-                      c->nrefs, v.v);
+            add_deriv(c, row, ru->target, ru, "rule", c->refs, c->nrefs, v.v);
         return;
     }
     char sb[64], cb[64];
@@ -1324,6 +1322,17 @@ static gy_status make_groups(ctx *c)
         }
         c->ngroups = 0;
         for (size_t i = 0; i < n; i++) {
+            /* a row whose group texts are the very texts of the row above
+             * (the importer shares a repeated text) is in its group */
+            bool up = i > 0;
+            for (size_t j = 0; j < d->ncols && up; j++)
+                if ((d->cols[j].flags & GY_COL_GROUP) && t->cols[j].text &&
+                    t->cols[j].text[i] != t->cols[j].text[i - 1])
+                    up = false;
+            if (up) {
+                c->group[i] = c->group[i - 1];
+                continue;
+            }
             uint64_t h = 1469598103934665603ull;
             for (size_t j = 0; j < d->ncols; j++)
                 if (d->cols[j].flags & GY_COL_GROUP)
@@ -1449,12 +1458,21 @@ static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findin
     check_recons(&c);
     /* row by row, every rule (a row's cells stay in the cache; the
      * findings are sorted afterwards) */
-    for (size_t i = 0; i < c.t->nrows; i++)
-        for (size_t ri = 0; ri < c.t->def->nrules; ri++) {
+    /* a rule across fiscal years without last year's table is skipped
+     * (check_rule says so too): decided once here, not per row */
+    size_t nr = c.t->def->nrules;
+    bool *live = malloc((nr ? nr : 1) * sizeof *live);
+    if (!live)
+        c.oom = true;
+    for (size_t ri = 0; live && ri < nr; ri++)
+        live[ri] = c.prev || c.t->def->fy_col >= 0 || !has_prev(c.t->def->rules[ri].expr);
+    for (size_t i = 0; live && i < c.t->nrows; i++)
+        for (size_t ri = 0; ri < nr; ri++) {
             const gy_rule *ru = &c.t->def->rules[ri];
-            if (gy_rule_applies(c.t, ru, &c.t->rows[i]))
+            if (live[ri] && gy_rule_applies(c.t, ru, &c.t->rows[i]))
                 check_rule(&c, ru, i);
         }
+    free(live);
     /* the derivations point into this table's buffers: hand them over */
     if (dv) {
         size_t **np = realloc(dv->pools, (dv->npools + 2) * sizeof *np);
