@@ -181,19 +181,25 @@ typedef struct rec {
 
 typedef struct recs {
     rec *v;
+    rec **p;        /* the records in key order (sorted as pointers: a record
+                     * is 88 bytes, moved log n times by the sort otherwise) */
     size_t n;
     char *text;
 } recs;
 
 /* field by field, as strcmp on each would: the fields lie one after
  * another ended by NULs, which sort before every character */
-static int cmp_rec(const void *a, const void *b)
+static int cmp_rec(const rec *x, const rec *y)
 {
-    const rec *x = a, *y = b;
     int c = memcmp(x->line, y->line, x->klen < y->klen ? x->klen : y->klen);
     if (c)
         return c;
     return (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+static int cmp_recp(const void *a, const void *b)
+{
+    return cmp_rec(*(rec *const *)a, *(rec *const *)b);
 }
 
 static bool parse(const char *text, recs *out)
@@ -204,18 +210,16 @@ static bool parse(const char *text, recs *out)
     out->text = gy_strdup(text);
     if (!out->text)
         return false;
-    size_t cap = 0;
+    /* room for every line at once (no growing and copying) */
+    size_t cap = 1;
+    for (const char *q = out->text; (q = strchr(q, '\n')); q++)
+        cap++;
+    if (!(out->v = malloc(cap * sizeof *out->v)))
+        return false;
     char *save = NULL;
     for (char *line = strtok_r(out->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] != 'V' && line[0] != 'D' && line[0] != 'F')
             continue;
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 256;
-            rec *nv = realloc(out->v, cap * sizeof *nv);
-            if (!nv)
-                return false;
-            out->v = nv;
-        }
         rec *r = &out->v[out->n];
         memset(r, 0, sizeof *r);
         r->line = line;
@@ -236,13 +240,19 @@ static bool parse(const char *text, recs *out)
         r->klen = (size_t)(last - line) + strlen(last);
         out->n++;
     }
+    out->p = malloc((out->n ? out->n : 1) * sizeof *out->p);
+    if (!out->p)
+        return false;
+    for (size_t i = 0; i < out->n; i++)
+        out->p[i] = &out->v[i];
     if (out->n)
-        qsort(out->v, out->n, sizeof *out->v, cmp_rec);
+        qsort(out->p, out->n, sizeof *out->p, cmp_recp);
     return true;
 }
 
 static void recs_free(recs *r)
 {
+    free(r->p);
     free(r->v);
     free(r->text);
 }
@@ -283,11 +293,11 @@ gy_status gy_changes_make(const char *prev, const char *cur, gy_buf *txt, gy_buf
     size_t nfig = 0, nder = 0, nplus = 0, nminus = 0;
     size_t i = 0, j = 0;
     while (i < a.n || j < b.n) {
-        int c = i >= a.n ? 1 : j >= b.n ? -1 : cmp_rec(&a.v[i], &b.v[j]);
-        const rec *r = c <= 0 ? &a.v[i] : &b.v[j];
+        int c = i >= a.n ? 1 : j >= b.n ? -1 : cmp_rec(a.p[i], b.p[j]);
+        const rec *r = c <= 0 ? a.p[i] : b.p[j];
         char kind = r->f[0][0];
-        const char *old = c <= 0 ? a.v[i].f[kind == 'F' ? 6 : 5] : NULL;
-        const char *nw = c >= 0 ? b.v[j].f[kind == 'F' ? 6 : 5] : NULL;
+        const char *old = c <= 0 ? a.p[i]->f[kind == 'F' ? 6 : 5] : NULL;
+        const char *nw = c >= 0 ? b.p[j]->f[kind == 'F' ? 6 : 5] : NULL;
         if (c < 0)
             i++;
         else if (c > 0)
