@@ -666,38 +666,53 @@ static bool canonical(const char *s, gy_nil nil, int64_t v, int dec)
     return *s == '\0';
 }
 
+/* room for one more field of the record (false: out of memory, and the
+ * reader stops) */
+static bool field_room(reader *r)
+{
+    if (r->nf < r->capf)
+        return true;
+    size_t nc = r->capf ? r->capf * 2 : 16;
+    field *nv = realloc(r->f, nc * sizeof *nv);
+    if (nv)
+        r->f = nv;
+    char **np = nv ? realloc(r->fp, nc * sizeof *np) : NULL;
+    if (!np) {
+        r->oom = r->fatal = true;
+        return false;
+    }
+    r->fp = np;
+    r->capf = nc;
+    return true;
+}
+
+/* room for `need` bytes of field texts in rb */
+static bool rb_room(reader *r, size_t need)
+{
+    if (need <= r->rbcap)
+        return true;
+    size_t nc = r->rbcap ? r->rbcap : 1024;
+    while (nc < need)
+        nc *= 2;
+    char *nb = realloc(r->rb, nc);
+    if (!nb) {
+        r->oom = r->fatal = true;
+        return false;
+    }
+    r->rb = nb;
+    r->rbcap = nc;
+    return true;
+}
+
 static void cb_field(void *s, size_t len, void *data)
 {
     reader *r = data;
     if (r->fatal)
         return;
-    if (r->nf == r->capf) {
-        size_t nc = r->capf ? r->capf * 2 : 16;
-        field *nv = realloc(r->f, nc * sizeof *nv);
-        if (nv)
-            r->f = nv;
-        char **np = nv ? realloc(r->fp, nc * sizeof *np) : NULL;
-        if (!np) {
-            r->oom = r->fatal = true;
-            return;
-        }
-        r->fp = np;
-        r->capf = nc;
-    }
     if (!s)
         len = 0;
-    if (r->rbn + len + 1 > r->rbcap) {
-        size_t nc = r->rbcap ? r->rbcap : 1024;
-        while (nc < r->rbn + len + 1)
-            nc *= 2;
-        char *nb = realloc(r->rb, nc);
-        if (!nb) {
-            r->oom = r->fatal = true;
-            return;
-        }
-        r->rb = nb;
-        r->rbcap = nc;
-    }
+    if (!field_room(r) || !rb_room(r, r->rbn + len + 1))
+        return;
     if (len)
         memcpy(r->rb + r->rbn, s, len);
     r->rb[r->rbn + len] = '\0';
@@ -1030,35 +1045,14 @@ static bool fast_line(reader *r, const char *s, size_t n, unsigned line)
         k++;
     if (k == n)
         return true;
-    if (n + 1 > r->rbcap) {
-        size_t nc = r->rbcap ? r->rbcap : 1024;
-        while (nc < n + 1)
-            nc *= 2;
-        char *nb = realloc(r->rb, nc);
-        if (!nb) {
-            r->oom = r->fatal = true;
-            return true;
-        }
-        r->rb = nb;
-        r->rbcap = nc;
-    }
+    if (!rb_room(r, n + 1))
+        return true;
     char *o = r->rb;       /* fields written one after another, NUL-ended */
     size_t on = 0, i = 0;
     r->nf = 0;
     for (;;) {
-        if (r->nf == r->capf) {
-            size_t nc = r->capf ? r->capf * 2 : 16;
-            field *nv = realloc(r->f, nc * sizeof *nv);
-            if (nv)
-                r->f = nv;
-            char **np = nv ? realloc(r->fp, nc * sizeof *np) : NULL;
-            if (!np) {
-                r->oom = r->fatal = true;
-                return true;
-            }
-            r->fp = np;
-            r->capf = nc;
-        }
+        if (!field_room(r))
+            return true;
         r->f[r->nf++] = (field){on, line};
         while (i < n && (s[i] == ' ' || s[i] == '\t'))
             i++;
