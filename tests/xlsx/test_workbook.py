@@ -445,6 +445,19 @@ for name in w5f.sheetnames:
                     bad.append((name, c.coordinate, c.value, got))
 check('split: formulas refer across the parts and recalculate exactly', cross > 0 and not bad, cross, *bad[:5])
 
+# the zip's compression level (xlsx.c): a big, constant-memory workbook is deflated at
+# zlib level 1, a small one at libxlsxwriter's default; minizip records the level in the
+# general-purpose flags (bits 1-2: 0 normal, 3 fastest)
+def levels(book):
+    with zipfile.ZipFile(book) as z:
+        return {i.filename: (i.flag_bits >> 1) & 3 for i in z.infolist() if i.filename.startswith('xl/worksheets/')}
+
+
+lv5, lv1 = levels(B5), levels(BOOK)
+check('zip: a constant-memory workbook is deflated at level 1 (fastest), every sheet',
+      lv5 and set(lv5.values()) == {3}, lv5)
+check('zip: a small workbook keeps the default level', lv1 and set(lv1.values()) == {0}, lv1)
+
 # ---- LibreOffice: opens it, and recalculating changes no value ----------------------
 
 SOFFICE = shutil.which('soffice')
