@@ -7,7 +7,7 @@
 #                  libreoffice-calc-nogui (recalculates the workbook)
 #   bench          also python3-pandas, python3-xlsxwriter and GNU time
 set -u
-PKGS="build-essential meson ninja-build pkg-config libcsv-dev libxlsxwriter-dev gnuplot-nox fonts-noto-cjk"
+PKGS="build-essential meson ninja-build pkg-config libcsv-dev libxlsxwriter-dev zlib1g-dev gnuplot-nox fonts-noto-cjk"
 if [ "${1:-}" = "--test" ]; then
     PKGS="$PKGS clang python3-openpyxl valgrind libreoffice-calc-nogui"
 fi
