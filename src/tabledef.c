@@ -179,6 +179,7 @@ void gy_tabledef_free(gy_tabledef *t)
 typedef struct tok {
     char *s;       /* owned */
     unsigned col;  /* character column, 1-based */
+    size_t end;    /* byte offset just after the word as written (quotes included) */
 } tok;
 
 static unsigned char_col(const char *line, const char *at)
@@ -219,6 +220,7 @@ static int tokenize(const char *line, tok *v, int cap)
         }
         v[n].s = b.p ? b.p : gy_strdup("");
         v[n].col = char_col(line, st);
+        v[n].end = (size_t)(p - line);
         n++;
     }
     /* more words than fit: -(column of the first word left out) */
@@ -575,11 +577,8 @@ static gy_status set_rest(char **dst, const char *line, const tok *v, int n, con
         gy_diag_add(d, path, ln, v[0].col, "'%s' が 2 回あります", v[0].s);
         return GY_EDEF;
     }
-    const char *p = line;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    p += strlen(v[0].s);
-    char *s = gy_strdup(p);
+    /* after the keyword as written: `"title"` is title, quotes and all */
+    char *s = gy_strdup(line + v[0].end);
     if (!s)
         return GY_ENOMEM;
     char *h = strstr(s, " #");

@@ -285,6 +285,27 @@ static void good_defaults(void)
     gy_diags_free(&d);
 }
 
+/* a keyword written in quotes is still the keyword, and title/unit/asof
+ * take the rest of the line after it (a stray '"' was left once) */
+static void quoted_keyword_rest(void)
+{
+    gy_diags d = {0};
+    gy_tabledef *t = NULL;
+    T_EQ_INT(parse("\"table\" x\n\"title\"  事業 一覧   # comment\n  \"unit\" \"千円\"\n"
+                   "asof\t令和6年4月1日 現在\nfile x.csv\ncolumn 名前 text key\n",
+                   &t, &d),
+             GY_OK);
+    T_EQ_INT(d.n, 0);
+    if (!t)
+        return;
+    T_EQ_STR(t->id, "x");
+    T_EQ_STR(t->title, "事業 一覧");
+    T_EQ_STR(t->unit, "千円");
+    T_EQ_STR(t->asof, "令和6年4月1日 現在");
+    gy_tabledef_free(t);
+    gy_diags_free(&d);
+}
+
 static void good_level_and_quotient(void)
 {
     /* a level column is the level column; quotient2 is a plain quotient
@@ -889,6 +910,7 @@ int main(void)
     TEST(good_columns);
     TEST(good_rules);
     TEST(good_defaults);
+    TEST(quoted_keyword_rest);
     TEST(good_level_and_quotient);
     TEST(err_unknown_directive);
     TEST(err_unknown_type);
