@@ -97,6 +97,7 @@ typedef struct ctx {
     size_t nremaps;
     gy_findings *out;
     char absent[256];    /* what was absent (first one) */
+    bool ovf;            /* the recomputation left int64 (absent says where) */
     bool oom;
     gy_derivs *dv;       /* derivations wanted (NULL: none) */
     size_t *pool;        /* rows of the total()s recorded (one list per group and column) */
@@ -825,7 +826,9 @@ static val eval(ctx *c, const gy_expr *e, size_t row, int target)
         bool ovf = e->op == GY_X_ADD ? __builtin_add_overflow(a.v, b.v, &r)
                                      : __builtin_sub_overflow(a.v, b.v, &r);
         if (ovf) {
-            snprintf(c->absent, sizeof c->absent, "桁あふれ");
+            if (!c->absent[0])
+                snprintf(c->absent, sizeof c->absent, "桁あふれ");
+            c->ovf = true;
             return (val){V_UNKNOWN, 0};
         }
         return (val){V_OK, r};
@@ -840,8 +843,12 @@ static val eval(ctx *c, const gy_expr *e, size_t row, int target)
                          t->def->cols[e->col].name);
             return (val){V_UNKNOWN, 0};
         }
-        if (g->st == 2)
+        if (g->st == 2) {
+            if (!c->absent[0])
+                snprintf(c->absent, sizeof c->absent, "%sの合計の桁あふれ", t->def->cols[e->col].name);
+            c->ovf = true;
             return (val){V_UNKNOWN, 0};
+        }
         if (c->rec)
             rec_total(c, e->col, c->group[row]);
         return (val){V_OK, g->sum};
@@ -862,8 +869,12 @@ static val eval(ctx *c, const gy_expr *e, size_t row, int target)
             return (val){V_ALLUP, 0};
         if (rs == GY_RATIO_NONE)
             return (val){V_NONE, 0};
-        if (rs == GY_RATIO_OVERFLOW)
+        if (rs == GY_RATIO_OVERFLOW) {
+            if (!c->absent[0])
+                snprintf(c->absent, sizeof c->absent, "桁あふれ");
+            c->ovf = true;
             return (val){V_UNKNOWN, 0};
+        }
         return (val){V_OK, out};
     }
     }
@@ -900,7 +911,7 @@ static bool checked_otherwise(ctx *c, const gy_rule *ru, size_t row)
     const gy_tabledef *d = c->t->def;
     char saved[sizeof c->absent];
     memcpy(saved, c->absent, sizeof saved);
-    bool ok = false;
+    bool saved_ovf = c->ovf, ok = false;
     for (size_t k = 0; k < d->nrules && !ok; k++) {
         const gy_rule *o = &d->rules[k];
         if (o == ru || o->target != ru->target || !gy_rule_applies(c->t, o, &c->t->rows[row]))
@@ -910,6 +921,7 @@ static bool checked_otherwise(ctx *c, const gy_rule *ru, size_t row)
         ok = eval(c, o->expr, row, o->target).st != V_UNKNOWN;
     }
     memcpy(c->absent, saved, sizeof saved);
+    c->ovf = saved_ovf;
     return ok;
 }
 
@@ -929,6 +941,7 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     if (st->nil == GY_NIL_NA)
         return; /* the department says: not applicable */
     c->absent[0] = '\0';
+    c->ovf = false;
     c->nrefs = 0;
     c->rec = c->dv != NULL;
     val v = eval(c, ru->expr, row, ru->target);
@@ -950,6 +963,12 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     const char *rname = ratio ? "ratio" : has_sub(ru->expr) ? "difference" : "rowsum";
     switch (v.st) {
     case V_UNKNOWN:
+        if (c->ovf) { /* figures no budget has: an error, named as such */
+            add_finding(c, GY_SEV_ERROR, rname, row, ru->target, sb, "", false, 0,
+                        "計算が扱える範囲 (±9,223,372,036,854,775,807) を超えるため「%s」を検算できません (%s、規則: %s)",
+                        cd->label, c->absent, ru->text);
+            return;
+        }
         if (st->nil == GY_NIL_NONE && !checked_otherwise(c, ru, row))
             add_finding(c, GY_SEV_INFO, "base-absent", row, ru->target, sb, "", false, 0,
                         "%s がないため「%s」を検算できません (規則: %s)", c->absent[0] ? c->absent : "基礎の値",
@@ -1006,9 +1025,13 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
 
 /* sum of `col` over rows [a, b) selected by pred; returns false if a
  * value is unknown. *nitems counts the rows with a value. */
+/* the sum of a column over the item rows of a group in [a, b) at a level;
+ * false when a row's value is unknown, or when the sum leaves int64 (then
+ * *bad is that row and *ovf is set) */
 static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level, int64_t *s,
-                      size_t *nitems, size_t *bad)
+                      size_t *nitems, size_t *bad, bool *ovf)
 {
+    *ovf = false;
     const gy_table *t = c->t;
     *s = 0;
     *nitems = 0;
@@ -1036,6 +1059,7 @@ static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level
             (*nitems)++;
             if (__builtin_add_overflow(*s, v.v, s)) {
                 *bad = i;
+                *ovf = true;
                 return false;
             }
         }
@@ -1148,9 +1172,15 @@ static void check_sums(ctx *c)
                     continue;
                 int64_t s;
                 size_t n, bad = 0;
-                if (!sum_range(c, (int)j, from, to, c->group[i], r->level, &s, &n, &bad)) {
+                bool ovf;
+                if (!sum_range(c, (int)j, from, to, c->group[i], r->level, &s, &n, &bad, &ovf)) {
                     gy_cell c1, c2;
-                    if (gy_tnil(t, i, (int)j) == GY_NIL_NONE)
+                    if (ovf)
+                        add_finding(c, GY_SEV_ERROR, "sum", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
+                                    "%sの合計が「%s」の行で扱える範囲 (±9,223,372,036,854,775,807) を超えるため"
+                                    "検算できません",
+                                    d->cols[j].label, gy_row_label(t, &t->rows[bad]));
+                    else if (gy_tnil(t, i, (int)j) == GY_NIL_NONE)
                         add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false,
                                     0, "「%s」の%sが不明 (%s) のため合計を検算できません",
                                     gy_row_label(t, &t->rows[bad]), d->cols[j].label,
@@ -1177,11 +1207,18 @@ static void check_sums(ctx *c)
                 continue;
             int64_t s;
             size_t n, bad = 0;
-            if (!sum_range(c, (int)j, i + 1, e, c->group[i], cl, &s, &n, &bad)) {
+            bool ovf;
+            if (!sum_range(c, (int)j, i + 1, e, c->group[i], cl, &s, &n, &bad, &ovf)) {
                 gy_cell c1;
-                add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
-                            "内訳「%s」の%sが不明のため検算できません", gy_row_label(t, &t->rows[bad]),
-                            d->cols[j].label);
+                if (ovf)
+                    add_finding(c, GY_SEV_ERROR, "parent-sum", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
+                                "内訳の%sの合計が「%s」の行で扱える範囲 (±9,223,372,036,854,775,807) を超えるため"
+                                "検算できません",
+                                d->cols[j].label, gy_row_label(t, &t->rows[bad]));
+                else
+                    add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
+                                "内訳「%s」の%sが不明のため検算できません", gy_row_label(t, &t->rows[bad]),
+                                d->cols[j].label);
                 continue;
             }
             if (n == 0)

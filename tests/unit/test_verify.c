@@ -543,8 +543,51 @@ static void kumikae_rename_merge_move(void)
     T_EQ_INT(nerr, 0);
 }
 
+/* a sum that leaves int64 is an error that says so (it was once an info
+ * calling a stated figure 「不明」) */
+static void sum_overflow_is_named(void)
+{
+    fx x;
+    const char *def = "table s\nfile s.csv\nlabel 名前\ncolumn 名前 text key\ncolumn 行区分 role optional\n"
+                      "column 金額 amount\nsum 金額\n";
+    const char *csv = "名前,行区分,金額\n甲,,9000000000000000000\n乙,,9000000000000000000\n計,計,1\n";
+    T_CHECK(load(&x, def, csv, NULL) == 0);
+    T_EQ_INT(x.f.n, 1);
+    if (x.f.n == 1) {
+        T_EQ_INT(x.f.v[0].sev, GY_SEV_ERROR);
+        T_EQ_STR(x.f.v[0].rule, "sum");
+        T_EQ_INT(x.f.v[0].line, 4);
+        T_EQ_INT(x.f.v[0].colno, 3);
+        T_CONTAINS(x.f.v[0].msg, "扱える範囲");
+        T_CONTAINS(x.f.v[0].msg, "「乙」");
+    }
+    done(&x);
+}
+
+/* a rule whose arithmetic leaves int64: an error saying so, not "absent" */
+static void rule_overflow_is_named(void)
+{
+    fx x;
+    const char *def = "table s\nfile s.csv\nlabel 名前\ncolumn 名前 text key\n"
+                      "column A amount\ncolumn B amount\ncolumn C amount\nrule C = A + B\n";
+    const char *csv = "名前,A,B,C\n甲,9000000000000000000,9000000000000000000,1\n乙,1,2,3\n";
+    T_CHECK(load(&x, def, csv, NULL) == 0);
+    T_EQ_INT(x.f.n, 1);
+    if (x.f.n == 1) {
+        T_EQ_INT(x.f.v[0].sev, GY_SEV_ERROR);
+        T_EQ_STR(x.f.v[0].rule, "rowsum");
+        T_EQ_INT(x.f.v[0].line, 2);
+        T_EQ_INT(x.f.v[0].colno, 4);
+        T_CONTAINS(x.f.v[0].msg, "扱える範囲");
+        T_CONTAINS(x.f.v[0].msg, "桁あふれ");
+    }
+    done(&x);
+}
+
 int main(void)
 {
+    TEST(sum_overflow_is_named);
+    TEST(rule_overflow_is_named);
     TEST(budget_right_table_raises_nothing);
     TEST(budget_total_perturbed);
     TEST(budget_rowsum_perturbed);
