@@ -251,7 +251,7 @@ typedef struct tw {
  * last one written; layouts that run across or wrap into blocks write out
  * of row order, so in that mode their cells are collected and sorted. */
 
-enum { OP_STR, OP_BLANK, OP_NUM, OP_FORMULA, OP_COMMENT };
+enum { OP_STR, OP_BLANK, OP_NUM, OP_FORMULA, OP_COMMENT, OP_MERGE };
 
 typedef struct op {
     lxw_worksheet *ws;
@@ -261,6 +261,7 @@ typedef struct op {
     char *s;             /* string, formula or comment (owned) */
     lxw_format *f;
     lxw_comment_options co;
+    int r1, c1, c2;      /* OP_MERGE: r1, c1 .. r, c2 (r, c: its place in the order) */
 } op;
 
 static int part_of(const tw *w, lxw_worksheet *ws)
@@ -324,6 +325,8 @@ typedef struct wop {
     uint16_t c;
     unsigned char kind;
     bool owned;
+    uint32_t r2;             /* OP_MERGE: (r, c) .. (r2, c2) */
+    uint16_t c2;
 } wop;
 
 typedef struct wbatch {
@@ -353,6 +356,7 @@ static void wop_run(const wop *o)
     case OP_NUM: worksheet_write_number(o->ws, r, c, o->num, o->f); break;
     case OP_FORMULA: worksheet_write_formula_num(o->ws, r, c, o->s, o->f, o->num); break;
     case OP_COMMENT: worksheet_write_comment_opt(o->ws, r, c, o->s, o->co); break;
+    case OP_MERGE: worksheet_merge_range(o->ws, r, c, o->r2, o->c2, o->s, o->f); break;
     default: break;
     }
 }
@@ -553,6 +557,39 @@ static void put_comment(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, cons
         worksheet_write_comment_opt(ws, r, c, s, co);
 }
 
+/* merge header cells (r1, c1) .. (r2, c2), whose cells are written already.
+ * In constant-memory mode libxlsxwriter records a merge only while its
+ * last row is the row being written (it refuses rows already written out),
+ * so a merge is put right after the last cell of its last row: write_header
+ * calls this at the end of each header row, and buffered cells are sorted
+ * to the end of that row (c = LXW_COL_MAX). Merging writes the text and
+ * blanks again; those in rows already written out are dropped, the others
+ * are the same cells. */
+static void put_merge(tw *w, lxw_worksheet *ws, int r1, int c1, int r2, int c2, const char *s, lxw_format *f)
+{
+    if (w->q) {
+        wq_put(w, ws, (lxw_row_t)r1, (lxw_col_t)c1, OP_MERGE, 0, s, NULL, f, NULL);
+        if (!w->b->oom) {
+            wop *o = &w->q->b[w->q->fill].v[w->q->b[w->q->fill].n - 1];
+            o->r2 = (uint32_t)r2;
+            o->c2 = (uint16_t)c2;
+        }
+        return;
+    }
+    if (w->buffered) {
+        size_t before = w->nops;
+        put_op(w, ws, r2, LXW_COL_MAX, OP_MERGE, 0, s, f, NULL);
+        if (w->nops > before) {
+            op *o = &w->ops[w->nops - 1];
+            o->r1 = r1;
+            o->c1 = c1;
+            o->c2 = c2;
+        }
+        return;
+    }
+    worksheet_merge_range(ws, (lxw_row_t)r1, (lxw_col_t)c1, (lxw_row_t)r2, (lxw_col_t)c2, s, f);
+}
+
 static int cmp_op(const void *a, const void *b)
 {
     const op *x = a, *y = b;
@@ -579,6 +616,9 @@ static void replay(tw *w)
         case OP_NUM: worksheet_write_number(o->ws, r, c, o->num, o->f); break;
         case OP_FORMULA: worksheet_write_formula_num(o->ws, r, c, o->s, o->f, o->num); break;
         case OP_COMMENT: o->co.author = "gaiyo"; worksheet_write_comment_opt(o->ws, r, c, o->s, &o->co); break;
+        case OP_MERGE:
+            worksheet_merge_range(o->ws, (lxw_row_t)o->r1, (lxw_col_t)o->c1, r, (lxw_col_t)o->c2, o->s, o->f);
+            break;
         }
         free(o->s);
     }
@@ -1260,6 +1300,9 @@ static void write_header(tw *w, int p)
     int nblocks = 1;
     if (l->wrap && w->nrecs)
         nblocks = (int)((w->nrecs + (size_t)l->wrap - 1) / (size_t)l->wrap);
+    /* constant-memory mode: merges wait for the end of their last row */
+    struct pend { int r1, c1, r2, c2; const char *s; } *pend = NULL;
+    size_t npend = 0;
     for (int blk = 0; blk < nblocks; blk++) {
         /* grid G[i][j] = header[h][f]; down: i = h, j = f; across: i = f, j = h */
         int R = l->across ? (int)l->nfields : w->H, C = l->across ? w->H : (int)l->nfields;
@@ -1290,12 +1333,31 @@ static void write_header(tw *w, int p)
                 put_str(w, ws, (lxw_row_t)(orow + i), (lxw_col_t)(ocol + j), s, hf);
                 if (p == 0)
                     widen(w, ocol + j, s, wd);
-                if ((wd > 1 || ht > 1) && !w->b->cm)
+                if ((wd > 1 || ht > 1) && !w->b->cm) {
                     worksheet_merge_range(ws, (lxw_row_t)(orow + i), (lxw_col_t)(ocol + j),
                                           (lxw_row_t)(orow + i + ht - 1), (lxw_col_t)(ocol + j + wd - 1), s, hf);
+                } else if (wd > 1 || ht > 1) {
+                    struct pend *np = realloc(pend, (npend + 1) * sizeof *np);
+                    if (!np) {
+                        w->b->oom = true;
+                        continue;
+                    }
+                    pend = np;
+                    pend[npend++] = (struct pend){orow + i, ocol + j, orow + i + ht - 1, ocol + j + wd - 1, s};
+                }
+            }
+            /* the merges whose last row this was */
+            for (size_t k = 0; k < npend;) {
+                if (pend[k].r2 != orow + i) {
+                    k++;
+                    continue;
+                }
+                put_merge(w, ws, pend[k].r1, pend[k].c1, pend[k].r2, pend[k].c2, pend[k].s, hf);
+                memmove(&pend[k], &pend[k + 1], (--npend - k) * sizeof *pend);
             }
         }
     }
+    free(pend);
 }
 
 static void write_body(tw *w)

@@ -445,6 +445,21 @@ for name in w5f.sheetnames:
                     bad.append((name, c.coordinate, c.value, got))
 check('split: formulas refer across the parts and recalculate exactly', cross > 0 and not bad, cross, *bad[:5])
 
+# header merges in constant-memory mode: every sheet merges its header as the ordinary
+# workbook does (layouts down, across and in blocks), and its cells read the same
+def merges(ws):
+    return sorted(str(m) for m in ws.merged_cells.ranges)
+
+
+WF1 = openpyxl.load_workbook(BOOK)
+common = [n for n in WF1.sheetnames if n in w5f.sheetnames and merges(WF1[n])]
+bad = [(n, merges(WF1[n]), merges(w5f[n])) for n in common if merges(WF1[n]) != merges(w5f[n])]
+check('constant-memory: header merges as in the ordinary workbook, %d sheets' % len(common),
+      len(common) >= 4 and not bad, *bad)
+bad = [(n, c.coordinate) for n in common for row in WF1[n].iter_rows(max_row=8) for c in row
+       if c.value != w5f[n][c.coordinate].value]
+check('constant-memory: the merged header cells read the same', not bad, bad[:5])
+
 # the zip's compression level (xlsx.c): a big, constant-memory workbook is deflated at
 # zlib level 1, a small one at libxlsxwriter's default; minizip records the level in the
 # general-purpose flags (bits 1-2: 0 normal, 3 fastest)
