@@ -4,12 +4,13 @@
 #   (no argument)  to build and write the report
 #   --test         also what the tests use: clang (ASan/UBSan build),
 #                  python3-openpyxl (reads the workbook back), valgrind,
-#                  libreoffice-calc-nogui (recalculates the workbook)
+#                  libreoffice-calc-nogui (recalculates the workbook),
+#                  strace (checks the order of the syncs and moves of out/)
 #   bench          also python3-pandas, python3-xlsxwriter and GNU time
 set -u
 PKGS="build-essential meson ninja-build pkg-config libcsv-dev libxlsxwriter-dev zlib1g-dev gnuplot-nox fonts-noto-cjk"
 if [ "${1:-}" = "--test" ]; then
-    PKGS="$PKGS clang python3-openpyxl valgrind libreoffice-calc-nogui"
+    PKGS="$PKGS clang python3-openpyxl valgrind libreoffice-calc-nogui strace"
 fi
 # make bench also needs the analyst's tools and GNU time
 if [ "${1:-}" = bench ]; then

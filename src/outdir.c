@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -114,6 +115,30 @@ gy_status gy_outdir_open(gy_outdir *o, const char *dir, gy_diags *d)
     return GY_OK;
 }
 
+/* fsync a file or folder by name; 0 on success */
+static int sync_path(const char *path, bool dir)
+{
+    int fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int r = fsync(fd);
+    int e = errno;
+    close(fd);
+    /* a file system that cannot sync a folder (some network ones) says so
+     * with EINVAL: nothing more can be done there */
+    if (r != 0 && dir && (e == EINVAL || e == ENOTSUP))
+        r = 0;
+    errno = e;
+    return r;
+}
+
+/* the folder of path (path up to its last '/') */
+static char *dir_of(const char *path)
+{
+    const char *sl = strrchr(path, '/');
+    return sl ? gy_strndup(path, (size_t)(sl - path)) : gy_strdup(".");
+}
+
 static int mkparents(char *path)
 {
     for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
@@ -213,9 +238,26 @@ gy_status gy_outdir_commit(gy_outdir *o, gy_diags *d)
         gy_outdir_abort(o);
         return st;
     }
+    /* durable before anything moves: every staged file's bytes (also those
+     * written by libxlsxwriter and gnuplot, by name), so that a power
+     * loss after a rename cannot leave an empty or partial file in out/ */
+    for (size_t i = 0; i < o->n && st == GY_OK; i++) {
+        char *from = gy_asprintf("%s/%s", o->stage, o->names[i]);
+        if (!from || sync_path(from, false) != 0) {
+            gy_diag_add(d, from ? from : o->stage, 0, 0, "出力ファイルをディスクに書き込めません: %s",
+                        strerror(from ? errno : ENOMEM));
+            st = GY_EIO;
+        }
+        free(from);
+    }
+    if (st != GY_OK) {
+        gy_outdir_abort(o);
+        return st;
+    }
     test_kill("before-commit");
-    /* the journal: written before the first rename (a kill, not a power
-     * loss, is what it guards against: no fsync) */
+    /* the journal: written and synced (with out/, which holds its name)
+     * before the first rename; after a kill or a power loss between two
+     * renames the next run rolls the commit forward */
     gy_buf j = {0};
     const char *base = strrchr(o->stage, '/');
     gy_buf_printf(&j, "%s\n", base ? base + 1 : o->stage);
@@ -223,8 +265,10 @@ gy_status gy_outdir_commit(gy_outdir *o, gy_diags *d)
         gy_buf_printf(&j, "%s\n", o->names[i]);
     char *jp = gy_asprintf("%s/.commit", o->dir);
     FILE *jf = jp && j.p ? fopen(jp, "wb") : NULL;
-    bool jok = jf && fwrite(j.p, 1, j.n, jf) == j.n && fflush(jf) == 0;
+    bool jok = jf && fwrite(j.p, 1, j.n, jf) == j.n && fflush(jf) == 0 && fsync(fileno(jf)) == 0;
     if (jf && fclose(jf) != 0)
+        jok = false;
+    if (jok && sync_path(o->dir, true) != 0)
         jok = false;
     gy_buf_free(&j);
     if (!jok) {
@@ -253,6 +297,30 @@ gy_status gy_outdir_commit(gy_outdir *o, gy_diags *d)
         free(from);
         free(to);
     }
+    /* the renames durable: every folder that received a file (out/,
+     * out/charts …), each once, before the journal goes */
+    char **synced = calloc(o->n + 1, sizeof *synced);
+    size_t nsynced = 0;
+    for (size_t i = 0; i < o->n && synced; i++) {
+        char *to = gy_asprintf("%s/%s", o->dir, o->names[i]);
+        char *dd = to ? dir_of(to) : NULL;
+        bool seen = !dd;
+        for (size_t k = 0; k < nsynced && !seen; k++)
+            seen = !strcmp(synced[k], dd);
+        if (!seen) {
+            if (sync_path(dd, true) != 0 && st == GY_OK) {
+                gy_diag_add(d, dd, 0, 0, "出力フォルダをディスクに書き込めません: %s", strerror(errno));
+                st = GY_EIO;
+            }
+            synced[nsynced++] = dd;
+            dd = NULL;
+        }
+        free(dd);
+        free(to);
+    }
+    for (size_t k = 0; k < nsynced; k++)
+        free(synced[k]);
+    free(synced);
     unlink(jp);
     free(jp);
     gy_outdir_abort(o);

@@ -454,6 +454,40 @@ assert "kill between renames: the next run rolls the commit forward, then finds 
     bash -c '[ "$1" = 0 ] && [ ! -e "$2/.commit" ] && grep -qF "変更はありません" "$3" && grep -qF "429,999 → 429,888" "$2/changes.txt"' \
     _ "$RC" "$R/out" "$OUT"
 
+# durable commit (outdir.c): traced with strace, every file moved into out/ was synced
+# in the staging folder before the first move, the journal and out/ were synced
+# before the first move, and every folder that received a file after the last one
+if command -v strace >/dev/null; then
+    sed -i 's/"429,888"/"429,666"/' "$R/in/R6/yosan.csv"
+    run strace -f -y -qq -e trace=fsync,rename,unlink -o "$T/strace.txt" "$GAIYO" report "${RT[@]}"
+    assert "durable commit: the traced run succeeds" [ "$RC" = 0 ]
+    assert "durable commit: files, journal and folders synced around the moves (strace)" \
+        /usr/bin/python3 - "$T/strace.txt" "$R/out" <<'PY'
+import os, re, sys
+out = os.path.realpath(sys.argv[2])
+ev = []
+for line in open(sys.argv[1], encoding='utf-8', errors='replace'):
+    m = re.search(r'\b(fsync|rename|unlink)\((.*)\) += (-?\d+)', line)
+    if m and m.group(3) == '0':
+        ev.append((m.group(1), re.findall(r'[<"]([^<>"]+)[>"]', m.group(2))))
+moves = [i for i, (k, a) in enumerate(ev) if k == 'rename' and '/.staging-' in a[0]]
+synced = {a[0]: i for i, (k, a) in enumerate(ev) if k == 'fsync'}
+first, last = min(moves), max(moves)
+bad = [ev[i][1][0] for i in moves if synced.get(os.path.realpath(ev[i][1][0]), 10**9) > first]
+assert len(moves) >= 8 and not bad, ('moved before being synced', len(moves), bad[:3])
+assert synced.get(out + '/.commit', 10**9) < first, 'journal not synced before the first move'
+assert any(k == 'fsync' and a[0] == out and i < first for i, (k, a) in enumerate(ev)), 'out/ not synced before the moves'
+dirs = {os.path.dirname(os.path.realpath(ev[i][1][1])) for i in moves}
+late = {a[0] for i, (k, a) in enumerate(ev) if k == 'fsync' and i > last}
+assert dirs <= late, ('folders not synced after the moves', dirs - late)
+gone = [i for i, (k, a) in enumerate(ev) if k == 'unlink' and a[0].endswith('/.commit')]
+assert gone and gone[0] > max(i for i, (k, a) in enumerate(ev) if k == 'fsync' and a[0] in dirs), 'journal removed first'
+PY
+    sed -i 's/"429,666"/"429,888"/' "$R/in/R6/yosan.csv"
+else
+    ok "durable commit: # SKIP strace is not installed"
+fi
+
 # a full disk while writing: files may not grow past 64 KiB (the workbook is larger)
 cp -R "$R/out" "$R/out.before2"
 sed -i 's/"429,888"/"429,777"/' "$R/in/R6/yosan.csv"
