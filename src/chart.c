@@ -129,70 +129,10 @@ const char *gy_chartset_name(const gy_chartset *cs, size_t i)
     return cs && i < cs->n ? cs->v[i]->name : NULL;
 }
 
-typedef struct tok {
-    char *s;
-    unsigned col;
-} tok;
-
+/* words of a line: gy_words (util.h) with GY_WORDS_HASH_WORDS, so that
+ * colours are written #rrggbb */
 #define MAXTOK 64
 
-static unsigned char_col(const char *line, const char *at)
-{
-    unsigned c = 1;
-    for (const char *p = line; p < at; p++)
-        if (((unsigned char)*p & 0xC0) != 0x80)
-            c++;
-    return c;
-}
-
-static void toks_free(tok *v, int n);
-
-/* Words separated by spaces or tabs; "…" keeps spaces. A # at the start of
- * the line, or a word that is # alone or starts with "# ", starts a comment
- * (so that colours #rrggbb are words). Returns -1 on out-of-memory or too
- * many words. */
-static int tokenize(const char *line, tok *v, int cap)
-{
-    int n = 0;
-    const char *p = line;
-    for (;;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p || (*p == '#' && (n == 0 || !p[1] || p[1] == ' ' || p[1] == '\t')))
-            return n;
-        if (n == cap) {
-            toks_free(v, n); /* nothing is kept on failure */
-            return -1;
-        }
-        const char *st = p;
-        gy_buf b = {0};
-        bool ok = true;
-        while (*p && *p != ' ' && *p != '\t') {
-            if (*p == '"') {
-                p++;
-                while (*p && *p != '"')
-                    ok = ok && gy_buf_add(&b, p++, 1);
-                if (*p == '"')
-                    p++;
-            } else {
-                ok = ok && gy_buf_add(&b, p++, 1);
-            }
-        }
-        v[n].s = b.p ? b.p : gy_strdup("");
-        if (!ok || !v[n].s) {
-            toks_free(v, n + 1);
-            return -1;
-        }
-        v[n].col = char_col(line, st);
-        n++;
-    }
-}
-
-static void toks_free(tok *v, int n)
-{
-    for (int i = 0; i < n; i++)
-        free(v[i].s);
-}
 
 typedef struct parser {
     chart *c;
@@ -217,7 +157,7 @@ static void perr(parser *p, unsigned col, const char *fmt, ...)
 
 /* The rest of the line after the directive word: trimmed, one pair of
  * surrounding quotes removed. */
-static char *rest_of_line(const char *line, const tok *v)
+static char *rest_of_line(const char *line, const gy_word *v)
 {
     const char *p = line;
     while (*p == ' ' || *p == '\t')
@@ -288,7 +228,7 @@ enum {
 };
 
 /* A column of the chart's table; errors name the word's column. */
-static int col_of(parser *p, const tok *t, bool numeric, bool label)
+static int col_of(parser *p, const gy_word *t, bool numeric, bool label)
 {
     if (!p->c->def) {
         if (!(p->c->seen & (1u << D_TABLE))) /* else: the table was already wrong */
@@ -329,7 +269,7 @@ typedef struct opts {
     int labels;  /* -1 not given */
 } opts;
 
-static bool parse_opts1(parser *p, tok *v, int from, int n, opts *o, const char *allowed)
+static bool parse_opts1(parser *p, gy_word *v, int from, int n, opts *o, const char *allowed)
 {
     memset(o, 0, sizeof *o);
     o->decimals = -1;
@@ -374,7 +314,7 @@ static bool parse_opts1(parser *p, tok *v, int from, int n, opts *o, const char 
 
 /* parse_opts1, and on failure nothing kept: the title it may have copied
  * is freed (the callers give up on the line) */
-static bool parse_opts(parser *p, tok *v, int from, int n, opts *o, const char *allowed)
+static bool parse_opts(parser *p, gy_word *v, int from, int n, opts *o, const char *allowed)
 {
     if (parse_opts1(p, v, from, n, o, allowed))
         return true;
@@ -388,7 +328,7 @@ static const char *const DIRECTIVES[] = {
     "category", "pivot", "value", "line2", "refline2", "sort", "labels", "fold_below",
     "fold_label", "colors", "hole", "decimals", "unit", "xrotate", "xtic_every", "series", "group", "print"};
 
-static void set_text(parser *p, char **dst, const tok *v, int n)
+static void set_text(parser *p, char **dst, const gy_word *v, int n)
 {
     if (n < 2) {
         perr(p, v[0].col, "%s の後に文字列がありません", v[0].s);
@@ -408,7 +348,7 @@ static void set_text(parser *p, char **dst, const tok *v, int n)
     *dst = s;
 }
 
-static void parse_line(parser *p, tok *v, int n, const gy_defset *defs)
+static void parse_line(parser *p, gy_word *v, int n, const gy_defset *defs)
 {
     chart *c = p->c;
     int di = -1;
@@ -768,7 +708,7 @@ gy_status gy_chartset_parse(gy_chartset **csp, const char *path, const char *nam
                 ln++;
                 ls = text + i + 1;
             }
-        gy_diag_add(d, path, ln, char_col(ls, text + bad), "UTF-8 ではないバイトがあります");
+        gy_diag_add(d, path, ln, gy_char_col(ls, text + bad), "UTF-8 ではないバイトがあります");
         return GY_EDEF;
     }
     chart *c = calloc(1, sizeof *c);
@@ -805,13 +745,13 @@ gy_status gy_chartset_parse(gy_chartset **csp, const char *path, const char *nam
         ln++;
         p.ln = ln;
         p.line = line;
-        tok v[MAXTOK];
-        int nt = tokenize(line, v, MAXTOK);
+        gy_word v[MAXTOK];
+        int nt = gy_words(line, v, MAXTOK, GY_WORDS_HASH_WORDS, NULL);
         if (nt < 0) {
             perr(&p, 0, "行が長すぎるか語が多すぎます");
         } else if (nt > 0) {
             parse_line(&p, v, nt, defs);
-            toks_free(v, nt);
+            gy_words_free(v, nt);
         }
         free(line);
         s = e ? e + 1 : s + n;

@@ -174,70 +174,7 @@ void gy_tabledef_free(gy_tabledef *t)
     free(t);
 }
 
-/* ---- line tokenizer ------------------------------------------------- */
-
-typedef struct tok {
-    char *s;       /* owned */
-    unsigned col;  /* character column, 1-based */
-    size_t end;    /* byte offset just after the word as written (quotes included) */
-} tok;
-
-static unsigned char_col(const char *line, const char *at)
-{
-    unsigned c = 1;
-    for (const char *p = line; p < at; p++)
-        if (((unsigned char)*p & 0xC0) != 0x80)
-            c++;
-    return c;
-}
-
-/* Split into words; "quoted words" keep spaces; key="quoted" too. */
-static void toks_free(tok *v, int n);
-
-/* the words of a line ("…" keeps spaces), or, when there are more than
- * cap, minus the column of the first one that does not fit */
-static int tokenize(const char *line, tok *v, int cap)
-{
-    int n = 0;
-    const char *p = line;
-    while (*p && n < cap) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p || *p == '#')
-            break;
-        const char *st = p;
-        gy_buf b = {0};
-        while (*p && *p != ' ' && *p != '\t') {
-            if (*p == '"') {
-                p++;
-                while (*p && *p != '"')
-                    gy_buf_add(&b, p++, 1);
-                if (*p == '"')
-                    p++;
-            } else {
-                gy_buf_add(&b, p++, 1);
-            }
-        }
-        v[n].s = b.p ? b.p : gy_strdup("");
-        v[n].col = char_col(line, st);
-        v[n].end = (size_t)(p - line);
-        n++;
-    }
-    /* more words than fit: -(column of the first word left out) */
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (n == cap && *p && *p != '#') {
-        toks_free(v, n);
-        return -(int)char_col(line, p);
-    }
-    return n;
-}
-
-static void toks_free(tok *v, int n)
-{
-    for (int i = 0; i < n; i++)
-        free(v[i].s);
-}
+/* ---- line tokenizer: gy_words (util.h), '#' starts a comment anywhere ---- */
 
 /* ---- rule expressions ----------------------------------------------- */
 
@@ -277,7 +214,7 @@ static char *xident(xparser *x)
 static void xerr(xparser *x, const char *at, const char *msg, const char *what)
 {
     if (!x->err)
-        gy_diag_add(x->d, x->path, x->lineno, x->off + char_col(x->line, at), "%s%s%s%s", msg,
+        gy_diag_add(x->d, x->path, x->lineno, x->off + gy_char_col(x->line, at), "%s%s%s%s", msg,
                     what ? " '" : "", what ? what : "", what ? "'" : "");
     x->err = true;
 }
@@ -454,16 +391,16 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
         }
     }
     xparser x = {.p = text, .line = text, .t = t, .path = path, .lineno = lineno, .d = d,
-                 .off = char_col(line, body) - 1};
+                 .off = gy_char_col(line, body) - 1};
     const char *at = x.p;
     char *tn = xident(&x);
     if (!tn) {
-        gy_diag_add(d, path, lineno, char_col(line, body), "規則の左辺 (列名) がありません");
+        gy_diag_add(d, path, lineno, gy_char_col(line, body), "規則の左辺 (列名) がありません");
         goto fail;
     }
     r.target = gy_tabledef_col(t, tn);
     if (r.target < 0) {
-        gy_diag_add(d, path, lineno, char_col(line, body) + char_col(text, at) - 1,
+        gy_diag_add(d, path, lineno, gy_char_col(line, body) + gy_char_col(text, at) - 1,
                     "規則が存在しない列を参照しています: '%s'", tn);
         free(tn);
         goto fail;
@@ -471,7 +408,7 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
     free(tn);
     xskip(&x);
     if (*x.p != '=') {
-        gy_diag_add(d, path, lineno, char_col(line, body) + char_col(text, x.p) - 1,
+        gy_diag_add(d, path, lineno, gy_char_col(line, body) + gy_char_col(text, x.p) - 1,
                     "規則に '=' がありません");
         goto fail;
     }
@@ -479,7 +416,7 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
     r.expr = xexpr(&x);
     xskip(&x);
     if (!x.err && *x.p) {
-        gy_diag_add(d, path, lineno, char_col(line, body) + char_col(text, x.p) - 1,
+        gy_diag_add(d, path, lineno, gy_char_col(line, body) + gy_char_col(text, x.p) - 1,
                     "規則の式の後に余分な文字があります: '%s'", x.p);
         goto fail;
     }
@@ -489,7 +426,7 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
     }
     if (t->cols[r.target].type != GY_T_AMOUNT && t->cols[r.target].type != GY_T_COUNT &&
         t->cols[r.target].type != GY_T_RATIO) {
-        gy_diag_add(d, path, lineno, char_col(line, body), "規則で数値でない列は使えません: '%s' (%s)",
+        gy_diag_add(d, path, lineno, gy_char_col(line, body), "規則で数値でない列は使えません: '%s' (%s)",
                     t->cols[r.target].name, gy_type_name(t->cols[r.target].type));
         goto fail;
     }
@@ -513,7 +450,7 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
             } else if (gy_role_parse(s, &ro) && *s) {
                 r.roles |= 1u << ro;
             } else {
-                gy_diag_add(d, path, lineno, char_col(line, body),
+                gy_diag_add(d, path, lineno, gy_char_col(line, body),
                             "on の後は役割 (項目, 小計, 計, 再掲, 参考) か row:ラベル です: '%s'", s);
                 goto fail;
             }
@@ -566,7 +503,7 @@ static bool parse_type(const char *s, gy_coldef *c)
 }
 
 /* title, unit and asof take the rest of the line (spaces included) */
-static gy_status set_rest(char **dst, const char *line, const tok *v, int n, const char *path,
+static gy_status set_rest(char **dst, const char *line, const gy_word *v, int n, const char *path,
                           unsigned ln, gy_diags *d)
 {
     if (n < 2) {
@@ -594,7 +531,7 @@ static gy_status set_rest(char **dst, const char *line, const tok *v, int n, con
     return GY_OK;
 }
 
-static gy_status set_str(char **dst, const tok *v, int n, const char *path, unsigned ln,
+static gy_status set_str(char **dst, const gy_word *v, int n, const char *path, unsigned ln,
                          gy_diags *d)
 {
     if (n != 2) {
@@ -648,10 +585,16 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
             free(line);
             continue;
         }
-        tok v[64];
-        int n = tokenize(line, v, 64);
+        gy_word v[64];
+        unsigned over = 0;
+        int n = gy_words(line, v, 64, 0, &over);
+        if (n == -1) {
+            free(line);
+            st = GY_ENOMEM;
+            break;
+        }
         if (n < 0) {
-            gy_diag_add(d, path, ln, (unsigned)-n, "一行の語が多すぎます (64 語まで)");
+            gy_diag_add(d, path, ln, over, "一行の語が多すぎます (64 語まで)");
             free(line);
             continue;
         }
@@ -826,7 +769,7 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
                         "未知の指示語 '%s' (table, title, file, unit, asof, label, column, group, sum, rule, reconcile, memo_in_totals)",
                         kw);
         }
-        toks_free(v, n);
+        gy_words_free(v, n);
         free(line);
         if (st == GY_ENOMEM)
             break;

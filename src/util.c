@@ -272,6 +272,64 @@ static int cp_wide(uint32_t c)
     return 0;
 }
 
+unsigned gy_char_col(const char *line, const char *at)
+{
+    unsigned c = 1;
+    for (const char *p = line; p < at; p++)
+        if (((unsigned char)*p & 0xC0) != 0x80)
+            c++;
+    return c;
+}
+
+void gy_words_free(gy_word *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i].s);
+}
+
+int gy_words(const char *line, gy_word *v, int cap, int flags, unsigned *over)
+{
+    int n = 0;
+    const char *p = line;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            return n;
+        if (*p == '#' && (!(flags & GY_WORDS_HASH_WORDS) || n == 0 || !p[1] || p[1] == ' ' || p[1] == '\t'))
+            return n;
+        if (n == cap) {
+            gy_words_free(v, n);
+            if (over)
+                *over = gy_char_col(line, p);
+            return -2;
+        }
+        const char *st = p;
+        gy_buf b = {0};
+        bool ok = true;
+        while (*p && *p != ' ' && *p != '\t') {
+            if (*p == '"') {
+                p++;
+                while (*p && *p != '"')
+                    ok = ok && gy_buf_add(&b, p++, 1);
+                if (*p == '"')
+                    p++;
+            } else {
+                ok = ok && gy_buf_add(&b, p++, 1);
+            }
+        }
+        v[n].s = ok && b.p ? b.p : ok ? gy_strdup("") : NULL;
+        if (!v[n].s) {
+            gy_buf_free(&b);
+            gy_words_free(v, n);
+            return -1;
+        }
+        v[n].col = gy_char_col(line, st);
+        v[n].end = (size_t)(p - line);
+        n++;
+    }
+}
+
 size_t gy_utf8_width(const char *s)
 {
     const unsigned char *u = (const unsigned char *)s;

@@ -34,6 +34,33 @@ size_t gy_utf8_invalid_at(const char *s, size_t len);
  *  Fullwidth count 2). */
 size_t gy_utf8_width(const char *s);
 
+/** Character column (1-based) of `at` within line: UTF-8 characters,
+ *  not bytes, as editors count them. */
+unsigned gy_char_col(const char *line, const char *at);
+
+/** One word of a template line (definition, chart): its text without
+ *  quotes, where it starts and where it ends as written. */
+typedef struct gy_word {
+    char *s;           /**< owned (gy_words_free) */
+    unsigned col;      /**< character column, 1-based */
+    size_t end;        /**< byte offset just after the word as written (quotes included) */
+} gy_word;
+
+/** gy_words: '#' at the start of a line, or a word that is '#' alone or
+ *  starts with "# ", begins a comment; without this flag any word that
+ *  starts with '#' does (so charts can write colours as #rrggbb). */
+#define GY_WORDS_HASH_WORDS 1
+
+/** Split a template line into words separated by spaces or tabs; "…"
+ *  keeps spaces (the quotes are dropped). Stops at a comment (see
+ *  GY_WORDS_HASH_WORDS). Returns the number of words; -1 when out of
+ *  memory; -2 when there are more than cap words (*over, if given, is
+ *  the column of the first word left out). Nothing is kept on failure. */
+int gy_words(const char *line, gy_word *v, int cap, int flags, unsigned *over);
+
+/** Free the words of gy_words. */
+void gy_words_free(gy_word *v, int n);
+
 /** Zeroed memory for a big array, like calloc (NULL on overflow or out of
  *  memory); from 2 MiB on it is aligned to and advised for transparent
  *  huge pages, which saves most page faults of a big table. free() it. */

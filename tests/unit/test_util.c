@@ -1,0 +1,80 @@
+/* test_util.c - the template line tokenizer shared by definitions and
+ * charts (gy_words) and character columns (gy_char_col). */
+#include "gaiyo/util.h"
+#include "t.h"
+
+static void char_columns_count_characters(void)
+{
+    const char *s = "列 名前\t\"A B\"";
+    T_EQ_INT(gy_char_col(s, s), 1);
+    T_EQ_INT(gy_char_col(s, s + 3), 2);           /* after 列 (3 bytes) */
+    T_EQ_INT(gy_char_col(s, strchr(s, '\t')), 5); /* 列, space, 名, 前 */
+}
+
+static void words_quotes_and_ends(void)
+{
+    gy_word v[8];
+    const char *s = "  column \"A B\"  amount  x\"y z\"w";
+    int n = gy_words(s, v, 8, 0, NULL);
+    T_EQ_INT(n, 4);
+    if (n != 4)
+        return;
+    T_EQ_STR(v[0].s, "column");
+    T_EQ_INT(v[0].col, 3);
+    T_EQ_INT(v[0].end, 8);
+    T_EQ_STR(v[1].s, "A B");
+    T_EQ_INT(v[1].col, 10);
+    T_EQ_INT(v[1].end, 14); /* after the closing quote */
+    T_EQ_STR(v[2].s, "amount");
+    T_EQ_STR(v[3].s, "xy zw");
+    T_EQ_INT(v[3].end, strlen(s));
+    gy_words_free(v, n);
+    /* an empty quoted word is a word */
+    n = gy_words("a \"\" b", v, 8, 0, NULL);
+    T_EQ_INT(n, 3);
+    if (n == 3)
+        T_EQ_STR(v[1].s, "");
+    gy_words_free(v, n > 0 ? n : 0);
+}
+
+static void words_comments(void)
+{
+    gy_word v[8];
+    /* definitions: any word starting with # starts a comment */
+    int n = gy_words("sum A B #C D", v, 8, 0, NULL);
+    T_EQ_INT(n, 3);
+    gy_words_free(v, n > 0 ? n : 0);
+    T_EQ_INT(gy_words("   # only a comment", v, 8, 0, NULL), 0);
+    T_EQ_INT(gy_words("", v, 8, 0, NULL), 0);
+    /* charts: a colour #rrggbb is a word; '#' alone or "# …" is a comment */
+    n = gy_words("color #1f77b4 # blue", v, 8, GY_WORDS_HASH_WORDS, NULL);
+    T_EQ_INT(n, 2);
+    if (n == 2)
+        T_EQ_STR(v[1].s, "#1f77b4");
+    gy_words_free(v, n > 0 ? n : 0);
+    T_EQ_INT(gy_words("#comment line", v, 8, GY_WORDS_HASH_WORDS, NULL), 0);
+    n = gy_words("a #", v, 8, GY_WORDS_HASH_WORDS, NULL);
+    T_EQ_INT(n, 1);
+    gy_words_free(v, n > 0 ? n : 0);
+}
+
+static void words_too_many(void)
+{
+    gy_word v[3];
+    unsigned over = 0;
+    T_EQ_INT(gy_words("a b c 名前 e", v, 3, 0, &over), -2);
+    T_EQ_INT(over, 7); /* the column of 名前, the first word left out */
+    /* exactly cap words, then a comment: fine */
+    int n = gy_words("a b c # more", v, 3, 0, &over);
+    T_EQ_INT(n, 3);
+    gy_words_free(v, n > 0 ? n : 0);
+}
+
+int main(void)
+{
+    TEST(char_columns_count_characters);
+    TEST(words_quotes_and_ends);
+    TEST(words_comments);
+    TEST(words_too_many);
+    T_DONE();
+}
