@@ -36,6 +36,18 @@ vg "$GAIYO" report --input "$T/in" --templates "$SRCDIR/templates" --out "$T/out
 check $? "valgrind: a revision run (snapshot, changes, charts kept)"
 vg "$GAIYO" report --input "$T/in" --templates "$SRCDIR/templates" --out "$T/out"
 check $? "valgrind: a run with nothing to do"
+# a big workbook's path (test hooks: constant-memory mode from 100 rows, sheets of 25
+# rows): the writer thread, the buffered layouts, header merges, the zip deflated in
+# blocks on two threads
+GAIYO_TEST_STREAM_ROWS=100 GAIYO_TEST_SHEET_ROWS=25 vg "$GAIYO" report --force --input "$T/in" \
+    --templates "$SRCDIR/templates" --out "$T/out3"
+check $? "valgrind: a constant-memory workbook (writer thread, parallel zip)"
+# the zip's blocks deflated two at a time on two threads (the default input is too
+# small to need a second block): the unit test's streams of up to 5 MiB
+if [ -n "${XLSXZIP_TEST:-}" ]; then
+    vg "$XLSXZIP_TEST"
+    check $? "valgrind: blocks deflated on two threads (test_xlsxzip)"
+fi
 vg "$GAIYO" verify --input "$SRCDIR/input" --templates "$SRCDIR/templates" --format json
 rc=$?
 [ "$rc" = 1 ] && rc=0 # verify exits 1: the default input has errors
