@@ -171,98 +171,111 @@ gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_
 
 /* ---- comparing ------------------------------------------------------------- */
 
+/* A record is read where it lies in the snapshot's text (nothing is
+ * copied: a snapshot of 10,000 事業 is 25 MB, and fresh memory is what
+ * costs most here); its fields are split only when it is printed. */
 typedef struct rec {
-    char *line;     /* the whole line (owned copy, split in place) */
-    char *f[8];
-    int nf;
-    size_t klen;    /* the key: the line's first bytes (V/D: kind..column;
-                     * F: all of it), its tabs turned into NULs by the split */
+    const char *line;
+    uint32_t len;   /* the line's length */
+    uint32_t klen;  /* the key: the line's first bytes (V/D: kind..column,
+                     * F: all of it) */
 } rec;
 
 typedef struct recs {
-    rec *v;
-    rec **p;        /* the records in key order (sorted as pointers: a record
-                     * is 88 bytes, moved log n times by the sort otherwise) */
+    rec *v;         /* in the snapshot's order (table by table, row by row) */
     size_t n;
-    char *text;
 } recs;
 
-/* field by field, as strcmp on each would: the fields lie one after
- * another ended by NULs, which sort before every character */
-static int cmp_rec(const rec *x, const rec *y)
+static bool same_key(const rec *x, const rec *y)
 {
-    int c = memcmp(x->line, y->line, x->klen < y->klen ? x->klen : y->klen);
-    if (c)
-        return c;
-    return (x->klen > y->klen) - (x->klen < y->klen);
+    return x->klen == y->klen && !memcmp(x->line, y->line, x->klen);
 }
 
-static int cmp_recp(const void *a, const void *b)
+/* a V/D record's value: the field after its key */
+static bool same_value(const rec *x, const rec *y)
 {
-    return cmp_rec(*(rec *const *)a, *(rec *const *)b);
+    return x->len - x->klen == y->len - y->klen && !memcmp(x->line + x->klen, y->line + y->klen, x->len - x->klen);
 }
 
+/* the key's bytes folded eight at a time */
+static uint64_t key_hash(const char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15u ^ n;
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
+    return h ^ (h >> 29);
+}
+
+/* the records of a snapshot: lines that start with V or D and have 6
+ * tab-separated fields, or with F and have 7 (a damaged line is ignored;
+ * so is a line over 4 GB) */
 static bool parse(const char *text, recs *out)
 {
     memset(out, 0, sizeof *out);
     if (!text)
         return true;
-    out->text = gy_strdup(text);
-    if (!out->text)
-        return false;
-    /* room for every line at once (no growing and copying) */
     size_t cap = 1;
-    for (const char *q = out->text; (q = strchr(q, '\n')); q++)
+    for (const char *q = text; (q = strchr(q, '\n')); q++)
         cap++;
-    if (!(out->v = malloc(cap * sizeof *out->v)))
+    if (!(out->v = gy_malloc_big(cap, sizeof *out->v)))
         return false;
-    char *save = NULL;
-    for (char *line = strtok_r(out->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (line[0] != 'V' && line[0] != 'D' && line[0] != 'F')
-            continue;
-        rec *r = &out->v[out->n];
-        memset(r, 0, sizeof *r);
-        r->line = line;
-        char *p = line;
-        while (r->nf < 8) {
-            r->f[r->nf++] = p;
-            char *tab = strchr(p, '\t');
-            if (!tab)
-                break;
-            *tab = '\0';
-            p = tab + 1;
+    for (const char *line = text; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        const char *next = nl ? nl + 1 : line + len;
+        if ((line[0] == 'V' || line[0] == 'D' || line[0] == 'F') && len < UINT32_MAX) {
+            size_t tabs = 0, keyend = len;
+            size_t want = line[0] == 'F' ? 6 : 5;
+            for (const char *t = line; (t = memchr(t, '\t', len - (size_t)(t - line))); t++)
+                if (++tabs == 5 && want == 5)
+                    keyend = (size_t)(t - line);
+            if (tabs == want)
+                out->v[out->n++] = (rec){line, (uint32_t)len, (uint32_t)keyend};
         }
-        int need = line[0] == 'F' ? 7 : 6;
-        if (r->nf != need)
-            continue; /* a damaged line is ignored */
-        /* the key ends where its last field ends */
-        const char *last = r->f[line[0] == 'F' ? 6 : 4];
-        r->klen = (size_t)(last - line) + strlen(last);
-        out->n++;
+        line = next;
     }
-    out->p = malloc((out->n ? out->n : 1) * sizeof *out->p);
-    if (!out->p)
-        return false;
-    for (size_t i = 0; i < out->n; i++)
-        out->p[i] = &out->v[i];
-    if (out->n)
-        qsort(out->p, out->n, sizeof *out->p, cmp_recp);
     return true;
 }
 
 static void recs_free(recs *r)
 {
-    free(r->p);
     free(r->v);
-    free(r->text);
 }
 
-static void csv_row(gy_buf *csv, const char *kind, const rec *r, const char *old, const char *new_, const char *msg)
+/* a record's fields (in b, which it fills) */
+static void fields(const rec *r, gy_buf *b, const char *f[8])
+{
+    b->n = 0;
+    gy_buf_add(b, r->line, r->len);
+    gy_buf_add(b, "", 1);
+    for (int i = 0; i < 8; i++)
+        f[i] = "";
+    if (!b->p)
+        return;
+    char *p = b->p;
+    for (int i = 0; i < 8 && p; i++) {
+        f[i] = p;
+        char *tab = strchr(p, '\t');
+        if (tab)
+            *tab++ = '\0';
+        p = tab;
+    }
+}
+
+static void csv_row(gy_buf *csv, const char *kind, const char *const f[8], const char *old, const char *new_,
+                    const char *msg)
 {
     gy_buf_csv_field(csv, kind);
     for (int i = 1; i <= 4; i++) {
         gy_buf_puts(csv, ",");
-        gy_buf_csv_field(csv, r->f[0][0] == 'F' ? (i == 1 ? r->f[3] : i == 2 ? "" : r->f[i + 1]) : r->f[i]);
+        gy_buf_csv_field(csv, f[0][0] == 'F' ? (i == 1 ? f[3] : i == 2 ? "" : f[i + 1]) : f[i]);
     }
     gy_buf_puts(csv, ",");
     gy_buf_csv_field(csv, old ? old : "");
@@ -289,40 +302,82 @@ gy_status gy_changes_make(const char *prev, const char *cur, gy_buf *txt, gy_buf
         recs_free(&b);
         return GY_OK;
     }
-    gy_buf fig = {0}, der = {0}, plus = {0}, minus = {0};
+    /* a hash join: the previous records by key; the current ones in their
+     * own order (so changes are listed as the tables read: table by
+     * table, row by row), then the previous ones no current record
+     * matched (a row or finding that went away). A key that occurs twice
+     * matches its occurrences in order. */
+    size_t cap = 16;
+    while (cap < a.n * 2)
+        cap *= 2;
+    uint32_t *slot = gy_calloc_big(cap, sizeof *slot); /* previous record index + 1 */
+    unsigned char *used = calloc(a.n ? a.n : 1, 1); /* matched already */
+    if (!slot || !used) {
+        free(slot);
+        free(used);
+        recs_free(&a);
+        recs_free(&b);
+        return GY_ENOMEM;
+    }
+    for (size_t i = 0; i < a.n; i++) {
+        size_t h = (size_t)key_hash(a.v[i].line, a.v[i].klen) & (cap - 1);
+        while (slot[h])
+            h = (h + 1) & (cap - 1);
+        slot[h] = (uint32_t)(i + 1);
+    }
+    gy_buf fig = {0}, der = {0}, plus = {0}, minus = {0}, fb = {0}, ob = {0};
     size_t nfig = 0, nder = 0, nplus = 0, nminus = 0;
-    size_t i = 0, j = 0;
-    while (i < a.n || j < b.n) {
-        int c = i >= a.n ? 1 : j >= b.n ? -1 : cmp_rec(a.p[i], b.p[j]);
-        const rec *r = c <= 0 ? a.p[i] : b.p[j];
-        char kind = r->f[0][0];
-        const char *old = c <= 0 ? a.p[i]->f[kind == 'F' ? 6 : 5] : NULL;
-        const char *nw = c >= 0 ? b.p[j]->f[kind == 'F' ? 6 : 5] : NULL;
-        if (c < 0)
-            i++;
-        else if (c > 0)
-            j++;
-        else {
-            i++;
-            j++;
-        }
-        if (kind == 'F') {
-            if (c == 0)
+    for (size_t k = 0; k < b.n + a.n; k++) {
+        const rec *r, *o = NULL; /* r: the record listed; o: its previous one */
+        int c;                   /* -1: went away, 1: new, 0: in both */
+        if (k < b.n) {
+            r = &b.v[k];
+            size_t h = (size_t)key_hash(r->line, r->klen) & (cap - 1);
+            for (; slot[h]; h = (h + 1) & (cap - 1)) {
+                size_t q = slot[h] - 1;
+                if (!used[q] && same_key(&a.v[q], r)) {
+                    used[q] = 1;
+                    o = &a.v[q];
+                    break;
+                }
+            }
+            c = o ? 0 : 1;
+        } else {
+            if (used[k - b.n])
                 continue;
-            gy_buf *o = c < 0 ? &minus : &plus;
-            gy_buf_printf(o, "  [%s] %s %s / %s: %s\n", r->f[1], r->f[3], r->f[4], r->f[5], r->f[6]);
-            csv_row(csv, c < 0 ? "finding-" : "finding+", r, c < 0 ? r->f[1] : "", c > 0 ? r->f[1] : "", r->f[6]);
+            r = o = &a.v[k - b.n];
+            c = -1;
+        }
+        char kind = r->line[0];
+        if (kind == 'F' ? c == 0 : c == 0 && same_value(o, r))
+            continue;
+        /* a change: its fields, and the previous value */
+        const char *f[8], *of[8];
+        fields(r, &fb, f);
+        if (o && o != r)
+            fields(o, &ob, of);
+        else
+            memcpy(of, f, sizeof of);
+        int vi = kind == 'F' ? 6 : 5;
+        const char *old = o ? of[vi] : NULL;
+        const char *nw = c >= 0 ? f[vi] : NULL;
+        if (kind == 'F') {
+            gy_buf *out = c < 0 ? &minus : &plus;
+            gy_buf_printf(out, "  [%s] %s %s / %s: %s\n", f[1], f[3], f[4], f[5], f[6]);
+            csv_row(csv, c < 0 ? "finding-" : "finding+", f, c < 0 ? f[1] : "", c > 0 ? f[1] : "", f[6]);
             (*(c < 0 ? &nminus : &nplus))++;
             continue;
         }
-        if (c == 0 && !strcmp(old, nw))
-            continue;
-        gy_buf *o = kind == 'V' ? &fig : &der;
-        gy_buf_printf(o, "  %s %s / %s / %s: %s → %s\n", r->f[1], r->f[2], r->f[3], r->f[4], old ? old : "(なし)",
+        gy_buf *out = kind == 'V' ? &fig : &der;
+        gy_buf_printf(out, "  %s %s / %s / %s: %s → %s\n", f[1], f[2], f[3], f[4], old ? old : "(なし)",
                       nw ? nw : "(なし)");
-        csv_row(csv, kind == 'V' ? "figure" : "derived", r, old, nw, "");
+        csv_row(csv, kind == 'V' ? "figure" : "derived", f, old, nw, "");
         (*(kind == 'V' ? &nfig : &nder))++;
     }
+    free(slot);
+    free(used);
+    gy_buf_free(&fb);
+    gy_buf_free(&ob);
     *nchanges = nfig + nplus + nminus;
     if (!nfig && !nder && !nplus && !nminus)
         gy_buf_puts(txt, "前回の報告から変わった数値・所見はありません。\n");

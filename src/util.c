@@ -391,7 +391,18 @@ bool gy_buf_add(gy_buf *b, const void *s, size_t n)
         size_t nc = b->cap ? b->cap : 256;
         while (nc < b->n + n + 1)
             nc *= 2;
-        char *p = realloc(b->p, nc);
+        char *p;
+        if (nc >= ((size_t)4 << 20)) {
+            /* a big buffer (a snapshot of 25 MB) in huge pages: a copy
+             * per doubling costs less than a page fault per 4 KiB */
+            p = gy_malloc_big(nc, 1);
+            if (p && b->n)
+                memcpy(p, b->p, b->n);
+            if (p)
+                free(b->p);
+        } else {
+            p = realloc(b->p, nc);
+        }
         if (!p)
             return false;
         b->p = p;

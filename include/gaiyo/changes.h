@@ -36,8 +36,9 @@ gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_
 
 /** Compare the previous snapshot (NULL: none) with the current one; writes
  *  the report for people (txt) and for tools (csv: kind, table, year, row,
- *  column, old, new, message; kind = figure, derived, finding+, finding-).
- *  *nchanges = the number of changed figures and findings. */
+ *  column, old, new, message; kind = figure, derived, finding+, finding-),
+ *  in the current snapshot's order, then what went away in the previous
+ *  one's. *nchanges = the number of changed figures and findings. */
 gy_status gy_changes_make(const char *prev, const char *cur, gy_buf *txt, gy_buf *csv, size_t *nchanges);
 
 #endif
