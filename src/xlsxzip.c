@@ -259,15 +259,23 @@ static int zip_level = -1;
 static bool zip_parallel;
 enum { BLOCK = 1 << 20 };
 
-void gy_xlsxzip_set(int level, bool parallel)
-{
-    zip_level = level;
-    zip_parallel = parallel;
-}
-
 /* the part being written through gy_pdeflate */
 static void *cur_file;
 static gy_pdeflate *cur_pd;
+
+void gy_xlsxzip_set(int level, bool parallel)
+{
+    /* a part libxlsxwriter opened and never closed (it gave up on a write
+     * error): its stream is dropped, without writing to the zip */
+    if (cur_pd) {
+        cur_pd->err = 1;
+        gy_pdeflate_finish(cur_pd, NULL, NULL);
+        cur_pd = NULL;
+        cur_file = NULL;
+    }
+    zip_level = level;
+    zip_parallel = parallel;
+}
 
 static void *real(const char *name)
 {

@@ -498,6 +498,13 @@ assert "full disk: exit 3" [ "$RC" = 3 ]
 assert "full disk: says which file could not be written" grep -qE "(書けません|File too large)" "$ERR"
 assert "full disk: the previous report untouched, no staging left" \
     bash -c 'diff -r "$1" "$2" && [ -z "$(find "$2" -name ".staging-*")" ]' _ "$R/out.before2" "$R/out"
+# … and while a big workbook is zipped (constant-memory mode from 100 rows: the zip
+# deflated on two threads; 300 KiB lets every other file through)
+run env GAIYO_TEST_STREAM_ROWS=100 bash -c 'trap "" XFSZ; ulimit -f 300; exec "$@"' _ "$GAIYO" report "${RT[@]}"
+assert "full disk while zipping a big workbook: exit 3, the workbook named" \
+    bash -c '[ "$1" = 3 ] && grep -qF "gaiyo-R6.xlsx: error: ブックを書けません" "$2"' _ "$RC" "$ERR"
+assert "full disk while zipping a big workbook: the previous report untouched, no staging left" \
+    bash -c 'diff -r "$1" "$2" && [ -z "$(find "$2" -name ".staging-*")" ]' _ "$R/out.before2" "$R/out"
 check "stdout is a full disk (/dev/full): exit 3 with a message" 3 "=gaiyo: 標準出力に書けません" '' \
     bash -c 'exec "$@" >/dev/full' _ "$GAIYO" verify --input "$SRCDIR/input" --templates "$SRCDIR/templates" --format csv
 
