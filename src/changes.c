@@ -249,16 +249,14 @@ static void recs_free(recs *r)
     free(r->v);
 }
 
-/* a record's fields (in b, which it fills) */
-static void fields(const rec *r, gy_buf *b, const char *f[8])
+/* a record's fields (in b, which it fills); false when out of memory */
+static bool fields(const rec *r, gy_buf *b, const char *f[8])
 {
     b->n = 0;
-    gy_buf_add(b, r->line, r->len);
-    gy_buf_add(b, "", 1);
     for (int i = 0; i < 8; i++)
         f[i] = "";
-    if (!b->p)
-        return;
+    if (!gy_buf_add(b, r->line, r->len))
+        return false;
     char *p = b->p;
     for (int i = 0; i < 8 && p; i++) {
         f[i] = p;
@@ -267,6 +265,7 @@ static void fields(const rec *r, gy_buf *b, const char *f[8])
             *tab++ = '\0';
         p = tab;
     }
+    return true;
 }
 
 static void csv_row(gy_buf *csv, const char *kind, const char *const f[8], const char *old, const char *new_,
@@ -327,6 +326,7 @@ gy_status gy_changes_make(const char *prev, const char *cur, gy_buf *txt, gy_buf
     }
     gy_buf fig = {0}, der = {0}, plus = {0}, minus = {0}, fb = {0}, ob = {0};
     size_t nfig = 0, nder = 0, nplus = 0, nminus = 0;
+    bool oom = false;
     for (size_t k = 0; k < b.n + a.n; k++) {
         const rec *r, *o = NULL; /* r: the record listed; o: its previous one */
         int c;                   /* -1: went away, 1: new, 0: in both */
@@ -353,11 +353,15 @@ gy_status gy_changes_make(const char *prev, const char *cur, gy_buf *txt, gy_buf
             continue;
         /* a change: its fields, and the previous value */
         const char *f[8], *of[8];
-        fields(r, &fb, f);
-        if (o && o != r)
-            fields(o, &ob, of);
-        else
-            memcpy(of, f, sizeof of);
+        if (!fields(r, &fb, f)) {
+            oom = true;
+            break;
+        }
+        memcpy(of, f, sizeof of);
+        if (o && o != r && !fields(o, &ob, of)) {
+            oom = true;
+            break;
+        }
         int vi = kind == 'F' ? 6 : 5;
         const char *old = o ? of[vi] : NULL;
         const char *nw = c >= 0 ? f[vi] : NULL;
@@ -395,5 +399,5 @@ gy_status gy_changes_make(const char *prev, const char *cur, gy_buf *txt, gy_buf
     gy_buf_free(&minus);
     recs_free(&a);
     recs_free(&b);
-    return GY_OK;
+    return oom ? GY_ENOMEM : GY_OK;
 }

@@ -45,6 +45,9 @@ static void test_kill(const char *when)
         raise(SIGKILL);
 }
 
+static int mkparents(char *path);
+static int sync_dirs(const char *base, char *const *names, size_t n, char **bad);
+
 /* A commit killed half way left out/.commit: the journal names the staging
  * folder and its files, all complete. Finish the renames (roll forward), so
  * that out/ holds the whole new report, never a mix. */
@@ -58,14 +61,25 @@ void gy_outdir_recover(const char *dir)
         return;
     }
     char *save = NULL, *stage = strtok_r(text, "\n", &save);
+    char **names = NULL;
+    size_t nn = 0;
     for (char *name = stage ? strtok_r(NULL, "\n", &save) : NULL; name; name = strtok_r(NULL, "\n", &save)) {
         char *from = gy_asprintf("%s/%s/%s", dir, stage, name), *to = gy_asprintf("%s/%s", dir, name);
         struct stat sb;
-        if (from && to && strstr(name, "..") == NULL && stat(from, &sb) == 0)
+        if (from && to && strstr(name, "..") == NULL && stat(from, &sb) == 0 && mkparents(to) == 0)
             (void)rename(from, to);
+        char **nv = realloc(names, (nn + 1) * sizeof *nv);
+        if (nv) {
+            names = nv;
+            names[nn++] = name;
+        }
         free(from);
         free(to);
     }
+    /* the moves durable (out/ and the folders that received files) before
+     * the journal goes */
+    (void)sync_dirs(dir, names, nn, NULL);
+    free(names);
     if (stage && !strncmp(stage, ".staging-", 9)) {
         char *sp = gy_asprintf("%s/%s", dir, stage);
         if (sp)
@@ -137,6 +151,54 @@ static char *dir_of(const char *path)
 {
     const char *sl = strrchr(path, '/');
     return sl ? gy_strndup(path, (size_t)(sl - path)) : gy_strdup(".");
+}
+
+/* sync the folders that hold the files base/names[i] (each once, deepest
+ * first), and base itself: a new name is durable only once its folder is
+ * synced. 0, or -1 with errno and *bad (owned) the folder that failed. */
+static int sync_dirs(const char *base, char *const *names, size_t n, char **bad)
+{
+    char **dirs = calloc(n + 1, sizeof *dirs);
+    size_t nd = 0;
+    int r = 0, e = 0;
+    if (!dirs)
+        return errno = ENOMEM, -1;
+    for (size_t i = 0; i <= n && r == 0; i++) {
+        char *p = i < n ? gy_asprintf("%s/%s", base, names[i]) : NULL;
+        char *dd = i < n ? (p ? dir_of(p) : NULL) : gy_strdup(base);
+        free(p);
+        if (!dd) {
+            r = -1;
+            e = ENOMEM;
+            break;
+        }
+        bool seen = false;
+        for (size_t k = 0; k < nd && !seen; k++)
+            seen = !strcmp(dirs[k], dd);
+        if (seen)
+            free(dd);
+        else
+            dirs[nd++] = dd;
+    }
+    /* deepest first: a child's path is longer than its parent's */
+    for (size_t a = 1; a < nd; a++)
+        for (size_t b = a; b > 0 && strlen(dirs[b]) > strlen(dirs[b - 1]); b--) {
+            char *t = dirs[b];
+            dirs[b] = dirs[b - 1];
+            dirs[b - 1] = t;
+        }
+    for (size_t k = 0; k < nd && r == 0; k++)
+        if (sync_path(dirs[k], true) != 0) {
+            r = -1;
+            e = errno;
+            if (bad)
+                *bad = gy_strdup(dirs[k]);
+        }
+    for (size_t k = 0; k < nd; k++)
+        free(dirs[k]);
+    free(dirs);
+    errno = e;
+    return r;
 }
 
 static int mkparents(char *path)
@@ -250,6 +312,13 @@ gy_status gy_outdir_commit(gy_outdir *o, gy_diags *d)
         }
         free(from);
     }
+    /* … and their names: the staging folder and its folders (charts/) */
+    char *bad = NULL;
+    if (st == GY_OK && sync_dirs(o->stage, o->names, o->n, &bad) != 0) {
+        gy_diag_add(d, bad ? bad : o->stage, 0, 0, "出力フォルダをディスクに書き込めません: %s", strerror(errno));
+        st = GY_EIO;
+    }
+    free(bad);
     if (st != GY_OK) {
         gy_outdir_abort(o);
         return st;
@@ -298,29 +367,13 @@ gy_status gy_outdir_commit(gy_outdir *o, gy_diags *d)
         free(to);
     }
     /* the renames durable: every folder that received a file (out/,
-     * out/charts …), each once, before the journal goes */
-    char **synced = calloc(o->n + 1, sizeof *synced);
-    size_t nsynced = 0;
-    for (size_t i = 0; i < o->n && synced; i++) {
-        char *to = gy_asprintf("%s/%s", o->dir, o->names[i]);
-        char *dd = to ? dir_of(to) : NULL;
-        bool seen = !dd;
-        for (size_t k = 0; k < nsynced && !seen; k++)
-            seen = !strcmp(synced[k], dd);
-        if (!seen) {
-            if (sync_path(dd, true) != 0 && st == GY_OK) {
-                gy_diag_add(d, dd, 0, 0, "出力フォルダをディスクに書き込めません: %s", strerror(errno));
-                st = GY_EIO;
-            }
-            synced[nsynced++] = dd;
-            dd = NULL;
-        }
-        free(dd);
-        free(to);
+     * out/charts …), before the journal goes */
+    bad = NULL;
+    if (sync_dirs(o->dir, o->names, o->n, &bad) != 0 && st == GY_OK) {
+        gy_diag_add(d, bad ? bad : o->dir, 0, 0, "出力フォルダをディスクに書き込めません: %s", strerror(errno));
+        st = GY_EIO;
     }
-    for (size_t k = 0; k < nsynced; k++)
-        free(synced[k]);
-    free(synced);
+    free(bad);
     unlink(jp);
     free(jp);
     gy_outdir_abort(o);

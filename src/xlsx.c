@@ -32,7 +32,10 @@ typedef struct wb {
     size_t nnames;
     char **links;            /* per finding: "'sheet'!A1" of its cell, or NULL */
     bool oom;
+    struct wq *q;            /* the writer thread of the table being written, if any */
 } wb;
+
+static void wq_idle(struct wq *q);
 
 static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold, const char *sfx)
 {
@@ -52,6 +55,11 @@ static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int
         b->fk = nv;
         b->capfk = nc;
     }
+    /* a new format is linked after the last one, which the writer thread
+     * may be reading (libxlsxwriter copies a format whole when a cell first
+     * uses it): it waits until that thread has written what it was given */
+    if (b->q)
+        wq_idle(b->q);
     lxw_format *f = workbook_add_format(b->w);
     if (!f) {
         b->oom = true;
@@ -307,11 +315,13 @@ static void put_op(tw *w, lxw_worksheet *ws, int r, int c, int kind, double num,
  *
  * While that thread runs it is the only one to call libxlsxwriter's
  * worksheet functions. This thread still creates formats (fmtx:
- * workbook_add_format and format_set_*), which touch only the new format
- * and the workbook's list of formats; libxlsxwriter gives a format its
- * index when a cell first uses it, on the writer thread. A format is
- * complete before any batch that uses it is handed over (the mutex
- * orders the two). */
+ * workbook_add_format and format_set_*). Adding one links it after the
+ * last format, whose link the writer thread may be reading (libxlsxwriter
+ * copies a format whole to index it when a cell first uses it), so fmtx
+ * first waits until the writer thread has written every batch handed
+ * over and is idle (wq_idle; formats are few, most made on the first
+ * rows). A format is complete before any batch that uses it is handed
+ * over (the mutex orders the two). */
 
 enum { WQ_BATCHES = 3, WQ_OPS = 8192, WQ_ARENA = 1 << 19 };
 
@@ -405,6 +415,17 @@ static void wq_flush(wq *q)
     pthread_mutex_unlock(&q->mu);
 }
 
+/* wait until the writer thread has written every batch handed over (it
+ * then waits for the next one and touches nothing of the workbook) */
+static void wq_idle(wq *q)
+{
+    pthread_mutex_lock(&q->mu);
+    for (int i = 0; i < WQ_BATCHES; i++)
+        while (q->full[i])
+            pthread_cond_wait(&q->cv, &q->mu);
+    pthread_mutex_unlock(&q->mu);
+}
+
 /* start the writer thread for w; on failure the cells are written here */
 static void wq_start(tw *w)
 {
@@ -417,7 +438,7 @@ static void wq_start(tw *w)
     if (ok && pthread_mutex_init(&q->mu, NULL) == 0) {
         if (pthread_cond_init(&q->cv, NULL) == 0) {
             if (pthread_create(&q->th, NULL, wq_main, q) == 0) {
-                w->q = q;
+                w->q = w->b->q = q;
                 return;
             }
             pthread_cond_destroy(&q->cv);
@@ -437,7 +458,7 @@ static void wq_stop(tw *w)
     wq *q = w->q;
     if (!q)
         return;
-    w->q = NULL;
+    w->q = w->b->q = NULL;
     pthread_mutex_lock(&q->mu);
     if (q->b[q->fill].n)
         q->full[q->fill] = true;
@@ -455,8 +476,9 @@ static void wq_stop(tw *w)
     free(q);
 }
 
-/* queue one cell write; s is copied (or, with own, taken over) */
-static void wq_put(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, int kind, double num, const char *s,
+/* queue one cell write; s is copied (or, with own, taken over); false
+ * when out of memory (nothing queued) */
+static bool wq_put(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, int kind, double num, const char *s,
                    char *own, lxw_format *f, const lxw_comment_options *co)
 {
     wq *q = w->q;
@@ -477,7 +499,7 @@ static void wq_put(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, int kind,
     } else if (s) {
         if (!(o->s = gy_strdup(s))) {
             w->b->oom = true;
-            return;
+            return false;
         }
         o->owned = true;
     }
@@ -487,12 +509,13 @@ static void wq_put(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, int kind,
             if (o->owned)
                 free(o->s);
             w->b->oom = true;
-            return;
+            return false;
         }
         *cc = *co;
         o->co = cc;
     }
     bt->n++;
+    return true;
 }
 
 static void put_str(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f)
@@ -568,8 +591,7 @@ static void put_comment(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, cons
 static void put_merge(tw *w, lxw_worksheet *ws, int r1, int c1, int r2, int c2, const char *s, lxw_format *f)
 {
     if (w->q) {
-        wq_put(w, ws, (lxw_row_t)r1, (lxw_col_t)c1, OP_MERGE, 0, s, NULL, f, NULL);
-        if (!w->b->oom) {
+        if (wq_put(w, ws, (lxw_row_t)r1, (lxw_col_t)c1, OP_MERGE, 0, s, NULL, f, NULL)) {
             wop *o = &w->q->b[w->q->fill].v[w->q->b[w->q->fill].n - 1];
             o->r2 = (uint32_t)r2;
             o->c2 = (uint16_t)c2;

@@ -120,7 +120,8 @@ static void blk_deflate(blk *b, int level)
         b->nout = b->capout - s.avail_out;
         if (r == Z_STREAM_END || (flush == Z_SYNC_FLUSH && r == Z_OK && s.avail_out > 0 && s.avail_in == 0))
             break;
-        if (r != Z_OK && r != Z_BUF_ERROR)
+        /* Z_BUF_ERROR is only "no room to go on": with room left it is an error */
+        if ((r != Z_OK && r != Z_BUF_ERROR) || (r == Z_BUF_ERROR && s.avail_out > 0))
             b->err = 1;
     }
     deflateEnd(&s);
@@ -340,6 +341,7 @@ int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
         cur_file = file;
         cur_pd = pd;
     } else if (pd) {
+        pd->err = 1; /* nothing to write: the part is not open */
         gy_pdeflate_finish(pd, NULL, NULL);
     }
     return r;

@@ -9,13 +9,14 @@
  * is killed) before the commit leaves the previous report untouched; the
  * staging folder is removed by gy_outdir_abort() or by the next run.
  * Before the first rename every staged file is synced to disk (fsync),
- * so that a power loss cannot leave an empty file in out/. The renames
+ * and so are the staging folders that name them, so that a power loss
+ * cannot leave an empty or missing file in out/. The renames
  * are journalled: out/.commit (the staging folder and its files) is
  * written and synced, with out/, first and removed last, after the
  * folders that received files are synced; a run killed (or a machine
  * stopped) between two renames leaves it, and the next run finishes the
- * renames before anything else (roll forward), so out/ never stays a mix
- * of two reports. Names are checked: nothing can be written outside out/.
+ * renames (making the folders they need) and syncs them before anything
+ * else (roll forward), so out/ never stays a mix of two reports. Names are checked: nothing can be written outside out/.
  *
  * Test hook: GAIYO_TEST_KILL=before-commit or mid-commit makes the
  * process kill itself (SIGKILL) at that point.

@@ -478,6 +478,9 @@ first, last = min(moves), max(moves)
 bad = [ev[i][1][0] for i in moves if synced.get(os.path.realpath(ev[i][1][0]), 10**9) > first]
 assert len(moves) >= 8 and not bad, ('moved before being synced', len(moves), bad[:3])
 assert synced.get(out + '/.commit', 10**9) < first, 'journal not synced before the first move'
+sdirs = {os.path.dirname(os.path.realpath(ev[i][1][0])) for i in moves}
+early = [d for d in sdirs if synced.get(d, 10**9) > synced[out + '/.commit']]
+assert len(sdirs) >= 2 and not early, ('staging folders not synced before the journal', sdirs, early)
 assert any(k == 'fsync' and a[0] == out and i < first for i, (k, a) in enumerate(ev)), 'out/ not synced before the moves'
 dirs = {os.path.dirname(os.path.realpath(ev[i][1][1])) for i in moves}
 late = {a[0] for i, (k, a) in enumerate(ev) if k == 'fsync' and i > last}
