@@ -197,22 +197,6 @@ static bool same_value(const rec *x, const rec *y)
     return x->len - x->klen == y->len - y->klen && !memcmp(x->line + x->klen, y->line + y->klen, x->len - x->klen);
 }
 
-/* the key's bytes folded eight at a time */
-static uint64_t key_hash(const char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15u ^ n;
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xFF51AFD7ED558CCDu;
-        h ^= h >> 32;
-    }
-    uint64_t w = 0;
-    memcpy(&w, p, n);
-    h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
-    return h ^ (h >> 29);
-}
-
 /* the records of a snapshot: lines that start with V or D and have 6
  * tab-separated fields, or with F and have 7 (a damaged line is ignored;
  * so is a line over 4 GB) */
@@ -319,7 +303,7 @@ gy_status gy_changes_make(const char *prev, const char *cur, gy_buf *txt, gy_buf
         return GY_ENOMEM;
     }
     for (size_t i = 0; i < a.n; i++) {
-        size_t h = (size_t)key_hash(a.v[i].line, a.v[i].klen) & (cap - 1);
+        size_t h = (size_t)gy_hash_bytes(0, a.v[i].line, a.v[i].klen) & (cap - 1);
         while (slot[h])
             h = (h + 1) & (cap - 1);
         slot[h] = (uint32_t)(i + 1);
@@ -332,7 +316,7 @@ gy_status gy_changes_make(const char *prev, const char *cur, gy_buf *txt, gy_buf
         int c;                   /* -1: went away, 1: new, 0: in both */
         if (k < b.n) {
             r = &b.v[k];
-            size_t h = (size_t)key_hash(r->line, r->klen) & (cap - 1);
+            size_t h = (size_t)gy_hash_bytes(0, r->line, r->klen) & (cap - 1);
             for (; slot[h]; h = (h + 1) & (cap - 1)) {
                 size_t q = slot[h] - 1;
                 if (!used[q] && same_key(&a.v[q], r)) {

@@ -571,10 +571,9 @@ void gy_phase(const char *name)
     last = now;
 }
 
-uint64_t gy_hash_str(uint64_t h, const char *s)
+uint64_t gy_hash_bytes(uint64_t h, const void *s, size_t n)
 {
-    size_t n = strlen(s);
-    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *p = s;
     for (; n >= 8; p += 8, n -= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
@@ -585,4 +584,9 @@ uint64_t gy_hash_str(uint64_t h, const char *s)
     memcpy(&w, p, n);
     h = (h ^ w ^ ((uint64_t)n << 59) ^ 0x1f) * 0x9E3779B97F4A7C15ull; /* the length ends the text */
     return h ^ (h >> 32);
+}
+
+uint64_t gy_hash_str(uint64_t h, const char *s)
+{
+    return gy_hash_bytes(h, s, strlen(s));
 }

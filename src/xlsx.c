@@ -426,6 +426,17 @@ static void wq_idle(wq *q)
     pthread_mutex_unlock(&q->mu);
 }
 
+/* free a queue's batches and the queue (its thread stopped or never started) */
+static void wq_free(wq *q)
+{
+    for (int i = 0; i < WQ_BATCHES; i++) {
+        wbatch_clear(&q->b[i]);
+        free(q->b[i].v);
+        free(q->b[i].arena);
+    }
+    free(q);
+}
+
 /* start the writer thread for w; on failure the cells are written here */
 static void wq_start(tw *w)
 {
@@ -445,11 +456,7 @@ static void wq_start(tw *w)
         }
         pthread_mutex_destroy(&q->mu);
     }
-    for (int i = 0; i < WQ_BATCHES; i++) {
-        free(q->b[i].v);
-        free(q->b[i].arena);
-    }
-    free(q);
+    wq_free(q);
 }
 
 /* write what is left, and stop the writer thread */
@@ -468,12 +475,7 @@ static void wq_stop(tw *w)
     pthread_join(q->th, NULL);
     pthread_cond_destroy(&q->cv);
     pthread_mutex_destroy(&q->mu);
-    for (int i = 0; i < WQ_BATCHES; i++) {
-        wbatch_clear(&q->b[i]);
-        free(q->b[i].v);
-        free(q->b[i].arena);
-    }
-    free(q);
+    wq_free(q);
 }
 
 /* queue one cell write; s is copied (or, with own, taken over); false

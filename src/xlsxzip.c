@@ -278,17 +278,38 @@ void gy_xlsxzip_set(int level, bool parallel)
     zip_parallel = parallel;
 }
 
-static void *real(const char *name)
-{
-    return dlsym(RTLD_NEXT, name);
-}
-
 typedef int (*open_fn)(void *, const char *, const void *, const void *, unsigned, const void *, unsigned,
                        const char *, int, int, int, int, int, int, const char *, unsigned long, unsigned long,
                        unsigned long, int);
 typedef int (*write_fn)(void *, const void *, unsigned);
 typedef int (*close_fn)(void *);
 typedef int (*close_raw_fn)(void *, uint64_t, unsigned long);
+
+/* libminizip's own functions, looked up once (NULL members: not found,
+ * and the calls fail with ZIP_INTERNALERROR) */
+static struct {
+    bool done;
+    open_fn open;
+    write_fn write;
+    close_fn close;
+    close_raw_fn close_raw;
+} mz;
+
+static void mz_load(void)
+{
+    if (mz.done)
+        return;
+    const char *names[] = {"zipOpenNewFileInZip4_64", "zipWriteInFileInZip", "zipCloseFileInZip",
+                           "zipCloseFileInZipRaw64"};
+    void *to[] = {&mz.open, &mz.write, &mz.close, &mz.close_raw};
+    for (int i = 0; i < 4; i++) {
+        void *sym = dlsym(RTLD_NEXT, names[i]);
+        memcpy(to[i], &sym, sizeof sym); /* a data pointer to a function pointer */
+    }
+    mz.done = true;
+}
+
+enum { ZIP_INTERNALERROR = -102, ZIP_ERRNO = -1 };
 
 int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi, const void *extrafield_local,
                             unsigned size_extrafield_local, const void *extrafield_global,
@@ -301,14 +322,10 @@ int zipCloseFileInZip(void *file);
 
 static int pd_write(void *ctx, const void *p, size_t n)
 {
-    static write_fn w;
-    void *sym;
-    if (!w && (sym = real("zipWriteInFileInZip")))
-        memcpy(&w, &sym, sizeof w);
     const char *s = p;
     while (n) { /* zipWriteInFileInZip takes an unsigned length */
         unsigned k = n > (1u << 30) ? 1u << 30 : (unsigned)n;
-        if (!w || w(ctx, s, k) != 0)
+        if (!mz.write || mz.write(ctx, s, k) != 0)
             return 1;
         s += k;
         n -= k;
@@ -323,20 +340,17 @@ int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
                             unsigned long crcForCrypting, unsigned long versionMadeBy, unsigned long flagBase,
                             int zip64)
 {
-    static open_fn f;
-    void *sym;
-    if (!f && (sym = real("zipOpenNewFileInZip4_64")))
-        memcpy(&f, &sym, sizeof f);
-    if (!f)
-        return -102; /* ZIP_INTERNALERROR */
+    mz_load();
+    if (!mz.open)
+        return ZIP_INTERNALERROR;
     if (zip_level >= 0 && level == Z_DEFAULT_COMPRESSION)
         level = zip_level;
     gy_pdeflate *pd = NULL;
-    if (zip_parallel && method == Z_DEFLATED && !raw && !password && !cur_pd)
+    if (zip_parallel && method == Z_DEFLATED && !raw && !password && !cur_pd && mz.write && mz.close_raw)
         pd = gy_pdeflate_new(level == Z_DEFAULT_COMPRESSION ? 6 : level, BLOCK, pd_write, file);
-    int r = f(file, filename, zipfi, extrafield_local, size_extrafield_local, extrafield_global,
-              size_extrafield_global, comment, method, level, pd ? 1 : raw, windowBits, memLevel, strategy, password,
-              crcForCrypting, versionMadeBy, flagBase, zip64);
+    int r = mz.open(file, filename, zipfi, extrafield_local, size_extrafield_local, extrafield_global,
+                    size_extrafield_global, comment, method, level, pd ? 1 : raw, windowBits, memLevel, strategy,
+                    password, crcForCrypting, versionMadeBy, flagBase, zip64);
     if (pd && r == 0) {
         cur_file = file;
         cur_pd = pd;
@@ -350,32 +364,22 @@ int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
 int zipWriteInFileInZip(void *file, const void *buf, unsigned len)
 {
     if (cur_pd && file == cur_file)
-        return gy_pdeflate_add(cur_pd, buf, len) ? -1 /* ZIP_ERRNO */ : 0;
-    static write_fn w;
-    void *sym;
-    if (!w && (sym = real("zipWriteInFileInZip")))
-        memcpy(&w, &sym, sizeof w);
-    return w ? w(file, buf, len) : -102;
+        return gy_pdeflate_add(cur_pd, buf, len) ? ZIP_ERRNO : 0;
+    mz_load();
+    return mz.write ? mz.write(file, buf, len) : ZIP_INTERNALERROR;
 }
 
 int zipCloseFileInZip(void *file)
 {
+    mz_load();
     if (cur_pd && file == cur_file) {
         uint32_t crc = 0;
         uint64_t n = 0;
         int e = gy_pdeflate_finish(cur_pd, &crc, &n);
         cur_pd = NULL;
         cur_file = NULL;
-        static close_raw_fn cr;
-        void *sym;
-        if (!cr && (sym = real("zipCloseFileInZipRaw64")))
-            memcpy(&cr, &sym, sizeof cr);
-        int r = cr ? cr(file, n, crc) : -102;
-        return e ? -1 : r;
+        int r = mz.close_raw ? mz.close_raw(file, n, crc) : ZIP_INTERNALERROR;
+        return e ? ZIP_ERRNO : r;
     }
-    static close_fn c;
-    void *sym;
-    if (!c && (sym = real("zipCloseFileInZip")))
-        memcpy(&c, &sym, sizeof c);
-    return c ? c(file) : -102;
+    return mz.close ? mz.close(file) : ZIP_INTERNALERROR;
 }

@@ -108,5 +108,7 @@ void gy_phase(const char *name);
  *  tables only: never stored, never compared across versions). Texts
  *  folded one after another stay apart ("ab","c" ≠ "a","bc"). */
 uint64_t gy_hash_str(uint64_t h, const char *s);
+/** The same over n bytes (NULs included). */
+uint64_t gy_hash_bytes(uint64_t h, const void *s, size_t n);
 
 #endif
