@@ -333,8 +333,8 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     res->warnings = NULL;
     gy_findings f;
     gy_derivs dv;
-    /* derivations are kept for what uses them: the workbook (the tables
-     * of the latest year) and the snapshot (tables it records) */
+    /* derivations are kept for the snapshot (the tables it records); the
+     * workbook makes its own, window by window (gy_deriver) */
     bool *want = calloc(ds->n ? ds->n : 1, sizeof *want);
     if (!want)
         return GY_ENOMEM;
@@ -344,7 +344,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
             year = ds->v[k]->fy.western;
     size_t max = gy_snapshot_max_rows();
     for (size_t k = 0; k < ds->n; k++)
-        want[k] = ds->v[k]->nrows <= max || ds->v[k]->fy.western == year;
+        want[k] = ds->v[k]->nrows <= max;
     gy_status st = gy_verify_some(ds, &f, &dv, want);
     free(want);
     gy_phase("verify");
@@ -438,7 +438,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     gy_phase("charts");
     char *wbname = gy_report_workbook_name(ds);
     char *wbpath = wbname ? gy_outdir_path(&o, wbname, d) : NULL;
-    gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .derivs = &dv, .images = imgs, .nimages = co.n};
+    gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .images = imgs, .nimages = co.n};
     xo.created = created_time(ds, &inputs);
     /* test hooks: a smaller sheet, a lower constant-memory threshold, so
      * that the tests can split a table over sheets and stream it */

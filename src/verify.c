@@ -1135,12 +1135,13 @@ static void compare_sum(ctx *c, const char *rule, size_t row, int col, int64_t s
                 "記載 %s が%sの合計 %s と %s 違います", sb, what, cb, db);
 }
 
-static void check_sums(ctx *c)
+/* the sums of the rows [from, upto) (a 計 or a parent among them) */
+static void check_sums(ctx *c, size_t from_row, size_t upto)
 {
     const gy_table *t = c->t;
     const gy_tabledef *d = t->def;
     bool tree = d->level_col >= 0;
-    for (size_t i = 0; i < t->nrows; i++) {
+    for (size_t i = from_row; i < upto; i++) {
         const gy_row *r = &t->rows[i];
         /* scope: rows around i bounded by rows of a lower level */
         size_t a = i, b = i + 1;
@@ -1470,6 +1471,39 @@ static int cmp_finding(const void *a, const void *b)
     return r ? r : strcmp(x->msg, y->msg);
 }
 
+/* the derivations and findings of the rows [a, b): sums, then every
+ * rule row by row (a row's cells stay in the cache; the findings are
+ * sorted afterwards) */
+static void derive_rows(ctx *c, size_t a, size_t b)
+{
+    check_sums(c, a, b);
+    /* a rule across fiscal years without last year's table is skipped
+     * (check_rule says so too): decided once here, not per row */
+    size_t nr = c->t->def->nrules;
+    bool *live = malloc((nr ? nr : 1) * sizeof *live);
+    if (!live)
+        c->oom = true;
+    for (size_t ri = 0; live && ri < nr; ri++)
+        live[ri] = c->prev || c->t->def->fy_col >= 0 || !has_prev(c->t->def->rules[ri].expr);
+    for (size_t i = a; live && i < b; i++)
+        for (size_t ri = 0; ri < nr; ri++) {
+            const gy_rule *ru = &c->t->def->rules[ri];
+            if (live[ri] && gy_rule_applies(c->t, ru, &c->t->rows[i]))
+                check_rule(c, ru, i);
+        }
+    free(live);
+}
+
+/* the derivations recorded in c point into c's buffers: set their
+ * pointers (rbuf and pool stay c's) */
+static void point_derivs(ctx *c)
+{
+    for (size_t k = 0; k < c->dv->n; k++) {
+        c->dv->v[k].pool = c->pool;
+        c->dv->v[k].refs = c->rbuf ? c->rbuf + c->dv->v[k].refoff : NULL;
+    }
+}
+
 /* check one table into its own list of findings */
 static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findings *out, gy_derivs *dv)
 {
@@ -1491,25 +1525,8 @@ static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findin
         if ((c.rbuf = gy_malloc_big(nr, sizeof *c.rbuf)) != NULL)
             c.caprbuf = nr;
     }
-    check_sums(&c);
+    derive_rows(&c, 0, t->nrows);
     check_recons(&c);
-    /* row by row, every rule (a row's cells stay in the cache; the
-     * findings are sorted afterwards) */
-    /* a rule across fiscal years without last year's table is skipped
-     * (check_rule says so too): decided once here, not per row */
-    size_t nr = c.t->def->nrules;
-    bool *live = malloc((nr ? nr : 1) * sizeof *live);
-    if (!live)
-        c.oom = true;
-    for (size_t ri = 0; live && ri < nr; ri++)
-        live[ri] = c.prev || c.t->def->fy_col >= 0 || !has_prev(c.t->def->rules[ri].expr);
-    for (size_t i = 0; live && i < c.t->nrows; i++)
-        for (size_t ri = 0; ri < nr; ri++) {
-            const gy_rule *ru = &c.t->def->rules[ri];
-            if (live[ri] && gy_rule_applies(c.t, ru, &c.t->rows[i]))
-                check_rule(&c, ru, i);
-        }
-    free(live);
     /* the derivations point into this table's buffers: hand them over */
     if (dv) {
         size_t **np = realloc(dv->pools, (dv->npools + 2) * sizeof *np);
@@ -1517,20 +1534,103 @@ static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findin
             c.oom = true;
         } else {
             dv->pools = np;
+            point_derivs(&c);
             if (c.pool)
                 dv->pools[dv->npools++] = c.pool;
             if (c.rbuf)
                 dv->pools[dv->npools++] = c.rbuf;
-            for (size_t k = 0; k < dv->n; k++) {
-                dv->v[k].pool = c.pool;
-                dv->v[k].refs = c.rbuf ? c.rbuf + dv->v[k].refoff : NULL;
-            }
             c.pool = NULL;
             c.rbuf = NULL;
         }
     }
     free_ctx(&c);
     return c.oom ? GY_ENOMEM : GY_OK;
+}
+
+/* ---- derivations window by window (the workbook of a big table) ------------ */
+
+struct gy_deriver {
+    ctx c;
+    gy_findings scratch;  /* findings met again while deriving: dropped */
+    gy_derivs dv;         /* the current window's (pointing into c's buffers) */
+    size_t pa, pb;        /* the previous window */
+    bool windows;         /* whether windows may be smaller than the table */
+};
+
+gy_status gy_deriver_open(const gy_dataset *ds, const gy_table *t, gy_deriver **out)
+{
+    *out = NULL;
+    gy_deriver *x = calloc(1, sizeof *x);
+    if (!x)
+        return GY_ENOMEM;
+    x->c = (ctx){.ds = ds, .t = t, .out = &x->scratch, .dv = &x->dv};
+    if (make_groups(&x->c) != GY_OK) {
+        gy_deriver_free(x);
+        return GY_ENOMEM;
+    }
+    /* a derivation reads its own row, its group's rows (sums, total(),
+     * row(LABEL)) or another table (@前年 of last year's folder); only a
+     * table with a fiscal-year column reads its own rows of other groups
+     * (@前年 within the table) */
+    x->windows = t->def->fy_col < 0;
+    *out = x;
+    return GY_OK;
+}
+
+size_t gy_deriver_window(const gy_deriver *x, size_t a, size_t min)
+{
+    const ctx *c = &x->c;
+    size_t n = c->t->nrows;
+    if (!x->windows || a >= n)
+        return n;
+    /* every group met must end inside: end = past the last row of the
+     * groups seen so far (a window starts where every earlier group ended) */
+    size_t end = a;
+    for (size_t i = a; i < n; i++) {
+        size_t g = c->group[i], last = c->grows[c->gstart[g + 1] - 1];
+        if (last + 1 > end)
+            end = last + 1;
+        if (i + 1 == end && end - a >= min)
+            break;
+    }
+    return end < n ? end : n;
+}
+
+gy_status gy_deriver_rows(gy_deriver *x, size_t a, size_t b, const gy_derivs **out)
+{
+    ctx *c = &x->c;
+    const gy_table *t = c->t;
+    *out = NULL;
+    if (b > t->nrows)
+        b = t->nrows;
+    /* the previous window's buffers are reused: its total() lists go */
+    if (c->totoff)
+        for (size_t i = x->pa; i < x->pb; i++)
+            for (size_t j = 0; j < t->def->ncols; j++)
+                if (c->totoff[j])
+                    c->totoff[j][c->group[i]] = SIZE_MAX;
+    c->npool = 0;
+    c->nrbuf = 0;
+    x->dv.n = 0;
+    x->pa = a;
+    x->pb = b;
+    derive_rows(c, a, b);
+    gy_findings_free(&x->scratch);
+    if (c->oom)
+        return GY_ENOMEM;
+    point_derivs(c);
+    *out = &x->dv;
+    return GY_OK;
+}
+
+void gy_deriver_free(gy_deriver *x)
+{
+    if (!x)
+        return;
+    free_ctx(&x->c);
+    free(x->dv.v);
+    gy_findings_free(&x->scratch);
+    free(x);
 }
 
 /* the tables are checked on one thread per processor (a check only reads

@@ -22,6 +22,7 @@ typedef struct fmtkey {
 
 typedef struct wb {
     lxw_workbook *w;
+    const gy_dataset *ds;
     const gy_layouts *ls;
     const gy_xlsx_opts *o;
     fmtkey *fk;
@@ -233,10 +234,13 @@ typedef struct tw {
     char **wsname;
     int hr0, H;          /* first header row (or column, across), header lines */
     int body0;           /* first body row (down) or column (across) */
-    /* derivations of this table: open-addressing map (row*ncols+col) → index */
-    size_t *drow;        /* derivations of row r: didx[drow[r] .. drow[r + 1]) */
+    /* derivations of this table, one window of rows [wa, wb) at a time */
+    gy_deriver *dr;
+    size_t wa, wb;
+    bool wloaded;
+    size_t *drow;        /* derivations of row wa + r: didx[drow[r] .. drow[r + 1]) */
     uint32_t *didx;
-    const gy_deriv *dv;  /* this table's derivations (one run in gy_derivs) */
+    const gy_deriv *dv;  /* the window's derivations (owned by dr) */
     unsigned char *dst;  /* per derivation: 0 new, 1 visiting, 2 formula, 3 value only */
     int64_t *dvv;        /* per derivation settled as a formula: its value */
     size_t ndv;
@@ -651,43 +655,60 @@ static void replay(tw *w)
     w->nops = w->capops = 0;
 }
 
-/* derivations by cell: per row, the derivations of that row in their
- * order (a counting sort by row), so that writing row after row reads the
- * index in order; the first derivation of a cell wins (sums before rules) */
+/* Derivations by cell, one window of rows at a time (gy_deriver): per row
+ * of the window, the derivations of that row in their order (a counting
+ * sort by row), so that writing row after row reads the index in order;
+ * the first derivation of a cell wins (sums before rules). A cell outside
+ * the window has no derivation known here. */
 static size_t dfind(const tw *w, size_t row, int col)
 {
-    if (!w->ndv || row >= w->t->nrows)
+    if (!w->ndv || row < w->wa || row >= w->wb)
         return SIZE_MAX;
+    row -= w->wa;
     for (size_t i = w->drow[row]; i < w->drow[row + 1]; i++)
         if (w->dv[w->didx[i]].col == col)
             return w->didx[i];
     return SIZE_MAX;
 }
 
-static bool build_dmap(tw *w)
+static void eval_dv(tw *w, size_t k, int part);
+static bool cell_pos(const tw *w, size_t row, int col, int *part, int *sr, int *sc);
+
+/* Rows a window holds at least: a window is whole groups, so a table of
+ * one group is one window whatever this says. */
+enum { WINDOW_ROWS = 8192 };
+
+/* make the derivations of the rows [a, b) the current window, and settle
+ * every formula of it (cycles first) before its cells are written */
+static bool load_window(tw *w, size_t a, size_t b)
 {
-    const gy_derivs *all = w->b->o->derivs;
-    size_t n = 0, first = 0, nr = w->t->nrows;
-    for (size_t i = 0; all && i < all->n; i++)
-        if (all->v[i].table == w->t && !n++)
-            first = i;
-    /* a table's derivations are one run of the list (gy_verify_some
-     * joins them table by table); anything else is left without formulas */
-    for (size_t i = first; i < first + n; i++)
-        if (all->v[i].table != w->t || all->v[i].row >= nr)
-            return true;
-    if (!n || n >= UINT32_MAX)
-        return true;
-    w->dv = &all->v[first];
-    w->dst = calloc(n, 1);
-    w->dvv = gy_malloc_big(n, sizeof *w->dvv);
+    const gy_derivs *dv;
+    w->wa = a;
+    w->wb = b;
+    w->ndv = w->nsums = 0;
+    if (gy_deriver_rows(w->dr, a, b, &dv) != GY_OK)
+        return false;
+    size_t n = dv->n, nr = b - a;
+    if (n >= UINT32_MAX)
+        return true; /* left without formulas */
+    w->dv = dv->v;
+    free(w->dst);
+    free(w->dvv);
+    free(w->drow);
+    free(w->didx);
+    free(w->sums);
+    w->sums = NULL;
+    w->dst = calloc(n ? n : 1, 1);
+    w->dvv = gy_malloc_big(n ? n : 1, sizeof *w->dvv);
     w->drow = calloc(nr + 2, sizeof *w->drow);
-    w->didx = gy_malloc_big(n, sizeof *w->didx);
+    w->didx = gy_malloc_big(n ? n : 1, sizeof *w->didx);
     if (!w->dst || !w->dvv || !w->drow || !w->didx)
         return false;
     for (size_t k = 0; k < n; k++) {
         const gy_deriv *d = &w->dv[k];
-        w->drow[d->row + 2]++;
+        if (d->row < a || d->row >= b)
+            return true; /* not the window's: left without formulas */
+        w->drow[d->row - a + 2]++;
         if (!d->rule) {
             size_t *ns = w->nsums % 64 ? w->sums : realloc(w->sums, (w->nsums + 64) * sizeof *ns);
             if (!ns)
@@ -700,9 +721,28 @@ static bool build_dmap(tw *w)
     /* drow[r + 1] = start of row r + 1 after the prefix sums; fill stably */
     for (size_t r = 2; r < nr + 2; r++)
         w->drow[r] += w->drow[r - 1];
-    for (size_t k = 0; k < w->ndv; k++)
-        w->didx[w->drow[w->dv[k].row + 1]++] = (uint32_t)k;
+    for (size_t k = 0; k < n; k++)
+        w->didx[w->drow[w->dv[k].row - a + 1]++] = (uint32_t)k;
+    for (size_t k = 0; k < n; k++) {
+        int part, sr, sc;
+        if (cell_pos(w, w->dv[k].row, w->dv[k].col, &part, &sr, &sc))
+            eval_dv(w, k, part);
+    }
     return true;
+}
+
+/* the window holding table row `row`: rows come in ascending order (a
+ * pivot layout, which does not go row by row, is one window) */
+static void need_window(tw *w, size_t row)
+{
+    size_t n = w->t->nrows;
+    while (!w->b->oom && (!w->wloaded || row >= w->wb) && (!w->wloaded || w->wb < n)) {
+        size_t a = w->wloaded ? w->wb : 0;
+        size_t b = gy_deriver_window(w->dr, a, w->l->pivot_key_idx != -1 ? SIZE_MAX : WINDOW_ROWS);
+        w->wloaded = true;
+        if (!load_window(w, a, b))
+            w->b->oom = true;
+    }
 }
 
 /* the field printing column col of table row `row`, or -1 */
@@ -753,6 +793,8 @@ static void eval_dv(tw *w, size_t k, int part);
 
 static bool cell_value(tw *w, size_t row, int col, bool in_sum, int64_t *v)
 {
+    if (row < w->wa || row >= w->wb)
+        return false; /* outside the window: its figure is not known here */
     size_t k = dfind(w, row, col);
     if (k != SIZE_MAX) {
         int part, sr, sc;
@@ -1391,6 +1433,7 @@ static void write_body(tw *w)
         const rec *r = &w->recs[k];
         lxw_worksheet *ws = w->ws[r->sheet];
         int sr, sc;
+        need_window(w, r->row);
         if (r->kind == R_CAPTION) {
             rec_pos(w, r, 0, &sr, &sc);
             put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, r->text, fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
@@ -1474,7 +1517,7 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
     if (!l && !(l = w.own = plain_layout(t)))
         return GY_ENOMEM;
     w.l = l;
-    if (!plan(&w) || !build_dmap(&w) || !(w.tot = calloc(t->def->ncols, sizeof *w.tot)))
+    if (!plan(&w) || gy_deriver_open(b->ds, t, &w.dr) != GY_OK || !(w.tot = calloc(t->def->ncols, sizeof *w.tot)))
         goto out;
     const gy_findings *fs = b->o->findings;
     for (size_t i = 0; fs && i < fs->n; i++)
@@ -1516,12 +1559,6 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
      * thread (its header, body and notes; not the page setup) */
     if (b->cm && !w.buffered)
         wq_start(&w);
-    /* evaluate every formula first, so that cycles are settled before writing */
-    for (size_t k = 0; k < w.ndv; k++) {
-        int part, sr, sc;
-        if (cell_pos(&w, w.dv[k].row, w.dv[k].col, &part, &sr, &sc))
-            eval_dv(&w, k, part);
-    }
     for (int p = 0; p < w.nparts; p++) {
         lxw_worksheet *ws = w.ws[p];
         put_str(&w, ws, 0, 0, l->title, fmt(b, F_TITLE, 0, 0, 0, 0, 0));
@@ -1620,6 +1657,7 @@ out:
     free(w.sums);
     free(w.drow);
     free(w.didx);
+    gy_deriver_free(w.dr);
     free(w.recs);
     free(w.rec_of_row);
     free(w.ws);
@@ -1699,7 +1737,7 @@ static void write_findings(wb *b, const gy_dataset *ds, lxw_worksheet *ws, const
 gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_opts *o, gy_diags *d)
 {
     gy_layouts empty = {.font = "游ゴシック", .font_size = 10, .negative = "△"};
-    wb b = {.ls = o->layouts ? o->layouts : &empty, .o = o};
+    wb b = {.ds = ds, .ls = o->layouts ? o->layouts : &empty, .o = o};
     b.neg = b.ls->negative ? b.ls->negative : "△";
     /* the report year: the latest fiscal year present */
     int year = 0;

@@ -107,6 +107,33 @@ gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv);
  *  keep them. */
 gy_status gy_verify_some(const gy_dataset *ds, gy_findings *out, gy_derivs *dv, const bool *want);
 
+/** The derivations of one table made window by window, for a writer that
+ *  goes through a big table in row order: a window's derivations are
+ *  those gy_verify_full lists for its rows, in the same order, and only
+ *  one window's are held at a time (a million rows need not hold five
+ *  million derivations). Findings met while deriving are dropped (gy_verify
+ *  reports them). */
+typedef struct gy_deriver gy_deriver;
+
+/** Prepare table t of ds (its groups; last year's index is built on first
+ *  use). */
+gy_status gy_deriver_open(const gy_dataset *ds, const gy_table *t, gy_deriver **out);
+
+/** The end of the window that starts at row a (0, or the end of the
+ *  previous window): the first row b ≥ a + min (or the table's end) such
+ *  that every group with a row in [a, b) lies entirely within it, so that
+ *  no derivation of the window reads a row outside it. A table with a
+ *  fiscal-year column (whose @前年 reads its own rows of other groups) is
+ *  one window. */
+size_t gy_deriver_window(const gy_deriver *x, size_t a, size_t min);
+
+/** The derivations of the rows [a, b), a window, into *out: valid until
+ *  the next call or gy_deriver_free (their refs point into the deriver). */
+gy_status gy_deriver_rows(gy_deriver *x, size_t a, size_t b, const gy_derivs **out);
+
+/** Free a deriver. Accepts NULL. */
+void gy_deriver_free(gy_deriver *x);
+
 /** Free derivations. Accepts NULL. */
 void gy_derivs_free(gy_derivs *dv);
 

@@ -28,7 +28,6 @@ typedef struct gy_xlsx_image {
 typedef struct gy_xlsx_opts {
     const gy_layouts *layouts;
     const gy_findings *findings;
-    const gy_derivs *derivs;
     const gy_xlsx_image *images;
     size_t nimages;
     long long created;      /**< document creation time (seconds since the epoch) */

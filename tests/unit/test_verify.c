@@ -584,6 +584,169 @@ static void rule_overflow_is_named(void)
     done(&x);
 }
 
+/* ---- derivations window by window (gy_deriver) ------------------------- */
+
+/* a derivation's refs as rows (a total()'s rows read through its pool,
+ * walking the rule's expression as a writer does), so that the lists of
+ * two runs can be compared whatever their buffers */
+static size_t refs_text(const gy_deriv *d, const gy_expr *e, uint32_t *k, char *buf, size_t n)
+{
+    size_t w = 0;
+    switch (e->op) {
+    case GY_X_REF:
+        if (*k < d->nrefs) {
+            size_t r = d->refs[(*k)++];
+            w = r == GY_DERIV_NOROW ? (size_t)snprintf(buf, n, "-,") : (size_t)snprintf(buf, n, "%zu,", r);
+        }
+        break;
+    case GY_X_TOTAL:
+        if (*k + 1 < d->nrefs) {
+            size_t cnt = d->refs[(*k)++], off = d->refs[(*k)++];
+            w = (size_t)snprintf(buf, n, "T(");
+            for (size_t i = 0; i < cnt && w < n; i++)
+                w += (size_t)snprintf(buf + w, n - w, "%zu,", d->pool[off + i]);
+            if (w < n)
+                w += (size_t)snprintf(buf + w, n - w, "),");
+        }
+        break;
+    default:
+        w = refs_text(d, e->a, k, buf, n);
+        if (w < n)
+            w += refs_text(d, e->b, k, buf + w, n - w);
+        break;
+    }
+    return w < n ? w : n;
+}
+
+static void deriv_text(const gy_deriv *d, char *buf, size_t n)
+{
+    size_t k = (size_t)snprintf(buf, n, "%zu:%d:%p=%lld[", d->row, d->col, (const void *)d->rule, (long long)d->value);
+    if (d->rule) {
+        uint32_t cur = 0;
+        k += refs_text(d, d->rule->expr, &cur, buf + k, n - k);
+    } else {
+        for (uint32_t i = 0; i < d->nrefs && k < n; i++)
+            k += (size_t)snprintf(buf + k, n - k, "%zu,", d->refs[i]);
+    }
+    if (k < n)
+        snprintf(buf + k, n - k, "]");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* every derivation of gy_verify_full, and the windows' joined, as sorted
+ * texts; the windows must be whole groups and cover the table in order */
+static int windows_match(fx *x, size_t min, size_t *nwin)
+{
+    gy_findings f;
+    gy_derivs all;
+    if (gy_verify_full(&x->ds, &f, &all) != GY_OK)
+        return -1;
+    gy_findings_free(&f);
+    size_t na = 0;
+    char **a = calloc(all.n + 1, sizeof *a), **b = calloc(all.n + 1, sizeof *b);
+    for (size_t i = 0; i < all.n; i++)
+        if (all.v[i].table == x->t[0]) {
+            a[na] = malloc(512);
+            deriv_text(&all.v[i], a[na++], 512);
+        }
+    gy_deriver *dr;
+    int rc = 0;
+    size_t nb = 0;
+    *nwin = 0;
+    if (gy_deriver_open(&x->ds, x->t[0], &dr) != GY_OK)
+        return -1;
+    for (size_t s = 0; s < x->t[0]->nrows && rc == 0;) {
+        size_t e = gy_deriver_window(dr, s, min);
+        const gy_derivs *w;
+        if (e <= s || gy_deriver_rows(dr, s, e, &w) != GY_OK) {
+            rc = -1;
+            break;
+        }
+        (*nwin)++;
+        for (size_t i = 0; i < w->n && rc == 0; i++) {
+            if (w->v[i].row < s || w->v[i].row >= e || nb >= na) {
+                rc = -1;
+                break;
+            }
+            b[nb] = malloc(512);
+            deriv_text(&w->v[i], b[nb++], 512);
+        }
+        s = e;
+    }
+    gy_deriver_free(dr);
+    if (rc == 0 && nb != na)
+        rc = -1;
+    qsort(a, na, sizeof *a, cmp_str);
+    qsort(b, nb, sizeof *b, cmp_str);
+    for (size_t i = 0; rc == 0 && i < na; i++)
+        if (strcmp(a[i], b[i])) {
+            printf("#   %s != %s\n", a[i], b[i]);
+            rc = -1;
+        }
+    for (size_t i = 0; i < na; i++)
+        free(a[i]);
+    for (size_t i = 0; i < nb; i++)
+        free(b[i]);
+    free(a);
+    free(b);
+    gy_derivs_free(&all);
+    return na ? rc : -1;
+}
+
+static void deriver_windows_match_verify(void)
+{
+    const char *def = "table w\nfile w.csv\ngroup 課\nlabel 事業\ncolumn 課 text key\ncolumn 事業 text key\n"
+                      "column 行区分 role optional\ncolumn 前年 amount\ncolumn 額 amount\ncolumn 比 ratio1\n"
+                      "column 構成比 ratio1\nsum 前年 額 構成比\nrule 構成比 = pct(額, total(額)) on 項目,計\n"
+                      "rule 比 = pct(額, 前年) on 項目,計\nrule 前年 = 額@前年 on 項目,計\n";
+    const char *now = "課,事業,行区分,前年,額,比,構成比\n"
+                      "甲課,a,,100,120,120.0,60.0\n甲課,b,,100,80,80.0,40.0\n甲課,計,計,200,200,100.0,100.0\n"
+                      "乙課,c,,10,30,300.0,100.0\n乙課,計,計,10,30,300.0,100.0\n"
+                      "丙課,d,,5,5,100.0,50.0\n丙課,e,,5,5,100.0,50.0\n丙課,計,計,10,10,100.0,100.0\n";
+    const char *prev = "課,事業,行区分,前年,額,比,構成比\n甲課,a,,1,100,,\n甲課,b,,1,100,,\n乙課,c,,1,10,,\n"
+                       "丙課,d,,1,5,,\n丙課,e,,1,5,,\n";
+    fx x;
+    size_t nwin = 0;
+    T_CHECK(load(&x, def, now, prev) == 0);
+    T_EQ_INT(x.f.count[GY_SEV_ERROR], 0);
+    /* one window per 課 (the smallest windows), then two, then the whole table */
+    T_CHECK(windows_match(&x, 1, &nwin) == 0);
+    T_EQ_INT(nwin, 3);
+    T_CHECK(windows_match(&x, 4, &nwin) == 0);
+    T_EQ_INT(nwin, 2);
+    T_CHECK(windows_match(&x, 1000, &nwin) == 0);
+    T_EQ_INT(nwin, 1);
+    done(&x);
+    /* a 課 that comes back later keeps its rows in one window with
+     * everything between them */
+    const char *mixed = "課,事業,行区分,前年,額,比,構成比\n"
+                        "甲課,a,,100,120,120.0,60.0\n乙課,c,,10,30,300.0,100.0\n甲課,b,,100,80,80.0,40.0\n"
+                        "丙課,d,,5,5,100.0,100.0\n";
+    T_CHECK(load(&x, def, mixed, prev) == 0);
+    T_CHECK(windows_match(&x, 1, &nwin) == 0);
+    T_EQ_INT(nwin, 2);
+    done(&x);
+}
+
+static void deriver_fy_table_is_one_window(void)
+{
+    const char *def = "table y\nfile y.csv\ngroup 年度\nlabel 名\ncolumn 名 text key\ncolumn 年度 fy key\n"
+                      "column 行区分 role optional\ncolumn 額 amount\ncolumn 比 ratio1 optional\n"
+                      "sum 額\nrule 比 = pct(額, 額@前年) on 計\n";
+    const char *csv = "名,年度,行区分,額,比\n甲,R4,,100,\n計,R4,計,100,\n甲,R5,,150,\n計,R5,計,150,150.0\n";
+    fx x;
+    size_t nwin = 0;
+    T_CHECK(load(&x, def, csv, NULL) == 0);
+    /* R5's 計 reads R4's: the groups (年度) cannot be apart */
+    T_CHECK(windows_match(&x, 1, &nwin) == 0);
+    T_EQ_INT(nwin, 1);
+    done(&x);
+}
+
 int main(void)
 {
     TEST(sum_overflow_is_named);
@@ -608,5 +771,7 @@ int main(void)
     TEST(findings_sorted_by_file_and_line);
     TEST(reconcile_explained_and_unexplained);
     TEST(kumikae_rename_merge_move);
+    TEST(deriver_windows_match_verify);
+    TEST(deriver_fy_table_is_one_window);
     T_DONE();
 }
