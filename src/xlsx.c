@@ -203,14 +203,17 @@ static void cell_ref(char *buf, size_t n, const char *sheet, int r, int c)
 
 enum { R_ROW, R_CAPTION, R_SUBROW, R_PIVOT };
 
+/* one record of the sheet: 20 bytes, one per table row of a big table */
 typedef struct rec {
-    int kind;
-    size_t row;          /* table row (R_ROW, R_SUBROW: the row it follows; R_PIVOT: first row) */
-    int sub;             /* subrow index */
-    const char *text;    /* caption */
-    int sheet;           /* part (0 = first sheet) */
-    int line, off;       /* sheet row (down) or column (across); block offset */
+    uint32_t row;        /* table row (R_ROW, R_SUBROW: the row it follows; R_PIVOT: first row;
+                            R_CAPTION: the row whose block column it shows) */
+    int32_t sheet;       /* part (0 = first sheet) */
+    int32_t line, off;   /* sheet row (down) or column (across); block offset */
+    uint16_t sub;        /* subrow index */
+    uint8_t kind;
 } rec;
+
+#define NO_REC UINT32_MAX /* rec_of_row of a row not printed */
 
 typedef struct totcache {
     bool set;
@@ -228,7 +231,7 @@ typedef struct tw {
     gy_layout *own;      /* the plain layout of a table without one */
     rec *recs;
     size_t nrecs;
-    size_t *rec_of_row;  /* record index per table row, SIZE_MAX if not printed */
+    uint32_t *rec_of_row; /* record index per table row, NO_REC if not printed */
     int nparts;
     lxw_worksheet **ws;
     char **wsname;
@@ -773,7 +776,7 @@ static void rec_pos(const tw *w, const rec *r, int field, int *sr, int *sc)
 /* where table cell (row, col) is printed: part, row, column */
 static bool cell_pos(const tw *w, size_t row, int col, int *part, int *sr, int *sc)
 {
-    if (row >= w->t->nrows || w->rec_of_row[row] == SIZE_MAX)
+    if (row >= w->t->nrows || w->rec_of_row[row] == NO_REC)
         return false;
     int f = field_of(w, row, col);
     if (f < 0)
@@ -1252,7 +1255,7 @@ static size_t pivot_row(const tw *w, size_t rowk, const char *where)
 {
     const gy_table *t = w->t;
     for (size_t i = 0; i < t->nrows; i++)
-        if (w->rec_of_row[i] != SIZE_MAX && same_key(w, rowk, i) &&
+        if (w->rec_of_row[i] != NO_REC && same_key(w, rowk, i) &&
             !strcmp(gy_ttext(t, i, w->l->pivot_col_idx), where))
             return i;
     return SIZE_MAX;
@@ -1263,8 +1266,10 @@ static bool plan(tw *w)
 {
     const gy_table *t = w->t;
     const gy_layout *l = w->l;
-    w->rec_of_row = malloc((t->nrows ? t->nrows : 1) * sizeof *w->rec_of_row);
     size_t cap = t->nrows + l->nsubrows * 4 + 16;
+    if (cap >= NO_REC || l->nsubrows > UINT16_MAX)
+        return false; /* more records than a record index can name */
+    w->rec_of_row = malloc((t->nrows ? t->nrows : 1) * sizeof *w->rec_of_row);
     w->recs = malloc(cap * sizeof *w->recs);
     if (!w->rec_of_row || !w->recs)
         return false;
@@ -1278,23 +1283,23 @@ static bool plan(tw *w)
                 if (same_key(w, w->recs[j].row, i))
                     break;
             if (j == w->nrecs)
-                w->recs[w->nrecs++] = (rec){.kind = R_PIVOT, .row = i};
-            w->rec_of_row[i] = j;
+                w->recs[w->nrecs++] = (rec){.kind = R_PIVOT, .row = (uint32_t)i};
+            w->rec_of_row[i] = (uint32_t)j;
             continue;
         }
         if (l->block_idx >= 0 && (!block || strcmp(block, gy_ttext(t, i, l->block_idx)))) {
             block = gy_ttext(t, i, l->block_idx);
             if (w->nrecs + 1 >= cap)
                 return false;
-            w->recs[w->nrecs++] = (rec){.kind = R_CAPTION, .row = i, .text = block};
+            w->recs[w->nrecs++] = (rec){.kind = R_CAPTION, .row = (uint32_t)i};
         }
         if (w->nrecs + 1 >= cap)
             return false;
-        w->rec_of_row[i] = w->nrecs;
-        w->recs[w->nrecs++] = (rec){.kind = R_ROW, .row = i};
+        w->rec_of_row[i] = (uint32_t)w->nrecs;
+        w->recs[w->nrecs++] = (rec){.kind = R_ROW, .row = (uint32_t)i};
         for (size_t s = 0; s < l->nsubrows; s++)
             if (!strcmp(gy_row_label(t, r), l->subrows[s].after) && w->nrecs + 1 < cap)
-                w->recs[w->nrecs++] = (rec){.kind = R_SUBROW, .row = i, .sub = (int)s};
+                w->recs[w->nrecs++] = (rec){.kind = R_SUBROW, .row = (uint32_t)i, .sub = (uint16_t)s};
     }
     /* pivot: a subrow follows the record of the row it names */
     if (l->pivot_key_idx != -1 && l->nsubrows) {
@@ -1311,11 +1316,11 @@ static bool plan(tw *w)
             nr[n++] = w->recs[k];
             for (size_t s = 0; s < l->nsubrows && n + 1 < cap; s++)
                 if (!strcmp(gy_row_label(t, &t->rows[w->recs[k].row]), l->subrows[s].after))
-                    nr[n++] = (rec){.kind = R_SUBROW, .row = w->recs[k].row, .sub = (int)s};
+                    nr[n++] = (rec){.kind = R_SUBROW, .row = w->recs[k].row, .sub = (uint16_t)s};
         }
         for (size_t i = 0; i < t->nrows; i++)
-            if (w->rec_of_row[i] != SIZE_MAX)
-                w->rec_of_row[i] = map[w->rec_of_row[i]];
+            if (w->rec_of_row[i] != NO_REC)
+                w->rec_of_row[i] = (uint32_t)map[w->rec_of_row[i]];
         free(map);
         free(w->recs);
         w->recs = nr;
@@ -1436,7 +1441,7 @@ static void write_body(tw *w)
         need_window(w, r->row);
         if (r->kind == R_CAPTION) {
             rec_pos(w, r, 0, &sr, &sc);
-            put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, r->text, fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
+            put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, gy_ttext(w->t, r->row, l->block_idx), fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
             for (size_t f = 1; f < l->nfields; f++)
                 put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)(sc + (int)f), fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
             continue;
