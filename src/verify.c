@@ -54,9 +54,16 @@ typedef struct val {
 
 /* an open-addressing hash set of row indices (the key is in the rows) */
 typedef struct rowslot {
-    uint64_t hash;
-    size_t row;          /* row index + 1; 0 = empty */
+    uint32_t tag;        /* the hash's high half (its low bits chose the slot) */
+    uint32_t row;        /* row index + 1; 0 = empty */
 } rowslot;
+
+/* the part of a hash a slot keeps: equal tags are then confirmed on the
+ * texts, so a collision costs a comparison, never a wrong match */
+static inline uint32_t tag_of(uint64_t h)
+{
+    return (uint32_t)(h >> 32);
+}
 
 typedef struct rowidx {
     rowslot *s;          /* hash and row side by side: one cache miss per probe */
@@ -79,11 +86,10 @@ typedef struct remap {
 typedef struct ctx {
     const gy_dataset *ds;
     const gy_table *t;
-    size_t *group;       /* dense group id per row (0, 1, … in order of appearance) */
+    uint32_t *group;     /* dense group id per row (0, 1, … in order of appearance) */
     size_t ngroups;
     size_t *gstart;      /* rows of group g: grows[gstart[g] .. gstart[g + 1]) ascending */
-    size_t *grows;
-    size_t *gpos;        /* position of row i in grows */
+    uint32_t *grows;
     int *minlev;         /* per group: lowest level of the rows that count in totals */
     gtotal **tot;        /* per column, lazily: total() per group */
     rowidx labels;       /* (group, label) → first row, lazily */
@@ -91,7 +97,7 @@ typedef struct ctx {
     const gy_table *prev;/* the table @前年 reads (this one when it has an fy key), or NULL */
     rowidx previdx;      /* rows of prev by (role, fy, key columns), lazily */
     bool previdx_built;
-    size_t *prevmemo;    /* per row: the one prev row + 1, 0 none, MEMO_SLOW: search (lazily) */
+    uint32_t *prevmemo;  /* per row: the one prev row + 1, 0 none, MEMO_SLOW: search (lazily) */
     bool prevmemo_built;
     remap *remaps;       /* the 組替 lines for this table */
     size_t nremaps;
@@ -303,7 +309,7 @@ static void rowidx_add(rowidx *x, uint64_t h, size_t row)
     size_t j = (size_t)h & (x->cap - 1);
     while (x->s[j].row)
         j = (j + 1) & (x->cap - 1);
-    x->s[j] = (rowslot){h, row + 1};
+    x->s[j] = (rowslot){tag_of(h), (uint32_t)(row + 1)};
 }
 
 /* the key of a row for matching across years: role, fy value (when the
@@ -353,8 +359,8 @@ static bool build_previdx(ctx *c)
     const gy_tabledef *d = c->t->def;
     int fc = d->fy_col;
     c->previdx_built = true;
-    if (!rowidx_init(&c->previdx, pt->nrows))
-        return false;
+    if (pt->nrows >= UINT32_MAX - 1 || !rowidx_init(&c->previdx, pt->nrows))
+        return false; /* a slot names a row in 32 bits */
     const char **vals = calloc(d->ncols ? d->ncols : 1, sizeof *vals);
     uint64_t *hs = malloc((pt->nrows ? pt->nrows : 1) * sizeof *hs);
     if (!vals || !hs) {
@@ -379,7 +385,7 @@ static bool build_previdx(ctx *c)
     return true;
 }
 
-#define MEMO_SLOW SIZE_MAX
+#define MEMO_SLOW UINT32_MAX
 
 /* whether a 組替 line gives row `row` another key to look for */
 static bool remapped(const ctx *c, size_t row)
@@ -433,7 +439,7 @@ static bool build_prevmemo(ctx *c)
         int64_t want = fc >= 0 ? gy_tv(t, i, fc) - 1 : 0;
         size_t found = 0, nfound = 0;
         for (size_t sl = (size_t)hs[i] & (x->cap - 1); x->s[sl].row; sl = (sl + 1) & (x->cap - 1)) {
-            if (x->s[sl].hash != hs[i])
+            if (x->s[sl].tag != tag_of(hs[i]))
                 continue;
             size_t qi = x->s[sl].row - 1;
             if (pt->rows[qi].role != t->rows[i].role || (fc >= 0 && gy_tv(pt, qi, fc) != want))
@@ -447,7 +453,7 @@ static bool build_prevmemo(ctx *c)
                 nfound++;
             }
         }
-        c->prevmemo[i] = nfound == 0 ? 0 : nfound == 1 ? found + 1 : MEMO_SLOW;
+        c->prevmemo[i] = nfound == 0 ? 0 : nfound == 1 ? (uint32_t)(found + 1) : MEMO_SLOW;
     }
     free(hs);
     free(vals);
@@ -563,7 +569,7 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
         uint64_t h = prev_hash(d, r->role, want, vals, fc);
         const rowidx *x = &c->previdx;
         for (size_t s = (size_t)h & (x->cap - 1); x->s[s].row; s = (s + 1) & (x->cap - 1)) {
-            if (x->s[s].hash != h)
+            if (x->s[s].tag != tag_of(h))
                 continue;
             size_t qi = x->s[s].row - 1;
             const gy_row *q = &pt->rows[qi];
@@ -686,7 +692,7 @@ static const gy_row *label_row(ctx *c, size_t row, const char *label)
             bool seen = false;
             for (size_t s = (size_t)h & (x->cap - 1); x->s[s].row && !seen; s = (s + 1) & (x->cap - 1)) {
                 size_t q = x->s[s].row - 1;
-                seen = x->s[s].hash == h && c->group[q] == c->group[i] &&
+                seen = x->s[s].tag == tag_of(h) && c->group[q] == c->group[i] &&
                        !strcmp(gy_row_label(t, &t->rows[q]), lab);
             }
             if (!seen)
@@ -699,7 +705,7 @@ static const gy_row *label_row(ctx *c, size_t row, const char *label)
     const rowidx *x = &c->labels;
     for (size_t s = (size_t)h & (x->cap - 1); x->s[s].row; s = (s + 1) & (x->cap - 1)) {
         size_t q = x->s[s].row - 1;
-        if (x->s[s].hash == h && c->group[q] == c->group[row] && !strcmp(gy_row_label(t, &t->rows[q]), label))
+        if (x->s[s].tag == tag_of(h) && c->group[q] == c->group[row] && !strcmp(gy_row_label(t, &t->rows[q]), label))
             return &t->rows[q];
     }
     return NULL;
@@ -1021,6 +1027,20 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
                 "記載 %s と再計算 %s が %s 違います (規則: %s)", sb, cb, db, ru->text);
 }
 
+/* the position of row i among its group's rows (grows) */
+static size_t group_pos(const ctx *c, size_t i)
+{
+    size_t g = c->group[i], lo = c->gstart[g], hi = c->gstart[g + 1];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->grows[mid] < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - c->gstart[g];
+}
+
 /* ---- sums ---------------------------------------------------------------- */
 
 /* sum of `col` over rows [a, b) selected by pred; returns false if a
@@ -1036,7 +1056,8 @@ static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level
     *s = 0;
     *nitems = 0;
     /* the rows of the group from the first one at or after a */
-    const size_t *gr = c->grows + c->gstart[grp], ng = c->gstart[grp + 1] - c->gstart[grp];
+    const uint32_t *gr = c->grows + c->gstart[grp];
+    size_t ng = c->gstart[grp + 1] - c->gstart[grp];
     size_t lo = 0, hi = ng;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -1077,7 +1098,8 @@ static void sum_deriv(ctx *c, const char *kind, size_t row, int col, size_t a, s
     c->nrefs = 0;
     c->rec = true;
     /* the same rows as sum_range: the group's, from the first at or after a */
-    const size_t *gr = c->grows + c->gstart[grp], ng = c->gstart[grp + 1] - c->gstart[grp];
+    const uint32_t *gr = c->grows + c->gstart[grp];
+    size_t ng = c->gstart[grp + 1] - c->gstart[grp];
     size_t lo = 0, hi = ng;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -1158,8 +1180,8 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
             size_t from = a;
             if (r->role == GY_ROLE_SUBTOTAL) {
                 /* back over the rows of the same group */
-                const size_t *gr = c->grows + c->gstart[c->group[i]];
-                for (size_t p = c->gpos[i] - c->gstart[c->group[i]]; p > 0 && gr[p - 1] >= a; p--) {
+                const uint32_t *gr = c->grows + c->gstart[c->group[i]];
+                for (size_t p = group_pos(c, i); p > 0 && gr[p - 1] >= a; p--) {
                     const gy_row *q = &t->rows[gr[p - 1]];
                     if (q->level == r->level && (q->role == GY_ROLE_SUBTOTAL || q->role == GY_ROLE_TOTAL)) {
                         from = gr[p - 1] + 1;
@@ -1333,16 +1355,27 @@ static void check_recons(ctx *c)
  * group columns' texts; the rows of each group; the lowest level of the
  * rows that count in totals, per group; the previous year's table; the
  * 組替 lines */
+/* the hash of a row's group texts */
+static uint64_t group_hash(const gy_table *t, size_t i)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t j = 0; j < t->def->ncols; j++)
+        if (t->def->cols[j].flags & GY_COL_GROUP)
+            h = hash_str(h, gy_ttext(t, i, (int)j));
+    return h;
+}
+
 static gy_status make_groups(ctx *c)
 {
     const gy_table *t = c->t;
     const gy_tabledef *d = t->def;
     size_t n = t->nrows;
+    if (n >= UINT32_MAX)
+        return GY_ENOMEM; /* rows are counted in 32 bits (so are a file's lines) */
     c->group = gy_calloc_big(n ? n : 1, sizeof *c->group);
-    c->gpos = gy_calloc_big(n ? n : 1, sizeof *c->gpos);
     c->grows = gy_calloc_big(n ? n : 1, sizeof *c->grows);
     c->tot = calloc(d->ncols ? d->ncols : 1, sizeof *c->tot);
-    if (!c->group || !c->gpos || !c->grows || !c->tot)
+    if (!c->group || !c->grows || !c->tot)
         return GY_ENOMEM;
     bool any = false;
     for (size_t j = 0; j < d->ncols; j++)
@@ -1350,12 +1383,13 @@ static gy_status make_groups(ctx *c)
             any = true;
     c->ngroups = n ? 1 : 0;
     if (any) {
+        /* the groups met so far: a hash index grown with them (a table
+         * has far fewer groups than rows) */
         rowidx x;
-        if (!rowidx_init(&x, n))
-            return GY_ENOMEM;
-        size_t *first = calloc(n ? n : 1, sizeof *first); /* group id → its first row */
-        if (!first) {
-            rowidx_free(&x);
+        size_t capfirst = 64;
+        uint32_t *first = malloc(capfirst * sizeof *first); /* group id → its first row */
+        if (!first || !rowidx_init(&x, 32)) {
+            free(first);
             return GY_ENOMEM;
         }
         c->ngroups = 0;
@@ -1371,14 +1405,11 @@ static gy_status make_groups(ctx *c)
                 c->group[i] = c->group[i - 1];
                 continue;
             }
-            uint64_t h = 1469598103934665603ull;
-            for (size_t j = 0; j < d->ncols; j++)
-                if (d->cols[j].flags & GY_COL_GROUP)
-                    h = hash_str(h, gy_ttext(t, i, (int)j));
+            uint64_t h = group_hash(t, i);
             size_t s = (size_t)h & (x.cap - 1);
             bool found = false;
             for (; x.s[s].row; s = (s + 1) & (x.cap - 1)) {
-                if (x.s[s].hash != h)
+                if (x.s[s].tag != tag_of(h))
                     continue;
                 size_t g = x.s[s].row - 1, k = first[g];
                 bool same = true;
@@ -1387,15 +1418,38 @@ static gy_status make_groups(ctx *c)
                         strcmp(gy_ttext(t, i, (int)j), gy_ttext(t, k, (int)j)))
                         same = false;
                 if (same) {
-                    c->group[i] = g;
+                    c->group[i] = (uint32_t)g;
                     found = true;
                     break;
                 }
             }
-            if (!found) {
-                first[c->ngroups] = i;
-                c->group[i] = c->ngroups;
-                x.s[s] = (rowslot){h, ++c->ngroups}; /* group id + 1 */
+            if (found)
+                continue;
+            if (c->ngroups == capfirst) {
+                uint32_t *nf = realloc(first, capfirst * 2 * sizeof *nf);
+                if (!nf) {
+                    free(first);
+                    rowidx_free(&x);
+                    return GY_ENOMEM;
+                }
+                first = nf;
+                capfirst *= 2;
+            }
+            first[c->ngroups] = (uint32_t)i;
+            c->group[i] = (uint32_t)c->ngroups++;
+            rowidx_add(&x, h, c->ngroups - 1); /* the slot holds group id + 1 */
+            if (c->ngroups * 2 > x.cap) {
+                /* twice the room, every group placed again */
+                rowidx nx;
+                if (!rowidx_init(&nx, x.cap)) {
+                    free(first);
+                    rowidx_free(&x);
+                    return GY_ENOMEM;
+                }
+                for (size_t g = 0; g < c->ngroups; g++)
+                    rowidx_add(&nx, group_hash(t, first[g]), g);
+                rowidx_free(&x);
+                x = nx;
             }
         }
         free(first);
@@ -1421,10 +1475,8 @@ static gy_status make_groups(ctx *c)
             return GY_ENOMEM;
         if (c->ngroups)
             memcpy(cur, c->gstart, c->ngroups * sizeof *cur);
-        for (size_t i = 0; i < n; i++) {
-            c->gpos[i] = cur[c->group[i]]++;
-            c->grows[c->gpos[i]] = i;
-        }
+        for (size_t i = 0; i < n; i++)
+            c->grows[cur[c->group[i]]++] = (uint32_t)i;
         free(cur);
     }
     c->prev = d->fy_col >= 0 ? t : gy_dataset_find(c->ds, d->id, t->fy.western - 1);
@@ -1438,7 +1490,6 @@ static void free_ctx(ctx *c)
     free(c->group);
     free(c->gstart);
     free(c->grows);
-    free(c->gpos);
     free(c->minlev);
     if (c->tot)
         for (size_t j = 0; j < c->t->def->ncols; j++)
