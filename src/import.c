@@ -270,6 +270,21 @@ void gy_table_release(gy_table *t)
     t->nxl = t->capxl = t->nrows = t->cap = 0;
 }
 
+void gy_table_keep(gy_table *t, const bool *keep)
+{
+    if (!t || !t->cols)
+        return;
+    for (size_t j = 0; j < t->def->ncols; j++) {
+        if (keep[j])
+            continue;
+        free(t->cols[j].v32);
+        free(t->cols[j].v);
+        free(t->cols[j].nil);
+        free(t->cols[j].text);
+        t->cols[j] = (gy_colstore){0};
+    }
+}
+
 void gy_table_free(gy_table *t)
 {
     if (!t)

@@ -326,6 +326,22 @@ static long long created_time(const gy_dataset *ds, gy_buf *inputs)
     return t;
 }
 
+/* a table of an earlier year that the report no longer prints: only what
+ * the next year's @前年 reads of it stays (the workbook's derivations of
+ * the next year are made while it is written) */
+static gy_status let_go(gy_table *t)
+{
+    bool *keep = calloc(t->def->ncols ? t->def->ncols : 1, sizeof *keep);
+    if (!keep)
+        return GY_ENOMEM;
+    if (gy_verify_prev_columns(t->def, keep))
+        gy_table_keep(t, keep);
+    else
+        gy_table_release(t);
+    free(keep);
+    return GY_OK;
+}
+
 gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d)
 {
     const char *outdir = ro->outdir;
@@ -371,10 +387,10 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     if (st == GY_OK)
         st = gy_changes_make(had_prev ? prev : NULL, snap.p, &ct, &cc, &nchanges);
     free(prev);
-    for (size_t k = 0; k < ds->n; k++) {
+    for (size_t k = 0; k < ds->n && st == GY_OK; k++) {
         gy_table *t = ds->v[k];
         if (t->fy.western != year && t->nrows > max && gy_dataset_find(ds, t->def->id, 0) != t)
-            gy_table_release(t);
+            st = let_go(t);
     }
     gy_phase("findings");
     /* the workbook layouts (templates/sheets; optional) */
@@ -440,10 +456,13 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     char *wbpath = wbname ? gy_outdir_path(&o, wbname, d) : NULL;
     gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .images = imgs, .nimages = co.n};
     xo.created = created_time(ds, &inputs);
-    /* test hooks: a smaller sheet, a lower constant-memory threshold, so
-     * that the tests can split a table over sheets and stream it */
-    const char *tr = getenv("GAIYO_TEST_SHEET_ROWS"), *ts = getenv("GAIYO_TEST_STREAM_ROWS");
+    /* test hooks: a smaller sheet, a lower constant-memory threshold,
+     * smaller windows of derivations, so that the tests can split a table
+     * over sheets, stream it and derive it in pieces */
+    const char *tr = getenv("GAIYO_TEST_SHEET_ROWS"), *ts = getenv("GAIYO_TEST_STREAM_ROWS"),
+               *tw = getenv("GAIYO_TEST_WINDOW_ROWS");
     xo.max_rows = tr ? (size_t)strtoul(tr, NULL, 10) : 0;
+    xo.window_rows = tw ? (size_t)strtoul(tw, NULL, 10) : 0;
     xo.stream_rows = ts ? (size_t)strtoul(ts, NULL, 10) : 0;
     xo.inputs = inputs.p;
     if (!wbpath)

@@ -1598,6 +1598,37 @@ static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findin
     return c.oom ? GY_ENOMEM : GY_OK;
 }
 
+static void prev_cols(const gy_expr *e, bool *keep)
+{
+    if (!e)
+        return;
+    if (e->op == GY_X_REF && e->rowref == GY_R_PREV)
+        keep[e->col] = true;
+    prev_cols(e->a, keep);
+    prev_cols(e->b, keep);
+}
+
+bool gy_verify_prev_columns(const gy_tabledef *d, bool *keep)
+{
+    bool any = false;
+    for (size_t j = 0; j < d->ncols; j++)
+        keep[j] = false;
+    for (size_t r = 0; r < d->nrules; r++)
+        if (has_prev(d->rules[r].expr)) {
+            prev_cols(d->rules[r].expr, keep);
+            any = true;
+        }
+    if (!any)
+        return false;
+    /* prev_value matches rows on these */
+    for (size_t j = 0; j < d->ncols; j++)
+        if (d->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP))
+            keep[j] = true;
+    if (d->fy_col >= 0)
+        keep[d->fy_col] = true;
+    return true;
+}
+
 /* ---- derivations window by window (the workbook of a big table) ------------ */
 
 struct gy_deriver {

@@ -677,8 +677,8 @@ static size_t dfind(const tw *w, size_t row, int col)
 static void eval_dv(tw *w, size_t k, int part);
 static bool cell_pos(const tw *w, size_t row, int col, int *part, int *sr, int *sc);
 
-/* Rows a window holds at least: a window is whole groups, so a table of
- * one group is one window whatever this says. */
+/* Rows a window holds at least (gy_xlsx_opts.window_rows): a window is
+ * whole groups, so a table of one group is one window whatever this says. */
 enum { WINDOW_ROWS = 8192 };
 
 /* make the derivations of the rows [a, b) the current window, and settle
@@ -741,7 +741,8 @@ static void need_window(tw *w, size_t row)
     size_t n = w->t->nrows;
     while (!w->b->oom && (!w->wloaded || row >= w->wb) && (!w->wloaded || w->wb < n)) {
         size_t a = w->wloaded ? w->wb : 0;
-        size_t b = gy_deriver_window(w->dr, a, w->l->pivot_key_idx != -1 ? SIZE_MAX : WINDOW_ROWS);
+        size_t min = w->b->o->window_rows ? w->b->o->window_rows : WINDOW_ROWS;
+        size_t b = gy_deriver_window(w->dr, a, w->l->pivot_key_idx != -1 ? SIZE_MAX : min);
         w->wloaded = true;
         if (!load_window(w, a, b))
             w->b->oom = true;

@@ -107,6 +107,12 @@ gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv);
  *  keep them. */
 gy_status gy_verify_some(const gy_dataset *ds, gy_findings *out, gy_derivs *dv, const bool *want);
 
+/** Which columns of a table of definition d the next year's table reads
+ *  (its @前年 rules): the columns those rules read, and the key, group and
+ *  fiscal-year columns that match rows across years. keep has d->ncols
+ *  entries. Returns false (no column) when no rule reads last year. */
+bool gy_verify_prev_columns(const gy_tabledef *d, bool *keep);
+
 /** The derivations of one table made window by window, for a writer that
  *  goes through a big table in row order: a window's derivations are
  *  those gy_verify_full lists for its rows, in the same order, and only

@@ -35,6 +35,8 @@ typedef struct gy_xlsx_opts {
     size_t stream_rows;     /**< a table with more rows switches the workbook to
                                  libxlsxwriter's constant-memory mode (0 = 100,000) */
     size_t max_rows;        /**< rows of a sheet (0 = Excel's 1,048,576; tests use less) */
+    size_t window_rows;     /**< rows whose derivations are made at a time, at least (whole
+                                 groups; 0 = 8,192; tests use less) */
 } gy_xlsx_opts;
 
 /** Largest number of body rows on one sheet (Excel's 1,048,576 rows, less
