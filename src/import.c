@@ -1478,6 +1478,7 @@ typedef struct ijob {
     size_t size;
     gy_table *t;
     gy_status st;             /* of the import */
+    bool later;               /* a later year folder has a file of this definition */
     gy_status s_first, s_set; /* of the checks: kept if none yet / always */
     gy_diags d;
 } ijob;
@@ -1560,6 +1561,12 @@ static void run_jobs(ijob *jobs, size_t njobs)
 }
 
 gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d)
+{
+    return gy_dataset_load_years(dir, defs, out, d, 0, NULL, NULL);
+}
+
+gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d, size_t big,
+                                gy_year_fn fn, void *arg)
 {
     memset(out, 0, sizeof *out);
     DIR *dp = opendir(dir);
@@ -1705,44 +1712,69 @@ gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *ou
         free(yd);
     }
     bool jobs_oom = st == GY_ENOMEM;
-    if (!jobs_oom)
+    /* a file whose definition has a file in a later year folder too */
+    for (size_t k = 0; k < njobs; k++)
+        for (size_t m = k + 1; jobs[k].def && m < njobs && !jobs[k].later; m++)
+            jobs[k].later = jobs[m].def == jobs[k].def;
+    /* staged: a big file before the last year folder; then each year is
+     * read after fn has seen the one before */
+    bool staged = false;
+    for (size_t k = 0; fn && big && k < njobs; k++)
+        if (jobs[k].def && jobs[k].later && jobs[k].size >= big)
+            staged = true;
+    if (!jobs_oom && !staged)
         run_jobs(jobs, njobs);
-    /* merge, in order */
+    /* merge, in order, year by year (a year folder's jobs: its checks, then its files) */
     st = st0;
-    for (size_t k = 0; k < njobs; k++) {
-        ijob *j = &jobs[k];
-        for (size_t m = 0; m < j->d.n; m++)
-            gy_diag_add(d, j->d.v[m].file, j->d.v[m].line, j->d.v[m].col, "%s", j->d.v[m].msg);
-        d->dropped += j->d.dropped;
-        gy_diags_free(&j->d);
-        free(j->path);
-        if (!j->def) {
-            if (j->s_first != GY_OK && st == GY_OK)
-                st = j->s_first;
-            if (j->s_set != GY_OK)
-                st = j->s_set;
-            continue;
+    gy_status fst = GY_OK;
+    for (size_t k = 0; k < njobs;) {
+        size_t e = k + 1;
+        while (e < njobs && jobs[e].def)
+            e++;
+        if (!jobs_oom && staged)
+            run_jobs(jobs + k, e - k);
+        size_t first = out->n;
+        for (; k < e; k++) {
+            ijob *j = &jobs[k];
+            for (size_t m = 0; m < j->d.n; m++)
+                gy_diag_add(d, j->d.v[m].file, j->d.v[m].line, j->d.v[m].col, "%s", j->d.v[m].msg);
+            d->dropped += j->d.dropped;
+            gy_diags_free(&j->d);
+            free(j->path);
+            if (!j->def) {
+                if (j->s_first != GY_OK && st == GY_OK)
+                    st = j->s_first;
+                if (j->s_set != GY_OK)
+                    st = j->s_set;
+                continue;
+            }
+            if (j->st != GY_OK) {
+                if (st == GY_OK || j->st == GY_ENOMEM)
+                    st = j->st;
+                continue;
+            }
+            if (!j->t) {
+                /* not run (out of memory before the imports) */
+                st = GY_ENOMEM;
+                continue;
+            }
+            j->t->fy = j->fy;
+            j->t->later = j->later;
+            gy_table **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
+            if (!nv) {
+                gy_table_free(j->t);
+                st = GY_ENOMEM;
+                continue;
+            }
+            out->v = nv;
+            out->v[out->n++] = j->t;
         }
-        if (j->st != GY_OK) {
-            if (st == GY_OK || j->st == GY_ENOMEM)
-                st = j->st;
-            continue;
-        }
-        if (!j->t) {
-            /* not run (out of memory before the imports) */
-            st = GY_ENOMEM;
-            continue;
-        }
-        j->t->fy = j->fy;
-        gy_table **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
-        if (!nv) {
-            gy_table_free(j->t);
-            st = GY_ENOMEM;
-            continue;
-        }
-        out->v = nv;
-        out->v[out->n++] = j->t;
+        /* once something failed, the rest is only read for its diagnostics */
+        if (fn && st == GY_OK && fst == GY_OK && !jobs_oom)
+            fst = fn(out, first, e == njobs, arg);
     }
+    if (st == GY_OK)
+        st = fst;
     if (jobs_oom)
         st = GY_ENOMEM;
     free(jobs);

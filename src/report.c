@@ -25,40 +25,49 @@ bool gy_report_format_parse(const char *s, gy_report_format *out)
     return true;
 }
 
-void gy_report_summary(const gy_dataset *ds, gy_buf *b)
+void gy_report_summary_table(const gy_table *t, gy_buf *b)
 {
-    for (size_t k = 0; k < ds->n; k++) {
-        const gy_table *t = ds->v[k];
-        char fy[16];
-        gy_fy_format(&t->fy, fy, sizeof fy);
-        gy_buf_printf(b, "%s %s: %s (%s) %zu 行\n", fy, t->def->id, t->def->title, t->encoding ? t->encoding : "",
-                      t->nrows);
-        size_t ntot = 0;
-        for (size_t i = 0; i < t->nrows; i++) {
-            const gy_row *r = &t->rows[i];
-            if (r->role != GY_ROLE_TOTAL && r->role != GY_ROLE_SUBTOTAL)
+    char fy[16];
+    gy_fy_format(&t->fy, fy, sizeof fy);
+    gy_buf_printf(b, "%s %s: %s (%s) %zu 行\n", fy, t->def->id, t->def->title, t->encoding ? t->encoding : "",
+                  t->nrows);
+    size_t ntot = 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const gy_row *r = &t->rows[i];
+        if (r->role != GY_ROLE_TOTAL && r->role != GY_ROLE_SUBTOTAL)
+            continue;
+        ntot++;
+        gy_buf_printf(b, "    %s", gy_row_label(t, r)[0] ? gy_row_label(t, r) : gy_role_name(r->role));
+        int fc = t->def->fy_col;
+        if (fc >= 0 && fc != t->def->label_col && gy_ttext(t, i, fc)[0])
+            gy_buf_printf(b, " %s", gy_ttext(t, i, fc));
+        for (size_t j = 0; j < t->def->ncols; j++) {
+            if (!(t->def->cols[j].flags & GY_COL_SUM))
                 continue;
-            ntot++;
-            gy_buf_printf(b, "    %s", gy_row_label(t, r)[0] ? gy_row_label(t, r) : gy_role_name(r->role));
-            int fc = t->def->fy_col;
-            if (fc >= 0 && fc != t->def->label_col && gy_ttext(t, i, fc)[0])
-                gy_buf_printf(b, " %s", gy_ttext(t, i, fc));
-            for (size_t j = 0; j < t->def->ncols; j++) {
-                if (!(t->def->cols[j].flags & GY_COL_SUM))
-                    continue;
-                char v[64];
-                gy_cell cl;
-                gy_table_cell(t, i, j, &cl);
-                gy_cell_format(t, j, &cl, v, sizeof v);
-                gy_buf_printf(b, "  %s=%s", t->def->cols[j].name, v[0] ? v : "(空欄)");
-            }
-            gy_buf_puts(b, "\n");
+            char v[64];
+            gy_cell cl;
+            gy_table_cell(t, i, j, &cl);
+            gy_cell_format(t, j, &cl, v, sizeof v);
+            gy_buf_printf(b, "  %s=%s", t->def->cols[j].name, v[0] ? v : "(空欄)");
         }
-        if (!ntot)
-            gy_buf_puts(b, "    (記載された計の行はありません)\n");
+        gy_buf_puts(b, "\n");
     }
+    if (!ntot)
+        gy_buf_puts(b, "    (記載された計の行はありません)\n");
+}
+
+/* the definitions without a file, after the tables */
+static void summary_missing(const gy_dataset *ds, gy_buf *b)
+{
     for (size_t i = 0; i < ds->nmissing; i++)
         gy_buf_printf(b, "注意: %s がありません (その表は読みませんでした)\n", ds->missing[i]);
+}
+
+void gy_report_summary(const gy_dataset *ds, gy_buf *b)
+{
+    for (size_t k = 0; k < ds->n; k++)
+        gy_report_summary_table(ds->v[k], b);
+    summary_missing(ds, b);
 }
 
 void gy_report_dump(const gy_table *t, gy_buf *b)
@@ -326,7 +335,7 @@ static long long created_time(const gy_dataset *ds, gy_buf *inputs)
     return t;
 }
 
-/* a table of an earlier year that the report no longer prints: only what
+/* a table of an earlier year that the report does not print: only what
  * the next year's @前年 reads of it stays (the workbook's derivations of
  * the next year are made while it is written) */
 static gy_status let_go(gy_table *t)
@@ -342,6 +351,94 @@ static gy_status let_go(gy_table *t)
     return GY_OK;
 }
 
+struct gy_report_early {
+    gy_findings f;        /* of the tables verified early */
+    char **summary;       /* per table of the dataset: its summary, made early, or NULL */
+    bool *done;           /* per table: verified early */
+    size_t n;             /* entries of summary and done */
+};
+
+gy_report_early *gy_report_early_new(void)
+{
+    return calloc(1, sizeof(gy_report_early));
+}
+
+void gy_report_early_free(gy_report_early *e)
+{
+    if (!e)
+        return;
+    gy_findings_free(&e->f);
+    for (size_t k = 0; k < e->n; k++)
+        free(e->summary[k]);
+    free(e->summary);
+    free(e->done);
+    free(e);
+}
+
+size_t gy_report_stage_bytes(void)
+{
+    const char *e = getenv("GAIYO_TEST_STAGE_BYTES");
+    return e && *e ? (size_t)strtoull(e, NULL, 10) : GY_REPORT_STAGE_BYTES;
+}
+
+gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
+{
+    gy_report_early *e = arg;
+    (void)last;
+    if (ds->n > e->n) {
+        char **ns = realloc(e->summary, ds->n * sizeof *ns);
+        if (ns)
+            e->summary = ns;
+        bool *nd = ns ? realloc(e->done, ds->n * sizeof *nd) : NULL;
+        if (!nd)
+            return GY_ENOMEM;
+        e->done = nd;
+        for (size_t k = e->n; k < ds->n; k++) {
+            e->summary[k] = NULL;
+            e->done[k] = false;
+        }
+        e->n = ds->n;
+    }
+    /* the big tables a later year supersedes (the snapshot does not
+     * record them, the workbook does not print them) */
+    size_t max = gy_snapshot_max_rows();
+    bool *which = calloc(ds->n, sizeof *which), any = false;
+    if (!which)
+        return GY_ENOMEM;
+    for (size_t k = first; k < ds->n; k++)
+        if (ds->v[k]->later && ds->v[k]->nrows > max)
+            which[k] = any = true;
+    gy_status st = GY_OK;
+    if (any) {
+        gy_findings f;
+        st = gy_verify_tables(ds, which, &f, NULL, NULL);
+        if (st == GY_OK)
+            st = gy_findings_join(&e->f, &f);
+        else
+            gy_findings_free(&f);
+    }
+    for (size_t k = first; st == GY_OK && k < ds->n; k++) {
+        if (!which[k])
+            continue;
+        gy_buf b = {0};
+        gy_report_summary_table(ds->v[k], &b);
+        if (!b.p)
+            st = GY_ENOMEM;
+        e->summary[k] = b.p;
+        e->done[k] = true;
+        if (st == GY_OK)
+            st = let_go(ds->v[k]);
+    }
+    free(which);
+    return st;
+}
+
+gy_status gy_report_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_report_early *early,
+                         gy_diags *d)
+{
+    return gy_dataset_load_years(dir, defs, out, d, gy_report_stage_bytes(), gy_report_year, early);
+}
+
 gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d)
 {
     const char *outdir = ro->outdir;
@@ -351,31 +448,39 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     gy_derivs dv;
     /* derivations are kept for the snapshot (the tables it records); the
      * workbook makes its own, window by window (gy_deriver) */
-    bool *want = calloc(ds->n ? ds->n : 1, sizeof *want);
-    if (!want)
+    gy_report_early *early = ro->early;
+    bool *want = calloc(ds->n ? ds->n : 1, sizeof *want), *which = calloc(ds->n ? ds->n : 1, sizeof *which);
+    if (!want || !which) {
+        free(want);
+        free(which);
         return GY_ENOMEM;
-    int year = 0;
-    for (size_t k = 0; k < ds->n; k++)
-        if (ds->v[k]->fy.western > year)
-            year = ds->v[k]->fy.western;
+    }
     size_t max = gy_snapshot_max_rows();
-    for (size_t k = 0; k < ds->n; k++)
+    for (size_t k = 0; k < ds->n; k++) {
         want[k] = ds->v[k]->nrows <= max;
-    gy_status st = gy_verify_some(ds, &f, &dv, want);
+        which[k] = !(early && k < early->n && early->done[k]);
+    }
+    gy_status st = gy_verify_tables(ds, which, &f, &dv, want);
     free(want);
+    free(which);
+    if (st == GY_OK && early)
+        st = gy_findings_join(&f, &early->f);
     gy_phase("verify");
     if (st != GY_OK) {
         gy_findings_free(&f);
         gy_derivs_free(&dv);
         return st;
     }
-    /* the text outputs and what changed, from every table; then the
-     * cells of a big table that no later output reads (not of the report
-     * year, not the latest of its kind — which charts read —, too big for
-     * the snapshot) are let go: a million rows of last year need not sit
-     * in memory while the workbook is written */
+    /* the text outputs and what changed, from every table (a table cut
+     * down early was summarized before) */
     gy_buf sum = {0}, ft = {0}, fc = {0}, inputs = {0};
-    gy_report_summary(ds, &sum);
+    for (size_t k = 0; k < ds->n; k++) {
+        if (early && k < early->n && early->summary[k])
+            gy_buf_puts(&sum, early->summary[k]);
+        else
+            gy_report_summary_table(ds->v[k], &sum);
+    }
+    summary_missing(ds, &sum);
     gy_report_findings(&f, GY_FMT_TEXT, &ft);
     gy_report_findings(&f, GY_FMT_CSV, &fc);
     gy_buf snap = {0}, ct = {0}, cc = {0}, state = {0};
@@ -387,11 +492,6 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     if (st == GY_OK)
         st = gy_changes_make(had_prev ? prev : NULL, snap.p, &ct, &cc, &nchanges);
     free(prev);
-    for (size_t k = 0; k < ds->n && st == GY_OK; k++) {
-        gy_table *t = ds->v[k];
-        if (t->fy.western != year && t->nrows > max && gy_dataset_find(ds, t->def->id, 0) != t)
-            st = let_go(t);
-    }
     gy_phase("findings");
     /* the workbook layouts (templates/sheets; optional) */
     gy_layouts ls;

@@ -1725,6 +1725,7 @@ typedef struct vjob {
     gy_status *st;
     size_t *order;      /* biggest tables first */
     const bool *want;   /* per table: its derivations wanted (NULL: all) */
+    const bool *which;  /* per table: checked (NULL: all) */
     atomic_size_t next;
 } vjob;
 
@@ -1736,6 +1737,8 @@ static void *verify_worker(void *arg)
         if (i >= j->ds->n)
             return NULL;
         size_t k = j->order[i];
+        if (j->which && !j->which[k])
+            continue;
         bool dv = j->dv && (!j->want || j->want[k]);
         j->st[k] = verify_table(j->ds, j->ds->v[k], &j->f[k], dv ? &j->dv[k] : NULL);
     }
@@ -1764,6 +1767,31 @@ gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv)
 
 gy_status gy_verify_some(const gy_dataset *ds, gy_findings *out, gy_derivs *dv, const bool *want)
 {
+    return gy_verify_tables(ds, NULL, out, dv, want);
+}
+
+gy_status gy_findings_join(gy_findings *into, gy_findings *from)
+{
+    if (from->n) {
+        gy_finding *nv = realloc(into->v, (into->n + from->n) * sizeof *nv);
+        if (!nv)
+            return GY_ENOMEM;
+        memcpy(nv + into->n, from->v, from->n * sizeof *nv);
+        into->v = nv;
+        into->n += from->n;
+        into->cap = into->n;
+        for (int s = 0; s < 3; s++)
+            into->count[s] += from->count[s];
+        qsort(into->v, into->n, sizeof *into->v, cmp_finding);
+    }
+    free(from->v);
+    memset(from, 0, sizeof *from);
+    return GY_OK;
+}
+
+gy_status gy_verify_tables(const gy_dataset *ds, const bool *which, gy_findings *out, gy_derivs *dv,
+                           const bool *want)
+{
     memset(out, 0, sizeof *out);
     if (dv)
         memset(dv, 0, sizeof *dv);
@@ -1788,7 +1816,7 @@ gy_status gy_verify_some(const gy_dataset *ds, gy_findings *out, gy_derivs *dv, 
             order[m] = order[m - 1];
             order[m - 1] = x;
         }
-    vjob j = {.ds = ds, .f = f, .dv = tdv, .st = st, .order = order, .want = want};
+    vjob j = {.ds = ds, .f = f, .dv = tdv, .st = st, .order = order, .want = want, .which = which};
     atomic_init(&j.next, 0);
     gy_run_parallel(verify_worker, &j, n);
     gy_status rc = GY_OK;

@@ -56,6 +56,22 @@ typedef struct gy_dataset {
  *  so that a misspelt file name is never silently ignored. */
 gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d);
 
+/** Called by gy_dataset_load_years once the tables of a year folder are in
+ *  ds (ds->v[first .. ds->n)), folder after folder in year order; last:
+ *  the latest folder. Not called once anything failed. A status other
+ *  than GY_OK fails the load with that status. */
+typedef gy_status (*gy_year_fn)(gy_dataset *ds, size_t first, bool last, void *arg);
+
+/** gy_dataset_load, calling fn (when not NULL) after each year folder.
+ *  When a folder before the last holds a file of `big` bytes or more (big
+ *  > 0) whose definition has a file in a later folder, the folders are
+ *  read one after another, each after fn has seen the one before, so that
+ *  fn can cut a big table down before the next year is read; otherwise
+ *  every file is read at once, one per processor, and fn is called
+ *  afterwards. Tables, diagnostics and status are the same either way. */
+gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d, size_t big,
+                                gy_year_fn fn, void *arg);
+
 /** Free a dataset. Accepts NULL. */
 void gy_dataset_free(gy_dataset *ds);
 

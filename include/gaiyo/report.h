@@ -18,6 +18,9 @@ bool gy_report_format_parse(const char *s, gy_report_format *out);
 /** Per table: rows read, encoding, and the totals as stated. */
 void gy_report_summary(const gy_dataset *ds, gy_buf *b);
 
+/** One table's part of gy_report_summary. */
+void gy_report_summary_table(const gy_table *t, gy_buf *b);
+
 /** A table as canonical TSV: a header of column names, then one line per
  *  row: file:line, role, level, then every cell formatted. */
 void gy_report_dump(const gy_table *t, gy_buf *b);
@@ -34,6 +37,29 @@ typedef struct gy_report_result {
     char *warnings;   /**< what could not be drawn (no gnuplot …), for stderr, or NULL (owned) */
 } gy_report_result;
 
+/** What a report run does while input/ is read (gy_report_year, the
+ *  gy_year_fn of gy_dataset_load_years): a big table of an earlier year
+ *  (more rows than the snapshot records) that a later year's file
+ *  supersedes is verified and summarized as soon as its year is read, then
+ *  cut down to what the next year's @前年 reads of it (gy_table_keep). With
+ *  files of GY_REPORT_STAGE_BYTES or more, years are read one after
+ *  another: two big years never sit in memory whole. */
+typedef struct gy_report_early gy_report_early;
+
+/** Staged reading from files of this size on (64 MiB, about 500,000 事業
+ *  rows); the test hook GAIYO_TEST_STAGE_BYTES sets it. */
+#define GY_REPORT_STAGE_BYTES ((size_t)64 << 20)
+size_t gy_report_stage_bytes(void);
+
+gy_report_early *gy_report_early_new(void);
+void gy_report_early_free(gy_report_early *e);
+gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *early);
+
+/** Read an input folder for a report: gy_dataset_load_years with
+ *  gy_report_year, staged from gy_report_stage_bytes(). */
+gy_status gy_report_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_report_early *early,
+                         gy_diags *d);
+
 /** Where the report goes and what shapes it. */
 typedef struct gy_report_opts {
     const char *outdir;      /**< out/ */
@@ -42,6 +68,7 @@ typedef struct gy_report_opts {
     const char *fingerprint; /**< of input/ and templates/, kept in out/.gaiyo-state */
     const char *gnuplot;     /**< the gnuplot program (NULL: "gnuplot" on PATH) */
     bool force;              /**< redraw every chart (else unchanged charts are kept) */
+    gy_report_early *early;  /**< what gy_report_load did early (NULL: nothing; not freed) */
 } gy_report_opts;
 
 /** A fingerprint (hex) of everything a report depends on: the program's
@@ -57,10 +84,8 @@ char *gy_report_workbook_name(const gy_dataset *ds);
 
 /** Write the report into outdir atomically (see outdir.h): summary.txt,
  *  findings.txt, findings.csv, the workbook, snapshot.tsv, changes.txt,
- *  changes.csv and .gaiyo-state. Once verified, a table that no later
- *  output reads (not of the report year, not the latest of its kind, over
- *  the snapshot's row limit) is released (gy_table_release): the dataset
- *  is then only for gy_dataset_free. */
+ *  changes.csv and .gaiyo-state. The findings and summaries of the tables
+ *  ro->early verified are taken from it (its findings are moved). */
 gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d);
 
 #endif

@@ -140,6 +140,16 @@ gy_status gy_deriver_rows(gy_deriver *x, size_t a, size_t b, const gy_derivs **o
 /** Free a deriver. Accepts NULL. */
 void gy_deriver_free(gy_deriver *x);
 
+/** gy_verify_some on the tables ds->v[k] with which[k] only (which NULL:
+ *  all); the others may be let go already (gy_table_keep), they are only
+ *  read as last year's or as a 組替. */
+gy_status gy_verify_tables(const gy_dataset *ds, const bool *which, gy_findings *out, gy_derivs *dv,
+                           const bool *want);
+
+/** Move the findings of *from into *into (sorted as gy_verify sorts);
+ *  *from is left empty. */
+gy_status gy_findings_join(gy_findings *into, gy_findings *from);
+
 /** Free derivations. Accepts NULL. */
 void gy_derivs_free(gy_derivs *dv);
 

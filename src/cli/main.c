@@ -61,7 +61,9 @@ static void usage(FILE *fp)
           fp);
 }
 
-static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d)
+/* the definitions and the input folder; for a report, read with
+ * gy_report_load (early: what it did while reading) */
+static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d, gy_report_early *early)
 {
     char *tdir = gy_asprintf("%s/tables", o->templates);
     if (!tdir)
@@ -73,7 +75,7 @@ static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d)
         return EX_IO;
     }
     gy_phase(NULL);
-    st = gy_dataset_load(o->input, defs, ds, d);
+    st = early ? gy_report_load(o->input, defs, ds, early, d) : gy_dataset_load(o->input, defs, ds, d);
     gy_phase("import");
     if (st != GY_OK) {
         gy_diags_print(d, stderr);
@@ -107,7 +109,7 @@ static int cmd_import(const opts *o)
     gy_diags d = {0};
     gy_defset defs;
     gy_dataset ds;
-    int rc = load_all(o, &defs, &ds, &d);
+    int rc = load_all(o, &defs, &ds, &d, NULL);
     if (rc) {
         gy_diags_free(&d);
         return rc;
@@ -131,7 +133,7 @@ static int cmd_dump(const opts *o)
     gy_diags d = {0};
     gy_defset defs;
     gy_dataset ds;
-    int rc = load_all(o, &defs, &ds, &d);
+    int rc = load_all(o, &defs, &ds, &d, NULL);
     if (rc) {
         gy_diags_free(&d);
         return rc;
@@ -169,7 +171,7 @@ static int cmd_verify(const opts *o)
     gy_diags d = {0};
     gy_defset defs;
     gy_dataset ds;
-    int rc = load_all(o, &defs, &ds, &d);
+    int rc = load_all(o, &defs, &ds, &d, NULL);
     if (rc) {
         gy_diags_free(&d);
         return rc;
@@ -210,16 +212,18 @@ static int cmd_report(const opts *o)
         free(fp);
         return EX_OK;
     }
-    int rc = load_all(o, &defs, &ds, &d);
+    gy_report_early *early = gy_report_early_new();
+    int rc = early ? load_all(o, &defs, &ds, &d, early) : EX_IO;
     if (rc) {
         fputs("gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)\n", stderr);
+        gy_report_early_free(early);
         gy_diags_free(&d);
         free(fp);
         return rc;
     }
     gy_report_result res;
     gy_report_opts ro = {.outdir = o->out, .templates = o->templates, .defs = &defs, .fingerprint = fp,
-                         .gnuplot = getenv("GAIYO_GNUPLOT"), .force = o->force};
+                         .gnuplot = getenv("GAIYO_GNUPLOT"), .force = o->force, .early = early};
     gy_status st = gy_report_write(&ds, &ro, &res, &d);
     if (st != GY_OK) {
         gy_diags_print(&d, stderr);
@@ -234,6 +238,7 @@ static int cmd_report(const opts *o)
     free(res.summary);
     free(res.warnings);
     free(fp);
+    gy_report_early_free(early);
     gy_dataset_free(&ds);
     gy_defset_free(&defs);
     gy_diags_free(&d);

@@ -476,9 +476,11 @@ check('zip: a small workbook keeps the default level', lv1 and set(lv1.values())
 # ---- derivations window by window, last year cut down (gy_deriver, gy_table_keep) ----
 # Two years of the benchmark's data (its generator, 600 事業 in about 40 課); one
 # 前年度当初 of R6 made wrong. Ordinary run against: windows of one group (test hook),
-# constant-memory mode, and R5 let go before the workbook (the snapshot's row limit
-# lowered) so that only its keys and 当初 stay. Every cell, formula and comment of the
-# sheet must be the same, and the wrong figure shown recomputed from R5, marked.
+# constant-memory mode, the years read one after another (staged: R5 verified, summarized
+# and cut down to its keys and 当初 before R6 is read; the snapshot's row limit lowered so
+# that R5 counts as big). Every cell, formula and comment of the sheet must be the same,
+# so must the summary and the findings, and the wrong figure is shown recomputed from
+# R5, marked.
 BENCHGEN = os.environ.get('BENCHGEN')
 BIN = os.path.join(TMP, 'bench-in')
 subprocess.run([BENCHGEN, '600', BIN], check=True, capture_output=True)
@@ -511,13 +513,20 @@ def sheet_cells(book):
 
 OW1, OW2 = os.path.join(TMP, 'w1'), os.path.join(TMP, 'w2')
 r1 = bench_report(OW1, {})
-r2 = bench_report(OW2, {'GAIYO_TEST_WINDOW_ROWS': '1', 'GAIYO_TEST_STREAM_ROWS': '10', 'GAIYO_TEST_SNAPSHOT_ROWS': '10'})
+r2 = bench_report(OW2, {'GAIYO_TEST_WINDOW_ROWS': '1', 'GAIYO_TEST_STREAM_ROWS': '10', 'GAIYO_TEST_SNAPSHOT_ROWS': '10',
+                       'GAIYO_TEST_STAGE_BYTES': '1'})
 check('windows: both runs exit 0 (findings are not failures)', r1.returncode == 0 and r2.returncode == 0, r1.stderr, r2.stderr)
 c1, c2 = sheet_cells(os.path.join(OW1, 'gaiyo-R6.xlsx')), sheet_cells(os.path.join(OW2, 'gaiyo-R6.xlsx'))
 diff = [(k, c1.get(k), c2.get(k)) for k in sorted(set(c1) | set(c2)) if c1.get(k) != c2.get(k)]
 nform = sum(1 for v in c1.values() if isinstance(v[0], str) and v[0].startswith('='))
 check('windows: one group at a time, constant memory and last year cut down write the same sheet (%d cells, %d formulas)'
       % (len(c1), nform), len(c1) > 5000 and nform > 2000 and not diff, *diff[:5])
+same = {f_: open(os.path.join(OW1, f_), 'rb').read() == open(os.path.join(OW2, f_), 'rb').read()
+        for f_ in ('summary.txt', 'findings.txt', 'findings.csv')}
+nfind = open(os.path.join(OW1, 'findings.csv'), encoding='utf-8').read().count('\n')
+check('staged: the summary (R5\'s totals too) and the findings (%d lines) are the same' % nfind,
+      all(same.values()) and nfind > 2 and 'R5 jigyo' in open(os.path.join(OW2, 'summary.txt'), encoding='utf-8').read(),
+      same)
 wv = openpyxl.load_workbook(os.path.join(OW2, 'gaiyo-R6.xlsx'), data_only=True)
 ws2 = wv[wv.sheetnames[1]]
 hit = [c for row in ws2.iter_rows() for c in row if c.comment and '記載: 1\n' in c.comment.text]
