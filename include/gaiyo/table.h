@@ -4,8 +4,8 @@
  *
  * A gy_table is what the importer makes of one CSV file under its
  * definition, stored column by column. Ownership: a table owns its rows,
- * columns and strings (the strings live in one arena per table, freed
- * with it); it borrows its definition (which must outlive it).
+ * columns and strings (the strings live in one text buffer per table,
+ * freed with it); it borrows its definition (which must outlive it).
  */
 #ifndef GAIYO_TABLE_H
 #define GAIYO_TABLE_H
@@ -21,17 +21,34 @@
  *          roles, levels): 32-bit while every value fits, else 64-bit
  *          (one of the two is set); both NULL for text columns (value 0);
  *  - nil:  the nil kind of each cell; NULL while every cell has a value;
- *  - text: the cells as written. Text-like columns (gy_col_textlike)
- *          keep every cell's text. The other columns keep only
- *          the texts that differ from their canonical form (gy_cell_format:
- *          "1,234", "△5", "92.7", "" / "-" / "…"), NULL where canonical
- *          and NULL as a whole while every cell is; the canonical text
- *          is rebuilt when asked for (gy_table_cell). */
+ *  - text: the cells as written, each as a 32-bit offset into the
+ *          table's text buffer (gy_table.tx, where it is NUL-ended).
+ *          Offset 0 is the empty text "" (tx[0] is a NUL) and stands for
+ *          "no text kept". Text-like columns (gy_col_textlike) keep every
+ *          cell's text (0 for ""); NULL as a whole only when the file does
+ *          not have the column. The other columns keep only the texts that
+ *          differ from their canonical form (gy_cell_format: "1,234",
+ *          "△5", "92.7", "" / "-" / "…"): 0 where canonical (a text that
+ *          must be kept and is "" gets an offset of its own, never 0),
+ *          NULL as a whole while every cell is canonical; the canonical
+ *          text is rebuilt when asked for (gy_table_cell).
+ *          Texts are interned per table: equal kept texts, in any
+ *          columns, have the same offset and different ones different
+ *          offsets (the one exception is "": 0 in a text-like column, an
+ *          offset of its own elsewhere), so within a text-like column
+ *          comparing offsets is comparing texts;
+ *  - negsp: one bit per cell (bit row % 8 of byte row / 8), set where a
+ *          negative number is written in the second canonical form, with
+ *          one ASCII space after the △ ("△ 678", "△ 1,234", "△ 5.3"):
+ *          no text is kept for it (offset 0) and gy_table_cell rebuilds
+ *          the text as written. NULL while no cell of the column is so
+ *          written (allocated on first use, numeric columns only). */
 typedef struct gy_colstore {
     int32_t *v32;
     int64_t *v;
     unsigned char *nil;
-    const char **text;
+    uint32_t *text;
+    unsigned char *negsp;
 } gy_colstore;
 
 /** One row: where it starts, its role and nesting level. Its cells are
@@ -62,11 +79,14 @@ typedef struct gy_table {
     size_t nrows, cap;
     gy_colstore *cols;      /**< def->ncols columns of cap cells */
     unsigned *csvcol;       /**< CSV column of each definition column (1 = A, 0 = absent) */
-    uint64_t *keyhash;      /**< per row: its key and group columns' texts folded with
-                                 gy_hash_str from 1469598103934665603, or NULL */
     gy_xline *xl;           /**< sorted by row, then column */
     size_t nxl, capxl;
-    struct gy_arena *arena; /**< private: storage of the texts */
+    char *tx;               /**< the texts of all cells (gy_colstore.text), each
+                                 NUL-ended and stored once; tx[0] = '\0'. At most
+                                 4 GiB (UINT32_MAX bytes): a bigger one is an
+                                 import error. NULL only in a table with no rows
+                                 left (gy_table_release) */
+    size_t ntx, captx;      /**< bytes of tx used, allocated */
 } gy_table;
 
 /** One cell as a whole (gy_table_cell fills it). `text` is never NULL:
@@ -104,9 +124,8 @@ static inline gy_nil gy_tnil(const gy_table *t, size_t row, int col)
  *  NULL. For any column, gy_table_cell. */
 static inline const char *gy_ttext(const gy_table *t, size_t row, int col)
 {
-    const char *const *x = t->cols[col].text;
-    const char *s = x ? x[row] : NULL;
-    return s ? s : "";
+    const uint32_t *x = t->cols[col].text;
+    return x ? t->tx + x[row] : "";
 }
 
 /** Row index of a row of t. */
