@@ -181,6 +181,8 @@ void gy_table_release(gy_table *t)
     t->tx = NULL;
     t->ntx = t->captx = 0;
     for (size_t j = 0; t->cols && j < t->def->ncols; j++) {
+        free(t->cols[j].v8);
+        free(t->cols[j].wide);
         free(t->cols[j].v32);
         free(t->cols[j].v);
         free(t->cols[j].nil);
@@ -201,6 +203,8 @@ void gy_table_free(gy_table *t)
         return;
     free(t->tx);
     for (size_t j = 0; t->cols && j < t->def->ncols; j++) {
+        free(t->cols[j].v8);
+        free(t->cols[j].wide);
         free(t->cols[j].v32);
         free(t->cols[j].v);
         free(t->cols[j].nil);
@@ -214,6 +218,19 @@ void gy_table_free(gy_table *t)
     free(t->path);
     free(t->encoding);
     free(t);
+}
+
+int64_t gy_tv_wide(const gy_colstore *cs, size_t row)
+{
+    size_t lo = 0, hi = cs->nwide;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cs->wide[mid].row < row)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < cs->nwide && cs->wide[lo].row == row ? cs->wide[lo].v : GY_V32_WIDE;
 }
 
 /* the line where a cell starts: its row's, unless listed apart */
@@ -236,7 +253,7 @@ static unsigned cell_line(const gy_table *t, size_t row, size_t col)
 void gy_table_cell(const gy_table *t, size_t row, size_t col, gy_cell *out)
 {
     const gy_colstore *cs = &t->cols[col];
-    out->nil = cs->nil ? (gy_nil)cs->nil[row] : GY_NIL_NONE;
+    out->nil = gy_tnil(t, row, (int)col);
     out->v = gy_tv(t, row, (int)col);
     out->col = t->csvcol[col];
     out->line = out->col ? cell_line(t, row, col) : 0;
@@ -573,7 +590,8 @@ static bool grow(reader *r)
     for (size_t j = 0; j < t->def->ncols; j++) {
         gy_colstore *cs = &t->cols[j];
         if (!regrow(&cs->v, oc, nc, sizeof *cs->v, false) || !regrow(&cs->v32, oc, nc, sizeof *cs->v32, false) ||
-            !regrow(&cs->nil, oc, nc, 1, true) ||
+            !regrow(&cs->v8, oc, nc, sizeof *cs->v8, false) ||
+            !regrow(&cs->nil, (oc + 3) / 4, (nc + 3) / 4, 1, true) ||
             !regrow(&cs->text, oc, nc, sizeof *cs->text, true) ||
             !regrow(&cs->negsp, (oc + 7) / 8, (nc + 7) / 8, 1, true))
             return false;
@@ -582,23 +600,58 @@ static bool grow(reader *r)
     return true;
 }
 
-/* set a cell's value: 32 bits while they fit, the column widened to 64
- * bits by the first value that does not */
+/* set a cell's value (cells are set in row order, each once): 8 bits in
+ * the columns that have them, else 32 bits with the values that do not
+ * fit kept apart (gy_colstore.wide) while they are few, the column
+ * widened to 64 bits when they are not */
 static bool put_v(reader *r, int c, size_t row, int64_t v)
 {
-    gy_colstore *cs = &r->t->cols[c];
-    if (cs->v32) {
-        if (v >= INT32_MIN && v <= INT32_MAX) {
-            cs->v32[row] = (int32_t)v;
+    gy_table *t = r->t;
+    gy_colstore *cs = &t->cols[c];
+    size_t cap = t->cap ? t->cap : 1;
+    if (cs->v8) {
+        if (v >= INT8_MIN && v <= INT8_MAX) {
+            cs->v8[row] = (signed char)v;
             return true;
         }
-        int64_t *w = gy_malloc_big(r->t->cap ? r->t->cap : 1, sizeof *w);
+        /* never with today's types (roles, levels, marker levels) */
+        int32_t *w = gy_malloc_big(cap, sizeof *w);
         if (!w)
             return false;
         for (size_t i = 0; i < row; i++)
-            w[i] = cs->v32[i];
+            w[i] = cs->v8[i];
+        free(cs->v8);
+        cs->v8 = NULL;
+        cs->v32 = w;
+    }
+    if (cs->v32) {
+        if (v > INT32_MIN && v <= INT32_MAX) {
+            cs->v32[row] = (int32_t)v;
+            return true;
+        }
+        if (cs->nwide < cap / 16) {
+            if (cs->nwide == cs->capwide) {
+                size_t nc = cs->capwide ? cs->capwide * 2 : 16;
+                gy_wide *nw = realloc(cs->wide, nc * sizeof *nw);
+                if (!nw)
+                    return false;
+                cs->wide = nw;
+                cs->capwide = nc;
+            }
+            cs->wide[cs->nwide++] = (gy_wide){row, v};
+            cs->v32[row] = GY_V32_WIDE;
+            return true;
+        }
+        int64_t *w = gy_malloc_big(cap, sizeof *w);
+        if (!w)
+            return false;
+        for (size_t i = 0, k = 0; i < row; i++)
+            w[i] = cs->v32[i] != GY_V32_WIDE ? cs->v32[i] : cs->wide[k++].v;
         free(cs->v32);
+        free(cs->wide);
         cs->v32 = NULL;
+        cs->wide = NULL;
+        cs->nwide = cs->capwide = 0;
         cs->v = w;
     }
     if (cs->v)
@@ -613,10 +666,11 @@ static bool put_nil(reader *r, int c, size_t row, gy_nil k)
     if (!cs->nil) {
         if (k == GY_NIL_NONE)
             return true;
-        if (!(cs->nil = gy_calloc_big(r->t->cap ? r->t->cap : 1, 1)))
+        if (!(cs->nil = gy_calloc_big((r->t->cap ? r->t->cap : 1) / 4 + 1, 1)))
             return false;
     }
-    cs->nil[row] = (unsigned char)k;
+    unsigned sh = (unsigned)(row % 4 * 2);
+    cs->nil[row / 4] = (unsigned char)((cs->nil[row / 4] & ~(3u << sh)) | ((unsigned)k & 3) << sh);
     return true;
 }
 
@@ -835,8 +889,13 @@ static void header_record(reader *r)
         r->oom = r->fatal = true;
     for (size_t j = 0; j < def->ncols && !r->fatal; j++) {
         gy_colstore *cs = &t->cols[j];
-        if (def->cols[j].type != GY_T_TEXT && !(cs->v32 = gy_malloc_big(cap, sizeof *cs->v32)))
+        gy_type ty = def->cols[j].type;
+        if (ty == GY_T_ROLE || ty == GY_T_LEVEL || ty == GY_T_MARKER) {
+            if (!(cs->v8 = gy_malloc_big(cap, sizeof *cs->v8)))
+                r->oom = r->fatal = true;
+        } else if (ty != GY_T_TEXT && !(cs->v32 = gy_malloc_big(cap, sizeof *cs->v32))) {
             r->oom = r->fatal = true;
+        }
         if (seen[j] && gy_col_textlike(def, j) && !(cs->text = gy_calloc_big(cap, sizeof *cs->text)))
             r->oom = r->fatal = true;
         if (!seen[j])

@@ -15,12 +15,30 @@
 
 #include <stdint.h>
 
+/** A value of a 32-bit column that does not fit in 32 bits (or is
+ *  INT32_MIN), kept apart: gy_colstore.wide. */
+typedef struct gy_wide {
+    size_t row;
+    int64_t v;
+} gy_wide;
+
+/** In gy_colstore.v32: the cell's value is in gy_colstore.wide. */
+#define GY_V32_WIDE INT32_MIN
+
 /** Storage of one column, column by column so that a million rows stay
  *  small (a few bytes per number instead of a struct per cell):
- *  - v32, v: the values (amounts, counts, scaled ratios, western years,
- *          roles, levels): 32-bit while every value fits, else 64-bit
- *          (one of the two is set); both NULL for text columns (value 0);
- *  - nil:  the nil kind of each cell; NULL while every cell has a value;
+ *  - v8, v32, v: the values (amounts, counts, scaled ratios, western
+ *          years, roles, levels, marker levels); at most one of the three
+ *          is set, none for text columns (value 0). Role, level and marker
+ *          columns have 8-bit values (v8). The others have 32-bit values
+ *          (v32); a value that does not fit (or is INT32_MIN) is written
+ *          GY_V32_WIDE there and kept in `wide` (nwide of them, by row),
+ *          until there are more than one per 16 rows of the table's
+ *          capacity: then the column is widened to 64 bits (v), and v32
+ *          and wide are freed. Read them with gy_tv;
+ *  - nil:  the nil kind of each cell, 2 bits per cell (bits 2 * (row % 4)
+ *          of byte row / 4); NULL while every cell has a value. Read with
+ *          gy_tnil;
  *  - text: the cells as written, each as a 32-bit offset into the
  *          table's text buffer (gy_table.tx, where it is NUL-ended).
  *          Offset 0 is the empty text "" (tx[0] is a NUL) and stands for
@@ -44,8 +62,11 @@
  *          the text as written. NULL while no cell of the column is so
  *          written (allocated on first use, numeric columns only). */
 typedef struct gy_colstore {
+    signed char *v8;
     int32_t *v32;
     int64_t *v;
+    gy_wide *wide;
+    size_t nwide, capwide;
     unsigned char *nil;
     uint32_t *text;
     unsigned char *negsp;
@@ -104,12 +125,19 @@ typedef struct gy_cell {
 /** Fill *out with the cell at (row, col). */
 void gy_table_cell(const gy_table *t, size_t row, size_t col, gy_cell *out);
 
+/** The value of a GY_V32_WIDE cell (gy_tv). */
+int64_t gy_tv_wide(const gy_colstore *cs, size_t row);
+
 /** The value of a cell (0 for text columns and nil cells). */
 static inline int64_t gy_tv(const gy_table *t, size_t row, int col)
 {
     const gy_colstore *cs = &t->cols[col];
-    if (cs->v32)
-        return cs->v32[row];
+    if (cs->v32) {
+        int32_t x = cs->v32[row];
+        return x != GY_V32_WIDE ? x : gy_tv_wide(cs, row);
+    }
+    if (cs->v8)
+        return cs->v8[row];
     return cs->v ? cs->v[row] : 0;
 }
 
@@ -117,7 +145,7 @@ static inline int64_t gy_tv(const gy_table *t, size_t row, int col)
 static inline gy_nil gy_tnil(const gy_table *t, size_t row, int col)
 {
     const unsigned char *n = t->cols[col].nil;
-    return n ? (gy_nil)n[row] : GY_NIL_NONE;
+    return n ? (gy_nil)(n[row / 4] >> (row % 4 * 2) & 3) : GY_NIL_NONE;
 }
 
 /** The text of a cell of a text-like column (gy_col_textlike): never

@@ -1333,6 +1333,58 @@ static void wide_values(void)
     gy_table_free(t);
 }
 
+/* a few values beyond 32 bits (and INT32_MIN, the mark of one) are kept
+ * apart; many widen the column to 64 bits, the earlier values kept; nil
+ * kinds (2 bits a cell) and roles (8 bits) read back per row */
+static void wide_sparse_and_widened(void)
+{
+    gy_buf b = {0};
+    gy_buf_puts(&b, "名前,行区分,金額,件数\n");
+    for (int i = 0; i < 200; i++) {
+        char line[128];
+        const char *role = i % 3 == 0 ? "計" : i % 3 == 1 ? "" : "小計";
+        const char *cnt = i % 4 == 0 ? "" : i % 4 == 1 ? "-" : i % 4 == 2 ? "…" : "7";
+        if (i < 100) /* 金額: INT32_MIN, then a wide value every 10 rows */
+            snprintf(line, sizeof line, "n%d,%s,%lld,%s\n", i, role,
+                     i == 0 ? (long long)INT32_MIN : i % 10 ? (long long)i : 5000000000LL + i, cnt);
+        else /* then one every row: widened */
+            snprintf(line, sizeof line, "n%d,%s,%lld,%s\n", i, role, -5000000000LL - i, cnt);
+        gy_buf_puts(&b, line);
+    }
+    gy_table *t = imp(demo, b.p);
+    gy_buf_free(&b);
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 200);
+    T_CHECK(t->cols[C_AMT].v != NULL && t->cols[C_AMT].v32 == NULL);
+    T_CHECK(t->cols[C_ROLE].v8 != NULL);
+    for (size_t i = 0; i < t->nrows; i++) {
+        long long want = i == 0 ? (long long)INT32_MIN : i >= 100 ? -5000000000LL - (long long)i
+                         : i % 10                    ? (long long)i
+                                                     : 5000000000LL + (long long)i;
+        T_EQ_INT(gy_tv(t, i, C_AMT), want);
+        T_EQ_INT(gy_tnil(t, i, C_CNT), i % 4 == 0 ? GY_NIL_BLANK : i % 4 == 1 ? GY_NIL_NA
+                                        : i % 4 == 2 ? GY_NIL_UNKNOWN : GY_NIL_NONE);
+        T_EQ_INT(gy_tv(t, i, C_CNT), i % 4 == 3 ? 7 : 0);
+        T_EQ_INT(gy_tv(t, i, C_ROLE), i % 3 == 0 ? GY_ROLE_TOTAL : i % 3 == 1 ? GY_ROLE_ITEM : GY_ROLE_SUBTOTAL);
+        T_EQ_INT(gy_tnil(t, i, C_ROLE), i % 3 == 1 ? GY_NIL_BLANK : GY_NIL_NONE);
+    }
+    gy_table_free(t);
+    /* fewer: the column stays 32-bit, the wide values apart */
+    t = imp(demo, "名前,金額\na,-2147483648\nb,2147483647\nc,\"3,000,000,000\"\nd,-2147483647\n");
+    if (t) {
+        T_CHECK(t->cols[C_AMT].v32 != NULL);
+        T_EQ_INT(t->cols[C_AMT].nwide, 2);
+        T_EQ_INT(gy_tv(t, 0, C_AMT), INT32_MIN);
+        T_EQ_INT(gy_tv(t, 1, C_AMT), INT32_MAX);
+        T_EQ_INT(gy_tv(t, 2, C_AMT), 3000000000LL);
+        T_EQ_INT(gy_tv(t, 3, C_AMT), -2147483647);
+        T_EQ_STR(tc(t, 0, C_AMT)->text, "-2147483648");
+        T_EQ_STR(tc(t, 2, C_AMT)->text, "3,000,000,000");
+    }
+    gy_table_free(t);
+}
+
 /* A file of 1 MiB or more is mapped, checked in 16 MiB steps and given
  * back behind the parse: a character cut by a step's end is still read
  * whole, a bad byte there is still found at its line and column, and the
@@ -1674,6 +1726,7 @@ int main(void)
     TEST(err_int64);
     TEST(err_duplicate_keys);
     TEST(wide_values);
+    TEST(wide_sparse_and_widened);
     TEST(texts_interned);
     TEST(negative_with_space);
     TEST(empty_table);
