@@ -1254,7 +1254,7 @@ static void negative_with_space(void)
     T_EQ_INT(t->nrows, 9);
     if (t->nrows != 9)
         goto out;
-    static const char *amt[] = {"△ 1,234", "△ 678", "△678", "△  5", "▲ 5", "△\xE3\x80\x80" "5", "△ 0", "-5",
+    static const char *amt[] = {"△ 1,234", "△ 678", "△678", "△  5", "▲ 5", "△　5", "△ 0", "-5",
                                 "△ 3,000,000,000"};
     static const int64_t v[] = {-1234, -678, -678, -5, -5, -5, 0, -5, -3000000000LL};
     static const bool kept[] = {false, false, false, true, true, true, true, true, false};
