@@ -173,98 +173,25 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
 
 /* ---- tables ---------------------------------------------------------- */
 
-/* An arena: the texts of a table, in a few large blocks
- * instead of one allocation per cell (a million rows would otherwise
- * spend most of their time and memory in malloc). */
-typedef struct gy_arena {
-    struct gy_arena *next; /* the previous, full block */
-    size_t used, cap;
-    _Alignas(max_align_t) unsigned char mem[];
-} gy_arena;
-
-enum { ARENA_HUGE = 1 << 21 }; /* a huge page (x86-64, arm64 with 4 KiB pages) */
-
-/* a block of the arena; large blocks are aligned to huge pages and
- * marked for transparent huge pages, which saves most of the page
- * faults of a big table */
-static gy_arena *arena_block(size_t cap)
-{
-    size_t total = sizeof(gy_arena) + cap;
-    if (total >= ARENA_HUGE) {
-        void *p = NULL;
-        total = (total + ARENA_HUGE - 1) & ~(size_t)(ARENA_HUGE - 1);
-        if (posix_memalign(&p, ARENA_HUGE, total) != 0)
-            return NULL;
-#ifdef MADV_HUGEPAGE
-        madvise(p, total, MADV_HUGEPAGE); /* advice only: failure is harmless */
-#endif
-        gy_arena *b = p;
-        b->cap = total - sizeof(gy_arena);
-        return b;
-    }
-    gy_arena *b = malloc(total);
-    if (b)
-        b->cap = cap;
-    return b;
-}
-
-/* n bytes aligned to `align` */
-static void *arena_alloc_aligned(gy_arena **a, size_t n, size_t align)
-{
-    gy_arena *b = *a;
-    if (b)
-        b->used = (b->used + align - 1) & ~(align - 1);
-    if (b && b->used > b->cap)
-        b->used = b->cap;
-    if (!b || b->cap - b->used < n) {
-        size_t cap = b ? b->cap * 2 : (size_t)1 << 14;
-        if (cap > ((size_t)1 << 23))
-            cap = (size_t)1 << 23;
-        if (cap < n)
-            cap = n;
-        gy_arena *nb = arena_block(cap);
-        if (!nb)
-            return NULL;
-        nb->next = b;
-        nb->used = 0;
-        *a = b = nb;
-    }
-    void *p = b->mem + b->used;
-    b->used += n;
-    return p;
-}
-
-static char *arena_strndup(gy_arena **a, const char *s, size_t n)
-{
-    char *p = arena_alloc_aligned(a, n + 1, 1);
-    if (p) {
-        if (n)
-            memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
 void gy_table_release(gy_table *t)
 {
     if (!t)
         return;
-    for (gy_arena *b = t->arena, *nb; b; b = nb) {
-        nb = b->next;
-        free(b);
-    }
-    t->arena = NULL;
+    free(t->tx);
+    t->tx = NULL;
+    t->ntx = t->captx = 0;
     for (size_t j = 0; t->cols && j < t->def->ncols; j++) {
+        free(t->cols[j].v8);
+        free(t->cols[j].wide);
         free(t->cols[j].v32);
         free(t->cols[j].v);
         free(t->cols[j].nil);
         free(t->cols[j].text);
+        free(t->cols[j].negsp);
         t->cols[j] = (gy_colstore){0};
     }
-    free(t->keyhash);
     free(t->xl);
     free(t->rows);
-    t->keyhash = NULL;
     t->xl = NULL;
     t->rows = NULL;
     t->nxl = t->capxl = t->nrows = t->cap = 0;
@@ -289,24 +216,36 @@ void gy_table_free(gy_table *t)
 {
     if (!t)
         return;
-    for (gy_arena *b = t->arena, *nb; b; b = nb) {
-        nb = b->next;
-        free(b);
-    }
+    free(t->tx);
     for (size_t j = 0; t->cols && j < t->def->ncols; j++) {
+        free(t->cols[j].v8);
+        free(t->cols[j].wide);
         free(t->cols[j].v32);
         free(t->cols[j].v);
         free(t->cols[j].nil);
         free(t->cols[j].text);
+        free(t->cols[j].negsp);
     }
     free(t->cols);
     free(t->csvcol);
-    free(t->keyhash);
     free(t->xl);
     free(t->rows);
     free(t->path);
     free(t->encoding);
     free(t);
+}
+
+int64_t gy_tv_wide(const gy_colstore *cs, size_t row)
+{
+    size_t lo = 0, hi = cs->nwide;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cs->wide[mid].row < row)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < cs->nwide && cs->wide[lo].row == row ? cs->wide[lo].v : GY_V32_WIDE;
 }
 
 /* the line where a cell starts: its row's, unless listed apart */
@@ -329,17 +268,26 @@ static unsigned cell_line(const gy_table *t, size_t row, size_t col)
 void gy_table_cell(const gy_table *t, size_t row, size_t col, gy_cell *out)
 {
     const gy_colstore *cs = &t->cols[col];
-    out->nil = cs->nil ? (gy_nil)cs->nil[row] : GY_NIL_NONE;
+    out->nil = gy_tnil(t, row, (int)col);
     out->v = gy_tv(t, row, (int)col);
     out->col = t->csvcol[col];
     out->line = out->col ? cell_line(t, row, col) : 0;
     out->buf[0] = '\0';
     out->text = out->buf;
-    const char *s = cs->text ? cs->text[row] : NULL;
-    if (s)
-        out->text = s;
-    else if (!gy_col_textlike(t->def, col))
+    uint32_t o = cs->text ? cs->text[row] : 0;
+    if (o) {
+        out->text = t->tx + o;
+    } else if (!gy_col_textlike(t->def, col)) {
         gy_cell_format(t, col, out, out->buf, sizeof out->buf);
+        if (cs->negsp && (cs->negsp[row / 8] >> (row % 8) & 1)) {
+            /* written "△ 678": the canonical "△678" with a space after the △ */
+            size_t l = strlen(out->buf);
+            if (l >= 3 && l + 1 < sizeof out->buf) {
+                memmove(out->buf + 4, out->buf + 3, l - 3 + 1);
+                out->buf[3] = ' ';
+            }
+        }
+    }
 }
 
 const char *gy_row_label(const gy_table *t, const gy_row *r)
@@ -513,6 +461,91 @@ static void hset_free(hset *h)
     free(h->s);
 }
 
+/* The table's texts while it is imported: text → its offset in t->tx
+ * (open addressing; offset 0, the "" of text-like columns, never in it:
+ * an empty slot). Freed when the import ends. */
+typedef struct islot {
+    uint32_t hash;     /* the low half of the text's hash */
+    uint32_t off;      /* offset in t->tx; 0 = empty */
+} islot;
+
+typedef struct iset {
+    islot *s;
+    size_t cap, n;
+} iset;
+
+/* The most bytes a table's text buffer may hold: every offset must fit
+ * in 32 bits. A variable, so that the tests can lower it. */
+size_t gy_import_textmax = UINT32_MAX;
+
+enum { TX_OK = 0, TX_NOMEM, TX_FULL };
+
+/* room for n more bytes in t->tx */
+static int tx_room(gy_table *t, size_t n)
+{
+    if (t->ntx + n > gy_import_textmax || t->ntx + n < n)
+        return TX_FULL;
+    if (t->ntx + n <= t->captx)
+        return TX_OK;
+    size_t nc = t->captx ? t->captx : 4096;
+    while (nc < t->ntx + n)
+        nc *= 2;
+    if (nc > gy_import_textmax)
+        nc = gy_import_textmax;
+    char *p = realloc(t->tx, nc); /* a big block grows in place (mremap) */
+    if (!p)
+        return TX_NOMEM;
+    t->tx = p;
+    t->captx = nc;
+    return TX_OK;
+}
+
+/* the offset of text s (n bytes) in t->tx, appended if not there yet */
+static int intern(iset *h, gy_table *t, const char *s, size_t n, uint32_t *off)
+{
+    if ((h->n + 1) * 4 > h->cap * 3) {
+        size_t nc = h->cap ? h->cap * 2 : 256;
+        islot *ns = gy_calloc_big(nc, sizeof *ns);
+        if (!ns)
+            return TX_NOMEM;
+        for (size_t i = 0; i < h->cap; i++) {
+            if (!h->s[i].off)
+                continue;
+            size_t j = h->s[i].hash & (nc - 1);
+            while (ns[j].off)
+                j = (j + 1) & (nc - 1);
+            ns[j] = h->s[i];
+        }
+        free(h->s);
+        h->s = ns;
+        h->cap = nc;
+    }
+    uint32_t tag = (uint32_t)gy_hash_bytes(1469598103934665603ull, s, n);
+    size_t j = tag & (h->cap - 1);
+    for (; h->s[j].off; j = (j + 1) & (h->cap - 1)) {
+        const char *x = t->tx + h->s[j].off;
+        if (h->s[j].hash == tag && !memcmp(x, s, n) && !x[n]) {
+            *off = h->s[j].off;
+            return TX_OK;
+        }
+    }
+    int e = tx_room(t, n + 1);
+    if (e)
+        return e;
+    memcpy(t->tx + t->ntx, s, n);
+    t->tx[t->ntx + n] = '\0';
+    *off = (uint32_t)t->ntx;
+    t->ntx += n + 1;
+    h->s[j] = (islot){tag, *off};
+    h->n++;
+    return TX_OK;
+}
+
+static void iset_free(iset *h)
+{
+    free(h->s);
+}
+
 typedef struct reader {
     const gy_tabledef *def;
     const char *path;
@@ -533,6 +566,7 @@ typedef struct reader {
     size_t nhdr;
     unsigned hdr_line;
     hset keys;
+    iset strs;             /* the table's texts (intern) */
     int *absent;           /* definition columns the file does not have */
     size_t nabsent;
     bool keycheck;         /* rows must have distinct keys */
@@ -566,36 +600,73 @@ static bool grow(reader *r)
 {
     gy_table *t = r->t;
     size_t oc = t->cap, nc = oc ? oc * 2 : 64;
-    if (!regrow(&t->rows, oc, nc, sizeof *t->rows, false) || !regrow(&t->keyhash, oc, nc, sizeof *t->keyhash, false))
+    if (!regrow(&t->rows, oc, nc, sizeof *t->rows, false))
         return false;
     for (size_t j = 0; j < t->def->ncols; j++) {
         gy_colstore *cs = &t->cols[j];
         if (!regrow(&cs->v, oc, nc, sizeof *cs->v, false) || !regrow(&cs->v32, oc, nc, sizeof *cs->v32, false) ||
-            !regrow(&cs->nil, oc, nc, 1, true) ||
-            !regrow(&cs->text, oc, nc, sizeof *cs->text, true))
+            !regrow(&cs->v8, oc, nc, sizeof *cs->v8, false) ||
+            !regrow(&cs->nil, (oc + 3) / 4, (nc + 3) / 4, 1, true) ||
+            !regrow(&cs->text, oc, nc, sizeof *cs->text, true) ||
+            !regrow(&cs->negsp, (oc + 7) / 8, (nc + 7) / 8, 1, true))
             return false;
     }
     t->cap = nc;
     return true;
 }
 
-/* set a cell's value: 32 bits while they fit, the column widened to 64
- * bits by the first value that does not */
+/* set a cell's value (cells are set in row order, each once): 8 bits in
+ * the columns that have them, else 32 bits with the values that do not
+ * fit kept apart (gy_colstore.wide) while they are few, the column
+ * widened to 64 bits when they are not */
 static bool put_v(reader *r, int c, size_t row, int64_t v)
 {
-    gy_colstore *cs = &r->t->cols[c];
-    if (cs->v32) {
-        if (v >= INT32_MIN && v <= INT32_MAX) {
-            cs->v32[row] = (int32_t)v;
+    gy_table *t = r->t;
+    gy_colstore *cs = &t->cols[c];
+    size_t cap = t->cap ? t->cap : 1;
+    if (cs->v8) {
+        if (v >= INT8_MIN && v <= INT8_MAX) {
+            cs->v8[row] = (signed char)v;
             return true;
         }
-        int64_t *w = gy_malloc_big(r->t->cap ? r->t->cap : 1, sizeof *w);
+        /* never with today's types (roles, levels, marker levels) */
+        int32_t *w = gy_malloc_big(cap, sizeof *w);
         if (!w)
             return false;
         for (size_t i = 0; i < row; i++)
-            w[i] = cs->v32[i];
+            w[i] = cs->v8[i];
+        free(cs->v8);
+        cs->v8 = NULL;
+        cs->v32 = w;
+    }
+    if (cs->v32) {
+        if (v > INT32_MIN && v <= INT32_MAX) {
+            cs->v32[row] = (int32_t)v;
+            return true;
+        }
+        if (cs->nwide < cap / 16) {
+            if (cs->nwide == cs->capwide) {
+                size_t nc = cs->capwide ? cs->capwide * 2 : 16;
+                gy_wide *nw = realloc(cs->wide, nc * sizeof *nw);
+                if (!nw)
+                    return false;
+                cs->wide = nw;
+                cs->capwide = nc;
+            }
+            cs->wide[cs->nwide++] = (gy_wide){row, v};
+            cs->v32[row] = GY_V32_WIDE;
+            return true;
+        }
+        int64_t *w = gy_malloc_big(cap, sizeof *w);
+        if (!w)
+            return false;
+        for (size_t i = 0, k = 0; i < row; i++)
+            w[i] = cs->v32[i] != GY_V32_WIDE ? cs->v32[i] : cs->wide[k++].v;
         free(cs->v32);
+        free(cs->wide);
         cs->v32 = NULL;
+        cs->wide = NULL;
+        cs->nwide = cs->capwide = 0;
         cs->v = w;
     }
     if (cs->v)
@@ -610,37 +681,50 @@ static bool put_nil(reader *r, int c, size_t row, gy_nil k)
     if (!cs->nil) {
         if (k == GY_NIL_NONE)
             return true;
-        if (!(cs->nil = gy_calloc_big(r->t->cap ? r->t->cap : 1, 1)))
+        if (!(cs->nil = gy_calloc_big((r->t->cap ? r->t->cap : 1) / 4 + 1, 1)))
             return false;
     }
-    cs->nil[row] = (unsigned char)k;
+    unsigned sh = (unsigned)(row % 4 * 2);
+    cs->nil[row / 4] = (unsigned char)((cs->nil[row / 4] & ~(3u << sh)) | ((unsigned)k & 3) << sh);
     return true;
 }
 
-/* keep a cell's text; the same text as the row above is shared (a 課名
- * repeated on every row is stored once per run) */
-static bool put_text(reader *r, int c, size_t row, const char *s)
+/* keep a cell's text (TX_OK, TX_NOMEM, TX_FULL): its offset in the
+ * table's text buffer, where an equal text is stored once (the same
+ * text as the row above, a 課名 repeated on every row, is found without
+ * hashing) */
+static int put_text(reader *r, int c, size_t row, const char *s)
+{
+    gy_table *t = r->t;
+    gy_colstore *cs = &t->cols[c];
+    if (!cs->text && !(cs->text = gy_calloc_big(t->cap ? t->cap : 1, sizeof *cs->text)))
+        return TX_NOMEM;
+    if (!*s && gy_col_textlike(r->def, (size_t)c)) {
+        cs->text[row] = 0;
+        return TX_OK;
+    }
+    uint32_t up = row ? cs->text[row - 1] : 0;
+    if (up && !strcmp(t->tx + up, s)) {
+        cs->text[row] = up;
+        return TX_OK;
+    }
+    return intern(&r->strs, t, s, strlen(s), &cs->text[row]);
+}
+
+/* mark a cell written "△ 678" (the spaced canonical form) */
+static bool put_negsp(reader *r, int c, size_t row)
 {
     gy_colstore *cs = &r->t->cols[c];
-    if (!cs->text && !(cs->text = gy_calloc_big(r->t->cap ? r->t->cap : 1, sizeof *cs->text)))
+    if (!cs->negsp && !(cs->negsp = gy_calloc_big((r->t->cap ? r->t->cap : 1) / 8 + 1, 1)))
         return false;
-    if (!*s) {
-        cs->text[row] = "";
-        return true;
-    }
-    const char *up = row ? cs->text[row - 1] : NULL;
-    if (up && !strcmp(up, s)) {
-        cs->text[row] = up;
-        return true;
-    }
-    char *p = arena_strndup(&r->t->arena, s, strlen(s));
-    cs->text[row] = p;
-    return p != NULL;
+    cs->negsp[row / 8] |= (unsigned char)(1u << (row % 8));
+    return true;
 }
 
 /* whether s is exactly how gy_cell_format writes the value: "1,234",
- * "△5", "0", "92.7" (decimals places), "" / "-" / "…" for nil */
-static bool canonical(const char *s, gy_nil nil, int64_t v, int dec)
+ * "△5", "0", "92.7" (decimals places), "" / "-" / "…" for nil (1); or
+ * a negative value with one ASCII space after the △, "△ 5" (2); else 0 */
+static int canonical(const char *s, gy_nil nil, int64_t v, int dec)
 {
     switch (nil) {
     case GY_NIL_BLANK: return !*s;
@@ -648,37 +732,42 @@ static bool canonical(const char *s, gy_nil nil, int64_t v, int dec)
     case GY_NIL_UNKNOWN: return !strcmp(s, "\xE2\x80\xA6");
     default: break;
     }
+    int form = 1;
     if (v < 0) {
         if (strncmp(s, "\xE2\x96\xB3", 3) != 0) /* △ */
-            return false;
+            return 0;
         s += 3;
+        if (*s == ' ') {
+            s++;
+            form = 2;
+        }
     }
     if (*s == '0') {
         s++;
     } else {
         int n = 0;
         if (*s < '1' || *s > '9')
-            return false;
+            return 0;
         while (*s >= '0' && *s <= '9') {
             s++;
             if (++n > 3)
-                return false;
+                return 0;
         }
         while (*s == ',') {
             s++;
             for (int k = 0; k < 3; k++, s++)
                 if (*s < '0' || *s > '9')
-                    return false;
+                    return 0;
         }
     }
     if (dec > 0) {
         if (*s++ != '.')
-            return false;
+            return 0;
         for (int k = 0; k < dec; k++, s++)
             if (*s < '0' || *s > '9')
-                return false;
+                return 0;
     }
-    return *s == '\0';
+    return *s == '\0' ? form : 0;
 }
 
 /* room for one more field of the record (false: out of memory, and the
@@ -815,17 +904,20 @@ static void header_record(reader *r)
         r->oom = r->fatal = true;
     for (size_t j = 0; j < def->ncols && !r->fatal; j++) {
         gy_colstore *cs = &t->cols[j];
-        if (def->cols[j].type != GY_T_TEXT && !(cs->v32 = gy_malloc_big(cap, sizeof *cs->v32)))
+        gy_type ty = def->cols[j].type;
+        if (ty == GY_T_ROLE || ty == GY_T_LEVEL || ty == GY_T_MARKER) {
+            if (!(cs->v8 = gy_malloc_big(cap, sizeof *cs->v8)))
+                r->oom = r->fatal = true;
+        } else if (ty != GY_T_TEXT && !(cs->v32 = gy_malloc_big(cap, sizeof *cs->v32))) {
             r->oom = r->fatal = true;
-        if (seen[j] && gy_col_textlike(def, j) && !(cs->text = gy_malloc_big(cap, sizeof *cs->text)))
+        }
+        if (seen[j] && gy_col_textlike(def, j) && !(cs->text = gy_calloc_big(cap, sizeof *cs->text)))
             r->oom = r->fatal = true;
         if (!seen[j])
             r->absent[r->nabsent++] = (int)j;
         if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP))
             r->keycheck = def->level_col < 0;
     }
-    if (r->keycheck && !r->fatal && !(t->keyhash = gy_malloc_big(cap, sizeof *t->keyhash)))
-        r->oom = r->fatal = true;
     free(seen);
     r->have_header = true;
 }
@@ -903,8 +995,20 @@ static bool parse_cell(reader *r, size_t row, int c, const char *s, unsigned lin
         break;
     }
     bool stored = put_v(r, c, row, v) && put_nil(r, c, row, nil);
-    if (gy_col_textlike(r->def, (size_t)c) || !ok || !canonical(s, nil, v, cd->type == GY_T_RATIO ? cd->decimals : 0))
-        stored = stored && put_text(r, c, row, s);
+    int form = gy_col_textlike(r->def, (size_t)c) || !ok ? 0 : canonical(s, nil, v, cd->type == GY_T_RATIO ? cd->decimals : 0);
+    if (form == 2)
+        stored = stored && put_negsp(r, c, row);
+    if (form == 0 && stored) {
+        int e = put_text(r, c, row, s);
+        if (e == TX_FULL) {
+            gy_diag_add(r->d, r->path, line, col,
+                        "表の文字列が %zu バイトを超えます (1 つの表に 4 GiB まで): ファイルを分けてください",
+                        gy_import_textmax);
+            r->fatal = true;
+            return ok;
+        }
+        stored = e == TX_OK;
+    }
     if (!stored)
         r->oom = r->fatal = true;
     if (!ok)
@@ -972,7 +1076,6 @@ static void data_record(reader *r)
     uint64_t hv = 0;
     if (r->keycheck) {
         hv = row_key_hash(t, fp);
-        t->keyhash[ri] = hv;
         if (r->keys.cap)
             __builtin_prefetch(&r->keys.s[(uint32_t)hv & (r->keys.cap - 1)]);
     }
@@ -1129,7 +1232,9 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     r.t->path = gy_strdup(path);
     r.t->cols = calloc(def->ncols ? def->ncols : 1, sizeof *r.t->cols);
     r.t->csvcol = calloc(def->ncols ? def->ncols : 1, sizeof *r.t->csvcol);
-    if (!r.t->path || !r.t->cols || !r.t->csvcol) {
+    if (tx_room(r.t, 1) == TX_OK)
+        r.t->tx[r.t->ntx++] = '\0'; /* offset 0: "" */
+    if (!r.t->path || !r.t->cols || !r.t->csvcol || !r.t->tx) {
         gy_table_free(r.t);
         return GY_ENOMEM;
     }
@@ -1241,6 +1346,7 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     free(r.absent);
     free(r.map);
     hset_free(&r.keys);
+    iset_free(&r.strs);
     if (r.oom) {
         gy_table_free(r.t);
         return GY_ENOMEM;
@@ -1252,6 +1358,13 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     if (r.fatal || d->n + d->dropped > r.nerr0) {
         gy_table_free(r.t);
         return GY_EDATA;
+    }
+    if (r.t->ntx < r.t->captx) {
+        char *p = realloc(r.t->tx, r.t->ntx); /* give back the unused part */
+        if (p) {
+            r.t->tx = p;
+            r.t->captx = r.t->ntx;
+        }
     }
     *out = r.t;
     return GY_OK;

@@ -278,7 +278,7 @@ static const char *cell_text(const gy_table *t, size_t row, int col, gy_cell *bu
 
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-    return gy_hash_str(h, s); /* the importer's fold (gy_table.keyhash) */
+    return gy_hash_str(h, s);
 }
 
 static uint64_t hash_int(uint64_t h, int64_t v)
@@ -319,7 +319,7 @@ static bool is_keycol(const gy_tabledef *d, size_t j, int skip)
     return (int)j != skip && (d->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP));
 }
 
-/* the key texts folded as the importer folds them (gy_table.keyhash) */
+/* the key texts folded in column order */
 static uint64_t key_fold(const gy_tabledef *d, const char *const *vals, int skip)
 {
     uint64_t h = 1469598103934665603ull;
@@ -340,14 +340,12 @@ static uint64_t prev_hash(const gy_tabledef *d, int role, int64_t fy, const char
     return prev_mix(key_fold(d, vals, skip), role, fy, skip);
 }
 
-/* a row's key fold: kept by the importer when the key is the key and
- * group columns (no fy column to leave out), else from the texts */
+/* a row's key fold, from its key and group columns' texts */
 static uint64_t row_fold(const gy_table *t, const gy_tabledef *d, size_t row, int skip, const char **vals)
 {
-    if (skip < 0 && t->keyhash)
-        return t->keyhash[row];
     for (size_t j = 0; j < d->ncols; j++)
-        vals[j] = gy_ttext(t, row, (int)j);
+        if (is_keycol(d, j, skip))
+            vals[j] = gy_ttext(t, row, (int)j);
     return key_fold(d, vals, skip);
 }
 
@@ -1394,8 +1392,9 @@ static gy_status make_groups(ctx *c)
         }
         c->ngroups = 0;
         for (size_t i = 0; i < n; i++) {
-            /* a row whose group texts are the very texts of the row above
-             * (the importer shares a repeated text) is in its group */
+            /* a row whose group texts are those of the row above is in its
+             * group (group columns are text-like: the importer interns
+             * their texts, so equal offsets are equal texts) */
             bool up = i > 0;
             for (size_t j = 0; j < d->ncols && up; j++)
                 if ((d->cols[j].flags & GY_COL_GROUP) && t->cols[j].text &&

@@ -38,6 +38,12 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
  *  tables and diagnostics; the tests and the fuzz target compare them. */
 extern bool gy_import_fastpath;
 
+/** The most bytes of text one table may keep (gy_table.tx): UINT32_MAX,
+ *  so that every text has a 32-bit offset. A file whose texts need more
+ *  is an import error (a diagnostic at the cell that does not fit). Only
+ *  the tests lower it. */
+extern size_t gy_import_textmax;
+
 /** Read a file (any supported encoding) and import it. */
 gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, gy_table **out,
                          gy_diags *d);

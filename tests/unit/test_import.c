@@ -1186,6 +1186,132 @@ static bool fast_same(const gy_tabledef *def, const char *text, size_t len, cons
 #define H3 "名前,金額,件数\n"
 #define HALL "名前,行区分,金額,件数,率,年度\n"
 
+/* ---- text storage ------------------------------------------------------- */
+
+/* Texts are interned: an equal text is stored once per table (in any
+ * row, any column), so equal texts have equal offsets; each reads back
+ * as written. */
+static void texts_interned(void)
+{
+    gy_table *t = imp(tree, "課名,番号,名前,金額\n"
+                            "総務課,1,庁舎管理,10\n"
+                            "財政課,2,予算編成,20\n"
+                            "総務課,3,人事,30\n"
+                            "人事,4,総務課,40\n"
+                            "総務課,5,,\n");
+    if (!t)
+        return;
+    enum { KA = 0, BANGO = 1, NAME = 2, AMT = 4 };
+    T_EQ_INT(t->nrows, 5);
+    if (t->nrows == 5 && t->cols[KA].text && t->cols[NAME].text) {
+        const uint32_t *ka = t->cols[KA].text, *nm = t->cols[NAME].text;
+        T_CHECK(ka[0] != 0);
+        T_EQ_INT(ka[2], ka[0]);       /* not the row above: interned */
+        T_EQ_INT(ka[4], ka[0]);
+        T_CHECK(ka[1] != ka[0]);
+        T_EQ_INT(nm[3], ka[0]);       /* another column, same text */
+        T_EQ_INT(ka[3], nm[2]);       /* 人事 */
+        T_EQ_INT(nm[4], 0);           /* "" is offset 0 */
+        T_EQ_STR(gy_ttext(t, 0, KA), "総務課");
+        T_EQ_STR(gy_ttext(t, 1, KA), "財政課");
+        T_EQ_STR(gy_ttext(t, 2, KA), "総務課");
+        T_EQ_STR(gy_ttext(t, 3, KA), "人事");
+        T_EQ_STR(gy_ttext(t, 3, NAME), "総務課");
+        T_EQ_STR(gy_ttext(t, 4, NAME), "");
+        T_EQ_STR(tc(t, 2, NAME)->text, "人事");
+        T_EQ_STR(tc(t, 4, NAME)->text, "");
+        T_EQ_STR(tc(t, 1, BANGO)->text, "2");
+        T_EQ_STR(tc(t, 3, AMT)->text, "40");
+        /* 総務課, 財政課, 庁舎管理, 予算編成, 人事 and the numbers 1-5,
+         * each once after the "" at offset 0 */
+        size_t want = 1;
+        const char *once[] = {"総務課", "財政課", "庁舎管理", "予算編成", "人事", "1", "2", "3", "4", "5"};
+        for (size_t k = 0; k < sizeof once / sizeof *once; k++)
+            want += strlen(once[k]) + 1;
+        T_EQ_INT(t->ntx, want);
+        T_EQ_INT(t->tx[0], '\0');
+    }
+    gy_table_free(t);
+}
+
+/* "△ 1,234" (one ASCII space after the △) is a second canonical form: no
+ * text kept, a bit per cell, read back byte for byte; any other way of
+ * writing a negative number keeps its text as written */
+static void negative_with_space(void)
+{
+    gy_table *t = imp(demo, "名前,金額,率\n"
+                            "a,\"△ 1,234\",△ 5.5\n"
+                            "b,△ 678,△5.5\n"
+                            "c,△678,\n"
+                            "d,△  5,△ 0.5\n"
+                            "e,▲ 5,\n"
+                            "f,△\xE3\x80\x80" "5,\n"
+                            "g,△ 0,\n"
+                            "h,-5,\n"
+                            "i,\"△ 3,000,000,000\",\n");
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 9);
+    if (t->nrows != 9)
+        goto out;
+    static const char *amt[] = {"△ 1,234", "△ 678", "△678", "△  5", "▲ 5", "△　5", "△ 0", "-5",
+                                "△ 3,000,000,000"};
+    static const int64_t v[] = {-1234, -678, -678, -5, -5, -5, 0, -5, -3000000000LL};
+    static const bool kept[] = {false, false, false, true, true, true, true, true, false};
+    const gy_colstore *cs = &t->cols[C_AMT];
+    for (size_t i = 0; i < 9; i++) {
+        T_EQ_STR(tc(t, i, C_AMT)->text, amt[i]);
+        T_EQ_INT(tc(t, i, C_AMT)->v, v[i]);
+        T_EQ_INT(cs->text && cs->text[i] != 0, kept[i]);
+        bool sp = cs->negsp && (cs->negsp[i / 8] >> (i % 8) & 1);
+        T_EQ_INT(sp, i == 0 || i == 1 || i == 8);
+    }
+    T_EQ_STR(tc(t, 0, C_PCT)->text, "△ 5.5");
+    T_EQ_STR(tc(t, 1, C_PCT)->text, "△5.5");
+    T_EQ_STR(tc(t, 3, C_PCT)->text, "△ 0.5");
+    T_EQ_INT(tc(t, 3, C_PCT)->v, -5);
+    T_CHECK(t->cols[C_PCT].text == NULL);
+    T_CHECK(t->cols[C_PCT].negsp != NULL);
+    /* the gy_cell_format of such a cell stays the one canonical form */
+    char b[48];
+    gy_cell_format(t, C_AMT, tc(t, 0, C_AMT), b, sizeof b);
+    T_EQ_STR(b, "△1,234");
+out:
+    gy_table_free(t);
+}
+
+/* a header and no rows: a table of none, which can be released */
+static void empty_table(void)
+{
+    gy_table *t = imp(demo, "名前,金額,行区分\n");
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 0);
+    T_EQ_INT(t->ntx, 1);
+    T_EQ_STR(gy_ttext(t, 0, C_NAME), "");
+    gy_table_release(t);
+    T_EQ_INT(t->nrows, 0);
+    T_CHECK(t->tx == NULL);
+    T_EQ_STR(gy_ttext(t, 0, C_NAME), "");
+    gy_table_free(t);
+}
+
+/* texts beyond what 32-bit offsets reach are an error at the cell that
+ * does not fit (the limit lowered for the test) */
+static void text_buffer_full(void)
+{
+    size_t keep = gy_import_textmax;
+    gy_import_textmax = 16;
+    imp_err(demo, "名前,金額\nabcd,1\nefgh,2\nijkl,3\nmnop,4\n", 5, 1, "4 GiB");
+    gy_import_textmax = 13; /* "", abcd, 1, efgh */
+    /* a text equal to one already stored costs nothing */
+    gy_table *t = imp(tree, "課名,番号,名前\nabcd,1,efgh\nefgh,1,abcd\nabcd,1,abcd\n");
+    gy_import_textmax = keep;
+    if (t)
+        T_EQ_INT(t->ntx, 13);
+    gy_table_free(t);
+}
+
 /* values are kept in 32 bits until one does not fit: the column is then
  * widened, and the values before it stay as they were */
 static void wide_values(void)
@@ -1203,6 +1329,58 @@ static void wide_values(void)
         T_EQ_INT(tc(t, 1, C_PCT)->v, 20);
         T_EQ_INT(tc(t, 2, C_PCT)->nil, GY_NIL_NA);
         T_EQ_STR(tc(t, 1, C_AMT)->text, "3,000,000,000");
+    }
+    gy_table_free(t);
+}
+
+/* a few values beyond 32 bits (and INT32_MIN, the mark of one) are kept
+ * apart; many widen the column to 64 bits, the earlier values kept; nil
+ * kinds (2 bits a cell) and roles (8 bits) read back per row */
+static void wide_sparse_and_widened(void)
+{
+    gy_buf b = {0};
+    gy_buf_puts(&b, "名前,行区分,金額,件数\n");
+    for (int i = 0; i < 200; i++) {
+        char line[128];
+        const char *role = i % 3 == 0 ? "計" : i % 3 == 1 ? "" : "小計";
+        const char *cnt = i % 4 == 0 ? "" : i % 4 == 1 ? "-" : i % 4 == 2 ? "…" : "7";
+        if (i < 100) /* 金額: INT32_MIN, then a wide value every 10 rows */
+            snprintf(line, sizeof line, "n%d,%s,%lld,%s\n", i, role,
+                     i == 0 ? (long long)INT32_MIN : i % 10 ? (long long)i : 5000000000LL + i, cnt);
+        else /* then one every row: widened */
+            snprintf(line, sizeof line, "n%d,%s,%lld,%s\n", i, role, -5000000000LL - i, cnt);
+        gy_buf_puts(&b, line);
+    }
+    gy_table *t = imp(demo, b.p);
+    gy_buf_free(&b);
+    if (!t)
+        return;
+    T_EQ_INT(t->nrows, 200);
+    T_CHECK(t->cols[C_AMT].v != NULL && t->cols[C_AMT].v32 == NULL);
+    T_CHECK(t->cols[C_ROLE].v8 != NULL);
+    for (size_t i = 0; i < t->nrows; i++) {
+        long long want = i == 0 ? (long long)INT32_MIN : i >= 100 ? -5000000000LL - (long long)i
+                         : i % 10                    ? (long long)i
+                                                     : 5000000000LL + (long long)i;
+        T_EQ_INT(gy_tv(t, i, C_AMT), want);
+        T_EQ_INT(gy_tnil(t, i, C_CNT), i % 4 == 0 ? GY_NIL_BLANK : i % 4 == 1 ? GY_NIL_NA
+                                        : i % 4 == 2 ? GY_NIL_UNKNOWN : GY_NIL_NONE);
+        T_EQ_INT(gy_tv(t, i, C_CNT), i % 4 == 3 ? 7 : 0);
+        T_EQ_INT(gy_tv(t, i, C_ROLE), i % 3 == 0 ? GY_ROLE_TOTAL : i % 3 == 1 ? GY_ROLE_ITEM : GY_ROLE_SUBTOTAL);
+        T_EQ_INT(gy_tnil(t, i, C_ROLE), i % 3 == 1 ? GY_NIL_BLANK : GY_NIL_NONE);
+    }
+    gy_table_free(t);
+    /* fewer: the column stays 32-bit, the wide values apart */
+    t = imp(demo, "名前,金額\na,-2147483648\nb,2147483647\nc,\"3,000,000,000\"\nd,-2147483647\n");
+    if (t) {
+        T_CHECK(t->cols[C_AMT].v32 != NULL);
+        T_EQ_INT(t->cols[C_AMT].nwide, 2);
+        T_EQ_INT(gy_tv(t, 0, C_AMT), INT32_MIN);
+        T_EQ_INT(gy_tv(t, 1, C_AMT), INT32_MAX);
+        T_EQ_INT(gy_tv(t, 2, C_AMT), 3000000000LL);
+        T_EQ_INT(gy_tv(t, 3, C_AMT), -2147483647);
+        T_EQ_STR(tc(t, 0, C_AMT)->text, "-2147483648");
+        T_EQ_STR(tc(t, 2, C_AMT)->text, "3,000,000,000");
     }
     gy_table_free(t);
 }
@@ -1548,6 +1726,11 @@ int main(void)
     TEST(err_int64);
     TEST(err_duplicate_keys);
     TEST(wide_values);
+    TEST(wide_sparse_and_widened);
+    TEST(texts_interned);
+    TEST(negative_with_space);
+    TEST(empty_table);
+    TEST(text_buffer_full);
     TEST(big_file_mapped);
     TEST(line_after_blank_records);
     TEST(fastpath_same_as_libcsv);
