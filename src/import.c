@@ -173,6 +173,19 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
 
 /* ---- tables ---------------------------------------------------------- */
 
+/* free a column's cells; it then reads as empty */
+static void col_free(gy_colstore *cs)
+{
+    free(cs->v8);
+    free(cs->wide);
+    free(cs->v32);
+    free(cs->v);
+    free(cs->nil);
+    free(cs->text);
+    free(cs->negsp);
+    *cs = (gy_colstore){0};
+}
+
 void gy_table_release(gy_table *t)
 {
     if (!t)
@@ -181,14 +194,7 @@ void gy_table_release(gy_table *t)
     t->tx = NULL;
     t->ntx = t->captx = 0;
     for (size_t j = 0; t->cols && j < t->def->ncols; j++) {
-        free(t->cols[j].v8);
-        free(t->cols[j].wide);
-        free(t->cols[j].v32);
-        free(t->cols[j].v);
-        free(t->cols[j].nil);
-        free(t->cols[j].text);
-        free(t->cols[j].negsp);
-        t->cols[j] = (gy_colstore){0};
+        col_free(&t->cols[j]);
     }
     free(t->xl);
     free(t->rows);
@@ -204,11 +210,7 @@ void gy_table_keep(gy_table *t, const bool *keep)
     for (size_t j = 0; j < t->def->ncols; j++) {
         if (keep[j])
             continue;
-        free(t->cols[j].v32);
-        free(t->cols[j].v);
-        free(t->cols[j].nil);
-        free(t->cols[j].text);
-        t->cols[j] = (gy_colstore){0};
+        col_free(&t->cols[j]);
     }
 }
 
@@ -218,13 +220,7 @@ void gy_table_free(gy_table *t)
         return;
     free(t->tx);
     for (size_t j = 0; t->cols && j < t->def->ncols; j++) {
-        free(t->cols[j].v8);
-        free(t->cols[j].wide);
-        free(t->cols[j].v32);
-        free(t->cols[j].v);
-        free(t->cols[j].nil);
-        free(t->cols[j].text);
-        free(t->cols[j].negsp);
+        col_free(&t->cols[j]);
     }
     free(t->cols);
     free(t->csvcol);

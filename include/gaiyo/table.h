@@ -170,7 +170,8 @@ static inline size_t gy_rowi(const gy_table *t, const gy_row *r)
 void gy_table_release(gy_table *t);
 
 /** Let go of the cells of the columns j without keep[j] (their values,
- *  nil kinds and text references; the rows and the other columns stay):
+ *  nil kinds and text offsets; the rows, the other columns and the text
+ *  buffer stay):
  *  for a big table of which later steps read only some columns (last
  *  year's keys and the columns this year's @前年 reads). A column let go
  *  reads as empty text and value 0: only code that reads kept columns may
