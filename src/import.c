@@ -1127,11 +1127,11 @@ static const unsigned char special[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\
  * wrong. A line of spaces and tabs only is no record, as in libcsv. */
 bool gy_import_fastpath = true;
 
-/* A mapped input file: the pages parsed are given back as the parsing
- * goes on (they stay in the page cache; touched again, they come back),
- * so that the table grows while the file shrinks. (The checks before the
- * parse — encoding, line count — keep the pages: reading them a second
- * time cost more than it saved.) */
+/* A mapped input file: the pages read are given back as the reading goes
+ * on (they stay in the page cache; touched again, they come back, many
+ * pages per fault), by the checks before the parse (encoding, line count)
+ * as by the parse, so that a big file never sits in memory whole and the
+ * table grows while the file shrinks. */
 typedef struct mapped {
     const char *base;
     size_t len;
@@ -1257,8 +1257,12 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     /* room for as many rows and keys as there are lines (an upper bound:
      * a quoted field may span lines), allocated once */
     size_t nl = 1, given = 0;
-    for (const char *q = text, *e = text + len; (q = memchr(q, '\n', (size_t)(e - q))); q++)
-        nl++;
+    for (size_t a = 0; a < len; a += DROP_STEP) {
+        size_t b = len - a > DROP_STEP ? a + DROP_STEP : len;
+        for (const char *q = text + a, *e = text + b; (q = memchr(q, '\n', (size_t)(e - q))); q++)
+            nl++;
+        drop_pages(m, off + a, off + b);
+    }
     r.t->cap = nl > 64 ? nl : 64;
     r.t->rows = gy_malloc_big(r.t->cap, sizeof *r.t->rows);
     if (!r.t->rows) {
@@ -1374,10 +1378,12 @@ gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *t
 
 /* whether raw[0..len) holds no NUL and is valid UTF-8 (read in steps: a
  * big file is scanned once for both) */
-static bool plain_utf8(const char *raw, size_t len)
+static bool plain_utf8(const char *raw, size_t len, const mapped *m)
 {
-    size_t pos = 0;
+    size_t pos = 0, given = 0;
     while (pos < len) {
+        drop_pages(m, given, pos);
+        given = pos;
         size_t end = len - pos > DROP_STEP ? pos + DROP_STEP : len;
         if (memchr(raw + pos, '\0', end - pos))
             return false;
@@ -1434,7 +1440,7 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
     const char *used = NULL;
     gy_status st;
     mapped mp = {map, maplen};
-    if (enc != GY_ENC_CP932 && plain_utf8(raw, len)) {
+    if (enc != GY_ENC_CP932 && plain_utf8(raw, len, map ? &mp : NULL)) {
         /* valid UTF-8, as gy_decode would find: read it where it is */
         bool bom = len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0;
         used = bom ? "UTF-8 (BOM)" : "UTF-8";
