@@ -351,6 +351,8 @@ static uint64_t row_fold(const gy_table *t, const gy_tabledef *d, size_t row, in
 
 enum { PREFETCH_AHEAD = 16 }; /* rows whose hash slot is fetched ahead of use */
 
+enum { HASH_CHUNK = 4096 }; /* rows hashed ahead of their lookups (a chunk at a time) */
+
 static bool build_previdx(ctx *c)
 {
     const gy_table *pt = c->prev;
@@ -360,23 +362,27 @@ static bool build_previdx(ctx *c)
     if (pt->nrows >= UINT32_MAX - 1 || !rowidx_init(&c->previdx, pt->nrows))
         return false; /* a slot names a row in 32 bits */
     const char **vals = calloc(d->ncols ? d->ncols : 1, sizeof *vals);
-    uint64_t *hs = malloc((pt->nrows ? pt->nrows : 1) * sizeof *hs);
+    uint64_t *hs = malloc(HASH_CHUNK * sizeof *hs);
     if (!vals || !hs) {
         free(vals);
         free(hs);
         return false;
     }
-    /* the hashes first (the rows in order), then the inserts, each slot
-     * fetched a few rows ahead: a big table is mostly cache misses */
-    for (size_t i = 0; i < pt->nrows; i++)
-        hs[i] = prev_mix(row_fold(pt, d, i, fc, vals), pt->rows[i].role, fc >= 0 ? gy_tv(pt, i, fc) : 0, fc);
+    /* a chunk's hashes first (the rows in order), then its inserts, each
+     * slot fetched a few rows ahead: a big table is mostly cache misses */
     const rowidx *x = &c->previdx;
-    for (size_t i = 0; i < pt->nrows; i++) {
-        if (i + PREFETCH_AHEAD < pt->nrows)
-            __builtin_prefetch(&x->s[hs[i + PREFETCH_AHEAD] & (x->cap - 1)], 1);
-        if (fc >= 0 && gy_tnil(pt, i, fc) != GY_NIL_NONE)
-            continue;
-        rowidx_add(&c->previdx, hs[i], i);
+    for (size_t a = 0; a < pt->nrows; a += HASH_CHUNK) {
+        size_t n = pt->nrows - a < HASH_CHUNK ? pt->nrows - a : HASH_CHUNK;
+        for (size_t i = 0; i < n; i++)
+            hs[i] = prev_mix(row_fold(pt, d, a + i, fc, vals), pt->rows[a + i].role,
+                             fc >= 0 ? gy_tv(pt, a + i, fc) : 0, fc);
+        for (size_t i = 0; i < n; i++) {
+            if (i + PREFETCH_AHEAD < n)
+                __builtin_prefetch(&x->s[hs[i + PREFETCH_AHEAD] & (x->cap - 1)], 1);
+            if (fc >= 0 && gy_tnil(pt, a + i, fc) != GY_NIL_NONE)
+                continue;
+            rowidx_add(&c->previdx, hs[i], a + i);
+        }
     }
     free(hs);
     free(vals);
@@ -400,139 +406,40 @@ static bool remapped(const ctx *c, size_t row)
     return false;
 }
 
-/* The previous year's row of every row at once (see prev_value): for a
- * row with one key to look for, the rows of the previous table with that
- * key — one (memo = row + 1) or none (0); anything else (several rows,
- * 組替, no fiscal year) is left to prev_value's own search (MEMO_SLOW).
- * The hash slots and the matched rows' keys are fetched ahead. */
-static bool build_prevmemo(ctx *c)
-{
-    const gy_table *t = c->t, *pt = c->prev;
-    const gy_tabledef *d = t->def;
-    int fc = d->fy_col;
-    size_t n = t->nrows;
-    c->prevmemo_built = true;
-    c->prevmemo = malloc((n ? n : 1) * sizeof *c->prevmemo);
-    uint64_t *hs = malloc((n ? n : 1) * sizeof *hs);
-    const char **vals = calloc(d->ncols ? d->ncols : 1, sizeof *vals);
-    if (!c->prevmemo || !hs || !vals) {
-        free(hs);
-        free(vals);
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        c->prevmemo[i] = 0;
-        if ((fc >= 0 && gy_tnil(t, i, fc) != GY_NIL_NONE) || remapped(c, i)) {
-            c->prevmemo[i] = MEMO_SLOW;
-            continue;
-        }
-        hs[i] = prev_mix(row_fold(t, d, i, fc, vals), t->rows[i].role, fc >= 0 ? gy_tv(t, i, fc) - 1 : 0, fc);
-    }
-    const rowidx *x = &c->previdx;
-    for (size_t i = 0; i < n; i++) {
-        if (i + PREFETCH_AHEAD < n && c->prevmemo[i + PREFETCH_AHEAD] != MEMO_SLOW)
-            __builtin_prefetch(&x->s[hs[i + PREFETCH_AHEAD] & (x->cap - 1)]);
-        if (c->prevmemo[i] == MEMO_SLOW)
-            continue;
-        int64_t want = fc >= 0 ? gy_tv(t, i, fc) - 1 : 0;
-        size_t found = 0, nfound = 0;
-        for (size_t sl = (size_t)hs[i] & (x->cap - 1); x->s[sl].row; sl = (sl + 1) & (x->cap - 1)) {
-            if (x->s[sl].tag != tag_of(hs[i]))
-                continue;
-            size_t qi = x->s[sl].row - 1;
-            if (pt->rows[qi].role != t->rows[i].role || (fc >= 0 && gy_tv(pt, qi, fc) != want))
-                continue;
-            bool same = true;
-            for (size_t j = 0; j < d->ncols && same; j++)
-                if (is_keycol(d, j, fc) && strcmp(gy_ttext(pt, qi, (int)j), gy_ttext(t, i, (int)j)))
-                    same = false;
-            if (same) {
-                found = qi;
-                nfound++;
-            }
-        }
-        c->prevmemo[i] = nfound == 0 ? 0 : nfound == 1 ? (uint32_t)(found + 1) : MEMO_SLOW;
-    }
-    free(hs);
-    free(vals);
-    return true;
-}
-
 static int cmp_size(const void *a, const void *b)
 {
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
     return (x > y) - (x < y);
 }
 
-/* the value of `col` one fiscal year earlier for this row: the same row
- * (or, through the 組替, the rows it was renamed from or merged from,
- * summed) in the same table when it has an fy key column, else in the
-* previous year's folder. A previous row corresponds when its role is
- * the same and each key column holds this row's text or a 旧 that the
- * 組替 maps onto it (for this row's label, when 対象 is given); the
- * previous rows are found through a hash index of their keys, one
- * lookup per combination of such texts. *prow: the one row read, when it
- * is a row of this very table (a writer can point at it), else
- * GY_DERIV_NOROW. */
-static val prev_value(ctx *c, size_t row, int col, size_t *prow)
+/* The rows one fiscal year earlier that correspond to row `row`: the same
+ * row (or, through the 組替, the rows it was renamed from or merged from)
+ * in the same table when it has an fy key column, else in the previous
+ * year's folder. A previous row corresponds when its role is the same and
+ * each key column holds this row's text or a 旧 that the 組替 maps onto it
+ * (for this row's label, when 対象 is given); they are found through the
+ * hash index of their keys, one lookup per combination of such texts.
+ * *found (malloc'd, NULL when none) in the order of the previous table;
+ * returns how many, or SIZE_MAX when out of memory. */
+static size_t prev_rows(ctx *c, size_t row, size_t **found)
 {
-    const gy_table *t = c->t;
+    const gy_table *t = c->t, *pt = c->prev;
     const gy_tabledef *d = t->def;
     const gy_row *r = &t->rows[row];
     int fc = d->fy_col;
-    int64_t want = 0;
-    if (fc >= 0) {
-        if (gy_tnil(t, row, fc) != GY_NIL_NONE)
-            return (val){V_UNKNOWN, 0};
-        want = gy_tv(t, row, fc) - 1;
-    }
-    const gy_table *pt = c->prev;
-    if (!pt)
-        return (val){V_UNKNOWN, 0};
-    if (!c->previdx_built && !build_previdx(c)) {
-        c->oom = true;
-        return (val){V_UNKNOWN, 0};
-    }
-    if (!c->previdx.cap)
-        return (val){V_UNKNOWN, 0};
-    if (!c->prevmemo_built && !build_prevmemo(c)) {
-        c->oom = true;
-        return (val){V_UNKNOWN, 0};
-    }
-    if (c->prevmemo && c->prevmemo[row] != MEMO_SLOW) {
-        size_t m = c->prevmemo[row];
-        if (!m)
-            return (val){V_UNKNOWN, 0};
-        *prow = pt == t ? m - 1 : GY_DERIV_NOROW;
-        return cell_val(pt, m - 1, col);
-    }
+    int64_t want = fc >= 0 ? gy_tv(t, row, fc) - 1 : 0;
+    *found = NULL;
     /* candidate texts per key column: its own, then the 旧 mapped onto it */
     const char *label = gy_row_label(t, r);
-    size_t ncols = d->ncols, ncand = 0;
-    const char *stackc[64];
-    size_t stackn[32], stacko[32];
-    const char **cand = stackc;
-    size_t *nc = stackn, *off = stacko;
-    size_t need = ncols + c->nremaps;
-    if (need > 64 || ncols > 32) {
-        cand = malloc(need * sizeof *cand);
-        nc = malloc(ncols * sizeof *nc);
-        off = malloc(ncols * sizeof *off);
-        if (!cand || !nc || !off) {
-            if (cand != stackc)
-                free(cand);
-            if (nc != stackn)
-                free(nc);
-            if (off != stacko)
-                free(off);
-            c->oom = true;
-            return (val){V_UNKNOWN, 0};
-        }
-    }
+    size_t ncols = d->ncols, ncand = 0, nfound = 0, capfound = 0;
+    const char **cand = malloc((ncols + c->nremaps + 1) * sizeof *cand);
+    size_t *nc = calloc(ncols + 1, sizeof *nc), *off = calloc(ncols + 1, sizeof *off),
+           *pick = calloc(ncols + 1, sizeof *pick);
+    const char **vals = calloc(ncols + 1, sizeof *vals);
+    bool oom = !cand || !nc || !off || !pick || !vals;
     size_t combos = 1;
-    for (size_t j = 0; j < ncols; j++) {
+    for (size_t j = 0; j < ncols && !oom; j++) {
         off[j] = ncand;
-        nc[j] = 0;
         if (!is_keycol(d, j, fc))
             continue;
         const char *a = gy_ttext(t, row, (int)j);
@@ -553,14 +460,6 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
         combos *= nc[j];
     }
     /* every combination: look up, collect the rows found */
-    size_t stackf[8], *found = stackf, nfound = 0, capfound = 8;
-    size_t stackp[32];
-    const char *stackv[32];
-    size_t *pick = ncols <= 32 ? stackp : calloc(ncols, sizeof *pick);
-    const char **vals = ncols <= 32 ? stackv : calloc(ncols, sizeof *vals);
-    if (ncols <= 32)
-        memset(stackp, 0, sizeof stackp);
-    bool oom = !pick || !vals;
     for (size_t k = 0; k < combos && !oom; k++) {
         for (size_t j = 0; j < ncols; j++)
             vals[j] = nc[j] ? cand[off[j] + pick[j]] : NULL;
@@ -580,18 +479,16 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
             if (!same)
                 continue;
             if (nfound == capfound) {
-                size_t ncap = capfound * 2;
-                size_t *nv = found == stackf ? malloc(ncap * sizeof *nv) : realloc(found, ncap * sizeof *nv);
+                size_t ncap = capfound ? capfound * 2 : 4;
+                size_t *nv = realloc(*found, ncap * sizeof *nv);
                 if (!nv) {
                     oom = true;
                     break;
                 }
-                if (found == stackf)
-                    memcpy(nv, stackf, sizeof stackf);
-                found = nv;
+                *found = nv;
                 capfound = ncap;
             }
-            found[nfound++] = qi;
+            (*found)[nfound++] = qi;
         }
         /* next combination (odometer) */
         for (size_t j = 0; j < ncols; j++) {
@@ -602,25 +499,138 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
             pick[j] = 0;
         }
     }
-    if (pick != stackp)
-        free(pick);
-    if (vals != stackv)
-        free(vals);
-    if (cand != stackc)
-        free(cand);
-    if (nc != stackn)
-        free(nc);
-    if (off != stacko)
-        free(off);
+    free(cand);
+    free(nc);
+    free(off);
+    free(pick);
+    free(vals);
     if (oom) {
-        if (found != stackf)
-            free(found);
-        c->oom = true;
-        return (val){V_UNKNOWN, 0};
+        free(*found);
+        *found = NULL;
+        return SIZE_MAX;
     }
     /* in the order of the previous table, as they stand there */
     if (nfound > 1)
-        qsort(found, nfound, sizeof *found, cmp_size);
+        qsort(*found, nfound, sizeof **found, cmp_size);
+    return nfound;
+}
+
+/* The previous year's row of every row at once (see prev_rows): one row
+ * (memo = row + 1) or none (0); several rows (a merge through the 組替)
+ * stay MEMO_SLOW, for prev_value to sum. Rows with one key to look for are
+ * looked up a chunk at a time, hash slots fetched ahead; the 組替's rows
+ * one by one. When no row needs the index any more, it goes. */
+static bool build_prevmemo(ctx *c)
+{
+    const gy_table *t = c->t, *pt = c->prev;
+    const gy_tabledef *d = t->def;
+    int fc = d->fy_col;
+    size_t n = t->nrows;
+    c->prevmemo_built = true;
+    c->prevmemo = malloc((n ? n : 1) * sizeof *c->prevmemo);
+    uint64_t *hs = malloc(HASH_CHUNK * sizeof *hs);
+    const char **vals = calloc(d->ncols ? d->ncols : 1, sizeof *vals);
+    if (!c->prevmemo || !hs || !vals) {
+        free(hs);
+        free(vals);
+        return false;
+    }
+    const rowidx *x = &c->previdx;
+    bool oom = false;
+    size_t nslow = 0;
+    for (size_t a = 0; a < n && !oom; a += HASH_CHUNK) {
+        size_t m = n - a < HASH_CHUNK ? n - a : HASH_CHUNK;
+        for (size_t k = 0; k < m; k++) {
+            size_t i = a + k;
+            c->prevmemo[i] = 0;
+            if (fc >= 0 && gy_tnil(t, i, fc) != GY_NIL_NONE)
+                continue; /* no year: prev_value does not look */
+            if (remapped(c, i)) {
+                c->prevmemo[i] = MEMO_SLOW;
+                continue;
+            }
+            hs[k] = prev_mix(row_fold(t, d, i, fc, vals), t->rows[i].role, fc >= 0 ? gy_tv(t, i, fc) - 1 : 0, fc);
+        }
+        for (size_t k = 0; k < m; k++) {
+            size_t i = a + k;
+            if (k + PREFETCH_AHEAD < m && c->prevmemo[i + PREFETCH_AHEAD] != MEMO_SLOW)
+                __builtin_prefetch(&x->s[hs[k + PREFETCH_AHEAD] & (x->cap - 1)]);
+            if (c->prevmemo[i] == MEMO_SLOW) {
+                /* through the 組替: the general search, once */
+                size_t *found, nf = prev_rows(c, i, &found);
+                if (nf == SIZE_MAX)
+                    oom = true;
+                else if (nf <= 1)
+                    c->prevmemo[i] = nf ? (uint32_t)(found[0] + 1) : 0;
+                else
+                    nslow++;
+                free(found);
+                continue;
+            }
+            if (fc >= 0 && gy_tnil(t, i, fc) != GY_NIL_NONE)
+                continue;
+            int64_t want = fc >= 0 ? gy_tv(t, i, fc) - 1 : 0;
+            size_t found = 0, nfound = 0;
+            for (size_t sl = (size_t)hs[k] & (x->cap - 1); x->s[sl].row; sl = (sl + 1) & (x->cap - 1)) {
+                if (x->s[sl].tag != tag_of(hs[k]))
+                    continue;
+                size_t qi = x->s[sl].row - 1;
+                if (pt->rows[qi].role != t->rows[i].role || (fc >= 0 && gy_tv(pt, qi, fc) != want))
+                    continue;
+                bool same = true;
+                for (size_t j = 0; j < d->ncols && same; j++)
+                    if (is_keycol(d, j, fc) && strcmp(gy_ttext(pt, qi, (int)j), gy_ttext(t, i, (int)j)))
+                        same = false;
+                if (same) {
+                    found = qi;
+                    nfound++;
+                }
+            }
+            if (nfound > 1)
+                nslow++;
+            c->prevmemo[i] = nfound == 0 ? 0 : nfound == 1 ? (uint32_t)(found + 1) : MEMO_SLOW;
+        }
+    }
+    free(hs);
+    free(vals);
+    if (!oom && !nslow)
+        rowidx_free(&c->previdx); /* every row answered: the index is not read again */
+    return !oom;
+}
+
+/* the value of `col` one fiscal year earlier for this row (prev_rows; the
+ * values of several rows summed). *prow: the one row read, when it is a
+ * row of this very table (a writer can point at it), else
+ * GY_DERIV_NOROW. */
+static val prev_value(ctx *c, size_t row, int col, size_t *prow)
+{
+    const gy_table *t = c->t;
+    int fc = t->def->fy_col;
+    if (fc >= 0 && gy_tnil(t, row, fc) != GY_NIL_NONE)
+        return (val){V_UNKNOWN, 0};
+    const gy_table *pt = c->prev;
+    if (!pt)
+        return (val){V_UNKNOWN, 0};
+    if (!c->previdx_built && !build_previdx(c)) {
+        c->oom = true;
+        return (val){V_UNKNOWN, 0};
+    }
+    if (!c->prevmemo_built && !build_prevmemo(c)) {
+        c->oom = true;
+        return (val){V_UNKNOWN, 0};
+    }
+    if (c->prevmemo[row] != MEMO_SLOW) {
+        size_t m = c->prevmemo[row];
+        if (!m)
+            return (val){V_UNKNOWN, 0};
+        *prow = pt == t ? m - 1 : GY_DERIV_NOROW;
+        return cell_val(pt, m - 1, col);
+    }
+    size_t *found, nfound = prev_rows(c, row, &found);
+    if (nfound == SIZE_MAX) {
+        c->oom = true;
+        return (val){V_UNKNOWN, 0};
+    }
     val sum = {V_NIL, 0};
     for (size_t i = 0; i < nfound; i++) {
         val v = cell_val(pt, found[i], col);
@@ -637,8 +647,7 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
         }
     }
     *prow = nfound == 1 && pt == t ? found[0] : GY_DERIV_NOROW;
-    if (found != stackf)
-        free(found);
+    free(found);
     return nfound ? sum : (val){V_UNKNOWN, 0};
 }
 
