@@ -229,8 +229,9 @@ typedef struct tw {
     const gy_table *t;
     const gy_layout *l;
     gy_layout *own;      /* the plain layout of a table without one */
-    rec *recs;
+    rec *recs;           /* NULL: one record per table row in row order (rec_at) */
     size_t nrecs;
+    long long maxbody;   /* records a part holds (down, not wrapped) */
     uint32_t *rec_of_row; /* record index per table row, NO_REC if not printed */
     int nparts;
     lxw_worksheet **ws;
@@ -774,17 +775,32 @@ static void rec_pos(const tw *w, const rec *r, int field, int *sr, int *sc)
     }
 }
 
+/* record k: from the list, or, for a layout of one record per table row
+ * in row order (no list kept: a million rows need none), computed */
+static rec rec_at(const tw *w, size_t k)
+{
+    if (w->recs)
+        return w->recs[k];
+    return (rec){.kind = R_ROW,
+                 .row = (uint32_t)k,
+                 .sheet = (int32_t)((long long)k / w->maxbody),
+                 .line = w->hr0 + w->H + (int32_t)((long long)k % w->maxbody)};
+}
+
 /* where table cell (row, col) is printed: part, row, column */
 static bool cell_pos(const tw *w, size_t row, int col, int *part, int *sr, int *sc)
 {
-    if (row >= w->t->nrows || w->rec_of_row[row] == NO_REC)
+    if (row >= w->t->nrows)
+        return false;
+    size_t k = w->rec_of_row ? w->rec_of_row[row] : row;
+    if (k == NO_REC)
         return false;
     int f = field_of(w, row, col);
     if (f < 0)
         return false;
-    const rec *r = &w->recs[w->rec_of_row[row]];
-    *part = r->sheet;
-    rec_pos(w, r, f, sr, sc);
+    rec r = rec_at(w, k);
+    *part = r.sheet;
+    rec_pos(w, &r, f, sr, sc);
     return true;
 }
 
@@ -1270,6 +1286,18 @@ static bool plan(tw *w)
     size_t cap = t->nrows + l->nsubrows * 4 + 16;
     if (cap >= NO_REC || l->nsubrows > UINT16_MAX)
         return false; /* more records than a record index can name */
+    w->hr0 = 3;
+    w->H = (int)l->nheader;
+    long long sheet_rows = w->b->o->max_rows ? (long long)w->b->o->max_rows : (long long)GY_XLSX_MAX_ROWS;
+    w->maxbody = sheet_rows - w->hr0 - w->H - (long long)l->nnotes - 4;
+    if (w->maxbody < 1)
+        w->maxbody = 1;
+    if (l->pivot_key_idx == -1 && l->block_idx < 0 && !l->nsubrows && !l->across && !l->wrap) {
+        /* a record per row, in row order, parts of maxbody rows: rec_at */
+        w->nrecs = t->nrows;
+        w->nparts = t->nrows ? (int)(((long long)t->nrows + w->maxbody - 1) / w->maxbody) : 1;
+        return true;
+    }
     w->rec_of_row = malloc((t->nrows ? t->nrows : 1) * sizeof *w->rec_of_row);
     w->recs = malloc(cap * sizeof *w->recs);
     if (!w->rec_of_row || !w->recs)
@@ -1328,13 +1356,7 @@ static bool plan(tw *w)
         w->nrecs = n;
     }
     /* geometry */
-    w->hr0 = 3;
-    w->H = (int)l->nheader;
     int perblock = l->wrap ? l->wrap : INT32_MAX;
-    long long sheet_rows = w->b->o->max_rows ? (long long)w->b->o->max_rows : (long long)GY_XLSX_MAX_ROWS;
-    long long maxbody = sheet_rows - w->hr0 - w->H - (long long)l->nnotes - 4;
-    if (maxbody < 1)
-        maxbody = 1;
     int part = 0;
     long long line = 0;
     for (size_t k = 0; k < w->nrecs; k++) {
@@ -1350,7 +1372,7 @@ static bool plan(tw *w)
             r->off = (int)(blk * (long long)l->nfields);
             r->line = w->hr0 + w->H + (int)pos;
         } else {
-            if (line >= maxbody) {
+            if (line >= w->maxbody) {
                 part++;
                 line = 0;
             }
@@ -1436,7 +1458,7 @@ static void write_body(tw *w)
 {
     const gy_layout *l = w->l;
     for (size_t k = 0; k < w->nrecs; k++) {
-        const rec *r = &w->recs[k];
+        const rec rk = rec_at(w, k), *r = &rk;
         lxw_worksheet *ws = w->ws[r->sheet];
         int sr, sc;
         need_window(w, r->row);
@@ -1577,16 +1599,19 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
     }
     write_body(&w);
     /* the notes of each part, below its last record */
+    int *lastrow = calloc((size_t)w.nparts, sizeof *lastrow);
+    if (!lastrow)
+        goto out;
+    for (size_t k = 0; k < w.nrecs; k++) {
+        rec r = rec_at(&w, k);
+        int sr, sc;
+        rec_pos(&w, &r, l->across ? (int)l->nfields - 1 : 0, &sr, &sc);
+        if (sr > lastrow[r.sheet])
+            lastrow[r.sheet] = sr;
+    }
     for (int p = 0; p < w.nparts; p++) {
         lxw_worksheet *ws = w.ws[p];
-        int last = 0;
-        for (size_t k = 0; k < w.nrecs; k++)
-            if (w.recs[k].sheet == p) {
-                int sr, sc;
-                rec_pos(&w, &w.recs[k], l->across ? (int)l->nfields - 1 : 0, &sr, &sc);
-                if (sr > last)
-                    last = sr;
-            }
+        int last = lastrow[p];
         if (last < w.hr0 + w.H)
             last = w.hr0 + w.H;
         int nr = last + 2;
@@ -1630,6 +1655,7 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
             worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, wd, NULL);
         }
     }
+    free(lastrow);
     if (w.buffered)
         replay(&w);
     /* charts next to the table, one below the other */
