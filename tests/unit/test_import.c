@@ -1685,6 +1685,135 @@ static void fastpath_random_lines(void)
     T_EQ_INT(bad, 0);
 }
 
+/* ---- year by year (gy_dataset_load_years) ------------------------------ */
+
+typedef struct yearlog {
+    size_t first[8], n[8], nrows_prev[8];
+    bool last[8];
+    size_t calls;
+    gy_status ret;      /* what the callback answers */
+    const char *later;  /* a file the first call rewrites (x,7): read after, or before? */
+} yearlog;
+
+/* records each call; the rows of the tables read before this year (in
+ * staged reading a later year is not read yet) */
+static gy_status on_year(gy_dataset *ds, size_t first, bool last, void *arg)
+{
+    yearlog *y = arg;
+    if (y->calls < 8) {
+        y->first[y->calls] = first;
+        y->n[y->calls] = ds->n;
+        y->last[y->calls] = last;
+        y->nrows_prev[y->calls] = first ? ds->v[first - 1]->nrows : 0;
+    }
+    if (!y->calls && y->later)
+        write_file(y->later, S("name,amount\nx,7\n"));
+    y->calls++;
+    return y->ret;
+}
+
+static void dataset_years_staged(void)
+{
+    char *dir = make_tmpdir();
+    if (!dir)
+        return;
+    gy_defset s = two_defs();
+    mkdir_in(dir, "R4");
+    mkdir_in(dir, "R5");
+    mkdir_in(dir, "R6");
+    write_in(dir, "R4/a.csv", S("name,amount\nx,4\n"));
+    write_in(dir, "R5/a.csv", S("name,amount\nx,5\ny,5\n"));
+    write_in(dir, "R5/o.csv", S("name\nq\n"));
+    write_in(dir, "R6/a.csv", S("name,amount\nx,6\n"));
+    /* one byte is big: every year is read after the callback saw the one
+     * before; a big size: all at once, the callback afterwards. Same
+     * calls, same tables either way. */
+    size_t bigs[] = {1, (size_t)1 << 40};
+    char *r6 = path2(dir, "R6/a.csv");
+    for (size_t b = 0; b < 2; b++) {
+        gy_diags d = {0};
+        gy_dataset ds;
+        write_in(dir, "R6/a.csv", S("name,amount\nx,6\n"));
+        yearlog y = {.ret = GY_OK, .later = r6};
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, bigs[b], on_year, &y), GY_OK);
+        T_EQ_INT(y.calls, 3);
+        T_EQ_INT(ds.n, 4);
+        if (y.calls == 3 && ds.n == 4) {
+            T_EQ_INT(y.first[0], 0);
+            T_EQ_INT(y.n[0], 1);
+            T_EQ_INT(y.first[1], 1);
+            T_EQ_INT(y.n[1], 3);
+            T_EQ_INT(y.first[2], 3);
+            T_EQ_INT(y.n[2], 4);
+            T_CHECK(!y.last[0] && !y.last[1] && y.last[2]);
+            T_EQ_INT(y.nrows_prev[2], 1); /* R5's o */
+            /* which tables a later year supersedes */
+            T_CHECK(ds.v[0]->later && ds.v[1]->later && !ds.v[2]->later && !ds.v[3]->later);
+            T_EQ_INT(ds.v[1]->fy.western, 2023);
+            T_EQ_INT(ds.v[3]->nrows, 1);
+            /* staged: R6 read after the callback saw R4 (it rewrote R6) */
+            T_EQ_INT(gy_tv(ds.v[3], 0, 1), b == 0 ? 7 : 6);
+        }
+        gy_dataset_free(&ds);
+        gy_diags_free(&d);
+    }
+    /* the callback fails: the load fails with its status, and it is not
+     * called again */
+    {
+        gy_diags d = {0};
+        gy_dataset ds;
+        yearlog y = {.ret = GY_EDATA};
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, 1, on_year, &y), GY_EDATA);
+        T_EQ_INT(y.calls, 1);
+        T_EQ_INT(ds.n, 0);
+        gy_diags_free(&d);
+    }
+    /* a bad file in R5: not called once it failed, the diagnostics of R6
+     * are still read (staged or not, the same) */
+    write_in(dir, "R5/a.csv", S("name,amount\nx,five\n"));
+    write_in(dir, "R6/a.csv", S("name,amount\nx,six\n"));
+    for (size_t b = 0; b < 2; b++) {
+        gy_diags d = {0};
+        gy_dataset ds;
+        yearlog y = {.ret = GY_OK};
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, bigs[b], on_year, &y), GY_EDATA);
+        T_EQ_INT(y.calls, 1);
+        T_EQ_INT(d.n, 2);
+        if (d.n == 2) {
+            T_CONTAINS(d.v[0].file, "R5/a.csv");
+            T_CONTAINS(d.v[1].file, "R6/a.csv");
+        }
+        gy_diags_free(&d);
+    }
+    free(r6);
+    free(s.v);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void table_keep_columns(void)
+{
+    gy_table *t = imp(demo, "名前,金額,率,年度\n甲,\"1,234\",12.5,R6\n乙,△ 5,-,R5\n");
+    if (!t)
+        return;
+    bool keep[8] = {false};
+    keep[C_NAME] = keep[C_AMT] = true;
+    gy_table_keep(t, keep);
+    T_EQ_INT(t->nrows, 2);
+    T_EQ_STR(gy_ttext(t, 1, C_NAME), "乙");
+    T_EQ_INT(gy_tv(t, 0, C_AMT), 1234);
+    T_EQ_INT(gy_tv(t, 1, C_AMT), -5);
+    gy_cell c;
+    gy_table_cell(t, 1, C_AMT, &c);
+    T_EQ_STR(c.text, "△ 5");
+    /* a column let go reads as empty */
+    T_EQ_INT(gy_tv(t, 0, C_PCT), 0);
+    T_EQ_INT(gy_tnil(t, 1, C_PCT), GY_NIL_NONE);
+    T_EQ_STR(gy_ttext(t, 0, C_FY), "");
+    T_CHECK(t->cols[C_PCT].v32 == NULL && t->cols[C_PCT].nil == NULL && t->cols[C_FY].text == NULL);
+    gy_table_free(t);
+}
+
 int main(void)
 {
     demo = def_of("demo.def", demo_def_text);
@@ -1739,6 +1868,8 @@ int main(void)
     TEST(dataset_unclaimed_csv);
     TEST(dataset_bad_folder_name);
     TEST(dataset_years);
+    TEST(dataset_years_staged);
+    TEST(table_keep_columns);
     TEST(dataset_no_year_and_no_dir);
     TEST(dataset_encoding_conf);
     TEST(dataset_encoding_conf_bom);
