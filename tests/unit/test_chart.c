@@ -866,7 +866,7 @@ static void injection(void)
     }
     gy_table *t = NULL;
     T_EQ_INT(gy_import_text(def, "evil.csv", csv.p, csv.n, &t, &d), GY_OK);
-    gy_diags_print(&d, stdout);
+    gy_diags_print(&d, stderr); /* not TAP: stderr */
     if (!t) {
         gy_buf_free(&csv);
         gy_tabledef_free(def);
@@ -887,14 +887,14 @@ static void injection(void)
                                          &defs, &d);
         T_EQ_INT(st, GY_OK);
     }
-    gy_diags_print(&d, stdout);
+    gy_diags_print(&d, stderr); /* not TAP: stderr */
     char cwd[4096];
     T_CHECK(getcwd(cwd, sizeof cwd) != NULL);
     char *dir = tmpdir();
     gy_chart_outs o;
     gy_status st = gy_charts_render(cs, &ds, dir, NULL, &o, &d);
     T_EQ_INT(st, GY_OK);
-    gy_diags_print(&d, stdout);
+    gy_diags_print(&d, stderr); /* not TAP: stderr */
     T_EQ_INT(o.n, 4);
     /* nothing was created: not in charts/, the render folder, the test's
      * folder, /tmp or / */
