@@ -1152,6 +1152,15 @@ static void drop_pages(const mapped *m, size_t from, size_t to)
         madvise((void *)(m->base + a), b - a, MADV_DONTNEED);
 }
 
+/* the line feeds in s[0..n) */
+static size_t count_lf(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (const char *q = s, *e = s + n; (q = memchr(q, '\n', (size_t)(e - q))); q++)
+        k++;
+    return k;
+}
+
 static bool fast_line(reader *r, const char *s, size_t n, unsigned line)
 {
     size_t k = 0;
@@ -1216,7 +1225,7 @@ slow:
 /* gy_import_text, with the text lying in a mapped file (m, or NULL) at
  * offset off */
 static gy_status import_text(const gy_tabledef *def, const char *path, const char *text, size_t len,
-                             const mapped *m, size_t off, gy_table **out, gy_diags *d)
+                             const mapped *m, size_t off, size_t lines, gy_table **out, gy_diags *d)
 {
     *out = NULL;
     reader r = {.def = def, .path = path, .d = d, .field_line = 1, .rec_line = 1,
@@ -1256,13 +1265,7 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     }
     /* room for as many rows and keys as there are lines (an upper bound:
      * a quoted field may span lines), allocated once */
-    size_t nl = 1, given = 0;
-    for (size_t a = 0; a < len; a += DROP_STEP) {
-        size_t b = len - a > DROP_STEP ? a + DROP_STEP : len;
-        for (const char *q = text + a, *e = text + b; (q = memchr(q, '\n', (size_t)(e - q))); q++)
-            nl++;
-        drop_pages(m, off + a, off + b);
-    }
+    size_t nl = lines ? lines : 1 + count_lf(text, len), given = 0;
     r.t->cap = nl > 64 ? nl : 64;
     r.t->rows = gy_malloc_big(r.t->cap, sizeof *r.t->rows);
     if (!r.t->rows) {
@@ -1373,18 +1376,25 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
 gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *text, size_t len,
                          gy_table **out, gy_diags *d)
 {
-    return import_text(def, path, text, len, NULL, 0, out, d);
+    return import_text(def, path, text, len, NULL, 0, 0, out, d);
 }
 
-/* whether raw[0..len) holds no NUL and is valid UTF-8 (read in steps: a
- * big file is scanned once for both) */
-static bool plain_utf8(const char *raw, size_t len, const mapped *m)
+/* Whether raw[0..len) holds no NUL and is valid UTF-8, and *lines: its
+ * line count (line feeds + 1). A step of CHECK_STEP is read three times
+ * (NUL, UTF-8, line feeds) while it is in the cache; the pages of a mapped
+ * file are given back every DROP_STEP. */
+enum { CHECK_STEP = 256 << 10 };
+
+static bool plain_utf8(const char *raw, size_t len, const mapped *m, size_t *lines)
 {
     size_t pos = 0, given = 0;
+    *lines = 1;
     while (pos < len) {
-        drop_pages(m, given, pos);
-        given = pos;
-        size_t end = len - pos > DROP_STEP ? pos + DROP_STEP : len;
+        if (pos - given >= DROP_STEP) {
+            drop_pages(m, given, pos);
+            given = pos;
+        }
+        size_t end = len - pos > CHECK_STEP ? pos + CHECK_STEP : len;
         if (memchr(raw + pos, '\0', end - pos))
             return false;
         size_t b = pos + gy_utf8_invalid_at(raw + pos, end - pos);
@@ -1394,8 +1404,10 @@ static bool plain_utf8(const char *raw, size_t len, const mapped *m)
                 return false;
             end = b;
         }
+        *lines += count_lf(raw + pos, end - pos);
         pos = end;
     }
+    drop_pages(m, given, len);
     return true;
 }
 
@@ -1440,12 +1452,13 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
     const char *used = NULL;
     gy_status st;
     mapped mp = {map, maplen};
-    if (enc != GY_ENC_CP932 && plain_utf8(raw, len, map ? &mp : NULL)) {
+    size_t lines = 0;
+    if (enc != GY_ENC_CP932 && plain_utf8(raw, len, map ? &mp : NULL, &lines)) {
         /* valid UTF-8, as gy_decode would find: read it where it is */
         bool bom = len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0;
         used = bom ? "UTF-8 (BOM)" : "UTF-8";
-        st = import_text(def, path, raw + (bom ? 3 : 0), len - (bom ? 3 : 0), map ? &mp : NULL, bom ? 3 : 0, out,
-                         d);
+        st = import_text(def, path, raw + (bom ? 3 : 0), len - (bom ? 3 : 0), map ? &mp : NULL, bom ? 3 : 0, lines,
+                         out, d);
         if (map)
             munmap(map, maplen);
         else

@@ -710,8 +710,10 @@ static bool load_window(tw *w, size_t a, size_t b)
         return false;
     for (size_t k = 0; k < n; k++) {
         const gy_deriv *d = &w->dv[k];
-        if (d->row < a || d->row >= b)
+        if (d->row < a || d->row >= b) {
+            w->nsums = 0;
             return true; /* not the window's: left without formulas */
+        }
         w->drow[d->row - a + 2]++;
         if (!d->rule) {
             size_t *ns = w->nsums % 64 ? w->sums : realloc(w->sums, (w->nsums + 64) * sizeof *ns);
