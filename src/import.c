@@ -392,20 +392,6 @@ typedef struct hset {
 } hset;
 
 
-/* the hash of a row's key: its key and group columns' texts (those of
- * the record being read: fields[csvcol - 1], trimmed) */
-static uint64_t row_key_hash(const gy_table *t, char *const *fields)
-{
-    const gy_tabledef *def = t->def;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t j = 0; j < def->ncols; j++) {
-        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
-            continue;
-        h = gy_hash_str(h, t->csvcol[j] ? fields[t->csvcol[j] - 1] : "");
-    }
-    return h; /* the role is compared, not hashed: known only after parsing */
-}
-
 static bool same_key(const gy_table *t, size_t a, size_t b)
 {
     const gy_tabledef *def = t->def;
@@ -496,8 +482,16 @@ static int tx_room(gy_table *t, size_t n)
     return TX_OK;
 }
 
-/* the offset of text s (n bytes) in t->tx, appended if not there yet */
-static int intern(iset *h, gy_table *t, const char *s, size_t n, uint32_t *off)
+/* the hash interning files a text under (tx_hash: the record's texts
+ * are hashed, and their slots fetched, before their cells are stored) */
+static uint64_t tx_hash(const char *s, size_t n)
+{
+    return gy_hash_bytes(1469598103934665603ull, s, n);
+}
+
+/* the offset of text s (n bytes, tx_hash hv) in t->tx, appended if not
+ * there yet */
+static int intern(iset *h, gy_table *t, const char *s, size_t n, uint64_t hv, uint32_t *off)
 {
     if ((h->n + 1) * 4 > h->cap * 3) {
         size_t nc = h->cap ? h->cap * 2 : 256;
@@ -516,7 +510,7 @@ static int intern(iset *h, gy_table *t, const char *s, size_t n, uint32_t *off)
         h->s = ns;
         h->cap = nc;
     }
-    uint32_t tag = (uint32_t)gy_hash_bytes(1469598103934665603ull, s, n);
+    uint32_t tag = (uint32_t)hv;
     size_t j = tag & (h->cap - 1);
     for (; h->s[j].off; j = (j + 1) & (h->cap - 1)) {
         const char *x = t->tx + h->s[j].off;
@@ -563,6 +557,9 @@ typedef struct reader {
     unsigned hdr_line;
     hset keys;
     iset strs;             /* the table's texts (intern) */
+    const char **ts;       /* per definition column: the text of this record hashed ahead, */
+    size_t *tl;            /*   its length */
+    uint64_t *th;          /*   and its tx_hash (data_record) */
     int *absent;           /* definition columns the file does not have */
     size_t nabsent;
     bool keycheck;         /* rows must have distinct keys */
@@ -570,6 +567,26 @@ typedef struct reader {
     bool oom;
     size_t nerr0;
 } reader;
+
+/* the hash of a row's key: its key and group columns' texts (those of
+ * the record being read: fields[csvcol - 1], trimmed), a text hashed
+ * ahead (r->th) folded as it is; only this importer compares these
+ * hashes (duplicate keys) */
+static uint64_t row_key_hash(const reader *r, const gy_table *t, char *const *fields)
+{
+    const gy_tabledef *def = t->def;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t j = 0; j < def->ncols; j++) {
+        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
+            continue;
+        const char *s = t->csvcol[j] ? fields[t->csvcol[j] - 1] : "";
+        if (r->ts[j] == s)
+            h = (h ^ r->th[j]) * 0x9E3779B97F4A7C15ull;
+        else
+            h = gy_hash_str(h, s);
+    }
+    return h; /* the role is compared, not hashed: known only after parsing */
+}
 
 /* an array of n elements of size sz grown to nn (the new part zeroed
  * when asked); big arrays stay on huge pages (gy_malloc_big) */
@@ -704,7 +721,10 @@ static int put_text(reader *r, int c, size_t row, const char *s)
         cs->text[row] = up;
         return TX_OK;
     }
-    return intern(&r->strs, t, s, strlen(s), &cs->text[row]);
+    if (r->ts[c] == s) /* hashed with its record (data_record) */
+        return intern(&r->strs, t, s, r->tl[c], r->th[c], &cs->text[row]);
+    size_t n = strlen(s);
+    return intern(&r->strs, t, s, n, tx_hash(s, n), &cs->text[row]);
 }
 
 /* mark a cell written "△ 678" (the spaced canonical form) */
@@ -853,7 +873,10 @@ static void header_record(reader *r)
     const gy_tabledef *def = r->def;
     r->hdr_line = r->rec_line;
     r->map = malloc((r->nf ? r->nf : 1) * sizeof *r->map);
-    if (!r->map) {
+    r->ts = calloc(def->ncols + 1, sizeof *r->ts);
+    r->tl = calloc(def->ncols + 1, sizeof *r->tl);
+    r->th = calloc(def->ncols + 1, sizeof *r->th);
+    if (!r->map || !r->ts || !r->tl || !r->th) {
         r->oom = r->fatal = true;
         return;
     }
@@ -1068,10 +1091,26 @@ static void data_record(reader *r)
         if (!put_v(r, c, ri, 0) || !put_nil(r, c, ri, GY_NIL_BLANK))
             r->oom = r->fatal = true;
     }
-    /* the key's slot is fetched into the cache while the cells are parsed */
+    /* the texts of text-like cells are hashed first and their slots of
+     * the intern set fetched, so that the cache misses of a record's
+     * texts overlap (a big table's set is mostly misses); the key's hash
+     * folds them, and its slot is fetched too, while the cells are parsed */
+    for (size_t i = 0; i < r->nf; i++) {
+        int c = r->map[i];
+        if (c < 0)
+            continue;
+        r->ts[c] = NULL;
+        if (!gy_col_textlike(def, (size_t)c) || !fp[i][0])
+            continue;
+        r->ts[c] = fp[i];
+        r->tl[c] = strlen(fp[i]);
+        r->th[c] = tx_hash(fp[i], r->tl[c]);
+        if (r->strs.cap)
+            __builtin_prefetch(&r->strs.s[(uint32_t)r->th[c] & (r->strs.cap - 1)]);
+    }
     uint64_t hv = 0;
     if (r->keycheck) {
-        hv = row_key_hash(t, fp);
+        hv = row_key_hash(r, t, fp);
         if (r->keys.cap)
             __builtin_prefetch(&r->keys.s[(uint32_t)hv & (r->keys.cap - 1)]);
     }
@@ -1348,6 +1387,9 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     free(r.rb);
     free(r.absent);
     free(r.map);
+    free(r.ts);
+    free(r.tl);
+    free(r.th);
     hset_free(&r.keys);
     iset_free(&r.strs);
     if (r.oom) {
