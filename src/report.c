@@ -337,13 +337,30 @@ static long long created_time(const gy_dataset *ds, gy_buf *inputs)
 
 /* a table of an earlier year that the report does not print: only what
  * the next year's @前年 reads of it stays (the workbook's derivations of
- * the next year are made while it is written) */
-static gy_status let_go(gy_table *t)
+ * the next year are made while it is written), and what the tables of
+ * its own year verified later (gy_report_write) reconcile with */
+static gy_status let_go(const gy_dataset *ds, gy_table *t)
 {
     bool *keep = calloc(t->def->ncols ? t->def->ncols : 1, sizeof *keep);
     if (!keep)
         return GY_ENOMEM;
-    if (gy_verify_prev_columns(t->def, keep))
+    bool any = gy_verify_prev_columns(t->def, keep);
+    for (size_t m = 0; m < ds->n; m++) {
+        const gy_table *o = ds->v[m];
+        if (o == t || o->fy.western != t->fy.western)
+            continue;
+        for (size_t r = 0; r < o->def->nrecons; r++) {
+            const gy_recon *rc = &o->def->recons[r];
+            if (strcmp(rc->table, t->def->id))
+                continue;
+            int cols[3] = {gy_tabledef_col(t->def, rc->col), gy_tabledef_col(t->def, rc->okey),
+                           rc->explain ? gy_tabledef_col(t->def, rc->explain) : -1};
+            for (int c = 0; c < 3; c++)
+                if (cols[c] >= 0)
+                    keep[cols[c]] = any = true;
+        }
+    }
+    if (any)
         gy_table_keep(t, keep);
     else
         gy_table_release(t);
@@ -427,7 +444,7 @@ gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
         e->summary[k] = b.p;
         e->done[k] = true;
         if (st == GY_OK)
-            st = let_go(ds->v[k]);
+            st = let_go(ds, ds->v[k]);
     }
     free(which);
     return st;
