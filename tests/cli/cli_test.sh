@@ -169,6 +169,16 @@ assert "release: last year's tables let go, the same findings, summary and workb
     bash -c '[ "$1" = 0 ] && cmp "$2/findings.txt" "$3/findings.txt" && cmp "$2/summary.txt" "$3/summary.txt" &&
              cmp "$2/gaiyo-R6.xlsx" "$3/gaiyo-R6.xlsx" && grep -qF "上限 1 行を超えるため記録しません" "$3/snapshot.tsv"' \
     _ "$RC" "$T/rel-a" "$T/rel-b"
+# an earlier year's big table cut down early keeps what its year's
+# reconcile rules read: R5 予算分析's 照合 with R5 事業費 is the same
+mkdir -p "$T/recon"
+cp -r "$SRCDIR/input/R6" "$T/recon/R5"
+cp -r "$SRCDIR/input/R6" "$T/recon/R6"
+run "$GAIYO" report --input "$T/recon" --templates "$SRCDIR/templates" --out "$T/recon-a"
+run env GAIYO_TEST_SNAPSHOT_ROWS=10 "$GAIYO" report --input "$T/recon" --templates "$SRCDIR/templates" --out "$T/recon-b"
+assert "cut down early: last year's reconcile findings kept" \
+    bash -c 'cmp "$1/findings.csv" "$2/findings.csv" && grep -q "^info,reconcile,yosan,.*/R5/yosan.csv" "$2/findings.csv"' \
+    _ "$T/recon-a" "$T/recon-b"
 cp -r "$DATADIR/good/twoyear" "$T/nokumi"
 rm "$T/nokumi/R6/組替.csv"
 run G verify --input "$T/nokumi" --templates "$SRCDIR/templates"
