@@ -514,7 +514,7 @@ static int intern(iset *h, gy_table *t, const char *s, size_t n, uint64_t hv, ui
     size_t j = tag & (h->cap - 1);
     for (; h->s[j].off; j = (j + 1) & (h->cap - 1)) {
         const char *x = t->tx + h->s[j].off;
-        if (h->s[j].hash == tag && !memcmp(x, s, n) && !x[n]) {
+        if (h->s[j].hash == tag && !strncmp(x, s, n) && !x[n]) { /* stops at x's end */
             *off = h->s[j].off;
             return TX_OK;
         }

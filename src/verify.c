@@ -543,6 +543,7 @@ static bool build_prevmemo(ctx *c)
         for (size_t k = 0; k < m; k++) {
             size_t i = a + k;
             c->prevmemo[i] = 0;
+            hs[k] = 0; /* fetched ahead even when not looked up */
             if (fc >= 0 && gy_tnil(t, i, fc) != GY_NIL_NONE)
                 continue; /* no year: prev_value does not look */
             if (remapped(c, i)) {
