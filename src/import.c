@@ -379,17 +379,48 @@ typedef struct field {
     unsigned line;
 } field;
 
-/* rows by key (the key and group columns' texts and the role), to find
- * two rows with the same key: open addressing over row indices */
+/* An open-addressing set of 32-bit values filed under 32-bit hashes (hash
+ * and value side by side: one cache miss per probe); value 0 is an empty
+ * slot. Two of them while a file is imported: rows by key (hset_put; value
+ * row + 1) and texts by content (intern; value an offset in t->tx). */
 typedef struct hslot {
-    uint32_t hash;     /* the low half of the key's hash (the slot comes from it) */
-    uint32_t row;      /* row index + 1; 0 = empty */
+    uint32_t hash;     /* the low half of the hash (the slot comes from it) */
+    uint32_t v;        /* 0 = empty */
 } hslot;
 
 typedef struct hset {
-    hslot *s;          /* hash and row side by side: one cache miss per probe */
+    hslot *s;
     size_t cap, n;
 } hset;
+
+/* room for one more value (filled to three quarters at most): false when
+ * out of memory */
+static bool hset_room(hset *h, size_t first)
+{
+    if ((h->n + 1) * 4 <= h->cap * 3)
+        return true;
+    size_t nc = h->cap ? h->cap * 2 : first;
+    hslot *ns = gy_calloc_big(nc, sizeof *ns);
+    if (!ns)
+        return false;
+    for (size_t i = 0; i < h->cap; i++) {
+        if (!h->s[i].v)
+            continue;
+        size_t j = h->s[i].hash & (nc - 1);
+        while (ns[j].v)
+            j = (j + 1) & (nc - 1);
+        ns[j] = h->s[i];
+    }
+    free(h->s);
+    h->s = ns;
+    h->cap = nc;
+    return true;
+}
+
+static void hset_free(hset *h)
+{
+    free(h->s);
+}
 
 
 static bool same_key(const gy_table *t, size_t a, size_t b)
@@ -409,28 +440,13 @@ static size_t hset_put(hset *h, const gy_table *t, size_t row, uint64_t hv)
 {
     if (row >= UINT32_MAX - 1)
         return (size_t)-2; /* more rows than a slot can name */
-    if ((h->n + 1) * 4 > h->cap * 3) {
-        size_t nc = h->cap ? h->cap * 2 : 64;
-        hslot *ns = gy_calloc_big(nc, sizeof *ns);
-        if (!ns)
-            return (size_t)-2;
-        for (size_t i = 0; i < h->cap; i++) {
-            if (!h->s[i].row)
-                continue;
-            size_t j = h->s[i].hash & (nc - 1);
-            while (ns[j].row)
-                j = (j + 1) & (nc - 1);
-            ns[j] = h->s[i];
-        }
-        free(h->s);
-        h->s = ns;
-        h->cap = nc;
-    }
+    if (!hset_room(h, 64))
+        return (size_t)-2;
     uint32_t tag = (uint32_t)hv;
     size_t j = tag & (h->cap - 1);
-    while (h->s[j].row) {
-        if (h->s[j].hash == tag && same_key(t, h->s[j].row - 1, row))
-            return h->s[j].row - 1;
+    while (h->s[j].v) {
+        if (h->s[j].hash == tag && same_key(t, h->s[j].v - 1, row))
+            return h->s[j].v - 1;
         j = (j + 1) & (h->cap - 1);
     }
     h->s[j] = (hslot){tag, (uint32_t)(row + 1)};
@@ -438,23 +454,9 @@ static size_t hset_put(hset *h, const gy_table *t, size_t row, uint64_t hv)
     return (size_t)-1;
 }
 
-static void hset_free(hset *h)
-{
-    free(h->s);
-}
-
-/* The table's texts while it is imported: text → its offset in t->tx
- * (open addressing; offset 0, the "" of text-like columns, never in it:
+/* The table's texts while it is imported are an hset: text → its
+ * offset in t->tx (offset 0, the "" of text-like columns, is never in it:
  * an empty slot). Freed when the import ends. */
-typedef struct islot {
-    uint32_t hash;     /* the low half of the text's hash */
-    uint32_t off;      /* offset in t->tx; 0 = empty */
-} islot;
-
-typedef struct iset {
-    islot *s;
-    size_t cap, n;
-} iset;
 
 /* The most bytes a table's text buffer may hold: every offset must fit
  * in 32 bits. A variable, so that the tests can lower it. */
@@ -491,31 +493,16 @@ static uint64_t tx_hash(const char *s, size_t n)
 
 /* the offset of text s (n bytes, tx_hash hv) in t->tx, appended if not
  * there yet */
-static int intern(iset *h, gy_table *t, const char *s, size_t n, uint64_t hv, uint32_t *off)
+static int intern(hset *h, gy_table *t, const char *s, size_t n, uint64_t hv, uint32_t *off)
 {
-    if ((h->n + 1) * 4 > h->cap * 3) {
-        size_t nc = h->cap ? h->cap * 2 : 256;
-        islot *ns = gy_calloc_big(nc, sizeof *ns);
-        if (!ns)
-            return TX_NOMEM;
-        for (size_t i = 0; i < h->cap; i++) {
-            if (!h->s[i].off)
-                continue;
-            size_t j = h->s[i].hash & (nc - 1);
-            while (ns[j].off)
-                j = (j + 1) & (nc - 1);
-            ns[j] = h->s[i];
-        }
-        free(h->s);
-        h->s = ns;
-        h->cap = nc;
-    }
+    if (!hset_room(h, 256))
+        return TX_NOMEM;
     uint32_t tag = (uint32_t)hv;
     size_t j = tag & (h->cap - 1);
-    for (; h->s[j].off; j = (j + 1) & (h->cap - 1)) {
-        const char *x = t->tx + h->s[j].off;
+    for (; h->s[j].v; j = (j + 1) & (h->cap - 1)) {
+        const char *x = t->tx + h->s[j].v;
         if (h->s[j].hash == tag && !strncmp(x, s, n) && !x[n]) { /* stops at x's end */
-            *off = h->s[j].off;
+            *off = h->s[j].v;
             return TX_OK;
         }
     }
@@ -526,15 +513,11 @@ static int intern(iset *h, gy_table *t, const char *s, size_t n, uint64_t hv, ui
     t->tx[t->ntx + n] = '\0';
     *off = (uint32_t)t->ntx;
     t->ntx += n + 1;
-    h->s[j] = (islot){tag, *off};
+    h->s[j] = (hslot){tag, *off};
     h->n++;
     return TX_OK;
 }
 
-static void iset_free(iset *h)
-{
-    free(h->s);
-}
 
 typedef struct reader {
     const gy_tabledef *def;
@@ -556,7 +539,7 @@ typedef struct reader {
     size_t nhdr;
     unsigned hdr_line;
     hset keys;
-    iset strs;             /* the table's texts (intern) */
+    hset strs;             /* the table's texts (intern) */
     const char **ts;       /* per definition column: the text of this record hashed ahead, */
     size_t *tl;            /*   its length */
     uint64_t *th;          /*   and its tx_hash (data_record) */
@@ -1391,7 +1374,7 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     free(r.tl);
     free(r.th);
     hset_free(&r.keys);
-    iset_free(&r.strs);
+    hset_free(&r.strs);
     if (r.oom) {
         gy_table_free(r.t);
         return GY_ENOMEM;

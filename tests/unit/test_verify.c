@@ -310,11 +310,14 @@ static void unknown_base_is_info(void)
     done(&x);
 }
 
+/* a long table: one group per fiscal year, 比 against last year's row */
+static const char *FY_DEF = "table y\nfile y.csv\ngroup 年度\nlabel 名\ncolumn 名 text key\ncolumn 年度 fy key\n"
+                            "column 行区分 role optional\ncolumn 額 amount\ncolumn 比 ratio1 optional\n"
+                            "sum 額\nrule 比 = pct(額, 額@前年) on 計\n";
+
 static void previous_year_in_long_table(void)
 {
-    const char *def = "table y\nfile y.csv\ngroup 年度\nlabel 名\ncolumn 名 text key\ncolumn 年度 fy key\n"
-                      "column 行区分 role optional\ncolumn 額 amount\ncolumn 比 ratio1 optional\n"
-                      "sum 額\nrule 比 = pct(額, 額@前年) on 計\n";
+    const char *def = FY_DEF;
     const char *csv = "名,年度,行区分,額,比\n甲,R4,,100,\n計,R4,計,100,90.0\n甲,R5,,150,\n計,R5,計,150,150.0\n";
     fx x;
     T_CHECK(load(&x, def, csv, NULL) == 0);
@@ -734,9 +737,7 @@ static void deriver_windows_match_verify(void)
 
 static void deriver_fy_table_is_one_window(void)
 {
-    const char *def = "table y\nfile y.csv\ngroup 年度\nlabel 名\ncolumn 名 text key\ncolumn 年度 fy key\n"
-                      "column 行区分 role optional\ncolumn 額 amount\ncolumn 比 ratio1 optional\n"
-                      "sum 額\nrule 比 = pct(額, 額@前年) on 計\n";
+    const char *def = FY_DEF;
     const char *csv = "名,年度,行区分,額,比\n甲,R4,,100,\n計,R4,計,100,\n甲,R5,,150,\n計,R5,計,150,150.0\n";
     fx x;
     size_t nwin = 0;
