@@ -1397,6 +1397,7 @@ static void data_pie(const chart *c, const gy_table *t, gy_buf *b, ext *e)
     field(b, "color");
     field(b, "label");
     field(b, "total");
+    field(b, "legend");
     gy_buf_puts(b, "\n");
     int64_t cum = 0;
     fig tf = {true, tot, dec};
@@ -1409,7 +1410,6 @@ static void data_pie(const chart *c, const gy_table *t, gy_buf *b, ext *e)
         gy_buf_printf(b, "%zu", i);
         char *lab = cell_label(t, r, c->cat_col);
         field(b, lab ? lab : "");
-        free(lab);
         tabfig(b, v);
         fig sh = ratio_fig(v, tf, c->decimals);
         tabfig(b, sh);
@@ -1425,6 +1425,13 @@ static void data_pie(const chart *c, const gy_table *t, gy_buf *b, ext *e)
         snprintf(txt, sizeof txt, "%s%%", t1);
         field(b, txt);
         field(b, ttxt);
+        /* the legend's text whole: gnuplot decodes a label made by a
+         * string expression (strcol(2)."  ".strcol(8)) a second time, so
+         * every text drawn is one field of the file, used as it is */
+        char *leg = gy_asprintf("%s  %s", lab ? lab : "", txt);
+        field(b, leg ? leg : "");
+        free(leg);
+        free(lab);
         gy_buf_puts(b, "\n");
     }
     free(s.v);
@@ -1592,13 +1599,13 @@ static void script_pie(const chart *c, const gy_table *t, gy_buf *b, const char 
                       c->hole);
     if (c->labels)
         gy_buf_printf(b,
-                      ", \\\n  \"\" using (0.%03u*cos(90-($5+$6)*1.8)):(0.%03u*sin(90-($5+$6)*1.8)):"
-                      "($4 >= 4 ? strcol(8) : \"\") with labels tc rgb \"#ffffff\" notitle",
+                      ", \\\n  \"\" using (0.%03u*cos(90-($5+$6)*1.8)):($4 >= 4 ? 0.%03u*sin(90-($5+$6)*1.8) : "
+                      "1/0):8 with labels tc rgb \"#ffffff\" notitle",
                       rlab, rlab);
     gy_buf_printf(b,
                   ", \\\n  \"\" using (1.3):(0.95-$1*0.%03u):(0.05):(0.05):7 with boxxyerror "
                   "lc rgb variable notitle, \\\n"
-                  "  \"\" using (1.42):(0.95-$1*0.%03u):(strcol(2).\"  \".strcol(8)) with labels left "
+                  "  \"\" using (1.42):(0.95-$1*0.%03u):10 with labels left "
                   "notitle\n",
                   step, step);
 }

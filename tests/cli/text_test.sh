@@ -1,0 +1,101 @@
+#!/bin/bash
+# text_test.sh - input text and figures at their edges (issue 13, items 8,
+# 9, 11, 12): what reaches the terminal, the charts and their axes. Prints
+# TAP. Environment as cli_test.sh (GAIYO, SRCDIR, DATADIR).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+SRCDIR=${SRCDIR:-$(cd "$here/../.." && pwd)}
+GAIYO=${GAIYO:-$SRCDIR/build/gaiyo}
+PY=/usr/bin/python3
+export LC_ALL=C.UTF-8
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+failed=0
+OUT=$T/stdout
+ERR=$T/stderr
+RC=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+    n=$((n + 1)); failed=$((failed + 1))
+    echo "not ok $n - $1"
+    shift
+    local line
+    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
+}
+run() { "$@" >"$OUT" 2>"$ERR" </dev/null; RC=$?; }
+assert() {
+    local name=$1 said
+    shift
+    if said=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "failed: $*" "$said" "stderr: $(head -c 1500 "$ERR")"; fi
+}
+
+if [ ! -x "$GAIYO" ]; then
+    echo "1..0 # SKIP gaiyo not built ($GAIYO)"
+    exit 0
+fi
+
+# replace CSV COLUMN OLD NEW: every cell OLD of COLUMN becomes NEW (NEW
+# may hold anything; written with Python's csv quoting)
+replace() {
+    "$PY" - "$@" <<'EOS'
+import csv, io, sys
+f, col, old, new = sys.argv[1:5]
+rows = list(csv.reader(open(f, encoding='utf-8-sig', newline='')))
+k = rows[0].index(col)
+hit = 0
+for r in rows[1:]:
+    if r[k] == old:
+        r[k] = new
+        hit += 1
+if not hit:
+    sys.exit('no cell %r in %s' % (old, col))
+s = io.StringIO()
+csv.writer(s, lineterminator='\n').writerows(rows)
+open(f, 'w', encoding='utf-8', newline='').write(s.getvalue())
+EOS
+}
+
+# ---- item 12: chart text is shown literally -----------------------------------
+# A name with backslash sequences and gnuplot's enhanced-text characters
+# is drawn exactly as written in every chart: legends, tick labels, data
+# labels, titles, key entries.
+WEIRD='経済\n産業\0101課^_@&{}'"'"'"%'
+WEIRD_SVG='経済\n産業\0101課^_@&amp;{}'"'"'"%'
+cp -R "$SRCDIR/input" "$T/in12"
+cp -R "$SRCDIR/templates" "$T/tpl12"
+replace "$T/in12/R6/yosan.csv" 課名 経済産業政策課 "$WEIRD"
+replace "$T/in12/R6/ginou.csv" 区分 "$(cut -d, -f1 "$SRCDIR/input/R6/ginou.csv" | sed -n 2p)" "$WEIRD"
+"$PY" - "$T/tpl12/charts" "$WEIRD" <<'EOS'
+import glob, re, sys
+for f in glob.glob(sys.argv[1] + '/*.chart'):
+    s = open(f, encoding='utf-8').read()
+    s = re.sub(r'(?m)^title .*$', lambda m: 'title T' + sys.argv[2], s)
+    s = re.sub(r'(?m)^ylabel .*$', lambda m: 'ylabel Y' + sys.argv[2], s)
+    open(f, 'w', encoding='utf-8').write(s)
+EOS
+if command -v gnuplot >/dev/null; then
+    run "$GAIYO" report --input "$T/in12" --templates "$T/tpl12" --out "$T/out12"
+    assert "chart text: the report with odd names is written" [ "$RC" = 0 ]
+    C=$T/out12/charts
+    assert "chart text: the doughnut's legend shows the name literally (no line break, no \\0101 → A)" \
+        grep -qF "<text xml:space=\"preserve\">$WEIRD_SVG  92.7%</text>" "$C/yosan_kosei.svg"
+    assert "chart text: no chart draws a piece of the name split at \\n or decoded" \
+        bash -c '! grep -hE "<text[^>]*>(経済</text>|産業A課)" "$@"' _ "$C"/*.svg
+    for f in yosan_kabetsu ginou; do
+        assert "chart text: $f tick label is the name literally" grep -qF "<text>$WEIRD_SVG</text>" "$C/$f.svg"
+    done
+    for f in yosan_kosei yosan_kabetsu ginou yuchi_gyoshu yuchi_suii yuushi_yotaku yuushi_yushi; do
+        assert "chart text: $f title (template text) literally" grep -qF "<text>T$WEIRD_SVG</text>" "$C/$f.svg"
+    done
+    assert "chart text: every label of charts.gp is one field of a .dat file (no string expression gnuplot decodes again)" \
+        bash -c '! grep -E "strcol\([0-9]+\) *\." "$1"' _ "$C/charts.gp"
+else
+    echo "# gnuplot not installed: chart text cases not run"
+fi
+
+echo "1..$n"
+[ "$failed" = 0 ]
