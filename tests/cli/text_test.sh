@@ -97,5 +97,48 @@ else
     echo "# gnuplot not installed: chart text cases not run"
 fi
 
+# ---- item 8: input text in messages: control characters visible, long values cut
+ESC=$'\x1b'
+RLO=$'\u202e'
+cp -R "$SRCDIR/input" "$T/in8a"
+replace "$T/in8a/R6/yosan.csv" 当初 51,730,090 "${ESC}[31m1${ESC}]0;title${ESC}\\"
+run "$GAIYO" import --input "$T/in8a" --templates "$SRCDIR/templates"
+assert "messages: a cell with escape sequences: exit 3, the error names the cell" \
+    bash -c '[ "$1" = 3 ] && grep -qF "yosan.csv:2:6: error: 列「当初」に 整数の金額 を期待しましたが '"'"'\x1b[31m1\x1b]0;title\x1b\\'"'"' です" "$2"' _ "$RC" "$ERR"
+assert "messages: no ESC byte reaches stderr" bash -c '! grep -q "$1" "$2"' _ "$ESC" "$ERR"
+
+cp -R "$SRCDIR/input" "$T/in8b"
+big=$(head -c 10000000 /dev/zero | tr '\0' 7)
+printf '%s\n' "$big" >"$T/big"
+"$PY" - "$T/in8b/R6/yosan.csv" "$T/big" <<'EOS'
+import sys
+f, big = sys.argv[1], open(sys.argv[2]).read().strip()
+s = open(f, encoding='utf-8').read().replace('"51,730,090"', big, 1)
+open(f, 'w', encoding='utf-8').write(s)
+EOS
+unset big
+run "$GAIYO" import --input "$T/in8b" --templates "$SRCDIR/templates"
+assert "messages: a 10 MB cell: exit 3, stderr short (< 1000 bytes)" \
+    bash -c '[ "$1" = 3 ] && [ "$(wc -c <"$2")" -lt 1000 ]' _ "$RC" "$ERR"
+assert "messages: the 10 MB cell is quoted by its first 80 characters and its length" \
+    grep -qF "'77777777777777777777777777777777777777777777777777777777777777777777777777777777…(10000000 文字)' です" "$ERR"
+
+# a label with escape sequences and a bidi override: findings on the
+# terminal (verify text, csv, json), findings.txt/csv, the import summary
+cp -R "$SRCDIR/input" "$T/in8c"
+replace "$T/in8c/R6/yosan.csv" 課名 地域企業支援課 "地域${ESC}[2J${RLO}課"
+run "$GAIYO" verify --input "$T/in8c" --templates "$SRCDIR/templates"
+assert "findings: verify text shows the label with \\x1b and \\u202e, no raw control" \
+    bash -c 'grep -qF "地域\x1b[2J\u202e課" "$1" && ! grep -q "$2" "$1" && ! grep -q "$3" "$1"' _ "$OUT" "$ESC" "$RLO"
+for fmt in csv json; do
+    run "$GAIYO" verify --format $fmt --input "$T/in8c" --templates "$SRCDIR/templates"
+    assert "findings: verify --format $fmt has the label but no raw ESC or U+202E" \
+        bash -c 'grep -qF "地域" "$1" && ! grep -q "$2" "$1" && ! grep -q "$3" "$1"' _ "$OUT" "$ESC" "$RLO"
+done
+run env GAIYO_GNUPLOT=/nonexistent "$GAIYO" report --input "$T/in8c" --templates "$SRCDIR/templates" --out "$T/out8"
+assert "findings: findings.txt and findings.csv hold no raw ESC or U+202E" \
+    bash -c 'grep -qF "地域\x1b[2J\u202e課" "$1" && ! grep -q "$3" "$1" "$2" && ! grep -q "$4" "$1" "$2"' \
+    _ "$T/out8/findings.txt" "$T/out8/findings.csv" "$ESC" "$RLO"
+
 echo "1..$n"
 [ "$failed" = 0 ]
