@@ -140,5 +140,32 @@ assert "findings: findings.txt and findings.csv hold no raw ESC or U+202E" \
     bash -c 'grep -qF "地域\x1b[2J\u202e課" "$1" && ! grep -q "$3" "$1" "$2" && ! grep -q "$4" "$1" "$2"' \
     _ "$T/out8/findings.txt" "$T/out8/findings.csv" "$ESC" "$RLO"
 
+# ---- item 9: figures near INT64_MAX (this suite runs under ASan+UBSan too)
+cp -R "$SRCDIR/input" "$T/in9"
+sed -i 's/^S37,,1,,1$/S37,,9223372036854775807,9223372036854775806,1/' "$T/in9/R6/yuchi_suii.csv"
+sed -i 's/"51,730,090"/9223372036854775807/; s/"429,381"/9223372036854775807/' "$T/in9/R6/yosan.csv"
+run env GAIYO_GNUPLOT=/nonexistent "$GAIYO" report --input "$T/in9" --templates "$SRCDIR/templates" --out "$T/out9"
+assert "int64 edge: the report is written (exit 0)" [ "$RC" = 0 ]
+assert "int64 edge: the doughnut whose total overflows is skipped with a warning naming it" \
+    grep -qF "グラフ 'yosan_kosei' の合計が int64 の範囲 (±9,223,372,036,854,775,807) を超えます (表 'yosan') — 描きません" "$ERR"
+assert "int64 edge: the stacked chart whose running total overflows is skipped with a warning" \
+    grep -qF "グラフ 'yuchi_suii' の累計が int64 の範囲" "$ERR"
+assert "int64 edge: no .dat of a skipped chart; the clustered bars (no sum) are kept with gnuplot's own axis" \
+    bash -c '[ ! -e "$1/yosan_kosei.dat" ] && [ ! -e "$1/yuchi_suii.dat" ] && grep -q "^0	経済産業政策課	60427305	9223372036854775807" "$1/yosan_kabetsu.dat" && ! grep -q "yrange \[0:-" "$1/charts.gp"' _ "$T/out9/charts"
+printf '年度,貸付金,融資実績,融資区分\nR5,-9223372036854775807,1,\nR6,-9223372036854775808,1,\n' >"$T/in9/R6/chuokai.csv"
+run "$GAIYO" import --input "$T/in9" --templates "$SRCDIR/templates"
+assert "int64 edge: -(2^63-1) is read, -2^63 is refused naming the limit" \
+    bash -c '[ "$1" = 3 ] && [ "$(grep -c error "$2")" = 1 ] && grep -qF "chuokai.csv:3:2: error: 列「貸付金」に 整数の金額 を期待しましたが '"'"'-9223372036854775808'"'"' です: 数値が小さすぎます (△9,223,372,036,854,775,807 まで)" "$2"' _ "$RC" "$ERR"
+
+# ---- item 11: a mistake in one chart template stops the run before out/ is touched
+cp -R "$SRCDIR/templates" "$T/tpl11"
+printf 'type pie\ntable yosan\nvalue 当初\nhole ninety\n' >"$T/tpl11/charts/zz_bad.chart"
+mkdir -p "$T/out11"
+echo keep >"$T/out11/summary.txt"
+run "$GAIYO" report --input "$SRCDIR/input" --templates "$T/tpl11" --out "$T/out11"
+assert "chart template error: exit 3, file:line:col of the mistake, out/ as it was" \
+    bash -c '[ "$1" = 3 ] && grep -qF "gaiyo: $3/charts/zz_bad.chart:4:6: error: hole は 0 から 90" "$2" && grep -qF "報告は書きませんでした" "$2" && [ "$(cat "$4/summary.txt")" = keep ] && [ ! -e "$4/charts" ]' \
+    _ "$RC" "$ERR" "$T/tpl11" "$T/out11"
+
 echo "1..$n"
 [ "$failed" = 0 ]
