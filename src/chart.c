@@ -1020,7 +1020,15 @@ typedef struct ext {
     int64_t ymax, y2max;
     int ydec, y2dec;
     bool any;  /* at least one figure to draw */
+    const char *ovf; /* a sum that does not fit in int64 (what it is): not drawn */
 } ext;
+
+/* *acc += v, checked: an overflow marks the chart as not drawable */
+static void add_ck(ext *e, int64_t *acc, int64_t v, const char *what)
+{
+    if (__builtin_add_overflow(*acc, v, acc) && !e->ovf)
+        e->ovf = what;
+}
 
 static void ext_y(ext *e, fig f)
 {
@@ -1101,8 +1109,8 @@ static void data_series(const chart *c, const gy_table *t, gy_buf *b, ext *e)
             fig f = cell_fig(t, r, c->series[k].col);
             tabfig(b, f);
             ext_y(e, f);
-            if (f.ok) {
-                sum.v += f.v;
+            if (f.ok && c->type == CT_STACKED) {
+                add_ck(e, &sum.v, f.v, "積み上げた棒の高さ");
                 sum.ok = true;
                 sum.dec = f.dec;
             }
@@ -1114,7 +1122,7 @@ static void data_series(const chart *c, const gy_table *t, gy_buf *b, ext *e)
             if (c->l2 == L2_CUMSUM) {
                 fig x = cell_fig(t, r, c->l2a);
                 if (x.ok)
-                    cum += x.v;
+                    add_ck(e, &cum, x.v, "累計");
                 f.ok = true;
                 f.v = cum;
                 f.dec = x.ok ? x.dec : (t->def->cols[c->l2a].type == GY_T_RATIO
@@ -1201,7 +1209,10 @@ static void data_pivot(const chart *c, const gy_table *t, gy_buf *b, ext *e)
             fig f = cell_fig(t, r, c->value_col);
             fig *dst = &p.val[ci * p.nkey + ki];
             if (f.ok) { /* two rows for one cell add up */
-                dst->v = dst->ok ? dst->v + f.v : f.v;
+                if (dst->ok)
+                    add_ck(e, &dst->v, f.v, "同じ棒になる行の合計");
+                else
+                    dst->v = f.v;
                 dst->ok = true;
                 dst->dec = f.dec;
             }
@@ -1217,7 +1228,7 @@ static void data_pivot(const chart *c, const gy_table *t, gy_buf *b, ext *e)
                     int64_t tot = 0;
                     for (size_t j = 0; j < p.ncat; j++)
                         if (p.val[j * p.nkey + ki].ok)
-                            tot += p.val[j * p.nkey + ki].v;
+                            add_ck(e, &tot, p.val[j * p.nkey + ki].v, "合計");
                     fig f = p.val[ci * p.nkey + ki];
                     int64_t share;
                     if (f.ok && gy_ratio(f.v, tot, 100, 1, GY_ROUND_HALF_UP, &share) == GY_RATIO_OK &&
@@ -1252,7 +1263,7 @@ static void data_pivot(const chart *c, const gy_table *t, gy_buf *b, ext *e)
                 } else {
                     for (size_t j = 0; j < p.ncat; j++)
                         if (fold[j] && p.val[j * p.nkey + ki].ok) {
-                            f.v += p.val[j * p.nkey + ki].v;
+                            add_ck(e, &f.v, p.val[j * p.nkey + ki].v, "まとめた棒 (その他) の合計");
                             f.dec = p.val[j * p.nkey + ki].dec;
                             f.ok = true;
                         }
@@ -1276,7 +1287,7 @@ static void data_pivot(const chart *c, const gy_table *t, gy_buf *b, ext *e)
 
 /* Share of each selected row in the total of the selected rows at the top
  * level (the `total()` of the definitions). */
-static int64_t top_total(const chart *c, const gy_table *t, const sel *s)
+static int64_t top_total(const chart *c, const gy_table *t, const sel *s, ext *e)
 {
     int minlev = INT32_MAX;
     for (size_t i = 0; i < s->n; i++)
@@ -1287,7 +1298,7 @@ static int64_t top_total(const chart *c, const gy_table *t, const sel *s)
         const gy_row *r = &t->rows[s->v[i]];
         fig f = cell_fig(t, r, c->value_col);
         if (r->level == minlev && f.ok)
-            tot += f.v;
+            add_ck(e, &tot, f.v, "合計");
     }
     return tot;
 }
@@ -1310,7 +1321,7 @@ static void data_hbar(const chart *c, const gy_table *t, gy_buf *b, ext *e)
     sel s;
     if (!select_rows(c, t, &s))
         return;
-    int64_t tot = top_total(c, t, &s);
+    int64_t tot = top_total(c, t, &s, e);
     /* leaves only: a row followed by a deeper row is a parent */
     sel l = {calloc(s.n + 1, sizeof(size_t)), 0};
     const char **par = calloc(t->nrows + 1, sizeof *par);
@@ -1384,7 +1395,7 @@ static void data_pie(const chart *c, const gy_table *t, gy_buf *b, ext *e)
     for (size_t i = 0; i < s.n; i++) {
         fig f = cell_fig(t, &t->rows[s.v[i]], c->value_col);
         if (f.ok && f.v > 0)
-            tot += f.v;
+            add_ck(e, &tot, f.v, "合計");
         dec = f.ok ? f.dec : dec;
     }
     e->any = tot > 0;
@@ -1397,6 +1408,7 @@ static void data_pie(const chart *c, const gy_table *t, gy_buf *b, ext *e)
     field(b, "color");
     field(b, "label");
     field(b, "total");
+    field(b, "legend");
     gy_buf_puts(b, "\n");
     int64_t cum = 0;
     fig tf = {true, tot, dec};
@@ -1409,13 +1421,12 @@ static void data_pie(const chart *c, const gy_table *t, gy_buf *b, ext *e)
         gy_buf_printf(b, "%zu", i);
         char *lab = cell_label(t, r, c->cat_col);
         field(b, lab ? lab : "");
-        free(lab);
         tabfig(b, v);
         fig sh = ratio_fig(v, tf, c->decimals);
         tabfig(b, sh);
         fig from = ratio_fig((fig){true, cum, dec}, tf, c->decimals);
         if (v.ok && v.v > 0)
-            cum += v.v;
+            add_ck(e, &cum, v.v, "累計");
         fig to = ratio_fig((fig){true, cum, dec}, tf, c->decimals);
         tabfig(b, from);
         tabfig(b, to);
@@ -1425,6 +1436,13 @@ static void data_pie(const chart *c, const gy_table *t, gy_buf *b, ext *e)
         snprintf(txt, sizeof txt, "%s%%", t1);
         field(b, txt);
         field(b, ttxt);
+        /* the legend's text whole: gnuplot decodes a label made by a
+         * string expression (strcol(2)."  ".strcol(8)) a second time, so
+         * every text drawn is one field of the file, used as it is */
+        char *leg = gy_asprintf("%s  %s", lab ? lab : "", txt);
+        field(b, leg ? leg : "");
+        free(leg);
+        free(lab);
         gy_buf_puts(b, "\n");
     }
     free(s.v);
@@ -1465,20 +1483,46 @@ static void script_xtics(const chart *c, gy_buf *b)
 
 /* y axis: a round top and ticks written with thousands separators (the
  * labels are formatted here from numbers, never from input text) */
+/* the round step and top of the y axis (above ymax > 0), in 128 bits:
+ * false when the top does not fit in int64 (then gnuplot's own axis) */
+static bool y_axis(int64_t ymax, int64_t *step, int64_t *top)
+{
+    __int128 raw = (__int128)ymax / 5 + 1, m = 1;
+    while (m * 10 <= raw)
+        m *= 10;
+    __int128 st = raw <= m ? m : raw <= 2 * m ? 2 * m : raw <= 5 * m ? 5 * m : 10 * m;
+    __int128 tp = ((__int128)ymax / st + 1) * st;
+    if (tp > INT64_MAX)
+        return false;
+    *step = (int64_t)st;
+    *top = (int64_t)tp;
+    return true;
+}
+
+/* the top of the second axis: a round number above the highest point and
+ * the reference line, room for the labels; false when it does not fit */
+static bool y2_top(const chart *c, const ext *e, int64_t *top)
+{
+    __int128 top2 = e->y2max > c->ref2 ? e->y2max : c->ref2;
+    __int128 unit = 10 * (__int128)gy_pow10(e->y2dec);
+    __int128 t = ((top2 + top2 / 8) / unit + 1) * unit;
+    if (t > INT64_MAX)
+        return false;
+    *top = (int64_t)t;
+    return true;
+}
+
 static void script_yaxis(gy_buf *b, const ext *e)
 {
-    if (e->ydec != 0 || e->ymax <= 0) {
+    int64_t step, top;
+    if (e->ydec != 0 || e->ymax <= 0 || !y_axis(e->ymax, &step, &top)) {
         gy_buf_puts(b, "set yrange [0:*]\nset format y \"%.1f\"\n");
         return;
     }
-    int64_t raw = e->ymax / 5 + 1, m = 1;
-    while (m <= INT64_MAX / 10 && m * 10 <= raw)
-        m *= 10;
-    int64_t step = raw <= m ? m : raw <= 2 * m ? 2 * m : raw <= 5 * m ? 5 * m : 10 * m;
-    int64_t top = (e->ymax / step + 1) * step;
     gy_buf_printf(b, "set yrange [0:%lld]\nset ytics (", (long long)top);
-    for (int64_t v = 0; v <= top; v += step) {
+    for (int64_t k = 0; k <= top / step; k++) { /* k * step <= top: no overflow */
         char txt[48];
+        int64_t v = k * step;
         gy_format_int(v, "-", txt, sizeof txt);
         gy_buf_printf(b, "%s\"%s\" %lld", v ? ", " : "", txt, (long long)v);
     }
@@ -1503,11 +1547,14 @@ static void script_bars(const chart *c, const gy_table *t, gy_buf *b, const char
     script_xtics(c, b);
     size_t l2col = 3 + nser;
     if (c->l2 != L2_NONE) {
-        int64_t top2 = e->y2max > c->ref2 ? e->y2max : c->ref2;
-        int64_t unit = 10 * gy_pow10(e->y2dec); /* a round top above the highest point */
-        fig f2 = {true, ((top2 + top2 / 8) / unit + 1) * unit, e->y2dec};
+        int64_t top2 = 0;
         gy_buf_printf(b, "set y2tics nomirror\nset format y2 \"%%.0f\"\nset y2range [0:");
-        put_fig(b, f2);
+        if (y2_top(c, e, &top2)) {
+            fig f2 = {true, top2, e->y2dec};
+            put_fig(b, f2);
+        } else { /* no round top in int64: gnuplot's own */
+            gy_buf_puts(b, "*");
+        }
         gy_buf_puts(b, "]\n");
         if (c->has_ref2) {
             fig f = {true, c->ref2, c->l2dec};
@@ -1592,13 +1639,13 @@ static void script_pie(const chart *c, const gy_table *t, gy_buf *b, const char 
                       c->hole);
     if (c->labels)
         gy_buf_printf(b,
-                      ", \\\n  \"\" using (0.%03u*cos(90-($5+$6)*1.8)):(0.%03u*sin(90-($5+$6)*1.8)):"
-                      "($4 >= 4 ? strcol(8) : \"\") with labels tc rgb \"#ffffff\" notitle",
+                      ", \\\n  \"\" using (0.%03u*cos(90-($5+$6)*1.8)):($4 >= 4 ? 0.%03u*sin(90-($5+$6)*1.8) : "
+                      "1/0):8 with labels tc rgb \"#ffffff\" notitle",
                       rlab, rlab);
     gy_buf_printf(b,
                   ", \\\n  \"\" using (1.3):(0.95-$1*0.%03u):(0.05):(0.05):7 with boxxyerror "
                   "lc rgb variable notitle, \\\n"
-                  "  \"\" using (1.42):(0.95-$1*0.%03u):(strcol(2).\"  \".strcol(8)) with labels left "
+                  "  \"\" using (1.42):(0.95-$1*0.%03u):10 with labels left "
                   "notitle\n",
                   step, step);
 }
@@ -1912,6 +1959,18 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
         case CT_HBAR: data_hbar(c, t, &db, &e); break;
         case CT_PIE: data_pie(c, t, &db, &e); break;
         case CT_NONE: break;
+        }
+        if (e.ovf) {
+            /* a figure too large to add up or to draw: this chart is
+             * skipped, never drawn with a wrong value */
+            gy_diag_add(d, c->path, 0, 0,
+                        "グラフ '%s' の%sが int64 の範囲 (±9,223,372,036,854,775,807) を超えます (表 '%s') — "
+                        "描きません",
+                        c->name, e.ovf, c->def->id);
+            if (st == GY_OK)
+                st = GY_EDATA;
+            gy_buf_free(&db);
+            continue;
         }
         char *dat = gy_asprintf("%s.dat", c->name);
         char *datpath = gy_asprintf("%s/%s", cdir, dat ? dat : "");

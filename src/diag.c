@@ -26,8 +26,20 @@ void gy_diag_add(gy_diags *d, const char *file, unsigned line, unsigned col,
     }
     va_list ap;
     va_start(ap, fmt);
-    char *msg = gy_vasprintf(fmt, ap);
+    char *raw = gy_vasprintf(fmt, ap);
     va_end(ap);
+    /* the root of every message: whatever input text a caller put in, no
+     * control byte reaches the terminal and no message is longer than
+     * GY_DIAG_MAX characters (a value is quoted with gy_quote, shorter) */
+    char *msg = NULL;
+    if (raw) {
+        gy_buf b = {0};
+        if (gy_buf_quote(&b, raw, GY_DIAG_MAX) && gy_buf_add(&b, "", 1))
+            msg = b.p;
+        else
+            gy_buf_free(&b);
+        free(raw);
+    }
     char *f = gy_strdup(file ? file : "");
     if (!msg || !f) {
         free(msg);

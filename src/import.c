@@ -1013,9 +1013,12 @@ static bool parse_cell(reader *r, size_t row, int c, const char *s, unsigned lin
     }
     if (!stored)
         r->oom = r->fatal = true;
-    if (!ok)
+    if (!ok) {
+        char *qs = gy_quote(s);
         gy_diag_add(r->d, r->path, line, col, "列「%s」に %s を期待しましたが '%s' です: %s", cd->name,
-                    type_expect(cd), s, err ? err : "");
+                    type_expect(cd), qs ? qs : "?", err ? err : "");
+        free(qs);
+    }
     return ok;
 }
 

@@ -37,10 +37,13 @@ void gy_report_summary_table(const gy_table *t, gy_buf *b)
         if (r->role != GY_ROLE_TOTAL && r->role != GY_ROLE_SUBTOTAL)
             continue;
         ntot++;
-        gy_buf_printf(b, "    %s", gy_row_label(t, r)[0] ? gy_row_label(t, r) : gy_role_name(r->role));
+        gy_buf_puts(b, "    ");
+        gy_buf_quote(b, gy_row_label(t, r)[0] ? gy_row_label(t, r) : gy_role_name(r->role), GY_QUOTE_MAX);
         int fc = t->def->fy_col;
-        if (fc >= 0 && fc != t->def->label_col && gy_ttext(t, i, fc)[0])
-            gy_buf_printf(b, " %s", gy_ttext(t, i, fc));
+        if (fc >= 0 && fc != t->def->label_col && gy_ttext(t, i, fc)[0]) {
+            gy_buf_puts(b, " ");
+            gy_buf_quote(b, gy_ttext(t, i, fc), GY_QUOTE_MAX);
+        }
         for (size_t j = 0; j < t->def->ncols; j++) {
             if (!(t->def->cols[j].flags & GY_COL_SUM))
                 continue;
@@ -96,18 +99,42 @@ void gy_report_dump(const gy_table *t, gy_buf *b)
     }
 }
 
+/* JSON string: exact, and safe on a terminal (every control character of
+ * gy_buf_quote as \uNNNN) */
 static void json_str(gy_buf *b, const char *s)
 {
     gy_buf_puts(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            gy_buf_printf(b, "\\%c", *p);
-        else if (*p < 0x20)
-            gy_buf_printf(b, "\\u%04x", *p);
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = 0;
+        int l = gy_utf8_decode(u + i, n - i, &cp);
+        if (l <= 0) { /* not UTF-8 (never past the importer): U+FFFD */
+            gy_buf_puts(b, "\\ufffd");
+            i++;
+            continue;
+        }
+        if (cp == '"' || cp == '\\')
+            gy_buf_printf(b, "\\%c", (char)cp);
+        else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
+                 (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+            gy_buf_printf(b, "\\u%04x", (unsigned)cp);
         else
-            gy_buf_add(b, p, 1);
+            gy_buf_add(b, u + i, (size_t)l);
+        i += (size_t)l;
     }
     gy_buf_puts(b, "\"");
+}
+
+/* input text for findings.csv: whole, control characters visible */
+static void csv_text(gy_buf *b, const char *s)
+{
+    gy_buf q = {0};
+    if (gy_buf_quote(&q, s, SIZE_MAX) && gy_buf_add(&q, "", 1))
+        gy_buf_csv_field(b, q.p);
+    else
+        gy_buf_csv_field(b, "?");
+    gy_buf_free(&q);
 }
 
 void gy_report_findings(const gy_findings *f, gy_report_format fmt, gy_buf *b)
@@ -121,15 +148,15 @@ void gy_report_findings(const gy_findings *f, gy_report_format fmt, gy_buf *b)
             gy_buf_puts(b, ",");
             gy_buf_csv_field(b, g->table->path);
             gy_buf_printf(b, ",%u,%u,", g->line, g->colno);
-            gy_buf_csv_field(b, g->rowlabel);
+            csv_text(b, g->rowlabel);
             gy_buf_puts(b, ",");
-            gy_buf_csv_field(b, g->collabel);
+            csv_text(b, g->collabel);
             gy_buf_puts(b, ",");
-            gy_buf_csv_field(b, g->stated);
+            csv_text(b, g->stated);
             gy_buf_puts(b, ",");
-            gy_buf_csv_field(b, g->computed);
+            csv_text(b, g->computed);
             gy_buf_puts(b, ",");
-            gy_buf_csv_field(b, g->msg);
+            csv_text(b, g->msg);
             gy_buf_puts(b, "\n");
         }
         return;
@@ -166,8 +193,16 @@ void gy_report_findings(const gy_findings *f, gy_report_format fmt, gy_buf *b)
             cur = g->table;
             gy_buf_printf(b, "== %s (%s)\n", cur->def->title, cur->path);
         }
-        gy_buf_printf(b, "%s:%u:%u: %s: [%s] %s / %s: %s\n", g->table->path, g->line, g->colno,
-                      gy_sev_name(g->sev), g->rule, g->rowlabel, g->collabel, g->msg);
+        /* the row's label quoted (cut at GY_QUOTE_MAX), the message made
+         * safe as a diagnostic's */
+        gy_buf_printf(b, "%s:%u:%u: %s: [%s] ", g->table->path, g->line, g->colno, gy_sev_name(g->sev),
+                      g->rule);
+        gy_buf_quote(b, g->rowlabel, GY_QUOTE_MAX);
+        gy_buf_puts(b, " / ");
+        gy_buf_quote(b, g->collabel, GY_QUOTE_MAX);
+        gy_buf_puts(b, ": ");
+        gy_buf_quote(b, g->msg, GY_DIAG_MAX);
+        gy_buf_puts(b, "\n");
     }
     gy_buf_printf(b, "%zu errors, %zu warnings, %zu infos\n", f->count[GY_SEV_ERROR],
                   f->count[GY_SEV_WARNING], f->count[GY_SEV_INFO]);

@@ -590,3 +590,56 @@ uint64_t gy_hash_str(uint64_t h, const char *s)
 {
     return gy_hash_bytes(h, s, strlen(s));
 }
+
+/* ---- input text in messages --------------------------------------------- */
+
+static bool quote_visible(uint32_t cp)
+{
+    return !(cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
+             (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069));
+}
+
+bool gy_buf_quote(gy_buf *b, const char *s, size_t max)
+{
+    if (!s)
+        s = "";
+    if (!max)
+        max = GY_QUOTE_MAX;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s), nch = 0, i = 0;
+    bool ok = true;
+    while (i < n) {
+        uint32_t cp = 0;
+        int l = gy_utf8_decode(u + i, n - i, &cp);
+        if (nch < max) {
+            char e[16];
+            if (l <= 0) {
+                snprintf(e, sizeof e, "\\x%02x", u[i]);
+                ok = ok && gy_buf_puts(b, e);
+            } else if (!quote_visible(cp)) {
+                if (cp < 0x80)
+                    snprintf(e, sizeof e, "\\x%02x", (unsigned)cp);
+                else
+                    snprintf(e, sizeof e, "\\u%04x", (unsigned)cp);
+                ok = ok && gy_buf_puts(b, e);
+            } else {
+                ok = ok && gy_buf_add(b, u + i, (size_t)l);
+            }
+        }
+        nch++;
+        i += l > 0 ? (size_t)l : 1;
+    }
+    if (nch > max)
+        ok = ok && gy_buf_printf(b, "…(%zu 文字)", nch);
+    return ok;
+}
+
+char *gy_quote(const char *s)
+{
+    gy_buf b = {0};
+    if (!gy_buf_quote(&b, s, GY_QUOTE_MAX) || !gy_buf_add(&b, "", 1)) {
+        gy_buf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}

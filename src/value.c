@@ -128,7 +128,8 @@ static bool parse_number(const char *s, int decimals, gy_num *out, const char **
         if (c >= '0' && c <= '9') {
             ip = ip * 10 + (c - '0');
             if (ip > (unsigned __int128)INT64_MAX * 1000000u) {
-                *err = "数値が大きすぎます (int64 の範囲外)";
+                *err = neg ? "数値が小さすぎます (△9,223,372,036,854,775,807 まで)"
+                           : "数値が大きすぎます (int64 の範囲外)";
                 return false;
             }
             digits++;
@@ -187,8 +188,10 @@ static bool parse_number(const char *s, int decimals, gy_num *out, const char **
     for (; fd < dec; fd++)
         fp *= 10;
     unsigned __int128 v = ip * (unsigned __int128)gy_pow10(dec) + fp;
+    /* the range is symmetric, ±(2^63 − 1): every figure can be negated
+     * (△ of a difference, |x|) without overflow; −2^63 is refused */
     if (v > (unsigned __int128)INT64_MAX) {
-        *err = "数値が大きすぎます (int64 の範囲外)";
+        *err = neg ? "数値が小さすぎます (△9,223,372,036,854,775,807 まで)" : "数値が大きすぎます (int64 の範囲外)";
         return false;
     }
     out->v = neg ? -(int64_t)v : (int64_t)v;

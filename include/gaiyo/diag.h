@@ -39,8 +39,13 @@ typedef struct gy_diags {
     size_t dropped;  /**< how many were not kept */
 } gy_diags;
 
+/** Longest message kept, in characters (longer ones are cut, "…(N 文字)"). */
+#define GY_DIAG_MAX 1000
+
 /** Append a diagnostic (printf-style message). Never fails loudly: on
- *  out-of-memory the diagnostic is counted as dropped. */
+ *  out-of-memory the diagnostic is counted as dropped. The message is
+ *  made safe as a whole (gy_buf_quote: control characters visible, at most
+ *  GY_DIAG_MAX characters); a caller quoting input text uses gy_quote. */
 void gy_diag_add(gy_diags *d, const char *file, unsigned line, unsigned col,
                  const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -94,6 +94,17 @@ bool gy_buf_add(gy_buf *b, const void *s, size_t n);
 bool gy_buf_puts(gy_buf *b, const char *s);
 bool gy_buf_printf(gy_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void gy_buf_free(gy_buf *b);
+/** Input text as a message shows it: control characters (C0 and DEL as
+ *  \xNN, C1 U+0080–U+009F and the bidi controls U+200E, U+200F,
+ *  U+202A–U+202E, U+2066–U+2069 as \uNNNN), a byte that is not UTF-8 as
+ *  \xNN; at most max characters (0: GY_QUOTE_MAX), cut on a character
+ *  boundary and followed by "…(N 文字)", N the whole length in characters
+ *  (SIZE_MAX: never cut). Appends to b; false when out of memory. */
+#define GY_QUOTE_MAX 80
+bool gy_buf_quote(gy_buf *b, const char *s, size_t max);
+/** gy_buf_quote(s, GY_QUOTE_MAX) as a new string (NULL s: ""); NULL only
+ *  when out of memory. */
+char *gy_quote(const char *s);
 /** Append s as one CSV field: quoted when needed, and a text a spreadsheet
  *  would run as a formula (=, +, -, @ … that is not a plain number) gets a
  *  leading ' so that it stays text. */

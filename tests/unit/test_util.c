@@ -70,8 +70,32 @@ static void words_too_many(void)
     gy_words_free(v, n > 0 ? n : 0);
 }
 
+/* input text in messages: controls visible, long text cut on a character */
+static void quote_makes_controls_visible_and_cuts(void)
+{
+    char *q = gy_quote("a\x1b[31m\x7f\xc2\x9b\xe2\x80\xae\xe2\x81\xa6" "b\t\xff" "課");
+    T_EQ_STR(q, "a\\x1b[31m\\x7f\\u009b\\u202e\\u2066b\\x09\\xff課");
+    free(q);
+    char big[301];
+    for (int i = 0; i < 100; i++)
+        memcpy(big + 3 * i, "経", 3);
+    big[300] = '\0';
+    q = gy_quote(big);
+    T_CHECK(q && strlen(q) == 80 * 3 + strlen("…(100 文字)"));
+    T_CHECK(q && !strcmp(q + 240, "…(100 文字)"));
+    free(q);
+    gy_buf b = {0};
+    T_CHECK(gy_buf_quote(&b, big, SIZE_MAX) && gy_buf_add(&b, "", 1));
+    T_CHECK(b.p && !strcmp(b.p, big)); /* never cut */
+    gy_buf_free(&b);
+    q = gy_quote(NULL);
+    T_EQ_STR(q, "");
+    free(q);
+}
+
 int main(void)
 {
+    TEST(quote_makes_controls_visible_and_cuts);
     TEST(char_columns_count_characters);
     TEST(words_quotes_and_ends);
     TEST(words_comments);

@@ -73,6 +73,14 @@ static void int_errors(void)
     T_EQ_STR(pi_err("12%"), "金額・件数の列に % は使えません");
     T_EQ_STR(pi_err("9223372036854775808"), "数値が大きすぎます (int64 の範囲外)");
     T_EQ_STR(pi_err("99999999999999999999999"), "数値が大きすぎます (int64 の範囲外)");
+    /* the range is symmetric: ±(2^63 - 1) read exactly, -2^63 refused
+     * with the limit named (never "too large") */
+    gy_num n;
+    const char *e;
+    T_CHECK(gy_parse_int("9223372036854775807", &n, &e) && n.v == INT64_MAX);
+    T_CHECK(gy_parse_int("-9223372036854775807", &n, &e) && n.v == -INT64_MAX);
+    T_CHECK(gy_parse_int("△9,223,372,036,854,775,807", &n, &e) && n.v == -INT64_MAX);
+    T_EQ_STR(pi_err("-9223372036854775808"), "数値が小さすぎます (△9,223,372,036,854,775,807 まで)");
     T_EQ_STR(pi_err("△"), "数値がありません");
     T_EQ_STR(pi_err("1 234"), "数値ではありません");
     T_EQ_INT(pi("9223372036854775807").v, INT64_MAX);
