@@ -291,7 +291,7 @@ bool gy_report_up_to_date(const char *outdir, const char *fp)
     for (char *name = ok ? strtok_r(NULL, "\n", &save) : NULL; name && ok; name = strtok_r(NULL, "\n", &save)) {
         char *p = gy_asprintf("%s/%s", outdir, name);
         struct stat sb;
-        ok = p && stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+        ok = p && lstat(p, &sb) == 0 && S_ISREG(sb.st_mode); /* a symlink is not a file of the report */
         free(p);
     }
     free(text);
@@ -466,6 +466,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     const char *outdir = ro->outdir;
     res->summary = NULL;
     res->warnings = NULL;
+    res->out_mixed = false;
     gy_findings f;
     gy_derivs dv;
     /* derivations are kept for the snapshot (the tables it records); the
@@ -603,9 +604,10 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         gy_buf_printf(&state, "%s\n", ro->fingerprint && cst == GY_OK && !cd.n ? ro->fingerprint : "-");
         for (size_t i = 0; i < o.n; i++)
             gy_buf_printf(&state, "%s\n", o.names[i]);
-        if ((st = write_buf(&o, ".gaiyo-state", &state, d)) == GY_OK)
+        if ((st = write_buf(&o, ".gaiyo-state", &state, d)) == GY_OK) {
             st = gy_outdir_commit(&o, d);
-        else
+            res->out_mixed = o.mixed;
+        } else
             gy_outdir_abort(&o);
     } else {
         gy_outdir_abort(&o);

@@ -26,6 +26,7 @@
 
 #include "gaiyo/diag.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct gy_outdir {
@@ -33,6 +34,10 @@ typedef struct gy_outdir {
     char *stage;     /**< the staging folder */
     char **names;    /**< staged file names (relative), owned */
     size_t n;
+    bool mixed;      /**< set by a gy_outdir_commit that could neither
+                          finish nor undo its renames: out/ holds files of
+                          two reports (and no longer the last file, the
+                          state); the diagnostics name them */
 } gy_outdir;
 
 /** Finish a commit that was killed between two renames (out/.commit

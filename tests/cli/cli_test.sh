@@ -471,7 +471,7 @@ if command -v strace >/dev/null; then
     sed -i 's/"429,888"/"429,666"/' "$R/in/R6/yosan.csv"
     # (LeakSanitizer cannot run under ptrace: leaks are checked by every other run)
     run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-        strace -f -y -qq -e trace=fsync,rename,unlink -o "$T/strace.txt" "$GAIYO" report "${RT[@]}"
+        strace -f -y -qq -e trace=fsync,rename,renameat,renameat2,unlink,unlinkat -o "$T/strace.txt" "$GAIYO" report "${RT[@]}"
     assert "durable commit: the traced run succeeds" bash -c '[ "$1" = 0 ] || { tail -5 "$2"; exit 1; }' _ "$RC" "$ERR"
     assert "durable commit: files, journal and folders synced around the moves (strace)" \
         /usr/bin/python3 - "$T/strace.txt" "$R/out" <<'PY'
@@ -479,9 +479,12 @@ import os, re, sys
 out = os.path.realpath(sys.argv[2])
 ev = []
 for line in open(sys.argv[1], encoding='utf-8', errors='replace'):
-    m = re.search(r'\b(fsync|rename|unlink)\((.*)\) += (-?\d+)', line)
-    if m and m.group(3) == '0':
-        ev.append((m.group(1), re.findall(r'[<"]([^<>"]+)[>"]', m.group(2))))
+    m = re.search(r'\b(fsync|rename|unlink)(at2?)?\((.*)\) += (-?\d+)', line)
+    if m and m.group(4) == '0':
+        a = re.findall(r'[<"]([^<>"]+)[>"]', m.group(3))
+        if m.group(2):  # renameat(dirfd<dir>, "name", dirfd<dir>, "name"), unlinkat(dirfd<dir>, "name")
+            a = [a[k] + '/' + a[k + 1] for k in range(0, len(a) - 1, 2)]
+        ev.append((m.group(1), a))
 moves = [i for i, (k, a) in enumerate(ev) if k == 'rename' and '/.staging-' in a[0]]
 synced = {a[0]: i for i, (k, a) in enumerate(ev) if k == 'fsync'}
 first, last = min(moves), max(moves)
