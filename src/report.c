@@ -277,7 +277,8 @@ char *gy_report_fingerprint(const char *input, const char *templates)
     return ok ? gy_asprintf("%016llx", (unsigned long long)h) : NULL;
 }
 
-/* out/.gaiyo-state: the fingerprint, then the files of the report */
+/* out/.gaiyo-state: the fingerprint ("-": an incomplete report), then the
+ * files of the report that are sound (gy_report_write) */
 bool gy_report_up_to_date(const char *outdir, const char *fp)
 {
     char *path = gy_asprintf("%s/.gaiyo-state", outdir), *text = NULL;
@@ -602,8 +603,16 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         /* a report whose charts could not be drawn (or drawn without their
          * font) is redone next time */
         gy_buf_printf(&state, "%s\n", ro->fingerprint && cst == GY_OK && !cd.n ? ro->fingerprint : "-");
-        for (size_t i = 0; i < o.n; i++)
-            gy_buf_printf(&state, "%s\n", o.names[i]);
+        /* … except the images of a chart drawn without its font: the next
+         * run takes over only the charts the state lists (a chart gnuplot
+         * did not draw has no image here at all) */
+        for (size_t i = 0; i < o.n; i++) {
+            bool redo = false;
+            for (size_t k = 0; k < co.n && !redo; k++)
+                redo = co.v[k].redraw && (!strcmp(o.names[i], co.v[k].png) || !strcmp(o.names[i], co.v[k].print));
+            if (!redo)
+                gy_buf_printf(&state, "%s\n", o.names[i]);
+        }
         if ((st = write_buf(&o, ".gaiyo-state", &state, d)) == GY_OK) {
             st = gy_outdir_commit(&o, d);
             res->out_mixed = o.mixed;
