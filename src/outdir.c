@@ -604,13 +604,22 @@ gy_status gy_outdir_commit(gy_outdir *o, gy_diags *d)
             free(to);
             st = GY_EIO;
         }
-    /* … and their names: the staging folder and its folders (charts/) */
-    char *bad = NULL;
-    if (st == GY_OK && sync_dirs(o->stage, o->names, o->n, &bad) != 0) {
+    /* … and their names: the staging folder and its folders (charts/),
+     * and those of the kept files (an undo after a power loss needs them) */
+    char *bad = NULL, **kn = calloc(o->n ? o->n : 1, sizeof *kn);
+    size_t nk = 0;
+    for (size_t i = 0; kn && i < o->n; i++)
+        if (kept && kept[i] && (kn[nk] = gy_asprintf(KEPT "/%s", o->names[i])))
+            nk++;
+    if (st == GY_OK && (!kn || sync_dirs(o->stage, kn, nk, &bad) != 0 ||
+                        sync_dirs(o->stage, o->names, o->n, &bad) != 0)) {
         gy_diag_add(d, bad ? bad : o->stage, 0, 0, "出力フォルダをディスクに書き込めません: %s", strerror(errno));
         st = GY_EIO;
     }
     free(bad);
+    for (size_t i = 0; i < nk; i++)
+        free(kn[i]);
+    free(kn);
     if (st != GY_OK) {
         free(kept);
         if (stagefd >= 0)
