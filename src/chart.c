@@ -1876,14 +1876,28 @@ static bool copy_file(const char *from, const char *to)
     return ok;
 }
 
+/* whether the previous report's state (prev/.gaiyo-state: a fingerprint
+ * line, then a line per file) vouches for charts/NAME.EXT: only the images
+ * of a chart that was drawn, with its font, are listed */
+static bool state_lists(const char *state, const char *name, const char *ext)
+{
+    char *line = gy_asprintf("\ncharts/%s.%s\n", name, ext);
+    bool r = state && line && strstr(state, line);
+    free(line);
+    return r;
+}
+
 /* whether chart `name` can be taken from prev/charts: same data, same
- * script section, both images there; if so copies them into cdir */
-static bool reuse_chart(const char *prev, const char *prevgp, const char *cdir, const char *name, const char *ext,
-                        const gy_buf *db, const gy_buf *sec)
+ * script section, both images there and listed in the previous state (a
+ * chart the previous run could not draw, or drew without its font, is
+ * drawn again); if so copies them into cdir */
+static bool reuse_chart(const char *prev, const char *prevgp, const char *prevstate, const char *cdir,
+                        const char *name, const char *ext, const gy_buf *db, const gy_buf *sec)
 {
     const char *ps;
     size_t pn;
-    if (!prev || !section_of(prevgp, name, &ps, &pn) || pn != sec->n || memcmp(ps, sec->p, pn))
+    if (!prev || !section_of(prevgp, name, &ps, &pn) || pn != sec->n || memcmp(ps, sec->p, pn) ||
+        !state_lists(prevstate, name, "png") || !state_lists(prevstate, name, ext))
         return false;
     char *pd = gy_asprintf("%s/charts/%s.dat", prev, name), *old = NULL;
     size_t ol = 0;
@@ -1921,19 +1935,28 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
     gy_buf_puts(&sc, "# charts.gp - written by gaiyo; every text of the input is in the .dat "
                      "files\n# run: cd charts && gnuplot --default-settings charts.gp\n");
     bool *drawn = calloc(cs->n, sizeof *drawn);
+    bool *fresh = calloc(cs->n, sizeof *fresh);   /* drawn by this run (not taken over) */
+    bool *nofont = calloc(cs->n, sizeof *nofont); /* … without its font */
     size_t ndrawn = 0, nrun = 0;
     gy_buf run = {0}; /* the sections gnuplot must draw this time */
-    char *prevgp = NULL;
+    char *prevgp = NULL, *prevstate = NULL;
     if (prev) {
-        char *pg = gy_asprintf("%s/charts/charts.gp", prev);
+        char *pg = gy_asprintf("%s/charts/charts.gp", prev), *ps = gy_asprintf("%s/.gaiyo-state", prev);
         size_t pl = 0;
         if (!pg || gy_read_file(pg, &prevgp, &pl) != 0)
             prevgp = NULL;
+        if (!ps || gy_read_file(ps, &prevstate, &pl) != 0)
+            prevstate = NULL;
         free(pg);
+        free(ps);
     }
-    if (!drawn) {
+    if (!drawn || !fresh || !nofont) {
+        free(drawn);
+        free(fresh);
+        free(nofont);
         free(cdir);
         free(prevgp);
+        free(prevstate);
         return GY_ENOMEM;
     }
     for (size_t i = 0; i < cs->n; i++) {
@@ -2027,11 +2050,12 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
             free(fs);
             gy_buf_printf(&sec, "\nset output \"%s.%s\"\nreplot\nset output\n", c->name, c->print_pdf ? "pdf" : "svg");
             gy_buf_add(&sc, sec.p, sec.n);
-            if (reuse_chart(prev, prevgp, cdir, c->name, c->print_pdf ? "pdf" : "svg", &db, &sec)) {
+            if (reuse_chart(prev, prevgp, prevstate, cdir, c->name, c->print_pdf ? "pdf" : "svg", &db, &sec)) {
                 outs->nreused++;
             } else {
                 gy_buf_add(&run, sec.p, sec.n);
                 nrun++;
+                fresh[i] = true;
             }
             gy_buf_free(&sec);
             drawn[i] = true;
@@ -2052,12 +2076,16 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
     gy_buf_free(&sc);
     /* a missing font gives boxes instead of Japanese: say so (a warning;
      * the charts are still drawn) */
-    for (size_t i = 0; s2 == GY_OK && nrun && i < cs->n; i++) {
+    for (size_t i = 0; s2 == GY_OK && i < cs->n; i++) {
+        if (!fresh[i])
+            continue;
         const char *font = cs->v[i]->font ? cs->v[i]->font : "Noto Sans CJK JP";
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = !strcmp(cs->v[k]->font ? cs->v[k]->font : "Noto Sans CJK JP", font);
-        if (!seen && drawn[i] && !font_present(font))
+        size_t k = 0; /* an earlier chart drawn now with that font: asked once */
+        while (k < i && !(fresh[k] && !strcmp(cs->v[k]->font ? cs->v[k]->font : "Noto Sans CJK JP", font)))
+            k++;
+        if (k < i)
+            nofont[i] = nofont[k];
+        else if ((nofont[i] = !font_present(font)))
             gy_diag_add(d, cs->v[i]->path, 0, 0,
                         "フォント '%s' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get "
                         "install fonts-noto-cjk)",
@@ -2117,6 +2145,7 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
                 o->title = gy_strdup(c->title ? c->title : c->def->title);
                 o->width = c->width;
                 o->height = c->height;
+                o->redraw = nofont[i];
                 if (!o->name || !o->table || !o->png || !o->print || !o->title)
                     s2 = GY_ENOMEM;
             }
@@ -2126,6 +2155,9 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
         st = s2;
     gy_buf_free(&run);
     free(prevgp);
+    free(prevstate);
+    free(fresh);
+    free(nofont);
     free(drawn);
     free(cdir);
     return st;

@@ -312,7 +312,8 @@ char *gy_report_fingerprint(const char *input, const char *templates)
     return ok ? gy_asprintf("%016llx", (unsigned long long)h) : NULL;
 }
 
-/* out/.gaiyo-state: the fingerprint, then the files of the report */
+/* out/.gaiyo-state: the fingerprint ("-": an incomplete report), then the
+ * files of the report that are sound (gy_report_write) */
 bool gy_report_up_to_date(const char *outdir, const char *fp)
 {
     char *path = gy_asprintf("%s/.gaiyo-state", outdir), *text = NULL;
@@ -326,7 +327,7 @@ bool gy_report_up_to_date(const char *outdir, const char *fp)
     for (char *name = ok ? strtok_r(NULL, "\n", &save) : NULL; name && ok; name = strtok_r(NULL, "\n", &save)) {
         char *p = gy_asprintf("%s/%s", outdir, name);
         struct stat sb;
-        ok = p && stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+        ok = p && lstat(p, &sb) == 0 && S_ISREG(sb.st_mode); /* a symlink is not a file of the report */
         free(p);
     }
     free(text);
@@ -501,6 +502,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     const char *outdir = ro->outdir;
     res->summary = NULL;
     res->warnings = NULL;
+    res->out_mixed = false;
     gy_findings f;
     gy_derivs dv;
     /* derivations are kept for the snapshot (the tables it records); the
@@ -636,11 +638,20 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         /* a report whose charts could not be drawn (or drawn without their
          * font) is redone next time */
         gy_buf_printf(&state, "%s\n", ro->fingerprint && cst == GY_OK && !cd.n ? ro->fingerprint : "-");
-        for (size_t i = 0; i < o.n; i++)
-            gy_buf_printf(&state, "%s\n", o.names[i]);
-        if ((st = write_buf(&o, ".gaiyo-state", &state, d)) == GY_OK)
+        /* … except the images of a chart drawn without its font: the next
+         * run takes over only the charts the state lists (a chart gnuplot
+         * did not draw has no image here at all) */
+        for (size_t i = 0; i < o.n; i++) {
+            bool redo = false;
+            for (size_t k = 0; k < co.n && !redo; k++)
+                redo = co.v[k].redraw && (!strcmp(o.names[i], co.v[k].png) || !strcmp(o.names[i], co.v[k].print));
+            if (!redo)
+                gy_buf_printf(&state, "%s\n", o.names[i]);
+        }
+        if ((st = write_buf(&o, ".gaiyo-state", &state, d)) == GY_OK) {
             st = gy_outdir_commit(&o, d);
-        else
+            res->out_mixed = o.mixed;
+        } else
             gy_outdir_abort(&o);
     } else {
         gy_outdir_abort(&o);

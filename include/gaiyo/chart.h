@@ -70,6 +70,7 @@ typedef struct gy_chart_out {
     char *print;   /**< "charts/NAME.svg" (or NAME.pdf with `print pdf`) */
     int width, height; /**< PNG size in pixels */
     char *title;   /**< the chart's title (from the template) */
+    bool redraw;   /**< drawn without its font: not to be taken over by the next run */
 } gy_chart_out;
 
 /** What a render wrote. */
@@ -98,8 +99,9 @@ gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const ch
 
 /** gy_charts_render, redrawing only what changed: a chart whose data file
  *  and script section are byte-identical to those of the previous report
- *  in prev/charts (and whose PNG and PDF are there) is copied from it, not
- *  drawn again. gnuplot runs (once) only if some chart changed. prev may
+ *  in prev/charts (and whose PNG and PDF are there, and listed as files of
+ *  that report in prev/.gaiyo-state: drawn, with their font) is copied
+ *  from it, not drawn again. gnuplot runs (once) only if some chart changed. prev may
  *  be NULL (draw everything). */
 gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, const char *dir, const char *prev,
                                  const char *gnuplot, gy_chart_outs *outs, gy_diags *d);

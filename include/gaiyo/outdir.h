@@ -18,6 +18,18 @@
  * renames (making the folders they need) and syncs them before anything
  * else (roll forward), so out/ never stays a mix of two reports. Names are checked: nothing can be written outside out/.
  *
+ * Before anything moves, every destination is checked (each folder on
+ * the way a real folder, never a symlink, on the staging folder's file
+ * system, writable; the file missing or regular), and each file to be
+ * replaced is kept as a hard link in the staging folder (.staging-old/).
+ * The moves open every folder with O_NOFOLLOW (openat/renameat): nothing
+ * is written through a symlink inside out/ (out/ itself is followed). The
+ * last file registered (the report's state) is removed before the first
+ * move and moved last. A move that fails undoes the commit (the staging
+ * folder marked .staging-undo first, so that the next run finishes the
+ * undo after a kill): the kept files go back, new ones go. If the undo
+ * fails too, the last file stays removed and gy_outdir.mixed is set.
+ *
  * Test hook: GAIYO_TEST_KILL=before-commit or mid-commit makes the
  * process kill itself (SIGKILL) at that point.
  */
@@ -26,6 +38,7 @@
 
 #include "gaiyo/diag.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct gy_outdir {
@@ -33,6 +46,10 @@ typedef struct gy_outdir {
     char *stage;     /**< the staging folder */
     char **names;    /**< staged file names (relative), owned */
     size_t n;
+    bool mixed;      /**< set by a gy_outdir_commit that could neither
+                          finish nor undo its renames: out/ holds files of
+                          two reports (and no longer the last file, the
+                          state); the diagnostics name them */
 } gy_outdir;
 
 /** Finish a commit that was killed between two renames (out/.commit

@@ -35,6 +35,8 @@ gy_status gy_report_verify(const gy_dataset *ds, gy_report_format fmt, gy_buf *b
 typedef struct gy_report_result {
     char *summary;    /**< one-line summary and file list for the terminal (owned) */
     char *warnings;   /**< what could not be drawn (no gnuplot …), for stderr, or NULL (owned) */
+    bool out_mixed;   /**< the run failed in its commit and could not put the previous report
+                           back: out/ is not the previous report (see gy_outdir.mixed) */
 } gy_report_result;
 
 /** What a report run does while input/ is read (gy_report_year, the

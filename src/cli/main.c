@@ -230,7 +230,12 @@ static int cmd_report(const opts *o)
     gy_status st = gy_report_write(&ds, &ro, &res, &d);
     if (st != GY_OK) {
         gy_diags_print(&d, stderr);
-        fputs("gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)\n", stderr);
+        /* the last line tells the truth about out/ */
+        if (res.out_mixed)
+            fprintf(stderr, "gaiyo: 報告を書き終えられず、%s を前回の報告にも戻せませんでした (次の実行で作り直します)\n",
+                    o->out);
+        else
+            fputs("gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)\n", stderr);
         rc = EX_IO;
     } else {
         printf("%s", res.summary ? res.summary : "");

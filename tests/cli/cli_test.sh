@@ -419,6 +419,31 @@ if command -v gnuplot >/dev/null; then
     : >"$GP_LOG"
     sed -i 's/^S37,,2,1,1$/S37,,1,,1/' "$R/in/R6/yuchi_suii.csv"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
+    # a run without gnuplot (after a change to one chart's data), then one with it:
+    # no image of a chart the state does not list as drawn is taken over
+    sed -i 's/^S37,,1,,1$/S37,,3,1,1/' "$R/in/R6/yuchi_suii.csv"
+    run env GAIYO_GNUPLOT=/nonexistent/gnuplot "$GAIYO" report "${RT[@]}"
+    assert "charts: a run without gnuplot: exit 0, 0 charts" bash -c '[ "$1" = 0 ] && grep -qF "グラフ: 0 枚" "$2"' _ "$RC" "$OUT"
+    : >"$GP_LOG"
+    run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
+    assert "charts: gnuplot back: every chart is drawn again (14 images), none taken over" \
+        bash -c '[ "$1" = 0 ] && [ "$(grep -o "set output" "$2" | wc -l)" = 14 ] && grep -qF "グラフ: 7 枚 ($4/charts/、うち前回のまま 0 枚)" "$3"' \
+        _ "$RC" "$GP_LOG" "$OUT" "$R/out"
+    assert "charts: … every PNG is a PNG, every SVG an SVG, and listed in .gaiyo-state" \
+        bash -c 'for c in "$1"/charts/*.dat; do b=${c%.dat}; n=charts/${b##*/}
+                   [ "$(head -c 8 "$b.png" | od -An -tx1 | tr -d " ")" = 89504e470d0a1a0a ] && grep -q "<svg" "$b.svg" &&
+                   grep -qxF "$n.png" "$1/.gaiyo-state" && grep -qxF "$n.svg" "$1/.gaiyo-state" || exit 1; done' _ "$R/out"
+    # a chart drawn without its font is drawn again once the font is there
+    mkdir -p "$T/tplg"
+    cp -R "$SRCDIR/templates/tables" "$SRCDIR/templates/sheets" "$SRCDIR/templates/charts" "$T/tplg/"
+    sed -i 's/^font .*/font        "No Such Font XYZ" 11/' "$T/tplg/charts/ginou.chart"
+    run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report --input "$R/in" --templates "$T/tplg" --out "$T/outg"
+    assert "charts: drawn without its font: not listed in .gaiyo-state" \
+        bash -c '[ "$1" = 0 ] && [ -s "$2/charts/ginou.png" ] && ! grep -qF "charts/ginou.png" "$2/.gaiyo-state"' _ "$RC" "$T/outg"
+    : >"$GP_LOG"
+    run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report --input "$R/in" --templates "$T/tplg" --out "$T/outg"
+    assert "charts: … so the next run draws it again (and only it; here still without the font)" \
+        bash -c '[ "$1" = 0 ] && [ "$(cat "$2")" = "run: set output \"ginou.png\" set output \"ginou.svg\" " ]' _ "$RC" "$GP_LOG"
     unset GP_LOG
 else
     echo "# gnuplot not installed: chart rebuild cases not run"
@@ -471,7 +496,7 @@ if command -v strace >/dev/null; then
     sed -i 's/"429,888"/"429,666"/' "$R/in/R6/yosan.csv"
     # (LeakSanitizer cannot run under ptrace: leaks are checked by every other run)
     run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-        strace -f -y -qq -e trace=fsync,rename,unlink -o "$T/strace.txt" "$GAIYO" report "${RT[@]}"
+        strace -f -y -qq -e trace=fsync,rename,renameat,renameat2,unlink,unlinkat -o "$T/strace.txt" "$GAIYO" report "${RT[@]}"
     assert "durable commit: the traced run succeeds" bash -c '[ "$1" = 0 ] || { tail -5 "$2"; exit 1; }' _ "$RC" "$ERR"
     assert "durable commit: files, journal and folders synced around the moves (strace)" \
         /usr/bin/python3 - "$T/strace.txt" "$R/out" <<'PY'
@@ -479,9 +504,12 @@ import os, re, sys
 out = os.path.realpath(sys.argv[2])
 ev = []
 for line in open(sys.argv[1], encoding='utf-8', errors='replace'):
-    m = re.search(r'\b(fsync|rename|unlink)\((.*)\) += (-?\d+)', line)
-    if m and m.group(3) == '0':
-        ev.append((m.group(1), re.findall(r'[<"]([^<>"]+)[>"]', m.group(2))))
+    m = re.search(r'\b(fsync|rename|unlink)(at2?)?\((.*)\) += (-?\d+)', line)
+    if m and m.group(4) == '0':
+        a = re.findall(r'[<"]([^<>"]+)[>"]', m.group(3))
+        if m.group(2):  # renameat(dirfd<dir>, "name", dirfd<dir>, "name"), unlinkat(dirfd<dir>, "name")
+            a = [a[k] + '/' + a[k + 1] for k in range(0, len(a) - 1, 2)]
+        ev.append((m.group(1), a))
 moves = [i for i, (k, a) in enumerate(ev) if k == 'rename' and '/.staging-' in a[0]]
 synced = {a[0]: i for i, (k, a) in enumerate(ev) if k == 'fsync'}
 first, last = min(moves), max(moves)
@@ -520,6 +548,104 @@ assert "full disk while zipping a big workbook: the previous report untouched, n
     bash -c 'diff -r "$1" "$2" && [ -z "$(find "$2" -name ".staging-*")" ]' _ "$R/out.before2" "$R/out"
 check "stdout is a full disk (/dev/full): exit 3 with a message" 3 "=gaiyo: 標準出力に書けません" '' \
     bash -c 'exec "$@" >/dev/full' _ "$GAIYO" verify --input "$SRCDIR/input" --templates "$SRCDIR/templates" --format csv
+
+# ---- a commit that cannot finish (issue 13, item 4) ---------------------------
+# out/ is one whole report afterwards (the previous one, or the new one), the last
+# line says which, and .gaiyo-state never vouches for files that are not its own
+C="$T/cm"
+mkdir -p "$C"
+cp -R "$SRCDIR/input" "$C/in"
+CT=(--input "$C/in" --templates "$SRCDIR/templates" --out "$C/out")
+run G report "${CT[@]}"
+assert "commit faults: a first report" [ "$RC" = 0 -a -s "$C/out/charts/ginou.png" ]
+# previous report whole: every file byte-identical to before (out/charts moved aside)
+same_as_before() { diff -r -x charts "$C/before" "$C/out" && diff -r "$C/before/charts" "$1"; }
+cp -R "$C/out" "$C/before"
+sed -i 's/"303,503","834,319","429,381"/"303,503","834,319","429,991"/' "$C/in/R6/yosan.csv"
+# out/charts is a file (a real fault: rename(2) into it fails with ENOTDIR, even as root)
+mv "$C/out/charts" "$C/charts.kept"
+echo "not a folder" >"$C/out/charts"
+run G report "${CT[@]}"
+assert "commit: out/charts a file: exit 3, the error names out/charts, the last line is true" \
+    bash -c '[ "$1" = 3 ] && grep -qF "gaiyo: $2/charts: error: フォルダのあるべき場所にフォルダ以外のものがあります" "$3" &&
+             [ "$(tail -1 "$3")" = "gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)" ]' _ "$RC" "$C/out" "$ERR"
+assert "commit: out/charts a file: nothing was moved (summary, findings, workbook, snapshot, state as before)" \
+    same_as_before "$C/charts.kept"
+rm "$C/out/charts"
+mv "$C/charts.kept" "$C/out/charts"
+run G report "${CT[@]}"
+assert "commit: out/charts a folder again: the next run writes the whole new report" \
+    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,381 → 429,991" "$3/changes.txt" && grep -qF "グラフ: 7 枚" "$2"' \
+    _ "$RC" "$OUT" "$C/out"
+# a rename that fails after the checks (injected by strace: the 5th of about 30
+# moves gets EXDEV, as from another file system): the commit is undone
+if command -v strace >/dev/null; then
+    rm -rf "$C/before"
+    cp -R "$C/out" "$C/before"
+    sed -i 's/"429,991"/"429,992"/' "$C/in/R6/yosan.csv"
+    NOLEAK="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    run env ASAN_OPTIONS="$NOLEAK" strace -f -qq -o /dev/null \
+        -e trace=rename,renameat,renameat2 -e inject=rename,renameat,renameat2:error=EXDEV:when=5 "$GAIYO" report "${CT[@]}"
+    assert "commit: a rename failing half way: exit 3, the file named, the last line is true" \
+        bash -c '[ "$1" = 3 ] && grep -qF "error: 出力ファイルを置き換えられません: Invalid cross-device link" "$2" &&
+                 [ "$(tail -1 "$2")" = "gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)" ]' _ "$RC" "$ERR"
+    assert "commit: a rename failing half way: undone — out/ is the previous report, byte for byte, no journal or staging" \
+        bash -c 'diff -r "$1" "$2" && [ -z "$(find "$2" -name ".staging-*" -o -name .commit)" ]' _ "$C/before" "$C/out"
+    run G report "${CT[@]}"
+    assert "commit: … and the next run writes the new report (not 'up to date')" \
+        bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,991 → 429,992" "$3/changes.txt"' \
+        _ "$RC" "$OUT" "$C/out"
+    # every rename from the 5th on fails: the undo fails too
+    sed -i 's/"429,992"/"429,993"/' "$C/in/R6/yosan.csv"
+    run env ASAN_OPTIONS="$NOLEAK" strace -f -qq -o /dev/null \
+        -e trace=rename,renameat,renameat2 -e inject=rename,renameat,renameat2:error=EXDEV:when=5+ "$GAIYO" report "${CT[@]}"
+    assert "commit: neither finished nor undone: exit 3, the last line says out/ is not the previous report" \
+        bash -c '[ "$1" = 3 ] && [ "$(tail -1 "$2")" = "gaiyo: 報告を書き終えられず、$3 を前回の報告にも戻せませんでした (次の実行で作り直します)" ]' \
+        _ "$RC" "$ERR" "$C/out"
+    assert "commit: … and out/.gaiyo-state is gone (it never vouches for a mix)" [ ! -e "$C/out/.gaiyo-state" ]
+    run G report "${CT[@]}"
+    assert "commit: … the next run writes the whole report again" \
+        bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,992 → 429,993" "$3/changes.txt" && [ -s "$3/.gaiyo-state" ]' \
+        _ "$RC" "$OUT" "$C/out"
+else
+    ok "commit: a rename failing half way # SKIP strace is not installed"
+fi
+
+# ---- symlinks inside out/ (issue 13, item 7): never written through ------------
+# (out/ itself may be a symlink: --out is the user's choice and is followed)
+rm -rf "$C/before"
+cp -R "$C/out" "$C/before"
+mkdir -p "$C/elsewhere"
+sed -i 's/"429,993"/"429,994"/' "$C/in/R6/yosan.csv"
+mv "$C/out/charts" "$C/charts.kept"
+ln -s "$C/elsewhere" "$C/out/charts"
+run G report "${CT[@]}"
+assert "symlink: out/charts → a folder elsewhere: exit 3, the error names the symlink" \
+    bash -c '[ "$1" = 3 ] && grep -qF "gaiyo: $2/charts: error: シンボリックリンクです" "$3" && [ "$(grep -c "シンボリックリンク" "$3")" = 1 ]' \
+    _ "$RC" "$C/out" "$ERR"
+assert "symlink: … nothing written in the folder it points to" bash -c '[ -z "$(ls -A "$1")" ]' _ "$C/elsewhere"
+assert "symlink: … out/ as before" same_as_before "$C/charts.kept"
+rm "$C/out/charts"
+mv "$C/charts.kept" "$C/out/charts"
+mv "$C/out/summary.txt" "$C/summary.kept"
+ln -s "$C/elsewhere/summary.txt" "$C/out/summary.txt"
+run G report "${CT[@]}"
+assert "symlink: out/summary.txt → a file elsewhere: exit 3, named, nothing written there" \
+    bash -c '[ "$1" = 3 ] && grep -qF "gaiyo: $2/summary.txt: error: シンボリックリンクです" "$3" && [ -z "$(ls -A "$4")" ]' \
+    _ "$RC" "$C/out" "$ERR" "$C/elsewhere"
+rm "$C/out/summary.txt"
+mv "$C/summary.kept" "$C/out/summary.txt"
+# a stale staging folder or a journal that is a symlink: the link goes, never its target
+mkdir -p "$C/elsewhere/st"
+echo keep >"$C/elsewhere/st/f"
+echo keep >"$C/elsewhere/j"
+ln -s "$C/elsewhere/st" "$C/out/.staging-999999"
+ln -s "$C/elsewhere/j" "$C/out/.commit"
+run G report "${CT[@]}"
+assert "symlink: a staging folder and a journal that are symlinks are removed, their targets untouched" \
+    bash -c '[ "$1" = 0 ] && [ "$(cat "$2/st/f" "$2/j")" = "keep
+keep" ] && [ ! -L "$3/.staging-999999" -a ! -L "$3/.commit" ] && grep -qF "429,993 → 429,994" "$3/changes.txt"' \
+    _ "$RC" "$C/elsewhere" "$C/out"
 
 # folders that are not what they should be
 : >"$T/not-a-folder"

@@ -127,6 +127,42 @@ static void unwritable_out_is_an_error(void)
     gy_diags_free(&d);
 }
 
+/* a commit killed while it was being undone (.staging-undo): the next
+ * run finishes the undo — the kept old file back, the new file gone */
+static void killed_undo_is_finished(void)
+{
+    system("rm -rf od7 && mkdir -p od7/.staging-999999/.staging-old && echo old > od7/a.txt"
+           " && ln od7/a.txt od7/.staging-999999/.staging-old/a.txt && echo new > od7/a.txt.new"
+           " && mv od7/a.txt.new od7/a.txt && echo new > od7/b.txt && : > od7/.staging-999999/.staging-undo"
+           " && printf '.staging-999999\\nR a.txt\\nN b.txt\\n' > od7/.commit");
+    gy_outdir_recover("od7");
+    T_EQ_STR(slurp("od7/a.txt"), "old\n");
+    T_CHECK(access("od7/b.txt", F_OK) != 0);
+    T_CHECK(access("od7/.commit", F_OK) != 0);
+    T_EQ_INT(count_staging("od7"), 0);
+}
+
+/* a folder on the way that is a symlink: the commit refuses, names it,
+ * and writes nothing where it points */
+static void symlinked_folder_refused(void)
+{
+    gy_diags d = {0};
+    gy_outdir o;
+    system("rm -rf od8 od8x && mkdir -p od8 od8x && ln -s ../od8x od8/charts");
+    T_EQ_INT(gy_outdir_open(&o, "od8", &d), GY_OK);
+    FILE *fp = gy_outdir_fopen(&o, "charts/x.txt", &d);
+    T_CHECK(fp != NULL);
+    if (fp)
+        T_EQ_INT(gy_outdir_fclose(&o, fp, "charts/x.txt", &d), GY_OK);
+    T_EQ_INT(gy_outdir_commit(&o, &d), GY_EIO);
+    T_EQ_INT(d.n, 1);
+    if (d.n)
+        T_CONTAINS(d.v[0].msg, "シンボリックリンク");
+    T_CHECK(access("od8x/x.txt", F_OK) != 0);
+    T_EQ_INT(count_staging("od8"), 0);
+    gy_diags_free(&d);
+}
+
 int main(void)
 {
     TEST(commit_replaces);
@@ -136,5 +172,7 @@ int main(void)
     TEST(stale_staging_of_killed_run_removed);
     TEST(full_disk_is_an_error);
     TEST(unwritable_out_is_an_error);
+    TEST(killed_undo_is_finished);
+    TEST(symlinked_folder_refused);
     T_DONE();
 }
