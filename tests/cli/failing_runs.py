@@ -260,6 +260,7 @@ def main():
 
         fresh(base)
         check_run("input folder missing", ["report", "--input", os.path.join(base, "nosuch"),
+                                           "--templates", os.path.join(base, "templates"),
                                            "--out", os.path.join(base, "out")], tmp)
         check_run("templates folder missing", ["import", "--input", os.path.join(base, "input"),
                                                "--templates", os.path.join(base, "nosuch")], tmp)
