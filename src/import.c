@@ -1439,17 +1439,25 @@ static bool plain_utf8(const char *raw, size_t len, const mapped *m, size_t *lin
 gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, gy_table **out,
                          gy_diags *d)
 {
+    return gy_import_file_in(def, path, NULL, enc, out, d);
+}
+
+gy_status gy_import_file_in(const gy_tabledef *def, const char *path, const char *root, gy_enc enc,
+                            gy_table **out, gy_diags *d)
+{
     *out = NULL;
     char *raw = NULL;
     size_t len = 0;
     /* a big regular file is mapped, not copied: read where it lies (the
-     * page cache), with no buffer to fill and no copy */
+     * page cache), with no buffer to fill and no copy. Only a regular
+     * file of at most GY_INPUT_MAX bytes is read (a FIFO, a device, a
+     * symlink out of root is refused unread). */
     void *map = NULL;
     size_t maplen = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd;
     struct stat sb;
-    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= (1 << 20) &&
-        (unsigned long long)sb.st_size < ((size_t)1 << 40)) {
+    int e = gy_open_regular(path, root, GY_INPUT_MAX, &fd, &sb);
+    if (!e && sb.st_size >= (1 << 20)) {
         maplen = (size_t)sb.st_size;
         map = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED) {
@@ -1462,14 +1470,13 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
             len = maplen;
         }
     }
+    if (!e && !map)
+        e = gy_read_fd(fd, &sb, GY_INPUT_MAX, &raw, &len);
     if (fd >= 0)
         close(fd);
-    int e = map ? 0 : gy_read_file(path, &raw, &len);
     if (e) {
-        char eb[256]; /* strerror_r: files are imported on several threads */
-        if (strerror_r(e, eb, sizeof eb) != 0)
-            snprintf(eb, sizeof eb, "errno %d", e);
-        gy_diag_add(d, path, 0, 0, "ファイルを読めません: %s", eb);
+        char eb[256]; /* not strerror: files are imported on several threads */
+        gy_diag_add(d, path, 0, 0, "ファイルを読めません: %s", gy_file_strerror(e, GY_INPUT_MAX, eb, sizeof eb));
         return GY_EIO;
     }
     char *text;
@@ -1552,8 +1559,8 @@ static int cmp_fydir(const void *a, const void *b)
 }
 
 /* encoding.conf: "file.csv  cp932" per line */
-static gy_status read_encconf(const char *dir, const gy_defset *defs, char ***files, gy_enc **encs,
-                              size_t *n, gy_diags *d)
+static gy_status read_encconf(const char *dir, const char *root, const gy_defset *defs, char ***files,
+                              gy_enc **encs, size_t *n, gy_diags *d)
 {
     char *path = gy_asprintf("%s/encoding.conf", dir);
     if (!path)
@@ -1563,9 +1570,16 @@ static gy_status read_encconf(const char *dir, const gy_defset *defs, char ***fi
     *files = NULL;
     *encs = NULL;
     *n = 0;
-    if (gy_read_file(path, &buf, &len)) {
+    int e = gy_read_file_in(path, root, GY_CONF_MAX, &buf, &len);
+    if (e == ENOENT) {
         free(path);
         return GY_OK; /* no overrides */
+    }
+    if (e) {
+        char eb[256];
+        gy_diag_add(d, path, 0, 0, "ファイルを読めません: %s", gy_file_strerror(e, GY_CONF_MAX, eb, sizeof eb));
+        free(path);
+        return e == ENOMEM ? GY_ENOMEM : GY_EIO;
     }
     gy_status st = GY_OK;
     unsigned ln = 0;
@@ -1629,6 +1643,7 @@ typedef struct ijob {
     gy_enc enc;
     gy_fy fy;
     size_t size;
+    const char *root;         /* the input folder the file must lie in */
     gy_table *t;
     gy_status st;             /* of the import */
     bool later;               /* a later year folder has a file of this definition */
@@ -1667,7 +1682,7 @@ static void *worker(void *arg)
         if (k >= p->n)
             return NULL;
         ijob *j = &p->jobs[p->order[k]];
-        j->st = gy_import_file(j->def, j->path, j->enc, &j->t, &j->d);
+        j->st = gy_import_file_in(j->def, j->path, j->root, j->enc, &j->t, &j->d);
     }
 }
 
@@ -1691,7 +1706,8 @@ static void run_jobs(ijob *jobs, size_t njobs)
     if (!order) {
         for (size_t k = 0; k < njobs; k++)
             if (jobs[k].def)
-                jobs[k].st = gy_import_file(jobs[k].def, jobs[k].path, jobs[k].enc, &jobs[k].t, &jobs[k].d);
+                jobs[k].st = gy_import_file_in(jobs[k].def, jobs[k].path, jobs[k].root, jobs[k].enc, &jobs[k].t,
+                                               &jobs[k].d);
         return;
     }
     jobsize *js = malloc((njobs ? njobs : 1) * sizeof *js);
@@ -1744,7 +1760,15 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
             free(p);
             continue; /* files beside the year folders (README, 組替) are not tables */
         }
+        int ie = gy_path_inside(p, dir, NULL);
         free(p);
+        if (ie) {
+            char eb[256];
+            gy_diag_add(d, dir, 0, 0, "フォルダ '%s' を読めません: %s", de->d_name,
+                        gy_file_strerror(ie, 0, eb, sizeof eb));
+            st = ie == ENOMEM ? GY_ENOMEM : GY_EDATA;
+            continue;
+        }
         gy_fy fy;
         const char *e;
         if (!gy_parse_fy(de->d_name, &fy, &e)) {
@@ -1795,7 +1819,7 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
         char **ef = NULL;
         gy_enc *ee = NULL;
         size_t ne = 0;
-        seg->s_first = read_encconf(yd, defs, &ef, &ee, &ne, sd);
+        seg->s_first = read_encconf(yd, dir, defs, &ef, &ee, &ne, sd);
         /* every CSV must be claimed by a definition */
         DIR *yp = opendir(yd);
         if (!yp) {
@@ -1833,7 +1857,7 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
                 break;
             }
             struct stat sb;
-            if (stat(fp, &sb) != 0) {
+            if (lstat(fp, &sb) != 0) { /* a dangling symlink is not missing: reading it says why */
                 char **nm = realloc(out->missing, (out->nmissing + 1) * sizeof *nm);
                 if (nm) {
                     out->missing = nm;
@@ -1856,7 +1880,8 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
             j->def = def;
             j->enc = enc;
             j->fy = dirs[i].fy;
-            j->size = (size_t)sb.st_size;
+            j->root = dir;
+            j->size = stat(fp, &sb) == 0 ? (size_t)sb.st_size : 0;
         }
         for (size_t m = 0; m < ne; m++)
             free(ef[m]);

@@ -48,6 +48,12 @@ extern size_t gy_import_textmax;
 gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, gy_table **out,
                          gy_diags *d);
 
+/** gy_import_file, reading only a regular file of at most GY_INPUT_MAX
+ *  bytes (util.h: gy_open_regular) that, when root is not NULL, lies
+ *  inside the folder root once symlinks are resolved. */
+gy_status gy_import_file_in(const gy_tabledef *def, const char *path, const char *root, gy_enc enc,
+                            gy_table **out, gy_diags *d);
+
 /** Everything read from an input folder: one table per definition and
  *  fiscal-year folder found. */
 typedef struct gy_dataset {
