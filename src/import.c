@@ -423,14 +423,24 @@ static void hset_free(hset *h)
 }
 
 
+/* Keys compare after normalisation: a fiscal year as the year it means
+ * (R1 = H31 = 令和元年度 = 2019 = ２０１９), other key columns as their
+ * trimmed text. */
 static bool same_key(const gy_table *t, size_t a, size_t b)
 {
     const gy_tabledef *def = t->def;
     if (t->rows[a].role != t->rows[b].role)
         return false;
-    for (size_t j = 0; j < def->ncols; j++)
-        if ((def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) && strcmp(gy_ttext(t, a, (int)j), gy_ttext(t, b, (int)j)))
+    for (size_t j = 0; j < def->ncols; j++) {
+        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
+            continue;
+        if (def->cols[j].type == GY_T_FY) {
+            if (gy_tnil(t, a, (int)j) != gy_tnil(t, b, (int)j) || gy_tv(t, a, (int)j) != gy_tv(t, b, (int)j))
+                return false;
+        } else if (strcmp(gy_ttext(t, a, (int)j), gy_ttext(t, b, (int)j))) {
             return false;
+        }
+    }
     return true;
 }
 
@@ -546,6 +556,7 @@ typedef struct reader {
     int *absent;           /* definition columns the file does not have */
     size_t nabsent;
     bool keycheck;         /* rows must have distinct keys */
+    bool fykey;            /* a key column is a fiscal year (hashed by its value, once parsed) */
     bool fatal;
     bool oom;
     size_t nerr0;
@@ -560,8 +571,8 @@ static uint64_t row_key_hash(const reader *r, const gy_table *t, char *const *fi
     const gy_tabledef *def = t->def;
     uint64_t h = 1469598103934665603ull;
     for (size_t j = 0; j < def->ncols; j++) {
-        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
-            continue;
+        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) || def->cols[j].type == GY_T_FY)
+            continue; /* a year is folded by its value (fy_key_hash) */
         const char *s = t->csvcol[j] ? fields[t->csvcol[j] - 1] : "";
         if (r->ts[j] == s)
             h = (h ^ r->th[j]) * 0x9E3779B97F4A7C15ull;
@@ -569,6 +580,18 @@ static uint64_t row_key_hash(const reader *r, const gy_table *t, char *const *fi
             h = gy_hash_str(h, s);
     }
     return h; /* the role is compared, not hashed: known only after parsing */
+}
+
+/* row_key_hash with the row's fiscal-year key columns folded by the
+ * year they mean (after parsing) */
+static uint64_t fy_key_hash(const gy_table *t, size_t row, uint64_t h)
+{
+    const gy_tabledef *def = t->def;
+    for (size_t j = 0; j < def->ncols; j++)
+        if ((def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) && def->cols[j].type == GY_T_FY)
+            h = (h ^ ((uint64_t)gy_tv(t, row, (int)j) * 4 + (uint64_t)gy_tnil(t, row, (int)j))) *
+                0x9E3779B97F4A7C15ull;
+    return h;
 }
 
 /* an array of n elements of size sz grown to nn (the new part zeroed
@@ -917,8 +940,11 @@ static void header_record(reader *r)
             r->oom = r->fatal = true;
         if (!seen[j])
             r->absent[r->nabsent++] = (int)j;
-        if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP))
+        if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) {
             r->keycheck = def->level_col < 0;
+            if (ty == GY_T_FY)
+                r->fykey = true;
+        }
     }
     free(seen);
     r->have_header = true;
@@ -1041,6 +1067,40 @@ static bool add_xline(gy_table *t, size_t row, int c, unsigned line)
     return true;
 }
 
+/* row ri has the key of row prev: the error is at the key column (the
+ * first, in CSV order, written otherwise than in row prev: 'R6' and
+ * '令和6年度'), naming row prev's line */
+static void dup_key(reader *r, size_t ri, size_t prev)
+{
+    const gy_table *t = r->t;
+    const gy_tabledef *def = r->def;
+    unsigned col = 0, first = 0;
+    int jc = -1;
+    for (size_t j = 0; j < def->ncols; j++) {
+        unsigned c = t->csvcol[j];
+        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) || !c)
+            continue;
+        if (!first || c < first)
+            first = c;
+        if (strcmp(gy_ttext(t, ri, (int)j), gy_ttext(t, prev, (int)j)) && (!col || c < col)) {
+            col = c;
+            jc = (int)j;
+        }
+    }
+    unsigned line = t->rows[ri].line;
+    if (jc < 0) {
+        gy_diag_add(r->d, r->path, line, first ? first : 1, "同じキーの行が 2 つあります (%u 行目と同じ)",
+                    t->rows[prev].line);
+        return;
+    }
+    for (size_t k = t->nxl; k > 0 && t->xl[k - 1].row == ri; k--) /* the cell may start below its row's first line */
+        if (t->xl[k - 1].col == (unsigned)jc)
+            line = t->xl[k - 1].line;
+    gy_diag_add(r->d, r->path, line, col, "同じキーの行が 2 つあります (%u 行目と同じ: 列「%s」の '%s' と '%s' は同じ%sです)",
+                t->rows[prev].line, def->cols[jc].name, gy_ttext(t, prev, jc), gy_ttext(t, ri, jc),
+                def->cols[jc].type == GY_T_FY ? "年度" : "値");
+}
+
 static void data_record(reader *r)
 {
     const gy_tabledef *def = r->def;
@@ -1094,7 +1154,7 @@ static void data_record(reader *r)
     uint64_t hv = 0;
     if (r->keycheck) {
         hv = row_key_hash(r, t, fp);
-        if (r->keys.cap)
+        if (r->keys.cap && !r->fykey)
             __builtin_prefetch(&r->keys.s[(uint32_t)hv & (r->keys.cap - 1)]);
     }
     for (size_t i = 0; i < r->nf; i++) {
@@ -1109,15 +1169,15 @@ static void data_record(reader *r)
         row->role = (unsigned char)gy_tv(t, ri, def->role_col);
     if (def->level_col >= 0 && gy_tnil(t, ri, def->level_col) == GY_NIL_NONE)
         row->level = (signed char)gy_tv(t, ri, def->level_col);
-    /* key uniqueness: the key columns plus the role */
+    /* key uniqueness: the key columns (normalised: same_key) plus the role */
     if (r->keycheck) {
+        if (r->fykey)
+            hv = fy_key_hash(t, ri, hv);
         size_t prev = hset_put(&r->keys, t, ri, hv);
-        if (prev == (size_t)-2) {
+        if (prev == (size_t)-2)
             r->oom = r->fatal = true;
-        } else if (prev != (size_t)-1) {
-            gy_diag_add(r->d, r->path, row->line, 1, "同じキーの行が 2 つあります (%u 行目と同じ)",
-                        t->rows[prev].line);
-        }
+        else if (prev != (size_t)-1)
+            dup_key(r, ri, prev);
     }
 }
 

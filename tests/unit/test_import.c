@@ -81,7 +81,21 @@ static gy_tabledef *def_of(const char *path, const char *text)
     return t;
 }
 
-static gy_tabledef *demo, *tree, *ascii_def, *other_def;
+static gy_tabledef *demo, *tree, *ascii_def, *other_def, *fykey, *fykey2;
+
+static const char *fykey_def_text =
+    "table   fyk\n"
+    "file    fyk.csv\n"
+    "column  年度    fy      key\n"
+    "column  金額    amount\n";
+
+static const char *fykey2_def_text =
+    "table   fyk2\n"
+    "file    fyk2.csv\n"
+    "label   名前\n"
+    "column  名前    text    key\n"
+    "column  年度    fy      key\n"
+    "column  金額    amount\n";
 
 /* Import text under def; on success returns the table. */
 static gy_table *imp(const gy_tabledef *def, const char *text)
@@ -772,6 +786,28 @@ static void err_int64(void)
 static void err_duplicate_keys(void)
 {
     imp_err(demo, "名前,金額\n東,1\n西,2\n東,3\n", 4, 1, "同じキーの行が 2 つあります (2 行目と同じ)");
+    /* issue 13: keys compare after normalisation: a fiscal year as the
+     * year it means, however it is spelled; the error is at the second
+     * row's year cell, naming the first row's line */
+    imp_err(fykey, "年度,金額\nR6,1\n令和6年度,2\n", 3, 1,
+            "同じキーの行が 2 つあります (2 行目と同じ: 列「年度」の 'R6' と '令和6年度' は同じ年度です)");
+    imp_err(fykey, "年度,金額\nH31,1\nR5,1\nR1,2\n", 4, 1, "(2 行目と同じ: 列「年度」の 'H31' と 'R1' は同じ年度です)");
+    imp_err(fykey, "年度,金額\nR1,1\n2019,2\n", 3, 1, "(2 行目と同じ: 列「年度」の 'R1' と '2019' は同じ年度です)");
+    imp_err(fykey, "年度,金額\nＲ６,1\nR6,2\n", 3, 1, "(2 行目と同じ: 列「年度」の 'Ｒ６' と 'R6' は同じ年度です)");
+    imp_err(fykey, "年度,金額\n令和元年度,1\n２０１９,2\n", 3, 1, "同じ年度です");
+    imp_err(fykey2, "金額,年度,名前\n1,R6,東\n2,2024,東\n", 3, 2, "(2 行目と同じ: 列「年度」の 'R6' と '2024' は同じ年度です)");
+    /* a year cell on a later line than its row (a quoted field before it spans lines) */
+    imp_err(fykey2, "金額,年度,名前\n1,R6,東\n\"2\n\",\"\n2024\",東\n", 4, 2, "同じ年度です");
+    /* other years, or another name, are other keys */
+    gy_table *y = imp(fykey2, "金額,年度,名前\n1,R6,東\n2,R5,東\n3,2024,西\n4,H31,東\n");
+    if (y)
+        T_EQ_INT(y->nrows, 4);
+    gy_table_free(y);
+    /* a year no report can have is an error at its cell */
+    imp_err(fykey, "年度,金額\nR99,1\n", 2, 1, "元号の年が範囲外です");
+    imp_err(fykey, "年度,金額\nR6,1\nH40,1\n", 3, 1, "元号の年が範囲外です");
+    imp_err(fykey, "年度,金額\n令和0年,1\n", 2, 1, "元号の年が範囲外です");
+    imp_err(fykey, "年度,金額\n2100,1\n", 2, 1, "西暦 1926〜2099");
     /* the role is part of the identity: a 計 row may share the label */
     gy_table *t = imp(demo, "名前,行区分,金額\n東,,1\n東,計,1\n");
     if (t)
@@ -1820,7 +1856,9 @@ int main(void)
     tree = def_of("tree.def", tree_def_text);
     ascii_def = def_of("a.def", ascii_def_text);
     other_def = def_of("o.def", other_def_text);
-    if (!demo || !tree || !ascii_def || !other_def) {
+    fykey = def_of("fyk.def", fykey_def_text);
+    fykey2 = def_of("fyk2.def", fykey2_def_text);
+    if (!demo || !tree || !ascii_def || !other_def || !fykey || !fykey2) {
         printf("not ok 1 - definitions\n1..1\n");
         return 1;
     }
@@ -1878,5 +1916,7 @@ int main(void)
     gy_tabledef_free(tree);
     gy_tabledef_free(ascii_def);
     gy_tabledef_free(other_def);
+    gy_tabledef_free(fykey);
+    gy_tabledef_free(fykey2);
     T_DONE();
 }
