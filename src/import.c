@@ -40,33 +40,46 @@ bool gy_enc_parse(const char *s, gy_enc *out)
     return false;
 }
 
-/* line and character column of byte offset off (bytes before it are
- * counted as characters in the given encoding: 1 byte each when cp932 is
- * false and UTF-8 sequences are valid, else roughly). */
-static void locate(const char *s, size_t off, bool sjis, unsigned *line, unsigned *col)
+/* Where byte off of a data file (s, len bytes; CP932 when sjis) lies, by
+ * the convention of every data-file diagnostic (README "Error format"):
+ * the physical line where its CSV field starts and the CSV column of that
+ * field (1 = A). Lines end at LF (CRLF counts once); a CR alone is
+ * text, except in a file whose first line ends in a CR alone (an old Mac
+ * file: cr_file), where CR, LF and CRLF all end lines. Bytes '"', ',', CR
+ * and LF are never part of a UTF-8 or CP932 multi-byte character, so a
+ * byte scan is enough. */
+static bool cr_file(const char *s, size_t len)
 {
-    unsigned l = 1, c = 1;
-    for (size_t i = 0; i < off;) {
+    size_t i = 0;
+    while (i < len && s[i] != '\r' && s[i] != '\n')
+        i++;
+    return i < len && s[i] == '\r' && (i + 1 >= len || s[i + 1] != '\n');
+}
+
+static void locate(const char *s, size_t len, size_t off, bool sjis, unsigned *line, unsigned *col)
+{
+    bool crf = cr_file(s, len);
+    unsigned l = 1, c = 1, fl = 1;
+    bool q = false;
+    for (size_t i = 0; i < off && i < len;) {
         unsigned char b = (unsigned char)s[i];
-        if (b == '\n') {
-            l++;
-            c = 1;
-            i++;
-            continue;
-        }
         size_t k = 1;
-        if (sjis) {
-            if ((b >= 0x81 && b <= 0x9F) || (b >= 0xE0 && b <= 0xFC))
-                k = 2;
-        } else {
-            uint32_t cp;
-            int n = gy_utf8_decode((const unsigned char *)s + i, off - i, &cp);
-            k = n ? (size_t)n : 1;
+        if (crf ? b == '\r' || (b == '\n' && !(i > 0 && s[i - 1] == '\r')) : b == '\n')
+            l++;
+        if (b == '"') {
+            q = !q;
+        } else if (!q && b == ',') {
+            c++;
+            fl = l;
+        } else if (!q && (b == '\n' || b == '\r')) {
+            c = 1;
+            fl = l;
+        } else if (sjis && ((b >= 0x81 && b <= 0x9F) || (b >= 0xE0 && b <= 0xFC))) {
+            k = 2; /* a lead byte: its trail byte may look like anything but the four above */
         }
         i += k;
-        c++;
     }
-    *line = l;
+    *line = fl;
     *col = c;
 }
 
@@ -122,7 +135,7 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
     const void *nul = memchr(raw, '\0', len);
     if (nul) {
         unsigned l, c;
-        locate(raw, (size_t)((const char *)nul - raw), false, &l, &c);
+        locate(raw, len, (size_t)((const char *)nul - raw), false, &l, &c);
         gy_diag_add(d, path, l, c, "バイナリファイルのようです (NUL バイトがあります)。CSV を指定してください");
         return GY_EDATA;
     }
@@ -134,7 +147,7 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
         if (bad != len) {
             unsigned l, c;
             size_t skip = bom ? 3 : 0; /* the BOM is not a character of line 1 */
-            locate(raw + skip, bad - skip, false, &l, &c);
+            locate(raw + skip, len - skip, bad - skip, false, &l, &c);
             gy_diag_add(d, path, l, c, "UTF-8 として不正なバイト 0x%02X があります (CP932 なら encoding.conf に書いてください)",
                         (unsigned char)raw[bad]);
             return GY_EDATA;
@@ -151,7 +164,12 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
     gy_status st = cp932_to_utf8(raw, len, out, outlen, &badc);
     if (st == GY_EDATA) {
         unsigned l, c;
-        locate(raw, badc, true, &l, &c);
+        /* neither decodes: the one that got further is the more likely
+         * encoding, and its first bad byte the one to show */
+        bool u8 = enc == GY_ENC_AUTO && bad > badc;
+        if (u8)
+            badc = bad;
+        locate(raw, len, badc, !u8, &l, &c);
         if (enc == GY_ENC_AUTO)
             gy_diag_add(d, path, l, c,
                         "文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0x%02X",
@@ -1112,7 +1130,9 @@ static void data_record(reader *r)
     if (empty)
         return; /* a row of empty cells (Excel leaves them) is skipped */
     if (r->nf != r->nhdr) {
-        gy_diag_add(r->d, r->path, r->rec_line, (unsigned)(r->nf < r->nhdr ? r->nf : r->nhdr) + 1,
+        /* at the first field too many, or after the last one */
+        gy_diag_add(r->d, r->path, r->f[r->nf < r->nhdr ? r->nf - 1 : r->nhdr].line,
+                    (unsigned)(r->nf < r->nhdr ? r->nf : r->nhdr) + 1,
                     "この行は %zu 列ですが、見出し行 (%u 行目) は %zu 列です", r->nf, r->hdr_line,
                     r->nhdr);
         r->fatal = true;
@@ -1348,6 +1368,10 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     /* room for as many rows and keys as there are lines (an upper bound:
      * a quoted field may span lines), allocated once */
     size_t nl = lines ? lines : 1 + count_lf(text, len), given = 0;
+    /* lines end at LF (CRLF once); a CR alone is text (inside a quoted
+     * field of an LF or CRLF file), except in an old Mac file (cr_file),
+     * where CR, LF and CRLF each end a line (locate: the same) */
+    bool crf = cr_file(text, len);
     r.t->cap = nl > 64 ? nl : 64;
     r.t->rows = gy_malloc_big(r.t->cap, sizeof *r.t->rows);
     if (!r.t->rows) {
@@ -1395,7 +1419,7 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
         size_t done = csv_parse(&p, text + i, end - i, cb_field, cb_record, &r);
         if (done != end - i) {
             if (!r.fatal) {
-                gy_diag_add(d, path, line, (unsigned)r.nf + 1,
+                gy_diag_add(d, path, r.field_line, (unsigned)r.nf + 1, /* where the field starts */
                             "引用符 (\") の使い方が正しくありません: 引用符で囲む欄は欄全体を囲み、中の \" は \"\" と書きます");
                 r.fatal = true;
             }
@@ -1406,9 +1430,9 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
         if (r.nf != nf0 || r.t->nrows != nrows0 || r.have_header != hdr0 || (p.pstate == 0 && r.nf == 0)) {
             r.need_start = true;
         }
-        if (end > i && text[end - 1] == '\n')
+        if (end > i && text[end - 1] == '\n' && !(crf && end >= 2 && text[end - 2] == '\r'))
             line++;
-        else if (end > i && text[end - 1] == '\r' && (end >= len || text[end] != '\n'))
+        else if (crf && end > i && text[end - 1] == '\r')
             line++;
         if (r.need_start && end < len && text[end] != '\n' && text[end] != '\r') {
             r.field_line = line;

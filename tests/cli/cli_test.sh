@@ -225,7 +225,7 @@ int64|gaiyo: bad/int64/R6/chuokai.csv:3:2: error: 列「貸付金」に 整数�
 duplicate_key|gaiyo: bad/duplicate_key/R6/chuokai.csv:3:1: error: 同じキーの行が 2 つあります (2 行目と同じ)
 unclaimed|gaiyo: bad/unclaimed/R6: error: 'chukai.csv' を読む表の定義が templates/tables にありません (ファイル名の誤り?)
 bad_year_folder|gaiyo: bad/bad_year_folder: error: フォルダ 'old' は年度フォルダの名前 (例 R6) ではありません
-bad_encoding|gaiyo: bad/bad_encoding/R6/chuokai.csv:2:13: error: 文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0xFF
+bad_encoding|gaiyo: bad/bad_encoding/R6/chuokai.csv:2:3: error: 文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0xFF
 encoding_conf|gaiyo: bad/encoding_conf/R6/chuokai.csv:1:1: error: UTF-8 として不正なバイト 0x94 があります (CP932 なら encoding.conf に書いてください)
 bad_fy|gaiyo: bad/bad_fy/R6/chuokai.csv:2:1: error: 列「年度」に 年度 (例 R6, H31, S37) を期待しましたが 'R99X' です: 年度として読めません (例: R6, H31, S37, 令和元年度)
 crlf_multiline|gaiyo: bad/crlf_multiline/R6/chuokai.csv:4:3: error: 列「融資実績」に 整数の金額 を期待しましたが 'x1' です: 数値ではありません
