@@ -1613,9 +1613,13 @@ void gy_dataset_free(gy_dataset *ds)
     for (size_t i = 0; i < ds->nmissing; i++)
         free(ds->missing[i]);
     free(ds->missing);
+    for (size_t i = 0; i < ds->nempty; i++)
+        free(ds->empty[i]);
+    free(ds->empty);
     ds->v = NULL;
     ds->missing = NULL;
-    ds->n = ds->nmissing = 0;
+    ds->empty = NULL;
+    ds->n = ds->nmissing = ds->nempty = 0;
 }
 
 const gy_table *gy_dataset_find(const gy_dataset *ds, const char *id, int western)
@@ -2022,6 +2026,20 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
             }
             j->t->fy = j->fy;
             j->t->later = j->later;
+            if (j->t->nrows == 0) { /* a header and nothing else: kept, and said (README) */
+                char **ne = realloc(out->empty, (out->nempty + 1) * sizeof *ne);
+                char *pe = gy_strdup(j->t->path);
+                if (!ne || !pe) {
+                    if (ne)
+                        out->empty = ne;
+                    free(pe);
+                    gy_table_free(j->t);
+                    st = GY_ENOMEM;
+                    continue;
+                }
+                out->empty = ne;
+                out->empty[out->nempty++] = pe;
+            }
             gy_table **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
             if (!nv) {
                 gy_table_free(j->t);

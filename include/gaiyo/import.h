@@ -61,6 +61,9 @@ typedef struct gy_dataset {
     size_t n;
     char **missing;   /**< "R6/xxx.csv" for definitions with no file, owned */
     size_t nmissing;
+    char **empty;     /**< paths of the files read that have a header and no
+                           data row (0-row tables: the commands warn), owned */
+    size_t nempty;
 } gy_dataset;
 
 /** Read an input folder laid out as DIR/<年度>/<file>.csv (e.g.
