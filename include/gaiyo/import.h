@@ -23,7 +23,9 @@ bool gy_enc_parse(const char *s, gy_enc *out);
 
 /** Convert raw file bytes to UTF-8 (BOM removed). On success *out is
  *  owned by the caller and *used names the encoding. On failure a
- *  diagnostic names path:line:column of the first undecodable byte. */
+ *  diagnostic names the first undecodable byte (or NUL) by the line where
+ *  its CSV field starts and the field's CSV column (README "Error
+ *  format"). */
 gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, char **out,
                     size_t *outlen, const char **used, gy_diags *d);
 
