@@ -799,12 +799,13 @@ gy_status gy_chartset_load(const char *dir, const gy_defset *defs, gy_chartset *
         char *name = gy_strndup(path + dl, strlen(path + dl) - 6);
         char *text = NULL;
         size_t len;
-        int e = gy_read_file(path, &text, &len);
+        int e = gy_read_file_in(path, NULL, GY_CONF_MAX, &text, &len);
         gy_status s1;
+        char eb[256];
         if (!name) {
             s1 = GY_ENOMEM;
         } else if (e) {
-            gy_diag_add(d, path, 0, 0, "読めません: %s", strerror(e));
+            gy_diag_add(d, path, 0, 0, "読めません: %s", gy_file_strerror(e, GY_CONF_MAX, eb, sizeof eb));
             s1 = GY_EIO;
         } else if (strlen(text) != len) {
             gy_diag_add(d, path, 0, 0, "NUL バイトがあります");

@@ -40,33 +40,46 @@ bool gy_enc_parse(const char *s, gy_enc *out)
     return false;
 }
 
-/* line and character column of byte offset off (bytes before it are
- * counted as characters in the given encoding: 1 byte each when cp932 is
- * false and UTF-8 sequences are valid, else roughly). */
-static void locate(const char *s, size_t off, bool sjis, unsigned *line, unsigned *col)
+/* Where byte off of a data file (s, len bytes; CP932 when sjis) lies, by
+ * the convention of every data-file diagnostic (README "Error format"):
+ * the physical line where its CSV field starts and the CSV column of that
+ * field (1 = A). Lines end at LF (CRLF counts once); a CR alone is
+ * text, except in a file whose first line ends in a CR alone (an old Mac
+ * file: cr_file), where CR, LF and CRLF all end lines. Bytes '"', ',', CR
+ * and LF are never part of a UTF-8 or CP932 multi-byte character, so a
+ * byte scan is enough. */
+static bool cr_file(const char *s, size_t len)
 {
-    unsigned l = 1, c = 1;
-    for (size_t i = 0; i < off;) {
+    size_t i = 0;
+    while (i < len && s[i] != '\r' && s[i] != '\n')
+        i++;
+    return i < len && s[i] == '\r' && (i + 1 >= len || s[i + 1] != '\n');
+}
+
+static void locate(const char *s, size_t len, size_t off, bool sjis, unsigned *line, unsigned *col)
+{
+    bool crf = cr_file(s, len);
+    unsigned l = 1, c = 1, fl = 1;
+    bool q = false;
+    for (size_t i = 0; i < off && i < len;) {
         unsigned char b = (unsigned char)s[i];
-        if (b == '\n') {
-            l++;
-            c = 1;
-            i++;
-            continue;
-        }
         size_t k = 1;
-        if (sjis) {
-            if ((b >= 0x81 && b <= 0x9F) || (b >= 0xE0 && b <= 0xFC))
-                k = 2;
-        } else {
-            uint32_t cp;
-            int n = gy_utf8_decode((const unsigned char *)s + i, off - i, &cp);
-            k = n ? (size_t)n : 1;
+        if (crf ? b == '\r' || (b == '\n' && !(i > 0 && s[i - 1] == '\r')) : b == '\n')
+            l++;
+        if (b == '"') {
+            q = !q;
+        } else if (!q && b == ',') {
+            c++;
+            fl = l;
+        } else if (!q && (b == '\n' || b == '\r')) {
+            c = 1;
+            fl = l;
+        } else if (sjis && ((b >= 0x81 && b <= 0x9F) || (b >= 0xE0 && b <= 0xFC))) {
+            k = 2; /* a lead byte: its trail byte may look like anything but the four above */
         }
         i += k;
-        c++;
     }
-    *line = l;
+    *line = fl;
     *col = c;
 }
 
@@ -122,7 +135,7 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
     const void *nul = memchr(raw, '\0', len);
     if (nul) {
         unsigned l, c;
-        locate(raw, (size_t)((const char *)nul - raw), false, &l, &c);
+        locate(raw, len, (size_t)((const char *)nul - raw), false, &l, &c);
         gy_diag_add(d, path, l, c, "バイナリファイルのようです (NUL バイトがあります)。CSV を指定してください");
         return GY_EDATA;
     }
@@ -134,7 +147,7 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
         if (bad != len) {
             unsigned l, c;
             size_t skip = bom ? 3 : 0; /* the BOM is not a character of line 1 */
-            locate(raw + skip, bad - skip, false, &l, &c);
+            locate(raw + skip, len - skip, bad - skip, false, &l, &c);
             gy_diag_add(d, path, l, c, "UTF-8 として不正なバイト 0x%02X があります (CP932 なら encoding.conf に書いてください)",
                         (unsigned char)raw[bad]);
             return GY_EDATA;
@@ -151,7 +164,12 @@ gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, c
     gy_status st = cp932_to_utf8(raw, len, out, outlen, &badc);
     if (st == GY_EDATA) {
         unsigned l, c;
-        locate(raw, badc, true, &l, &c);
+        /* neither decodes: the one that got further is the more likely
+         * encoding, and its first bad byte the one to show */
+        bool u8 = enc == GY_ENC_AUTO && bad > badc;
+        if (u8)
+            badc = bad;
+        locate(raw, len, badc, !u8, &l, &c);
         if (enc == GY_ENC_AUTO)
             gy_diag_add(d, path, l, c,
                         "文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0x%02X",
@@ -423,14 +441,24 @@ static void hset_free(hset *h)
 }
 
 
+/* Keys compare after normalisation: a fiscal year as the year it means
+ * (R1 = H31 = 令和元年度 = 2019 = ２０１９), other key columns as their
+ * trimmed text. */
 static bool same_key(const gy_table *t, size_t a, size_t b)
 {
     const gy_tabledef *def = t->def;
     if (t->rows[a].role != t->rows[b].role)
         return false;
-    for (size_t j = 0; j < def->ncols; j++)
-        if ((def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) && strcmp(gy_ttext(t, a, (int)j), gy_ttext(t, b, (int)j)))
+    for (size_t j = 0; j < def->ncols; j++) {
+        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
+            continue;
+        if (def->cols[j].type == GY_T_FY) {
+            if (gy_tnil(t, a, (int)j) != gy_tnil(t, b, (int)j) || gy_tv(t, a, (int)j) != gy_tv(t, b, (int)j))
+                return false;
+        } else if (strcmp(gy_ttext(t, a, (int)j), gy_ttext(t, b, (int)j))) {
             return false;
+        }
+    }
     return true;
 }
 
@@ -546,6 +574,7 @@ typedef struct reader {
     int *absent;           /* definition columns the file does not have */
     size_t nabsent;
     bool keycheck;         /* rows must have distinct keys */
+    bool fykey;            /* a key column is a fiscal year (hashed by its value, once parsed) */
     bool fatal;
     bool oom;
     size_t nerr0;
@@ -560,8 +589,8 @@ static uint64_t row_key_hash(const reader *r, const gy_table *t, char *const *fi
     const gy_tabledef *def = t->def;
     uint64_t h = 1469598103934665603ull;
     for (size_t j = 0; j < def->ncols; j++) {
-        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
-            continue;
+        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) || def->cols[j].type == GY_T_FY)
+            continue; /* a year is folded by its value (fy_key_hash) */
         const char *s = t->csvcol[j] ? fields[t->csvcol[j] - 1] : "";
         if (r->ts[j] == s)
             h = (h ^ r->th[j]) * 0x9E3779B97F4A7C15ull;
@@ -569,6 +598,18 @@ static uint64_t row_key_hash(const reader *r, const gy_table *t, char *const *fi
             h = gy_hash_str(h, s);
     }
     return h; /* the role is compared, not hashed: known only after parsing */
+}
+
+/* row_key_hash with the row's fiscal-year key columns folded by the
+ * year they mean (after parsing) */
+static uint64_t fy_key_hash(const gy_table *t, size_t row, uint64_t h)
+{
+    const gy_tabledef *def = t->def;
+    for (size_t j = 0; j < def->ncols; j++)
+        if ((def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) && def->cols[j].type == GY_T_FY)
+            h = (h ^ ((uint64_t)gy_tv(t, row, (int)j) * 4 + (uint64_t)gy_tnil(t, row, (int)j))) *
+                0x9E3779B97F4A7C15ull;
+    return h;
 }
 
 /* an array of n elements of size sz grown to nn (the new part zeroed
@@ -917,8 +958,11 @@ static void header_record(reader *r)
             r->oom = r->fatal = true;
         if (!seen[j])
             r->absent[r->nabsent++] = (int)j;
-        if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP))
+        if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) {
             r->keycheck = def->level_col < 0;
+            if (ty == GY_T_FY)
+                r->fykey = true;
+        }
     }
     free(seen);
     r->have_header = true;
@@ -1044,6 +1088,40 @@ static bool add_xline(gy_table *t, size_t row, int c, unsigned line)
     return true;
 }
 
+/* row ri has the key of row prev: the error is at the key column (the
+ * first, in CSV order, written otherwise than in row prev: 'R6' and
+ * '令和6年度'), naming row prev's line */
+static void dup_key(reader *r, size_t ri, size_t prev)
+{
+    const gy_table *t = r->t;
+    const gy_tabledef *def = r->def;
+    unsigned col = 0, first = 0;
+    int jc = -1;
+    for (size_t j = 0; j < def->ncols; j++) {
+        unsigned c = t->csvcol[j];
+        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) || !c)
+            continue;
+        if (!first || c < first)
+            first = c;
+        if (strcmp(gy_ttext(t, ri, (int)j), gy_ttext(t, prev, (int)j)) && (!col || c < col)) {
+            col = c;
+            jc = (int)j;
+        }
+    }
+    unsigned line = t->rows[ri].line;
+    if (jc < 0) {
+        gy_diag_add(r->d, r->path, line, first ? first : 1, "同じキーの行が 2 つあります (%u 行目と同じ)",
+                    t->rows[prev].line);
+        return;
+    }
+    for (size_t k = t->nxl; k > 0 && t->xl[k - 1].row == ri; k--) /* the cell may start below its row's first line */
+        if (t->xl[k - 1].col == (unsigned)jc)
+            line = t->xl[k - 1].line;
+    gy_diag_add(r->d, r->path, line, col, "同じキーの行が 2 つあります (%u 行目と同じ: 列「%s」の '%s' と '%s' は同じ%sです)",
+                t->rows[prev].line, def->cols[jc].name, gy_ttext(t, prev, jc), gy_ttext(t, ri, jc),
+                def->cols[jc].type == GY_T_FY ? "年度" : "値");
+}
+
 static void data_record(reader *r)
 {
     const gy_tabledef *def = r->def;
@@ -1055,7 +1133,9 @@ static void data_record(reader *r)
     if (empty)
         return; /* a row of empty cells (Excel leaves them) is skipped */
     if (r->nf != r->nhdr) {
-        gy_diag_add(r->d, r->path, r->rec_line, (unsigned)(r->nf < r->nhdr ? r->nf : r->nhdr) + 1,
+        /* at the first field too many, or after the last one */
+        gy_diag_add(r->d, r->path, r->f[r->nf < r->nhdr ? r->nf - 1 : r->nhdr].line,
+                    (unsigned)(r->nf < r->nhdr ? r->nf : r->nhdr) + 1,
                     "この行は %zu 列ですが、見出し行 (%u 行目) は %zu 列です", r->nf, r->hdr_line,
                     r->nhdr);
         r->fatal = true;
@@ -1097,7 +1177,7 @@ static void data_record(reader *r)
     uint64_t hv = 0;
     if (r->keycheck) {
         hv = row_key_hash(r, t, fp);
-        if (r->keys.cap)
+        if (r->keys.cap && !r->fykey)
             __builtin_prefetch(&r->keys.s[(uint32_t)hv & (r->keys.cap - 1)]);
     }
     for (size_t i = 0; i < r->nf; i++) {
@@ -1112,15 +1192,15 @@ static void data_record(reader *r)
         row->role = (unsigned char)gy_tv(t, ri, def->role_col);
     if (def->level_col >= 0 && gy_tnil(t, ri, def->level_col) == GY_NIL_NONE)
         row->level = (signed char)gy_tv(t, ri, def->level_col);
-    /* key uniqueness: the key columns plus the role */
+    /* key uniqueness: the key columns (normalised: same_key) plus the role */
     if (r->keycheck) {
+        if (r->fykey)
+            hv = fy_key_hash(t, ri, hv);
         size_t prev = hset_put(&r->keys, t, ri, hv);
-        if (prev == (size_t)-2) {
+        if (prev == (size_t)-2)
             r->oom = r->fatal = true;
-        } else if (prev != (size_t)-1) {
-            gy_diag_add(r->d, r->path, row->line, 1, "同じキーの行が 2 つあります (%u 行目と同じ)",
-                        t->rows[prev].line);
-        }
+        else if (prev != (size_t)-1)
+            dup_key(r, ri, prev);
     }
 }
 
@@ -1291,6 +1371,10 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     /* room for as many rows and keys as there are lines (an upper bound:
      * a quoted field may span lines), allocated once */
     size_t nl = lines ? lines : 1 + count_lf(text, len), given = 0;
+    /* lines end at LF (CRLF once); a CR alone is text (inside a quoted
+     * field of an LF or CRLF file), except in an old Mac file (cr_file),
+     * where CR, LF and CRLF each end a line (locate: the same) */
+    bool crf = cr_file(text, len);
     r.t->cap = nl > 64 ? nl : 64;
     r.t->rows = gy_malloc_big(r.t->cap, sizeof *r.t->rows);
     if (!r.t->rows) {
@@ -1338,7 +1422,7 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
         size_t done = csv_parse(&p, text + i, end - i, cb_field, cb_record, &r);
         if (done != end - i) {
             if (!r.fatal) {
-                gy_diag_add(d, path, line, (unsigned)r.nf + 1,
+                gy_diag_add(d, path, r.field_line, (unsigned)r.nf + 1, /* where the field starts */
                             "引用符 (\") の使い方が正しくありません: 引用符で囲む欄は欄全体を囲み、中の \" は \"\" と書きます");
                 r.fatal = true;
             }
@@ -1349,9 +1433,9 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
         if (r.nf != nf0 || r.t->nrows != nrows0 || r.have_header != hdr0 || (p.pstate == 0 && r.nf == 0)) {
             r.need_start = true;
         }
-        if (end > i && text[end - 1] == '\n')
+        if (end > i && text[end - 1] == '\n' && !(crf && end >= 2 && text[end - 2] == '\r'))
             line++;
-        else if (end > i && text[end - 1] == '\r' && (end >= len || text[end] != '\n'))
+        else if (crf && end > i && text[end - 1] == '\r')
             line++;
         if (r.need_start && end < len && text[end] != '\n' && text[end] != '\r') {
             r.field_line = line;
@@ -1442,17 +1526,25 @@ static bool plain_utf8(const char *raw, size_t len, const mapped *m, size_t *lin
 gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, gy_table **out,
                          gy_diags *d)
 {
+    return gy_import_file_in(def, path, NULL, enc, out, d);
+}
+
+gy_status gy_import_file_in(const gy_tabledef *def, const char *path, const char *root, gy_enc enc,
+                            gy_table **out, gy_diags *d)
+{
     *out = NULL;
     char *raw = NULL;
     size_t len = 0;
     /* a big regular file is mapped, not copied: read where it lies (the
-     * page cache), with no buffer to fill and no copy */
+     * page cache), with no buffer to fill and no copy. Only a regular
+     * file of at most GY_INPUT_MAX bytes is read (a FIFO, a device, a
+     * symlink out of root is refused unread). */
     void *map = NULL;
     size_t maplen = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd;
     struct stat sb;
-    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= (1 << 20) &&
-        (unsigned long long)sb.st_size < ((size_t)1 << 40)) {
+    int e = gy_open_regular(path, root, GY_INPUT_MAX, &fd, &sb);
+    if (!e && sb.st_size >= (1 << 20)) {
         maplen = (size_t)sb.st_size;
         map = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED) {
@@ -1465,14 +1557,13 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
             len = maplen;
         }
     }
+    if (!e && !map)
+        e = gy_read_fd(fd, &sb, GY_INPUT_MAX, &raw, &len);
     if (fd >= 0)
         close(fd);
-    int e = map ? 0 : gy_read_file(path, &raw, &len);
     if (e) {
-        char eb[256]; /* strerror_r: files are imported on several threads */
-        if (strerror_r(e, eb, sizeof eb) != 0)
-            snprintf(eb, sizeof eb, "errno %d", e);
-        gy_diag_add(d, path, 0, 0, "ファイルを読めません: %s", eb);
+        char eb[256]; /* not strerror: files are imported on several threads */
+        gy_diag_add(d, path, 0, 0, "ファイルを読めません: %s", gy_file_strerror(e, GY_INPUT_MAX, eb, sizeof eb));
         return GY_EIO;
     }
     char *text;
@@ -1525,9 +1616,13 @@ void gy_dataset_free(gy_dataset *ds)
     for (size_t i = 0; i < ds->nmissing; i++)
         free(ds->missing[i]);
     free(ds->missing);
+    for (size_t i = 0; i < ds->nempty; i++)
+        free(ds->empty[i]);
+    free(ds->empty);
     ds->v = NULL;
     ds->missing = NULL;
-    ds->n = ds->nmissing = 0;
+    ds->empty = NULL;
+    ds->n = ds->nmissing = ds->nempty = 0;
 }
 
 const gy_table *gy_dataset_find(const gy_dataset *ds, const char *id, int western)
@@ -1555,8 +1650,8 @@ static int cmp_fydir(const void *a, const void *b)
 }
 
 /* encoding.conf: "file.csv  cp932" per line */
-static gy_status read_encconf(const char *dir, const gy_defset *defs, char ***files, gy_enc **encs,
-                              size_t *n, gy_diags *d)
+static gy_status read_encconf(const char *dir, const char *root, const gy_defset *defs, char ***files,
+                              gy_enc **encs, size_t *n, gy_diags *d)
 {
     char *path = gy_asprintf("%s/encoding.conf", dir);
     if (!path)
@@ -1566,9 +1661,16 @@ static gy_status read_encconf(const char *dir, const gy_defset *defs, char ***fi
     *files = NULL;
     *encs = NULL;
     *n = 0;
-    if (gy_read_file(path, &buf, &len)) {
+    int e = gy_read_file_in(path, root, GY_CONF_MAX, &buf, &len);
+    if (e == ENOENT) {
         free(path);
         return GY_OK; /* no overrides */
+    }
+    if (e) {
+        char eb[256];
+        gy_diag_add(d, path, 0, 0, "ファイルを読めません: %s", gy_file_strerror(e, GY_CONF_MAX, eb, sizeof eb));
+        free(path);
+        return e == ENOMEM ? GY_ENOMEM : GY_EIO;
     }
     gy_status st = GY_OK;
     unsigned ln = 0;
@@ -1632,6 +1734,7 @@ typedef struct ijob {
     gy_enc enc;
     gy_fy fy;
     size_t size;
+    const char *root;         /* the input folder the file must lie in */
     gy_table *t;
     gy_status st;             /* of the import */
     bool later;               /* a later year folder has a file of this definition */
@@ -1670,7 +1773,7 @@ static void *worker(void *arg)
         if (k >= p->n)
             return NULL;
         ijob *j = &p->jobs[p->order[k]];
-        j->st = gy_import_file(j->def, j->path, j->enc, &j->t, &j->d);
+        j->st = gy_import_file_in(j->def, j->path, j->root, j->enc, &j->t, &j->d);
     }
 }
 
@@ -1694,7 +1797,8 @@ static void run_jobs(ijob *jobs, size_t njobs)
     if (!order) {
         for (size_t k = 0; k < njobs; k++)
             if (jobs[k].def)
-                jobs[k].st = gy_import_file(jobs[k].def, jobs[k].path, jobs[k].enc, &jobs[k].t, &jobs[k].d);
+                jobs[k].st = gy_import_file_in(jobs[k].def, jobs[k].path, jobs[k].root, jobs[k].enc, &jobs[k].t,
+                                               &jobs[k].d);
         return;
     }
     jobsize *js = malloc((njobs ? njobs : 1) * sizeof *js);
@@ -1747,7 +1851,15 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
             free(p);
             continue; /* files beside the year folders (README, 組替) are not tables */
         }
+        int ie = gy_path_inside(p, dir, NULL);
         free(p);
+        if (ie) {
+            char eb[256];
+            gy_diag_add(d, dir, 0, 0, "フォルダ '%s' を読めません: %s", de->d_name,
+                        gy_file_strerror(ie, 0, eb, sizeof eb));
+            st = ie == ENOMEM ? GY_ENOMEM : GY_EDATA;
+            continue;
+        }
         gy_fy fy;
         const char *e;
         if (!gy_parse_fy(de->d_name, &fy, &e)) {
@@ -1798,7 +1910,7 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
         char **ef = NULL;
         gy_enc *ee = NULL;
         size_t ne = 0;
-        seg->s_first = read_encconf(yd, defs, &ef, &ee, &ne, sd);
+        seg->s_first = read_encconf(yd, dir, defs, &ef, &ee, &ne, sd);
         /* every CSV must be claimed by a definition */
         DIR *yp = opendir(yd);
         if (!yp) {
@@ -1836,7 +1948,7 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
                 break;
             }
             struct stat sb;
-            if (stat(fp, &sb) != 0) {
+            if (lstat(fp, &sb) != 0) { /* a dangling symlink is not missing: reading it says why */
                 char **nm = realloc(out->missing, (out->nmissing + 1) * sizeof *nm);
                 if (nm) {
                     out->missing = nm;
@@ -1859,7 +1971,8 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
             j->def = def;
             j->enc = enc;
             j->fy = dirs[i].fy;
-            j->size = (size_t)sb.st_size;
+            j->root = dir;
+            j->size = stat(fp, &sb) == 0 ? (size_t)sb.st_size : 0;
         }
         for (size_t m = 0; m < ne; m++)
             free(ef[m]);
@@ -1916,6 +2029,20 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
             }
             j->t->fy = j->fy;
             j->t->later = j->later;
+            if (j->t->nrows == 0) { /* a header and nothing else: kept, and said (README) */
+                char **ne = realloc(out->empty, (out->nempty + 1) * sizeof *ne);
+                char *pe = gy_strdup(j->t->path);
+                if (!ne || !pe) {
+                    if (ne)
+                        out->empty = ne;
+                    free(pe);
+                    gy_table_free(j->t);
+                    st = GY_ENOMEM;
+                    continue;
+                }
+                out->empty = ne;
+                out->empty[out->nempty++] = pe;
+            }
             gy_table **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
             if (!nv) {
                 gy_table_free(j->t);

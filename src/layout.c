@@ -478,12 +478,13 @@ static gy_status load_conf(const char *path, gy_layouts *ls, gy_diags *d)
 {
     char *text = NULL;
     size_t len = 0;
-    int err = gy_read_file(path, &text, &len);
+    int err = gy_read_file_in(path, NULL, GY_CONF_MAX, &text, &len);
     if (err == ENOENT)
         return GY_OK;
     if (err) {
-        gy_diag_add(d, path, 0, 0, "読めません: %s", strerror(err));
-        return GY_EIO;
+        char eb[256];
+        gy_diag_add(d, path, 0, 0, "読めません: %s", gy_file_strerror(err, GY_CONF_MAX, eb, sizeof eb));
+        return err == ENOMEM ? GY_ENOMEM : GY_EIO;
     }
     unsigned ln = 0;
     gy_status st = GY_OK;
@@ -552,9 +553,12 @@ gy_status gy_layouts_load(const char *dir, const gy_defset *defs, gy_layouts *ou
             break;
         char *text = NULL;
         size_t len = 0;
-        int e = gy_read_file(names[i], &text, &len);
+        int e = gy_read_file_in(names[i], NULL, GY_CONF_MAX, &text, &len);
         if (e) {
-            gy_diag_add(d, names[i], 0, 0, "読めません: %s", strerror(e));
+            char eb[256];
+            gy_diag_add(d, names[i], 0, 0, "読めません: %s", gy_file_strerror(e, GY_CONF_MAX, eb, sizeof eb));
+            if (e == ENOMEM)
+                st = GY_ENOMEM;
             continue;
         }
         gy_layout *l = NULL;

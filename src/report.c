@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -243,8 +244,8 @@ static int fp_visit(const char *path, const struct stat *sb, int type, struct FT
 {
     (void)sb;
     (void)ftw;
-    if (type != FTW_F)
-        return 0;
+    if (type != FTW_F && type != FTW_SL && type != FTW_SLN)
+        return 0; /* a symlink counts by where it points (its target, inside, counts by itself) */
     if (fp_n == fp_cap) {
         size_t nc = fp_cap ? fp_cap * 2 : 64;
         char **nv = realloc(fp_paths, nc * sizeof *nv);
@@ -299,7 +300,13 @@ char *gy_report_fingerprint(const char *input, const char *templates)
             /* paths relative to the folder: moving the checkout changes nothing */
             const char *rel = fp_paths[i] + strlen(dirs[k]);
             fnv(&h, rel, strlen(rel) + 1);
-            if (ok && gy_read_file(fp_paths[i], &text, &len) == 0)
+            struct stat lsb;
+            char lt[4096];
+            ssize_t ll = 0;
+            if (ok && lstat(fp_paths[i], &lsb) == 0 && S_ISLNK(lsb.st_mode) &&
+                (ll = readlink(fp_paths[i], lt, sizeof lt)) >= 0)
+                fnv(&h, lt, (size_t)ll);
+            else if (ok && gy_read_file(fp_paths[i], &text, &len) == 0) /* a FIFO is refused, never waited on */
                 fnv(&h, text, len);
             else
                 ok = false;

@@ -861,10 +861,13 @@ gy_status gy_tabledef_load(const char *path, gy_tabledef **out, gy_diags *d)
     char *buf;
     size_t len;
     *out = NULL;
-    int e = gy_read_file(path, &buf, &len);
+    /* only a regular file (templates are the program's own settings: a
+     * symlink is followed wherever it points, as bench/templates does) */
+    int e = gy_read_file_in(path, NULL, GY_CONF_MAX, &buf, &len);
     if (e) {
-        gy_diag_add(d, path, 0, 0, "定義ファイルを読めません: %s", strerror(e));
-        return GY_EIO;
+        char eb[256];
+        gy_diag_add(d, path, 0, 0, "定義ファイルを読めません: %s", gy_file_strerror(e, GY_CONF_MAX, eb, sizeof eb));
+        return e == ENOMEM ? GY_ENOMEM : GY_EIO;
     }
     if (memchr(buf, '\0', len)) {
         gy_diag_add(d, path, 0, 0, "定義ファイルにバイナリ (NUL) が含まれています");

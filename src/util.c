@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <unistd.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -78,23 +79,85 @@ void *gy_calloc_big(size_t n, size_t size)
     return p;
 }
 
-int gy_read_file(const char *path, char **buf, size_t *len)
+/* whether the resolved path `real` lies inside the resolved folder `root` */
+static bool inside(const char *real, const char *root)
+{
+    size_t n = strlen(root);
+    if (n && root[n - 1] == '/')
+        n--; /* "/" */
+    return !strncmp(real, root, n) && real[n] == '/';
+}
+
+int gy_path_inside(const char *path, const char *root, char **resolved)
+{
+    if (resolved)
+        *resolved = NULL;
+    char *rr = realpath(root, NULL);
+    if (!rr)
+        return errno ? errno : EIO;
+    char *real = realpath(path, NULL);
+    int e = real ? 0 : errno ? errno : EIO;
+    if (!e && !inside(real, rr))
+        e = GY_EFILE_OUTSIDE;
+    free(rr);
+    if (!e && resolved)
+        *resolved = real;
+    else
+        free(real);
+    return e;
+}
+
+int gy_open_regular(const char *path, const char *root, size_t max, int *fdp, struct stat *sb)
+{
+    *fdp = -1;
+    char *real = NULL;
+    if (root) {
+        int e = gy_path_inside(path, root, &real);
+        if (e)
+            return e;
+    }
+    const char *p = real ? real : path;
+    /* look before opening: a FIFO, a socket or a device is not opened at
+     * all; then check what was opened (O_NONBLOCK: a FIFO put there
+     * meanwhile does not block the open) */
+    struct stat pre;
+    int e = stat(p, &pre) != 0 ? (errno ? errno : EIO) : !S_ISREG(pre.st_mode) ? GY_EFILE_NOTREG : 0;
+    int fd = e ? -1 : open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (real ? O_NOFOLLOW : 0));
+    if (!e && fd < 0)
+        e = errno ? errno : EIO;
+    free(real);
+    if (!e && fstat(fd, sb) != 0)
+        e = errno ? errno : EIO;
+    if (!e && !S_ISREG(sb->st_mode))
+        e = GY_EFILE_NOTREG;
+    if (!e && (unsigned long long)sb->st_size > max)
+        e = GY_EFILE_TOOBIG;
+    if (!e) {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    }
+    if (e) {
+        if (fd >= 0)
+            close(fd);
+        return e;
+    }
+    *fdp = fd;
+    return 0;
+}
+
+int gy_read_fd(int fd, const struct stat *sb, size_t max, char **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return errno ? errno : EIO;
     /* a regular file is read into a buffer of its size (a big one aligned
-     * for transparent huge pages: fewer page faults); anything else, or
-     * a file that grows meanwhile, into a growing buffer */
+     * for transparent huge pages: fewer page faults); a file that grows
+     * meanwhile, into a growing buffer, never past max */
     size_t cap = 1 << 16, n = 0;
-    struct stat sb;
     char *p = NULL;
-    if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
-        (unsigned long long)sb.st_size < ((size_t)1 << 40)) {
+    if (sb->st_size > 0 && (unsigned long long)sb->st_size <= max) {
         enum { HUGE = 1 << 21 };
-        cap = (size_t)sb.st_size + 1; /* one more: EOF is seen without growing */
+        cap = (size_t)sb->st_size + 1; /* one more: EOF is seen without growing */
         if (cap + 1 >= HUGE) {
             void *q = NULL;
             if (posix_memalign(&q, HUGE, (cap + 1 + HUGE - 1) & ~(size_t)(HUGE - 1)) == 0) {
@@ -107,41 +170,83 @@ int gy_read_file(const char *path, char **buf, size_t *len)
     }
     if (!p)
         p = malloc(cap + 1);
-    if (!p) {
-        fclose(fp);
+    if (!p)
         return ENOMEM;
-    }
     for (;;) {
         if (n == cap) {
-            if (cap > ((size_t)1 << 40)) {
+            if (n > max) {
                 free(p);
-                fclose(fp);
-                return EFBIG;
+                return GY_EFILE_TOOBIG;
             }
             char *q = realloc(p, cap * 2 + 1);
             if (!q) {
                 free(p);
-                fclose(fp);
                 return ENOMEM;
             }
             p = q;
             cap *= 2;
         }
-        size_t r = fread(p + n, 1, cap - n, fp);
-        n += r;
+        ssize_t r = read(fd, p + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno ? errno : EIO;
+            free(p);
+            return e;
+        }
         if (r == 0)
             break;
+        n += (size_t)r;
     }
-    int err = ferror(fp) ? (errno ? errno : EIO) : 0;
-    fclose(fp);
-    if (err) {
+    if (n > max) {
         free(p);
-        return err;
+        return GY_EFILE_TOOBIG;
     }
     p[n] = '\0';
     *buf = p;
     *len = n;
     return 0;
+}
+
+int gy_read_file_in(const char *path, const char *root, size_t max, char **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    int fd;
+    struct stat sb;
+    int e = gy_open_regular(path, root, max, &fd, &sb);
+    if (e)
+        return e;
+    e = gy_read_fd(fd, &sb, max, buf, len);
+    close(fd);
+    return e;
+}
+
+int gy_read_file(const char *path, char **buf, size_t *len)
+{
+    return gy_read_file_in(path, NULL, GY_INPUT_MAX, buf, len);
+}
+
+const char *gy_file_strerror(int e, size_t max, char *buf, size_t n)
+{
+    switch (e) {
+    case GY_EFILE_NOTREG:
+        snprintf(buf, n, "通常のファイルではありません (FIFO・デバイス・フォルダなどは読みません)");
+        break;
+    case GY_EFILE_OUTSIDE:
+        snprintf(buf, n, "シンボリックリンクの先がフォルダの外にあります (フォルダの中を指すリンクだけをたどります)");
+        break;
+    case GY_EFILE_TOOBIG:
+        if (max >= ((size_t)1 << 30) && max % ((size_t)1 << 30) == 0)
+            snprintf(buf, n, "ファイルが大きすぎます (上限 %zu GiB)", max >> 30);
+        else
+            snprintf(buf, n, "ファイルが大きすぎます (上限 %zu MiB)", max >> 20);
+        break;
+    default:
+        if (strerror_r(e, buf, n) != 0)
+            snprintf(buf, n, "errno %d", e);
+    }
+    return buf;
 }
 
 static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f)

@@ -278,12 +278,14 @@ static int era_base(gy_era e)
     }
 }
 
+/* Years a report can have: each era's real span (昭和1〜64, 平成1〜31),
+ * 令和 up to the last western year accepted, GY_FY_LAST (令和81 = 2099) */
 static int era_max(gy_era e)
 {
     switch (e) {
     case GY_ERA_S: return 64;
     case GY_ERA_H: return 31;
-    default: return 99;
+    default: return GY_FY_LAST - 2018;
     }
 }
 
@@ -358,7 +360,7 @@ bool gy_parse_fy(const char *s, gy_fy *out, const char **err)
         }
     }
     if (era == GY_ERA_NONE) {
-        if (y < 1926 || y > 2099) {
+        if (y < GY_FY_FIRST || y > GY_FY_LAST) {
             *err = "元号のない年度は西暦 1926〜2099 で書いてください";
             return false;
         }
@@ -368,7 +370,7 @@ bool gy_parse_fy(const char *s, gy_fy *out, const char **err)
         return true;
     }
     if (y < 1 || y > era_max(era)) {
-        *err = "元号の年が範囲外です (昭和1〜64, 平成1〜31)";
+        *err = "元号の年が範囲外です (昭和1〜64, 平成1〜31, 令和1〜81)";
         return false;
     }
     out->era = era;

@@ -23,7 +23,9 @@ bool gy_enc_parse(const char *s, gy_enc *out);
 
 /** Convert raw file bytes to UTF-8 (BOM removed). On success *out is
  *  owned by the caller and *used names the encoding. On failure a
- *  diagnostic names path:line:column of the first undecodable byte. */
+ *  diagnostic names the first undecodable byte (or NUL) by the line where
+ *  its CSV field starts and the field's CSV column (README "Error
+ *  format"). */
 gy_status gy_decode(const char *path, const char *raw, size_t len, gy_enc enc, char **out,
                     size_t *outlen, const char **used, gy_diags *d);
 
@@ -48,6 +50,12 @@ extern size_t gy_import_textmax;
 gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, gy_table **out,
                          gy_diags *d);
 
+/** gy_import_file, reading only a regular file of at most GY_INPUT_MAX
+ *  bytes (util.h: gy_open_regular) that, when root is not NULL, lies
+ *  inside the folder root once symlinks are resolved. */
+gy_status gy_import_file_in(const gy_tabledef *def, const char *path, const char *root, gy_enc enc,
+                            gy_table **out, gy_diags *d);
+
 /** Everything read from an input folder: one table per definition and
  *  fiscal-year folder found. */
 typedef struct gy_dataset {
@@ -55,6 +63,9 @@ typedef struct gy_dataset {
     size_t n;
     char **missing;   /**< "R6/xxx.csv" for definitions with no file, owned */
     size_t nmissing;
+    char **empty;     /**< paths of the files read that have a header and no
+                           data row (0-row tables: the commands warn), owned */
+    size_t nempty;
 } gy_dataset;
 
 /** Read an input folder laid out as DIR/<年度>/<file>.csv (e.g.

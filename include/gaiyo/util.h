@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 
 /** strdup that returns NULL on NULL. */
 char *gy_strdup(const char *s);
@@ -19,9 +20,48 @@ char *gy_vasprintf(const char *fmt, va_list ap);
 /** Allocating sprintf; NULL on failure. */
 char *gy_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/** Read a whole file. On success *buf is NUL-terminated and owned by the
- *  caller. Returns 0, or errno. */
+/** The most bytes an input file (CSV) may have: 2 GiB. Rows and lines
+ *  are then fewer than 2^30 (32-bit row and line numbers never wrap),
+ *  and texts fit the 4 GiB of a table (table.h). */
+#define GY_INPUT_MAX ((size_t)2 << 30)
+/** The most bytes a template or setting file (templates/, encoding.conf)
+ *  may have: 16 MiB. */
+#define GY_CONF_MAX ((size_t)16 << 20)
+
+/** Errors of gy_open_regular and gy_read_file* besides errno values
+ *  (gy_file_strerror gives their text). */
+#define GY_EFILE_NOTREG 0x10001  /**< not a regular file (FIFO, device, folder …) */
+#define GY_EFILE_OUTSIDE 0x10002 /**< resolved (symlinks), it lies outside the folder it must be in */
+#define GY_EFILE_TOOBIG 0x10003  /**< more bytes than the limit */
+
+/** Whether path, every symlink resolved, lies inside the folder root
+ *  (resolved too): 0, GY_EFILE_OUTSIDE, or an errno value (ENOENT for a
+ *  dangling symlink). resolved (may be NULL) gets the resolved path on
+ *  success (free it). */
+int gy_path_inside(const char *path, const char *root, char **resolved);
+
+/** Open a file for reading, only if it is a regular file of at most max
+ *  bytes: a FIFO, a socket or a device is refused without being read
+ *  (and without blocking). root not NULL: the file, with every symlink
+ *  resolved, must lie inside the folder root (also resolved), and is
+ *  opened by its resolved path. On success *fd is open and *sb its
+ *  fstat. Returns 0, an errno value or a GY_EFILE_* code. */
+int gy_open_regular(const char *path, const char *root, size_t max, int *fd, struct stat *sb);
+
+/** Read all of an fd from gy_open_regular (sb: its stat), at most max
+ *  bytes (a file that grows past it: GY_EFILE_TOOBIG). On success *buf is
+ *  NUL-terminated and owned by the caller. Returns 0 or an error code. */
+int gy_read_fd(int fd, const struct stat *sb, size_t max, char **buf, size_t *len);
+
+/** gy_open_regular + gy_read_fd: the one way gaiyo reads a whole file. */
+int gy_read_file_in(const char *path, const char *root, size_t max, char **buf, size_t *len);
+
+/** gy_read_file_in(path, NULL, GY_INPUT_MAX, …). */
 int gy_read_file(const char *path, char **buf, size_t *len);
+
+/** The text of an error of the functions above (errno values: strerror),
+ *  written into buf (thread-safe); max: the limit that was passed. */
+const char *gy_file_strerror(int e, size_t max, char *buf, size_t n);
 
 /** Decode one UTF-8 code point at s (n bytes left). Returns its length
  *  (1..4) and stores it in *cp, or 0 if the bytes are not valid UTF-8. */

@@ -47,9 +47,16 @@ typedef struct gy_fy {
     int western;      /**< western year: R1 = H31 = 2019 */
 } gy_fy;
 
+/** The fiscal years a report can have: western 1926 (昭和元年) to 2099
+ *  (令和81年). */
+#define GY_FY_FIRST 1926
+#define GY_FY_LAST 2099
+
 /** Parse a 和暦 fiscal year: S37, H1, R元, R6, 昭和37年度, 平成元年度,
- *  令和6年度, ｒ６ (full width), or a western year 1926..2099.
- *  On error returns false and sets *err. */
+ *  令和6年度, ｒ６ (full width), or a western year 1926..2099. An era's
+ *  year must lie in its span: 昭和1〜64, 平成1〜31, 令和1〜81 (2099), so
+ *  R99, H40, 令和0年 and S70 are errors. On error returns false and sets
+ *  *err. */
 bool gy_parse_fy(const char *s, gy_fy *out, const char **err);
 
 /** Write the fiscal year as the report writes it ("S37", "H1", "R6") into

@@ -85,6 +85,11 @@ static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d,
         gy_defset_free(defs);
         return status_exit(st);
     }
+    /* a file with a header and no data row is read as a table of 0 rows:
+     * never silently (README "Input folder") */
+    for (size_t i = 0; i < ds->nempty; i++)
+        fprintf(stderr, "gaiyo: %s: 警告: 見出し行だけで、データの行がありません (0 行の表として読みました)\n",
+                ds->empty[i]);
     return EX_OK;
 }
 

@@ -225,7 +225,7 @@ int64|gaiyo: bad/int64/R6/chuokai.csv:3:2: error: 列「貸付金」に 整数�
 duplicate_key|gaiyo: bad/duplicate_key/R6/chuokai.csv:3:1: error: 同じキーの行が 2 つあります (2 行目と同じ)
 unclaimed|gaiyo: bad/unclaimed/R6: error: 'chukai.csv' を読む表の定義が templates/tables にありません (ファイル名の誤り?)
 bad_year_folder|gaiyo: bad/bad_year_folder: error: フォルダ 'old' は年度フォルダの名前 (例 R6) ではありません
-bad_encoding|gaiyo: bad/bad_encoding/R6/chuokai.csv:2:13: error: 文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0xFF
+bad_encoding|gaiyo: bad/bad_encoding/R6/chuokai.csv:2:3: error: 文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0xFF
 encoding_conf|gaiyo: bad/encoding_conf/R6/chuokai.csv:1:1: error: UTF-8 として不正なバイト 0x94 があります (CP932 なら encoding.conf に書いてください)
 bad_fy|gaiyo: bad/bad_fy/R6/chuokai.csv:2:1: error: 列「年度」に 年度 (例 R6, H31, S37) を期待しましたが 'R99X' です: 年度として読めません (例: R6, H31, S37, 令和元年度)
 crlf_multiline|gaiyo: bad/crlf_multiline/R6/chuokai.csv:4:3: error: 列「融資実績」に 整数の金額 を期待しましたが 'x1' です: 数値ではありません
@@ -243,6 +243,120 @@ done
 check "verify on bad input: exit 3, the message, empty stdout" 3 "=${BAD[0]#*|}" '' \
     bash -c 'cd "$1" && shift && exec "$@"' _ "$DATADIR" \
     "$GAIYO" verify --input bad/unknown_column --templates ../../templates
+
+# ---- issue 13: input files that are not what they seem ------------------------
+# Only regular files are read: a FIFO never blocks, a device is refused
+# unread, a symlink out of input/ is refused without quoting its target, a
+# file over 2 GiB is refused; a symlink inside input/ is followed.
+
+I13=$T/i13
+fresh_input() {
+    rm -rf "$I13"
+    mkdir -p "$I13/in/R6"
+    cp "$SRCDIR/input/R6/chuokai.csv" "$I13/in/R6/chuokai.csv"
+}
+i13() { (cd "$I13" && timeout 20 "$GAIYO" "$@" --templates "$SRCDIR/templates"); }
+
+fresh_input
+rm "$I13/in/R6/chuokai.csv"
+ln -s /etc/passwd "$I13/in/R6/chuokai.csv"
+check "a symlink to /etc/passwd: refused, its content never quoted" 3 \
+    "=gaiyo: in/R6/chuokai.csv: error: ファイルを読めません: シンボリックリンクの先がフォルダの外にあります (フォルダの中を指すリンクだけをたどります)" '' \
+    i13 import --input in
+fresh_input
+rm "$I13/in/R6/chuokai.csv"
+mkfifo "$I13/in/R6/chuokai.csv"
+check "a FIFO: refused at once (no hang)" 3 \
+    "=gaiyo: in/R6/chuokai.csv: error: ファイルを読めません: 通常のファイルではありません (FIFO・デバイス・フォルダなどは読みません)" '' \
+    i13 import --input in
+check "a FIFO through report: refused at once, out/ not written" 3 \
+    "~gaiyo: in/R6/chuokai.csv: error: ファイルを読めません: 通常のファイルではありません" '' \
+    i13 report --input in --out out
+assert "a FIFO through report: no out/ files" test ! -e "$I13/out/summary.txt"
+fresh_input
+rm "$I13/in/R6/chuokai.csv"
+ln -s /dev/zero "$I13/in/R6/chuokai.csv"
+check "a symlink to /dev/zero: refused" 3 "~gaiyo: in/R6/chuokai.csv: error: ファイルを読めません: " '' \
+    i13 import --input in
+rm "$I13/in/R6/chuokai.csv"
+ln -s /dev/zero "$I13/in/zero"
+ln -s ../zero "$I13/in/R6/chuokai.csv"
+check "a symlink to a symlink to /dev/zero: refused" 3 \
+    "=gaiyo: in/R6/chuokai.csv: error: ファイルを読めません: シンボリックリンクの先がフォルダの外にあります (フォルダの中を指すリンクだけをたどります)" '' \
+    i13 import --input in
+fresh_input
+truncate -s 3G "$I13/in/R6/chuokai.csv"
+check "a file over 2 GiB: refused (sparse, never read)" 3 \
+    "=gaiyo: in/R6/chuokai.csv: error: ファイルを読めません: ファイルが大きすぎます (上限 2 GiB)" '' \
+    i13 import --input in
+fresh_input
+mv "$I13/in/R6/chuokai.csv" "$I13/in/chuokai-shared.csv"
+ln -s ../chuokai-shared.csv "$I13/in/R6/chuokai.csv"
+check "a symlink inside input/: followed" 0 '' "~R6 chuokai: " i13 import --input in
+fresh_input
+ln -s /nonexistent "$I13/in/R6/yuushi.csv"
+check "a dangling symlink: an error, not a missing file" 3 \
+    "=gaiyo: in/R6/yuushi.csv: error: ファイルを読めません: No such file or directory" '' i13 import --input in
+fresh_input
+mkdir -p "$I13/outside/R5"
+cp "$SRCDIR/input/R6/chuokai.csv" "$I13/outside/R5/chuokai.csv"
+ln -s ../outside/R5 "$I13/in/R5"
+check "a year folder that is a symlink out of input/: refused" 3 \
+    "=gaiyo: in: error: フォルダ 'R5' を読めません: シンボリックリンクの先がフォルダの外にあります (フォルダの中を指すリンクだけをたどります)" '' \
+    i13 import --input in
+fresh_input
+mkfifo "$I13/in/R6/encoding.conf"
+check "encoding.conf that is a FIFO: refused" 3 \
+    "=gaiyo: in/R6/encoding.conf: error: ファイルを読めません: 通常のファイルではありません (FIFO・デバイス・フォルダなどは読みません)" '' \
+    i13 import --input in
+fresh_input
+mkdir "$I13/in/R6/encoding.conf"
+check "encoding.conf that is a folder: refused (was ignored)" 3 \
+    "=gaiyo: in/R6/encoding.conf: error: ファイルを読めません: 通常のファイルではありません (FIFO・デバイス・フォルダなどは読みません)" '' \
+    i13 import --input in
+fresh_input
+mkdir -p "$I13/tpl"
+cp -R "$SRCDIR/templates/tables" "$I13/tpl/tables"
+mkfifo "$I13/tpl/tables/zz.def"
+check "a definition that is a FIFO: refused" 3 \
+    "=gaiyo: tpl/tables/zz.def: error: 定義ファイルを読めません: 通常のファイルではありません (FIFO・デバイス・フォルダなどは読みません)" '' \
+    bash -c 'cd "$1" && timeout 20 "$2" import --input in --templates tpl' _ "$I13" "$GAIYO"
+rm -f "$I13/tpl/tables/zz.def"
+truncate -s 17M "$I13/tpl/tables/zz.def"
+check "a definition over 16 MiB: refused" 3 \
+    "=gaiyo: tpl/tables/zz.def: error: 定義ファイルを読めません: ファイルが大きすぎます (上限 16 MiB)" '' \
+    bash -c 'cd "$1" && timeout 20 "$2" import --input in --templates tpl' _ "$I13" "$GAIYO"
+
+# ---- issue 13: one fiscal year spelled two ways ----------------------------------
+fresh_input
+printf '年度,貸付金,融資実績\nR5,1,2\n令和5年度,3,4\n' >"$I13/in/R6/chuokai.csv"
+check "R5 and 令和5年度 in one table: a duplicate key naming both lines" 3 \
+    "=gaiyo: in/R6/chuokai.csv:3:1: error: 同じキーの行が 2 つあります (2 行目と同じ: 列「年度」の 'R5' と '令和5年度' は同じ年度です)" '' \
+    i13 import --input in
+printf '年度,貸付金,融資実績\nR99,1,2\n' >"$I13/in/R6/chuokai.csv"
+check "R99: a year no report can have" 3 \
+    "=gaiyo: in/R6/chuokai.csv:2:1: error: 列「年度」に 年度 (例 R6, H31, S37) を期待しましたが 'R99' です: 元号の年が範囲外です (昭和1〜64, 平成1〜31, 令和1〜81)" '' \
+    i13 import --input in
+fresh_input
+mkdir "$I13/in/令和6年度"
+check "year folders R6 and 令和6年度: one year, an error" 3 \
+    "=gaiyo: in: error: フォルダ '令和6年度' と 'R6' は同じ年度です" '' i13 import --input in
+fresh_input
+mkdir "$I13/in/R99"
+check "a year folder R99: not a year" 3 \
+    "=gaiyo: in: error: フォルダ 'R99' は年度フォルダの名前 (例 R6) ではありません" '' i13 import --input in
+
+# ---- issue 13: a header-only CSV is read as 0 rows, with a warning ---------------
+fresh_input
+printf '年度,貸付金,融資実績\r\n' >"$I13/in/R6/chuokai.csv"
+check "a header-only CSV: exit 0, a warning naming the file" 0 \
+    "=gaiyo: in/R6/chuokai.csv: 警告: 見出し行だけで、データの行がありません (0 行の表として読みました)" \
+    "~R6 chuokai: 青森県中小企業団体中央会への貸付額と融資実績 (UTF-8) 0 行" i13 import --input in
+printf '年度,貸付金,融資実績\n,,\n\n' >"$I13/in/R6/chuokai.csv"
+check "a CSV of a header and empty rows: the same warning through verify" 0 \
+    "=gaiyo: in/R6/chuokai.csv: 警告: 見出し行だけで、データの行がありません (0 行の表として読みました)" '*' \
+    i13 verify --input in
+rm -rf "$I13"
 
 # ---- a bad definition -----------------------------------------------------------
 

@@ -81,7 +81,21 @@ static gy_tabledef *def_of(const char *path, const char *text)
     return t;
 }
 
-static gy_tabledef *demo, *tree, *ascii_def, *other_def;
+static gy_tabledef *demo, *tree, *ascii_def, *other_def, *fykey, *fykey2;
+
+static const char *fykey_def_text =
+    "table   fyk\n"
+    "file    fyk.csv\n"
+    "column  年度    fy      key\n"
+    "column  金額    amount\n";
+
+static const char *fykey2_def_text =
+    "table   fyk2\n"
+    "file    fyk2.csv\n"
+    "label   名前\n"
+    "column  名前    text    key\n"
+    "column  年度    fy      key\n"
+    "column  金額    amount\n";
 
 /* Import text under def; on success returns the table. */
 static gy_table *imp(const gy_tabledef *def, const char *text)
@@ -523,37 +537,112 @@ static void decode_cp932_auto(void)
 static void decode_utf8_forced_on_cp932(void)
 {
     /* the first byte that is not UTF-8 is 0x96 at line 1, column 1; on
-     * line 2 after 'ab,' it is column 4 */
+     * line 2 after 'ab,' it is in CSV column 2 (B) */
     dec_err(S(cp932_text), GY_ENC_UTF8, 1, 1,
             "UTF-8 として不正なバイト 0x96 があります (CP932 なら encoding.conf に書いてください)");
-    dec_err(S("名前,金額\nab,\x87\x40\n"), GY_ENC_UTF8, 2, 4, "UTF-8 として不正なバイト 0x87 があります");
+    dec_err(S("名前,金額\nab,\x87\x40\n"), GY_ENC_UTF8, 2, 2, "UTF-8 として不正なバイト 0x87 があります");
 }
 
 static void decode_bom_not_a_column(void)
 {
-    /* the BOM is not a character of line 1: 'ab' then the bad byte is
-     * column 3, as without the BOM */
-    dec_err(S("ab\xFF"), GY_ENC_UTF8, 1, 3, "UTF-8 として不正なバイト 0xFF があります");
-    dec_err(S("\xEF\xBB\xBF" "ab\xFF"), GY_ENC_UTF8, 1, 3, "UTF-8 として不正なバイト 0xFF があります");
+    /* the BOM is not part of the first field: 'x,ab' then the bad byte
+     * is in CSV column 2, as without the BOM */
+    dec_err(S("x,ab\xFF"), GY_ENC_UTF8, 1, 2, "UTF-8 として不正なバイト 0xFF があります");
+    dec_err(S("\xEF\xBB\xBF" "x,ab\xFF"), GY_ENC_UTF8, 1, 2, "UTF-8 として不正なバイト 0xFF があります");
 }
 
 static void decode_invalid_in_both(void)
 {
-    /* 0xFF is neither UTF-8 nor CP932: line 2, column 3 (課 is one
-     * character of two bytes) */
-    dec_err(S("\x89\xDB,x\n\x89\xDB,\xFF\n"), GY_ENC_AUTO, 2, 3,
+    /* 0xFF is neither UTF-8 nor CP932: line 2, CSV column 2 */
+    dec_err(S("\x89\xDB,x\n\x89\xDB,\xFF\n"), GY_ENC_AUTO, 2, 2,
             "文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0xFF");
-    dec_err(S("a,b\r\nc,d\r\ne,f\x80\r\n"), GY_ENC_AUTO, 3, 4,
+    dec_err(S("a,b\r\nc,d\r\ne,f\x80\r\n"), GY_ENC_AUTO, 3, 2,
             "文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0x80");
+    /* a UTF-8 file with one stray byte: that byte is shown, not the first
+     * byte that CP932 cannot read (the 名 of the header) */
+    dec_err(S("名前,金額\n東,1\n西,\"2\xFF\"\n"), GY_ENC_AUTO, 3, 2,
+            "文字コードを判定できません: UTF-8 でも CP932 (Shift_JIS) でもないバイト 0xFF");
     /* said to be CP932 */
     dec_err(S("a,b\n\xFF\n"), GY_ENC_CP932, 2, 1, "CP932 (Shift_JIS) として不正なバイト 0xFF があります");
 }
 
 static void decode_binary(void)
 {
-    /* a NUL byte: the file is binary, whatever the encoding (line 2, col 3) */
-    dec_err(S("名前,金額\n東,\0\x01\x02"), GY_ENC_AUTO, 2, 3,
+    /* a NUL byte: the file is binary, whatever the encoding (line 2, CSV column 2) */
+    dec_err(S("名前,金額\n東,\0\x01\x02"), GY_ENC_AUTO, 2, 2,
             "バイナリファイルのようです (NUL バイトがあります)。CSV を指定してください");
+}
+
+/* Import raw bytes from a file (the path gaiyo reads: detection,
+ * decoding, import) that must fail with one diagnostic at line:col. */
+static void file_err(const char *dir, const char *raw, size_t len, gy_enc enc, unsigned line, unsigned col,
+                     const char *msg)
+{
+    char *p = path2(dir, "pos.csv");
+    write_file(p, raw, len);
+    gy_diags d = {0};
+    gy_table *t = NULL;
+    T_EQ_INT(gy_import_file(demo, p, enc, &t, &d), GY_EDATA);
+    T_CHECK(t == NULL);
+    T_EQ_INT(d.n, 1);
+    if (d.n >= 1) {
+        T_EQ_INT(d.v[0].line, line);
+        T_EQ_INT(d.v[0].col, col);
+        T_CONTAINS(d.v[0].msg, msg);
+    }
+    if (d.n != 1 || d.v[0].line != line || d.v[0].col != col)
+        print_diags(&d);
+    gy_diags_free(&d);
+    free(p);
+}
+
+/* issue 13: one convention for every data-file diagnostic: the physical
+ * line where the field starts, and its CSV column (1 = A). Lines end at
+ * LF (CRLF once); a CR alone is text, except in an old Mac file (first
+ * line ending in CR), where CR ends lines. */
+static void positions_one_convention(void)
+{
+    char *dir = make_tmpdir();
+    if (!dir)
+        return;
+    const char *num = "数値ではありません";
+    file_err(dir, S("名前,金額,件数\n東,1,2\n西,1x,2\n"), GY_ENC_AUTO, 3, 2, num);                 /* LF */
+    file_err(dir, S("名前,金額,件数\r\n東,1,2\r\n西,1x,2\r\n"), GY_ENC_AUTO, 3, 2, num);       /* CRLF */
+    file_err(dir, S("名前,金額,件数\r東,1,2\r西,1x,2\r"), GY_ENC_AUTO, 3, 2, num);                 /* CR (old Mac) */
+    file_err(dir, S("名前,金額,件数\r\"東\n京\",1,2\r西,1x,2\r"), GY_ENC_AUTO, 4, 2, num);       /* CR, LF in quotes */
+    /* a CR inside quotes ends no line (it used to count one) */
+    file_err(dir, S("名前,金額,件数\n\"東\r京\",1,2\n西,1x,2\n"), GY_ENC_AUTO, 3, 2, num);
+    file_err(dir, S("名前,金額,件数\r\n\"東\r京\",1,2\r\n西,1x,2\r\n"), GY_ENC_AUTO, 3, 2, num);
+    file_err(dir, S("名前,金額,件数\n\"東\r\r京\",1,2\n西,1x,2\n"), GY_ENC_AUTO, 3, 2, num);
+    /* LF and CRLF inside quotes end a line; a field after them starts on
+     * the next line */
+    file_err(dir, S("名前,金額,件数\n\"東\n京\",1,2\n西,1x,2\n"), GY_ENC_AUTO, 4, 2, num);
+    file_err(dir, S("名前,金額,件数\r\n\"東\r\n京\",1,2\r\n西,1x,2\r\n"), GY_ENC_AUTO, 4, 2, num);
+    file_err(dir, S("名前,金額,件数\n\"東\n京\",1x,2\n"), GY_ENC_AUTO, 3, 2, num);
+    /* structural errors follow it too: a stray quote in a field that
+     * spans lines is at the field's first line; one field too many after
+     * such a field, at the line where that extra field starts */
+    file_err(dir, S("名前,金額,件数\n東,1,\"2\n3\"x\n"), GY_ENC_AUTO, 2, 3, "引用符 (\") の使い方");
+    file_err(dir, S("名前,金額,件数\n東,1,\"2\n\n\",4\n"), GY_ENC_AUTO, 4, 4, "この行は 4 列ですが");
+    /* bad UTF-8 in column 3 (C), on its own line and after a quoted
+     * field that spans lines; said to be UTF-8 or guessed */
+    file_err(dir, S("名前,金額,件数\n東,1,2\n西京,1,\"2\xFF\"\n"), GY_ENC_UTF8, 3, 3, "UTF-8 として不正なバイト 0xFF");
+    file_err(dir, S("名前,金額,件数\n東,1,2\n西京,1,\"2\xFF\"\n"), GY_ENC_AUTO, 3, 3, "0xFF");
+    file_err(dir, S("名前,金額,件数\n\"東\n京\",1,2\xFF\n"), GY_ENC_AUTO, 3, 3, "0xFF");
+    file_err(dir, S("名前,金額,件数\r\n\"東\r京\",1,2\xFF\r\n"), GY_ENC_AUTO, 2, 3, "0xFF");
+    /* NUL in column 2 (B) */
+    file_err(dir, S("名前,金額,件数\n東,1,2\n西,\"1\0\",2\n"), GY_ENC_AUTO, 3, 2, "NUL バイト");
+    file_err(dir, S("名前,金額,件数\r\n\"東\r\n京\",1\0,2\r\n"), GY_ENC_AUTO, 3, 2, "NUL バイト");
+    /* a CP932 file (名前,金額,件数 / 東 in CP932): a value error, and a bad
+     * byte in column 3, guessed and said */
+    file_err(dir, S("\x96\xBC\x91\x4F,\x8B\xE0\x8A\x7A,\x8C\x8F\x90\x94\r\n\x93\x8C,1,2\r\n\x93\x8C\x93\x8C,1x,2\r\n"),
+             GY_ENC_AUTO, 3, 2, num);
+    file_err(dir, S("\x96\xBC\x91\x4F,\x8B\xE0\x8A\x7A,\x8C\x8F\x90\x94\r\n\x93\x8C,1,\"\x93\x8C\r\n\xA0\"\r\n"),
+             GY_ENC_CP932, 2, 3, "CP932 (Shift_JIS) として不正なバイト 0xA0");
+    file_err(dir, S("\x96\xBC\x91\x4F,\x8B\xE0\x8A\x7A,\x8C\x8F\x90\x94\r\n\x93\x8C,1,2\r\n\x93\x8C,1,\xA0\r\n"),
+             GY_ENC_AUTO, 3, 3, "0xA0");
+    rm_rf(dir);
+    free(dir);
 }
 
 static void import_file_encodings(void)
@@ -677,8 +766,9 @@ static void err_row_width(void)
 {
     imp_err(demo, "名前,金額\n東,1\n西,2,3\n", 3, 3, "この行は 3 列ですが、見出し行 (1 行目) は 2 列です");
     imp_err(demo, "名前,金額,件数\n東,1,2\n西\n", 3, 2, "この行は 1 列ですが、見出し行 (1 行目) は 3 列です");
-    /* the record's line is where it starts */
-    imp_err(demo, "名前,金額\n\"北\n南\",1,\n", 2, 3, "この行は 3 列ですが");
+    /* the position is the extra field's: the line where it starts (the
+     * record starts on line 2, its third field on line 3) */
+    imp_err(demo, "名前,金額\n\"北\n南\",1,\n", 3, 3, "この行は 3 列ですが");
 }
 
 static void err_text_in_amount(void)
@@ -772,6 +862,28 @@ static void err_int64(void)
 static void err_duplicate_keys(void)
 {
     imp_err(demo, "名前,金額\n東,1\n西,2\n東,3\n", 4, 1, "同じキーの行が 2 つあります (2 行目と同じ)");
+    /* issue 13: keys compare after normalisation: a fiscal year as the
+     * year it means, however it is spelled; the error is at the second
+     * row's year cell, naming the first row's line */
+    imp_err(fykey, "年度,金額\nR6,1\n令和6年度,2\n", 3, 1,
+            "同じキーの行が 2 つあります (2 行目と同じ: 列「年度」の 'R6' と '令和6年度' は同じ年度です)");
+    imp_err(fykey, "年度,金額\nH31,1\nR5,1\nR1,2\n", 4, 1, "(2 行目と同じ: 列「年度」の 'H31' と 'R1' は同じ年度です)");
+    imp_err(fykey, "年度,金額\nR1,1\n2019,2\n", 3, 1, "(2 行目と同じ: 列「年度」の 'R1' と '2019' は同じ年度です)");
+    imp_err(fykey, "年度,金額\nＲ６,1\nR6,2\n", 3, 1, "(2 行目と同じ: 列「年度」の 'Ｒ６' と 'R6' は同じ年度です)");
+    imp_err(fykey, "年度,金額\n令和元年度,1\n２０１９,2\n", 3, 1, "同じ年度です");
+    imp_err(fykey2, "金額,年度,名前\n1,R6,東\n2,2024,東\n", 3, 2, "(2 行目と同じ: 列「年度」の 'R6' と '2024' は同じ年度です)");
+    /* a year cell on a later line than its row (a quoted field before it spans lines) */
+    imp_err(fykey2, "金額,年度,名前\n1,R6,東\n\"2\n\",\"\n2024\",東\n", 4, 2, "同じ年度です");
+    /* other years, or another name, are other keys */
+    gy_table *y = imp(fykey2, "金額,年度,名前\n1,R6,東\n2,R5,東\n3,2024,西\n4,H31,東\n");
+    if (y)
+        T_EQ_INT(y->nrows, 4);
+    gy_table_free(y);
+    /* a year no report can have is an error at its cell */
+    imp_err(fykey, "年度,金額\nR99,1\n", 2, 1, "元号の年が範囲外です");
+    imp_err(fykey, "年度,金額\nR6,1\nH40,1\n", 3, 1, "元号の年が範囲外です");
+    imp_err(fykey, "年度,金額\n令和0年,1\n", 2, 1, "元号の年が範囲外です");
+    imp_err(fykey, "年度,金額\n2100,1\n", 2, 1, "西暦 1926〜2099");
     /* the role is part of the identity: a 計 row may share the label */
     gy_table *t = imp(demo, "名前,行区分,金額\n東,,1\n東,計,1\n");
     if (t)
@@ -1820,7 +1932,9 @@ int main(void)
     tree = def_of("tree.def", tree_def_text);
     ascii_def = def_of("a.def", ascii_def_text);
     other_def = def_of("o.def", other_def_text);
-    if (!demo || !tree || !ascii_def || !other_def) {
+    fykey = def_of("fyk.def", fykey_def_text);
+    fykey2 = def_of("fyk2.def", fykey2_def_text);
+    if (!demo || !tree || !ascii_def || !other_def || !fykey || !fykey2) {
         printf("not ok 1 - definitions\n1..1\n");
         return 1;
     }
@@ -1842,6 +1956,7 @@ int main(void)
     TEST(decode_invalid_in_both);
     TEST(decode_binary);
     TEST(import_file_encodings);
+    TEST(positions_one_convention);
     TEST(err_unknown_column);
     TEST(err_duplicate_header);
     TEST(err_missing_column);
@@ -1878,5 +1993,7 @@ int main(void)
     gy_tabledef_free(tree);
     gy_tabledef_free(ascii_def);
     gy_tabledef_free(other_def);
+    gy_tabledef_free(fykey);
+    gy_tabledef_free(fykey2);
     T_DONE();
 }

@@ -192,6 +192,22 @@ static void fy_parse(void)
     T_CHECK(!gy_parse_fy("X6", &f, &e));
     T_CHECK(!gy_parse_fy("24", &f, &e));
     T_CHECK(!gy_parse_fy("", &f, &e));
+    /* issue 13: a year no report can have: each era's span, 令和 and
+     * western years up to 2099 */
+    T_CHECK(!gy_parse_fy("R99", &f, &e));
+    T_CHECK(!gy_parse_fy("R82", &f, &e));
+    T_CHECK(!gy_parse_fy("令和82年度", &f, &e));
+    T_CHECK(!gy_parse_fy("H40", &f, &e));
+    T_CHECK(!gy_parse_fy("令和0年", &f, &e));
+    T_CHECK(!gy_parse_fy("S70", &f, &e));
+    T_CHECK(!gy_parse_fy("2100", &f, &e));
+    T_CHECK(!gy_parse_fy("1925", &f, &e));
+    T_CHECK(gy_parse_fy("R81", &f, &e));
+    T_EQ_INT(f.western, 2099);
+    T_CHECK(gy_parse_fy("S1", &f, &e));
+    T_EQ_INT(f.western, 1926);
+    T_CHECK(gy_parse_fy("２０１９", &f, &e));
+    T_EQ_INT(f.western, 2019);
 }
 
 static void fy_format(void)
