@@ -114,7 +114,17 @@ typedef struct ctx {
     size_t *refs;        /* refs of the rule being evaluated (recording) */
     size_t nrefs, caprefs;
     bool rec;            /* recording refs */
+    uint64_t work;       /* rows visited by the sums (gy_verify_sum_work) */
 } ctx;
+
+/* rows visited by the sums of every table checked so far (tests assert
+ * that it grows linearly with a table's rows) */
+static atomic_uint_fast64_t sum_work;
+
+uint64_t gy_verify_sum_work(void)
+{
+    return atomic_load(&sum_work);
+}
 
 /* room for `more` entries in a growable array of size_t; false (and
  * c->oom) when memory runs out */
@@ -1077,6 +1087,7 @@ static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level
     for (size_t k = lo; k < ng && gr[k] < b; k++) {
         size_t i = gr[k];
         const gy_row *q = &t->rows[i];
+        c->work++;
         if (q->level != level || !counts_in_total(t, q))
             continue;
         val v = cell_val(t, i, col);
@@ -1116,9 +1127,11 @@ static void sum_deriv(ctx *c, const char *kind, size_t row, int col, size_t a, s
         else
             hi = mid;
     }
-    for (size_t k = lo; k < ng && gr[k] < b; k++)
+    for (size_t k = lo; k < ng && gr[k] < b; k++) {
+        c->work++;
         if (t->rows[gr[k]].level == level && counts_in_total(t, &t->rows[gr[k]]))
             rec_ref(c, gr[k]);
+    }
     c->rec = false;
     add_deriv(c, row, col, NULL, kind, c->refs, c->nrefs, s);
 }
@@ -1176,10 +1189,14 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
         /* scope: rows around i bounded by rows of a lower level */
         size_t a = i, b = i + 1;
         if (tree) {
-            while (a > 0 && t->rows[a - 1].level >= r->level)
+            while (a > 0 && t->rows[a - 1].level >= r->level) {
                 a--;
-            while (b < t->nrows && t->rows[b].level >= r->level)
+                c->work++;
+            }
+            while (b < t->nrows && t->rows[b].level >= r->level) {
                 b++;
+                c->work++;
+            }
         } else {
             a = 0;
             b = t->nrows;
@@ -1191,6 +1208,7 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
                 const uint32_t *gr = c->grows + c->gstart[c->group[i]];
                 for (size_t p = group_pos(c, i); p > 0 && gr[p - 1] >= a; p--) {
                     const gy_row *q = &t->rows[gr[p - 1]];
+                    c->work++;
                     if (q->level == r->level && (q->role == GY_ROLE_SUBTOTAL || q->role == GY_ROLE_TOTAL)) {
                         from = gr[p - 1] + 1;
                         break;
@@ -1229,6 +1247,7 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
         size_t e = i + 1;
         int cl = t->rows[i + 1].level;
         while (e < t->nrows && t->rows[e].level > r->level) {
+            c->work++;
             if (t->rows[e].level < cl)
                 cl = t->rows[e].level;
             e++;
@@ -1256,9 +1275,11 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
                 continue; /* no child states an amount: nothing to check */
             /* a total row among the children already sums them */
             bool has_total = false;
-            for (size_t k = i + 1; k < e; k++)
+            for (size_t k = i + 1; k < e; k++) {
+                c->work++;
                 if (t->rows[k].level == cl && t->rows[k].role == GY_ROLE_TOTAL)
                     has_total = true;
+            }
             if (has_total)
                 continue;
             sum_deriv(c, "parent-sum", i, (int)j, i + 1, e, c->group[i], cl, s);
@@ -1536,7 +1557,9 @@ static int cmp_finding(const void *a, const void *b)
  * sorted afterwards) */
 static void derive_rows(ctx *c, size_t a, size_t b)
 {
+    c->work = 0;
     check_sums(c, a, b);
+    atomic_fetch_add(&sum_work, c->work);
     /* a rule across fiscal years without last year's table is skipped
      * (check_rule says so too): decided once here, not per row */
     size_t nr = c->t->def->nrules;
