@@ -115,6 +115,13 @@ typedef struct ctx {
     size_t nrefs, caprefs;
     bool rec;            /* recording refs */
     uint64_t work;       /* rows visited by the sums (gy_verify_sum_work) */
+    /* a nested table's positions, found once (build_scopes): row i's
+     * scope is [slo[i], shi[i]) (the rows around it bounded by rows of a
+     * lower level); an item's children are [i + 1, pend[i]) (up to the
+     * next row of its level or lower), the nearest of them at level
+     * pcl[i] (-1: none) */
+    uint32_t *slo, *shi, *pend;
+    signed char *pcl;
 } ctx;
 
 /* rows visited by the sums of every table checked so far (tests assert
@@ -1178,25 +1185,70 @@ static void compare_sum(ctx *c, const char *rule, size_t row, int col, int64_t s
                 "記載 %s が%sの合計 %s と %s 違います", sb, what, cb, db);
 }
 
+/* the scopes, children and child levels of a nested table's rows, in
+ * three passes with a stack of rows (each row pushed and popped once):
+ * the previous row of a lower level, the next row of a lower level, and
+ * the next row of the same level or lower (the rows popped on the way
+ * are the chain of lowest levels after the row: the last one popped has
+ * the children's level) */
+static bool build_scopes(ctx *c)
+{
+    if (c->slo)
+        return true;
+    const gy_table *t = c->t;
+    size_t n = t->nrows, sp;
+    uint32_t *st = gy_malloc_big(n ? n : 1, sizeof *st);
+    c->slo = gy_malloc_big(n ? n : 1, sizeof *c->slo);
+    c->shi = gy_malloc_big(n ? n : 1, sizeof *c->shi);
+    c->pend = gy_malloc_big(n ? n : 1, sizeof *c->pend);
+    c->pcl = gy_malloc_big(n ? n : 1, sizeof *c->pcl);
+    if (!st || !c->slo || !c->shi || !c->pend || !c->pcl) {
+        free(st);
+        c->oom = true;
+        return false;
+    }
+    sp = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (sp && t->rows[st[sp - 1]].level >= t->rows[i].level)
+            sp--;
+        c->slo[i] = sp ? st[sp - 1] + 1 : 0;
+        st[sp++] = (uint32_t)i;
+    }
+    sp = 0;
+    for (size_t i = n; i-- > 0;) {
+        while (sp && t->rows[st[sp - 1]].level >= t->rows[i].level)
+            sp--;
+        c->shi[i] = sp ? st[sp - 1] : (uint32_t)n;
+        st[sp++] = (uint32_t)i;
+    }
+    sp = 0;
+    for (size_t i = n; i-- > 0;) {
+        int cl = -1;
+        while (sp && t->rows[st[sp - 1]].level > t->rows[i].level)
+            cl = t->rows[st[--sp]].level;
+        c->pend[i] = sp ? st[sp - 1] : (uint32_t)n;
+        c->pcl[i] = (signed char)cl;
+        st[sp++] = (uint32_t)i;
+    }
+    free(st);
+    return true;
+}
+
 /* the sums of the rows [from, upto) (a 計 or a parent among them) */
 static void check_sums(ctx *c, size_t from_row, size_t upto)
 {
     const gy_table *t = c->t;
     const gy_tabledef *d = t->def;
     bool tree = d->level_col >= 0;
+    if (tree && !build_scopes(c))
+        return;
     for (size_t i = from_row; i < upto; i++) {
         const gy_row *r = &t->rows[i];
         /* scope: rows around i bounded by rows of a lower level */
         size_t a = i, b = i + 1;
         if (tree) {
-            while (a > 0 && t->rows[a - 1].level >= r->level) {
-                a--;
-                c->work++;
-            }
-            while (b < t->nrows && t->rows[b].level >= r->level) {
-                b++;
-                c->work++;
-            }
+            a = c->slo[i];
+            b = c->shi[i];
         } else {
             a = 0;
             b = t->nrows;
@@ -1242,16 +1294,11 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
             continue;
         }
         /* parent-sum: an item followed by deeper rows */
-        if (!tree || r->role != GY_ROLE_ITEM || i + 1 >= t->nrows || t->rows[i + 1].level <= r->level)
+        if (!tree || r->role != GY_ROLE_ITEM || c->pcl[i] < 0)
             continue;
-        size_t e = i + 1;
-        int cl = t->rows[i + 1].level;
-        while (e < t->nrows && t->rows[e].level > r->level) {
-            c->work++;
-            if (t->rows[e].level < cl)
-                cl = t->rows[e].level;
-            e++;
-        }
+        size_t e = c->pend[i];
+        int cl = c->pcl[i];
+        int has_total = -1; /* a total row among the children: not known yet */
         for (size_t j = 0; j < d->ncols; j++) {
             if (!(d->cols[j].flags & GY_COL_SUM) || gy_tnil(t, i, (int)j) != GY_NIL_NONE)
                 continue;
@@ -1273,12 +1320,15 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
             }
             if (n == 0)
                 continue; /* no child states an amount: nothing to check */
-            /* a total row among the children already sums them */
-            bool has_total = false;
-            for (size_t k = i + 1; k < e; k++) {
-                c->work++;
-                if (t->rows[k].level == cl && t->rows[k].role == GY_ROLE_TOTAL)
-                    has_total = true;
+            /* a total row among the children already sums them (looked
+             * for once per parent) */
+            if (has_total < 0) {
+                has_total = 0;
+                for (size_t k = i + 1; k < e && !has_total; k++) {
+                    c->work++;
+                    if (t->rows[k].level == cl && t->rows[k].role == GY_ROLE_TOTAL)
+                        has_total = 1;
+                }
             }
             if (has_total)
                 continue;
@@ -1528,6 +1578,10 @@ static void free_ctx(ctx *c)
     rowidx_free(&c->labels);
     rowidx_free(&c->previdx);
     free(c->prevmemo);
+    free(c->slo);
+    free(c->shi);
+    free(c->pend);
+    free(c->pcl);
     free(c->remaps);
     free(c->refs);
     if (c->totoff)
