@@ -14,6 +14,18 @@
  * one in 200,000, at least three per file) so that verify has findings.
  * The output is a function of N and the seed only. Any N ≥ 1 is
  * accepted (also more than a worksheet's 1,048,576 rows).
+ *
+ * --kind chooses the table kind (default grouped, the above):
+ *   nested    OUTDIR/R5/jigyohi.csv and R6/jigyohi.csv (bench/templates/
+ *             tables/jigyohi.def): about N rows per year of 事業費 nested
+ *             1 → (1) → ① → ア, in many 課 (about 400 rows each); each
+ *             parent states the sum of its children; the first 課's first
+ *             施策 has N/20 (1) 事業 in one flat list
+ *   subtotal  OUTDIR/R5/shokei.csv and R6/shokei.csv (shokei.def): about
+ *             N rows per year over 36 課, 事業 in runs of 1–20 each closed
+ *             by a 小計 row, each 課 closed by its 計
+ * with a few wrong figures too (one in 200,000 rows, at least three per
+ * file).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -337,19 +349,258 @@ static int mkdir_p(const char *p)
 
 static void usage(void)
 {
-    fputs("使い方: gaiyo-benchgen [--seed S] 事業数 出力フォルダ\n"
-          "  出力フォルダ/R5/jigyo.csv, R6/jigyo.csv, R6/組替.csv を書きます\n"
-          "  (定義: bench/templates/tables/jigyo.def)\n",
+    fputs("使い方: gaiyo-benchgen [--seed S] [--kind grouped|nested|subtotal] 事業数 出力フォルダ\n"
+          "  grouped (既定): 出力フォルダ/R5/jigyo.csv, R6/jigyo.csv, R6/組替.csv を書きます\n"
+          "  (定義: bench/templates/tables/jigyo.def)\n"
+          "  nested: R5/jigyohi.csv, R6/jigyohi.csv (jigyohi.def); subtotal: R5/shokei.csv,\n"
+          "  R6/shokei.csv (shokei.def)\n",
           stderr);
+}
+
+/* ---- the nested kind: 事業費 1 → (1) → ① → ア ------------------------------- */
+
+typedef struct nrow {
+    int level;          /* 0: 施策, 1: (1), 2: ①, 3: ア */
+    int num;            /* the marker's number (1-based) */
+    int64_t amt, saimu; /* 金額, 債務負担行為 (-1: blank) */
+    uint32_t name;
+} nrow;
+
+typedef struct nbuf {
+    nrow *v;
+    size_t n, cap;
+} nbuf;
+
+static nrow *nb_push(nbuf *b)
+{
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 1024;
+        nrow *nv = realloc(b->v, nc * sizeof *nv);
+        if (!nv) {
+            fputs("gaiyo-benchgen: メモリ不足\n", stderr);
+            exit(1);
+        }
+        b->v = nv;
+        b->cap = nc;
+    }
+    nrow *r = &b->v[b->n++];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
+/* a subtree at `level` numbered num: a leaf, or a parent of 2–5
+ * children one level deeper (deeper is rarer); returns its index */
+static size_t n_tree(nbuf *b, int level, int num, uint32_t *name)
+{
+    size_t me = b->n;
+    nrow *r = nb_push(b);
+    r->level = level;
+    r->num = num;
+    r->name = (*name)++;
+    bool parent = level < 3 && rnd_below(level == 1 ? 2 : 4) == 0;
+    if (!parent) {
+        r->amt = amount();
+        r->saimu = rnd_below(10) == 0 ? amount() : -1;
+        return me;
+    }
+    int k = 2 + (int)rnd_below(4);
+    int64_t s = 0, sd = 0;
+    bool anyd = false;
+    for (int i = 0; i < k; i++) {
+        size_t c = n_tree(b, level + 1, i + 1, name); /* b->v may move */
+        s += b->v[c].amt;
+        if (b->v[c].saimu >= 0) {
+            sd += b->v[c].saimu;
+            anyd = true;
+        }
+    }
+    b->v[me].amt = s;
+    b->v[me].saimu = anyd ? sd : -1;
+    return me;
+}
+
+/* the marker of a level and number: 1, (1), ①, ア */
+static void n_marker(int level, int num, char *buf, size_t n)
+{
+    static const char *const circ[] = {"①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨", "⑩",
+                                       "⑪", "⑫", "⑬", "⑭", "⑮", "⑯", "⑰", "⑱", "⑲", "⑳"};
+    static const char *const kana[] = {"ア", "イ", "ウ", "エ", "オ", "カ", "キ", "ク", "ケ", "コ"};
+    if (level == 0)
+        snprintf(buf, n, "%d", num);
+    else if (level == 1)
+        snprintf(buf, n, "(%d)", num);
+    else if (level == 2)
+        snprintf(buf, n, "%s", circ[(num - 1) % 20]);
+    else
+        snprintf(buf, n, "%s", kana[(num - 1) % 10]);
+}
+
+static void put_opt_amount(FILE *fp, int64_t v)
+{
+    if (v >= 0)
+        put_amount(fp, v);
+}
+
+/* one year of the nested kind: about n rows */
+static int write_nested(const char *path, uint64_t n, uint64_t nerr_every, long *nerrs)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp) {
+        fprintf(stderr, "gaiyo-benchgen: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    static char buf[1 << 16];
+    setvbuf(fp, buf, _IOFBF, sizeof buf);
+    fputs("課名,番号,事業名,金額,債務負担行為\n", fp);
+    nbuf b = {0};
+    uint64_t rows = 0, serial = 0;
+    for (size_t k = 0; rows < n; k++) {
+        char kname[160];
+        if (k < NKA)
+            snprintf(kname, sizeof kname, "%s", ka[k]);
+        else
+            snprintf(kname, sizeof kname, "%s（第%zu）", ka[k % NKA], k / NKA + 1);
+        /* the 課's rows: 施策 with their 事業 */
+        b.n = 0;
+        uint32_t name = 0;
+        uint64_t want = 100 + rnd_below(600);
+        for (int s = 1; b.n < want; s++) {
+            size_t top = b.n;
+            nrow *r = nb_push(&b);
+            r->level = 0;
+            r->num = s;
+            r->name = name++;
+            /* the first 課's first 施策: one long flat list of (1) 事業 */
+            size_t m = (k == 0 && s == 1) ? (size_t)(n / 20) + 1 : 2 + rnd_below(12);
+            int64_t sum = 0;
+            for (size_t i = 0; i < m; i++) {
+                size_t c = n_tree(&b, 1, (int)i + 1, &name); /* b.v may move */
+                sum += b.v[c].amt;
+            }
+            /* 施策 state their sum one time in two (blank otherwise, as in input/) */
+            b.v[top].amt = rnd_below(2) ? sum : -1;
+            b.v[top].saimu = -1;
+        }
+        for (size_t i = 0; i < b.n; i++) {
+            const nrow *r = &b.v[i];
+            char mk[32], nm[256];
+            n_marker(r->level, r->num, mk, sizeof mk);
+            jigyo_name(r->name, nm, sizeof nm);
+            int64_t amt = r->amt;
+            /* deliberately wrong leaves, at fixed places */
+            serial++;
+            if (serial % nerr_every == nerr_every / 2 && r->level > 0 && amt >= 0) {
+                amt += 10;
+                (*nerrs)++;
+            }
+            put_text(fp, kname);
+            fputc(',', fp);
+            fputs(mk, fp);
+            fputc(',', fp);
+            put_text(fp, nm);
+            fputc(',', fp);
+            put_opt_amount(fp, amt);
+            fputc(',', fp);
+            put_opt_amount(fp, r->saimu);
+            fputc('\n', fp);
+        }
+        rows += b.n;
+    }
+    free(b.v);
+    if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0) {
+        fprintf(stderr, "gaiyo-benchgen: %s: 書き込みに失敗しました\n", path);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- the subtotal kind: a flat list of 事業 and 小計 ------------------------- */
+
+static int write_subtotal(const char *path, uint64_t n, uint64_t nerr_every, long *nerrs)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp) {
+        fprintf(stderr, "gaiyo-benchgen: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    static char buf[1 << 16];
+    setvbuf(fp, buf, _IOFBF, sizeof buf);
+    fputs("課名,事業名,行区分,前年度当初,当初,増減額\n", fp);
+    uint64_t serial = 0;
+    for (size_t k = 0; k < NKA; k++) {
+        uint64_t m = n / NKA + (k < n % NKA ? 1 : 0), done = 0;
+        uint32_t name = 0, nsub = 0;
+        int64_t kp = 0, kc = 0;
+        while (done < m) {
+            uint64_t run = 1 + rnd_below(20);
+            int64_t sp = 0, sc = 0;
+            for (uint64_t i = 0; i < run; i++) {
+                char nm[256];
+                jigyo_name(name++, nm, sizeof nm);
+                int64_t cur = amount(), prev = cur * (int64_t)(70 + rnd_below(61)) / 100, st = cur;
+                serial++;
+                if (serial % nerr_every == nerr_every / 2) {
+                    st += 10; /* a wrong 当初: its 小計, its 増減額 disagree */
+                    (*nerrs)++;
+                }
+                put_text(fp, ka[k]);
+                fputc(',', fp);
+                put_text(fp, nm);
+                fputs(",,", fp);
+                put_amount(fp, prev);
+                fputc(',', fp);
+                put_amount(fp, st);
+                fputc(',', fp);
+                put_amount(fp, cur - prev);
+                fputc('\n', fp);
+                sp += prev;
+                sc += cur;
+            }
+            fprintf(fp, "%s,小計 (%" PRIu32 "),小計,", ka[k], ++nsub);
+            put_amount(fp, sp);
+            fputc(',', fp);
+            put_amount(fp, sc);
+            fputc(',', fp);
+            put_amount(fp, sc - sp);
+            fputc('\n', fp);
+            kp += sp;
+            kc += sc;
+            done += run + 1;
+        }
+        fprintf(fp, "%s,計,計,", ka[k]);
+        put_amount(fp, kp);
+        fputc(',', fp);
+        put_amount(fp, kc);
+        fputc(',', fp);
+        put_amount(fp, kc - kp);
+        fputc('\n', fp);
+    }
+    if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0) {
+        fprintf(stderr, "gaiyo-benchgen: %s: 書き込みに失敗しました\n", path);
+        return 1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     uint64_t seed = 20240701;
+    const char *kindname = "grouped";
     int a = 1;
-    if (a + 1 < argc && !strcmp(argv[a], "--seed")) {
-        seed = strtoull(argv[a + 1], NULL, 10);
-        a += 2;
+    for (;;) {
+        if (a + 1 < argc && !strcmp(argv[a], "--seed")) {
+            seed = strtoull(argv[a + 1], NULL, 10);
+            a += 2;
+        } else if (a + 1 < argc && !strcmp(argv[a], "--kind")) {
+            kindname = argv[a + 1];
+            a += 2;
+        } else {
+            break;
+        }
+    }
+    if (strcmp(kindname, "grouped") && strcmp(kindname, "nested") && strcmp(kindname, "subtotal")) {
+        usage();
+        return 2;
     }
     if (argc - a != 2) {
         usage();
@@ -364,6 +615,29 @@ int main(int argc, char **argv)
     }
     const char *out = argv[a + 1];
     rng_state = seed;
+    if (strcmp(kindname, "grouped")) {
+        /* the nested and subtotal kinds: both years alike, each about n rows */
+        bool nested = !strcmp(kindname, "nested");
+        uint64_t every = 200000;
+        if (n / every < 3)
+            every = n / 3 ? n / 3 : 1;
+        char path[4096];
+        long nerr[2] = {0, 0};
+        int rc = 0;
+        snprintf(path, sizeof path, "%s", out);
+        rc |= mkdir_p(path);
+        for (int y = 0; y < 2 && !rc; y++) {
+            snprintf(path, sizeof path, "%s/R%d", out, 5 + y);
+            rc |= mkdir_p(path);
+            snprintf(path, sizeof path, "%s/R%d/%s", out, 5 + y, nested ? "jigyohi.csv" : "shokei.csv");
+            if (!rc)
+                rc |= nested ? write_nested(path, n, every, &nerr[y]) : write_subtotal(path, n, every, &nerr[y]);
+        }
+        if (rc)
+            return 1;
+        printf("%s: R5, R6 各 約 %llu 行, 誤りを入れた数字 R5 %ld, R6 %ld\n", kindname, n, nerr[0], nerr[1]);
+        return 0;
+    }
 
     /* R5: n 事業 over the 課 (uneven: some 課 three times as big) */
     size_t weight[NKA], wsum = 0;

@@ -14,7 +14,10 @@
 #            written the way an analyst would: read, group by 課, totals,
 #            構成比, 対前年比, 増減額, detail and summary sheets
 # and prints rows per second (rows read: both years' CSV lines) and the
-# ratio pandas / gaiyo. Last, the default report from input/, warm: redone
+# ratio pandas / gaiyo. Then the other table kinds (KINDS, default
+# "nested subtotal": benchgen --kind, about N rows per year each), gaiyo
+# verify and report only, with the time per row against the grouped
+# kind's (bench/README.md). Last, the default report from input/, warm: redone
 # in full (--force) and rerun with nothing changed. Every measurement is
 # the best of BENCH_REPEAT runs (default 3; the report with --force so
 # that each run does the whole work): other load on the machine only ever
@@ -23,6 +26,7 @@
 set -u
 BUILD=${BUILD:-build}
 SIZES=${SIZES:-"1000 100000 1000000"}
+KINDS=${KINDS-"nested subtotal"}
 WORK=${BENCH_DIR:-${TMPDIR:-/tmp}/gaiyo-bench}
 PY=/usr/bin/python3
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,6 +69,8 @@ best() {
     WALL=$bw MIB=$bm CPU=$bc RC=$rc
 }
 
+# microseconds per row
+usrow() { awk -v n="$1" -v s="$2" 'BEGIN { if (n > 0) printf "%.2f", s * 1e6 / n; else print "-" }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }'; }
 # a cell: the time, or what went wrong (exit code 1 of verify = findings, not a failure)
@@ -73,6 +79,7 @@ cell() { if [ "$2" = ok ]; then echo "$1"; else echo "失敗($2)"; fi; }
 echo "gaiyo bench: $(nproc) cores, $(uname -m), $(date -u '+%Y-%m-%d %H:%M UTC'), sizes: $SIZES"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 rows=()
+krows=()
 for n in $SIZES; do
     d=$WORK/data-$n
     if [ ! -f "$d/R6/jigyo.csv" ] || [ "$(cat "$d/.n" 2>/dev/null)" != "$n" ]; then
@@ -108,6 +115,37 @@ for n in $SIZES; do
     rows+=("$(printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' "$n" "$lines" \
         "$(cell "$v_wall s" "$v_st")" "$v_mib MiB" "$(cell "$r_wall s" "$r_st")" "$r_mib MiB" \
         "$(rate "$lines" "$r_wall")" "$(cell "$p_wall s" "$p_st")" "$p_mib MiB" "$(ratio "$p_wall" "$r_wall")×")")
+
+    # the other table kinds, per row against the grouped kind
+    gv=$(usrow "$lines" "$v_wall") gr=$(usrow "$lines" "$r_wall")
+    krows+=("$(printf '| grouped | %s | %s | %s | %s µs | %s | %s µs | 1.0× | 1.0× |' "$n" "$lines" \
+        "$(cell "$v_wall s" "$v_st")" "$gv" "$(cell "$r_wall s" "$r_st")" "$gr")")
+    for kind in $KINDS; do
+        d=$WORK/data-$kind-$n
+        if [ ! -f "$d/.n" ] || [ "$(cat "$d/.n" 2>/dev/null)" != "$n" ]; then
+            rm -rf "$d"
+            "$GEN" --kind "$kind" "$n" "$d" >"$WORK/gen-$kind-$n.out" ||
+                { echo "bench: 生成に失敗しました ($kind $n)" >&2; exit 1; }
+            echo "$n" >"$d/.n"
+        fi
+        klines=$(( $(cat "$d"/R5/*.csv "$d"/R6/*.csv | wc -l) - 2 ))
+        echo "  -- $kind ($klines 行)"
+        best verify-$kind-$n "$GAIYO" verify --input "$d" --templates "$TPL"
+        kv=$WALL kv_st=ok
+        [ "$RC" -le 1 ] || kv_st=$RC
+        echo "  gaiyo verify  ${kv} s (CPU $CPU s)  ${MIB} MiB  $(usrow "$klines" "$kv") µs/行  ($(tail -n 1 "$WORK/verify-$kind-$n.out"))"
+        [ "$kv_st" = ok ] || sed 's/^/    /' "$WORK/verify-$kind-$n.err" | head -5
+        rm -rf "$WORK/out-$kind-$n"
+        best report-$kind-$n "$GAIYO" report --force --input "$d" --templates "$TPL" --out "$WORK/out-$kind-$n"
+        kr=$WALL kr_st=ok
+        [ "$RC" = 0 ] || kr_st=$RC
+        echo "  gaiyo report  ${kr} s (CPU $CPU s)  ${MIB} MiB  $(usrow "$klines" "$kr") µs/行"
+        [ "$kr_st" = ok ] || sed 's/^/    /' "$WORK/report-$kind-$n.err" | head -5
+        kvu=$(usrow "$klines" "$kv") kru=$(usrow "$klines" "$kr")
+        krows+=("$(printf '| %s | %s | %s | %s | %s µs | %s | %s µs | %s× | %s× |' "$kind" "$n" "$klines" \
+            "$(cell "$kv s" "$kv_st")" "$kvu" "$(cell "$kr s" "$kr_st")" "$kru" \
+            "$(ratio "$kvu" "$gv")" "$(ratio "$kru" "$gr")")")
+    done
 done
 
 # the default report from input/, warm (one run to warm up): everything
@@ -127,6 +165,10 @@ echo
 echo "| 事業 | 行 (R5+R6) | gaiyo verify | メモリ | gaiyo report | メモリ | report 行/s | pandas + XlsxWriter | メモリ | pandas / report |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
+echo
+echo "| 種類 | N | 行 (R5+R6) | gaiyo verify | 1 行あたり | gaiyo report | 1 行あたり | verify / grouped | report / grouped |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${krows[@]}"
 echo
 echo "default report from input/ (warm): $dflt s (--force: all sheets and charts); $noop s when nothing changed"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

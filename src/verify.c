@@ -114,7 +114,24 @@ typedef struct ctx {
     size_t *refs;        /* refs of the rule being evaluated (recording) */
     size_t nrefs, caprefs;
     bool rec;            /* recording refs */
+    uint64_t work;       /* rows visited by the sums (gy_verify_sum_work) */
+    /* a nested table's positions, found once (build_scopes): row i's
+     * scope is [slo[i], shi[i]) (the rows around it bounded by rows of a
+     * lower level); an item's children are [i + 1, pend[i]) (up to the
+     * next row of its level or lower), the nearest of them at level
+     * pcl[i] (-1: none) */
+    uint32_t *slo, *shi, *pend;
+    signed char *pcl;
 } ctx;
+
+/* rows visited by the sums of every table checked so far (tests assert
+ * that it grows linearly with a table's rows) */
+static atomic_uint_fast64_t sum_work;
+
+uint64_t gy_verify_sum_work(void)
+{
+    return atomic_load(&sum_work);
+}
 
 /* room for `more` entries in a growable array of size_t; false (and
  * c->oom) when memory runs out */
@@ -1077,6 +1094,7 @@ static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level
     for (size_t k = lo; k < ng && gr[k] < b; k++) {
         size_t i = gr[k];
         const gy_row *q = &t->rows[i];
+        c->work++;
         if (q->level != level || !counts_in_total(t, q))
             continue;
         val v = cell_val(t, i, col);
@@ -1116,9 +1134,11 @@ static void sum_deriv(ctx *c, const char *kind, size_t row, int col, size_t a, s
         else
             hi = mid;
     }
-    for (size_t k = lo; k < ng && gr[k] < b; k++)
+    for (size_t k = lo; k < ng && gr[k] < b; k++) {
+        c->work++;
         if (t->rows[gr[k]].level == level && counts_in_total(t, &t->rows[gr[k]]))
             rec_ref(c, gr[k]);
+    }
     c->rec = false;
     add_deriv(c, row, col, NULL, kind, c->refs, c->nrefs, s);
 }
@@ -1165,21 +1185,70 @@ static void compare_sum(ctx *c, const char *rule, size_t row, int col, int64_t s
                 "記載 %s が%sの合計 %s と %s 違います", sb, what, cb, db);
 }
 
+/* the scopes, children and child levels of a nested table's rows, in
+ * three passes with a stack of rows (each row pushed and popped once):
+ * the previous row of a lower level, the next row of a lower level, and
+ * the next row of the same level or lower (the rows popped on the way
+ * are the chain of lowest levels after the row: the last one popped has
+ * the children's level) */
+static bool build_scopes(ctx *c)
+{
+    if (c->slo)
+        return true;
+    const gy_table *t = c->t;
+    size_t n = t->nrows, sp;
+    uint32_t *st = gy_malloc_big(n ? n : 1, sizeof *st);
+    c->slo = gy_malloc_big(n ? n : 1, sizeof *c->slo);
+    c->shi = gy_malloc_big(n ? n : 1, sizeof *c->shi);
+    c->pend = gy_malloc_big(n ? n : 1, sizeof *c->pend);
+    c->pcl = gy_malloc_big(n ? n : 1, sizeof *c->pcl);
+    if (!st || !c->slo || !c->shi || !c->pend || !c->pcl) {
+        free(st);
+        c->oom = true;
+        return false;
+    }
+    sp = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (sp && t->rows[st[sp - 1]].level >= t->rows[i].level)
+            sp--;
+        c->slo[i] = sp ? st[sp - 1] + 1 : 0;
+        st[sp++] = (uint32_t)i;
+    }
+    sp = 0;
+    for (size_t i = n; i-- > 0;) {
+        while (sp && t->rows[st[sp - 1]].level >= t->rows[i].level)
+            sp--;
+        c->shi[i] = sp ? st[sp - 1] : (uint32_t)n;
+        st[sp++] = (uint32_t)i;
+    }
+    sp = 0;
+    for (size_t i = n; i-- > 0;) {
+        int cl = -1;
+        while (sp && t->rows[st[sp - 1]].level > t->rows[i].level)
+            cl = t->rows[st[--sp]].level;
+        c->pend[i] = sp ? st[sp - 1] : (uint32_t)n;
+        c->pcl[i] = (signed char)cl;
+        st[sp++] = (uint32_t)i;
+    }
+    free(st);
+    return true;
+}
+
 /* the sums of the rows [from, upto) (a 計 or a parent among them) */
 static void check_sums(ctx *c, size_t from_row, size_t upto)
 {
     const gy_table *t = c->t;
     const gy_tabledef *d = t->def;
     bool tree = d->level_col >= 0;
+    if (tree && !build_scopes(c))
+        return;
     for (size_t i = from_row; i < upto; i++) {
         const gy_row *r = &t->rows[i];
         /* scope: rows around i bounded by rows of a lower level */
         size_t a = i, b = i + 1;
         if (tree) {
-            while (a > 0 && t->rows[a - 1].level >= r->level)
-                a--;
-            while (b < t->nrows && t->rows[b].level >= r->level)
-                b++;
+            a = c->slo[i];
+            b = c->shi[i];
         } else {
             a = 0;
             b = t->nrows;
@@ -1191,6 +1260,7 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
                 const uint32_t *gr = c->grows + c->gstart[c->group[i]];
                 for (size_t p = group_pos(c, i); p > 0 && gr[p - 1] >= a; p--) {
                     const gy_row *q = &t->rows[gr[p - 1]];
+                    c->work++;
                     if (q->level == r->level && (q->role == GY_ROLE_SUBTOTAL || q->role == GY_ROLE_TOTAL)) {
                         from = gr[p - 1] + 1;
                         break;
@@ -1224,15 +1294,11 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
             continue;
         }
         /* parent-sum: an item followed by deeper rows */
-        if (!tree || r->role != GY_ROLE_ITEM || i + 1 >= t->nrows || t->rows[i + 1].level <= r->level)
+        if (!tree || r->role != GY_ROLE_ITEM || c->pcl[i] < 0)
             continue;
-        size_t e = i + 1;
-        int cl = t->rows[i + 1].level;
-        while (e < t->nrows && t->rows[e].level > r->level) {
-            if (t->rows[e].level < cl)
-                cl = t->rows[e].level;
-            e++;
-        }
+        size_t e = c->pend[i];
+        int cl = c->pcl[i];
+        int has_total = -1; /* a total row among the children: not known yet */
         for (size_t j = 0; j < d->ncols; j++) {
             if (!(d->cols[j].flags & GY_COL_SUM) || gy_tnil(t, i, (int)j) != GY_NIL_NONE)
                 continue;
@@ -1254,11 +1320,16 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
             }
             if (n == 0)
                 continue; /* no child states an amount: nothing to check */
-            /* a total row among the children already sums them */
-            bool has_total = false;
-            for (size_t k = i + 1; k < e; k++)
-                if (t->rows[k].level == cl && t->rows[k].role == GY_ROLE_TOTAL)
-                    has_total = true;
+            /* a total row among the children already sums them (looked
+             * for once per parent) */
+            if (has_total < 0) {
+                has_total = 0;
+                for (size_t k = i + 1; k < e && !has_total; k++) {
+                    c->work++;
+                    if (t->rows[k].level == cl && t->rows[k].role == GY_ROLE_TOTAL)
+                        has_total = 1;
+                }
+            }
             if (has_total)
                 continue;
             sum_deriv(c, "parent-sum", i, (int)j, i + 1, e, c->group[i], cl, s);
@@ -1507,6 +1578,10 @@ static void free_ctx(ctx *c)
     rowidx_free(&c->labels);
     rowidx_free(&c->previdx);
     free(c->prevmemo);
+    free(c->slo);
+    free(c->shi);
+    free(c->pend);
+    free(c->pcl);
     free(c->remaps);
     free(c->refs);
     if (c->totoff)
@@ -1536,7 +1611,9 @@ static int cmp_finding(const void *a, const void *b)
  * sorted afterwards) */
 static void derive_rows(ctx *c, size_t a, size_t b)
 {
+    c->work = 0;
     check_sums(c, a, b);
+    atomic_fetch_add(&sum_work, c->work);
     /* a rule across fiscal years without last year's table is skipped
      * (check_rule says so too): decided once here, not per row */
     size_t nr = c->t->def->nrules;

@@ -102,6 +102,11 @@ typedef struct gy_derivs {
  *  sums first, then its rules row by row). */
 gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv);
 
+/** For tests: the rows the sum checks (小計, 計, parents) have visited
+ *  in this process so far, over every table and thread. It grows in
+ *  proportion to a table's rows, whatever its kind. */
+uint64_t gy_verify_sum_work(void);
+
 /** gy_verify_full listing the derivations of the tables ds->v[k] with
  *  want[k] only (want NULL: all): a big table nobody writes out need not
  *  keep them. */

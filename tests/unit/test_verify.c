@@ -1,6 +1,7 @@
 /* test_verify.c - every rule: right tables raise nothing, one perturbed
  * figure is caught with the right rule and position. */
 #include "gaiyo/verify.h"
+#include "gaiyo/util.h"
 #include "t.h"
 
 typedef struct fx {
@@ -36,6 +37,26 @@ static int load(fx *x, const char *def, const char *csv, const char *csv_prev)
     if (gy_verify(&x->ds, &x->f) != GY_OK)
         return -1;
     for (size_t i = 0; i < x->f.n; i++)
+        printf("#     %s:%u:%u %s [%s] %s\n", x->f.v[i].table->path, x->f.v[i].line, x->f.v[i].colno,
+               gy_sev_name(x->f.v[i].sev), x->f.v[i].rule, x->f.v[i].msg);
+    return 0;
+}
+
+/* load without printing the findings (big tables) */
+static int load_quiet(fx *x, const char *def, const char *csv)
+{
+    memset(x, 0, sizeof *x);
+    if (gy_tabledef_parse("test.def", def, &x->def, &x->d) != GY_OK ||
+        gy_import_text(x->def, "t.csv", csv, strlen(csv), &x->t[0], &x->d) != GY_OK) {
+        gy_diags_print(&x->d, stdout);
+        return -1;
+    }
+    x->t[0]->fy.western = 2024;
+    x->ds.v = x->t;
+    x->ds.n = 1;
+    if (gy_verify(&x->ds, &x->f) != GY_OK)
+        return -1;
+    for (size_t i = 0; i < x->f.n && i < 5; i++)
         printf("#     %s:%u:%u %s [%s] %s\n", x->f.v[i].table->path, x->f.v[i].line, x->f.v[i].colno,
                gy_sev_name(x->f.v[i].sev), x->f.v[i].rule, x->f.v[i].msg);
     return 0;
@@ -224,7 +245,7 @@ static void negative_ratio_boundary(void)
 
 /* ---- nested amounts ((1) ← ①, ① ← ア) ------------------------------------ */
 
-static const char *NEST_DEF = "table j\nfile j.csv\ngroup 課\nlabel 名\n"
+static const char *NESTED_DEF = "table j\nfile j.csv\ngroup 課\nlabel 名\n"
                               "column 課 text key\ncolumn 番号 marker key\ncolumn 名 text key\n"
                               "column 金額 amount\nsum 金額\n";
 
@@ -243,7 +264,7 @@ static const char *NEST_OK = "課,番号,名,金額\n"
 static void nested_right_raises_nothing(void)
 {
     fx x;
-    T_CHECK(load(&x, NEST_DEF, NEST_OK, NULL) == 0);
+    T_CHECK(load(&x, NESTED_DEF, NEST_OK, NULL) == 0);
     T_EQ_INT(x.f.n, 0);
     done(&x);
 }
@@ -252,11 +273,11 @@ static void nested_child_perturbed(void)
 {
     fx x;
     /* イ 600 → 700: ② (line 5) is wrong against its children; (1) still sums ①+② */
-    T_CHECK(load(&x, NEST_DEF, perturb(NEST_OK, "細A2イ,600", "細A2イ,700"), NULL) == 0);
+    T_CHECK(load(&x, NESTED_DEF, perturb(NEST_OK, "細A2イ,600", "細A2イ,700"), NULL) == 0);
     expect1(&x, GY_SEV_ERROR, "parent-sum", 5, 4);
     done(&x);
     /* ① 500 → 501: (1) at line 3 */
-    T_CHECK(load(&x, NEST_DEF, perturb(NEST_OK, "細A1,500", "細A1,501"), NULL) == 0);
+    T_CHECK(load(&x, NESTED_DEF, perturb(NEST_OK, "細A1,500", "細A1,501"), NULL) == 0);
     expect1(&x, GY_SEV_ERROR, "parent-sum", 3, 4);
     done(&x);
 }
@@ -735,6 +756,135 @@ static void deriver_windows_match_verify(void)
     done(&x);
 }
 
+/* ---- work linear in the rows, for every table kind ----------------------- */
+
+/* the rows a sum check visits for a table built by gen(n), and its findings */
+static uint64_t sum_work_of(const char *def, char *(*gen)(size_t), size_t n, size_t *nfind)
+{
+    char *csv = gen(n);
+    fx x;
+    uint64_t w0 = gy_verify_sum_work(), w = UINT64_MAX;
+    *nfind = SIZE_MAX;
+    if (csv && load_quiet(&x, def, csv) == 0) {
+        w = gy_verify_sum_work() - w0;
+        *nfind = x.f.n;
+    }
+    if (csv)
+        done(&x);
+    free(csv);
+    return w;
+}
+
+static const char *WORK_NEST_DEF = "table n\nfile n.csv\ngroup 課\nlabel 名\ncolumn 課 text key\n"
+                              "column 番号 marker key\ncolumn 名 text key\ncolumn 行区分 role optional\n"
+                              "column 金額 amount\nsum 金額\n";
+
+/* 事業費: per 課, 施策 1 with many (1) 事業 (every other one with ① ア
+ * below it) and a 小計 of its (1); 施策 2 with one (1); the 課's 計 */
+static char *gen_nested(size_t n)
+{
+    gy_buf b = {0};
+    bool ok = gy_buf_add(&b, "課,番号,行区分,名,金額\n", strlen("課,番号,行区分,名,金額\n"));
+    char line[200];
+    size_t per = n / 2; /* two 課 */
+    for (int k = 0; k < 2 && ok; k++) {
+        size_t m = per / 3;
+        int len = snprintf(line, sizeof line, "%d課,1,,施策,%zu\n", k, 2 * m);
+        ok = gy_buf_add(&b, line, (size_t)len);
+        for (size_t i = 0; i < m && ok; i++) {
+            len = snprintf(line, sizeof line, "%d課,(%zu),,事業%zu,2\n", k, i + 1, i);
+            ok = gy_buf_add(&b, line, (size_t)len);
+            if (i % 2 == 0 && ok) {
+                len = snprintf(line, sizeof line, "%d課,①,,細目%zu,2\n%d課,ア,,小%zu,2\n", k, i, k, i);
+                ok = gy_buf_add(&b, line, (size_t)len);
+            }
+        }
+        len = snprintf(line, sizeof line, "%d課,(0),小計,小計,%zu\n%d課,2,,施策2,5\n%d課,(1),,事業,5\n"
+                       "%d課,,計,計,%zu\n", k, 2 * m, k, k, k, 2 * m + 5);
+        ok = ok && gy_buf_add(&b, line, (size_t)len);
+    }
+    ok = ok && gy_buf_add(&b, "", 1);
+    if (!ok) {
+        gy_buf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+static const char *FLAT_DEF = "table f\nfile f.csv\ngroup 課\nlabel 名\ncolumn 課 text key\n"
+                              "column 名 text key\ncolumn 行区分 role optional\ncolumn 金額 amount\nsum 金額\n";
+
+/* a flat 小計 list: per 課, a 小計 after every three items, then the 計 */
+static char *gen_flat(size_t n)
+{
+    gy_buf b = {0};
+    bool ok = gy_buf_add(&b, "課,名,行区分,金額\n", strlen("課,名,行区分,金額\n"));
+    char line[200];
+    for (int k = 0; k < 2 && ok; k++) {
+        size_t m = n / 8;
+        for (size_t i = 0; i < m && ok; i++) {
+            int len = snprintf(line, sizeof line, "%d課,a%zu,,1\n%d課,b%zu,,2\n%d課,c%zu,,3\n%d課,小計%zu,小計,6\n",
+                               k, i, k, i, k, i, k, i);
+            ok = gy_buf_add(&b, line, (size_t)len);
+        }
+        int len = snprintf(line, sizeof line, "%d課,計,計,%zu\n", k, 6 * m);
+        ok = ok && gy_buf_add(&b, line, (size_t)len);
+    }
+    ok = ok && gy_buf_add(&b, "", 1);
+    if (!ok) {
+        gy_buf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* a flat 小計 list in a marked table: 施策 1, then (1) 事業 with a 小計
+ * after every three */
+static char *gen_marked_flat(size_t n)
+{
+    gy_buf b = {0};
+    bool ok = gy_buf_add(&b, "課,番号,行区分,名,金額\n", strlen("課,番号,行区分,名,金額\n"));
+    char line[240];
+    for (int k = 0; k < 2 && ok; k++) {
+        size_t m = n / 8;
+        int len = snprintf(line, sizeof line, "%d課,1,,施策,%zu\n", k, 6 * m);
+        ok = gy_buf_add(&b, line, (size_t)len);
+        for (size_t i = 0; i < m && ok; i++) {
+            len = snprintf(line, sizeof line, "%d課,(1),,a%zu,1\n%d課,(2),,b%zu,2\n%d課,(3),,c%zu,3\n"
+                           "%d課,(4),小計,小計%zu,6\n", k, i, k, i, k, i, k, i);
+            ok = gy_buf_add(&b, line, (size_t)len);
+        }
+    }
+    ok = ok && gy_buf_add(&b, "", 1);
+    if (!ok) {
+        gy_buf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* the sums visit O(rows): four times the rows, at most about four times
+ * the work (a quadratic search does sixteen times) — counted, not timed */
+static void sums_linear_in_rows(void)
+{
+    struct {
+        const char *name, *def;
+        char *(*gen)(size_t);
+    } kinds[] = {{"nested", WORK_NEST_DEF, gen_nested}, {"flat 小計", FLAT_DEF, gen_flat},
+                 {"marked flat 小計", WORK_NEST_DEF, gen_marked_flat}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        size_t f1, f4;
+        uint64_t w1 = sum_work_of(kinds[k].def, kinds[k].gen, 3000, &f1);
+        uint64_t w4 = sum_work_of(kinds[k].def, kinds[k].gen, 12000, &f4);
+        printf("#   %s: %llu rows visited for 3000 rows, %llu for 12000\n", kinds[k].name,
+               (unsigned long long)w1, (unsigned long long)w4);
+        T_EQ_INT(f1, 0); /* the tables are right: no finding */
+        T_EQ_INT(f4, 0);
+        T_CHECK(w1 > 0 && w1 != UINT64_MAX && w4 != UINT64_MAX);
+        T_CHECK(w4 <= 5 * w1);
+    }
+}
+
 static void deriver_fy_table_is_one_window(void)
 {
     const char *def = FY_DEF;
@@ -774,5 +924,6 @@ int main(void)
     TEST(kumikae_rename_merge_move);
     TEST(deriver_windows_match_verify);
     TEST(deriver_fy_table_is_one_window);
+    TEST(sums_linear_in_rows);
     T_DONE();
 }
