@@ -45,16 +45,32 @@ static void wq_idle(struct wq *q);
 
 /* Every failure of the workbook is a diagnostic: out of memory, a limit
  * of Excel or of libxlsxwriter, any libxlsxwriter call that fails. */
+static void wb_errv(wb *b, const char *file, const char *fmt, va_list ap)
+{
+    b->failed = true;
+    char *m = gy_vasprintf(fmt, ap);
+    gy_diag_add(b->d, file, 0, 0, "%s", m ? m : "メモリが足りません");
+    free(m);
+}
+
+/* a failure of the workbook file (the diagnostic names it) */
 static void wb_err(wb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void wb_err(wb *b, const char *fmt, ...)
 {
-    b->failed = true;
     va_list ap;
     va_start(ap, fmt);
-    char *m = gy_vasprintf(fmt, ap);
+    wb_errv(b, b->path, fmt, ap);
     va_end(ap);
-    gy_diag_add(b->d, b->path, 0, 0, "%s", m ? m : "メモリが足りません");
-    free(m);
+}
+
+/* a failure whose cause is another file (a layout, a table) */
+static void wb_err_at(wb *b, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void wb_err_at(wb *b, const char *file, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    wb_errv(b, file, fmt, ap);
+    va_end(ap);
 }
 
 /* a failed libxlsxwriter call on a cell: the sheet, the cell, the cause */
@@ -1398,7 +1414,7 @@ static bool plan(tw *w)
     if (w->maxbody < 1)
         w->maxbody = 1;
     if (l->nsubrows > UINT16_MAX) {
-        wb_err(w->b, "様式 %s: subrow が %zu 個あります (%u 個まで)", layout_name(w), l->nsubrows, UINT16_MAX);
+        wb_err_at(w->b, layout_name(w), "subrow が %zu 個あります (%u 個まで)", l->nsubrows, UINT16_MAX);
         return false;
     }
     if (l->pivot_key_idx == -1 && l->block_idx < 0 && !l->nsubrows && !l->across && !l->wrap) {
@@ -1423,7 +1439,7 @@ static bool plan(tw *w)
         need = t->nrows; /* at most; subrows are counted once the keys are known */
     }
     if (need >= NO_REC) {
-        wb_err(w->b, "表 %s: シートの行が %zu 行になり、数えられる %u 行を超えます", t->path, need, NO_REC - 1);
+        wb_err_at(w->b, t->path, "シートの行が %zu 行になり、数えられる %u 行を超えます", need, NO_REC - 1);
         return false;
     }
     w->rec_of_row = malloc((t->nrows ? t->nrows : 1) * sizeof *w->rec_of_row);
@@ -1462,7 +1478,7 @@ static bool plan(tw *w)
         for (size_t k = 0; k < w->nrecs; k++)
             n += 1 + subrows_after(l, gy_row_label(t, &t->rows[w->recs[k].row]));
         if (n >= NO_REC) {
-            wb_err(w->b, "表 %s: シートの行が %zu 行になり、数えられる %u 行を超えます", t->path, n, NO_REC - 1);
+            wb_err_at(w->b, t->path, "シートの行が %zu 行になり、数えられる %u 行を超えます", n, NO_REC - 1);
             return false;
         }
         rec *nr = malloc((n ? n : 1) * sizeof *nr);
@@ -1498,13 +1514,13 @@ static bool plan(tw *w)
         long long rows = l->across ? w->hr0 + nblk * (nf + 1) : w->hr0 + w->H + per;
         rows += (long long)l->nnotes + 2;
         if (cols > LXW_COL_MAX) {
-            wb_err(w->b, "様式 %s: 表 %s の %zu 件を並べると %lld 列になり、シートの %d 列を超えます (wrap を小さくしてください)",
-                   layout_name(w), t->path, w->nrecs, cols, LXW_COL_MAX);
+            wb_err_at(w->b, layout_name(w), "表 %s の %zu 件を並べると %lld 列になり、シートの %d 列を超えます (wrap を小さくしてください)",
+                      t->path, w->nrecs, cols, LXW_COL_MAX);
             return false;
         }
         if (rows > GY_XLSX_MAX_ROWS) {
-            wb_err(w->b, "様式 %s: 表 %s の %zu 件を並べると %lld 行になり、シートの %d 行を超えます (wrap を%sしてください)",
-                   layout_name(w), t->path, w->nrecs, rows, GY_XLSX_MAX_ROWS, l->across ? "大きく" : "小さく");
+            wb_err_at(w->b, layout_name(w), "表 %s の %zu 件を並べると %lld 行になり、シートの %d 行を超えます (wrap を%sしてください)",
+                      t->path, w->nrecs, rows, GY_XLSX_MAX_ROWS, l->across ? "大きく" : "小さく");
             return false;
         }
     }
