@@ -2112,7 +2112,7 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
     errno = 0;
     lxw_error e = workbook_close(b.w);
     int err = errno;
-    const char *zerr = gy_xlsxzip_error();
+    char *zerr = gy_xlsxzip_error() ? gy_strdup(gy_xlsxzip_error()) : NULL; /* cleared by the next set */
     gy_xlsxzip_set(-1, false);
     if (st == GY_OK && e != LXW_NO_ERROR) {
         /* the cause below libxlsxwriter's: the system's, or the zip's */
@@ -2124,6 +2124,7 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
             gy_diag_add(d, path, 0, 0, "ブックを書けません: %s", lxw_strerror(e));
         st = e == LXW_ERROR_MEMORY_MALLOC_FAILED ? GY_ENOMEM : GY_EIO;
     }
+    free(zerr);
     /* no failure without a word: out of memory, or anything not said yet */
     if (b.oom)
         gy_diag_add(d, path, 0, 0, "ブックを作れません: メモリが足りません");

@@ -637,5 +637,17 @@ check "a font name libxlsxwriter would cut: exit 3 at workbook.conf:1:1" 3 \
     "~gaiyo: $T/tplf/sheets/workbook.conf:1:1: error: font は 1〜127 バイトのフォント名です (128 バイトあります)" '' \
     G report --input "$T/inw" --templates "$T/tplf" --out "$T/olf"
 
+# ---- a workbook that cannot be written: the system's reason is said ----------------------
+# (files limited to 200 KiB: the default workbook is about 400 KB; SIGXFSZ ignored, so a
+# write past the limit fails with EFBIG) — plain, and zipped on two threads
+for mode in plain "constant-memory"; do
+    mkdir -p "$T/ofz-$mode"
+    run env GAIYO_TEST_STREAM_ROWS=$([ $mode = plain ] && echo 0 || echo 10) bash -c \
+        'trap "" XFSZ; ulimit -f 200; exec "$@"' _ "$GAIYO" report "${IN[@]}" --out "$T/ofz-$mode"
+    assert "a workbook over the file size limit ($mode): exit 3 naming it and the system's reason" \
+        bash -c '[ "$1" = 3 ] && grep -qE "^gaiyo: .*/gaiyo-R6.xlsx: error: ブックを書けません: .*File too large" "$2" &&
+            [ ! -e "$3/gaiyo-R6.xlsx" ]' _ "$RC" "$ERR" "$T/ofz-$mode"
+done
+
 echo "1..$n"
 [ "$failed" = 0 ]
