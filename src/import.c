@@ -978,10 +978,20 @@ static bool parse_cell(reader *r, size_t row, int c, const char *s, unsigned lin
     int64_t v = 0;
     bool ok = false;
     switch (cd->type) {
-    case GY_T_TEXT:
+    case GY_T_TEXT: {
+        /* a text the workbook could not hold whole is an error here, where
+         * its file:line:col is known */
+        size_t n = gy_excel_len(s, strlen(s));
         nil = *s ? GY_NIL_NONE : GY_NIL_BLANK;
-        ok = true;
+        ok = n <= GY_CELL_MAX;
+        if (!ok) {
+            gy_diag_add(r->d, r->path, line, col,
+                        "列「%s」の文字列が %zu 字あります: Excel のセルには %d 字までしか入りません", cd->name, n,
+                        GY_CELL_MAX);
+            err = ""; /* said */
+        }
         break;
+    }
     case GY_T_AMOUNT:
     case GY_T_COUNT:
     case GY_T_RATIO:
@@ -1057,7 +1067,7 @@ static bool parse_cell(reader *r, size_t row, int c, const char *s, unsigned lin
     }
     if (!stored)
         r->oom = r->fatal = true;
-    if (!ok) {
+    if (!ok && !(err && !*err)) {
         char *qs = gy_quote(s);
         gy_diag_add(r->d, r->path, line, col, "列「%s」に %s を期待しましたが '%s' です: %s", cd->name,
                     type_expect(cd), qs ? qs : "?", err ? err : "");

@@ -228,8 +228,8 @@ static int textcol_or_error(const gy_layout *l, const gy_tabledef *t, const char
     return c;
 }
 
-gy_status gy_layout_parse(const char *path, const char *text, const gy_defset *defs, gy_layout **out,
-                          gy_diags *d)
+static gy_status layout_parse(const char *path, const char *text, const gy_defset *defs, gy_layout **out,
+                              gy_diags *d)
 {
     *out = NULL;
     size_t nd0 = d->n + d->dropped;
@@ -474,6 +474,27 @@ gy_status gy_layout_parse(const char *path, const char *text, const gy_defset *d
     return GY_OK;
 }
 
+/* no failure without a diagnostic: the ones not said where they happen
+ * (out of memory) name the file */
+static void said(gy_status st, const char *path, size_t nd0, gy_diags *d)
+{
+    if (st != GY_OK && d->n + d->dropped == nd0)
+        gy_diag_add(d, path, 0, 0, "様式を読めません: %s", gy_strerror(st));
+}
+
+gy_status gy_layout_parse(const char *path, const char *text, const gy_defset *defs, gy_layout **out,
+                          gy_diags *d)
+{
+    size_t nd0 = d->n + d->dropped;
+    gy_status st = layout_parse(path, text, defs, out, d);
+    said(st, path, nd0, d);
+    return st;
+}
+
+/* libxlsxwriter keeps a font name in a field of 128 bytes
+ * (LXW_FORMAT_FIELD_LEN) and would cut a longer one */
+enum { FONT_NAME_MAX = 127 };
+
 static gy_status load_conf(const char *path, gy_layouts *ls, gy_diags *d)
 {
     char *text = NULL;
@@ -518,6 +539,10 @@ static gy_status load_conf(const char *path, gy_layouts *ls, gy_diags *d)
         } else if (dst == &ls->negative && strcmp(v, "△") && strcmp(v, "▲") && strcmp(v, "-")) {
             gy_diag_add(d, path, ln, 1, "negative は △, ▲, - のどれかです: '%s'", v);
             st = GY_EDEF;
+        } else if (dst == &ls->font && (!*v || strlen(v) > FONT_NAME_MAX)) {
+            gy_diag_add(d, path, ln, 1, "font は 1〜%d バイトのフォント名です (%zu バイトあります)", FONT_NAME_MAX,
+                        strlen(v));
+            st = GY_EDEF;
         } else {
             free(*dst);
             if (!(*dst = gy_strdup(v))) {
@@ -536,8 +561,10 @@ gy_status gy_layouts_load(const char *dir, const gy_defset *defs, gy_layouts *ou
     out->font_size = 10;
     size_t nd0 = d->n + d->dropped;
     char *conf = gy_asprintf("%s/workbook.conf", dir);
-    if (!conf)
+    if (!conf) {
+        said(GY_ENOMEM, dir, nd0, d);
         return GY_ENOMEM;
+    }
     gy_status st = load_conf(conf, out, d);
     free(conf);
     if (st == GY_OK && ((!out->font && !(out->font = gy_strdup("游ゴシック"))) ||
@@ -546,8 +573,14 @@ gy_status gy_layouts_load(const char *dir, const gy_defset *defs, gy_layouts *ou
     char **names = NULL;
     size_t nn = 0;
     int err = gy_dir_list(dir, ".sheet", &names, &nn);
-    if (err == ENOMEM)
+    if (err == ENOMEM) {
         st = GY_ENOMEM;
+    } else if (err && err != ENOENT) {
+        /* no folder: no layouts (plain sheets); one that cannot be read is an error */
+        gy_diag_add(d, dir, 0, 0, "様式のフォルダを読めません: %s", strerror(err));
+        if (st == GY_OK)
+            st = GY_EIO;
+    }
     for (size_t i = 0; i < nn; i++) {
         if (st == GY_ENOMEM)
             break;
@@ -586,6 +619,7 @@ gy_status gy_layouts_load(const char *dir, const gy_defset *defs, gy_layouts *ou
     free(names);
     if (st == GY_OK && d->n + d->dropped > nd0)
         st = GY_EDEF;
+    said(st, dir, nd0, d);
     if (st != GY_OK)
         gy_layouts_free(out);
     return st;

@@ -458,6 +458,20 @@ size_t gy_utf8_width(const char *s)
     return w;
 }
 
+size_t gy_excel_len(const char *s, size_t n)
+{
+    /* never more units than bytes: a short text needs no counting */
+    if (n <= GY_CELL_MAX)
+        return n;
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c & 0xC0) != 0x80)
+            u += c >= 0xF0 ? 2 : 1;
+    }
+    return u;
+}
+
 static size_t space_len(const char *s, size_t n)
 {
     if (n >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n'))

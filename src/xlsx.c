@@ -3,7 +3,9 @@
 #include "gaiyo/xlsxzip.h"
 #include "gaiyo/util.h"
 #include "gaiyo/value.h"
+#include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +35,75 @@ typedef struct wb {
     size_t nnames;
     char **links;            /* per finding: "'sheet'!A1" of its cell, or NULL */
     bool oom;
+    bool failed;             /* a diagnostic says why (wb_err) */
     struct wq *q;            /* the writer thread of the table being written, if any */
+    gy_diags *d;
+    const char *path;        /* the workbook's file */
 } wb;
 
 static void wq_idle(struct wq *q);
+
+/* Every failure of the workbook is a diagnostic: out of memory, a limit
+ * of Excel or of libxlsxwriter, any libxlsxwriter call that fails. */
+static void wb_errv(wb *b, const char *file, const char *fmt, va_list ap)
+{
+    b->failed = true;
+    char *m = gy_vasprintf(fmt, ap);
+    gy_diag_add(b->d, file, 0, 0, "%s", m ? m : "メモリが足りません");
+    free(m);
+}
+
+/* a failure of the workbook file (the diagnostic names it) */
+static void wb_err(wb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void wb_err(wb *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    wb_errv(b, b->path, fmt, ap);
+    va_end(ap);
+}
+
+/* a failure whose cause is another file (a layout, a table) */
+static void wb_err_at(wb *b, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void wb_err_at(wb *b, const char *file, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    wb_errv(b, file, fmt, ap);
+    va_end(ap);
+}
+
+/* a failed libxlsxwriter call on a cell: the sheet, the cell, the cause */
+static bool cell_ok(wb *b, lxw_error e, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *what)
+{
+    if (e == LXW_NO_ERROR)
+        return true;
+    char a1[LXW_MAX_CELL_NAME_LENGTH];
+    lxw_rowcol_to_cell(a1, r, c);
+    wb_err(b, "シート「%s」のセル %s に%sを書けません: %s", ws->name, a1, what, lxw_strerror(e));
+    return false;
+}
+
+/* a failed libxlsxwriter call on a sheet's setup (print area, columns …) */
+static bool sheet_ok(wb *b, lxw_error e, lxw_worksheet *ws, const char *what)
+{
+    if (e == LXW_NO_ERROR)
+        return true;
+    wb_err(b, "シート「%s」の%sを設定できません: %s", ws->name, what, lxw_strerror(e));
+    return false;
+}
+
+/* whether text s fits in a cell; if not, a diagnostic naming the cell */
+static bool text_fits(wb *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s)
+{
+    size_t n = s ? gy_excel_len(s, strlen(s)) : 0;
+    if (n <= GY_CELL_MAX)
+        return true;
+    char a1[LXW_MAX_CELL_NAME_LENGTH];
+    lxw_rowcol_to_cell(a1, r, c);
+    wb_err(b, "シート「%s」のセル %s の文字列が %zu 字あり、Excel のセルに入る 32,767 字を超えます", ws->name, a1, n);
+    return false;
+}
 
 static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold, const char *sfx)
 {
@@ -72,7 +139,6 @@ static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int
     bool grid = kind != F_TITLE && kind != F_NOTE && kind != F_UNIT;
     if (grid)
         format_set_border(f, LXW_BORDER_THIN);
-    char nf[64];
     const char *neg = b->neg;
     switch (kind) {
     case F_HEAD:
@@ -96,14 +162,23 @@ static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int
             dec[1 + (decimals < 10 ? decimals : 10)] = '\0';
         }
         const char *base = kind == F_RATIO ? "0" : "#,##0";
-        char sq[16] = "";
-        if (sfx && *sfx)
-            snprintf(sq, sizeof sq, "\"%s\"", sfx);
-        if (!strcmp(neg, "-"))
-            snprintf(nf, sizeof nf, "%s%s%s;-%s%s%s", base, dec, sq, base, dec, sq);
-        else
-            snprintf(nf, sizeof nf, "%s%s%s;\"%s \"%s%s%s", base, dec, sq, neg, base, dec, sq);
+        /* the suffix in quotes (layout.c: at most 8 bytes, no '"') */
+        const char *q = sfx && *sfx ? "\"" : "", *sv = sfx ? sfx : "";
+        char *nf = !strcmp(neg, "-")
+                       ? gy_asprintf("%s%s%s%s%s;-%s%s%s%s%s", base, dec, q, sv, q, base, dec, q, sv, q)
+                       : gy_asprintf("%s%s%s%s%s;\"%s \"%s%s%s%s%s", base, dec, q, sv, q, neg, base, dec, q, sv, q);
+        /* libxlsxwriter keeps a number format in a field of
+         * LXW_FORMAT_FIELD_LEN bytes and would cut a longer one */
+        if (!nf || strlen(nf) >= LXW_FORMAT_FIELD_LEN) {
+            if (nf)
+                wb_err(b, "数値の書式 '%s' が %d バイトを超えます", nf, LXW_FORMAT_FIELD_LEN - 1);
+            else
+                b->oom = true;
+            free(nf);
+            return NULL;
+        }
         format_set_num_format(f, nf);
+        free(nf);
         break;
     }
     case F_NIL:
@@ -181,22 +256,14 @@ static char *sheet_name(wb *b, const char *want)
     return name;
 }
 
-/* 'name'!A1 (quotes doubled) */
-static void cell_ref(char *buf, size_t n, const char *sheet, int r, int c)
+/* A1, or 'name'!A1 (sheet names never hold a quote: sheet_name); false
+ * if it does not fit in buf */
+static bool cell_ref(char *buf, size_t n, const char *sheet, int r, int c)
 {
-    if (!sheet) {
-        if (n >= 32) {
-            lxw_rowcol_to_cell(buf, (lxw_row_t)r, (lxw_col_t)c); /* at most "XFD1048576" */
-            return;
-        }
-        char a1[32];
-        lxw_rowcol_to_cell(a1, (lxw_row_t)r, (lxw_col_t)c);
-        snprintf(buf, n, "%s", a1);
-        return;
-    }
-    char a1[32];
+    char a1[LXW_MAX_CELL_NAME_LENGTH];
     lxw_rowcol_to_cell(a1, (lxw_row_t)r, (lxw_col_t)c);
-    snprintf(buf, n, "'%s'!%s", sheet, a1);
+    int k = sheet ? snprintf(buf, n, "'%s'!%s", sheet, a1) : snprintf(buf, n, "%s", a1);
+    return k >= 0 && (size_t)k < n;
 }
 
 /* ---- one table ------------------------------------------------------------ */
@@ -268,6 +335,12 @@ typedef struct tw {
  * of row order, so in that mode their cells are collected and sorted. */
 
 enum { OP_STR, OP_BLANK, OP_NUM, OP_FORMULA, OP_COMMENT, OP_MERGE };
+
+static const char *op_what(int kind)
+{
+    static const char *w[] = {"文字列", "空欄", "数値", "式", "注釈", "結合セル"};
+    return kind >= 0 && kind <= OP_MERGE ? w[kind] : "値";
+}
 
 typedef struct op {
     lxw_worksheet *ws;
@@ -362,20 +435,27 @@ typedef struct wq {
     bool full[WQ_BATCHES];   /* handed over, not yet written */
     int fill;                /* the batch this thread fills */
     bool done;
+    /* the first write that failed (set by the writer thread, read after
+     * it stopped) */
+    lxw_error err;
+    lxw_worksheet *ews;
+    uint32_t er;
+    uint16_t ec;
+    unsigned char ekind;
 } wq;
 
-static void wop_run(const wop *o)
+static lxw_error wop_run(const wop *o)
 {
     lxw_row_t r = o->r;
     lxw_col_t c = o->c;
     switch (o->kind) {
-    case OP_STR: worksheet_write_string(o->ws, r, c, o->s, o->f); break;
-    case OP_BLANK: worksheet_write_blank(o->ws, r, c, o->f); break;
-    case OP_NUM: worksheet_write_number(o->ws, r, c, o->num, o->f); break;
-    case OP_FORMULA: worksheet_write_formula_num(o->ws, r, c, o->s, o->f, o->num); break;
-    case OP_COMMENT: worksheet_write_comment_opt(o->ws, r, c, o->s, o->co); break;
-    case OP_MERGE: worksheet_merge_range(o->ws, r, c, o->r2, o->c2, o->s, o->f); break;
-    default: break;
+    case OP_STR: return worksheet_write_string(o->ws, r, c, o->s, o->f);
+    case OP_BLANK: return worksheet_write_blank(o->ws, r, c, o->f);
+    case OP_NUM: return worksheet_write_number(o->ws, r, c, o->num, o->f);
+    case OP_FORMULA: return worksheet_write_formula_num(o->ws, r, c, o->s, o->f, o->num);
+    case OP_COMMENT: return worksheet_write_comment_opt(o->ws, r, c, o->s, o->co);
+    case OP_MERGE: return worksheet_merge_range(o->ws, r, c, o->r2, o->c2, o->s, o->f);
+    default: return LXW_NO_ERROR;
     }
 }
 
@@ -401,8 +481,16 @@ static void *wq_main(void *arg)
         if (!have)
             return NULL; /* done, and every batch written */
         wbatch *bt = &q->b[j];
-        for (size_t i = 0; i < bt->n; i++)
-            wop_run(&bt->v[i]);
+        for (size_t i = 0; i < bt->n; i++) {
+            lxw_error e = wop_run(&bt->v[i]);
+            if (e != LXW_NO_ERROR && q->err == LXW_NO_ERROR) {
+                q->err = e;
+                q->ews = bt->v[i].ws;
+                q->er = bt->v[i].r;
+                q->ec = bt->v[i].c;
+                q->ekind = bt->v[i].kind;
+            }
+        }
         wbatch_clear(bt);
         pthread_mutex_lock(&q->mu);
         q->full[j] = false;
@@ -483,6 +571,8 @@ static void wq_stop(tw *w)
     pthread_join(q->th, NULL);
     pthread_cond_destroy(&q->cv);
     pthread_mutex_destroy(&q->mu);
+    if (q->err != LXW_NO_ERROR)
+        cell_ok(w->b, q->err, q->ews, q->er, q->ec, op_what(q->ekind));
     wq_free(q);
 }
 
@@ -530,6 +620,8 @@ static bool wq_put(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, int kind,
 
 static void put_str(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f)
 {
+    if (!text_fits(w->b, ws, r, c, s))
+        return;
     if (w->q) {
         wq_put(w, ws, r, c, OP_STR, 0, s, NULL, f, NULL);
         return;
@@ -537,7 +629,7 @@ static void put_str(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const ch
     if (w->buffered)
         put_op(w, ws, (int)r, (int)c, OP_STR, 0, s, f, NULL);
     else
-        worksheet_write_string(ws, r, c, s, f);
+        cell_ok(w->b, worksheet_write_string(ws, r, c, s, f), ws, r, c, op_what(OP_STR));
 }
 
 static void put_blank(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, lxw_format *f)
@@ -549,7 +641,7 @@ static void put_blank(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, lxw_fo
     if (w->buffered)
         put_op(w, ws, (int)r, (int)c, OP_BLANK, 0, NULL, f, NULL);
     else
-        worksheet_write_blank(ws, r, c, f);
+        cell_ok(w->b, worksheet_write_blank(ws, r, c, f), ws, r, c, op_what(OP_BLANK));
 }
 
 static void put_num(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
@@ -561,7 +653,7 @@ static void put_num(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v
     if (w->buffered)
         put_op(w, ws, (int)r, (int)c, OP_NUM, v, NULL, f, NULL);
     else
-        worksheet_write_number(ws, r, c, v, f);
+        cell_ok(w->b, worksheet_write_number(ws, r, c, v, f), ws, r, c, op_what(OP_NUM));
 }
 
 /* s is taken over (freed here or by the writer thread) */
@@ -574,12 +666,14 @@ static void put_formula(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, char
     if (w->buffered)
         put_op(w, ws, (int)r, (int)c, OP_FORMULA, v, s, f, NULL);
     else
-        worksheet_write_formula_num(ws, r, c, s, f, v);
+        cell_ok(w->b, worksheet_write_formula_num(ws, r, c, s, f, v), ws, r, c, op_what(OP_FORMULA));
     free(s);
 }
 
 static void put_comment(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_comment_options *co)
 {
+    if (!text_fits(w->b, ws, r, c, s))
+        return;
     if (w->q) {
         wq_put(w, ws, r, c, OP_COMMENT, 0, s, NULL, NULL, co);
         return;
@@ -587,7 +681,7 @@ static void put_comment(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, cons
     if (w->buffered)
         put_op(w, ws, (int)r, (int)c, OP_COMMENT, 0, s, NULL, co);
     else
-        worksheet_write_comment_opt(ws, r, c, s, co);
+        cell_ok(w->b, worksheet_write_comment_opt(ws, r, c, s, co), ws, r, c, op_what(OP_COMMENT));
 }
 
 /* merge header cells (r1, c1) .. (r2, c2), whose cells are written already.
@@ -600,6 +694,9 @@ static void put_comment(tw *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, cons
  * are the same cells. */
 static void put_merge(tw *w, lxw_worksheet *ws, int r1, int c1, int r2, int c2, const char *s, lxw_format *f)
 {
+    /* worksheet_merge_range does not say when its text was refused */
+    if (!text_fits(w->b, ws, (lxw_row_t)r1, (lxw_col_t)c1, s))
+        return;
     if (w->q) {
         if (wq_put(w, ws, (lxw_row_t)r1, (lxw_col_t)c1, OP_MERGE, 0, s, NULL, f, NULL)) {
             wop *o = &w->q->b[w->q->fill].v[w->q->b[w->q->fill].n - 1];
@@ -619,7 +716,8 @@ static void put_merge(tw *w, lxw_worksheet *ws, int r1, int c1, int r2, int c2, 
         }
         return;
     }
-    worksheet_merge_range(ws, (lxw_row_t)r1, (lxw_col_t)c1, (lxw_row_t)r2, (lxw_col_t)c2, s, f);
+    cell_ok(w->b, worksheet_merge_range(ws, (lxw_row_t)r1, (lxw_col_t)c1, (lxw_row_t)r2, (lxw_col_t)c2, s, f), ws,
+            (lxw_row_t)r1, (lxw_col_t)c1, op_what(OP_MERGE));
 }
 
 static int cmp_op(const void *a, const void *b)
@@ -642,16 +740,20 @@ static void replay(tw *w)
         op *o = &w->ops[i];
         lxw_row_t r = (lxw_row_t)o->r;
         lxw_col_t c = (lxw_col_t)o->c;
+        lxw_error e = LXW_NO_ERROR;
         switch (o->kind) {
-        case OP_STR: worksheet_write_string(o->ws, r, c, o->s, o->f); break;
-        case OP_BLANK: worksheet_write_blank(o->ws, r, c, o->f); break;
-        case OP_NUM: worksheet_write_number(o->ws, r, c, o->num, o->f); break;
-        case OP_FORMULA: worksheet_write_formula_num(o->ws, r, c, o->s, o->f, o->num); break;
-        case OP_COMMENT: o->co.author = "gaiyo"; worksheet_write_comment_opt(o->ws, r, c, o->s, &o->co); break;
+        case OP_STR: e = worksheet_write_string(o->ws, r, c, o->s, o->f); break;
+        case OP_BLANK: e = worksheet_write_blank(o->ws, r, c, o->f); break;
+        case OP_NUM: e = worksheet_write_number(o->ws, r, c, o->num, o->f); break;
+        case OP_FORMULA: e = worksheet_write_formula_num(o->ws, r, c, o->s, o->f, o->num); break;
+        case OP_COMMENT: o->co.author = "gaiyo"; e = worksheet_write_comment_opt(o->ws, r, c, o->s, &o->co); break;
         case OP_MERGE:
-            worksheet_merge_range(o->ws, (lxw_row_t)o->r1, (lxw_col_t)o->c1, r, (lxw_col_t)o->c2, o->s, o->f);
+            r = (lxw_row_t)o->r1;
+            c = (lxw_col_t)o->c1;
+            e = worksheet_merge_range(o->ws, r, c, (lxw_row_t)o->r, (lxw_col_t)o->c2, o->s, o->f);
             break;
         }
+        cell_ok(w->b, e, o->ws, r, c, op_what(o->kind));
         free(o->s);
     }
     free(w->ops);
@@ -893,8 +995,11 @@ static void fput_ref(tw *w, fbuf *f, int p, int sr, int sc, int part)
         f->len += ref_len(sheet, sr, sc);
         return;
     }
-    char ref[300];
-    cell_ref(ref, sizeof ref, sheet, sr, sc);
+    char ref[300]; /* a sheet name is at most 31 characters (sheet_name) */
+    if (!cell_ref(ref, sizeof ref, sheet, sr, sc)) {
+        f->ok = false;
+        return;
+    }
     fput(f, ref);
 }
 
@@ -1280,30 +1385,69 @@ static size_t pivot_row(const tw *w, size_t rowk, const char *where)
     return SIZE_MAX;
 }
 
-/* records in print order, and where each goes */
+/* the layout file a sheet comes from, for messages */
+static const char *layout_name(const tw *w)
+{
+    return w->l->path ? w->l->path : w->t->path;
+}
+
+/* subrows that follow a row labelled `label` */
+static size_t subrows_after(const gy_layout *l, const char *label)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < l->nsubrows; s++)
+        n += !strcmp(label, l->subrows[s].after);
+    return n;
+}
+
+/* records in print order, and where each goes; the list is sized from
+ * the table and the layout (captions, subrows), nothing fixed. False with
+ * a diagnostic, or with b->oom. */
 static bool plan(tw *w)
 {
     const gy_table *t = w->t;
     const gy_layout *l = w->l;
-    size_t cap = t->nrows + l->nsubrows * 4 + 16;
-    if (cap >= NO_REC || l->nsubrows > UINT16_MAX)
-        return false; /* more records than a record index can name */
     w->hr0 = 3;
     w->H = (int)l->nheader;
     long long sheet_rows = w->b->o->max_rows ? (long long)w->b->o->max_rows : (long long)GY_XLSX_MAX_ROWS;
     w->maxbody = sheet_rows - w->hr0 - w->H - (long long)l->nnotes - 4;
     if (w->maxbody < 1)
         w->maxbody = 1;
+    if (l->nsubrows > UINT16_MAX) {
+        wb_err_at(w->b, layout_name(w), "subrow が %zu 個あります (%u 個まで)", l->nsubrows, UINT16_MAX);
+        return false;
+    }
     if (l->pivot_key_idx == -1 && l->block_idx < 0 && !l->nsubrows && !l->across && !l->wrap) {
         /* a record per row, in row order, parts of maxbody rows: rec_at */
         w->nrecs = t->nrows;
         w->nparts = t->nrows ? (int)(((long long)t->nrows + w->maxbody - 1) / w->maxbody) : 1;
         return true;
     }
-    w->rec_of_row = malloc((t->nrows ? t->nrows : 1) * sizeof *w->rec_of_row);
-    w->recs = malloc(cap * sizeof *w->recs);
-    if (!w->rec_of_row || !w->recs)
+    /* how many records: a row each (a pivot: a key each), a caption per
+     * change of the block column, the subrows after their rows */
+    size_t need = 0;
+    if (l->pivot_key_idx == -1) {
+        const char *block = NULL;
+        for (size_t i = 0; i < t->nrows; i++) {
+            if (l->block_idx >= 0 && (!block || strcmp(block, gy_ttext(t, i, l->block_idx)))) {
+                block = gy_ttext(t, i, l->block_idx);
+                need++;
+            }
+            need += 1 + (l->nsubrows ? subrows_after(l, gy_row_label(t, &t->rows[i])) : 0);
+        }
+    } else {
+        need = t->nrows; /* at most; subrows are counted once the keys are known */
+    }
+    if (need >= NO_REC) {
+        wb_err_at(w->b, t->path, "シートの行が %zu 行になり、数えられる %u 行を超えます", need, NO_REC - 1);
         return false;
+    }
+    w->rec_of_row = malloc((t->nrows ? t->nrows : 1) * sizeof *w->rec_of_row);
+    w->recs = malloc((need ? need : 1) * sizeof *w->recs);
+    if (!w->rec_of_row || !w->recs) {
+        w->b->oom = true;
+        return false;
+    }
     memset(w->rec_of_row, 0xff, (t->nrows ? t->nrows : 1) * sizeof *w->rec_of_row);
     const char *block = NULL;
     for (size_t i = 0; i < t->nrows; i++) {
@@ -1320,32 +1464,36 @@ static bool plan(tw *w)
         }
         if (l->block_idx >= 0 && (!block || strcmp(block, gy_ttext(t, i, l->block_idx)))) {
             block = gy_ttext(t, i, l->block_idx);
-            if (w->nrecs + 1 >= cap)
-                return false;
             w->recs[w->nrecs++] = (rec){.kind = R_CAPTION, .row = (uint32_t)i};
         }
-        if (w->nrecs + 1 >= cap)
-            return false;
         w->rec_of_row[i] = (uint32_t)w->nrecs;
         w->recs[w->nrecs++] = (rec){.kind = R_ROW, .row = (uint32_t)i};
         for (size_t s = 0; s < l->nsubrows; s++)
-            if (!strcmp(gy_row_label(t, r), l->subrows[s].after) && w->nrecs + 1 < cap)
+            if (!strcmp(gy_row_label(t, r), l->subrows[s].after))
                 w->recs[w->nrecs++] = (rec){.kind = R_SUBROW, .row = (uint32_t)i, .sub = (uint16_t)s};
     }
     /* pivot: a subrow follows the record of the row it names */
     if (l->pivot_key_idx != -1 && l->nsubrows) {
-        rec *nr = malloc(cap * sizeof *nr);
-        size_t *map = malloc((w->nrecs ? w->nrecs : 1) * sizeof *map);
         size_t n = 0;
+        for (size_t k = 0; k < w->nrecs; k++)
+            n += 1 + subrows_after(l, gy_row_label(t, &t->rows[w->recs[k].row]));
+        if (n >= NO_REC) {
+            wb_err_at(w->b, t->path, "シートの行が %zu 行になり、数えられる %u 行を超えます", n, NO_REC - 1);
+            return false;
+        }
+        rec *nr = malloc((n ? n : 1) * sizeof *nr);
+        size_t *map = malloc((w->nrecs ? w->nrecs : 1) * sizeof *map);
         if (!nr || !map) {
             free(nr);
             free(map);
+            w->b->oom = true;
             return false;
         }
+        n = 0;
         for (size_t k = 0; k < w->nrecs; k++) {
             map[k] = n;
             nr[n++] = w->recs[k];
-            for (size_t s = 0; s < l->nsubrows && n + 1 < cap; s++)
+            for (size_t s = 0; s < l->nsubrows; s++)
                 if (!strcmp(gy_row_label(t, &t->rows[w->recs[k].row]), l->subrows[s].after))
                     nr[n++] = (rec){.kind = R_SUBROW, .row = w->recs[k].row, .sub = (uint16_t)s};
         }
@@ -1356,6 +1504,25 @@ static bool plan(tw *w)
         free(w->recs);
         w->recs = nr;
         w->nrecs = n;
+    }
+    /* a layout across, or wrapped into blocks, stays on one sheet: it
+     * must fit Excel's 16,384 columns and 1,048,576 rows */
+    if (l->across || l->wrap) {
+        long long per = l->wrap ? l->wrap : (long long)w->nrecs, nf = (long long)l->nfields;
+        long long nblk = w->nrecs ? ((long long)w->nrecs + per - 1) / per : 1;
+        long long cols = l->across ? w->H + per + 1 : nf * nblk;
+        long long rows = l->across ? w->hr0 + nblk * (nf + 1) : w->hr0 + w->H + per;
+        rows += (long long)l->nnotes + 2;
+        if (cols > LXW_COL_MAX) {
+            wb_err_at(w->b, layout_name(w), "表 %s の %zu 件を並べると %lld 列になり、シートの %d 列を超えます (wrap を小さくしてください)",
+                      t->path, w->nrecs, cols, LXW_COL_MAX);
+            return false;
+        }
+        if (rows > GY_XLSX_MAX_ROWS) {
+            wb_err_at(w->b, layout_name(w), "表 %s の %zu 件を並べると %lld 行になり、シートの %d 行を超えます (wrap を%sしてください)",
+                      t->path, w->nrecs, rows, GY_XLSX_MAX_ROWS, l->across ? "大きく" : "小さく");
+            return false;
+        }
     }
     /* geometry */
     int perblock = l->wrap ? l->wrap : INT32_MAX;
@@ -1430,8 +1597,7 @@ static void write_header(tw *w, int p)
                 if (p == 0)
                     widen(w, ocol + j, s, wd);
                 if ((wd > 1 || ht > 1) && !w->b->cm) {
-                    worksheet_merge_range(ws, (lxw_row_t)(orow + i), (lxw_col_t)(ocol + j),
-                                          (lxw_row_t)(orow + i + ht - 1), (lxw_col_t)(ocol + j + wd - 1), s, hf);
+                    put_merge(w, ws, orow + i, ocol + j, orow + i + ht - 1, ocol + j + wd - 1, s, hf);
                 } else if (wd > 1 || ht > 1) {
                     struct pend *np = realloc(pend, (npend + 1) * sizeof *np);
                     if (!np) {
@@ -1544,10 +1710,16 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
 {
     tw w = {.b = b, .t = t, .l = l};
     gy_status st = GY_ENOMEM;
-    if (!l && !(l = w.own = plain_layout(t)))
+    if (!l && !(l = w.own = plain_layout(t))) {
+        b->oom = true;
         return GY_ENOMEM;
+    }
     w.l = l;
-    if (!plan(&w) || gy_deriver_open(b->ds, t, &w.dr) != GY_OK || !(w.tot = calloc(t->def->ncols, sizeof *w.tot)))
+    if (!plan(&w)) {
+        st = b->failed ? GY_EIO : GY_ENOMEM;
+        goto out;
+    }
+    if (gy_deriver_open(b->ds, t, &w.dr) != GY_OK || !(w.tot = calloc(t->def->ncols, sizeof *w.tot)))
         goto out;
     const gy_findings *fs = b->o->findings;
     for (size_t i = 0; fs && i < fs->n; i++)
@@ -1576,8 +1748,13 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
         char *want = p ? gy_asprintf("%s (%d)", l->sheet, p + 1) : gy_strdup(l->sheet);
         w.wsname[p] = want ? sheet_name(b, want) : NULL;
         free(want);
-        if (!w.wsname[p] || !(w.ws[p] = workbook_add_worksheet(b->w, w.wsname[p])))
+        if (!w.wsname[p])
             goto out;
+        if (!(w.ws[p] = workbook_add_worksheet(b->w, w.wsname[p]))) {
+            wb_err(b, "シート「%s」を作れません (表 %s)", w.wsname[p], t->path);
+            st = GY_EIO;
+            goto out;
+        }
         /* constant-memory mode writes the cells to a temporary file at
          * once: a buffer of 1 MiB instead of stdio's 4 KiB saves a write
          * call every 4 KiB (nothing is written to it before the first cell) */
@@ -1629,23 +1806,25 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
         /* page setup and view: the print area is the table and its notes
          * (the charts beside it are for the screen; they print from
          * the PDFs in out/charts) */
-        worksheet_print_area(ws, 0, 0, (lxw_row_t)(nr > 0 ? nr - 1 : 0), (lxw_col_t)(w.ncolw - 1));
+        sheet_ok(b, worksheet_print_area(ws, 0, 0, (lxw_row_t)(nr > 0 ? nr - 1 : 0), (lxw_col_t)(w.ncolw - 1)), ws,
+                 "印刷範囲");
         worksheet_set_paper(ws, 9); /* A4 */
         if (l->landscape)
             worksheet_set_landscape(ws);
         else
             worksheet_set_portrait(ws);
         worksheet_fit_to_pages(ws, 1, 0);
-        worksheet_set_footer(ws, "&C&P / &N");
+        sheet_ok(b, worksheet_set_footer(ws, "&C&P / &N"), ws, "フッター");
         worksheet_gridlines(ws, LXW_HIDE_ALL_GRIDLINES);
         if (l->across) {
             worksheet_freeze_panes(ws, 0, (lxw_col_t)w.H);
             if (w.H > 0)
-                worksheet_repeat_columns(ws, 0, (lxw_col_t)(w.H - 1));
+                sheet_ok(b, worksheet_repeat_columns(ws, 0, (lxw_col_t)(w.H - 1)), ws, "印刷の見出し列");
         } else {
             worksheet_freeze_panes(ws, (lxw_row_t)(w.hr0 + w.H), l->label_field > 0 ? (lxw_col_t)(l->label_field + 1) : 1);
             if (w.H > 0)
-                worksheet_repeat_rows(ws, (lxw_row_t)w.hr0, (lxw_row_t)(w.hr0 + w.H - 1));
+                sheet_ok(b, worksheet_repeat_rows(ws, (lxw_row_t)w.hr0, (lxw_row_t)(w.hr0 + w.H - 1)), ws,
+                         "印刷の見出し行");
         }
         for (int c = 0; c < w.ncolw; c++) {
             double wd = w.colw[c] > 0 ? w.colw[c] : 6;
@@ -1654,7 +1833,7 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
                 wd = l->fields[fi].width;
             if (wd > 60)
                 wd = 60;
-            worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, wd, NULL);
+            sheet_ok(b, worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, wd, NULL), ws, "列の幅");
         }
     }
     free(lastrow);
@@ -1665,19 +1844,27 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
     for (size_t i = 0; i < b->o->nimages; i++)
         if (!strcmp(b->o->images[i].table, t->def->id)) {
             lxw_image_options io = {.x_scale = 0.5, .y_scale = 0.5, .object_position = LXW_OBJECT_DONT_MOVE_DONT_SIZE};
-            worksheet_insert_image_opt(w.ws[0], (lxw_row_t)(w.hr0 + 20 * nimg++), (lxw_col_t)(w.ncolw + 1),
-                                       b->o->images[i].path, &io);
+            lxw_row_t ir = (lxw_row_t)(w.hr0 + 20 * nimg++);
+            lxw_col_t ic = (lxw_col_t)(w.ncolw + 1);
+            lxw_error e = worksheet_insert_image_opt(w.ws[0], ir, ic, b->o->images[i].path, &io);
+            if (e != LXW_NO_ERROR) {
+                char a1[LXW_MAX_CELL_NAME_LENGTH];
+                lxw_rowcol_to_cell(a1, ir, ic);
+                wb_err(b, "グラフ %s をシート「%s」のセル %s に置けません: %s", b->o->images[i].path, w.ws[0]->name,
+                       a1, lxw_strerror(e));
+            }
         }
     /* where each finding's cell is, for the links of 検証結果 */
     for (size_t i = 0; fs && b->links && i < fs->n; i++) {
         int part, sr, sc;
         if (fs->v[i].table != t || !cell_pos(&w, fs->v[i].row, fs->v[i].col, &part, &sr, &sc))
             continue;
-        char a1[32];
+        char a1[LXW_MAX_CELL_NAME_LENGTH];
         lxw_rowcol_to_cell(a1, (lxw_row_t)sr, (lxw_col_t)sc);
-        b->links[i] = gy_asprintf("%s!%s", w.wsname[part], a1);
+        if (!(b->links[i] = gy_asprintf("%s!%s", w.wsname[part], a1)))
+            b->oom = true;
     }
-    st = b->oom ? GY_ENOMEM : GY_OK;
+    st = b->oom ? GY_ENOMEM : b->failed ? GY_EIO : GY_OK;
 out:
     wq_stop(&w);
     for (size_t k = 0; w.tot && k < t->def->ncols; k++)
@@ -1710,6 +1897,19 @@ typedef struct placed {
     char *sheet;     /* first sheet of the table */
 } placed;
 
+/* a cell of the findings or cover sheet, checked */
+static void wstr(wb *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f)
+{
+    if (text_fits(b, ws, r, c, s))
+        cell_ok(b, worksheet_write_string(ws, r, c, s, f), ws, r, c, op_what(OP_STR));
+}
+
+static void wurl(wb *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *url, lxw_format *f, const char *s)
+{
+    if (text_fits(b, ws, r, c, s))
+        cell_ok(b, worksheet_write_url_opt(ws, r, c, url, f, s, NULL), ws, r, c, "リンク");
+}
+
 static void write_findings(wb *b, const gy_dataset *ds, lxw_worksheet *ws, const char *self)
 {
     (void)self;
@@ -1719,59 +1919,60 @@ static void write_findings(wb *b, const gy_dataset *ds, lxw_worksheet *ws, const
     static const double widths[] = {8, 12, 28, 24, 6, 5, 28, 24, 14, 14, 80, 24};
     lxw_format *hf = fmt(b, F_HEAD, 0, 0, 0, 1, 0), *tf = fmt(b, F_TEXT, 0, 0, 0, 0, 0);
     lxw_format *nf = fmt(b, F_AMOUNT, 0, 0, 0, 0, 0);
-    worksheet_write_string(ws, 0, 0, "検証結果 (gaiyo verify)", fmt(b, F_TITLE, 0, 0, 0, 0, 0));
+    wstr(b, ws, 0, 0, "検証結果 (gaiyo verify)", fmt(b, F_TITLE, 0, 0, 0, 0, 0));
     char sum[128];
     snprintf(sum, sizeof sum, "誤り %zu 件、警告 %zu 件、情報 %zu 件", fs ? fs->count[GY_SEV_ERROR] : 0,
              fs ? fs->count[GY_SEV_WARNING] : 0, fs ? fs->count[GY_SEV_INFO] : 0);
-    worksheet_write_string(ws, 1, 0, sum, fmt(b, F_NOTE, 0, 0, 0, 0, 0));
+    wstr(b, ws, 1, 0, sum, fmt(b, F_NOTE, 0, 0, 0, 0, 0));
     for (int j = 0; j < 12; j++) {
-        worksheet_write_string(ws, 3, (lxw_col_t)j, head[j], hf);
-        worksheet_set_column(ws, (lxw_col_t)j, (lxw_col_t)j, widths[j], NULL);
+        wstr(b, ws, 3, (lxw_col_t)j, head[j], hf);
+        sheet_ok(b, worksheet_set_column(ws, (lxw_col_t)j, (lxw_col_t)j, widths[j], NULL), ws, "列の幅");
     }
     for (size_t i = 0; fs && i < fs->n; i++) {
         const gy_finding *f = &fs->v[i];
         lxw_row_t r = (lxw_row_t)(4 + i);
         static const char *sevj[] = {"情報", "警告", "誤り"};
         int mark = f->sev == GY_SEV_ERROR ? MARK_ERROR : f->sev == GY_SEV_WARNING ? MARK_WARN : MARK_NONE;
-        worksheet_write_string(ws, r, 0, sevj[f->sev], fmt(b, F_TEXT, 0, 0, mark, 0, 0));
-        worksheet_write_string(ws, r, 1, f->rule, tf);
-        worksheet_write_string(ws, r, 2, f->table->def->title ? f->table->def->title : f->table->def->id, tf);
-        worksheet_write_string(ws, r, 3, f->table->path, tf);
-        worksheet_write_number(ws, r, 4, f->line, nf);
-        worksheet_write_number(ws, r, 5, f->colno, nf);
-        worksheet_write_string(ws, r, 6, f->rowlabel ? f->rowlabel : "", tf);
-        worksheet_write_string(ws, r, 7, f->collabel ? f->collabel : "", tf);
-        worksheet_write_string(ws, r, 8, f->stated ? f->stated : "", fmt(b, F_NIL, 0, 0, 0, 0, 0));
-        worksheet_write_string(ws, r, 9, f->computed ? f->computed : "", fmt(b, F_NIL, 0, 0, 0, 0, 0));
-        worksheet_write_string(ws, r, 10, f->msg, tf);
+        wstr(b, ws, r, 0, sevj[f->sev], fmt(b, F_TEXT, 0, 0, mark, 0, 0));
+        wstr(b, ws, r, 1, f->rule, tf);
+        wstr(b, ws, r, 2, f->table->def->title ? f->table->def->title : f->table->def->id, tf);
+        wstr(b, ws, r, 3, f->table->path, tf);
+        cell_ok(b, worksheet_write_number(ws, r, 4, f->line, nf), ws, r, 4, op_what(OP_NUM));
+        cell_ok(b, worksheet_write_number(ws, r, 5, f->colno, nf), ws, r, 5, op_what(OP_NUM));
+        wstr(b, ws, r, 6, f->rowlabel ? f->rowlabel : "", tf);
+        wstr(b, ws, r, 7, f->collabel ? f->collabel : "", tf);
+        wstr(b, ws, r, 8, f->stated ? f->stated : "", fmt(b, F_NIL, 0, 0, 0, 0, 0));
+        wstr(b, ws, r, 9, f->computed ? f->computed : "", fmt(b, F_NIL, 0, 0, 0, 0, 0));
+        wstr(b, ws, r, 10, f->msg, tf);
         if (b->links && b->links[i]) {
             /* internal:'sheet'!A1 — the sheet name is quoted; names never hold a quote */
             char *bang = strrchr(b->links[i], '!');
             char *url = bang ? gy_asprintf("internal:'%.*s'%s", (int)(bang - b->links[i]), b->links[i], bang) : NULL;
             if (url)
-                worksheet_write_url_opt(ws, r, 11, url, fmt(b, F_LINK, 0, 0, 0, 0, 0), b->links[i], NULL);
+                wurl(b, ws, r, 11, url, fmt(b, F_LINK, 0, 0, 0, 0, 0), b->links[i]);
             else
-                worksheet_write_blank(ws, r, 11, tf);
+                b->oom = true;
             free(url);
         } else {
-            worksheet_write_blank(ws, r, 11, tf);
+            cell_ok(b, worksheet_write_blank(ws, r, 11, tf), ws, r, 11, op_what(OP_BLANK));
         }
     }
     worksheet_freeze_panes(ws, 4, 0);
-    worksheet_repeat_rows(ws, 3, 3);
+    sheet_ok(b, worksheet_repeat_rows(ws, 3, 3), ws, "印刷の見出し行");
     worksheet_set_paper(ws, 9);
     worksheet_set_landscape(ws);
     worksheet_fit_to_pages(ws, 1, 0);
-    worksheet_set_footer(ws, "&C&P / &N");
+    sheet_ok(b, worksheet_set_footer(ws, "&C&P / &N"), ws, "フッター");
     worksheet_gridlines(ws, LXW_HIDE_ALL_GRIDLINES);
     if (fs && fs->n)
-        worksheet_autofilter(ws, 3, 0, (lxw_row_t)(3 + fs->n), 11);
+        sheet_ok(b, worksheet_autofilter(ws, 3, 0, (lxw_row_t)(3 + fs->n), 11), ws, "フィルター");
 }
 
 gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_opts *o, gy_diags *d)
 {
     gy_layouts empty = {.font = "游ゴシック", .font_size = 10, .negative = "△"};
-    wb b = {.ds = ds, .ls = o->layouts ? o->layouts : &empty, .o = o};
+    wb b = {.ds = ds, .ls = o->layouts ? o->layouts : &empty, .o = o, .d = d, .path = path};
+    size_t nd0 = d->n + d->dropped;
     b.neg = b.ls->negative ? b.ls->negative : "△";
     /* the report year: the latest fiscal year present */
     int year = 0;
@@ -1785,8 +1986,8 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
     lxw_workbook_options wo = {.constant_memory = b.cm ? LXW_TRUE : LXW_FALSE, .use_zip64 = b.cm ? LXW_TRUE : LXW_FALSE};
     b.w = workbook_new_opt(path, &wo);
     if (!b.w) {
-        gy_diag_add(d, path, 0, 0, "ブックを作れません");
-        return GY_EIO;
+        gy_diag_add(d, path, 0, 0, "ブックを作れません (メモリが足りません)");
+        return GY_ENOMEM;
     }
     gy_fy fy = gy_fy_from_western(year);
     char fys[32] = "";
@@ -1800,9 +2001,12 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
                                 .comments = comments,
                                 .keywords = "gaiyo " GAIYO_VERSION,
                                 .created = (time_t)o->created};
-    workbook_set_properties(b.w, &props);
-    workbook_set_custom_property_string(b.w, "Generator", "gaiyo " GAIYO_VERSION);
-    gy_status st = GY_OK;
+    lxw_error pe = workbook_set_properties(b.w, &props);
+    if (pe == LXW_NO_ERROR)
+        pe = workbook_set_custom_property_string(b.w, "Generator", "gaiyo " GAIYO_VERSION);
+    if (pe != LXW_NO_ERROR)
+        wb_err(&b, "ブックの文書情報を設定できません: %s", lxw_strerror(pe));
+    gy_status st = b.failed ? GY_EIO : GY_OK;
     /* cover first: its contents list is written once the sheets exist */
     char *cover_name = sheet_name(&b, "表紙・目次");
     lxw_worksheet *cover = cover_name ? workbook_add_worksheet(b.w, cover_name) : NULL;
@@ -1810,8 +2014,10 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
     size_t npl = 0;
     size_t nf = o->findings ? o->findings->n : 0;
     b.links = calloc(nf ? nf : 1, sizeof *b.links);
-    if (!cover || !pl || !title || !comments || !b.links)
-        st = GY_ENOMEM;
+    if (cover_name && !cover)
+        wb_err(&b, "シート「%s」を作れません", cover_name);
+    if (st == GY_OK && (!cover || !pl || !title || !comments || !b.links))
+        st = b.failed ? GY_EIO : GY_ENOMEM;
     /* tables with a layout in layout order, then the others in dataset order */
     for (int pass = 0; pass < 2 && st == GY_OK; pass++) {
         size_t nl = pass == 0 ? b.ls->n : 1;
@@ -1832,52 +2038,69 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
     }
     char *fname = st == GY_OK ? sheet_name(&b, "検証結果") : NULL;
     lxw_worksheet *fws = fname ? workbook_add_worksheet(b.w, fname) : NULL;
+    if (fname && !fws)
+        wb_err(&b, "シート「%s」を作れません", fname);
     if (st == GY_OK && !fws)
-        st = GY_ENOMEM;
+        st = b.failed ? GY_EIO : GY_ENOMEM;
     if (st == GY_OK) {
         write_findings(&b, ds, fws, fname);
         const gy_findings *fs = o->findings;
         /* the cover */
         lxw_format *tf = fmt(&b, F_TITLE, 0, 0, 0, 0, 0), *nf = fmt(&b, F_NOTE, 0, 0, 0, 0, 0);
         lxw_format *lf = fmt(&b, F_LINK, 0, 0, 0, 0, 0);
-        worksheet_write_string(cover, 0, 0, title, tf);
-        char line[256];
-        snprintf(line, sizeof line, "作成: gaiyo %s", GAIYO_VERSION);
-        worksheet_write_string(cover, 1, 0, line, nf);
-        snprintf(line, sizeof line, "検証: 誤り %zu 件、警告 %zu 件、情報 %zu 件 (シート「%s」)",
-                 fs ? fs->count[GY_SEV_ERROR] : 0, fs ? fs->count[GY_SEV_WARNING] : 0,
-                 fs ? fs->count[GY_SEV_INFO] : 0, fname);
-        worksheet_write_string(cover, 2, 0, line, nf);
-        worksheet_write_string(cover, 4, 0, "目次", tf);
+        wstr(&b, cover, 0, 0, title, tf);
+        char *line = gy_asprintf("作成: gaiyo %s", GAIYO_VERSION);
+        if (line)
+            wstr(&b, cover, 1, 0, line, nf);
+        free(line);
+        line = gy_asprintf("検証: 誤り %zu 件、警告 %zu 件、情報 %zu 件 (シート「%s」)",
+                           fs ? fs->count[GY_SEV_ERROR] : 0, fs ? fs->count[GY_SEV_WARNING] : 0,
+                           fs ? fs->count[GY_SEV_INFO] : 0, fname);
+        if (line)
+            wstr(&b, cover, 2, 0, line, nf);
+        else
+            b.oom = true;
+        free(line);
+        wstr(&b, cover, 4, 0, "目次", tf);
         lxw_row_t r = 5;
         for (size_t k = 0; k < npl; k++, r++) {
-            char url[400];
-            snprintf(url, sizeof url, "internal:'%s'!A1", pl[k].sheet);
+            char *url = gy_asprintf("internal:'%s'!A1", pl[k].sheet);
             const char *ttl = gy_layouts_find(b.ls, pl[k].t->def->id) ? gy_layouts_find(b.ls, pl[k].t->def->id)->title
                                                                         : pl[k].t->def->title;
-            worksheet_write_url_opt(cover, r, 0, url, lf, pl[k].sheet, NULL);
-            worksheet_write_string(cover, r, 1, ttl ? ttl : "", nf);
+            if (url)
+                wurl(&b, cover, r, 0, url, lf, pl[k].sheet);
+            else
+                b.oom = true;
+            free(url);
+            wstr(&b, cover, r, 1, ttl ? ttl : "", nf);
         }
-        char url[400];
-        snprintf(url, sizeof url, "internal:'%s'!A1", fname);
-        worksheet_write_url_opt(cover, r++, 0, url, lf, fname, NULL);
-        worksheet_write_string(cover, r - 1, 1, "gaiyo verify の全所見 (各セルへのリンク付き)", nf);
+        char *url = gy_asprintf("internal:'%s'!A1", fname);
+        if (url)
+            wurl(&b, cover, r, 0, url, lf, fname);
+        else
+            b.oom = true;
+        free(url);
+        wstr(&b, cover, r++, 1, "gaiyo verify の全所見 (各セルへのリンク付き)", nf);
         r++;
-        worksheet_write_string(cover, r++, 0, "入力ファイル", tf);
+        wstr(&b, cover, r++, 0, "入力ファイル", tf);
         if (o->inputs) {
             char *copy = gy_strdup(o->inputs), *sv = NULL;
+            if (!copy)
+                b.oom = true;
             for (char *p = copy ? strtok_r(copy, "\n", &sv) : NULL; p; p = strtok_r(NULL, "\n", &sv))
-                worksheet_write_string(cover, r++, 0, p, nf);
+                wstr(&b, cover, r++, 0, p, nf);
             free(copy);
         }
-        worksheet_set_column(cover, 0, 0, 36, NULL);
-        worksheet_set_column(cover, 1, 1, 60, NULL);
+        sheet_ok(&b, worksheet_set_column(cover, 0, 0, 36, NULL), cover, "列の幅");
+        sheet_ok(&b, worksheet_set_column(cover, 1, 1, 60, NULL), cover, "列の幅");
         worksheet_gridlines(cover, LXW_HIDE_ALL_GRIDLINES);
         worksheet_set_paper(cover, 9);
         worksheet_set_portrait(cover);
         worksheet_fit_to_pages(cover, 1, 0);
         worksheet_activate(cover);
     }
+    if (st == GY_OK && b.failed)
+        st = GY_EIO;
     if (b.oom && st == GY_OK)
         st = GY_ENOMEM;
     gy_phase("workbook-cells");
@@ -1886,12 +2109,27 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
      * instead of 1.0 s, and a file about 30 % larger (11 MB, not 8.6 MB);
      * a small one (the default report) is left as libxlsxwriter writes it */
     gy_xlsxzip_set(b.cm ? 1 : -1, b.cm);
+    errno = 0;
     lxw_error e = workbook_close(b.w);
+    int err = errno;
+    char *zerr = gy_xlsxzip_error() ? gy_strdup(gy_xlsxzip_error()) : NULL; /* cleared by the next set */
     gy_xlsxzip_set(-1, false);
     if (st == GY_OK && e != LXW_NO_ERROR) {
-        gy_diag_add(d, path, 0, 0, "ブックを書けません: %s", lxw_strerror(e));
-        st = GY_EIO;
+        /* the cause below libxlsxwriter's: the system's, or the zip's */
+        if (zerr)
+            gy_diag_add(d, path, 0, 0, "ブックを書けません: %s (%s)", lxw_strerror(e), zerr);
+        else if (err && e != LXW_ERROR_MEMORY_MALLOC_FAILED)
+            gy_diag_add(d, path, 0, 0, "ブックを書けません: %s (%s)", lxw_strerror(e), strerror(err));
+        else
+            gy_diag_add(d, path, 0, 0, "ブックを書けません: %s", lxw_strerror(e));
+        st = e == LXW_ERROR_MEMORY_MALLOC_FAILED ? GY_ENOMEM : GY_EIO;
     }
+    free(zerr);
+    /* no failure without a word: out of memory, or anything not said yet */
+    if (b.oom)
+        gy_diag_add(d, path, 0, 0, "ブックを作れません: メモリが足りません");
+    else if (st != GY_OK && d->n + d->dropped == nd0)
+        gy_diag_add(d, path, 0, 0, "ブックを作れません: %s", gy_strerror(st));
     for (size_t i = 0; b.links && i < nf; i++)
         free(b.links[i]);
     free(b.links);

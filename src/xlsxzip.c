@@ -22,7 +22,9 @@
 #include "gaiyo/xlsxzip.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -258,6 +260,22 @@ int gy_pdeflate_finish(gy_pdeflate *z, uint32_t *crc, uint64_t *len)
 
 static int zip_level = -1;
 static bool zip_parallel;
+static char zip_err[256]; /* the first failure since gy_xlsxzip_set */
+
+static void zip_fail(const char *what, int e)
+{
+    if (zip_err[0])
+        return;
+    if (e)
+        snprintf(zip_err, sizeof zip_err, "%s: %s", what, strerror(e));
+    else
+        snprintf(zip_err, sizeof zip_err, "%s", what);
+}
+
+const char *gy_xlsxzip_error(void)
+{
+    return zip_err[0] ? zip_err : NULL;
+}
 enum { BLOCK = 1 << 20 };
 
 /* the part being written through gy_pdeflate */
@@ -276,6 +294,7 @@ void gy_xlsxzip_set(int level, bool parallel)
     }
     zip_level = level;
     zip_parallel = parallel;
+    zip_err[0] = '\0';
 }
 
 typedef int (*open_fn)(void *, const char *, const void *, const void *, unsigned, const void *, unsigned,
@@ -325,8 +344,11 @@ static int pd_write(void *ctx, const void *p, size_t n)
     const char *s = p;
     while (n) { /* zipWriteInFileInZip takes an unsigned length */
         unsigned k = n > (1u << 30) ? 1u << 30 : (unsigned)n;
-        if (!mz.write || mz.write(ctx, s, k) != 0)
+        errno = 0;
+        if (!mz.write || mz.write(ctx, s, k) != 0) {
+            zip_fail(mz.write ? "zip に書けません" : "libminizip の zipWriteInFileInZip が見つかりません", errno);
             return 1;
+        }
         s += k;
         n -= k;
     }
@@ -341,8 +363,10 @@ int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
                             int zip64)
 {
     mz_load();
-    if (!mz.open)
+    if (!mz.open) {
+        zip_fail("libminizip の zipOpenNewFileInZip4_64 が見つかりません", 0);
         return ZIP_INTERNALERROR;
+    }
     if (zip_level >= 0 && level == Z_DEFAULT_COMPRESSION)
         level = zip_level;
     gy_pdeflate *pd = NULL;
@@ -363,9 +387,15 @@ int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
 
 int zipWriteInFileInZip(void *file, const void *buf, unsigned len)
 {
-    if (cur_pd && file == cur_file)
-        return gy_pdeflate_add(cur_pd, buf, len) ? ZIP_ERRNO : 0;
+    if (cur_pd && file == cur_file) {
+        if (!gy_pdeflate_add(cur_pd, buf, len))
+            return 0;
+        zip_fail("ブックの部分を圧縮できません", 0); /* pd_write said why, if it was the write */
+        return ZIP_ERRNO;
+    }
     mz_load();
+    if (!mz.write)
+        zip_fail("libminizip の zipWriteInFileInZip が見つかりません", 0);
     return mz.write ? mz.write(file, buf, len) : ZIP_INTERNALERROR;
 }
 
@@ -379,7 +409,13 @@ int zipCloseFileInZip(void *file)
         cur_pd = NULL;
         cur_file = NULL;
         int r = mz.close_raw ? mz.close_raw(file, n, crc) : ZIP_INTERNALERROR;
+        if (e)
+            zip_fail("ブックの部分を圧縮できません", 0);
+        else if (r)
+            zip_fail("zip の部分を閉じられません", errno);
         return e ? ZIP_ERRNO : r;
     }
+    if (!mz.close)
+        zip_fail("libminizip の zipCloseFileInZip が見つかりません", 0);
     return mz.close ? mz.close(file) : ZIP_INTERNALERROR;
 }

@@ -74,6 +74,12 @@ size_t gy_utf8_invalid_at(const char *s, size_t len);
  *  Fullwidth count 2). */
 size_t gy_utf8_width(const char *s);
 
+/** Excel's limit on the text of a cell: 32,767 characters. */
+#define GY_CELL_MAX 32767
+/** Length of UTF-8 text as Excel counts it (UTF-16 units: a character
+ *  beyond U+FFFF counts two), for the GY_CELL_MAX check. */
+size_t gy_excel_len(const char *s, size_t n);
+
 /** Character column (1-based) of `at` within line: UTF-8 characters,
  *  not bytes, as editors count them. */
 unsigned gy_char_col(const char *line, const char *at);

@@ -22,6 +22,11 @@
  *  threads. Set it around workbook_close; one workbook at a time. */
 void gy_xlsxzip_set(int level, bool parallel);
 
+/** Why a zip call of the last workbook failed here (libminizip missing,
+ *  a part that could not be deflated or written), or NULL; cleared by
+ *  gy_xlsxzip_set. */
+const char *gy_xlsxzip_error(void);
+
 /** Where a gy_pdeflate writes its compressed bytes; non-zero stops it. */
 typedef int (*gy_pdeflate_write)(void *ctx, const void *p, size_t n);
 

@@ -817,5 +817,77 @@ print(got, vals)
 sys.exit(0 if ok else 1)
 EOS
 
+# ---- text longer than a cell holds (issue 13): an error at its file:line:col -------------
+# Excel's limit is 32,767 characters, counted as UTF-16 units (a character beyond U+FFFF
+# is two): 32,767 fit whole; 32,768 ASCII, or 16,384 emoji, are an error at import.
+mkdir -p "$T/long/R6"
+cp "$SRCDIR/input/R6/"*.csv "$T/long/R6/"
+rm -rf "$T/olong"
+G report "${IN[@]}" --out "$T/olong" >/dev/null 2>&1
+cp -R "$T/olong" "$T/olong.before"
+longrow() { "$PY" -c 'import sys; print("経済産業政策課,(9),%s,100," % (sys.argv[1] * int(sys.argv[2])))' "$1" "$2"; }
+{ cat "$SRCDIR/input/R6/jigyohi.csv"; longrow x 32768; } >"$T/long/R6/jigyohi.csv"
+L=$(wc -l <"$T/long/R6/jigyohi.csv")
+check "a 事業名 of 32,768 characters: exit 3 at its file:line:col" 3 \
+    "=gaiyo: $T/long/R6/jigyohi.csv:$L:3: error: 列「事業名」の文字列が 32768 字あります: Excel のセルには 32767 字までしか入りません" \
+    '' G verify --input "$T/long" --templates "$SRCDIR/templates"
+run G report --input "$T/long" --templates "$SRCDIR/templates" --out "$T/olong"
+assert "… report: exit 3, the message, and out/ untouched" \
+    bash -c '[ "$1" = 3 ] && grep -qF "jigyohi.csv:$2:3: error: 列「事業名」の文字列が 32768 字" "$3" && diff -r "$4" "$5" >/dev/null' \
+    _ "$RC" "$L" "$ERR" "$T/olong" "$T/olong.before"
+{ cat "$SRCDIR/input/R6/jigyohi.csv"; longrow 😀 16384; } >"$T/long/R6/jigyohi.csv"
+check "a 事業名 of 16,384 emoji (32,768 UTF-16 units): exit 3 at its file:line:col" 3 \
+    "=gaiyo: $T/long/R6/jigyohi.csv:$L:3: error: 列「事業名」の文字列が 32768 字あります: Excel のセルには 32767 字までしか入りません" \
+    '' G import --input "$T/long" --templates "$SRCDIR/templates"
+{ cat "$SRCDIR/input/R6/jigyohi.csv"; longrow 経 32767; } >"$T/long/R6/jigyohi.csv"
+run G report --input "$T/long" --templates "$SRCDIR/templates" --out "$T/olong2"
+assert "a 事業名 of 32,767 characters: exit 0 and the cell holds it whole" \
+    bash -c '[ "$1" = 0 ] && "$2" -c "
+import sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1])[\"各課事業概要\"]
+sys.exit(0 if any(c.value == \"経\" * 32767 for c in ws[\"B\"]) else 1)" "$3/gaiyo-R6.xlsx"' _ "$RC" "$PY" "$T/olong2"
+
+# a template text too long for a cell: the sheet and the cell are named
+mkdir -p "$T/tpll"
+cp -R "$SRCDIR/templates/tables" "$SRCDIR/templates/sheets" "$T/tpll/"
+"$PY" -c 'print("note    " + "注" * 40000)' >>"$T/tpll/sheets/50_ginou.sheet"
+run G report --input "$SRCDIR/input" --templates "$T/tpll" --out "$T/otl"
+assert "a 40,000-character note: exit 3 naming the sheet and the cell, nothing written" \
+    bash -c '[ "$1" = 3 ] && grep -qE "^gaiyo: .*gaiyo-R6.xlsx: error: シート「技能検定」のセル A[0-9]+ の文字列が 40000 字あり" "$2" &&
+        [ ! -e "$3/gaiyo-R6.xlsx" ]' _ "$RC" "$ERR" "$T/otl"
+
+# ---- a layout that does not fit a sheet, an unreadable layout folder: said, not lost ------
+mkdir -p "$T/tplw/tables" "$T/tplw/sheets" "$T/inw/R6"
+printf 'table   w\ntitle   横\nfile    w.csv\nlabel   名前\ncolumn  名前  text  key\ncolumn  a  amount\n' \
+    >"$T/tplw/tables/w.def"
+printf 'table   w\nsheet   横\nrecords across\nheader  名前 | a\nfield   名前 label\nfield   a\n' >"$T/tplw/sheets/w.sheet"
+"$PY" -c 'print("名前,a"); [print("n%d,%d" % (i, i)) for i in range(16400)]' >"$T/inw/R6/w.csv"
+check "records across wider than 16,384 columns: exit 3 naming the layout and why" 3 \
+    "~gaiyo: $T/tplw/sheets/w.sheet: error: 表 $T/inw/R6/w.csv の 16400 件を並べると 16402 列になり、シートの 16384 列を超えます" \
+    '' G report --input "$T/inw" --templates "$T/tplw" --out "$T/olw"
+rm -rf "$T/tplw/sheets"
+printf 'not a folder\n' >"$T/tplw/sheets"
+check "templates/sheets that is not a folder: exit 3 naming it" 3 \
+    "~gaiyo: $T/tplw/sheets: error: 様式のフォルダを読めません: Not a directory" '' \
+    G report --input "$T/inw" --templates "$T/tplw" --out "$T/olw"
+mkdir -p "$T/tplf/tables" "$T/tplf/sheets"
+cp "$T/tplw/tables/w.def" "$T/tplf/tables/"
+printf 'font %s\n' "$("$PY" -c 'print("F" * 128)')" >"$T/tplf/sheets/workbook.conf"
+check "a font name libxlsxwriter would cut: exit 3 at workbook.conf:1:1" 3 \
+    "~gaiyo: $T/tplf/sheets/workbook.conf:1:1: error: font は 1〜127 バイトのフォント名です (128 バイトあります)" '' \
+    G report --input "$T/inw" --templates "$T/tplf" --out "$T/olf"
+
+# ---- a workbook that cannot be written: the system's reason is said ----------------------
+# (files limited to 200 KiB: the default workbook is about 400 KB; SIGXFSZ ignored, so a
+# write past the limit fails with EFBIG) — plain, and zipped on two threads
+for mode in plain "constant-memory"; do
+    mkdir -p "$T/ofz-$mode"
+    run env GAIYO_TEST_STREAM_ROWS=$([ $mode = plain ] && echo 0 || echo 10) bash -c \
+        'trap "" XFSZ; ulimit -f 200; exec "$@"' _ "$GAIYO" report "${IN[@]}" --out "$T/ofz-$mode"
+    assert "a workbook over the file size limit ($mode): exit 3 naming it and the system's reason" \
+        bash -c '[ "$1" = 3 ] && grep -qE "^gaiyo: .*/gaiyo-R6.xlsx: error: ブックを書けません: .*File too large" "$2" &&
+            [ ! -e "$3/gaiyo-R6.xlsx" ]' _ "$RC" "$ERR" "$T/ofz-$mode"
+done
+
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -533,6 +533,56 @@ hit = [c for row in ws2.iter_rows() for c in row if c.comment and '記載: 1\n' 
 check('windows: the wrong 前年度当初 is shown as R5\'s 当初 (%d), marked with the stated 1' % want_prev,
       len(hit) == 1 and hit[0].value == want_prev, [(c.coordinate, c.value, c.comment.text[:40]) for c in hit])
 
+# ---- many captions and subrows: the sheet's rows sized from the data (issue 13) -------
+# 40 課 in jigyohi.csv (its block column changes 40 times), 40 会計 in yosan.csv, each
+# with a 県予算額 row and so a 県予算対比 subrow: every caption, row and subrow printed,
+# in order (16 blocks used to make the report exit 3 with no message).
+MANY = os.path.join(TMP, 'many-in')
+shutil.copytree(os.path.join(SRCDIR, 'input'), MANY)
+NK = 40
+with open(os.path.join(MANY, 'R6', 'jigyohi.csv'), 'w', encoding='utf-8', newline='') as f:
+    w_ = csv.writer(f, lineterminator='\n')
+    w_.writerow(['課名', '番号', '事業名', '金額', '債務負担行為'])
+    for k in range(NK):
+        w_.writerows([['第%d課' % k, '1', '施策%d' % k, '', ''], ['第%d課' % k, '(1)', '事業%d' % k, '300', ''],
+                      ['第%d課' % k, '①', '細目%d' % k, '300', '']])
+with open(os.path.join(SRCDIR, 'input', 'R6', 'yosan.csv'), encoding='utf-8') as f:
+    yhead = next(csv.reader(f))
+with open(os.path.join(MANY, 'R6', 'yosan.csv'), 'w', encoding='utf-8', newline='') as f:
+    w_ = csv.writer(f, lineterminator='\n')
+    w_.writerow(yhead)
+    for k in range(NK):
+        row = dict.fromkeys(yhead, '')
+        row.update({'会計': '会計%d' % k, '課名': '課%d' % k, '前年度当初': '100', '前年度最終': '100', '当初': '100'})
+        w_.writerow([row[h] for h in yhead])
+        row = dict.fromkeys(yhead, '')
+        row.update({'会計': '会計%d' % k, '課名': '県予算額', '行区分': '参考', '前年度当初': '1000', '前年度最終': '1000',
+                    '当初': '1000', '県予算対比A': '10.0', '県予算対比B': '10.0', '県予算対比C': '10.0'})
+        w_.writerow([row[h] for h in yhead])
+OUTM = os.path.join(TMP, 'many-out')
+r = run_report(MANY, OUTM)
+check('many blocks: 40 課 and 40 会計 with their subrows, exit 0', r.returncode == 0, r.stderr)
+if r.returncode == 0:
+    wm = openpyxl.load_workbook(os.path.join(OUTM, 'gaiyo-R6.xlsx'))
+    colA = [c.value for c in wm['各課事業概要']['A'] if c.value is not None]
+    colB = [c.value for c in wm['各課事業概要']['B'] if c.value is not None]
+    want = ['第%d課' % k for k in range(NK)]
+    check('many blocks: every 課 caption, in order', [v for v in colA if str(v).startswith('第')] == want, colA[:60])
+    want = [x % k for k in range(NK) for x in ('施策%d', '事業%d', '細目%d')]
+    check('many blocks: every 事業 under its 課', [v for v in colB if v in want] == want, colB[:20])
+    yA = [c.value for c in wm['当初予算分析']['A'] if c.value is not None]
+    want = [x % k if '%' in x else x for k in range(NK) for x in ('会計%d', '課%d', '県予算額 (b)', '県予算対比 (a / b)')]
+    check('many blocks: every 会計 caption, row, 県予算額 and its 県予算対比 subrow, in order',
+          [v for v in yA if v in want] == want, yA[:16])
+    # the same in constant-memory mode (the writer thread; yosan's layout is written in row order)
+    OUTM2 = os.path.join(TMP, 'many-out-cm')
+    r = run_report(MANY, OUTM2, {'GAIYO_TEST_STREAM_ROWS': '10'})
+    same = r.returncode == 0 and all(
+        [[c.value for c in row] for row in openpyxl.load_workbook(os.path.join(OUTM2, 'gaiyo-R6.xlsx'))[name].iter_rows()] ==
+        [[c.value for c in row] for row in wm[name].iter_rows()] for name in ('各課事業概要', '当初予算分析'))
+    check('many blocks: the same cells in constant-memory mode', same, r.stderr)
+
+
 # ---- LibreOffice: opens it, and recalculating changes no value ----------------------
 
 SOFFICE = shutil.which('soffice')
