@@ -115,30 +115,30 @@ def m_no_header(ls):
 
 def m_unterminated(ls):
     ls = list(ls)
-    ls[2] = ls[2] + b',"open'
+    ls[target(ls)] = ls[target(ls)] + b',"open'
     return ls
 
 
 def m_extra_column(ls):
     ls = list(ls)
-    ls[2] = ls[2] + b",extra"
+    ls[target(ls)] = ls[target(ls)] + b",extra"
     return ls
 
 
 def m_short_row(ls):
     ls = list(ls)
-    ls[2] = b",".join(ls[2].split(b",")[:-1])
+    ls[target(ls)] = b",".join(ls[target(ls)].split(b",")[:-1])
     return ls
 
 
 def m_not_a_number(ls):
     ls = list(ls)
-    cells = ls[2].split(b",")
+    cells = ls[target(ls)].split(b",")
     for i in range(len(cells) - 1, -1, -1):
         if re.fullmatch(rb"[0-9]+", cells[i]):
             cells[i] = b"12x" + cells[i]
             break
-    ls[2] = b",".join(cells)
+    ls[target(ls)] = b",".join(cells)
     return ls
 
 
@@ -150,25 +150,32 @@ def m_nul(ls):
 
 def m_bad_bytes(ls):
     ls = list(ls)
-    ls[2] = ls[2] + b"\x80\xff"
+    ls[target(ls)] = ls[target(ls)] + b"\x80\xff"
     return ls
 
 
 def m_duplicate_row(ls):
     ls = list(ls)
-    ls.insert(3, ls[2])
+    ls.insert(target(ls) + 1, ls[target(ls)])
     return ls
+
+
+def target(ls):
+    """The data line a mutation changes: the second data line, or the first
+    of a table with one row (0-based index into the file's lines)."""
+    return 2 if len(ls) > 2 and ls[2] else 1
 
 
 def m_long_text(ls):
     # a text of 40,000 characters in the first column that holds text
     ls = list(ls)
-    cells = ls[2].split(b",")
+    i0 = target(ls)
+    cells = ls[i0].split(b",")
     for i, c in enumerate(cells):
         if c and not re.fullmatch(rb"[-0-9.,%]+", c):
             cells[i] = "長".encode() * 40000
             break
-    ls[2] = b",".join(cells)
+    ls[i0] = b",".join(cells)
     return ls
 
 
@@ -194,10 +201,10 @@ def t_empty(data):
 TEMPLATE_MUTATIONS = [t_garbage, t_half, t_empty]
 
 
-def long_text_kept_or_refused(csv, base, path, rc, err):
+def long_text_kept_or_refused(csv, base, path, rc, err, line):
     """A text longer than a cell holds is refused at file:line:col, or kept whole."""
     if rc == 3:
-        ok = re.search(re.escape(path) + r":3:[0-9]+: error: ", err) is not None
+        ok = re.search(re.escape(path) + f":{line}:[0-9]+: error: ", err) is not None
         tap(ok, f"data {csv} long_text: refused at its file:line:col", [err[:800]])
         return
     import openpyxl
@@ -226,10 +233,11 @@ def main():
             for m in DATA_MUTATIONS:
                 fresh(base)
                 p = os.path.join(base, "input", "R6", csv)
-                write_lines(p, m(lines_of(p)))
+                orig = lines_of(p)
+                write_lines(p, m(orig))
                 rc, _, err = check_run(f"data {csv} {m.__name__[2:]}", args_for(base), tmp)
                 if m is m_long_text:
-                    long_text_kept_or_refused(csv, base, p, rc, err)
+                    long_text_kept_or_refused(csv, base, p, rc, err, target(orig) + 1)
 
         # every template file, every mutation
         troot = os.path.join(SRCDIR, "templates")
