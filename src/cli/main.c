@@ -64,24 +64,39 @@ static void usage(FILE *fp)
           fp);
 }
 
+/* Print the diagnostics of a failed stage. A stage that failed without
+ * recording one (out of memory before it could say where, an error path
+ * that forgot) still gets a line naming what it was working on: no run
+ * exits non-zero without saying what failed and where. */
+static void print_failure(const gy_diags *d, gy_status st, const char *where)
+{
+    gy_diags_print(d, stderr);
+    if (!d->n && !d->dropped)
+        fprintf(stderr, "gaiyo: %s: error: %s\n", where,
+                st == GY_ENOMEM ? "メモリが足りません" : gy_strerror(st));
+}
+
 /* the definitions and the input folder; for a report, read with
  * gy_report_load (early: what it did while reading) */
 static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d, gy_report_early *early)
 {
     char *tdir = gy_asprintf("%s/tables", o->templates);
-    if (!tdir)
-        return EX_IO;
-    gy_status st = gy_defset_load(tdir, defs, d);
-    free(tdir);
-    if (st != GY_OK) {
-        gy_diags_print(d, stderr);
+    if (!tdir) {
+        print_failure(d, GY_ENOMEM, o->templates);
         return EX_IO;
     }
+    gy_status st = gy_defset_load(tdir, defs, d);
+    if (st != GY_OK) {
+        print_failure(d, st, tdir);
+        free(tdir);
+        return EX_IO;
+    }
+    free(tdir);
     gy_phase(NULL);
     st = early ? gy_report_load(o->input, defs, ds, early, d) : gy_dataset_load(o->input, defs, ds, d);
     gy_phase("import");
     if (st != GY_OK) {
-        gy_diags_print(d, stderr);
+        print_failure(d, st, o->input);
         gy_defset_free(defs);
         return status_exit(st);
     }
@@ -98,13 +113,14 @@ static int cmd_tables(const opts *o)
     gy_diags d = {0};
     gy_defset defs;
     char *tdir = gy_asprintf("%s/tables", o->templates);
-    gy_status st = gy_defset_load(tdir, &defs, &d);
-    free(tdir);
+    gy_status st = tdir ? gy_defset_load(tdir, &defs, &d) : GY_ENOMEM;
     if (st != GY_OK) {
-        gy_diags_print(&d, stderr);
+        print_failure(&d, st, tdir ? tdir : o->templates);
+        free(tdir);
         gy_diags_free(&d);
         return EX_IO;
     }
+    free(tdir);
     for (size_t i = 0; i < defs.n; i++)
         printf("%s\t%s\t%s\n", defs.v[i]->id, defs.v[i]->file, defs.v[i]->title);
     gy_defset_free(&defs);
@@ -192,7 +208,7 @@ static int cmd_verify(const opts *o)
         int nerr = 0;
         gy_buf b = {0};
         if (gy_report_verify(&ds, fmt, &b, &nerr) != GY_OK) {
-            fputs("gaiyo: メモリ不足\n", stderr);
+            fprintf(stderr, "gaiyo: %s: error: メモリが足りません (検証の途中)\n", o->input);
             rc = EX_IO;
         } else {
             fputs(b.p ? b.p : "", stdout);
@@ -221,7 +237,11 @@ static int cmd_report(const opts *o)
         return EX_OK;
     }
     gy_report_early *early = gy_report_early_new();
-    int rc = early ? load_all(o, &defs, &ds, &d, early) : EX_IO;
+    int rc = EX_IO;
+    if (early)
+        rc = load_all(o, &defs, &ds, &d, early);
+    else
+        print_failure(&d, GY_ENOMEM, o->input);
     if (rc) {
         fputs("gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)\n", stderr);
         gy_report_early_free(early);
@@ -234,7 +254,7 @@ static int cmd_report(const opts *o)
                          .gnuplot = getenv("GAIYO_GNUPLOT"), .force = o->force, .early = early};
     gy_status st = gy_report_write(&ds, &ro, &res, &d);
     if (st != GY_OK) {
-        gy_diags_print(&d, stderr);
+        print_failure(&d, st, o->out);
         /* the last line tells the truth about out/ */
         if (res.out_mixed)
             fprintf(stderr, "gaiyo: 報告を書き終えられず、%s を前回の報告にも戻せませんでした (次の実行で作り直します)\n",
