@@ -1024,9 +1024,11 @@ static bool sum_formula(tw *w, const size_t *rows, size_t n, int col, int part, 
     while (i < n) {
         int p0, r0, c0;
         int64_t x;
-        if (!cell_value(w, rows[i], col, true, &x) || !cell_pos(w, rows[i], col, &p0, &r0, &c0))
+        /* a sum that leaves int64 has no cached value: the caller writes
+         * the cell as its stated value (verify reports the overflow) */
+        if (!cell_value(w, rows[i], col, true, &x) || !cell_pos(w, rows[i], col, &p0, &r0, &c0) ||
+            __builtin_add_overflow(*v, x, v))
             return false;
-        *v += x;
         size_t j = i + 1;
         int rl = r0, cl = c0;
         while (j < n) {
@@ -1034,9 +1036,8 @@ static bool sum_formula(tw *w, const size_t *rows, size_t n, int col, int part, 
             if (!cell_pos(w, rows[j], col, &p1, &r1, &c1) || p1 != p0 ||
                 !((r1 == rl + 1 && c1 == cl) || (c1 == cl + 1 && r1 == rl)))
                 break;
-            if (!cell_value(w, rows[j], col, true, &x))
+            if (!cell_value(w, rows[j], col, true, &x) || __builtin_add_overflow(*v, x, v))
                 return false;
-            *v += x;
             rl = r1;
             cl = c1;
             j++;
@@ -1146,8 +1147,7 @@ static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, 
             return false;
         if (paren)
             fput(f, ")");
-        *v = e->op == GY_X_ADD ? a + bv : a - bv;
-        return true;
+        return e->op == GY_X_ADD ? !__builtin_add_overflow(a, bv, v) : !__builtin_sub_overflow(a, bv, v);
     }
     case GY_X_PCT: {
         int64_t a, bv;

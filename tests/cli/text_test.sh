@@ -152,6 +152,27 @@ assert "int64 edge: the stacked chart whose running total overflows is skipped w
     grep -qF "グラフ 'yuchi_suii' の累計が int64 の範囲" "$ERR"
 assert "int64 edge: no .dat of a skipped chart; the clustered bars (no sum) are kept with gnuplot's own axis" \
     bash -c '[ ! -e "$1/yosan_kosei.dat" ] && [ ! -e "$1/yuchi_suii.dat" ] && grep -q "^0	経済産業政策課	60427305	9223372036854775807" "$1/yosan_kabetsu.dat" && ! grep -q "yrange \[0:-" "$1/charts.gp"' _ "$T/out9/charts"
+# the workbook's cached values: two 課 whose 財源 add up to 9e18 each (their
+# 当初 formulas' values) make the 計 row's SUM leave int64 — that cell is
+# written as its stated value, never a wrapped sum (UBSan: no overflow)
+cp -R "$SRCDIR/input" "$T/in9w"
+"$PY" - "$T/in9w/R6/yosan.csv" <<'PYEOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
+i = rows[0].index("その他")
+for r in rows[1:3]:
+    r[i] = "9000000000000000000"
+csv.writer(open(sys.argv[1], "w", encoding="utf-8", newline="")).writerows(rows)
+PYEOF
+run env GAIYO_GNUPLOT=/nonexistent "$GAIYO" report --input "$T/in9w" --templates "$SRCDIR/templates" --out "$T/out9w"
+assert "int64 edge: a workbook SUM that would leave int64 is written as the stated value" \
+    "$PY" -c '
+import sys, openpyxl
+assert sys.argv[2] == "0", "exit " + sys.argv[2]
+ws = openpyxl.load_workbook(sys.argv[1] + "/gaiyo-R6.xlsx")["当初予算分析"]
+found = [c for row in ws.iter_rows() for c in row if c.value == 55777235]
+assert found, "the stated 当初 合計 55,777,235 is not a value in the sheet"
+' "$T/out9w" "$RC"
 printf '年度,貸付金,融資実績,融資区分\nR5,-9223372036854775807,1,\nR6,-9223372036854775808,1,\n' >"$T/in9/R6/chuokai.csv"
 run "$GAIYO" import --input "$T/in9" --templates "$SRCDIR/templates"
 assert "int64 edge: -(2^63-1) is read, -2^63 is refused naming the limit" \
