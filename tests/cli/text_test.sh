@@ -173,6 +173,14 @@ ws = openpyxl.load_workbook(sys.argv[1] + "/gaiyo-R6.xlsx")["当初予算分析"
 found = [c for row in ws.iter_rows() for c in row if c.value == 55777235]
 assert found, "the stated 当初 合計 55,777,235 is not a value in the sheet"
 ' "$T/out9w" "$RC"
+# the reconcile of 予算分析 with 事業費 sums a 課's 事業: two of 9e18 leave
+# int64 — an error naming the reconcile, never a wrapped sum (UBSan)
+cp -R "$SRCDIR/input" "$T/in9r"
+sed -i 's/^経済産業政策課,(1),小規模指導事業,1511284,$/経済産業政策課,(1),小規模指導事業,9000000000000000000,/; s/^経済産業政策課,(2),協同組合指導事業,142930,$/経済産業政策課,(2),協同組合指導事業,9000000000000000000,/' "$T/in9r/R6/jigyohi.csv"
+run "$GAIYO" verify --input "$T/in9r" --templates "$SRCDIR/templates"
+assert "int64 edge: a reconcile whose sum leaves int64 is an error at the stated cell" \
+    bash -c '[ "$1" = 1 ] && grep -qF "$3/R6/yosan.csv:2:11: error: [reconcile] 経済産業政策課 / 事業費: 照合: 「経済産業政策課」の事業費 と 各課事業概要 (事業費) の金額 の合計が扱える範囲" "$2"' \
+    _ "$RC" "$OUT" "$T/in9r"
 printf '年度,貸付金,融資実績,融資区分\nR5,-9223372036854775807,1,\nR6,-9223372036854775808,1,\n' >"$T/in9/R6/chuokai.csv"
 run "$GAIYO" import --input "$T/in9" --templates "$SRCDIR/templates"
 assert "int64 edge: -(2^63-1) is read, -2^63 is refused naming the limit" \
