@@ -112,11 +112,13 @@ assert "dump: CP932 髙 and ① arrive as UTF-8" \
     bash -c '[ "$(cut -f7 "$1" | tail -n 2 | tr "\n" " ")" = "髙 ① " ]' _ "$OUT"
 
 # ---- verify on the default input --------------------------------------------
+# the findings on the default input (README, "Findings on the default input")
+NE=12 NW=4 NI=31
 
 run G verify "${IN[@]}"
 assert "verify: exit 1 (the default input has errors)" [ "$RC" = 1 ]
 assert "verify: last line counts the findings" \
-    [ "$(tail -n 1 "$OUT")" = "12 errors, 4 warnings, 31 infos" ]
+    [ "$(tail -n 1 "$OUT")" = "$NE errors, $NW warnings, $NI infos" ]
 assert "verify: stderr is empty" [ ! -s "$ERR" ]
 assert "verify: the 立地指導事業 parent-sum error with file:line:col" \
     grep -qF "$SRCDIR/input/R6/jigyohi.csv:102:4: error: [parent-sum] 立地指導事業 / 予算額 (千円): 記載 3,363 が内訳の合計 3,263 と 100 違います" "$OUT"
@@ -125,14 +127,15 @@ run G verify "${IN[@]}" --format csv
 assert "verify --format csv: exit 1" [ "$RC" = 1 ]
 assert "verify --format csv: header line" \
     [ "$(head -n 1 "$OUT")" = "severity,rule,table,file,line,column,row,column_label,stated,computed,message" ]
-assert "verify --format csv: parseable, 11 fields per record, 12 errors" \
+assert "verify --format csv: parseable, 11 fields per record, $NE errors" \
     "$PY" -c '
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
 assert all(len(r) == 11 for r in rows), [r for r in rows if len(r) != 11]
-assert sum(1 for r in rows[1:] if r[0] == "error") == 12
-assert len(rows) == 1 + 12 + 4 + 31
-' "$OUT"
+ne, nw, ni = map(int, sys.argv[2:5])
+assert sum(1 for r in rows[1:] if r[0] == "error") == ne
+assert len(rows) == 1 + ne + nw + ni
+' "$OUT" "$NE" "$NW" "$NI"
 
 run G verify "${IN[@]}" --format json
 assert "verify --format json: exit 1" [ "$RC" = 1 ]
@@ -142,11 +145,36 @@ assert "verify --format json: counts and findings agree" \
     "$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1], encoding="utf-8"))
-assert (d["errors"], d["warnings"], d["infos"]) == (12, 4, 31), d
-assert len(d["findings"]) == 47
+ne, nw, ni = map(int, sys.argv[2:5])
+assert (d["errors"], d["warnings"], d["infos"]) == (ne, nw, ni), d
+assert len(d["findings"]) == ne + nw + ni
 f = [x for x in d["findings"] if x["rule"] == "parent-sum"][0]
 assert (f["line"], f["column"], f["stated"], f["computed"]) == (102, 4, "3,363", "3,263"), f
-' "$OUT"
+' "$OUT" "$NE" "$NW" "$NI"
+
+# ---- the tables of issue 15: one figure changed, caught at its cell ----------
+# FILE|LINE|COL|VALUE|LOC|FINDING: in a copy of input/, the cell of R6/FILE at
+# LINE:COL (1-based, as verify counts them) is set to VALUE; verify must
+# report FINDING (what follows "file:LOC: ") at LOC = line:col.
+perturb() {
+    local file=$1 line=$2 col=$3 val=$4 loc=$5 want=$6
+    rm -rf "$T/pt" && cp -r "$SRCDIR/input" "$T/pt"
+    "$PY" -c '
+import csv, sys
+p, line, col, val = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rows = list(csv.reader(open(p, encoding="utf-8", newline="")))
+rows[line - 1][col - 1] = val
+csv.writer(open(p, "w", encoding="utf-8", newline=""), lineterminator="\n").writerows(rows)
+' "$T/pt/R6/$file" "$line" "$col" "$val"
+    run G verify --input "$T/pt" --templates "$SRCDIR/templates"
+    assert "perturbed $file:$line:$col = $val → $loc $want" \
+        grep -qF "$T/pt/R6/$file:$loc: $want" "$OUT"
+}
+while IFS='|' read -r file line col val loc want; do
+    [ -n "$file" ] && perturb "$file" "$line" "$col" "$val" "$loc" "$want"
+done <<'EOF'
+keiei_shidoin.csv|3|4|66|4:4|error: [sum] 計 / 経営指導員 (人): 記載 107 が各行の合計 106 と 1 違います
+EOF
 
 # ---- usage errors -----------------------------------------------------------
 
@@ -283,7 +311,7 @@ assert "report: summary.txt, findings.txt and findings.csv written" \
 assert "report: no .staging-* folder left" \
     bash -c '[ -z "$(find "$1" -name ".staging-*")" ]' _ "$T/out"
 assert "report: stdout ends with the verification line" \
-    [ "$(tail -n 1 "$OUT")" = "検証: 12 errors, 4 warnings, 31 infos ($T/out/findings.txt, $T/out/findings.csv)" ]
+    [ "$(tail -n 1 "$OUT")" = "検証: $NE errors, $NW warnings, $NI infos ($T/out/findings.txt, $T/out/findings.csv)" ]
 assert "report: findings.txt is what verify prints" \
     bash -c '"$1" verify --input "$2/input" --templates "$2/templates" | cmp -s - "$3/out/findings.txt"' \
     _ "$GAIYO" "$SRCDIR" "$T"

@@ -65,7 +65,7 @@ if not os.path.isfile(BOOK):
 WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
-SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '県単融資制度', '中央会貸付', '企業誘致件数の推移',
+SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '県単融資制度', '中央会貸付', '企業誘致件数の推移',
           '業種別誘致企業', '誘致企業の割合', '技能検定', '職業訓練指導員試験', '検証結果']
 check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
 
@@ -209,6 +209,29 @@ for s, f in (('技能検定', 'ginou.tsv'), ('職業訓練指導員試験', 'shi
     bad = grid(s, rows, 6, 2) + labels(s, rows, 6)
     check('%s: every figure and 区分 at its place' % s, not bad, *bad)
 
+# ---- the tables of issue 15: title, row labels and every printed figure -------
+
+def unit_free(rows):
+    """seed cells without the unit the report prints after a figure (40人, 12件)"""
+    return [[re.sub(r'(?<=\d)\s*[人件者円]$', '', c.strip()) for c in r] for r in rows]
+
+
+def printed(sheet, tsv, row0, col0=2, title=None, label_col=1, drop=0):
+    """the sheet's title, and the seed's rows (tests/xlsx/report/TSV, the
+    report's text) from (row0, col0): labels in label_col, figures after the
+    first `drop` + 1 cells"""
+    rows = unit_free(seed(tsv))
+    bad = []
+    if title is not None and WV[sheet]['A1'].value != title:
+        bad.append('title %r' % (WV[sheet]['A1'].value,))
+    if label_col:
+        bad += labels(sheet, [r[drop:] for r in rows], row0, label_col)
+    bad += grid(sheet, [r[drop:] for r in rows], row0, col0)
+    check('%s: title, labels and every printed figure at its place' % sheet, not bad, *bad)
+
+
+printed('経営指導員等設置状況', 'keiei_shidoin.tsv', 5, title='○経営指導員等設置状況（専門指導センター除く）')
+
 # 各課事業概要: every amount of the input (itself checked against the report)
 s = '各課事業概要'
 import csv  # noqa: E402
@@ -332,8 +355,10 @@ check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
 
 fs = WF['検証結果']
 rows = [r for r in fs.iter_rows(min_row=5) if r[0].value]
-check('検証結果: one row per finding (12 errors, 4 warnings, 31 infos)', len(rows) == 47 and
-      sum(r[0].value == '誤り' for r in rows) == 12 and sum(r[0].value == '警告' for r in rows) == 4, len(rows))
+# the findings on the default input (README, "Findings on the default input")
+NE, NW, NI = 12, 4, 31
+check('検証結果: one row per finding (%d errors, %d warnings, %d infos)' % (NE, NW, NI), len(rows) == NE + NW + NI and
+      sum(r[0].value == '誤り' for r in rows) == NE and sum(r[0].value == '警告' for r in rows) == NW, len(rows))
 hit = [r for r in rows if r[1].value == 'parent-sum']
 link = hit[0][11].hyperlink.location if hit and hit[0][11].hyperlink else None
 check('検証結果: the 立地指導事業 finding links to its cell', link is not None and link.startswith("'各課事業概要'!C"), link)
@@ -348,7 +373,8 @@ c = WF['誘致企業の割合']['C6']
 check('marked: 36.7 (truncated) shown as 36.8 with a warning fill and the stated value in a comment',
       WV['誘致企業の割合']['C6'].value == 36.8 and c.comment is not None and '記載: 36.7' in c.comment.text and
       c.fill.fgColor.rgb in ('FFFFEB9C', '00FFEB9C'), WV['誘致企業の割合']['C6'].value, c.comment)
-check('cover: links to every sheet', sum(1 for r in WF['表紙・目次'].iter_rows() for c in r if c.hyperlink) == 10)
+check('cover: links to every sheet', sum(1 for r in WF['表紙・目次'].iter_rows() for c in r if c.hyperlink) ==
+      len(SHEETS) - 1, sum(1 for r in WF['表紙・目次'].iter_rows() for c in r if c.hyperlink))
 
 # ---- charts placed next to their tables ------------------------------------------
 
