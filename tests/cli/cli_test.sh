@@ -174,6 +174,7 @@ while IFS='|' read -r file line col val loc want; do
     [ -n "$file" ] && perturb "$file" "$line" "$col" "$val" "$loc" "$want"
 done <<'EOF'
 keiei_shidoin.csv|3|4|66|4:4|error: [sum] 計 / 経営指導員 (人): 記載 107 が各行の合計 106 と 1 違います
+shinko_iin.csv|9|4|5|29:4|error: [sum] 計 R3 / 振興委員数 (人): 記載 56 が各行の合計 57 と 1 違います
 EOF
 
 # ---- usage errors -----------------------------------------------------------
