@@ -175,6 +175,11 @@ while IFS='|' read -r file line col val loc want; do
 done <<'EOF'
 keiei_shidoin.csv|3|4|66|4:4|error: [sum] 計 / 経営指導員 (人): 記載 107 が各行の合計 106 と 1 違います
 shinko_iin.csv|9|4|5|29:4|error: [sum] 計 R3 / 振興委員数 (人): 記載 56 が各行の合計 57 と 1 違います
+kaizen_hojo.csv|10|4|862992|15:4|error: [sum] 計 R5 / 当初予算額: 記載 1,270,663 が各行の合計 1,270,664 と 1 違います
+rengokai_shokuin.csv|2|7|8|2:7|error: [rowsum] 商工会連合会 / 計: 記載 8 と再計算 9 が 1 違います (規則: 計 = 商工会指導員 + 専門経営指導員 + 補助員 + 経営指導員研修生)
+rengokai_shokuin.csv|3|4|11|4:4|error: [sum] 計 / 専門経営指導員: 記載 10 が各行の合計 11 と 1 違います
+kumiai.csv|15|4|58|50:4|error: [sum] 計 R4 / 組合数: 記載 524 が各行の合計 525 と 1 違います
+chuokai_shidoin.csv|9|4|5|14:4|error: [sum] 計 R4 / 人数 (人): 記載 20 が各行の合計 21 と 1 違います
 EOF
 
 # ---- usage errors -----------------------------------------------------------

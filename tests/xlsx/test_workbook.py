@@ -65,7 +65,7 @@ if not os.path.isfile(BOOK):
 WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
-SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '振興委員設置状況', '県単融資制度', '中央会貸付', '企業誘致件数の推移',
+SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '県単融資制度', '中央会貸付', '企業誘致件数の推移',
           '業種別誘致企業', '誘致企業の割合', '技能検定', '職業訓練指導員試験', '検証結果']
 check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
 
@@ -232,6 +232,10 @@ def printed(sheet, tsv, row0, col0=2, title=None, label_col=1, drop=0):
 
 printed('経営指導員等設置状況', 'keiei_shidoin.tsv', 5, title='○経営指導員等設置状況（専門指導センター除く）')
 printed('振興委員設置状況', 'shinko_iin.tsv', 5, title='○振興委員設置状況')
+printed('経営改善普及事業費補助', 'kaizen_hojo.tsv', 5, title='○経営改善普及事業費補助（当初予算額）')
+printed('商工会連合会補助対象職員', 'rengokai_shokuin.tsv', 5, title='○青森県商工会連合会の概要（補助対象職員）', drop=1)
+printed('年度別組合数', 'kumiai.tsv', 5, title='○年度別組合数')
+printed('中央会指導員等設置状況', 'chuokai_shidoin.tsv', 5, title='○指導員等設置状況')
 
 # 各課事業概要: every amount of the input (itself checked against the report)
 s = '各課事業概要'
