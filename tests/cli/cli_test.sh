@@ -180,6 +180,8 @@ rengokai_shokuin.csv|2|7|8|2:7|error: [rowsum] 商工会連合会 / 計: 記載 
 rengokai_shokuin.csv|3|4|11|4:4|error: [sum] 計 / 専門経営指導員: 記載 10 が各行の合計 11 と 1 違います
 kumiai.csv|15|4|58|50:4|error: [sum] 計 R4 / 組合数: 記載 524 が各行の合計 525 と 1 違います
 chuokai_shidoin.csv|9|4|5|14:4|error: [sum] 計 R4 / 人数 (人): 記載 20 が各行の合計 21 と 1 違います
+renrakuin.csv|3|5|5|8:5|error: [sum] 計 / 人数 (人): 記載 30 が各行の合計 31 と 1 違います
+renrakuin.csv|9|5|3|22:5|error: [sum] 計 / 人数 (人): 記載 30 が各行の合計 31 と 1 違います
 EOF
 
 # ---- usage errors -----------------------------------------------------------

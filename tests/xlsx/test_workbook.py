@@ -65,7 +65,7 @@ if not os.path.isfile(BOOK):
 WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
-SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '県単融資制度', '中央会貸付', '企業誘致件数の推移',
+SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '県単融資制度', '中央会貸付', '企業誘致件数の推移',
           '業種別誘致企業', '誘致企業の割合', '技能検定', '職業訓練指導員試験', '検証結果']
 check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
 
@@ -236,6 +236,18 @@ printed('経営改善普及事業費補助', 'kaizen_hojo.tsv', 5, title='○経
 printed('商工会連合会補助対象職員', 'rengokai_shokuin.tsv', 5, title='○青森県商工会連合会の概要（補助対象職員）', drop=1)
 printed('年度別組合数', 'kumiai.tsv', 5, title='○年度別組合数')
 printed('中央会指導員等設置状況', 'chuokai_shidoin.tsv', 5, title='○指導員等設置状況')
+rr = seed('renrakuin.tsv')
+want = [re.findall(r'[0-9]+', rr[0][1])]                      # 市町村別: 青森市 18、弘前市 4 …
+want = want[0] + [re.search(r'計 *([0-9]+)', re.sub(r'\s', ' ', rr[0][0])).group(1)] + [None]
+want += re.findall(r'[0-9]+', rr[1][2]) + [r[-1] for r in rr[2:]]
+want += [re.search(r'計 *([0-9]+)', rr[1][0]).group(1)]
+bad = []
+for i, t in enumerate(want):
+    if t is not None:
+        ok, why = cell_ok('情報連絡員配置状況', 'C%d' % (6 + i), t)
+        bad += [] if ok else [why]
+check('情報連絡員配置状況: title, every 人数 and both (計 30) at their places',
+      not bad and WV['情報連絡員配置状況']['A1'].value == '○情報連絡員市町村、業種別配置状況', *bad)
 
 # 各課事業概要: every amount of the input (itself checked against the report)
 s = '各課事業概要'
