@@ -65,7 +65,7 @@ if not os.path.isfile(BOOK):
 WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
-SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '貸金業登録状況', '高度化診断実績', '企業誘致件数の推移',
+SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '貸金業登録状況', '高度化診断実績', '大店立地法諮問件数', '企業誘致件数の推移',
           '業種別誘致企業', '誘致企業の割合', '技能検定', '職業訓練指導員試験', '検証結果']
 check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
 
@@ -251,6 +251,7 @@ check('情報連絡員配置状況: title, every 人数 and both (計 30) at the
 printed('検定・検査等実績表', 'keiryo.tsv', 5, title='○検定・検査等実績表（令和5年度実績）')
 printed('貸金業登録状況', 'kashikin.tsv', 5, title='② 貸金業の指導・監督 登録状況')
 printed('高度化診断実績', 'kodoka_shindan.tsv', 6, col0=3, title='○実績及び計画内訳 ((3) 高度化診断事業)', label_col=2, drop=1)
+printed('大店立地法諮問件数', 'daiten.tsv', 5, title='○青森県大規模小売店舗立地審議会諮問件数')
 
 # 各課事業概要: every amount of the input (itself checked against the report)
 s = '各課事業概要'
