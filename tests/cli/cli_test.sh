@@ -113,7 +113,7 @@ assert "dump: CP932 髙 and ① arrive as UTF-8" \
 
 # ---- verify on the default input --------------------------------------------
 # the findings on the default input (README, "Findings on the default input")
-NE=12 NW=4 NI=31
+NE=12 NW=4 NI=32
 
 run G verify "${IN[@]}"
 assert "verify: exit 1 (the default input has errors)" [ "$RC" = 1 ]
@@ -187,6 +187,9 @@ kashikin.csv|3|4|1|3:5|error: [rowsum] 町村部 / 計: 記載 1 と再計算 2 
 kashikin.csv|3|4|1|4:4|error: [sum] 計 / 法人: 記載 3 が各行の合計 4 と 1 違います
 kodoka_shindan.csv|9|5|5|29:5|error: [sum] 合計 R6 / 件数: 記載 14 が各行の合計 13 と 1 違います
 daiten.csv|10|4|8|28:4|error: [sum] 計 R2 / 諮問件数: 記載 10 が各行の合計 9 と 1 違います
+torihiki.csv|3|10|142.4|3:10|error: [ratio] R4 / 対前年度比 (%): 比率が合いません: 記載 142.4、再計算 141.4 (規則: 対前年度比 = pct(受注金額, 受注金額@前年))
+torihiki.csv|3|10|141.3|3:10|warning: [rounding] R4 / 対前年度比 (%): 141.3 は切り捨ての値です。四捨五入すると 141.4
+torihiki.csv|3|9|3,700|4:10|error: [ratio] R5 / 対前年度比 (%): 比率が合いません: 記載 251.3、再計算 244.5
 EOF
 
 # ---- usage errors -----------------------------------------------------------
