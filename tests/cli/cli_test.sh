@@ -113,7 +113,7 @@ assert "dump: CP932 髙 and ① arrive as UTF-8" \
 
 # ---- verify on the default input --------------------------------------------
 # the findings on the default input (README, "Findings on the default input")
-NE=12 NW=4 NI=32
+NE=13 NW=4 NI=32
 
 run G verify "${IN[@]}"
 assert "verify: exit 1 (the default input has errors)" [ "$RC" = 1 ]
@@ -190,6 +190,8 @@ daiten.csv|10|4|8|28:4|error: [sum] 計 R2 / 諮問件数: 記載 10 が各行�
 torihiki.csv|3|10|142.4|3:10|error: [ratio] R4 / 対前年度比 (%): 比率が合いません: 記載 142.4、再計算 141.4 (規則: 対前年度比 = pct(受注金額, 受注金額@前年))
 torihiki.csv|3|10|141.3|3:10|warning: [rounding] R4 / 対前年度比 (%): 141.3 は切り捨ての値です。四捨五入すると 141.4
 torihiki.csv|3|9|3,700|4:10|error: [ratio] R5 / 対前年度比 (%): 比率が合いません: 記載 251.3、再計算 244.5
+nyuko.csv|6|7|25|6:8|error: [ratio] 短期課程 R4 / 就職率 (%): 比率が合いません: 記載 85.7、再計算 89.3 (規則: 就職率 = pct(就職者数, 修了))
+nyuko.csv|6|7|25|12:7|error: [sum] 計 R4 / 就職者数 (人): 記載 155 が各行の合計 156 と 1 違います
 EOF
 
 # ---- usage errors -----------------------------------------------------------

@@ -66,7 +66,7 @@ WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
 SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '貸金業登録状況', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', '企業誘致件数の推移',
-          '業種別誘致企業', '誘致企業の割合', '技能検定', '職業訓練指導員試験', '検証結果']
+          '業種別誘致企業', '誘致企業の割合', '年度別入校・修了・就業実績', '技能検定', '職業訓練指導員試験', '検証結果']
 check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
 
 
@@ -253,6 +253,11 @@ printed('貸金業登録状況', 'kashikin.tsv', 5, title='② 貸金業の指�
 printed('高度化診断実績', 'kodoka_shindan.tsv', 6, col0=3, title='○実績及び計画内訳 ((3) 高度化診断事業)', label_col=2, drop=1)
 printed('大店立地法諮問件数', 'daiten.tsv', 5, title='○青森県大規模小売店舗立地審議会諮問件数')
 printed('取引あっせん実績', 'torihiki.tsv', 5, col0=3, title='○取引あっせんの実績', label_col=0, drop=1)
+printed('年度別入校・修了・就業実績', 'nyuko.tsv', 6, title='○年度別入校・修了・就業等の実績')
+c = WF['年度別入校・修了・就業実績']['P6']
+check('marked: 普通課程 R5 就職率 98.8 shown as 85 / 87 = 97.7, filled, the stated value in a comment',
+      WV['年度別入校・修了・就業実績']['P6'].value == 97.7 and c.comment is not None and '記載: 98.8' in c.comment.text and
+      c.fill.fgColor.rgb in ('FFFFC7CE', '00FFC7CE'), WV['年度別入校・修了・就業実績']['P6'].value, c.comment)
 
 # 各課事業概要: every amount of the input (itself checked against the report)
 s = '各課事業概要'
@@ -378,7 +383,7 @@ check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
 fs = WF['検証結果']
 rows = [r for r in fs.iter_rows(min_row=5) if r[0].value]
 # the findings on the default input (README, "Findings on the default input")
-NE, NW, NI = 12, 4, 32
+NE, NW, NI = 13, 4, 32
 check('検証結果: one row per finding (%d errors, %d warnings, %d infos)' % (NE, NW, NI), len(rows) == NE + NW + NI and
       sum(r[0].value == '誤り' for r in rows) == NE and sum(r[0].value == '警告' for r in rows) == NW, len(rows))
 hit = [r for r in rows if r[1].value == 'parent-sum']
