@@ -66,7 +66,7 @@ WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
 SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '貸金業登録状況', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', '企業誘致件数の推移',
-          '業種別誘致企業', '誘致企業の割合', '県立職業能力開発校の状況', '年度別入校・修了・就業実績', '技能検定', '職業訓練指導員試験', '検証結果']
+          '業種別誘致企業', '誘致企業の割合', '県立職業能力開発校の状況', '県立障がい者職業訓練校の状況', '年度別入校・修了・就業実績', '技能検定', '職業訓練指導員試験', '検証結果']
 check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
 
 
@@ -264,6 +264,7 @@ for i, cells in enumerate(kr):                      # the figures are the last f
     bad += grid('県立職業能力開発校の状況', [[''] + cells[-4:]], 5 + i, 3)
 check('県立職業能力開発校の状況: title and every printed figure at its place (27 rows, both halves of the print)',
       not bad and len(kr) == 27 and WV['県立職業能力開発校の状況']['A1'].value == '○県立職業能力開発校の状況（単位：人）', *bad)
+printed('県立障がい者職業訓練校の状況', 'shogai_kunrenko.tsv', 5, col0=3, title='○県立障がい者職業訓練校の状況（単位：人）', label_col=0, drop=1)
 
 # 各課事業概要: every amount of the input (itself checked against the report)
 s = '各課事業概要'
