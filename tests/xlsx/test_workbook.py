@@ -66,7 +66,7 @@ WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
 SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '貸金業登録状況', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', '企業誘致件数の推移',
-          '業種別誘致企業', '誘致企業の割合', '県立職業能力開発校の状況', '県立障がい者職業訓練校の状況', '年度別入校・修了・就業実績', '技能検定', '職業訓練指導員試験', '検証結果']
+          '業種別誘致企業', '誘致企業の割合', '県立職業能力開発校の状況', '県立障がい者職業訓練校の状況', '年度別入校・修了・就業実績', '委託訓練定員', '技能検定', '職業訓練指導員試験', '検証結果']
 check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
 
 
@@ -265,6 +265,15 @@ for i, cells in enumerate(kr):                      # the figures are the last f
 check('県立職業能力開発校の状況: title and every printed figure at its place (27 rows, both halves of the print)',
       not bad and len(kr) == 27 and WV['県立職業能力開発校の状況']['A1'].value == '○県立職業能力開発校の状況（単位：人）', *bad)
 printed('県立障がい者職業訓練校の状況', 'shogai_kunrenko.tsv', 5, col0=3, title='○県立障がい者職業訓練校の状況（単位：人）', label_col=0, drop=1)
+it = seed('itaku.tsv')
+refs = ['D%d' % r for r in list(range(6, 13)) + list(range(14, 19))]
+bad = []
+for ref, cells in zip(refs, it):                    # 定員 is the last cell of each line
+    ok, why = cell_ok('委託訓練定員', ref, cells[-1])
+    bad += [] if ok else [why]
+check('委託訓練定員: title, both 事業 and every 定員 and 計 at its place',
+      not bad and len(it) == 12 and WV['委託訓練定員']['A1'].value == '(2) 委託訓練' and
+      WV['委託訓練定員']['A13'].value == '障害者の多様なニーズに応じた委託訓練事業', *bad)
 
 # 各課事業概要: every amount of the input (itself checked against the report)
 s = '各課事業概要'
