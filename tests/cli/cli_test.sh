@@ -85,15 +85,31 @@ if [ ! -x "$GAIYO" ]; then
     exit 0
 fi
 
-# ---- import: the nine tables of the default input -------------------------
+# ---- import: every table of the default input -------------------------------
 
 while IFS= read -r line; do
     check "import: $line" 0 '' "~$line" G import "${IN[@]}"
 done <<'EOF'
 R6 chuokai: 青森県中小企業団体中央会への貸付額と融資実績 (UTF-8) 3 行
+R6 chuokai_shidoin: 指導員等設置状況 (UTF-8) 15 行
+R6 daiten: 青森県大規模小売店舗立地審議会諮問件数 (UTF-8) 30 行
 R6 ginou: 技能検定実施状況 (UTF-8) 11 行
+R6 itaku: 委託訓練 事業概要と定員 (UTF-8) 12 行
 R6 jigyohi: 各課事業概要 (事業費) (UTF-8) 209 行
+R6 kaizen_hojo: 経営改善普及事業費補助（当初予算額） (UTF-8) 15 行
+R6 kashikin: 貸金業者の登録状況 (UTF-8) 3 行
+R6 keiei_shidoin: 経営指導員等設置状況（専門指導センター除く） (UTF-8) 3 行
+R6 keiryo: 検定・検査等実績表（令和5年度実績） (UTF-8) 9 行
+R6 kodoka_shindan: 実績及び計画内訳 (高度化診断事業) (UTF-8) 28 行
+R6 kumiai: 年度別組合数 (UTF-8) 50 行
+R6 kunrenko: 県立職業能力開発校の状況 (UTF-8) 27 行
+R6 nyuko: 年度別入校・修了・就業等の実績 (UTF-8) 12 行
+R6 rengokai_shokuin: 青森県商工会連合会の概要 補助対象職員 (UTF-8) 3 行
+R6 renrakuin: 情報連絡員市町村、業種別配置状況 (UTF-8) 21 行
 R6 shidoin: 職業訓練指導員試験実施状況 (UTF-8) 1 行
+R6 shinko_iin: 振興委員設置状況 (UTF-8) 30 行
+R6 shogai_kunrenko: 県立障がい者職業訓練校の状況 (UTF-8) 4 行
+R6 torihiki: 取引あっせんの実績 (UTF-8) 4 行
 R6 yosan: 令和6年度当初予算分析 (UTF-8) 7 行
 R6 yuchi_gyoshu: 業種別誘致企業と構成比 (UTF-8) 27 行
 R6 yuchi_suii: 企業誘致件数の推移 (UTF-8) 61 行
