@@ -85,15 +85,31 @@ if [ ! -x "$GAIYO" ]; then
     exit 0
 fi
 
-# ---- import: the nine tables of the default input -------------------------
+# ---- import: every table of the default input -------------------------------
 
 while IFS= read -r line; do
     check "import: $line" 0 '' "~$line" G import "${IN[@]}"
 done <<'EOF'
 R6 chuokai: 青森県中小企業団体中央会への貸付額と融資実績 (UTF-8) 3 行
+R6 chuokai_shidoin: 指導員等設置状況 (UTF-8) 15 行
+R6 daiten: 青森県大規模小売店舗立地審議会諮問件数 (UTF-8) 30 行
 R6 ginou: 技能検定実施状況 (UTF-8) 11 行
+R6 itaku: 委託訓練 事業概要と定員 (UTF-8) 12 行
 R6 jigyohi: 各課事業概要 (事業費) (UTF-8) 209 行
+R6 kaizen_hojo: 経営改善普及事業費補助（当初予算額） (UTF-8) 15 行
+R6 kashikin: 貸金業者の登録状況 (UTF-8) 3 行
+R6 keiei_shidoin: 経営指導員等設置状況（専門指導センター除く） (UTF-8) 3 行
+R6 keiryo: 検定・検査等実績表（令和5年度実績） (UTF-8) 9 行
+R6 kodoka_shindan: 実績及び計画内訳 (高度化診断事業) (UTF-8) 28 行
+R6 kumiai: 年度別組合数 (UTF-8) 50 行
+R6 kunrenko: 県立職業能力開発校の状況 (UTF-8) 27 行
+R6 nyuko: 年度別入校・修了・就業等の実績 (UTF-8) 12 行
+R6 rengokai_shokuin: 青森県商工会連合会の概要 補助対象職員 (UTF-8) 3 行
+R6 renrakuin: 情報連絡員市町村、業種別配置状況 (UTF-8) 21 行
 R6 shidoin: 職業訓練指導員試験実施状況 (UTF-8) 1 行
+R6 shinko_iin: 振興委員設置状況 (UTF-8) 30 行
+R6 shogai_kunrenko: 県立障がい者職業訓練校の状況 (UTF-8) 4 行
+R6 torihiki: 取引あっせんの実績 (UTF-8) 4 行
 R6 yosan: 令和6年度当初予算分析 (UTF-8) 7 行
 R6 yuchi_gyoshu: 業種別誘致企業と構成比 (UTF-8) 27 行
 R6 yuchi_suii: 企業誘致件数の推移 (UTF-8) 61 行
@@ -112,11 +128,13 @@ assert "dump: CP932 髙 and ① arrive as UTF-8" \
     bash -c '[ "$(cut -f7 "$1" | tail -n 2 | tr "\n" " ")" = "髙 ① " ]' _ "$OUT"
 
 # ---- verify on the default input --------------------------------------------
+# the findings on the default input (README, "Findings on the default input")
+NE=13 NW=4 NI=32
 
 run G verify "${IN[@]}"
 assert "verify: exit 1 (the default input has errors)" [ "$RC" = 1 ]
 assert "verify: last line counts the findings" \
-    [ "$(tail -n 1 "$OUT")" = "12 errors, 4 warnings, 31 infos" ]
+    [ "$(tail -n 1 "$OUT")" = "$NE errors, $NW warnings, $NI infos" ]
 assert "verify: stderr is empty" [ ! -s "$ERR" ]
 assert "verify: the 立地指導事業 parent-sum error with file:line:col" \
     grep -qF "$SRCDIR/input/R6/jigyohi.csv:102:4: error: [parent-sum] 立地指導事業 / 予算額 (千円): 記載 3,363 が内訳の合計 3,263 と 100 違います" "$OUT"
@@ -125,14 +143,15 @@ run G verify "${IN[@]}" --format csv
 assert "verify --format csv: exit 1" [ "$RC" = 1 ]
 assert "verify --format csv: header line" \
     [ "$(head -n 1 "$OUT")" = "severity,rule,table,file,line,column,row,column_label,stated,computed,message" ]
-assert "verify --format csv: parseable, 11 fields per record, 12 errors" \
+assert "verify --format csv: parseable, 11 fields per record, $NE errors" \
     "$PY" -c '
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
 assert all(len(r) == 11 for r in rows), [r for r in rows if len(r) != 11]
-assert sum(1 for r in rows[1:] if r[0] == "error") == 12
-assert len(rows) == 1 + 12 + 4 + 31
-' "$OUT"
+ne, nw, ni = map(int, sys.argv[2:5])
+assert sum(1 for r in rows[1:] if r[0] == "error") == ne
+assert len(rows) == 1 + ne + nw + ni
+' "$OUT" "$NE" "$NW" "$NI"
 
 run G verify "${IN[@]}" --format json
 assert "verify --format json: exit 1" [ "$RC" = 1 ]
@@ -142,11 +161,60 @@ assert "verify --format json: counts and findings agree" \
     "$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1], encoding="utf-8"))
-assert (d["errors"], d["warnings"], d["infos"]) == (12, 4, 31), d
-assert len(d["findings"]) == 47
+ne, nw, ni = map(int, sys.argv[2:5])
+assert (d["errors"], d["warnings"], d["infos"]) == (ne, nw, ni), d
+assert len(d["findings"]) == ne + nw + ni
 f = [x for x in d["findings"] if x["rule"] == "parent-sum"][0]
 assert (f["line"], f["column"], f["stated"], f["computed"]) == (102, 4, "3,363", "3,263"), f
-' "$OUT"
+' "$OUT" "$NE" "$NW" "$NI"
+
+# ---- the tables of issue 15: one figure changed, caught at its cell ----------
+# FILE|LINE|COL|VALUE|LOC|FINDING: in a copy of input/, the cell of R6/FILE at
+# LINE:COL (1-based, as verify counts them) is set to VALUE; verify must
+# report FINDING (what follows "file:LOC: ") at LOC = line:col.
+perturb() {
+    local file=$1 line=$2 col=$3 val=$4 loc=$5 want=$6
+    rm -rf "$T/pt" && cp -r "$SRCDIR/input" "$T/pt"
+    "$PY" -c '
+import csv, sys
+p, line, col, val = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rows = list(csv.reader(open(p, encoding="utf-8", newline="")))
+rows[line - 1][col - 1] = val
+csv.writer(open(p, "w", encoding="utf-8", newline=""), lineterminator="\n").writerows(rows)
+' "$T/pt/R6/$file" "$line" "$col" "$val"
+    run G verify --input "$T/pt" --templates "$SRCDIR/templates"
+    assert "perturbed $file:$line:$col = $val → $loc $want" \
+        grep -qF "$T/pt/R6/$file:$loc: $want" "$OUT"
+}
+while IFS='|' read -r file line col val loc want; do
+    [ -n "$file" ] && perturb "$file" "$line" "$col" "$val" "$loc" "$want"
+done <<'EOF'
+keiei_shidoin.csv|3|4|66|4:4|error: [sum] 計 / 経営指導員 (人): 記載 107 が各行の合計 106 と 1 違います
+shinko_iin.csv|9|4|5|29:4|error: [sum] 計 R3 / 振興委員数 (人): 記載 56 が各行の合計 57 と 1 違います
+kaizen_hojo.csv|10|4|862992|15:4|error: [sum] 計 R5 / 当初予算額: 記載 1,270,663 が各行の合計 1,270,664 と 1 違います
+rengokai_shokuin.csv|2|7|8|2:7|error: [rowsum] 商工会連合会 / 計: 記載 8 と再計算 9 が 1 違います (規則: 計 = 商工会指導員 + 専門経営指導員 + 補助員 + 経営指導員研修生)
+rengokai_shokuin.csv|3|4|11|4:4|error: [sum] 計 / 専門経営指導員: 記載 10 が各行の合計 11 と 1 違います
+kumiai.csv|15|4|58|50:4|error: [sum] 計 R4 / 組合数: 記載 524 が各行の合計 525 と 1 違います
+chuokai_shidoin.csv|9|4|5|14:4|error: [sum] 計 R4 / 人数 (人): 記載 20 が各行の合計 21 と 1 違います
+renrakuin.csv|3|5|5|8:5|error: [sum] 計 / 人数 (人): 記載 30 が各行の合計 31 と 1 違います
+renrakuin.csv|9|5|3|22:5|error: [sum] 計 / 人数 (人): 記載 30 が各行の合計 31 と 1 違います
+keiryo.csv|7|4|6,970,641|10:4|error: [sum] 合計 / 金額 (円): 記載 14,136,750 が各行の合計 14,136,751 と 1 違います
+kashikin.csv|3|4|1|3:5|error: [rowsum] 町村部 / 計: 記載 1 と再計算 2 が 1 違います (規則: 計 = 個人 + 法人)
+kashikin.csv|3|4|1|4:4|error: [sum] 計 / 法人: 記載 3 が各行の合計 4 と 1 違います
+kodoka_shindan.csv|9|5|5|29:5|error: [sum] 合計 R6 / 件数: 記載 14 が各行の合計 13 と 1 違います
+daiten.csv|10|4|8|28:4|error: [sum] 計 R2 / 諮問件数: 記載 10 が各行の合計 9 と 1 違います
+torihiki.csv|3|10|142.4|3:10|error: [ratio] R4 / 対前年度比 (%): 比率が合いません: 記載 142.4、再計算 141.4 (規則: 対前年度比 = pct(受注金額, 受注金額@前年))
+torihiki.csv|3|10|141.3|3:10|warning: [rounding] R4 / 対前年度比 (%): 141.3 は切り捨ての値です。四捨五入すると 141.4
+torihiki.csv|3|9|3,700|4:10|error: [ratio] R5 / 対前年度比 (%): 比率が合いません: 記載 251.3、再計算 244.5
+nyuko.csv|6|7|25|6:8|error: [ratio] 短期課程 R4 / 就職率 (%): 比率が合いません: 記載 85.7、再計算 89.3 (規則: 就職率 = pct(就職者数, 修了))
+nyuko.csv|6|7|25|12:7|error: [sum] 計 R4 / 就職者数 (人): 記載 155 が各行の合計 156 と 1 違います
+kunrenko.csv|11|5|16|11:7|error: [rowsum] 造園科（短） / 在校生数: 記載 15 と再計算 16 が 1 違います (規則: 在校生数 = 入校者数 + 進級者数)
+kunrenko.csv|11|5|16|13:5|error: [sum] 計 / 入校者数: 記載 57 が小計の対象行の合計 58 と 1 違います
+kunrenko.csv|11|5|16|28:5|error: [sum] 計 / 入校者数: 記載 113 が各行の合計 114 と 1 違います
+shogai_kunrenko.csv|3|5|10|5:5|error: [sum] 計 / 入校者数: 記載 26 が各行の合計 27 と 1 違います
+itaku.csv|4|6|31|8:6|error: [sum] 計 / 定員(人): 記載 1,285 が各行の合計 1,286 と 1 違います
+itaku.csv|11|6|3|13:6|error: [sum] 計 / 定員(人): 記載 39 が各行の合計 40 と 1 違います
+EOF
 
 # ---- usage errors -----------------------------------------------------------
 
@@ -397,7 +465,7 @@ assert "report: summary.txt, findings.txt and findings.csv written" \
 assert "report: no .staging-* folder left" \
     bash -c '[ -z "$(find "$1" -name ".staging-*")" ]' _ "$T/out"
 assert "report: stdout ends with the verification line" \
-    [ "$(tail -n 1 "$OUT")" = "検証: 12 errors, 4 warnings, 31 infos ($T/out/findings.txt, $T/out/findings.csv)" ]
+    [ "$(tail -n 1 "$OUT")" = "検証: $NE errors, $NW warnings, $NI infos ($T/out/findings.txt, $T/out/findings.csv)" ]
 assert "report: findings.txt is what verify prints" \
     bash -c '"$1" verify --input "$2/input" --templates "$2/templates" | cmp -s - "$3/out/findings.txt"' \
     _ "$GAIYO" "$SRCDIR" "$T"

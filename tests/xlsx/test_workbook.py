@@ -65,8 +65,8 @@ if not os.path.isfile(BOOK):
 WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
-SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '県単融資制度', '中央会貸付', '企業誘致件数の推移',
-          '業種別誘致企業', '誘致企業の割合', '技能検定', '職業訓練指導員試験', '検証結果']
+SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '貸金業登録状況', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', '企業誘致件数の推移',
+          '業種別誘致企業', '誘致企業の割合', '県立職業能力開発校の状況', '県立障がい者職業訓練校の状況', '年度別入校・修了・就業実績', '委託訓練定員', '技能検定', '職業訓練指導員試験', '検証結果']
 check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
 
 
@@ -209,6 +209,72 @@ for s, f in (('技能検定', 'ginou.tsv'), ('職業訓練指導員試験', 'shi
     bad = grid(s, rows, 6, 2) + labels(s, rows, 6)
     check('%s: every figure and 区分 at its place' % s, not bad, *bad)
 
+# ---- the tables of issue 15: title, row labels and every printed figure -------
+
+def unit_free(rows):
+    """seed cells without the unit the report prints after a figure (40人, 12件)"""
+    return [[re.sub(r'(?<=\d)\s*[人件者円]$', '', c.strip()) for c in r] for r in rows]
+
+
+def printed(sheet, tsv, row0, col0=2, title=None, label_col=1, drop=0):
+    """the sheet's title, and the seed's rows (tests/xlsx/report/TSV, the
+    report's text) from (row0, col0): labels in label_col, figures after the
+    first `drop` + 1 cells"""
+    rows = unit_free(seed(tsv))
+    bad = []
+    if title is not None and WV[sheet]['A1'].value != title:
+        bad.append('title %r' % (WV[sheet]['A1'].value,))
+    if label_col:
+        bad += labels(sheet, [r[drop:] for r in rows], row0, label_col)
+    bad += grid(sheet, [r[drop:] for r in rows], row0, col0)
+    check('%s: title, labels and every printed figure at its place' % sheet, not bad, *bad)
+
+
+printed('経営指導員等設置状況', 'keiei_shidoin.tsv', 5, title='○経営指導員等設置状況（専門指導センター除く）')
+printed('振興委員設置状況', 'shinko_iin.tsv', 5, title='○振興委員設置状況')
+printed('経営改善普及事業費補助', 'kaizen_hojo.tsv', 5, title='○経営改善普及事業費補助（当初予算額）')
+printed('商工会連合会補助対象職員', 'rengokai_shokuin.tsv', 5, title='○青森県商工会連合会の概要（補助対象職員）', drop=1)
+printed('年度別組合数', 'kumiai.tsv', 5, title='○年度別組合数')
+printed('中央会指導員等設置状況', 'chuokai_shidoin.tsv', 5, title='○指導員等設置状況')
+rr = seed('renrakuin.tsv')
+want = [re.findall(r'[0-9]+', rr[0][1])]                      # 市町村別: 青森市 18、弘前市 4 …
+want = want[0] + [re.search(r'計 *([0-9]+)', re.sub(r'\s', ' ', rr[0][0])).group(1)] + [None]
+want += re.findall(r'[0-9]+', rr[1][2]) + [r[-1] for r in rr[2:]]
+want += [re.search(r'計 *([0-9]+)', rr[1][0]).group(1)]
+bad = []
+for i, t in enumerate(want):
+    if t is not None:
+        ok, why = cell_ok('情報連絡員配置状況', 'C%d' % (6 + i), t)
+        bad += [] if ok else [why]
+check('情報連絡員配置状況: title, every 人数 and both (計 30) at their places',
+      not bad and WV['情報連絡員配置状況']['A1'].value == '○情報連絡員市町村、業種別配置状況', *bad)
+printed('検定・検査等実績表', 'keiryo.tsv', 5, title='○検定・検査等実績表（令和5年度実績）')
+printed('貸金業登録状況', 'kashikin.tsv', 5, title='② 貸金業の指導・監督 登録状況')
+printed('高度化診断実績', 'kodoka_shindan.tsv', 6, col0=3, title='○実績及び計画内訳 ((3) 高度化診断事業)', label_col=2, drop=1)
+printed('大店立地法諮問件数', 'daiten.tsv', 5, title='○青森県大規模小売店舗立地審議会諮問件数')
+printed('取引あっせん実績', 'torihiki.tsv', 5, col0=3, title='○取引あっせんの実績', label_col=0, drop=1)
+printed('年度別入校・修了・就業実績', 'nyuko.tsv', 6, title='○年度別入校・修了・就業等の実績')
+c = WF['年度別入校・修了・就業実績']['P6']
+check('marked: 普通課程 R5 就職率 98.8 shown as 85 / 87 = 97.7, filled, the stated value in a comment',
+      WV['年度別入校・修了・就業実績']['P6'].value == 97.7 and c.comment is not None and '記載: 98.8' in c.comment.text and
+      c.fill.fgColor.rgb in ('FFFFC7CE', '00FFC7CE'), WV['年度別入校・修了・就業実績']['P6'].value, c.comment)
+kr = seed('kunrenko.tsv')
+bad = []
+for i, cells in enumerate(kr):                      # the figures are the last four cells of each line
+    bad += grid('県立職業能力開発校の状況', [[''] + cells[-4:]], 5 + i, 3)
+check('県立職業能力開発校の状況: title and every printed figure at its place (27 rows, both halves of the print)',
+      not bad and len(kr) == 27 and WV['県立職業能力開発校の状況']['A1'].value == '○県立職業能力開発校の状況（単位：人）', *bad)
+printed('県立障がい者職業訓練校の状況', 'shogai_kunrenko.tsv', 5, col0=3, title='○県立障がい者職業訓練校の状況（単位：人）', label_col=0, drop=1)
+it = seed('itaku.tsv')
+refs = ['D%d' % r for r in list(range(6, 13)) + list(range(14, 19))]
+bad = []
+for ref, cells in zip(refs, it):                    # 定員 is the last cell of each line
+    ok, why = cell_ok('委託訓練定員', ref, cells[-1])
+    bad += [] if ok else [why]
+check('委託訓練定員: title, both 事業 and every 定員 and 計 at its place',
+      not bad and len(it) == 12 and WV['委託訓練定員']['A1'].value == '(2) 委託訓練' and
+      WV['委託訓練定員']['A13'].value == '障害者の多様なニーズに応じた委託訓練事業', *bad)
+
 # 各課事業概要: every amount of the input (itself checked against the report)
 s = '各課事業概要'
 import csv  # noqa: E402
@@ -332,8 +398,10 @@ check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
 
 fs = WF['検証結果']
 rows = [r for r in fs.iter_rows(min_row=5) if r[0].value]
-check('検証結果: one row per finding (12 errors, 4 warnings, 31 infos)', len(rows) == 47 and
-      sum(r[0].value == '誤り' for r in rows) == 12 and sum(r[0].value == '警告' for r in rows) == 4, len(rows))
+# the findings on the default input (README, "Findings on the default input")
+NE, NW, NI = 13, 4, 32
+check('検証結果: one row per finding (%d errors, %d warnings, %d infos)' % (NE, NW, NI), len(rows) == NE + NW + NI and
+      sum(r[0].value == '誤り' for r in rows) == NE and sum(r[0].value == '警告' for r in rows) == NW, len(rows))
 hit = [r for r in rows if r[1].value == 'parent-sum']
 link = hit[0][11].hyperlink.location if hit and hit[0][11].hyperlink else None
 check('検証結果: the 立地指導事業 finding links to its cell', link is not None and link.startswith("'各課事業概要'!C"), link)
@@ -348,7 +416,8 @@ c = WF['誘致企業の割合']['C6']
 check('marked: 36.7 (truncated) shown as 36.8 with a warning fill and the stated value in a comment',
       WV['誘致企業の割合']['C6'].value == 36.8 and c.comment is not None and '記載: 36.7' in c.comment.text and
       c.fill.fgColor.rgb in ('FFFFEB9C', '00FFEB9C'), WV['誘致企業の割合']['C6'].value, c.comment)
-check('cover: links to every sheet', sum(1 for r in WF['表紙・目次'].iter_rows() for c in r if c.hyperlink) == 10)
+check('cover: links to every sheet', sum(1 for r in WF['表紙・目次'].iter_rows() for c in r if c.hyperlink) ==
+      len(SHEETS) - 1, sum(1 for r in WF['表紙・目次'].iter_rows() for c in r if c.hyperlink))
 
 # ---- charts placed next to their tables ------------------------------------------
 
