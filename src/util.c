@@ -660,9 +660,19 @@ void gy_run_parallel(void *(*fn)(void *), void *arg, size_t njobs)
         pthread_join(tid[i], NULL);
 }
 
+/* the stage the run is in, for the fatal-signal message (main.c) */
+static const char *volatile phase_now = "start";
+
+const char *gy_phase_now(void)
+{
+    return phase_now;
+}
+
 void gy_phase(const char *name)
 {
     static int on = -1;
+    if (name)
+        phase_now = name;
     static double last;
     if (on < 0)
         on = getenv("GAIYO_TIMES") != NULL;

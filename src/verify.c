@@ -627,7 +627,9 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
     if (fc >= 0 && gy_tnil(t, row, fc) != GY_NIL_NONE)
         return (val){V_UNKNOWN, 0};
     const gy_table *pt = c->prev;
-    if (!pt)
+    /* after running out of memory the index and memo are incomplete (the
+     * run fails): never read them */
+    if (!pt || c->oom)
         return (val){V_UNKNOWN, 0};
     if (!c->previdx_built && !build_previdx(c)) {
         c->oom = true;
@@ -637,6 +639,8 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
         c->oom = true;
         return (val){V_UNKNOWN, 0};
     }
+    if (c->oom || !c->prevmemo)
+        return (val){V_UNKNOWN, 0};
     if (c->prevmemo[row] != MEMO_SLOW) {
         size_t m = c->prevmemo[row];
         if (!m)

@@ -161,6 +161,11 @@ void gy_buf_csv_field(gy_buf *b, const char *s);
  *  make bench and profiling; single-threaded callers only. */
 void gy_phase(const char *name);
 
+/** The name of the stage last passed to gy_phase ("import", "verify",
+ *  "workbook" …; "start" before the first): what a fatal-signal message
+ *  names. Safe to read from a signal handler. */
+const char *gy_phase_now(void);
+
 /** Fold a NUL-ended text into hash h, eight bytes at a time (for hash
  *  tables only: never stored, never compared across versions). Texts
  *  folded one after another stay apart ("ab","c" ≠ "a","bc"). */

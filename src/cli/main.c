@@ -13,9 +13,11 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef GAIYO_VERSION
 #define GAIYO_VERSION "0.1.0"
@@ -286,9 +288,78 @@ static const struct {
     {"dump", cmd_dump},     {"tables", cmd_tables},
 };
 
+#if defined(__SANITIZE_ADDRESS__)
+#define GY_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GY_ASAN 1
+#endif
+#endif
+
+#ifndef GY_ASAN
+/* A crash still says what failed: libxlsxwriter ends the process with a
+ * segmentation fault where one of its own allocations fails (its author's
+ * choice), and no run may exit without a word. The message names the
+ * signal and the stage; out/ is left to the journal (a commit is finished
+ * or undone by the next run). Only async-signal-safe calls. */
+static void put_err(const char *s)
+{
+    size_t n = strlen(s);
+    while (n) {
+        ssize_t w = write(STDERR_FILENO, s, n);
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void on_fatal(int sig)
+{
+    char num[8];
+    int k = 0, v = sig;
+    char rev[8];
+    do {
+        rev[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && k < 7);
+    for (int i = 0; i < k; i++)
+        num[i] = rev[k - 1 - i];
+    num[k] = 0;
+    put_err("gaiyo: error: 内部エラーで止まりました (シグナル ");
+    put_err(num);
+    put_err("; 最後に終えた段階: ");
+    put_err(gy_phase_now());
+    put_err("; メモリ不足のことがあります)。報告は書き終えていません (out/ は次の実行で前回の報告か新しい報告に戻ります)\n");
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void catch_fatal(void)
+{
+    static char altstack[1 << 16];
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal;
+    sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+#else
+static void catch_fatal(void)
+{
+    /* the sanitizers' own handlers report a crash, with its stack */
+}
+#endif
+
 int main(int argc, char **argv)
 {
     opts o = {.input = "input", .templates = "templates", .out = "out"};
+    catch_fatal();
 #ifdef __GLIBC__
     /* Big arrays (a column, an index: megabytes each) are mapped on their
      * own and given back when freed. glibc would otherwise raise this

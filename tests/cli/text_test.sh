@@ -2,41 +2,7 @@
 # text_test.sh - input text and figures at their edges (issue 13, items 8,
 # 9, 11, 12): what reaches the terminal, the charts and their axes. Prints
 # TAP. Environment as cli_test.sh (GAIYO, SRCDIR, DATADIR).
-set -u
-
-here=$(cd "$(dirname "$0")" && pwd)
-SRCDIR=${SRCDIR:-$(cd "$here/../.." && pwd)}
-GAIYO=${GAIYO:-$SRCDIR/build/gaiyo}
-PY=/usr/bin/python3
-export LC_ALL=C.UTF-8
-
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-failed=0
-OUT=$T/stdout
-ERR=$T/stderr
-RC=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-    n=$((n + 1)); failed=$((failed + 1))
-    echo "not ok $n - $1"
-    shift
-    local line
-    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
-run() { "$@" >"$OUT" 2>"$ERR" </dev/null; RC=$?; }
-assert() {
-    local name=$1 said
-    shift
-    if said=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "failed: $*" "$said" "stderr: $(head -c 1500 "$ERR")"; fi
-}
-
-if [ ! -x "$GAIYO" ]; then
-    echo "1..0 # SKIP gaiyo not built ($GAIYO)"
-    exit 0
-fi
+source "$(dirname "$0")/lib.sh"
 
 # replace CSV COLUMN OLD NEW: every cell OLD of COLUMN becomes NEW (NEW
 # may hold anything; written with Python's csv quoting)
