@@ -19,6 +19,7 @@ enum { MARK_NONE, MARK_ERROR, MARK_WARN };
 typedef struct fmtkey {
     int kind, decimals, indent, mark, wrap, bold;
     const char *suffix;
+    const char *prefix;      /* interned in wb.pfx */
     lxw_format *f;
 } fmtkey;
 
@@ -39,6 +40,8 @@ typedef struct wb {
     struct wq *q;            /* the writer thread of the table being written, if any */
     gy_diags *d;
     const char *path;        /* the workbook's file */
+    char **pfx;              /* the distinct prefixes of numbers (field … prefix COL), owned */
+    size_t npfx;
 } wb;
 
 static void wq_idle(struct wq *q);
@@ -105,12 +108,42 @@ static bool text_fits(wb *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const 
     return false;
 }
 
-static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold, const char *sfx)
+/* a literal of a number format: "text", a '"' in it as "\"" (closed,
+ * escaped, reopened); everything else inside quotes is shown as it is.
+ * NULL when out of memory. */
+static char *nf_literal(const char *s1, const char *s2)
+{
+    size_t n = 3;
+    for (const char *s = s1; *s; s++)
+        n += *s == '"' ? 4 : 1;
+    for (const char *s = s2; *s; s++)
+        n += *s == '"' ? 4 : 1;
+    char *o = malloc(n), *p = o;
+    if (!o)
+        return NULL;
+    *p++ = '"';
+    for (int i = 0; i < 2; i++)
+        for (const char *s = i ? s2 : s1; *s; s++) {
+            if (*s == '"') {
+                memcpy(p, "\"\\\"\"", 4);
+                p += 4;
+            } else {
+                *p++ = *s;
+            }
+        }
+    *p++ = '"';
+    *p = '\0';
+    return o;
+}
+
+static lxw_format *fmtxp(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold, const char *sfx,
+                         const char *pfx)
 {
     for (size_t i = 0; i < b->nfk; i++) {
         fmtkey *k = &b->fk[i];
         if (k->kind == kind && k->decimals == decimals && k->indent == indent && k->mark == mark &&
-            k->wrap == wrap && k->bold == bold && !strcmp(k->suffix ? k->suffix : "", sfx ? sfx : ""))
+            k->wrap == wrap && k->bold == bold && !strcmp(k->suffix ? k->suffix : "", sfx ? sfx : "") &&
+            k->prefix == pfx)
             return k->f;
     }
     if (b->nfk == b->capfk) {
@@ -164,9 +197,23 @@ static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int
         const char *base = kind == F_RATIO ? "0" : "#,##0";
         /* the suffix in quotes (layout.c: at most 8 bytes, no '"') */
         const char *q = sfx && *sfx ? "\"" : "", *sv = sfx ? sfx : "";
-        char *nf = !strcmp(neg, "-")
-                       ? gy_asprintf("%s%s%s%s%s;-%s%s%s%s%s", base, dec, q, sv, q, base, dec, q, sv, q)
-                       : gy_asprintf("%s%s%s%s%s;\"%s \"%s%s%s%s%s", base, dec, q, sv, q, neg, base, dec, q, sv, q);
+        char *nf = NULL;
+        if (pfx) {
+            /* the prefix, quoted, before both sections: "(1/8) "#,##0;"(1/8) △ "#,##0 */
+            bool minus = !strcmp(neg, "-");
+            char *ns = minus ? NULL : gy_asprintf(" %s ", neg);
+            char *p1 = nf_literal(pfx, " "), *p2 = minus ? nf_literal(pfx, " ") : ns ? nf_literal(pfx, ns) : NULL;
+            if (p1 && p2)
+                nf = gy_asprintf("%s%s%s%s%s%s;%s%s%s%s%s%s%s", p1, base, dec, q, sv, q, p2, minus ? "-" : "", base,
+                                 dec, q, sv, q);
+            free(ns);
+            free(p1);
+            free(p2);
+        } else {
+            nf = !strcmp(neg, "-")
+                     ? gy_asprintf("%s%s%s%s%s;-%s%s%s%s%s", base, dec, q, sv, q, base, dec, q, sv, q)
+                     : gy_asprintf("%s%s%s%s%s;\"%s \"%s%s%s%s%s", base, dec, q, sv, q, neg, base, dec, q, sv, q);
+        }
         /* libxlsxwriter keeps a number format in a field of
          * LXW_FORMAT_FIELD_LEN bytes and would cut a longer one */
         if (!nf || strlen(nf) >= LXW_FORMAT_FIELD_LEN) {
@@ -201,8 +248,13 @@ static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int
         format_set_bg_color(f, 0xFFC7CE);
     else if (mark == MARK_WARN)
         format_set_bg_color(f, 0xFFEB9C);
-    b->fk[b->nfk++] = (fmtkey){kind, decimals, indent, mark, wrap, bold, sfx, f};
+    b->fk[b->nfk++] = (fmtkey){kind, decimals, indent, mark, wrap, bold, sfx, pfx, f};
     return f;
+}
+
+static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold, const char *sfx)
+{
+    return fmtxp(b, kind, decimals, indent, mark, wrap, bold, sfx, NULL);
 }
 
 static lxw_format *fmt(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold)
@@ -327,6 +379,7 @@ typedef struct tw {
     struct op *ops;
     size_t nops, capops;
     struct wq *q;        /* the writer thread, while it runs */
+    bool pivot_dup;      /* two rows of one pivot record for one field: said once */
 } tw;
 
 /* ---- cell writes: direct, or buffered and replayed in row order -------------
@@ -1272,6 +1325,64 @@ static const char *label_text(const tw *w, const char *s)
     return s;
 }
 
+/* Excel keeps at most some 200 number formats per workbook: the distinct
+ * prefixes of numbers (field … prefix COL) are at most this many */
+enum { PREFIX_MAX = 64, PREFIX_BYTES = 32 };
+
+/* the prefix of a number cell: the text of the field's prefix column on
+ * that row, interned in b->pfx (its formats are compared by pointer), or
+ * NULL (no prefix, a blank one, or an error said) */
+static const char *cell_prefix(tw *w, size_t row, const gy_lfield *lf)
+{
+    wb *b = w->b;
+    if (!lf->prefix || lf->prefix_idx < 0)
+        return NULL;
+    const char *s = gy_ttext(w->t, row, lf->prefix_idx);
+    if (!*s)
+        return NULL;
+    for (size_t i = 0; i < b->npfx; i++)
+        if (!strcmp(b->pfx[i], s))
+            return b->pfx[i];
+    /* a prefix becomes a literal of the number format: never a control
+     * character, and short enough for the format's field */
+    size_t n = 0;
+    bool ctl = false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        n += *p == '"' ? 4 : 1;
+        ctl |= *p < 0x20 || *p == 0x7f;
+    }
+    if (ctl || n > PREFIX_BYTES || b->npfx >= PREFIX_MAX) {
+        gy_cell c;
+        gy_table_cell(w->t, row, (size_t)lf->prefix_idx, &c);
+        char *q = gy_quote(s);
+        const char *lp = w->l->path ? w->l->path : "";
+        if (ctl)
+            gy_diag_add(b->d, w->t->path, c.line, c.col, "数の前に付ける文字 %s に制御文字があります (様式 %s の prefix %s)",
+                        q ? q : "?", lp, lf->prefix);
+        else if (n > PREFIX_BYTES)
+            gy_diag_add(b->d, w->t->path, c.line, c.col,
+                        "数の前に付ける文字 %s が長すぎます (%d バイトまで、'\"' は 4 バイト; 様式 %s の prefix %s)",
+                        q ? q : "?", PREFIX_BYTES, lp, lf->prefix);
+        else
+            gy_diag_add(b->d, w->t->path, c.line, c.col,
+                        "数の前に付ける文字 %s で %d 種類を超えます (Excel の表示形式の数に限りがあります; 様式 %s の prefix %s)",
+                        q ? q : "?", PREFIX_MAX, lp, lf->prefix);
+        free(q);
+        b->failed = true;
+        return NULL;
+    }
+    char **nv = realloc(b->pfx, (b->npfx + 1) * sizeof *nv);
+    if (!nv || !(s = gy_strdup(s))) {
+        if (nv)
+            b->pfx = nv;
+        b->oom = true;
+        return NULL;
+    }
+    b->pfx = nv;
+    b->pfx[b->npfx] = (char *)s;
+    return b->pfx[b->npfx++];
+}
+
 /* write one table cell at (sr, sc) of part */
 static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int field)
 {
@@ -1320,12 +1431,15 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     }
     size_t k = dfind(w, row, col);
     double div = (double)gy_pow10(cd->type == GY_T_RATIO ? cd->decimals : 0);
+    /* a prefix from another column ("(1/8) 896"): a literal of the number
+     * format, so the cell stays a number */
+    const char *pfx = cell_prefix(w, row, lf);
     if (k != SIZE_MAX) {
         eval_dv(w, k, part);
         int64_t shown = w->dst[k] == 2 ? w->dvv[k] : w->dv[k].value;
         if (shown != c->v && mark == MARK_NONE)
             mark = MARK_ERROR;
-        lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
+        lxw_format *f = fmtxp(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix, pfx);
         char *formula = w->dst[k] == 2 ? dv_text(w, k, part) : NULL;
         if (w->dst[k] == 2 && !formula)
             b->oom = true;
@@ -1339,21 +1453,32 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
             gy_format_int(shown, b->neg, txt, sizeof txt);
     } else if (c->nil != GY_NIL_NONE) {
         lxw_format *f = fmt(b, F_NIL, 0, 0, mark, 0, 0);
-        if (c->nil == GY_NIL_BLANK)
+        /* a '-' or '…' is text: its prefix is written before it; a blank
+         * cell with a prefix shows the prefix alone */
+        if (pfx)
+            snprintf(txt, sizeof txt, "%s%s%s", pfx, *c->text ? " " : "", c->text);
+        else
+            snprintf(txt, sizeof txt, "%s", c->text);
+        if (!*txt)
             put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, f);
         else
-            put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, c->text, f);
-        snprintf(txt, sizeof txt, "%s", c->text);
+            put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, txt, f);
+        pfx = NULL;
     } else {
-        lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
+        lxw_format *f = fmtxp(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix, pfx);
         put_num(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)c->v / div, f);
         if (cd->type == GY_T_RATIO)
             gy_format_ratio(c->v, cd->decimals, b->neg, txt, sizeof txt);
         else
             gy_format_int(c->v, b->neg, txt, sizeof txt);
     }
-    if (!lf->width)
+    if (!lf->width && pfx) {
+        char wt[128];
+        snprintf(wt, sizeof wt, "%s %s", pfx, txt);
+        widen(w, sc, wt, 1);
+    } else if (!lf->width) {
         widen(w, sc, txt, 1);
+    }
     if (mark != MARK_NONE) {
         char st[64];
         gy_cell_format(t, (size_t)col, c, st, sizeof st);
@@ -1367,28 +1492,55 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     }
 }
 
-/* whether table rows a and b belong to the same pivot record */
-static bool same_key(const tw *w, size_t a, size_t b)
-{
-    int k = w->l->pivot_key_idx;
-    return k < 0 || !strcmp(gy_ttext(w->t, a, k), gy_ttext(w->t, b, k));
-}
-
-/* the row of pivot record `rowk`'s key whose pivot column says `where` */
-static size_t pivot_row(const tw *w, size_t rowk, const char *where)
-{
-    const gy_table *t = w->t;
-    for (size_t i = 0; i < t->nrows; i++)
-        if (w->rec_of_row[i] != NO_REC && same_key(w, rowk, i) &&
-            !strcmp(gy_ttext(t, i, w->l->pivot_col_idx), where))
-            return i;
-    return SIZE_MAX;
-}
-
 /* the layout file a sheet comes from, for messages */
 static const char *layout_name(const tw *w)
 {
     return w->l->path ? w->l->path : w->t->path;
+}
+
+/* whether table rows a and b belong to the same pivot record */
+static bool same_key(const tw *w, size_t a, size_t b)
+{
+    const gy_layout *l = w->l;
+    if (l->pivot_key_idx < 0)
+        return true;
+    /* pivot K1,K2: every key column (A方式 小計 and B方式 小計 are two records) */
+    for (size_t i = 0; i < l->npivot_keys; i++)
+        if (strcmp(gy_ttext(w->t, a, l->pivot_keys[i]), gy_ttext(w->t, b, l->pivot_keys[i])))
+            return false;
+    return l->npivot_keys || !strcmp(gy_ttext(w->t, a, l->pivot_key_idx), gy_ttext(w->t, b, l->pivot_key_idx));
+}
+
+/* the row of pivot record `rowk`'s key whose pivot column says `where`;
+ * a second such row would not be printed: an error at that row (the
+ * key needs another column: pivot K1,K2 by COL) */
+static size_t pivot_row(tw *w, size_t rowk, const char *where)
+{
+    const gy_table *t = w->t;
+    size_t found = SIZE_MAX;
+    for (size_t i = 0; i < t->nrows; i++)
+        if (w->rec_of_row[i] == w->rec_of_row[rowk] && same_key(w, rowk, i) &&
+            !strcmp(gy_ttext(t, i, w->l->pivot_col_idx), where)) {
+            if (found == SIZE_MAX) {
+                found = i;
+                continue;
+            }
+            if (!w->pivot_dup) {
+                w->pivot_dup = true;
+                w->b->failed = true;
+                char *k = gy_quote(w->l->pivot_key), *v = gy_quote(where);
+                gy_cell c;
+                gy_table_cell(t, i, (size_t)w->l->pivot_col_idx, &c);
+                gy_diag_add(w->b->d, t->path, c.line, c.col,
+                            "行 %u と同じ pivot の行 (%s) で %s が %s です: 様式 %s ではどちらかが印刷されません "
+                            "(pivot に行を分ける列を足してください: pivot 列1,列2 by 列)",
+                            t->rows[found].line, k ? k : "?", w->l->pivot_col, v ? v : "?", layout_name(w));
+                free(k);
+                free(v);
+            }
+            break;
+        }
+    return found;
 }
 
 /* subrows that follow a row labelled `label` */
@@ -1431,7 +1583,7 @@ static bool plan(tw *w)
         for (size_t i = 0; i < t->nrows; i++) {
             if (l->block_idx >= 0 && (!block || strcmp(block, gy_ttext(t, i, l->block_idx)))) {
                 block = gy_ttext(t, i, l->block_idx);
-                need++;
+                need += *block != '\0'; /* a blank value: no caption row */
             }
             need += 1 + (l->nsubrows ? subrows_after(l, gy_row_label(t, &t->rows[i])) : 0);
         }
@@ -1464,7 +1616,8 @@ static bool plan(tw *w)
         }
         if (l->block_idx >= 0 && (!block || strcmp(block, gy_ttext(t, i, l->block_idx)))) {
             block = gy_ttext(t, i, l->block_idx);
-            w->recs[w->nrecs++] = (rec){.kind = R_CAPTION, .row = (uint32_t)i};
+            if (*block)
+                w->recs[w->nrecs++] = (rec){.kind = R_CAPTION, .row = (uint32_t)i};
         }
         w->rec_of_row[i] = (uint32_t)w->nrecs;
         w->recs[w->nrecs++] = (rec){.kind = R_ROW, .row = (uint32_t)i};
@@ -1697,7 +1850,7 @@ static gy_layout *plain_layout(const gy_table *t)
     }
     l->nheader = 1;
     for (size_t j = 0; j < d->ncols; j++) {
-        l->fields[j] = (gy_lfield){.col = gy_strdup(d->cols[j].name), .colidx = (int)j};
+        l->fields[j] = (gy_lfield){.col = gy_strdup(d->cols[j].name), .colidx = (int)j, .prefix_idx = -1};
         l->header[0][j] = gy_strdup(d->cols[j].label);
         l->nfields++;
         if ((int)j == d->label_col)
@@ -2137,6 +2290,9 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
         free(b.names[i]);
     free(b.names);
     free(b.fk);
+    for (size_t i = 0; i < b.npfx; i++)
+        free(b.pfx[i]);
+    free(b.pfx);
     free(pl);
     free(title);
     free(comments);
