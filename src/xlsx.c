@@ -3,6 +3,7 @@
 #include "gaiyo/xlsxzip.h"
 #include "gaiyo/util.h"
 #include "gaiyo/value.h"
+#include "gaiyo/wraplines.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -380,6 +381,9 @@ typedef struct tw {
     size_t nops, capops;
     struct wq *q;        /* the writer thread, while it runs */
     bool pivot_dup;      /* two rows of one pivot record for one field: said once */
+    size_t lines;        /* most lines of a wrapped cell of the record being written (down) */
+    unsigned short *xlines; /* across: most lines per sheet row of the fields' rows */
+    size_t nxlines;
 } tw;
 
 /* ---- cell writes: direct, or buffered and replayed in row order -------------
@@ -387,12 +391,12 @@ typedef struct tw {
  * last one written; layouts that run across or wrap into blocks write out
  * of row order, so in that mode their cells are collected and sorted. */
 
-enum { OP_STR, OP_BLANK, OP_NUM, OP_FORMULA, OP_COMMENT, OP_MERGE };
+enum { OP_STR, OP_BLANK, OP_NUM, OP_FORMULA, OP_COMMENT, OP_MERGE, OP_HEIGHT };
 
 static const char *op_what(int kind)
 {
-    static const char *w[] = {"文字列", "空欄", "数値", "式", "注釈", "結合セル"};
-    return kind >= 0 && kind <= OP_MERGE ? w[kind] : "値";
+    static const char *w[] = {"文字列", "空欄", "数値", "式", "注釈", "結合セル", "行の高さ"};
+    return kind >= 0 && kind <= OP_HEIGHT ? w[kind] : "値";
 }
 
 typedef struct op {
@@ -508,6 +512,7 @@ static lxw_error wop_run(const wop *o)
     case OP_FORMULA: return worksheet_write_formula_num(o->ws, r, c, o->s, o->f, o->num);
     case OP_COMMENT: return worksheet_write_comment_opt(o->ws, r, c, o->s, o->co);
     case OP_MERGE: return worksheet_merge_range(o->ws, r, c, o->r2, o->c2, o->s, o->f);
+    case OP_HEIGHT: return worksheet_set_row(o->ws, r, o->num, NULL);
     default: return LXW_NO_ERROR;
     }
 }
@@ -773,6 +778,23 @@ static void put_merge(tw *w, lxw_worksheet *ws, int r1, int c1, int r2, int c2, 
             (lxw_row_t)r1, (lxw_col_t)c1, op_what(OP_MERGE));
 }
 
+/* the height of sheet row r in points (wrapped text: row_height). In
+ * constant-memory mode a row's height is set while it is the row being
+ * written: buffered, it is sorted before the row's cells (c = -1); through
+ * the writer thread it is queued after them. */
+static void put_height(tw *w, lxw_worksheet *ws, int r, double pt)
+{
+    if (w->q) {
+        wq_put(w, ws, (lxw_row_t)r, 0, OP_HEIGHT, pt, NULL, NULL, NULL, NULL);
+        return;
+    }
+    if (w->buffered) {
+        put_op(w, ws, r, -1, OP_HEIGHT, pt, NULL, NULL, NULL);
+        return;
+    }
+    cell_ok(w->b, worksheet_set_row(ws, (lxw_row_t)r, pt, NULL), ws, (lxw_row_t)r, 0, op_what(OP_HEIGHT));
+}
+
 static int cmp_op(const void *a, const void *b)
 {
     const op *x = a, *y = b;
@@ -804,6 +826,10 @@ static void replay(tw *w)
             r = (lxw_row_t)o->r1;
             c = (lxw_col_t)o->c1;
             e = worksheet_merge_range(o->ws, r, c, (lxw_row_t)o->r, (lxw_col_t)o->c2, o->s, o->f);
+            break;
+        case OP_HEIGHT:
+            c = 0;
+            e = worksheet_set_row(o->ws, r, o->num, NULL);
             break;
         }
         cell_ok(w->b, e, o->ws, r, c, op_what(o->kind));
@@ -1383,6 +1409,64 @@ static const char *cell_prefix(tw *w, size_t row, const gy_lfield *lf)
     return b->pfx[b->npfx++];
 }
 
+/* The lines a wrapped cell's text takes in its column: the field's width,
+ * or, without one, the width the column is fitted to (its widest text + 2,
+ * at most 60), which is 60 for a text wider than 58 and holds any other
+ * on one line. Counted into the height of its sheet row. */
+static void count_lines(tw *w, const gy_lfield *lf, int sr, const char *s, int indent)
+{
+    if (!lf->wrap || !*s)
+        return;
+    int width = lf->width && !w->l->across ? lf->width : 60;
+    if (!(lf->width && !w->l->across) && !strchr(s, '\n') && gy_utf8_width(s) + 2 <= 60)
+        return;
+    /* an indent (a level of a label) takes about two half-width characters */
+    size_t n = gy_wrap_lines(s, width - 2 * (indent > 15 ? 15 : indent));
+    if (w->xlines) {
+        if (sr >= 0 && (size_t)sr < w->nxlines && n > w->xlines[sr])
+            w->xlines[sr] = (unsigned short)(n > 409 ? 409 : n);
+    } else if (n > w->lines) {
+        w->lines = n;
+    }
+}
+
+/* a row of `lines` lines of text: its height in points (Excel rows are
+ * whole pixels, 0.75 pt; at most Excel's 409 pt) */
+static double row_height(const tw *w, size_t lines)
+{
+    double pt = (double)lines * w->b->ls->font_size * 1.5;
+    pt = (double)(long)((pt + 0.74) / 0.75) * 0.75;
+    return pt > 409 ? 409 : pt;
+}
+
+/* the text a text cell prints (fy as the report writes it, a 計 row's role
+ * in an empty label, the label renamed), and its format */
+static const char *cell_text(tw *w, size_t row, int col, int field, int mark, char *buf, size_t nbuf,
+                             lxw_format **f)
+{
+    const gy_table *t = w->t;
+    const gy_lfield *lf = &w->l->fields[field];
+    const gy_row *r = &t->rows[row];
+    bool islabel = field == w->l->label_field;
+    gy_cell cl;
+    gy_table_cell(t, row, (size_t)col, &cl);
+    const char *s = cl.text;
+    if (t->def->cols[col].type == GY_T_FY && cl.nil == GY_NIL_NONE) {
+        gy_cell_format(t, (size_t)col, &cl, buf, nbuf);
+        s = buf;
+    } else if (s == cl.buf) {
+        snprintf(buf, nbuf, "%s", s);
+        s = buf;
+    }
+    /* a 計 row without a label names itself in its role column */
+    if (islabel && !*s && t->def->role_col >= 0)
+        s = gy_ttext(t, row, t->def->role_col);
+    if (islabel)
+        s = label_text(w, s);
+    *f = fmt(w->b, F_TEXT, 0, islabel ? r->level : 0, mark, lf->wrap, r->role == GY_ROLE_TOTAL);
+    return s;
+}
+
 /* write one table cell at (sr, sc) of part */
 static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int field)
 {
@@ -1390,12 +1474,13 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     lxw_worksheet *ws = w->ws[part];
     const gy_table *t = w->t;
     const gy_coldef *cd = &t->def->cols[col];
-    const gy_row *r = &t->rows[row];
     const gy_lfield *lf = &w->l->fields[field];
     int kind = ftype_kind(cd);
     /* the cell: a number with a value needs no text (most of a big sheet) */
     gy_cell cl;
-    if (kind == F_TEXT || gy_tnil(t, row, col) != GY_NIL_NONE) {
+    if (kind == F_TEXT) {
+        cl = (gy_cell){.text = ""}; /* cell_text reads the cell */
+    } else if (gy_tnil(t, row, col) != GY_NIL_NONE) {
         gy_table_cell(t, row, (size_t)col, &cl);
     } else {
         cl.nil = GY_NIL_NONE;
@@ -1405,28 +1490,18 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     const gy_cell *c = &cl;
     const gy_finding *fd = finding_at(w, row, col);
     int mark = fd ? (fd->sev == GY_SEV_ERROR ? MARK_ERROR : MARK_WARN) : MARK_NONE;
-    bool islabel = field == w->l->label_field;
-    int indent = islabel ? r->level : 0;
     char txt[64];
     if (kind == F_TEXT) {
         char buf[64];
-        const char *s = c->text;
-        if (cd->type == GY_T_FY && c->nil == GY_NIL_NONE) {
-            gy_cell_format(t, (size_t)col, c, buf, sizeof buf);
-            s = buf;
-        }
-        /* a 計 row without a label names itself in its role column */
-        if (islabel && !*s && t->def->role_col >= 0)
-            s = gy_ttext(t, row, t->def->role_col);
-        if (islabel)
-            s = label_text(w, s);
-        lxw_format *f = fmt(b, F_TEXT, 0, indent, mark, lf->wrap, r->role == GY_ROLE_TOTAL);
+        lxw_format *f;
+        const char *s = cell_text(w, row, col, field, mark, buf, sizeof buf, &f);
         if (*s)
             put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, s, f);
         else
             put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, f);
         if (!lf->width)
             widen(w, sc, s, 1);
+        count_lines(w, lf, sr, s, field == w->l->label_field ? w->t->rows[row].level : 0);
         return;
     }
     size_t k = dfind(w, row, col);
@@ -1775,14 +1850,115 @@ static void write_header(tw *w, int p)
     free(pend);
 }
 
+/* A field printed once per run of equal values (field … once): the run's
+ * first cell holds the value, the others are blank with its format, and
+ * the cells are merged over the run. A run is the records one after the
+ * other in one column (down) or row (across) of one sheet with the same
+ * non-blank text; a caption, a subrow, a new block of a wrapped layout or
+ * a cell marked by a finding ends it. */
+typedef struct orun {
+    bool open;
+    int part, r1, c1, r2, c2;
+    const char *val;     /* the column's text (the table's) */
+    char *text;          /* the text printed (owned) */
+    lxw_format *f;
+} orun;
+
+/* end the run: merge it if it holds two cells or more. Called before any
+ * cell of the next record, so that in constant-memory mode the merge comes
+ * right after the last cell of its last row (put_merge). */
+static void orun_close(tw *w, orun *o)
+{
+    if (o->open && (o->r2 > o->r1 || o->c2 > o->c1))
+        put_merge(w, w->ws[o->part], o->r1, o->c1, o->r2, o->c2, o->text, o->f);
+    free(o->text);
+    *o = (orun){0};
+}
+
+/* before record r: for each once field, whether its cell continues the
+ * run (cont[f]); the runs it does not continue are closed */
+static void orun_step(tw *w, orun *runs, const rec *r, bool *cont)
+{
+    const gy_layout *l = w->l;
+    for (size_t f = 0; f < l->nfields; f++) {
+        cont[f] = false;
+        if (!l->fields[f].once)
+            continue;
+        orun *o = &runs[f];
+        bool rowrec = r->kind == R_ROW || r->kind == R_PIVOT;
+        size_t row = r->row;
+        if (rowrec && r->kind == R_PIVOT && l->fields[f].where)
+            row = pivot_row(w, r->row, l->fields[f].where);
+        int col = l->fields[f].colidx, sr, sc;
+        rec_pos(w, r, (int)f, &sr, &sc);
+        const char *v = rowrec && row != SIZE_MAX ? gy_ttext(w->t, row, col) : "";
+        bool marked = rowrec && row != SIZE_MAX && finding_at(w, row, col);
+        bool next = l->across ? sr == o->r1 && sc == o->c2 + 1 : sc == o->c1 && sr == o->r2 + 1;
+        if (o->open && *v && !marked && r->sheet == o->part && next && !strcmp(v, o->val)) {
+            cont[f] = true;
+            o->r2 = sr;
+            o->c2 = sc;
+            continue;
+        }
+        orun_close(w, o);
+        if (!*v || marked || !rowrec)
+            continue;
+        char buf[64];
+        lxw_format *fm;
+        const char *s = cell_text(w, row, col, (int)f, MARK_NONE, buf, sizeof buf, &fm);
+        if (!(o->text = gy_strdup(s))) {
+            w->b->oom = true;
+            continue;
+        }
+        *o = (orun){.open = true, .part = r->sheet, .r1 = sr, .c1 = sc, .r2 = sr, .c2 = sc, .val = v,
+                    .text = o->text, .f = fm};
+    }
+}
+
 static void write_body(tw *w)
 {
     const gy_layout *l = w->l;
+    bool once = false;
+    for (size_t f = 0; f < l->nfields; f++)
+        once |= l->fields[f].once;
+    orun *runs = once ? calloc(l->nfields, sizeof *runs) : NULL;
+    bool *cont = once ? calloc(l->nfields, sizeof *cont) : NULL;
+    /* across or wrapped into blocks, a sheet row holds several records:
+     * the lines of its cells are kept per sheet row */
+    bool wrapped = false;
+    for (size_t f = 0; f < l->nfields; f++)
+        wrapped |= l->fields[f].wrap;
+    if (wrapped && (l->across || l->wrap)) {
+        for (size_t k = 0; k < w->nrecs; k++) {
+            rec r = rec_at(w, k);
+            int sr, sc;
+            rec_pos(w, &r, (int)l->nfields - 1, &sr, &sc);
+            if ((size_t)sr + 1 > w->nxlines)
+                w->nxlines = (size_t)sr + 1;
+        }
+        w->xlines = calloc(w->nxlines ? w->nxlines : 1, sizeof *w->xlines);
+    }
+    if ((once && (!runs || !cont)) || (wrapped && (l->across || l->wrap) && !w->xlines)) {
+        free(runs);
+        free(cont);
+        w->b->oom = true;
+        return;
+    }
+    int hpart = 0, hrow = 0;
     for (size_t k = 0; k < w->nrecs; k++) {
         const rec rk = rec_at(w, k), *r = &rk;
         lxw_worksheet *ws = w->ws[r->sheet];
         int sr, sc;
         need_window(w, r->row);
+        if (once)
+            orun_step(w, runs, r, cont);
+        /* a row is as high as its most wrapped cell: the previous
+         * record's row, now that its cells are written */
+        if (w->lines > 1)
+            put_height(w, w->ws[hpart], hrow, row_height(w, w->lines));
+        w->lines = 0;
+        rec_pos(w, r, 0, &hrow, &sc);
+        hpart = r->sheet;
         if (r->kind == R_CAPTION) {
             rec_pos(w, r, 0, &sr, &sc);
             put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, gy_ttext(w->t, r->row, l->block_idx), fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
@@ -1818,12 +1994,24 @@ static void write_body(tw *w)
             size_t row = r->row;
             if (r->kind == R_PIVOT && l->fields[f].where)
                 row = pivot_row(w, r->row, l->fields[f].where);
-            if (row == SIZE_MAX)
+            if (once && cont[f])
+                put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, runs[f].f);
+            else if (row == SIZE_MAX)
                 put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, fmt(w->b, F_NIL, 0, 0, 0, 0, 0));
             else
                 write_cell(w, r->sheet, sr, sc, row, l->fields[f].colidx, (int)f);
         }
     }
+    for (size_t f = 0; once && f < l->nfields; f++)
+        orun_close(w, &runs[f]);
+    if (w->lines > 1)
+        put_height(w, w->ws[hpart], hrow, row_height(w, w->lines));
+    w->lines = 0;
+    for (size_t i = 0; i < w->nxlines; i++)
+        if (w->xlines[i] > 1)
+            put_height(w, w->ws[0], (int)i, row_height(w, w->xlines[i]));
+    free(runs);
+    free(cont);
 }
 
 /* the plain layout of a table without a template: every column, labels as header */
@@ -2037,6 +2225,7 @@ out:
     free(w.ws);
     free(w.wsname);
     free(w.colw);
+    free(w.xlines);
     free(w.fmark);
     free(w.frow);
     gy_layout_free(w.own);
