@@ -269,8 +269,11 @@ static bool pivot_keys(gy_layout *l, const gy_tabledef *t, gy_diags *d)
     char *copy = gy_strdup(l->pivot_key);
     if (!copy)
         return false;
-    char *sv = NULL;
-    for (char *k = strtok_r(copy, ",", &sv); k; k = strtok_r(NULL, ",", &sv)) {
+    for (char *k = copy, *next; k; k = next) {
+        /* split on every ',' (an empty key between two is an error) */
+        next = strchr(k, ',');
+        if (next)
+            *next++ = '\0';
         k = gy_trim(k);
         int c = !*k || !strcmp(k, "*") ? -1 : textcol_or_error(l, t, k, l->pivot_line, d);
         if (!*k || !strcmp(k, "*"))
