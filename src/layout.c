@@ -17,6 +17,7 @@ void gy_layout_free(gy_layout *l)
     free(l->unit);
     free(l->pivot_key);
     free(l->pivot_col);
+    free(l->pivot_keys);
     free(l->block);
     for (size_t i = 0; i < l->nheader; i++) {
         for (size_t j = 0; j < l->nfields && l->header[i]; j++)
@@ -29,6 +30,7 @@ void gy_layout_free(gy_layout *l)
         free(l->fields[i].col);
         free(l->fields[i].where);
         free(l->fields[i].suffix);
+        free(l->fields[i].prefix);
     }
     free(l->fields);
     for (size_t i = 0; i < l->nnotes; i++)
@@ -144,10 +146,10 @@ static int positive(const char *s)
     return (int)v;
 }
 
-/* field COL [where VALUE] [width N] [wrap] [label] */
+/* field COL [where VALUE] [width N] [wrap] [label] [once] [prefix COL] */
 static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool *label)
 {
-    gy_lfield f = {.line = ln};
+    gy_lfield f = {.line = ln, .prefix_idx = -1};
     char *save = NULL;
     char *tok = strtok_r(rest, " \t", &save);
     *label = false;
@@ -163,6 +165,22 @@ static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool
             f.wrap = true;
         } else if (!strcmp(tok, "label")) {
             *label = true;
+        } else if (!strcmp(tok, "once")) {
+            f.once = true;
+        } else if (!strcmp(tok, "prefix")) {
+            char *v = strtok_r(NULL, " \t", &save);
+            if (!v) {
+                gy_diag_add(d, l->path, ln, 1, "field の prefix には列名が要ります");
+                ok = false;
+            } else {
+                free(f.prefix);
+                if (!(f.prefix = gy_strdup(v))) {
+                    free(f.col);
+                    free(f.where);
+                    free(f.suffix);
+                    return false;
+                }
+            }
         } else if (!strcmp(tok, "suffix")) {
             char *v = strtok_r(NULL, " \t", &save);
             if (!v || strchr(v, '"') || strlen(v) > 8) {
@@ -173,6 +191,7 @@ static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool
                 if (!(f.suffix = gy_strdup(v))) {
                     free(f.col);
                     free(f.where);
+                    free(f.prefix);
                     return false;
                 }
             }
@@ -185,6 +204,8 @@ static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool
                 free(f.where);
                 if (!(f.where = gy_strdup(v))) {
                     free(f.col);
+                    free(f.suffix);
+                    free(f.prefix);
                     return false;
                 }
             } else if ((f.width = positive(v)) <= 0 || f.width > 255) {
@@ -192,7 +213,7 @@ static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool
                 ok = false;
             }
         } else {
-            gy_diag_add(d, l->path, ln, 1, "field の未知の指定 '%s' (where, width, wrap, label, suffix)", tok);
+            gy_diag_add(d, l->path, ln, 1, "field の未知の指定 '%s' (where, width, wrap, label, suffix, once, prefix)", tok);
             ok = false;
         }
     }
@@ -200,6 +221,7 @@ static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool
         free(f.col);
         free(f.where);
         free(f.suffix);
+        free(f.prefix);
         return ok ? false : true;
     }
     l->fields[l->nfields++] = f;
@@ -226,6 +248,50 @@ static int textcol_or_error(const gy_layout *l, const gy_tabledef *t, const char
         return -1;
     }
     return c;
+}
+
+/* the column of a field option that prints text (once, prefix) */
+static int textcol_for(const gy_layout *l, const gy_tabledef *t, const char *name, unsigned ln, const char *what,
+                      gy_diags *d)
+{
+    int c = col_or_error(l, t, name, ln, d);
+    if (c >= 0 && !gy_col_textlike(t, (size_t)c)) {
+        gy_diag_add(d, l->path, ln, 1, "列 '%s' は %s 型です: %s には文字の列 (text, fy など) を指定してください", name,
+                    gy_type_name(t->cols[c].type), what);
+        return -1;
+    }
+    return c;
+}
+
+/* pivot K1,K2,… : every key column, in order (the first is pivot_key_idx) */
+static bool pivot_keys(gy_layout *l, const gy_tabledef *t, gy_diags *d)
+{
+    char *copy = gy_strdup(l->pivot_key);
+    if (!copy)
+        return false;
+    for (char *k = copy, *next; k; k = next) {
+        /* split on every ',' (an empty key between two is an error) */
+        next = strchr(k, ',');
+        if (next)
+            *next++ = '\0';
+        k = gy_trim(k);
+        int c = !*k || !strcmp(k, "*") ? -1 : textcol_or_error(l, t, k, l->pivot_line, d);
+        if (!*k || !strcmp(k, "*"))
+            gy_diag_add(d, l->path, l->pivot_line, 1, "pivot の行の列 '%s' が空か '*' です ('*' は単独で使います)", k);
+        for (size_t i = 0; c >= 0 && i < l->npivot_keys; i++)
+            if (l->pivot_keys[i] == c)
+                gy_diag_add(d, l->path, l->pivot_line, 1, "pivot の行の列 '%s' が 2 回あります", k);
+        if (!grow(&l->pivot_keys, l->npivot_keys, sizeof *l->pivot_keys)) {
+            free(copy);
+            return false;
+        }
+        l->pivot_keys[l->npivot_keys++] = c;
+    }
+    free(copy);
+    if (!l->npivot_keys)
+        gy_diag_add(d, l->path, l->pivot_line, 1, "pivot に行の列がありません");
+    l->pivot_key_idx = l->npivot_keys ? l->pivot_keys[0] : -1;
+    return true;
 }
 
 static gy_status layout_parse(const char *path, const char *text, const gy_defset *defs, gy_layout **out,
@@ -406,12 +472,22 @@ static gy_status layout_parse(const char *path, const char *text, const gy_defse
         gy_diag_add(d, path, 0, 0, "field がありません");
     if (t) {
         for (size_t i = 0; i < l->nfields; i++) {
-            l->fields[i].colidx = col_or_error(l, t, l->fields[i].col, l->fields[i].line, d);
-            if (l->fields[i].where && !l->pivot_key)
-                gy_diag_add(d, path, l->fields[i].line, 1, "where は pivot のある様式でだけ使えます");
+            gy_lfield *f = &l->fields[i];
+            f->colidx = f->once ? textcol_for(l, t, f->col, f->line, "once", d)
+                                : col_or_error(l, t, f->col, f->line, d);
+            if (f->where && !l->pivot_key)
+                gy_diag_add(d, path, f->line, 1, "where は pivot のある様式でだけ使えます");
+            if (f->prefix) {
+                f->prefix_idx = textcol_for(l, t, f->prefix, f->line, "prefix", d);
+                if (f->colidx >= 0 && gy_col_textlike(t, (size_t)f->colidx))
+                    gy_diag_add(d, path, f->line, 1, "prefix は数の列に付けます: 列 '%s' は文字の列です", f->col);
+            }
         }
         if (l->pivot_key) {
-            l->pivot_key_idx = strcmp(l->pivot_key, "*") ? textcol_or_error(l, t, l->pivot_key, l->pivot_line, d) : -2;
+            if (!strcmp(l->pivot_key, "*"))
+                l->pivot_key_idx = -2;
+            else
+                oom = !pivot_keys(l, t, d);
             l->pivot_col_idx = textcol_or_error(l, t, l->pivot_col, l->pivot_line, d);
         }
         if (l->block)

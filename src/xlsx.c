@@ -3,6 +3,7 @@
 #include "gaiyo/xlsxzip.h"
 #include "gaiyo/util.h"
 #include "gaiyo/value.h"
+#include "gaiyo/wraplines.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@ enum { MARK_NONE, MARK_ERROR, MARK_WARN };
 typedef struct fmtkey {
     int kind, decimals, indent, mark, wrap, bold;
     const char *suffix;
+    const char *prefix;      /* interned in wb.pfx */
     lxw_format *f;
 } fmtkey;
 
@@ -39,6 +41,8 @@ typedef struct wb {
     struct wq *q;            /* the writer thread of the table being written, if any */
     gy_diags *d;
     const char *path;        /* the workbook's file */
+    char **pfx;              /* the distinct prefixes of numbers (field … prefix COL), owned */
+    size_t npfx;
 } wb;
 
 static void wq_idle(struct wq *q);
@@ -105,12 +109,42 @@ static bool text_fits(wb *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const 
     return false;
 }
 
-static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold, const char *sfx)
+/* a literal of a number format: "text", a '"' in it as "\"" (closed,
+ * escaped, reopened); everything else inside quotes is shown as it is.
+ * NULL when out of memory. */
+static char *nf_literal(const char *s1, const char *s2)
+{
+    size_t n = 3;
+    for (const char *s = s1; *s; s++)
+        n += *s == '"' ? 4 : 1;
+    for (const char *s = s2; *s; s++)
+        n += *s == '"' ? 4 : 1;
+    char *o = malloc(n), *p = o;
+    if (!o)
+        return NULL;
+    *p++ = '"';
+    for (int i = 0; i < 2; i++)
+        for (const char *s = i ? s2 : s1; *s; s++) {
+            if (*s == '"') {
+                memcpy(p, "\"\\\"\"", 4);
+                p += 4;
+            } else {
+                *p++ = *s;
+            }
+        }
+    *p++ = '"';
+    *p = '\0';
+    return o;
+}
+
+static lxw_format *fmtxp(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold, const char *sfx,
+                         const char *pfx)
 {
     for (size_t i = 0; i < b->nfk; i++) {
         fmtkey *k = &b->fk[i];
         if (k->kind == kind && k->decimals == decimals && k->indent == indent && k->mark == mark &&
-            k->wrap == wrap && k->bold == bold && !strcmp(k->suffix ? k->suffix : "", sfx ? sfx : ""))
+            k->wrap == wrap && k->bold == bold && !strcmp(k->suffix ? k->suffix : "", sfx ? sfx : "") &&
+            k->prefix == pfx)
             return k->f;
     }
     if (b->nfk == b->capfk) {
@@ -164,9 +198,23 @@ static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int
         const char *base = kind == F_RATIO ? "0" : "#,##0";
         /* the suffix in quotes (layout.c: at most 8 bytes, no '"') */
         const char *q = sfx && *sfx ? "\"" : "", *sv = sfx ? sfx : "";
-        char *nf = !strcmp(neg, "-")
-                       ? gy_asprintf("%s%s%s%s%s;-%s%s%s%s%s", base, dec, q, sv, q, base, dec, q, sv, q)
-                       : gy_asprintf("%s%s%s%s%s;\"%s \"%s%s%s%s%s", base, dec, q, sv, q, neg, base, dec, q, sv, q);
+        char *nf = NULL;
+        if (pfx) {
+            /* the prefix, quoted, before both sections: "(1/8) "#,##0;"(1/8) △ "#,##0 */
+            bool minus = !strcmp(neg, "-");
+            char *ns = minus ? NULL : gy_asprintf(" %s ", neg);
+            char *p1 = nf_literal(pfx, " "), *p2 = minus ? nf_literal(pfx, " ") : ns ? nf_literal(pfx, ns) : NULL;
+            if (p1 && p2)
+                nf = gy_asprintf("%s%s%s%s%s%s;%s%s%s%s%s%s%s", p1, base, dec, q, sv, q, p2, minus ? "-" : "", base,
+                                 dec, q, sv, q);
+            free(ns);
+            free(p1);
+            free(p2);
+        } else {
+            nf = !strcmp(neg, "-")
+                     ? gy_asprintf("%s%s%s%s%s;-%s%s%s%s%s", base, dec, q, sv, q, base, dec, q, sv, q)
+                     : gy_asprintf("%s%s%s%s%s;\"%s \"%s%s%s%s%s", base, dec, q, sv, q, neg, base, dec, q, sv, q);
+        }
         /* libxlsxwriter keeps a number format in a field of
          * LXW_FORMAT_FIELD_LEN bytes and would cut a longer one */
         if (!nf || strlen(nf) >= LXW_FORMAT_FIELD_LEN) {
@@ -201,8 +249,13 @@ static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int
         format_set_bg_color(f, 0xFFC7CE);
     else if (mark == MARK_WARN)
         format_set_bg_color(f, 0xFFEB9C);
-    b->fk[b->nfk++] = (fmtkey){kind, decimals, indent, mark, wrap, bold, sfx, f};
+    b->fk[b->nfk++] = (fmtkey){kind, decimals, indent, mark, wrap, bold, sfx, pfx, f};
     return f;
+}
+
+static lxw_format *fmtx(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold, const char *sfx)
+{
+    return fmtxp(b, kind, decimals, indent, mark, wrap, bold, sfx, NULL);
 }
 
 static lxw_format *fmt(wb *b, int kind, int decimals, int indent, int mark, int wrap, int bold)
@@ -327,6 +380,10 @@ typedef struct tw {
     struct op *ops;
     size_t nops, capops;
     struct wq *q;        /* the writer thread, while it runs */
+    bool pivot_dup;      /* two rows of one pivot record for one field: said once */
+    size_t lines;        /* most lines of a wrapped cell of the record being written (down) */
+    unsigned short *xlines; /* across: most lines per sheet row of the fields' rows */
+    size_t nxlines;
 } tw;
 
 /* ---- cell writes: direct, or buffered and replayed in row order -------------
@@ -334,12 +391,12 @@ typedef struct tw {
  * last one written; layouts that run across or wrap into blocks write out
  * of row order, so in that mode their cells are collected and sorted. */
 
-enum { OP_STR, OP_BLANK, OP_NUM, OP_FORMULA, OP_COMMENT, OP_MERGE };
+enum { OP_STR, OP_BLANK, OP_NUM, OP_FORMULA, OP_COMMENT, OP_MERGE, OP_HEIGHT };
 
 static const char *op_what(int kind)
 {
-    static const char *w[] = {"文字列", "空欄", "数値", "式", "注釈", "結合セル"};
-    return kind >= 0 && kind <= OP_MERGE ? w[kind] : "値";
+    static const char *w[] = {"文字列", "空欄", "数値", "式", "注釈", "結合セル", "行の高さ"};
+    return kind >= 0 && kind <= OP_HEIGHT ? w[kind] : "値";
 }
 
 typedef struct op {
@@ -455,6 +512,7 @@ static lxw_error wop_run(const wop *o)
     case OP_FORMULA: return worksheet_write_formula_num(o->ws, r, c, o->s, o->f, o->num);
     case OP_COMMENT: return worksheet_write_comment_opt(o->ws, r, c, o->s, o->co);
     case OP_MERGE: return worksheet_merge_range(o->ws, r, c, o->r2, o->c2, o->s, o->f);
+    case OP_HEIGHT: return worksheet_set_row(o->ws, r, o->num, NULL);
     default: return LXW_NO_ERROR;
     }
 }
@@ -720,6 +778,23 @@ static void put_merge(tw *w, lxw_worksheet *ws, int r1, int c1, int r2, int c2, 
             (lxw_row_t)r1, (lxw_col_t)c1, op_what(OP_MERGE));
 }
 
+/* the height of sheet row r in points (wrapped text: row_height). In
+ * constant-memory mode a row's height is set while it is the row being
+ * written: buffered, it is sorted before the row's cells (c = -1); through
+ * the writer thread it is queued after them. */
+static void put_height(tw *w, lxw_worksheet *ws, int r, double pt)
+{
+    if (w->q) {
+        wq_put(w, ws, (lxw_row_t)r, 0, OP_HEIGHT, pt, NULL, NULL, NULL, NULL);
+        return;
+    }
+    if (w->buffered) {
+        put_op(w, ws, r, -1, OP_HEIGHT, pt, NULL, NULL, NULL);
+        return;
+    }
+    cell_ok(w->b, worksheet_set_row(ws, (lxw_row_t)r, pt, NULL), ws, (lxw_row_t)r, 0, op_what(OP_HEIGHT));
+}
+
 static int cmp_op(const void *a, const void *b)
 {
     const op *x = a, *y = b;
@@ -751,6 +826,10 @@ static void replay(tw *w)
             r = (lxw_row_t)o->r1;
             c = (lxw_col_t)o->c1;
             e = worksheet_merge_range(o->ws, r, c, (lxw_row_t)o->r, (lxw_col_t)o->c2, o->s, o->f);
+            break;
+        case OP_HEIGHT:
+            c = 0;
+            e = worksheet_set_row(o->ws, r, o->num, NULL);
             break;
         }
         cell_ok(w->b, e, o->ws, r, c, op_what(o->kind));
@@ -1272,6 +1351,122 @@ static const char *label_text(const tw *w, const char *s)
     return s;
 }
 
+/* Excel keeps at most some 200 number formats per workbook: the distinct
+ * prefixes of numbers (field … prefix COL) are at most this many */
+enum { PREFIX_MAX = 64, PREFIX_BYTES = 32 };
+
+/* the prefix of a number cell: the text of the field's prefix column on
+ * that row, interned in b->pfx (its formats are compared by pointer), or
+ * NULL (no prefix, a blank one, or an error said) */
+static const char *cell_prefix(tw *w, size_t row, const gy_lfield *lf)
+{
+    wb *b = w->b;
+    if (!lf->prefix || lf->prefix_idx < 0)
+        return NULL;
+    const char *s = gy_ttext(w->t, row, lf->prefix_idx);
+    if (!*s)
+        return NULL;
+    for (size_t i = 0; i < b->npfx; i++)
+        if (!strcmp(b->pfx[i], s))
+            return b->pfx[i];
+    /* a prefix becomes a literal of the number format: never a control
+     * character, and short enough for the format's field */
+    size_t n = 0;
+    bool ctl = false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        n += *p == '"' ? 4 : 1;
+        ctl |= *p < 0x20 || *p == 0x7f;
+    }
+    if (ctl || n > PREFIX_BYTES || b->npfx >= PREFIX_MAX) {
+        gy_cell c;
+        gy_table_cell(w->t, row, (size_t)lf->prefix_idx, &c);
+        char *q = gy_quote(s);
+        const char *lp = w->l->path ? w->l->path : "";
+        if (ctl)
+            gy_diag_add(b->d, w->t->path, c.line, c.col, "数の前に付ける文字 %s に制御文字があります (様式 %s の prefix %s)",
+                        q ? q : "?", lp, lf->prefix);
+        else if (n > PREFIX_BYTES)
+            gy_diag_add(b->d, w->t->path, c.line, c.col,
+                        "数の前に付ける文字 %s が長すぎます (%d バイトまで、'\"' は 4 バイト; 様式 %s の prefix %s)",
+                        q ? q : "?", PREFIX_BYTES, lp, lf->prefix);
+        else
+            gy_diag_add(b->d, w->t->path, c.line, c.col,
+                        "数の前に付ける文字 %s で %d 種類を超えます (Excel の表示形式の数に限りがあります; 様式 %s の prefix %s)",
+                        q ? q : "?", PREFIX_MAX, lp, lf->prefix);
+        free(q);
+        b->failed = true;
+        return NULL;
+    }
+    char **nv = realloc(b->pfx, (b->npfx + 1) * sizeof *nv);
+    if (!nv || !(s = gy_strdup(s))) {
+        if (nv)
+            b->pfx = nv;
+        b->oom = true;
+        return NULL;
+    }
+    b->pfx = nv;
+    b->pfx[b->npfx] = (char *)s;
+    return b->pfx[b->npfx++];
+}
+
+/* The lines a wrapped cell's text takes in its column: the field's width,
+ * or, without one, the width the column is fitted to (its widest text + 2,
+ * at most 60), which is 60 for a text wider than 58 and holds any other
+ * on one line. Counted into the height of its sheet row. */
+static void count_lines(tw *w, const gy_lfield *lf, int sr, const char *s, int indent)
+{
+    if (!lf->wrap || !*s)
+        return;
+    int width = lf->width && !w->l->across ? lf->width : 60;
+    if (!(lf->width && !w->l->across) && !strchr(s, '\n') && gy_utf8_width(s) + 2 <= 60)
+        return;
+    /* an indent (a level of a label) takes about two half-width characters */
+    size_t n = gy_wrap_lines(s, width - 2 * (indent > 15 ? 15 : indent));
+    if (w->xlines) {
+        if (sr >= 0 && (size_t)sr < w->nxlines && n > w->xlines[sr])
+            w->xlines[sr] = (unsigned short)(n > 409 ? 409 : n);
+    } else if (n > w->lines) {
+        w->lines = n;
+    }
+}
+
+/* a row of `lines` lines of text: its height in points (Excel rows are
+ * whole pixels, 0.75 pt; at most Excel's 409 pt) */
+static double row_height(const tw *w, size_t lines)
+{
+    double pt = (double)lines * w->b->ls->font_size * 1.5;
+    pt = (double)(long)((pt + 0.74) / 0.75) * 0.75;
+    return pt > 409 ? 409 : pt;
+}
+
+/* the text a text cell prints (fy as the report writes it, a 計 row's role
+ * in an empty label, the label renamed), and its format */
+static const char *cell_text(tw *w, size_t row, int col, int field, int mark, char *buf, size_t nbuf,
+                             lxw_format **f)
+{
+    const gy_table *t = w->t;
+    const gy_lfield *lf = &w->l->fields[field];
+    const gy_row *r = &t->rows[row];
+    bool islabel = field == w->l->label_field;
+    gy_cell cl;
+    gy_table_cell(t, row, (size_t)col, &cl);
+    const char *s = cl.text;
+    if (t->def->cols[col].type == GY_T_FY && cl.nil == GY_NIL_NONE) {
+        gy_cell_format(t, (size_t)col, &cl, buf, nbuf);
+        s = buf;
+    } else if (s == cl.buf) {
+        snprintf(buf, nbuf, "%s", s);
+        s = buf;
+    }
+    /* a 計 row without a label names itself in its role column */
+    if (islabel && !*s && t->def->role_col >= 0)
+        s = gy_ttext(t, row, t->def->role_col);
+    if (islabel)
+        s = label_text(w, s);
+    *f = fmt(w->b, F_TEXT, 0, islabel ? r->level : 0, mark, lf->wrap, r->role == GY_ROLE_TOTAL);
+    return s;
+}
+
 /* write one table cell at (sr, sc) of part */
 static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int field)
 {
@@ -1279,12 +1474,13 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     lxw_worksheet *ws = w->ws[part];
     const gy_table *t = w->t;
     const gy_coldef *cd = &t->def->cols[col];
-    const gy_row *r = &t->rows[row];
     const gy_lfield *lf = &w->l->fields[field];
     int kind = ftype_kind(cd);
     /* the cell: a number with a value needs no text (most of a big sheet) */
     gy_cell cl;
-    if (kind == F_TEXT || gy_tnil(t, row, col) != GY_NIL_NONE) {
+    if (kind == F_TEXT) {
+        cl = (gy_cell){.text = ""}; /* cell_text reads the cell */
+    } else if (gy_tnil(t, row, col) != GY_NIL_NONE) {
         gy_table_cell(t, row, (size_t)col, &cl);
     } else {
         cl.nil = GY_NIL_NONE;
@@ -1294,38 +1490,31 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     const gy_cell *c = &cl;
     const gy_finding *fd = finding_at(w, row, col);
     int mark = fd ? (fd->sev == GY_SEV_ERROR ? MARK_ERROR : MARK_WARN) : MARK_NONE;
-    bool islabel = field == w->l->label_field;
-    int indent = islabel ? r->level : 0;
     char txt[64];
     if (kind == F_TEXT) {
         char buf[64];
-        const char *s = c->text;
-        if (cd->type == GY_T_FY && c->nil == GY_NIL_NONE) {
-            gy_cell_format(t, (size_t)col, c, buf, sizeof buf);
-            s = buf;
-        }
-        /* a 計 row without a label names itself in its role column */
-        if (islabel && !*s && t->def->role_col >= 0)
-            s = gy_ttext(t, row, t->def->role_col);
-        if (islabel)
-            s = label_text(w, s);
-        lxw_format *f = fmt(b, F_TEXT, 0, indent, mark, lf->wrap, r->role == GY_ROLE_TOTAL);
+        lxw_format *f;
+        const char *s = cell_text(w, row, col, field, mark, buf, sizeof buf, &f);
         if (*s)
             put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, s, f);
         else
             put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, f);
         if (!lf->width)
             widen(w, sc, s, 1);
+        count_lines(w, lf, sr, s, field == w->l->label_field ? w->t->rows[row].level : 0);
         return;
     }
     size_t k = dfind(w, row, col);
     double div = (double)gy_pow10(cd->type == GY_T_RATIO ? cd->decimals : 0);
+    /* a prefix from another column ("(1/8) 896"): a literal of the number
+     * format, so the cell stays a number */
+    const char *pfx = cell_prefix(w, row, lf);
     if (k != SIZE_MAX) {
         eval_dv(w, k, part);
         int64_t shown = w->dst[k] == 2 ? w->dvv[k] : w->dv[k].value;
         if (shown != c->v && mark == MARK_NONE)
             mark = MARK_ERROR;
-        lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
+        lxw_format *f = fmtxp(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix, pfx);
         char *formula = w->dst[k] == 2 ? dv_text(w, k, part) : NULL;
         if (w->dst[k] == 2 && !formula)
             b->oom = true;
@@ -1339,21 +1528,32 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
             gy_format_int(shown, b->neg, txt, sizeof txt);
     } else if (c->nil != GY_NIL_NONE) {
         lxw_format *f = fmt(b, F_NIL, 0, 0, mark, 0, 0);
-        if (c->nil == GY_NIL_BLANK)
+        /* a '-' or '…' is text: its prefix is written before it; a blank
+         * cell with a prefix shows the prefix alone */
+        if (pfx)
+            snprintf(txt, sizeof txt, "%s%s%s", pfx, *c->text ? " " : "", c->text);
+        else
+            snprintf(txt, sizeof txt, "%s", c->text);
+        if (!*txt)
             put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, f);
         else
-            put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, c->text, f);
-        snprintf(txt, sizeof txt, "%s", c->text);
+            put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, txt, f);
+        pfx = NULL;
     } else {
-        lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
+        lxw_format *f = fmtxp(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix, pfx);
         put_num(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)c->v / div, f);
         if (cd->type == GY_T_RATIO)
             gy_format_ratio(c->v, cd->decimals, b->neg, txt, sizeof txt);
         else
             gy_format_int(c->v, b->neg, txt, sizeof txt);
     }
-    if (!lf->width)
+    if (!lf->width && pfx) {
+        char wt[128];
+        snprintf(wt, sizeof wt, "%s %s", pfx, txt);
+        widen(w, sc, wt, 1);
+    } else if (!lf->width) {
         widen(w, sc, txt, 1);
+    }
     if (mark != MARK_NONE) {
         char st[64];
         gy_cell_format(t, (size_t)col, c, st, sizeof st);
@@ -1367,28 +1567,55 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     }
 }
 
-/* whether table rows a and b belong to the same pivot record */
-static bool same_key(const tw *w, size_t a, size_t b)
-{
-    int k = w->l->pivot_key_idx;
-    return k < 0 || !strcmp(gy_ttext(w->t, a, k), gy_ttext(w->t, b, k));
-}
-
-/* the row of pivot record `rowk`'s key whose pivot column says `where` */
-static size_t pivot_row(const tw *w, size_t rowk, const char *where)
-{
-    const gy_table *t = w->t;
-    for (size_t i = 0; i < t->nrows; i++)
-        if (w->rec_of_row[i] != NO_REC && same_key(w, rowk, i) &&
-            !strcmp(gy_ttext(t, i, w->l->pivot_col_idx), where))
-            return i;
-    return SIZE_MAX;
-}
-
 /* the layout file a sheet comes from, for messages */
 static const char *layout_name(const tw *w)
 {
     return w->l->path ? w->l->path : w->t->path;
+}
+
+/* whether table rows a and b belong to the same pivot record */
+static bool same_key(const tw *w, size_t a, size_t b)
+{
+    const gy_layout *l = w->l;
+    if (l->pivot_key_idx < 0)
+        return true;
+    /* pivot K1,K2: every key column (A方式 小計 and B方式 小計 are two records) */
+    for (size_t i = 0; i < l->npivot_keys; i++)
+        if (strcmp(gy_ttext(w->t, a, l->pivot_keys[i]), gy_ttext(w->t, b, l->pivot_keys[i])))
+            return false;
+    return l->npivot_keys || !strcmp(gy_ttext(w->t, a, l->pivot_key_idx), gy_ttext(w->t, b, l->pivot_key_idx));
+}
+
+/* the row of pivot record `rowk`'s key whose pivot column says `where`;
+ * a second such row would not be printed: an error at that row (the
+ * key needs another column: pivot K1,K2 by COL) */
+static size_t pivot_row(tw *w, size_t rowk, const char *where)
+{
+    const gy_table *t = w->t;
+    size_t found = SIZE_MAX;
+    for (size_t i = 0; i < t->nrows; i++)
+        if (w->rec_of_row[i] == w->rec_of_row[rowk] && same_key(w, rowk, i) &&
+            !strcmp(gy_ttext(t, i, w->l->pivot_col_idx), where)) {
+            if (found == SIZE_MAX) {
+                found = i;
+                continue;
+            }
+            if (!w->pivot_dup) {
+                w->pivot_dup = true;
+                w->b->failed = true;
+                char *k = gy_quote(w->l->pivot_key), *v = gy_quote(where);
+                gy_cell c;
+                gy_table_cell(t, i, (size_t)w->l->pivot_col_idx, &c);
+                gy_diag_add(w->b->d, t->path, c.line, c.col,
+                            "行 %u と同じ pivot の行 (%s) で %s が %s です: 様式 %s ではどちらかが印刷されません "
+                            "(pivot に行を分ける列を足してください: pivot 列1,列2 by 列)",
+                            t->rows[found].line, k ? k : "?", w->l->pivot_col, v ? v : "?", layout_name(w));
+                free(k);
+                free(v);
+            }
+            break;
+        }
+    return found;
 }
 
 /* subrows that follow a row labelled `label` */
@@ -1431,7 +1658,7 @@ static bool plan(tw *w)
         for (size_t i = 0; i < t->nrows; i++) {
             if (l->block_idx >= 0 && (!block || strcmp(block, gy_ttext(t, i, l->block_idx)))) {
                 block = gy_ttext(t, i, l->block_idx);
-                need++;
+                need += *block != '\0'; /* a blank value: no caption row */
             }
             need += 1 + (l->nsubrows ? subrows_after(l, gy_row_label(t, &t->rows[i])) : 0);
         }
@@ -1464,7 +1691,8 @@ static bool plan(tw *w)
         }
         if (l->block_idx >= 0 && (!block || strcmp(block, gy_ttext(t, i, l->block_idx)))) {
             block = gy_ttext(t, i, l->block_idx);
-            w->recs[w->nrecs++] = (rec){.kind = R_CAPTION, .row = (uint32_t)i};
+            if (*block)
+                w->recs[w->nrecs++] = (rec){.kind = R_CAPTION, .row = (uint32_t)i};
         }
         w->rec_of_row[i] = (uint32_t)w->nrecs;
         w->recs[w->nrecs++] = (rec){.kind = R_ROW, .row = (uint32_t)i};
@@ -1622,14 +1850,115 @@ static void write_header(tw *w, int p)
     free(pend);
 }
 
+/* A field printed once per run of equal values (field … once): the run's
+ * first cell holds the value, the others are blank with its format, and
+ * the cells are merged over the run. A run is the records one after the
+ * other in one column (down) or row (across) of one sheet with the same
+ * non-blank text; a caption, a subrow, a new block of a wrapped layout or
+ * a cell marked by a finding ends it. */
+typedef struct orun {
+    bool open;
+    int part, r1, c1, r2, c2;
+    const char *val;     /* the column's text (the table's) */
+    char *text;          /* the text printed (owned) */
+    lxw_format *f;
+} orun;
+
+/* end the run: merge it if it holds two cells or more. Called before any
+ * cell of the next record, so that in constant-memory mode the merge comes
+ * right after the last cell of its last row (put_merge). */
+static void orun_close(tw *w, orun *o)
+{
+    if (o->open && (o->r2 > o->r1 || o->c2 > o->c1))
+        put_merge(w, w->ws[o->part], o->r1, o->c1, o->r2, o->c2, o->text, o->f);
+    free(o->text);
+    *o = (orun){0};
+}
+
+/* before record r: for each once field, whether its cell continues the
+ * run (cont[f]); the runs it does not continue are closed */
+static void orun_step(tw *w, orun *runs, const rec *r, bool *cont)
+{
+    const gy_layout *l = w->l;
+    for (size_t f = 0; f < l->nfields; f++) {
+        cont[f] = false;
+        if (!l->fields[f].once)
+            continue;
+        orun *o = &runs[f];
+        bool rowrec = r->kind == R_ROW || r->kind == R_PIVOT;
+        size_t row = r->row;
+        if (rowrec && r->kind == R_PIVOT && l->fields[f].where)
+            row = pivot_row(w, r->row, l->fields[f].where);
+        int col = l->fields[f].colidx, sr, sc;
+        rec_pos(w, r, (int)f, &sr, &sc);
+        const char *v = rowrec && row != SIZE_MAX ? gy_ttext(w->t, row, col) : "";
+        bool marked = rowrec && row != SIZE_MAX && finding_at(w, row, col);
+        bool next = l->across ? sr == o->r1 && sc == o->c2 + 1 : sc == o->c1 && sr == o->r2 + 1;
+        if (o->open && *v && !marked && r->sheet == o->part && next && !strcmp(v, o->val)) {
+            cont[f] = true;
+            o->r2 = sr;
+            o->c2 = sc;
+            continue;
+        }
+        orun_close(w, o);
+        if (!*v || marked || !rowrec)
+            continue;
+        char buf[64];
+        lxw_format *fm;
+        const char *s = cell_text(w, row, col, (int)f, MARK_NONE, buf, sizeof buf, &fm);
+        if (!(o->text = gy_strdup(s))) {
+            w->b->oom = true;
+            continue;
+        }
+        *o = (orun){.open = true, .part = r->sheet, .r1 = sr, .c1 = sc, .r2 = sr, .c2 = sc, .val = v,
+                    .text = o->text, .f = fm};
+    }
+}
+
 static void write_body(tw *w)
 {
     const gy_layout *l = w->l;
+    bool once = false;
+    for (size_t f = 0; f < l->nfields; f++)
+        once |= l->fields[f].once;
+    orun *runs = once ? calloc(l->nfields, sizeof *runs) : NULL;
+    bool *cont = once ? calloc(l->nfields, sizeof *cont) : NULL;
+    /* across or wrapped into blocks, a sheet row holds several records:
+     * the lines of its cells are kept per sheet row */
+    bool wrapped = false;
+    for (size_t f = 0; f < l->nfields; f++)
+        wrapped |= l->fields[f].wrap;
+    if (wrapped && (l->across || l->wrap)) {
+        for (size_t k = 0; k < w->nrecs; k++) {
+            rec r = rec_at(w, k);
+            int sr, sc;
+            rec_pos(w, &r, (int)l->nfields - 1, &sr, &sc);
+            if ((size_t)sr + 1 > w->nxlines)
+                w->nxlines = (size_t)sr + 1;
+        }
+        w->xlines = calloc(w->nxlines ? w->nxlines : 1, sizeof *w->xlines);
+    }
+    if ((once && (!runs || !cont)) || (wrapped && (l->across || l->wrap) && !w->xlines)) {
+        free(runs);
+        free(cont);
+        w->b->oom = true;
+        return;
+    }
+    int hpart = 0, hrow = 0;
     for (size_t k = 0; k < w->nrecs; k++) {
         const rec rk = rec_at(w, k), *r = &rk;
         lxw_worksheet *ws = w->ws[r->sheet];
         int sr, sc;
         need_window(w, r->row);
+        if (once)
+            orun_step(w, runs, r, cont);
+        /* a row is as high as its most wrapped cell: the previous
+         * record's row, now that its cells are written */
+        if (w->lines > 1)
+            put_height(w, w->ws[hpart], hrow, row_height(w, w->lines));
+        w->lines = 0;
+        rec_pos(w, r, 0, &hrow, &sc);
+        hpart = r->sheet;
         if (r->kind == R_CAPTION) {
             rec_pos(w, r, 0, &sr, &sc);
             put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, gy_ttext(w->t, r->row, l->block_idx), fmt(w->b, F_TEXT, 0, 0, 0, 0, 1));
@@ -1665,12 +1994,24 @@ static void write_body(tw *w)
             size_t row = r->row;
             if (r->kind == R_PIVOT && l->fields[f].where)
                 row = pivot_row(w, r->row, l->fields[f].where);
-            if (row == SIZE_MAX)
+            if (once && cont[f])
+                put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, runs[f].f);
+            else if (row == SIZE_MAX)
                 put_blank(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, fmt(w->b, F_NIL, 0, 0, 0, 0, 0));
             else
                 write_cell(w, r->sheet, sr, sc, row, l->fields[f].colidx, (int)f);
         }
     }
+    for (size_t f = 0; once && f < l->nfields; f++)
+        orun_close(w, &runs[f]);
+    if (w->lines > 1)
+        put_height(w, w->ws[hpart], hrow, row_height(w, w->lines));
+    w->lines = 0;
+    for (size_t i = 0; i < w->nxlines; i++)
+        if (w->xlines[i] > 1)
+            put_height(w, w->ws[0], (int)i, row_height(w, w->xlines[i]));
+    free(runs);
+    free(cont);
 }
 
 /* the plain layout of a table without a template: every column, labels as header */
@@ -1697,7 +2038,7 @@ static gy_layout *plain_layout(const gy_table *t)
     }
     l->nheader = 1;
     for (size_t j = 0; j < d->ncols; j++) {
-        l->fields[j] = (gy_lfield){.col = gy_strdup(d->cols[j].name), .colidx = (int)j};
+        l->fields[j] = (gy_lfield){.col = gy_strdup(d->cols[j].name), .colidx = (int)j, .prefix_idx = -1};
         l->header[0][j] = gy_strdup(d->cols[j].label);
         l->nfields++;
         if ((int)j == d->label_col)
@@ -1884,6 +2225,7 @@ out:
     free(w.ws);
     free(w.wsname);
     free(w.colw);
+    free(w.xlines);
     free(w.fmark);
     free(w.frow);
     gy_layout_free(w.own);
@@ -2137,6 +2479,9 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
         free(b.names[i]);
     free(b.names);
     free(b.fk);
+    for (size_t i = 0; i < b.npfx; i++)
+        free(b.pfx[i]);
+    free(b.pfx);
     free(pl);
     free(title);
     free(comments);

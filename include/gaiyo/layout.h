@@ -23,6 +23,9 @@ typedef struct gy_lfield {
     int width;          /**< column width in half-width characters; 0 = fit the contents */
     bool wrap;          /**< wrap long text */
     char *suffix;       /**< printed after a number (e.g. "%"), or NULL */
+    bool once;          /**< printed once per run of equal values (merged over the run) */
+    char *prefix;       /**< column whose text is printed before the number ("(1/8) 896"), or NULL */
+    int prefix_idx;     /**< its index (-1: none) */
     unsigned line;
 } gy_lfield;
 
@@ -48,7 +51,9 @@ typedef struct gy_layout {
     bool across;            /**< records run across (one column each) */
     char *pivot_key;        /**< pivot: one record per distinct value of this column ("*": one record) */
     char *pivot_col;        /**< … whose fields pick rows by this column's value */
-    int pivot_key_idx, pivot_col_idx; /**< -1: no pivot; key -2: "*" */
+    int pivot_key_idx, pivot_col_idx; /**< -1: no pivot; key -2: "*"; key: the first key column */
+    int *pivot_keys;        /**< every key column (`pivot K1,K2 by COL`): a record per distinct tuple */
+    size_t npivot_keys;
     unsigned pivot_line, block_line;
     int wrap;               /**< records per block (0: no wrap) */
     char *block;            /**< column whose change starts a captioned block, or NULL */

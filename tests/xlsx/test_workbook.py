@@ -521,7 +521,8 @@ def merges(ws):
 
 
 WF1 = openpyxl.load_workbook(BOOK)
-common = [n for n in WF1.sheetnames if n in w5f.sheetnames and merges(WF1[n])]
+# (a sheet split into parts is left out: a `once` run ends where a part ends)
+common = [n for n in WF1.sheetnames if n in w5f.sheetnames and merges(WF1[n]) and n + ' (2)' not in w5f.sheetnames]
 bad = [(n, merges(WF1[n]), merges(w5f[n])) for n in common if merges(WF1[n]) != merges(w5f[n])]
 check('constant-memory: header merges as in the ordinary workbook, %d sheets' % len(common),
       len(common) >= 4 and not bad, *bad)

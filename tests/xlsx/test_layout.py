@@ -1,0 +1,287 @@
+#!/usr/bin/python3
+"""The layout constructs of issue 14 (templates/README.md, "Workbook layouts"),
+read back with openpyxl. Prints TAP.
+
+- field … once: 校名 of 県立職業能力開発校 printed once per run, merged over it
+- block COL: no caption row for a blank value
+- pivot K1,K2 by COL: 高度化資金貸付実績, A方式 小計 and B方式 小計 both printed
+- field … prefix COL: 休廃止鉱山坑廃水処理事業費補助金 "(1/8) 896", the cell a number
+- row heights of wrapped text (各課事業概要's long 事業名)"""
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRCDIR = os.environ.get('SRCDIR', os.path.dirname(os.path.dirname(HERE)))
+GAIYO = os.environ.get('GAIYO', os.path.join(SRCDIR, 'build', 'gaiyo'))
+
+try:
+    import openpyxl
+except ImportError:
+    print('1..0 # SKIP python3-openpyxl is not installed')
+    sys.exit(0)
+
+n = 0
+failed = 0
+
+
+def check(name, cond, *detail):
+    global n, failed
+    n += 1
+    if cond:
+        print('ok %d - %s' % (n, name))
+    else:
+        failed += 1
+        print('not ok %d - %s' % (n, name))
+        for d in detail:
+            for line in str(d).splitlines()[:40]:
+                print('#   ' + line)
+
+
+TMP = tempfile.mkdtemp()
+
+
+def setup(name):
+    """a copy of the default input and templates, plus the two tables of the tests"""
+    root = os.path.join(TMP, name)
+    inp, tpl = os.path.join(root, 'input'), os.path.join(root, 'templates')
+    shutil.copytree(os.path.join(SRCDIR, 'input'), inp)
+    shutil.copytree(os.path.join(SRCDIR, 'templates'), tpl)
+    files = {
+        # 中小企業高度化資金貸付実績及び計画: A方式 and B方式, each with its 小計
+        'templates/tables/kodoka.def': '''table   kodoka
+title   中小企業高度化資金貸付実績及び計画
+file    kodoka.csv
+unit    千円
+label   貸付対象事業
+column  方式          text    key
+column  貸付対象事業  text    key
+column  年度          text    key
+column  金額          amount  label="金額"
+''',
+        'input/R6/kodoka.csv': '''方式,貸付対象事業,年度,金額
+A方式,工場等集団化,H18,15740
+A方式,店舗等集団化,H17,138100
+A方式,小計,H17,138100
+A方式,小計,H18,15740
+B方式,設備リース,H17,19261
+B方式,異分野連携,H18,47777
+B方式,小計,H17,19261
+B方式,小計,H18,47777
+''',
+        'templates/sheets/33_kodoka.sheet': '''table  kodoka
+sheet  高度化資金貸付実績
+pivot  方式,貸付対象事業 by 年度
+header 貸付対象事業 | H17 | H18
+field  貸付対象事業 label
+field  金額 where H17
+field  金額 where H18
+''',
+        # (3) 休廃止鉱山坑廃水処理事業費補助金: 県補助金 with its rate when it is not 1/4
+        'templates/tables/kohai.def': '''table   kohai
+title   休廃止鉱山坑廃水処理事業費補助金
+file    kohai.csv
+unit    千円
+label   鉱山名
+column  鉱山名    text    key
+column  行区分    role    optional
+column  県補助率  text
+column  県補助金  amount  label="県補助金"
+sum     県補助金
+''',
+        'input/R6/kohai.csv': '''鉱山名,行区分,県補助率,県補助金
+上北,,,19503
+秋津,,(1/8),896
+計,計,,20399
+''',
+        'templates/sheets/34_kohai.sheet': '''table  kohai
+sheet  坑廃水処理事業費補助金
+header 鉱 山 名 | 県 (1/4)
+field  鉱山名 label
+field  県補助金 prefix 県補助率
+''',
+    }
+    for rel, text in files.items():
+        with open(os.path.join(root, rel), 'w', encoding='utf-8') as f:
+            f.write(text)
+    return root
+
+
+def edit(root, rel, old, new):
+    p = os.path.join(root, rel)
+    with open(p, encoding='utf-8') as f:
+        text = f.read()
+    assert old in text, (rel, old)
+    with open(p, 'w', encoding='utf-8') as f:
+        f.write(text.replace(old, new, 1))
+
+
+def report(root, env_extra=None):
+    env = dict(os.environ)
+    env.pop('SOURCE_DATE_EPOCH', None)
+    env.update(env_extra or {})
+    out = os.path.join(root, 'out')
+    r = subprocess.run([GAIYO, 'report', '--force', '--input', os.path.join(root, 'input'), '--templates',
+                        os.path.join(root, 'templates'), '--out', out], capture_output=True, text=True, env=env)
+    book = os.path.join(out, 'gaiyo-R6.xlsx')
+    return r, (openpyxl.load_workbook(book) if r.returncode == 0 else None)
+
+
+def merges(ws):
+    return sorted(str(m) for m in ws.merged_cells.ranges)
+
+
+def heights(ws):
+    return {k: v.height for k, v in ws.row_dimensions.items() if v.height}
+
+
+R = setup('right')
+r, wb = report(R)
+check('right tables: report exits 0', r.returncode == 0, r.stderr[-2000:])
+if wb is None:
+    print('1..%d' % n)
+    sys.exit(1)
+
+# ---- once: 校名 once per run, merged over its 訓練科 and 計 ------------------------
+ws = wb['県立職業能力開発校の状況']
+check('once: 校名 merged over each 校 (its 訓練科 and its 計)',
+      merges(ws) == ['A10:A16', 'A17:A26', 'A27:A30', 'A5:A9'], merges(ws))
+check('once: the value in the first cell of the run, the others empty',
+      [ws['A%d' % i].value for i in (5, 6, 9, 10, 17, 27, 31)] ==
+      ['青森高等技術専門校', None, None, '弘前高等技術専門校', '八戸工科学院', 'むつ高等技術専門学校', '合計'],
+      [ws['A%d' % i].value for i in range(5, 32)])
+check('once: the other columns are untouched (訓練科 on every row)',
+      ws['B6'].value == '電気設備施工科（2年）（〃）' and ws['B9'].value == '計', ws['B6'].value, ws['B9'].value)
+
+# ---- pivot on two keys: A方式 小計 and B方式 小計 --------------------------------
+ws = wb['高度化資金貸付実績']
+rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5, max_row=10)]
+check('pivot K1,K2: one record per 方式 and 貸付対象事業, both 小計 with their own figures',
+      rows == [['工場等集団化', None, 15740], ['店舗等集団化', 138100, None], ['小計', 138100, 15740],
+               ['設備リース', 19261, None], ['異分野連携', None, 47777], ['小計', 19261, 47777]], rows)
+
+# ---- prefix: "(1/8) 896", the cell a number ------------------------------------
+ws = wb['坑廃水処理事業費補助金']
+c = ws['B6']
+check('prefix: 秋津 県補助金 is the number 896 with "(1/8) " in its number format',
+      c.value == 896 and c.data_type == 'n' and c.number_format.startswith('"(1/8) "#,##0;"(1/8) △ "#,##0'),
+      c.value, c.data_type, c.number_format)
+check('prefix: a blank prefix leaves the ordinary format (上北)', ws['B5'].number_format == '#,##0;"△ "#,##0',
+      ws['B5'].number_format)
+check('prefix: the 計 still sums the prefixed cell', ws['B7'].value == '=SUM(B5:B6)', ws['B7'].value)
+
+# ---- row heights of wrapped text --------------------------------------------------
+
+
+def eaw(s):
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in 'WF' else 1 for ch in s)
+
+
+ws = wb['各課事業概要']
+hs = heights(ws)
+bad = []
+for row in ws.iter_rows(min_row=7):
+    b = row[1]
+    if not isinstance(b.value, str):
+        continue
+    w = eaw(b.value) + 2 * (b.alignment.indent or 0)
+    need = 15 * (-(-w // 58))   # lines of at most 58 half-width characters, 15 pt each
+    got = hs.get(b.row)
+    if w > 60 and (got or 0) < need:
+        bad.append('B%d: %d half-width, height %s < %s' % (b.row, w, got, need))
+    if w <= 40 and got:
+        bad.append('B%d: short text, height %s' % (b.row, got))
+check('heights: every wrapped 事業名 wider than the column has a row as high as its lines (%d rows)' % len(hs),
+      len(hs) >= 3 and not bad, *bad[:10])
+check('heights: 高度化診断事業 ① (126 half-width in a column of 60) is 3 lines high',
+      any(h == 45 for h in hs.values()), hs)
+ws = wb['県単融資制度']
+check('heights: 県単融資制度 制度名 (width 44) wraps to 2 lines', heights(ws) == {6: 30}, heights(ws))
+
+# constant-memory mode (the writer thread): the same merges and heights
+CM = setup('cm')
+r2, wb2 = report(CM, {'GAIYO_TEST_STREAM_ROWS': '5'})
+same = wb2 is not None and all(merges(wb[n_]) == merges(wb2[n_]) and heights(wb[n_]) == heights(wb2[n_])
+                               for n_ in wb.sheetnames)
+check('constant-memory: the same merges and row heights on every sheet', same, r2.stderr[-1000:])
+
+# ---- perturbations ---------------------------------------------------------------------
+
+# once: a run broken by another value in the middle
+P = setup('once-break')
+edit(P, 'input/R6/kunrenko.csv', '青森高等技術専門校,土木施工管理・測量科（1年）', '青森技術専門校,土木施工管理・測量科（1年）')
+r, wbp = report(P)
+m = merges(wbp['県立職業能力開発校の状況']) if wbp else None
+check('once: a different 校名 in the middle splits the run (A5:A6, A7 alone, A8:A9)',
+      m == ['A10:A16', 'A17:A26', 'A27:A30', 'A5:A6', 'A8:A9'] and wbp['県立職業能力開発校の状況']['A7'].value == '青森技術専門校',
+      m, r.stderr[-500:])
+
+# block: a blank block value gets no caption row (before: an empty bold row)
+P = setup('block-blank')
+with open(os.path.join(P, 'input', 'R6', 'jigyohi.csv'), 'a', encoding='utf-8') as f:
+    f.write(',1,課に属さない事業,,\n')
+r, wbp = report(P)
+ws = wbp['各課事業概要'] if wbp else None
+rowsB = [[c.value for c in row] for row in ws.iter_rows(min_row=5)] if ws else []
+last = next((i for i, v in enumerate(rowsB) if v[1] == '課に属さない事業'), None)
+check('block: no caption row for a blank 課名 (the row follows the last 事業 directly)',
+      last is not None and rowsB[last - 1][1] not in (None, '') and rowsB[last - 1][0] != '', rowsB[last - 2:last + 1] if last else rowsB[-3:], r.stderr[-500:])
+
+# pivot on one key only: the two 小計 collide — an error at the data, nothing written
+P = setup('pivot-one-key')
+edit(P, 'templates/sheets/33_kodoka.sheet', 'pivot  方式,貸付対象事業 by 年度', 'pivot  貸付対象事業 by 年度')
+r, _ = report(P)
+check('pivot: one key where two rows meet is an error at the second row\'s cell, exit 3',
+      r.returncode == 3 and 'kodoka.csv:8:3: error:' in r.stderr and '年度 が H17' in r.stderr, r.returncode, r.stderr[-800:])
+P = setup('pivot-empty-key')
+edit(P, 'templates/sheets/33_kodoka.sheet', 'pivot  方式,貸付対象事業', 'pivot  方式,,貸付対象事業')
+r, _ = report(P)
+check('pivot: an empty key column is an error at the layout\'s line', r.returncode == 3 and
+      '33_kodoka.sheet:3:1: error:' in r.stderr, r.returncode, r.stderr[-500:])
+
+# prefix: input text is a literal of the number format, never a formula or format code
+P = setup('prefix-text')
+edit(P, 'input/R6/kohai.csv', '秋津,,(1/8),896', '秋津,,"=1+1 ""0"";@",896')
+r, wbp = report(P)
+c = wbp['坑廃水処理事業費補助金']['B6'] if wbp else None
+check('prefix: a prefix with = and quotes stays a quoted literal, the cell the number 896',
+      c is not None and c.value == 896 and c.data_type == 'n' and
+      c.number_format.startswith('"=1+1 "\\""0"\\"";@ "#,##0;'), c.number_format if c else r.stderr[-500:])
+P = setup('prefix-long')
+edit(P, 'input/R6/kohai.csv', '秋津,,(1/8),896', '秋津,,%s,896' % ('補助率' * 6))
+r, _ = report(P)
+check('prefix: a prefix too long for a number format is an error at its cell, exit 3',
+      r.returncode == 3 and 'kohai.csv:3:3: error:' in r.stderr, r.returncode, r.stderr[-500:])
+P = setup('prefix-on-text')
+edit(P, 'templates/sheets/34_kohai.sheet', 'field  鉱山名 label', 'field  鉱山名 label prefix 県補助率')
+r, _ = report(P)
+check('prefix: on a text field is an error at the layout\'s line', r.returncode == 3 and
+      '34_kohai.sheet:4:1: error:' in r.stderr, r.returncode, r.stderr[-500:])
+P = setup('once-number')
+edit(P, 'templates/sheets/34_kohai.sheet', 'field  県補助金 prefix 県補助率', 'field  県補助金 once')
+r, _ = report(P)
+check('once: on a number column is an error at the layout\'s line', r.returncode == 3 and
+      '34_kohai.sheet:5:1: error:' in r.stderr, r.returncode, r.stderr[-500:])
+
+# LibreOffice prints the prefix before the number
+SOFFICE = shutil.which('soffice')
+if SOFFICE:
+    prof = os.path.join(TMP, 'lo-profile')
+    lo = os.path.join(TMP, 'lo')
+    subprocess.run([SOFFICE, '-env:UserInstallation=file://' + prof, '--headless', '--convert-to',
+                    'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1', '--outdir', lo,
+                    os.path.join(R, 'out', 'gaiyo-R6.xlsx')], capture_output=True, text=True, timeout=300)
+    p = os.path.join(lo, 'gaiyo-R6-坑廃水処理事業費補助金.csv')
+    rows = list(csv.reader(open(p, encoding='utf-8'))) if os.path.exists(p) else []
+    check('LibreOffice shows "(1/8) 896" and 19,503', len(rows) > 5 and rows[5][1] == '(1/8) 896' and
+          rows[4][1] == '19,503', rows[3:7])
+else:
+    print('# soffice not installed: the LibreOffice case is not run')
+
+shutil.rmtree(TMP)
+print('1..%d' % n)
+sys.exit(1 if failed else 0)
