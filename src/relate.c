@@ -749,8 +749,9 @@ static void check_relations(rctx *c, const gy_dataset *ds)
         ref_eval(t, rt, rl->left.nsel, GY_REL_CELL, lc, &x);
         free(rt);
         if (x.n == 0) {
-            add(c, GY_SEV_ERROR, "relate", t->nrows, lc, sel, "", "", false, 0,
-                "この表に %s の行がないため照合できません (%s)", sel, where);
+            /* an empty table is warned about where it is read: here an info */
+            add(c, t->nrows ? GY_SEV_ERROR : GY_SEV_INFO, "relate", t->nrows, lc, sel, "", "", false, 0,
+                "この表に %s の行がないため照合できません%s (%s)", sel, t->nrows ? "" : " (表に行がありません)", where);
             continue;
         }
         if (x.n > 1) {
