@@ -252,8 +252,8 @@ static int col_of(parser *p, const gy_word *t, bool numeric, bool label)
              t->s, gy_type_name(cd->type));
         return -1;
     }
-    if (label && cd->type != GY_T_TEXT && cd->type != GY_T_FY) {
-        perr(p, t->col, "列 '%s' は %s 型です: 見出しには text か fy の列を指定してください", t->s,
+    if (label && cd->type != GY_T_TEXT && cd->type != GY_T_FY && cd->type != GY_T_PERIOD) {
+        perr(p, t->col, "列 '%s' は %s 型です: 見出しには text か fy (または period) の列を指定してください", t->s,
              gy_type_name(cd->type));
         return -1;
     }

@@ -372,6 +372,14 @@ void gy_cell_format(const gy_table *t, size_t col, const gy_cell *c, char *buf, 
     case GY_T_RATIO:
         gy_format_ratio(c->v, cd->decimals, "△", buf, n);
         break;
+    case GY_T_PERIOD: {
+        gy_period pe = gy_period_from_key(c->v);
+        const char *e;
+        if (!(c->text && gy_parse_period(c->text, &pe, &e)))
+            pe = gy_period_from_key(c->v);
+        gy_period_format(&pe, buf, n);
+        break;
+    }
     case GY_T_FY: {
         gy_fy fy = gy_fy_from_western((int)c->v);
         gy_fy parsed;
@@ -452,7 +460,7 @@ static bool same_key(const gy_table *t, size_t a, size_t b)
     for (size_t j = 0; j < def->ncols; j++) {
         if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)))
             continue;
-        if (def->cols[j].type == GY_T_FY) {
+        if (def->cols[j].type == GY_T_FY || def->cols[j].type == GY_T_PERIOD) {
             if (gy_tnil(t, a, (int)j) != gy_tnil(t, b, (int)j) || gy_tv(t, a, (int)j) != gy_tv(t, b, (int)j))
                 return false;
         } else if (strcmp(gy_ttext(t, a, (int)j), gy_ttext(t, b, (int)j))) {
@@ -589,8 +597,9 @@ static uint64_t row_key_hash(const reader *r, const gy_table *t, char *const *fi
     const gy_tabledef *def = t->def;
     uint64_t h = 1469598103934665603ull;
     for (size_t j = 0; j < def->ncols; j++) {
-        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) || def->cols[j].type == GY_T_FY)
-            continue; /* a year is folded by its value (fy_key_hash) */
+        if (!(def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) || def->cols[j].type == GY_T_FY ||
+            def->cols[j].type == GY_T_PERIOD)
+            continue; /* a year or period is folded by its value (fy_key_hash) */
         const char *s = t->csvcol[j] ? fields[t->csvcol[j] - 1] : "";
         if (r->ts[j] == s)
             h = (h ^ r->th[j]) * 0x9E3779B97F4A7C15ull;
@@ -606,7 +615,8 @@ static uint64_t fy_key_hash(const gy_table *t, size_t row, uint64_t h)
 {
     const gy_tabledef *def = t->def;
     for (size_t j = 0; j < def->ncols; j++)
-        if ((def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) && def->cols[j].type == GY_T_FY)
+        if ((def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) &&
+            (def->cols[j].type == GY_T_FY || def->cols[j].type == GY_T_PERIOD))
             h = (h ^ ((uint64_t)gy_tv(t, row, (int)j) * 4 + (uint64_t)gy_tnil(t, row, (int)j))) *
                 0x9E3779B97F4A7C15ull;
     return h;
@@ -885,6 +895,7 @@ static const char *type_expect(const gy_coldef *c)
     case GY_T_COUNT: return "整数の件数・人数";
     case GY_T_RATIO: return c->scale == 100 ? "百分率 (例 92.7)" : "小数 (例 36.7)";
     case GY_T_FY: return "年度 (例 R6, H31, S37)";
+    case GY_T_PERIOD: return "期間 (例 H18～H21, R6)";
     case GY_T_ROLE: return "行区分 (空欄, 項目, 小計, 計, 合計, 再掲, 参考)";
     case GY_T_MARKER: return "番号 (1, (1), ①, ア)";
     case GY_T_LEVEL: return "階層 (0〜9)";
@@ -960,7 +971,7 @@ static void header_record(reader *r)
             r->absent[r->nabsent++] = (int)j;
         if (def->cols[j].flags & (GY_COL_KEY | GY_COL_GROUP)) {
             r->keycheck = def->level_col < 0;
-            if (ty == GY_T_FY)
+            if (ty == GY_T_FY || ty == GY_T_PERIOD)
                 r->fykey = true;
         }
     }
@@ -1010,6 +1021,19 @@ static bool parse_cell(reader *r, size_t row, int c, const char *s, unsigned lin
             v = fy.western;
             if (c == r->def->fy_col)
                 r->t->rows[row].era = (unsigned char)fy.era;
+            ok = true;
+        }
+        break;
+    }
+    case GY_T_PERIOD: {
+        /* kept as written (a text-like column); the value is start × 10000
+         * + end, so that equal periods compare equal however written */
+        gy_period pe;
+        if (!*s) {
+            nil = GY_NIL_BLANK;
+            ok = true;
+        } else if (gy_parse_period(s, &pe, &err)) {
+            v = gy_period_key(&pe);
             ok = true;
         }
         break;

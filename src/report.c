@@ -4,6 +4,7 @@
 #include "gaiyo/xlsx.h"
 #include "gaiyo/changes.h"
 #include "gaiyo/chart.h"
+#include "gaiyo/relate.h"
 #include <ftw.h>
 #include <errno.h>
 #include <sys/stat.h>
@@ -407,6 +408,18 @@ static gy_status let_go(const gy_dataset *ds, gy_table *t)
                 if (cols[c] >= 0)
                     keep[cols[c]] = any = true;
         }
+    }
+    for (size_t m = 0; m < ds->n; m++) {
+        const gy_table *o = ds->v[m];
+        if (o == t || o->fy.western != t->fy.western)
+            continue;
+        int r = gy_relate_keep(o->def, t, keep);
+        if (r < 0) {
+            /* a table of figures reads whatever its rows name: kept whole */
+            free(keep);
+            return GY_OK;
+        }
+        any |= r > 0;
     }
     if (any)
         gy_table_keep(t, keep);

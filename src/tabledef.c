@@ -9,7 +9,7 @@
 
 const char *gy_type_name(gy_type t)
 {
-    static const char *n[] = {"text", "amount", "count", "ratio", "fy", "role", "marker", "level"};
+    static const char *n[] = {"text", "amount", "count", "ratio", "fy", "role", "marker", "level", "period"};
     return (unsigned)t < sizeof n / sizeof n[0] ? n[t] : "?";
 }
 
@@ -171,6 +171,13 @@ void gy_tabledef_free(gy_tabledef *t)
         free(t->recons[i].explain);
     }
     free(t->recons);
+    for (size_t i = 0; i < t->nrels; i++) {
+        gy_relref_free(&t->rels[i].left);
+        gy_relref_free(&t->rels[i].right);
+        free(t->rels[i].text);
+    }
+    free(t->rels);
+    free(t->fig);
     free(t);
 }
 
@@ -238,7 +245,7 @@ static int xcol(xparser *x, const char *at, const char *name)
         xerr(x, at, "規則が存在しない列を参照しています:", name);
     else if (x->t->cols[c].type == GY_T_TEXT || x->t->cols[c].type == GY_T_ROLE ||
              x->t->cols[c].type == GY_T_MARKER || x->t->cols[c].type == GY_T_FY ||
-             x->t->cols[c].type == GY_T_LEVEL) {
+             x->t->cols[c].type == GY_T_LEVEL || x->t->cols[c].type == GY_T_PERIOD) {
         xerr(x, at, "規則で数値でない列は使えません:", name);
         c = -1;
     }
@@ -487,6 +494,7 @@ static bool parse_type(const char *s, gy_coldef *c)
     else if (strcmp(s, "role") == 0) c->type = GY_T_ROLE;
     else if (strcmp(s, "marker") == 0) c->type = GY_T_MARKER;
     else if (strcmp(s, "level") == 0) c->type = GY_T_LEVEL;
+    else if (strcmp(s, "period") == 0) c->type = GY_T_PERIOD;
     else if (strncmp(s, "ratio", 5) == 0 || strncmp(s, "quotient", 8) == 0) {
         c->type = GY_T_RATIO;
         const char *p = s + (s[0] == 'r' ? 5 : 8);
@@ -640,7 +648,7 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
                 c.line = ln;
                 if (!parse_type(v[2].s, &c)) {
                     gy_diag_add(d, path, ln, v[2].col,
-                                "未知の型 '%s' (text, amount, count, ratio[N], quotient[N], fy, role, marker, level)",
+                                "未知の型 '%s' (text, amount, count, ratio[N], quotient[N], fy, period, role, marker, level)",
                                 v[2].s);
                 } else if (gy_tabledef_col(t, v[1].s) >= 0) {
                     gy_diag_add(d, path, ln, v[1].col, "列 '%s' が 2 回定義されています", v[1].s);
@@ -743,6 +751,83 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
                     t->recons[t->nrecons++] = rc;
                 }
             }
+        } else if (strcmp(kw, "relate") == 0) {
+            /* relate LEFT = RIGHT SEVERITY (relate.c) */
+            const char *body = line + v[0].end;
+            gy_relation rl;
+            if (gy_relation_parse(path, ln, gy_char_col(line, body) - 1, body, &rl, d)) {
+                gy_relation *nr = realloc(t->rels, (t->nrels + 1) * sizeof *nr);
+                if (!nr) {
+                    gy_relref_free(&rl.left);
+                    gy_relref_free(&rl.right);
+                    free(rl.text);
+                    st = GY_ENOMEM;
+                } else {
+                    t->rels = nr;
+                    t->rels[t->nrels++] = rl;
+                }
+            }
+        } else if (strcmp(kw, "figure") == 0) {
+            /* figure value=COL table=COL rows=COL column=COL severity=COL [unit=COL] */
+            static const char *const opt[] = {"value", "table", "rows", "column", "severity", "unit"};
+            const char *names[6] = {0};
+            unsigned cols[6] = {0};
+            bool ok = true;
+            if (t->fig) {
+                gy_diag_add(d, path, ln, v[0].col, "'figure' が 2 回あります");
+                ok = false;
+            }
+            for (int i = 1; ok && i < n; i++) {
+                const char *eq = strchr(v[i].s, '=');
+                int k = 0;
+                while (eq && k < 6 && (strlen(opt[k]) != (size_t)(eq - v[i].s) || strncmp(opt[k], v[i].s, (size_t)(eq - v[i].s))))
+                    k++;
+                if (!eq || k == 6 || names[k] || !eq[1]) {
+                    gy_diag_add(d, path, ln, v[i].col,
+                                "figure の指定は value=列 table=列 rows=列 column=列 severity=列 [unit=列] です: '%s'", v[i].s);
+                    ok = false;
+                    break;
+                }
+                names[k] = eq + 1;
+                cols[k] = v[i].col;
+            }
+            for (int k = 0; ok && k < 5; k++)
+                if (!names[k]) {
+                    gy_diag_add(d, path, ln, v[0].col, "figure に %s=列 がありません", opt[k]);
+                    ok = false;
+                }
+            if (ok) {
+                /* the columns are looked up once all are known: keep the
+                 * names in the line, the line with the directive */
+                gy_figspec *f = calloc(1, sizeof *f);
+                if (!f) {
+                    st = GY_ENOMEM;
+                } else {
+                    f->line = ln;
+                    int *dst[6] = {&f->value, &f->table, &f->rows, &f->col, &f->sev, &f->unit};
+                    for (int k = 0; k < 6; k++) {
+                        *dst[k] = -1;
+                        if (!names[k])
+                            continue;
+                        int c = gy_tabledef_col(t, names[k]);
+                        if (c < 0) {
+                            gy_diag_add(d, path, ln, cols[k], "figure の列 '%s' がありません (列は figure より前に定義してください)",
+                                        names[k]);
+                            ok = false;
+                        } else if (k == 0 ? (t->cols[c].type != GY_T_AMOUNT && t->cols[c].type != GY_T_COUNT)
+                                          : t->cols[c].type != GY_T_TEXT) {
+                            gy_diag_add(d, path, ln, cols[k], "figure の %s の列 '%s' は %s 型です", opt[k], names[k],
+                                        k == 0 ? "amount か count" : "text");
+                            ok = false;
+                        }
+                        *dst[k] = c;
+                    }
+                    if (ok)
+                        t->fig = f;
+                    else
+                        free(f);
+                }
+            }
         } else if (strcmp(kw, "rule") == 0) {
             /* the rule text follows the first word (which may be written
              * with quotes, as in ru""le: strstr would miss it) */
@@ -766,7 +851,7 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
             }
         } else {
             gy_diag_add(d, path, ln, v[0].col,
-                        "未知の指示語 '%s' (table, title, file, unit, asof, label, column, group, sum, rule, reconcile, memo_in_totals)",
+                        "未知の指示語 '%s' (table, title, file, unit, asof, label, column, group, sum, rule, reconcile, relate, figure, memo_in_totals)",
                         kw);
         }
         gy_words_free(v, n);
@@ -937,6 +1022,8 @@ gy_status gy_defset_load(const char *dir, gy_defset *out, gy_diags *d)
                             rc->table);
         }
     }
+    if (st == GY_OK)
+        gy_relate_check_defs(out, d);
     for (size_t i = 0; i < nn; i++)
         free(names[i]);
     free(names);
@@ -975,5 +1062,5 @@ bool gy_col_textlike(const gy_tabledef *d, size_t col)
 {
     const gy_coldef *c = &d->cols[col];
     return c->type == GY_T_TEXT || c->type == GY_T_FY || c->type == GY_T_MARKER || c->type == GY_T_ROLE ||
-           c->type == GY_T_LEVEL || (c->flags & (GY_COL_KEY | GY_COL_GROUP)) || (int)col == d->label_col;
+           c->type == GY_T_LEVEL || c->type == GY_T_PERIOD || (c->flags & (GY_COL_KEY | GY_COL_GROUP)) || (int)col == d->label_col;
 }

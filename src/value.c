@@ -387,6 +387,81 @@ void gy_fy_format(const gy_fy *fy, char *buf, size_t n)
         snprintf(buf, n, "%c%d", (char)fy->era, fy->year);
 }
 
+/* ---- periods: a range of fiscal years -------------------------------- */
+
+bool gy_parse_period(const char *s, gy_period *out, const char **err)
+{
+    /* the separator: ～ (U+FF5E), 〜 (U+301C) or ~ */
+    static const char *const seps[] = {"\xEF\xBD\x9E", "\xE3\x80\x9C", "~"};
+    const char *at = NULL;
+    size_t sl = 0;
+    for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++) {
+        const char *q = strstr(s, seps[k]);
+        if (q && (!at || q < at)) {
+            at = q;
+            sl = strlen(seps[k]);
+        }
+    }
+    if (!at)
+        return gy_parse_fy(s, &out->start, err) && (out->end = out->start, true);
+    char a[128], b[128];
+    size_t la = (size_t)(at - s), lb = strlen(at + sl);
+    if (la >= sizeof a || lb + 2 >= sizeof b) {
+        *err = "期間が長すぎます";
+        return false;
+    }
+    memcpy(a, s, la);
+    a[la] = '\0';
+    memcpy(b, at + sl, lb + 1);
+    for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++)
+        if (strstr(b, seps[k])) {
+            *err = "期間の区切り (～) が 2 つあります";
+            return false;
+        }
+    if (!gy_parse_fy(a, &out->start, err))
+        return false;
+    if (!gy_parse_fy(b, &out->end, err)) {
+        /* H18～21: the end in the start's era */
+        char eb[136];
+        const char *e2;
+        if (out->start.era == GY_ERA_NONE)
+            return false;
+        snprintf(eb, sizeof eb, "%c%s", (char)out->start.era, b);
+        if (!gy_parse_fy(eb, &out->end, &e2))
+            return false;
+    }
+    if (out->end.western < out->start.western) {
+        *err = "期間の終わりが始まりより前です";
+        return false;
+    }
+    return true;
+}
+
+int64_t gy_period_key(const gy_period *p)
+{
+    return (int64_t)p->start.western * 10000 + p->end.western;
+}
+
+gy_period gy_period_from_key(int64_t k)
+{
+    gy_period p;
+    p.start = gy_fy_from_western((int)(k / 10000));
+    p.end = gy_fy_from_western((int)(k % 10000));
+    return p;
+}
+
+void gy_period_format(const gy_period *p, char *buf, size_t n)
+{
+    char a[16], b[16];
+    gy_fy_format(&p->start, a, sizeof a);
+    if (p->start.western == p->end.western && p->start.era == p->end.era) {
+        snprintf(buf, n, "%s", a);
+        return;
+    }
+    gy_fy_format(&p->end, b, sizeof b);
+    snprintf(buf, n, "%s\xEF\xBD\x9E%s", a, b);
+}
+
 /* ---- ratios --------------------------------------------------------- */
 
 gy_ratio_status gy_ratio(int64_t num, int64_t den, int64_t scale, int decimals,

@@ -1,5 +1,6 @@
 /* verify.c - the generic check-and-derive engine (no code per table) */
 #include "gaiyo/verify.h"
+#include "gaiyo/relate.h"
 #include "gaiyo/util.h"
 
 #include <stdatomic.h>
@@ -1524,6 +1525,8 @@ static void check_recons(ctx *c)
                             key, t->def->cols[rc->target].label, o->def->title, rc->col);
                 continue;
             }
+            if (d1 == 0)
+                continue; /* agrees: nothing to say (no info per row) */
             gy_buf cats = {0};
             for (size_t ci = e->first; ci != SIZE_MAX; ci = x.cats[ci].next) {
                 char csb[64];
@@ -1782,6 +1785,8 @@ static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findin
     }
     derive_rows(&c, 0, t->nrows);
     check_recons(&c);
+    if (!c.oom && gy_relate_table(ds, t, out) != GY_OK)
+        c.oom = true;
     /* the derivations point into this table's buffers: hand them over */
     if (dv) {
         size_t **np = realloc(dv->pools, (dv->npools + 2) * sizeof *np);

@@ -27,7 +27,8 @@ typedef enum gy_type {
     GY_T_FY,        /**< a fiscal year in 和暦 (S/H/R) */
     GY_T_ROLE,      /**< the row's role: 項目, 小計, 計, 合計, 再掲, 参考 */
     GY_T_MARKER,    /**< a list marker giving the nesting level: 1, (1), ①, ア */
-    GY_T_LEVEL      /**< an explicit nesting level 1, 2, 3 … */
+    GY_T_LEVEL,     /**< an explicit nesting level 1, 2, 3 … */
+    GY_T_PERIOD     /**< a period: a range of fiscal years (H18～H21) or one year */
 } gy_type;
 
 /** The role of a row. */
@@ -111,6 +112,49 @@ typedef struct gy_recon {
     unsigned line;
 } gy_recon;
 
+/** What a reference to another table's figure reads (relate, figure). */
+typedef enum gy_relfn {
+    GY_REL_CELL = 0,  /**< COL: the one row the selector matches */
+    GY_REL_SUM,       /**< sum(COL): the sum over the rows matched */
+    GY_REL_COUNT      /**< count(COL): how many rows matched state COL */
+} gy_relfn;
+
+/** One term of a row selector: COL=VALUE (col NULL: the label column).
+ *  VALUE is compared as the column's type: a fy or period as a year
+ *  (当年度 = the folder's fiscal year), a role as a role, else as text. */
+typedef struct gy_selterm {
+    char *col;           /**< owned; NULL for the label column */
+    char *value;         /**< owned */
+    unsigned colno;      /**< character column of the term (definitions) */
+} gy_selterm;
+
+/** A figure of a table named by its own columns: [TABLE.]COL[SEL…]. */
+typedef struct gy_relref {
+    char *table;         /**< table id, owned; NULL: the definition's own table */
+    gy_relfn fn;
+    char *col;           /**< owned */
+    gy_selterm *sel;
+    size_t nsel;
+    unsigned colno;      /**< character column of the reference (definitions) */
+} gy_relref;
+
+/** relate LEFT = RIGHT SEVERITY: a figure of this table must equal a
+ *  figure of another (or this) table of the same fiscal year. */
+typedef struct gy_relation {
+    gy_relref left, right;
+    int sev;             /**< a gy_sev (0 info, 1 warning, 2 error) */
+    char *text;          /**< as written, for messages */
+    unsigned line;
+} gy_relation;
+
+/** figure value=… table=… rows=… column=… severity=… [unit=…]: each item
+ *  row of this table is a figure stated in the report's text, which must
+ *  equal the table figure its cells name. Column indexes (-1: none). */
+typedef struct gy_figspec {
+    int value, table, rows, col, sev, unit;
+    unsigned line;
+} gy_figspec;
+
 /** One table kind. */
 typedef struct gy_tabledef {
     char *path;          /**< definition file */
@@ -130,6 +174,9 @@ typedef struct gy_tabledef {
     size_t nrules;
     gy_recon *recons;
     size_t nrecons;
+    gy_relation *rels;   /**< relate directives */
+    size_t nrels;
+    gy_figspec *fig;     /**< figure directive, or NULL */
 } gy_tabledef;
 
 /** All table kinds of a templates folder. */
@@ -153,6 +200,30 @@ gy_status gy_defset_load(const char *dir, gy_defset *out, gy_diags *d);
 
 /** Free a set. Accepts NULL. */
 void gy_defset_free(gy_defset *s);
+
+/** Parse a reference [TABLE.]COL[SEL…] (COL may be sum(COL) or
+ *  count(COL)) starting at s; *end is set past it. On error returns false,
+ *  sets *err and *errat (where in s). relate.c. */
+bool gy_relref_parse(const char *s, const char **end, gy_relref *out, const char **err, const char **errat);
+
+/** Parse the inside of a selector (TERM, TERM…) up to `close` (']' or
+ *  '\0'); *end is set at the closing character. relate.c. */
+bool gy_relsel_parse(const char *s, char close, const char **end, gy_relref *out, const char **err,
+                     const char **errat);
+
+/** Free a reference's strings. Accepts a zeroed one. relate.c. */
+void gy_relref_free(gy_relref *r);
+
+/** Parse a `relate` line's body (after the keyword) into *out. Errors go
+ *  to d at path:ln and the character column (off = column of body - 1).
+ *  relate.c. */
+bool gy_relation_parse(const char *path, unsigned ln, unsigned off, const char *body, gy_relation *out,
+                       gy_diags *d);
+
+/** Check the relations and figure directives of every definition against
+ *  the others (tables, columns, types, selector values): errors at the
+ *  definition's file:line:col. relate.c. */
+void gy_relate_check_defs(const gy_defset *s, gy_diags *d);
 
 /** Find a definition by id, or NULL. */
 const gy_tabledef *gy_defset_find(const gy_defset *s, const char *id);

@@ -67,6 +67,28 @@ void gy_fy_format(const gy_fy *fy, char *buf, size_t n);
  *  (2019 → R1). */
 gy_fy gy_fy_from_western(int western);
 
+/** A period: a range of fiscal years (H18～H21 in 創業者数の推移, H17～R2
+ *  in レッツBuy), or one year (start = end). */
+typedef struct gy_period {
+    gy_fy start, end;
+} gy_period;
+
+/** Parse a period: two fiscal years (gy_parse_fy) joined by ～, 〜 or ~
+ *  (H18～H21 = 平成18年度～平成21年度 = H18～21, the end in the start's era
+ *  when it has none), or one fiscal year. The end may not come before the
+ *  start. On error returns false and sets *err. */
+bool gy_parse_period(const char *s, gy_period *out, const char **err);
+
+/** The value a period is stored and compared as: start × 10000 + end
+ *  (western years), so that periods sort by their start, then their end. */
+int64_t gy_period_key(const gy_period *p);
+
+/** The period of a stored value (eras as in force: gy_fy_from_western). */
+gy_period gy_period_from_key(int64_t k);
+
+/** Write a period as the report writes it: "H18～H21", "H22". */
+void gy_period_format(const gy_period *p, char *buf, size_t n);
+
 /** How a zero or absent base turns out. */
 typedef enum gy_ratio_status {
     GY_RATIO_OK = 0,   /**< *out holds the rounded ratio */

@@ -34,6 +34,7 @@ R6 renrakuin: 情報連絡員市町村、業種別配置状況 (UTF-8) 21 行
 R6 shidoin: 職業訓練指導員試験実施状況 (UTF-8) 1 行
 R6 shinko_iin: 振興委員設置状況 (UTF-8) 30 行
 R6 shogai_kunrenko: 県立障がい者職業訓練校の状況 (UTF-8) 4 行
+R6 text_figures: 本文の数字 (UTF-8) 7 行
 R6 torihiki: 取引あっせんの実績 (UTF-8) 4 行
 R6 yosan: 令和6年度当初予算分析 (UTF-8) 7 行
 R6 yuchi_gyoshu: 業種別誘致企業と構成比 (UTF-8) 27 行

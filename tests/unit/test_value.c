@@ -241,6 +241,46 @@ static void formatting(void)
     T_EQ_STR(b, "4,451.7");
 }
 
+/* a period: H18～H21 (創業者数の推移) = 平成18年度～平成21年度 = H18～21;
+ * H17～R2 (レッツBuy) across eras; one year; errors */
+static void period_parse(void)
+{
+    gy_period a, b, c;
+    const char *e = NULL;
+    char buf[64];
+    T_CHECK(gy_parse_period("H18～H21", &a, &e));
+    T_EQ_INT(a.start.western, 2006);
+    T_EQ_INT(a.end.western, 2009);
+    T_CHECK(gy_parse_period("平成18年度～平成21年度", &b, &e));
+    T_CHECK(gy_parse_period("H18 ~H21", &c, &e));
+    T_EQ_INT(gy_period_key(&a), gy_period_key(&b));
+    T_EQ_INT(gy_period_key(&a), gy_period_key(&c));
+    T_CHECK(gy_parse_period("H18〜21", &b, &e));
+    T_EQ_INT(gy_period_key(&a), gy_period_key(&b));
+    gy_period_format(&a, buf, sizeof buf);
+    T_EQ_STR(buf, "H18～H21");
+    T_CHECK(gy_parse_period("H17～R2", &b, &e));
+    T_EQ_INT(b.start.western, 2005);
+    T_EQ_INT(b.end.western, 2020);
+    gy_period_format(&b, buf, sizeof buf);
+    T_EQ_STR(buf, "H17～R2");
+    /* sorted by the start: H17～R2 before H18～H21 before H22 */
+    T_CHECK(gy_parse_period("H22", &c, &e));
+    T_EQ_INT(c.start.western, 2010);
+    T_EQ_INT(c.end.western, 2010);
+    T_CHECK(gy_period_key(&b) < gy_period_key(&a) && gy_period_key(&a) < gy_period_key(&c));
+    gy_period_format(&c, buf, sizeof buf);
+    T_EQ_STR(buf, "H22");
+    T_CHECK(gy_period_from_key(gy_period_key(&a)).end.western == 2009);
+    T_CHECK(!gy_parse_period("H21～H18", &a, &e));
+    T_CONTAINS(e, "前");
+    T_CHECK(!gy_parse_period("H18～H21～H23", &a, &e));
+    T_CHECK(!gy_parse_period("H18～", &a, &e));
+    T_CHECK(!gy_parse_period("～H21", &a, &e));
+    T_CHECK(!gy_parse_period("H18～X", &a, &e));
+    T_CHECK(!gy_parse_period("2006～99", &a, &e));
+}
+
 int main(void)
 {
     TEST(int_plain);
@@ -254,5 +294,6 @@ int main(void)
     TEST(fy_parse);
     TEST(fy_format);
     TEST(formatting);
+    TEST(period_parse);
     T_DONE();
 }

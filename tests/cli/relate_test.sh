@@ -1,0 +1,210 @@
+#!/bin/bash
+# relate_test.sh - relations between tables (relate), figures of the text
+# (figure) and periods: a right table gives no finding; each single
+# perturbation is caught at the right cell with the right rule and
+# severity; unmatched and ambiguous selectors are reported. Prints TAP.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+SRCDIR=${SRCDIR:-$(cd "$here/../.." && pwd)}
+DATADIR=${DATADIR:-$SRCDIR/tests/data}
+GAIYO=${GAIYO:-$SRCDIR/build/gaiyo}
+export LC_ALL=C.UTF-8
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+failed=0
+OUT=$T/stdout
+ERR=$T/stderr
+RC=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+    n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift
+    local line
+    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
+}
+run() { "$@" >"$OUT" 2>"$ERR" </dev/null; RC=$?; }
+# want NAME RC GREP-TEXT... : the run's exit code and each text in stdout+stderr
+want() {
+    local name=$1 rc=$2 why=()
+    shift 2
+    [ "$RC" = "$rc" ] || why+=("exit code $RC, expected $rc")
+    local s
+    for s in "$@"; do
+        grep -qF -- "$s" "$OUT" "$ERR" || why+=("missing: $s")
+    done
+    if [ ${#why[@]} = 0 ]; then ok "$name"; else not_ok "$name" "${why[@]}" "$(head -c 3000 "$OUT" "$ERR")"; fi
+}
+# count of lines of stdout holding TEXT
+cnt() { grep -cF -- "$1" "$OUT"; }
+assert() {
+    local name=$1 said
+    shift
+    if said=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "failed: $*" "$said"; fi
+}
+
+if [ ! -x "$GAIYO" ]; then
+    echo "1..0 # SKIP gaiyo not built ($GAIYO)"
+    exit 0
+fi
+
+# fresh copies of the default input and templates (+ the relate fixtures)
+fresh() {
+    rm -rf "$T/in" "$T/tpl"
+    cp -r "$SRCDIR/input" "$T/in"
+    cp -r "$SRCDIR/templates" "$T/tpl"
+    if [ "${1:-}" = fixtures ]; then
+        cp "$DATADIR"/relate/tables/*.def "$T/tpl/tables/"
+        cp "$DATADIR"/relate/R6/*.csv "$T/in/R6/"
+    fi
+}
+V() { run "$GAIYO" verify --input "$T/in" --templates "$T/tpl"; }
+# sub FILE LINE FROM TO: replace on one line of a file
+sub() { sed -i "$2s/$3/$4/" "$1"; }
+I=$T/in/R6
+
+# ---- right tables: no finding ---------------------------------------------
+fresh
+V
+assert "default input: no relate or figure finding" [ "$(grep -cE '\[(relate|figure)\]' "$OUT")" = 0 ]
+fresh fixtures
+V
+assert "fixtures: a period selector (平成18年度～平成21年度 = H18～21) finds its row, no finding" \
+    [ "$(grep -cF '/sogyo.csv' "$OUT")" = 0 ]
+
+# ---- item 2's example: 142,807 in one, 142,930 in the other -----------------
+want "中央会補助 R6 142,807 against 事業概要 142,930: an error at the stated cell" 1 \
+    "$I/chuokai_hojo.csv:6:3: error: [relate] 中小企業団体中央会 R6 / 当初予算額: 142,807 と 各課事業概要 (事業費) の「事業名=青森県中小企業団体中央会補助事業」の 予算額 (千円) 142,930 ($I/jigyohi.csv:11:4) が一致しません。差 △123"
+assert "the fixtures add exactly that one finding" [ "$(tail -n 1 "$OUT")" = "14 errors, 4 warnings, 32 infos" ]
+sed -i 's/\] error$/] info/' "$T/tpl/tables/chuokai_hojo.def"
+V
+want "the same relation declared info: an info, 誤りとは限りません" 1 \
+    "$I/chuokai_hojo.csv:6:3: info: [relate] 中小企業団体中央会 R6 / 当初予算額: 142,807 と" "差 △123。誤りとは限りません"
+
+# ---- single perturbations of the default input -----------------------------
+fresh
+sub "$I/jigyohi.csv" 5 1301679 1301680
+V
+want "jigyohi 経営改善普及事業費補助事業 +1: relate error on kaizen_hojo 計 R6" 1 \
+    "$I/kaizen_hojo.csv:16:4: error: [relate] 計 R6 / 当初予算額: 1,301,679 と 各課事業概要 (事業費) の「事業名=経営改善普及事業費補助事業」の 予算額 (千円) 1,301,680 ($I/jigyohi.csv:5:4) が一致しません。差 △1"
+fresh
+sub "$I/chuokai.csv" 4 732000 732001
+V
+want "chuokai 貸付金 R6 +1: relate error at chuokai.csv:4:2 and figure error at text_figures.csv:7:3" 1 \
+    "$I/chuokai.csv:4:2: error: [relate] R6 / 貸付金: 732,001 と 各課事業概要 (事業費) の「事業名=青森県中小企業団体中央会貸付金」の 予算額 (千円) 732,000" \
+    "$I/text_figures.csv:7:3: error: [figure] 青森県中小企業団体中央会貸付金 732,000 千円 / 値: 732,000 と 青森県中小企業団体中央会への貸付額と融資実績 の「年度=R6」の 貸付金 732,001 ($I/chuokai.csv:4:2) が一致しません。差 △1"
+fresh
+sub "$I/yuushi.csv" 49 47940000 47940001
+V
+want "yuushi 預託額 計 R6 +1: relate error (and the sum error) at yuushi.csv:49:4" 1 \
+    "$I/yuushi.csv:49:4: error: [relate] 計 R6 / 県内金融機関への預託金: 47,940,001 と 各課事業概要 (事業費) の「事業名=青森県特別保証融資制度貸付金」"
+fresh
+sub "$I/kunrenko.csv" 22 ',15,0,,0' ',15,,,'
+V
+want "kunrenko: a 科 without 入校者数 makes 12 科: figure error at text_figures.csv:2:3" 1 \
+    "$I/text_figures.csv:2:3: error: [figure] あわせて13科 / 値: 13 と 県立職業能力開発校の状況 の「行区分=項目」の 入校者数の記載のある行数 12"
+fresh
+sub "$I/text_figures.csv" 3 ',420,' ',421,'
+V
+want "text figure 訓練定員は420名 written 421: figure error at its 値 cell" 1 \
+    "$I/text_figures.csv:3:3: error: [figure] 訓練定員は420名 / 値: 421 と 県立職業能力開発校の状況 の「行区分=計」の 訓練定員 420 ($I/kunrenko.csv:28:4) が一致しません。差 1"
+fresh
+sub "$I/text_figures.csv" 2 ',error$' ',warning'
+sub "$I/text_figures.csv" 2 ',13,' ',14,'
+V
+want "a figure declared warning: its difference is a warning" 1 \
+    "$I/text_figures.csv:2:3: warning: [figure] あわせて13科 / 値: 14 と"
+
+# ---- selectors that miss or are ambiguous ---------------------------------
+fresh
+sub "$I/jigyohi.csv" 16 青森県中小企業団体中央会貸付金 中央会貸付金
+V
+want "the other table has no such row: an error at this table's cell naming the data" 1 \
+    "$I/chuokai.csv:4:2: error: [relate] R6 / 貸付金: 照合先がありません: 各課事業概要 (事業費) ($I/jigyohi.csv) に 事業名=青森県中小企業団体中央会貸付金 の行がありません"
+fresh
+sed -i '$d' "$I/chuokai.csv"
+V
+want "this table has no row of the year: an error at the column's heading" 1 \
+    "$I/chuokai.csv:1:2: error: [relate] 年度=当年度 / 貸付金: この表に 年度=当年度 の行がないため照合できません"
+fresh
+sed -i 's/^relate.*/relate 貸付金[年度=当年度] = jigyohi.金額[課名=経済産業政策課] error/' "$T/tpl/tables/chuokai.def"
+V
+want "a selector matching several rows: an error naming two of them" 1 \
+    "$I/chuokai.csv:4:2: error: [relate] R6 / 貸付金: 照合先が 1 つに決まりません: 各課事業概要 (事業費) の 課名=経済産業政策課 の行が" \
+    "($I/jigyohi.csv:2:4, $I/jigyohi.csv:3:4 …)"
+fresh
+sub "$I/text_figures.csv" 2 '行区分=項目' '区分=項目'
+sub "$I/text_figures.csv" 3 kunrenko kunrenkou
+sub "$I/text_figures.csv" 4 'count(訓練定員)' 'avg(訓練定員)'
+sub "$I/text_figures.csv" 5 ',error$' ',fatal'
+sub "$I/text_figures.csv" 6 ',千円,' ',円,'
+V
+want "figure rows naming what does not exist: errors at the cell that names it" 1 \
+    "$I/text_figures.csv:2:6: error: [figure] あわせて13科 / 照合先の行: 選択の列 '区分' が表 'kunrenko' にありません" \
+    "$I/text_figures.csv:3:5: error: [figure] 訓練定員は420名 / 照合先の表: 表 'kunrenkou' は読み込んだ表にありません" \
+    "$I/text_figures.csv:4:7: error: [figure] 短期課程3科 / 照合先の列: 照合先の列が読めません: 未知の関数です" \
+    "$I/text_figures.csv:5:8: error: [figure] 訓練定員は40名 / 差の重さ: 差の重さは error, warning, info" \
+    "$I/text_figures.csv:6:4: error: [figure] 1,301,679 千円 / 単位: 金額の単位は照合先"
+
+# ---- definition errors: at the definition's file:line:col, before input ------
+defcase() { # NAME RELATE-LINE EXPECTED
+    fresh
+    sed -i "s/^relate.*/$2/" "$T/tpl/tables/chuokai.def"
+    V
+    want "definition: $1" 3 "$T/tpl/tables/chuokai.def:$3"
+}
+defcase "unknown table" 'relate 貸付金[年度=当年度] = jigyouhi.金額[事業名=x] error' \
+    "15:22: error: relate の表 'jigyouhi' は定義されていません"
+defcase "unknown column there" 'relate 貸付金[年度=当年度] = jigyohi.予算[事業名=x] error' \
+    "15:22: error: relate: 列 '予算' が表 'jigyohi' にありません"
+defcase "unknown selector column" 'relate 貸付金[年度=当年度] = jigyohi.金額[事業=x] error' \
+    "15:33: error: relate: 選択の列 '事業' が表 'jigyohi' にありません"
+defcase "a year that is not one" 'relate 貸付金[年度=R99] = jigyohi.金額[事業名=x] error' \
+    "15:12: error: relate: 選択の値 'R99' は列 '年度' の年度として読めません"
+defcase "no severity" 'relate 貸付金[年度=当年度] = jigyohi.金額[事業名=x]' \
+    "15:39: error: relate の最後に差の重さ (error, warning, info) が要ります"
+defcase "amount against a count" 'relate 貸付金[年度=当年度] = kunrenko.訓練定員[訓練科=x] error' \
+    "15:22: error: relate の両辺の型が違います"
+defcase "a text column as the figure" 'relate 融資区分[年度=当年度] = jigyohi.金額[事業名=x] error' \
+    "15:8: error: relate: 列 '融資区分' は数値の列ではありません"
+
+# ---- periods -----------------------------------------------------------------
+fresh fixtures
+sed -i '3s/^H22,/平成18年度～平成21年度,/' "$I/sogyo.csv"
+V
+want "period key: H18～H21 and 平成18年度～平成21年度 are the same key" 3 "$I/sogyo.csv:3:"
+fresh fixtures
+sed -i '2s/^H18～H21,/H21～H18,/' "$I/sogyo.csv"
+V
+want "period: an end before the start is an error at its cell" 3 "$I/sogyo.csv:2:1: error:" "期間の終わりが始まりより前です"
+fresh fixtures
+run "$GAIYO" dump sogyo --input "$T/in" --templates "$T/tpl"
+assert "period: printed as written (H18～H21), single years as H22" \
+    grep -qP '\tH18～H21\t<空欄>\t31$' "$OUT"
+
+# ---- reconcile: a zero difference prints nothing --------------------------
+mkdir -p "$T/rc/tpl/tables" "$T/rc/in/R6"
+cat >"$T/rc/tpl/tables/a.def" <<'DEF'
+table a
+file a.csv
+column 課名 text key
+column 事業費 amount
+reconcile 事業費 = b.金額 by 課名=課名
+DEF
+cat >"$T/rc/tpl/tables/b.def" <<'DEF'
+table b
+file b.csv
+column 課名 text key
+column 事業 text key
+column 金額 amount
+DEF
+printf '課名,事業費\nX,100\nY,50\n' >"$T/rc/in/R6/a.csv"
+printf '課名,事業,金額\nX,p,60\nX,q,40\nY,r,30\n' >"$T/rc/in/R6/b.csv"
+run "$GAIYO" verify --input "$T/rc/in" --templates "$T/rc/tpl"
+assert "reconcile: the 課 that agrees prints nothing, the other one info" \
+    bash -c '[ "$(grep -c "\[reconcile\]" "$1")" = 1 ] && grep -qF "a.csv:3:2: info: [reconcile] Y" "$1" && [ "$(tail -n 1 "$1")" = "0 errors, 0 warnings, 1 infos" ]' _ "$OUT"
+
+echo "1..$n"
+[ "$failed" = 0 ]
