@@ -633,7 +633,8 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     gy_phase("charts");
     char *wbname = gy_report_workbook_name(ds);
     char *wbpath = wbname ? gy_outdir_path(&o, wbname, d) : NULL;
-    gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .images = imgs, .nimages = co.n};
+    gy_diags xw = {0}; /* the workbook's warnings */
+    gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .images = imgs, .nimages = co.n, .warnings = &xw};
     xo.created = created_time(ds, &inputs);
     /* test hooks: a smaller sheet, a lower constant-memory threshold,
      * smaller windows of derivations, so that the tests can split a table
@@ -682,17 +683,23 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     gy_buf_free(&cc);
     gy_buf_free(&state);
     free(wbpath);
-    if (cd.n) {
+    if (cd.n || xw.n) {
         gy_buf w = {0};
-        for (size_t i = 0; i < cd.n; i++) {
-            gy_buf_printf(&w, "gaiyo: %s", cd.v[i].file ? cd.v[i].file : "");
-            if (cd.v[i].line)
-                gy_buf_printf(&w, ":%u", cd.v[i].line);
-            gy_buf_printf(&w, ": 警告: %s\n", cd.v[i].msg);
-        }
+        const gy_diags *ws[] = {&xw, &cd};
+        for (size_t k = 0; k < 2; k++)
+            for (size_t i = 0; i < ws[k]->n; i++) {
+                const gy_diag *g = &ws[k]->v[i];
+                gy_buf_printf(&w, "gaiyo: %s", g->file ? g->file : "");
+                if (g->line)
+                    gy_buf_printf(&w, ":%u", g->line);
+                if (g->line && g->col)
+                    gy_buf_printf(&w, ":%u", g->col);
+                gy_buf_printf(&w, ": 警告: %s\n", g->msg);
+            }
         res->warnings = w.p;
     }
     gy_diags_free(&cd);
+    gy_diags_free(&xw);
     for (size_t i = 0; imgpaths && i < co.n; i++)
         free(imgpaths[i]);
     free(imgpaths);

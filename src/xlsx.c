@@ -40,6 +40,7 @@ typedef struct wb {
     bool failed;             /* a diagnostic says why (wb_err) */
     struct wq *q;            /* the writer thread of the table being written, if any */
     gy_diags *d;
+    gy_diags *warn;          /* warnings (o->warnings), or NULL */
     const char *path;        /* the workbook's file */
     char **pfx;              /* the distinct prefixes of numbers (field … prefix COL), owned */
     size_t npfx;
@@ -353,6 +354,7 @@ typedef struct tw {
     size_t nrecs;
     long long maxbody;   /* records a part holds (down, not wrapped) */
     uint32_t *rec_of_row; /* record index per table row, NO_REC if not printed */
+    uint32_t *prec0, *prows; /* pivot: the rows of record k are prows[prec0[k] .. prec0[k+1]) */
     int nparts;
     lxw_worksheet **ws;
     char **wsname;
@@ -1593,9 +1595,12 @@ static size_t pivot_row(tw *w, size_t rowk, const char *where)
 {
     const gy_table *t = w->t;
     size_t found = SIZE_MAX;
-    for (size_t i = 0; i < t->nrows; i++)
-        if (w->rec_of_row[i] == w->rec_of_row[rowk] && same_key(w, rowk, i) &&
-            !strcmp(gy_ttext(t, i, w->l->pivot_col_idx), where)) {
+    uint32_t k = w->rec_of_row[rowk];
+    if (k == NO_REC || !w->prec0)
+        return SIZE_MAX;
+    for (size_t x = w->prec0[k]; x < w->prec0[k + 1]; x++) {
+        size_t i = w->prows[x];
+        if (!strcmp(gy_ttext(t, i, w->l->pivot_col_idx), where)) {
             if (found == SIZE_MAX) {
                 found = i;
                 continue;
@@ -1603,19 +1608,118 @@ static size_t pivot_row(tw *w, size_t rowk, const char *where)
             if (!w->pivot_dup) {
                 w->pivot_dup = true;
                 w->b->failed = true;
-                char *k = gy_quote(w->l->pivot_key), *v = gy_quote(where);
+                char *kq = gy_quote(w->l->pivot_key), *v = gy_quote(where);
                 gy_cell c;
                 gy_table_cell(t, i, (size_t)w->l->pivot_col_idx, &c);
                 gy_diag_add(w->b->d, t->path, c.line, c.col,
                             "行 %u と同じ pivot の行 (%s) で %s が %s です: 様式 %s ではどちらかが印刷されません "
                             "(pivot に行を分ける列を足してください: pivot 列1,列2 by 列)",
-                            t->rows[found].line, k ? k : "?", w->l->pivot_col, v ? v : "?", layout_name(w));
-                free(k);
+                            t->rows[found].line, kq ? kq : "?", w->l->pivot_col, v ? v : "?", layout_name(w));
+                free(kq);
                 free(v);
             }
             break;
         }
+    }
     return found;
+}
+
+/* the hash of a row's pivot key (every key column) */
+static uint64_t pivot_hash(const tw *w, size_t row)
+{
+    const gy_layout *l = w->l;
+    if (l->pivot_key_idx < 0)
+        return 0; /* pivot *: one record for the whole table */
+    if (!l->npivot_keys)
+        return gy_hash_str(0, gy_ttext(w->t, row, l->pivot_key_idx));
+    uint64_t h = 0;
+    for (size_t i = 0; i < l->npivot_keys; i++)
+        h = gy_hash_str(h * 31 + 1, gy_ttext(w->t, row, l->pivot_keys[i]));
+    return h;
+}
+
+/* pivot records through a hash of their keys (linear in the rows) */
+static bool pivot_records(tw *w)
+{
+    const gy_table *t = w->t;
+    size_t cap = 16;
+    while (cap < 2 * t->nrows + 2)
+        cap *= 2;
+    uint32_t *slot = calloc(cap, sizeof *slot); /* record index + 1 */
+    if (!slot) {
+        w->b->oom = true;
+        return false;
+    }
+    for (size_t i = 0; i < t->nrows; i++) {
+        size_t h = (size_t)pivot_hash(w, i) & (cap - 1);
+        while (slot[h] && !same_key(w, w->recs[slot[h] - 1].row, i))
+            h = (h + 1) & (cap - 1);
+        if (!slot[h]) {
+            w->recs[w->nrecs++] = (rec){.kind = R_PIVOT, .row = (uint32_t)i};
+            slot[h] = (uint32_t)w->nrecs;
+        }
+        w->rec_of_row[i] = slot[h] - 1;
+    }
+    free(slot);
+    return true;
+}
+
+/* the rows of each pivot record, in row order (after the records are
+ * final); and a warning for rows whose pivot value no field prints: they
+ * are checked, but the sheet has no column for them */
+static bool pivot_rows(tw *w)
+{
+    const gy_table *t = w->t;
+    const gy_layout *l = w->l;
+    w->prec0 = calloc(w->nrecs + 2, sizeof *w->prec0);
+    w->prows = malloc((t->nrows ? t->nrows : 1) * sizeof *w->prows);
+    if (!w->prec0 || !w->prows) {
+        w->b->oom = true;
+        return false;
+    }
+    for (size_t i = 0; i < t->nrows; i++)
+        if (w->rec_of_row[i] != NO_REC)
+            w->prec0[w->rec_of_row[i] + 2]++;
+    for (size_t k = 2; k < w->nrecs + 2; k++)
+        w->prec0[k] += w->prec0[k - 1];
+    for (size_t i = 0; i < t->nrows; i++)
+        if (w->rec_of_row[i] != NO_REC)
+            w->prows[w->prec0[w->rec_of_row[i] + 1]++] = (uint32_t)i;
+    if (!w->b->warn || l->pivot_col_idx < 0)
+        return true;
+    /* values no field names: one warning per value (the first 20), at its
+     * first row, with how many rows hold it */
+    enum { NSAID = 20 };
+    size_t said[NSAID], cnt[NSAID], nsaid = 0, more = 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *v = gy_ttext(t, i, l->pivot_col_idx);
+        bool named = false;
+        for (size_t f = 0; f < l->nfields && !named; f++)
+            named = l->fields[f].where && !strcmp(l->fields[f].where, v);
+        if (named)
+            continue;
+        size_t k = 0;
+        while (k < nsaid && strcmp(gy_ttext(t, said[k], l->pivot_col_idx), v))
+            k++;
+        if (k < nsaid)
+            cnt[k]++;
+        else if (nsaid < NSAID) {
+            said[nsaid] = i;
+            cnt[nsaid++] = 1;
+        } else
+            more++;
+    }
+    for (size_t k = 0; k < nsaid; k++) {
+        gy_cell c;
+        gy_table_cell(t, said[k], (size_t)l->pivot_col_idx, &c);
+        char *q = gy_quote(gy_ttext(t, said[k], l->pivot_col_idx));
+        gy_diag_add(w->b->warn, t->path, c.line, c.col,
+                    "様式 %s には %s が %s の欄がないため、この値の %zu 行はブックに印刷されません (検証はしています)%s",
+                    layout_name(w), l->pivot_col, q ? q : "?", cnt[k],
+                    k + 1 == nsaid && more ? " — ほかの値の行もあります" : "");
+        free(q);
+    }
+    return true;
 }
 
 /* subrows that follow a row labelled `label` */
@@ -1676,19 +1780,11 @@ static bool plan(tw *w)
         return false;
     }
     memset(w->rec_of_row, 0xff, (t->nrows ? t->nrows : 1) * sizeof *w->rec_of_row);
+    if (l->pivot_key_idx != -1 && !pivot_records(w))
+        return false;
     const char *block = NULL;
-    for (size_t i = 0; i < t->nrows; i++) {
+    for (size_t i = 0; i < t->nrows && l->pivot_key_idx == -1; i++) {
         const gy_row *r = &t->rows[i];
-        if (l->pivot_key_idx != -1) {
-            size_t j = 0;
-            for (; j < w->nrecs; j++)
-                if (same_key(w, w->recs[j].row, i))
-                    break;
-            if (j == w->nrecs)
-                w->recs[w->nrecs++] = (rec){.kind = R_PIVOT, .row = (uint32_t)i};
-            w->rec_of_row[i] = (uint32_t)j;
-            continue;
-        }
         if (l->block_idx >= 0 && (!block || strcmp(block, gy_ttext(t, i, l->block_idx)))) {
             block = gy_ttext(t, i, l->block_idx);
             if (*block)
@@ -1733,6 +1829,8 @@ static bool plan(tw *w)
         w->recs = nr;
         w->nrecs = n;
     }
+    if (l->pivot_key_idx != -1 && !pivot_rows(w))
+        return false;
     /* a layout across, or wrapped into blocks, stays on one sheet: it
      * must fit Excel's 16,384 columns and 1,048,576 rows */
     if (l->across || l->wrap) {
@@ -2222,6 +2320,8 @@ out:
     gy_deriver_free(w.dr);
     free(w.recs);
     free(w.rec_of_row);
+    free(w.prec0);
+    free(w.prows);
     free(w.ws);
     free(w.wsname);
     free(w.colw);
@@ -2313,7 +2413,7 @@ static void write_findings(wb *b, const gy_dataset *ds, lxw_worksheet *ws, const
 gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_opts *o, gy_diags *d)
 {
     gy_layouts empty = {.font = "游ゴシック", .font_size = 10, .negative = "△"};
-    wb b = {.ds = ds, .ls = o->layouts ? o->layouts : &empty, .o = o, .d = d, .path = path};
+    wb b = {.ds = ds, .ls = o->layouts ? o->layouts : &empty, .o = o, .d = d, .warn = o->warnings, .path = path};
     size_t nd0 = d->n + d->dropped;
     b.neg = b.ls->negative ? b.ls->negative : "△";
     /* the report year: the latest fiscal year present */

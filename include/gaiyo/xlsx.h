@@ -37,6 +37,7 @@ typedef struct gy_xlsx_opts {
     size_t max_rows;        /**< rows of a sheet (0 = Excel's 1,048,576; tests use less) */
     size_t window_rows;     /**< rows whose derivations are made at a time, at least (whole
                                  groups; 0 = 8,192; tests use less) */
+    gy_diags *warnings;     /**< where warnings go (rows a pivot layout has no column for), or NULL */
 } gy_xlsx_opts;
 
 /** Largest number of body rows on one sheet (Excel's 1,048,576 rows, less

@@ -883,5 +883,16 @@ for mode in plain "constant-memory"; do
             [ ! -e "$3/gaiyo-R6.xlsx" ]' _ "$RC" "$ERR" "$T/ofz-$mode"
 done
 
+# ---- a pivot layout prints the values its fields name: a row with another
+# value (a year the sheet has no column for) is checked but not printed,
+# and the run says so at its cell (nothing left out silently)
+cp -R "$SRCDIR/input" "$T/pv"
+printf '%s\n' '「青森新時代」への架け橋資金 (旧「選ばれる青森」への挑戦資金),R3,,15000000,当初,6000000,実績,,' >>"$T/pv/R6/yuushi.csv"
+run "$GAIYO" report --input "$T/pv" --templates "$SRCDIR/templates" --out "$T/pv-out"
+pvline=$(wc -l <"$T/pv/R6/yuushi.csv")
+assert "pivot: a row whose 年度 no field prints is a warning at its cell, the report written" \
+    bash -c '[ "$1" = 0 ] && grep -qF "gaiyo: $2:$3:2: 警告: 様式 $5/sheets/30_yuushi.sheet には 年度 が R3 の欄がないため、この値の 1 行はブックに印刷されません" "$4"' \
+    _ "$RC" "$T/pv/R6/yuushi.csv" "$pvline" "$ERR" "$SRCDIR/templates"
+
 echo "1..$n"
 [ "$failed" = 0 ]
