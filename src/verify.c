@@ -122,6 +122,11 @@ typedef struct ctx {
      * pcl[i] (-1: none) */
     uint32_t *slo, *shi, *pend;
     signed char *pcl;
+    /* the rows an aggregate row sums (check_sums): the roles counted
+     * (bit per role; 0: the items, and 再掲 with memo_in_totals) and the
+     * row itself + 1, never counted (0: none) */
+    unsigned cmask;
+    size_t cself;
 } ctx;
 
 /* rows visited by the sums of every table checked so far (tests assert
@@ -1068,6 +1073,43 @@ static size_t group_pos(const ctx *c, size_t i)
 
 /* ---- sums ---------------------------------------------------------------- */
 
+/* whether row i counts in the sum being checked (c->cmask, c->cself) */
+static bool sum_counts(const ctx *c, size_t i)
+{
+    const gy_row *q = &c->t->rows[i];
+    if (i + 1 == c->cself)
+        return false;
+    return c->cmask ? (c->cmask >> q->role) & 1u : counts_in_total(c->t, q);
+}
+
+/* Whether a rule derives the ratio cell (row, col) of an aggregate or
+ * parent row: its share is then its own amount over the whole (the
+ * rule's figure, e.g. pct(企業数, total(企業数))), and the workbook writes
+ * that rule's formula, not the rounded sum of the children's rounded
+ * shares; the sum is still compared (a rounding warning). */
+static bool share_by_rule(ctx *c, size_t row, int col)
+{
+    const gy_tabledef *d = c->t->def;
+    if (d->cols[col].type != GY_T_RATIO || gy_tnil(c->t, row, col) != GY_NIL_NONE)
+        return false;
+    char saved[sizeof c->absent];
+    memcpy(saved, c->absent, sizeof saved);
+    bool saved_ovf = c->ovf, saved_rec = c->rec, ok = false;
+    c->rec = false;
+    for (size_t k = 0; k < d->nrules && !ok; k++) {
+        const gy_rule *ru = &d->rules[k];
+        if (ru->target != col || !gy_rule_applies(c->t, ru, &c->t->rows[row]))
+            continue;
+        if (!c->prev && d->fy_col < 0 && has_prev(ru->expr))
+            continue; /* not applied (check_rule) */
+        ok = eval(c, ru->expr, row, col).st == V_OK;
+    }
+    memcpy(c->absent, saved, sizeof saved);
+    c->ovf = saved_ovf;
+    c->rec = saved_rec;
+    return ok;
+}
+
 /* sum of `col` over rows [a, b) selected by pred; returns false if a
  * value is unknown. *nitems counts the rows with a value. */
 /* the sum of a column over the item rows of a group in [a, b) at a level;
@@ -1095,7 +1137,7 @@ static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level
         size_t i = gr[k];
         const gy_row *q = &t->rows[i];
         c->work++;
-        if (q->level != level || !counts_in_total(t, q))
+        if (q->level != level || !sum_counts(c, i))
             continue;
         val v = cell_val(t, i, col);
         if (v.st == V_UNKNOWN) {
@@ -1136,7 +1178,7 @@ static void sum_deriv(ctx *c, const char *kind, size_t row, int col, size_t a, s
     }
     for (size_t k = lo; k < ng && gr[k] < b; k++) {
         c->work++;
-        if (t->rows[gr[k]].level == level && counts_in_total(t, &t->rows[gr[k]]))
+        if (t->rows[gr[k]].level == level && sum_counts(c, gr[k]))
             rec_ref(c, gr[k]);
     }
     c->rec = false;
@@ -1234,6 +1276,84 @@ static bool build_scopes(ctx *c)
     return true;
 }
 
+/* whether row q lies in another group than row i that agrees with it on
+ * every group column but the `total across` one (and on the match column) */
+static bool across_member(const ctx *c, size_t i, size_t q)
+{
+    const gy_table *t = c->t;
+    const gy_tabledef *d = t->def;
+    if (c->group[q] == c->group[i])
+        return false;
+    for (size_t j = 0; j < d->ncols; j++)
+        if ((d->cols[j].flags & GY_COL_GROUP) && (int)j != d->across_col &&
+            strcmp(gy_ttext(t, q, (int)j), gy_ttext(t, i, (int)j)))
+            return false;
+    if (d->across_match >= 0) {
+        gy_cell b1, b2;
+        const char *x = any_text(t, q, d->across_match, &b1);
+        if (strcmp(x, any_text(t, i, d->across_match, &b2)))
+            return false;
+    }
+    return true;
+}
+
+/* `total across COL`: a 計 row i sums, in every other group that agrees
+ * with its own on the other group columns (and on the match column), the
+ * rows of its level in its scope [a, b) whose role it counts (counts 計:
+ * the groups' 小計, or their items) */
+static void check_across(ctx *c, size_t i, size_t a, size_t b)
+{
+    const gy_table *t = c->t;
+    const gy_tabledef *d = t->def;
+    const gy_row *r = &t->rows[i];
+    size_t *rows = NULL, nr = 0, cap = 0;
+    for (size_t q = a; q < b; q++) {
+        c->work++;
+        if (t->rows[q].level != r->level || !sum_counts(c, q) || !across_member(c, i, q))
+            continue;
+        if (!reserve(c, &rows, nr, &cap, 1)) {
+            free(rows);
+            return;
+        }
+        rows[nr++] = q;
+    }
+    for (size_t j = 0; j < d->ncols; j++) {
+        if (!(d->cols[j].flags & GY_COL_SUM))
+            continue;
+        int64_t s = 0;
+        size_t n = 0, bad = SIZE_MAX;
+        bool ovf = false;
+        for (size_t k = 0; k < nr && bad == SIZE_MAX; k++) {
+            val v = cell_val(t, rows[k], (int)j);
+            if (v.st == V_UNKNOWN)
+                bad = rows[k];
+            else if (v.st == V_OK) {
+                n++;
+                if (__builtin_add_overflow(s, v.v, &s)) {
+                    bad = rows[k];
+                    ovf = true;
+                }
+            }
+        }
+        gy_cell c1, c2;
+        if (bad != SIZE_MAX) {
+            if (ovf)
+                add_finding(c, GY_SEV_ERROR, "sum", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
+                            "%sの合計が「%s」の行で扱える範囲 (±9,223,372,036,854,775,807) を超えるため検算できません",
+                            d->cols[j].label, gy_row_label(t, &t->rows[bad]));
+            else if (gy_tnil(t, i, (int)j) == GY_NIL_NONE)
+                add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
+                            "「%s」の%sが不明 (%s) のため合計を検算できません", gy_row_label(t, &t->rows[bad]),
+                            d->cols[j].label, cell_text(t, bad, (int)j, &c2));
+            continue;
+        }
+        if (c->dv && gy_tnil(t, i, (int)j) == GY_NIL_NONE && !share_by_rule(c, i, (int)j))
+            add_deriv(c, i, (int)j, NULL, "sum", rows, nr, s);
+        compare_sum(c, "sum", i, (int)j, s, n, "各グループの行");
+    }
+    free(rows);
+}
+
 /* the sums of the rows [from, upto) (a 計 or a parent among them) */
 static void check_sums(ctx *c, size_t from_row, size_t upto)
 {
@@ -1253,21 +1373,40 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
             a = 0;
             b = t->nrows;
         }
-        if (r->role == GY_ROLE_TOTAL || r->role == GY_ROLE_SUBTOTAL) {
+        if (GY_ROLE_IS_AGGREGATE(r->role)) {
+            /* the roles it counts (counts; memo_in_totals), never itself */
+            c->cmask = d->counts[r->role];
+            c->cself = i + 1;
+            if (r->role == GY_ROLE_TOTAL && d->across_col >= 0) {
+                check_across(c, i, a, b);
+                c->cmask = 0;
+                c->cself = 0;
+                continue;
+            }
             size_t from = a;
-            if (r->role == GY_ROLE_SUBTOTAL) {
-                /* back over the rows of the same group */
+            bool sub = r->role != GY_ROLE_TOTAL;
+            if (sub) {
+                /* back over the rows of the same group to the previous
+                 * 小計/計 of its level; aggregate rows right above it
+                 * (小計 then 〃(再掲含む。)) sum the same rows */
                 const uint32_t *gr = c->grows + c->gstart[c->group[i]];
+                bool member = false;
                 for (size_t p = group_pos(c, i); p > 0 && gr[p - 1] >= a; p--) {
                     const gy_row *q = &t->rows[gr[p - 1]];
                     c->work++;
-                    if (q->level == r->level && (q->role == GY_ROLE_SUBTOTAL || q->role == GY_ROLE_TOTAL)) {
+                    if (q->level != r->level)
+                        continue;
+                    if (!GY_ROLE_IS_AGGREGATE(q->role)) {
+                        member = true;
+                        continue;
+                    }
+                    if (member) {
                         from = gr[p - 1] + 1;
                         break;
                     }
                 }
             }
-            size_t to = r->role == GY_ROLE_SUBTOTAL ? i : b;
+            size_t to = sub ? i : b;
             for (size_t j = 0; j < d->ncols; j++) {
                 if (!(d->cols[j].flags & GY_COL_SUM))
                     continue;
@@ -1288,9 +1427,15 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
                                     cell_text(t, bad, (int)j, &c2));
                     continue;
                 }
-                sum_deriv(c, "sum", i, (int)j, from, to, c->group[i], r->level, s);
-                compare_sum(c, "sum", i, (int)j, s, n, r->role == GY_ROLE_SUBTOTAL ? "小計の対象行" : "各行");
+                if (!share_by_rule(c, i, (int)j))
+                    sum_deriv(c, "sum", i, (int)j, from, to, c->group[i], r->level, s);
+                compare_sum(c, "sum", i, (int)j, s, n,
+                            r->role == GY_ROLE_SUBTOTAL        ? "小計の対象行"
+                            : r->role == GY_ROLE_SUBTOTAL_MEMO ? "再掲を含む小計の対象行"
+                                                               : "各行");
             }
+            c->cmask = 0;
+            c->cself = 0;
             continue;
         }
         /* parent-sum: an item followed by deeper rows */
@@ -1332,7 +1477,8 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
             }
             if (has_total)
                 continue;
-            sum_deriv(c, "parent-sum", i, (int)j, i + 1, e, c->group[i], cl, s);
+            if (!share_by_rule(c, i, (int)j))
+                sum_deriv(c, "parent-sum", i, (int)j, i + 1, e, c->group[i], cl, s);
             compare_sum(c, "parent-sum", i, (int)j, s, n, "内訳");
         }
     }
@@ -1854,7 +2000,7 @@ gy_status gy_deriver_open(const gy_dataset *ds, const gy_table *t, gy_deriver **
      * row(LABEL)) or another table (@前年 of last year's folder); only a
      * table with a fiscal-year column reads its own rows of other groups
      * (@前年 within the table) */
-    x->windows = t->def->fy_col < 0;
+    x->windows = t->def->fy_col < 0 && t->def->across_col < 0; /* across: other groups' rows */
     *out = x;
     return GY_OK;
 }
