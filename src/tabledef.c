@@ -555,8 +555,7 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
         if (!parse_selectors(t, &r, sel, text, scol0, path, lineno, d))
             goto fail;
     } else {
-        r.roles = (1u << GY_ROLE_ITEM) | (1u << GY_ROLE_SUBTOTAL) | (1u << GY_ROLE_TOTAL) |
-                  (1u << GY_ROLE_SUBTOTAL_MEMO);
+        r.roles = (1u << GY_ROLE_ITEM) | (1u << GY_ROLE_SUBTOTAL) | (1u << GY_ROLE_TOTAL);
     }
     gy_rule *nv = realloc(t->rules, (t->nrules + 1) * sizeof *nv);
     if (!nv)
