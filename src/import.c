@@ -325,7 +325,7 @@ bool gy_table_is_stated_derived(const gy_table *t, size_t row, size_t col)
 {
     const gy_row *r = &t->rows[row];
     const gy_coldef *c = &t->def->cols[col];
-    if ((c->flags & GY_COL_SUM) && (r->role == GY_ROLE_SUBTOTAL || r->role == GY_ROLE_TOTAL))
+    if ((c->flags & GY_COL_SUM) && GY_ROLE_IS_AGGREGATE(r->role))
         return true;
     for (size_t i = 0; i < t->def->nrules; i++)
         if (t->def->rules[i].target == (int)col && gy_rule_applies(t, &t->def->rules[i], r))

@@ -36,7 +36,7 @@ void gy_report_summary_table(const gy_table *t, gy_buf *b)
     size_t ntot = 0;
     for (size_t i = 0; i < t->nrows; i++) {
         const gy_row *r = &t->rows[i];
-        if (r->role != GY_ROLE_TOTAL && r->role != GY_ROLE_SUBTOTAL)
+        if (!GY_ROLE_IS_AGGREGATE(r->role))
             continue;
         ntot++;
         gy_buf_puts(b, "    ");

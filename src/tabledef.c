@@ -1,5 +1,6 @@
 /* tabledef.c - table kinds as data: the .def files of templates/tables */
 #include "gaiyo/tabledef.h"
+#include "gaiyo/rowsem.h"
 #include "gaiyo/util.h"
 
 #include <dirent.h>
@@ -22,6 +23,12 @@ bool gy_role_parse(const char *s, gy_role *out)
         {"total", GY_ROLE_TOTAL},
         {"再掲", GY_ROLE_MEMO}, {"memo", GY_ROLE_MEMO},
         {"参考", GY_ROLE_NOTE}, {"note", GY_ROLE_NOTE},
+        /* a 小計 that counts the 再掲 rows, as the 施策一覧 prints it */
+        {"小計(再掲含む)", GY_ROLE_SUBTOTAL_MEMO}, {"小計（再掲含む）", GY_ROLE_SUBTOTAL_MEMO},
+        {"小計(再掲含む。)", GY_ROLE_SUBTOTAL_MEMO}, {"小計（再掲含む。）", GY_ROLE_SUBTOTAL_MEMO},
+        {"〃(再掲含む)", GY_ROLE_SUBTOTAL_MEMO}, {"〃（再掲含む）", GY_ROLE_SUBTOTAL_MEMO},
+        {"〃(再掲含む。)", GY_ROLE_SUBTOTAL_MEMO}, {"〃（再掲含む。）", GY_ROLE_SUBTOTAL_MEMO},
+        {"subtotal+memo", GY_ROLE_SUBTOTAL_MEMO},
     };
     char buf[64];
     if (strlen(s) >= sizeof buf)
@@ -44,6 +51,7 @@ const char *gy_role_name(gy_role r)
     case GY_ROLE_TOTAL: return "計";
     case GY_ROLE_MEMO: return "再掲";
     case GY_ROLE_NOTE: return "参考";
+    case GY_ROLE_SUBTOTAL_MEMO: return "小計(再掲含む)";
     }
     return "?";
 }
@@ -161,6 +169,7 @@ void gy_tabledef_free(gy_tabledef *t)
         for (size_t j = 0; j < r->nrows; j++)
             free(r->rows[j]);
         free(r->rows);
+        free(r->rowcols);
         free(r->text);
     }
     free(t->rules);
@@ -369,6 +378,118 @@ static gy_expr *xexpr(xparser *x)
     }
 }
 
+/* the first `pat` in s outside "…", or NULL */
+static char *find_unquoted(char *s, const char *pat)
+{
+    size_t n = strlen(pat);
+    bool q = false;
+    for (char *p = s; *p; p++) {
+        if (*p == '"')
+            q = !q;
+        else if (!q && strncmp(p, pat, n) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* `on SEL,SEL…`: roles (項目, 小計, 計, 小計(再掲含む), 再掲, 参考) and
+ * row:LABEL, the label quoted when it holds a comma or spaces
+ * (row:"小計（再掲含む）"). Errors at the selector's own column; a rule
+ * that no row can match, as the definition alone shows, is an error too. */
+static bool parse_selectors(const gy_tabledef *t, gy_rule *r, char *sel, const char *text, unsigned scol0,
+                            const char *path, unsigned lineno, gy_diags *d)
+{
+    char *p = sel;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        char *at = p;
+        unsigned col = scol0 + gy_char_col(text, at);
+        bool isrow = strncmp(p, "row:", 4) == 0 || strncmp(p, "行:", 4) == 0;
+        char *w = NULL, *end;
+        if (isrow) {
+            p += 4;
+            while (*p == ' ' || *p == '\t')
+                p++;
+            if (*p == '"') {
+                char *q = strchr(p + 1, '"');
+                if (!q) {
+                    gy_diag_add(d, path, lineno, scol0 + gy_char_col(text, p), "row: の '\"' が閉じていません");
+                    return false;
+                }
+                w = gy_strndup(p + 1, (size_t)(q - p - 1));
+                p = q + 1;
+                while (*p == ' ' || *p == '\t')
+                    p++;
+                if (*p && *p != ',') {
+                    gy_diag_add(d, path, lineno, scol0 + gy_char_col(text, p),
+                                "row:\"ラベル\" の後は ',' か行末です: '%s'", p);
+                    free(w);
+                    return false;
+                }
+            } else {
+                end = strchr(p, ',');
+                if (!end)
+                    end = p + strlen(p);
+                w = gy_strndup(p, (size_t)(end - p));
+                p = end;
+                if (w)
+                    gy_trim(w);
+            }
+            if (!w)
+                return false;
+            if (!*w) {
+                gy_diag_add(d, path, lineno, col, "row: の後に行ラベルが要ります");
+                free(w);
+                return false;
+            }
+            char **nv = realloc(r->rows, (r->nrows + 1) * sizeof *nv);
+            if (nv)
+                r->rows = nv;
+            unsigned *nc = nv ? realloc(r->rowcols, (r->nrows + 1) * sizeof *nc) : NULL;
+            if (nc)
+                r->rowcols = nc;
+            if (!nv || !nc) {
+                free(w);
+                return false;
+            }
+            r->rows[r->nrows] = w;
+            r->rowcols[r->nrows++] = col;
+        } else {
+            end = strchr(p, ',');
+            if (!end)
+                end = p + strlen(p);
+            w = gy_strndup(p, (size_t)(end - p));
+            p = end;
+            if (!w)
+                return false;
+            gy_trim(w);
+            gy_role ro;
+            if (!*w || !gy_role_parse(w, &ro)) {
+                gy_diag_add(d, path, lineno, col,
+                            "on の後は役割 (項目, 小計, 計, 小計(再掲含む), 再掲, 参考) か row:ラベル です: '%s'", w);
+                free(w);
+                return false;
+            }
+            free(w);
+            r->roles |= 1u << ro;
+            if (!r->rolecol)
+                r->rolecol = col;
+        }
+        if (*p != ',')
+            break;
+        p++;
+    }
+    /* without a role column every row is an item: roles alone that leave
+     * out 項目 select nothing, whatever the data */
+    if (t->role_col < 0 && !r->nrows && !(r->roles & (1u << GY_ROLE_ITEM))) {
+        gy_diag_add(d, path, lineno, r->rolecol,
+                    "この表には行区分 (role 型の列) がなく、すべての行が 項目 です: この規則は 1 行にも当てはまりません");
+        return false;
+    }
+    return true;
+}
+
 /* rule TARGET = EXPR [on SEL,SEL...] */
 static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const char *line,
                        const char *body, gy_diags *d)
@@ -379,24 +500,22 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
     char *text = gy_strdup(body);
     if (!text)
         return false;
-    /* strip comment */
-    char *hash = strstr(text, " #");
+    /* strip comment (outside quotes: a quoted label may hold " #") */
+    char *hash = find_unquoted(text, " #");
     if (hash)
         *hash = '\0';
     gy_trim(text);
     r.text = text;
-    /* the selector part */
-    char *on = strstr(text, " on ");
+    /* the selector part (outside quotes), parsed in place after the
+     * expression: `sel` points into text */
+    char *on = find_unquoted(text, " on ");
     char *sel = NULL;
     if (on) {
-        sel = gy_strdup(on + 4);
+        sel = on + 4;
         *on = '\0';
         gy_trim(text);
-        if (!sel) {
-            free(text);
-            return false;
-        }
     }
+    unsigned scol0 = gy_char_col(line, body) - 1; /* a column in text → in the line */
     xparser x = {.p = text, .line = text, .t = t, .path = path, .lineno = lineno, .d = d,
                  .off = gy_char_col(line, body) - 1};
     const char *at = x.p;
@@ -440,30 +559,8 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
     t->cols[r.target].flags |= GY_COL_DERIVED;
     /* selectors */
     if (sel) {
-        char *save = NULL;
-        for (char *s = strtok_r(sel, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-            gy_trim(s);
-            gy_role ro;
-            if (strncmp(s, "row:", 4) == 0 || strncmp(s, "行:", 4) == 0) {
-                const char *lab = s + 4;
-                char **nv = realloc(r.rows, (r.nrows + 1) * sizeof *nv);
-                if (!nv)
-                    goto fail;
-                r.rows = nv;
-                r.rows[r.nrows] = gy_strdup(lab);
-                if (!r.rows[r.nrows])
-                    goto fail;
-                r.nrows++;
-            } else if (gy_role_parse(s, &ro) && *s) {
-                r.roles |= 1u << ro;
-            } else {
-                gy_diag_add(d, path, lineno, gy_char_col(line, body),
-                            "on の後は役割 (項目, 小計, 計, 再掲, 参考) か row:ラベル です: '%s'", s);
-                goto fail;
-            }
-        }
-        free(sel);
-        sel = NULL;
+        if (!parse_selectors(t, &r, sel, text, scol0, path, lineno, d))
+            goto fail;
     } else {
         r.roles = (1u << GY_ROLE_ITEM) | (1u << GY_ROLE_SUBTOTAL) | (1u << GY_ROLE_TOTAL);
     }
@@ -474,11 +571,11 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
     t->rules[t->nrules++] = r;
     return true;
 fail:
-    free(sel);
     expr_free(r.expr);
     for (size_t j = 0; j < r.nrows; j++)
         free(r.rows[j]);
     free(r.rows);
+    free(r.rowcols);
     free(r.text);
     return false;
 }
@@ -573,6 +670,8 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
     size_t nsums = 0;
     char **groups = NULL;
     size_t ngroups = 0;
+    gy_rowsem rsem = {0}; /* counts, total across, memo_of */
+    int rsh = 0;
 
     const char *p = text;
     unsigned ln = 0;
@@ -849,9 +948,12 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
                 npend++;
                 line = NULL;
             }
+        } else if ((rsh = gy_rowsem_directive(&rsem, path, ln, v, n, d)) != 0) {
+            if (rsh < 0)
+                st = GY_ENOMEM;
         } else {
             gy_diag_add(d, path, ln, v[0].col,
-                        "未知の指示語 '%s' (table, title, file, unit, asof, label, column, group, sum, rule, reconcile, relate, figure, memo_in_totals)",
+                        "未知の指示語 '%s' (table, title, file, unit, asof, label, column, group, sum, rule, reconcile, relate, figure, memo_in_totals, counts, total, memo_of)",
                         kw);
         }
         gy_words_free(v, n);
@@ -918,9 +1020,11 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
                 }
             }
         }
+        gy_rowsem_finish(&rsem, t, path, d);
         for (size_t i = 0; i < npend; i++)
             parse_rule(t, path, pend[i].ln, pend[i].line, pend[i].body, d);
     }
+    gy_rowsem_free(&rsem);
     for (size_t i = 0; i < npend; i++)
         free(pend[i].line);
     free(pend);

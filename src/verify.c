@@ -3,6 +3,7 @@
 #include "gaiyo/relate.h"
 #include "gaiyo/util.h"
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,11 @@ typedef struct ctx {
      * pcl[i] (-1: none) */
     uint32_t *slo, *shi, *pend;
     signed char *pcl;
+    /* the rows an aggregate row sums (check_sums): the roles counted
+     * (bit per role; 0: the items, and 再掲 with memo_in_totals) and the
+     * row itself + 1, never counted (0: none) */
+    unsigned cmask;
+    size_t cself;
 } ctx;
 
 /* rows visited by the sums of every table checked so far (tests assert
@@ -1073,6 +1079,43 @@ static size_t group_pos(const ctx *c, size_t i)
 
 /* ---- sums ---------------------------------------------------------------- */
 
+/* whether row i counts in the sum being checked (c->cmask, c->cself) */
+static bool sum_counts(const ctx *c, size_t i)
+{
+    const gy_row *q = &c->t->rows[i];
+    if (i + 1 == c->cself)
+        return false;
+    return c->cmask ? (c->cmask >> q->role) & 1u : counts_in_total(c->t, q);
+}
+
+/* Whether a rule derives the ratio cell (row, col) of an aggregate or
+ * parent row: its share is then its own amount over the whole (the
+ * rule's figure, e.g. pct(企業数, total(企業数))), and the workbook writes
+ * that rule's formula, not the rounded sum of the children's rounded
+ * shares; the sum is still compared (a rounding warning). */
+static bool share_by_rule(ctx *c, size_t row, int col)
+{
+    const gy_tabledef *d = c->t->def;
+    if (d->cols[col].type != GY_T_RATIO || gy_tnil(c->t, row, col) != GY_NIL_NONE)
+        return false;
+    char saved[sizeof c->absent];
+    memcpy(saved, c->absent, sizeof saved);
+    bool saved_ovf = c->ovf, saved_rec = c->rec, ok = false;
+    c->rec = false;
+    for (size_t k = 0; k < d->nrules && !ok; k++) {
+        const gy_rule *ru = &d->rules[k];
+        if (ru->target != col || !gy_rule_applies(c->t, ru, &c->t->rows[row]))
+            continue;
+        if (!c->prev && d->fy_col < 0 && has_prev(ru->expr))
+            continue; /* not applied (check_rule) */
+        ok = eval(c, ru->expr, row, col).st == V_OK;
+    }
+    memcpy(c->absent, saved, sizeof saved);
+    c->ovf = saved_ovf;
+    c->rec = saved_rec;
+    return ok;
+}
+
 /* sum of `col` over rows [a, b) selected by pred; returns false if a
  * value is unknown. *nitems counts the rows with a value. */
 /* the sum of a column over the item rows of a group in [a, b) at a level;
@@ -1100,7 +1143,7 @@ static bool sum_range(ctx *c, int col, size_t a, size_t b, size_t grp, int level
         size_t i = gr[k];
         const gy_row *q = &t->rows[i];
         c->work++;
-        if (q->level != level || !counts_in_total(t, q))
+        if (q->level != level || !sum_counts(c, i))
             continue;
         val v = cell_val(t, i, col);
         if (v.st == V_UNKNOWN) {
@@ -1141,7 +1184,7 @@ static void sum_deriv(ctx *c, const char *kind, size_t row, int col, size_t a, s
     }
     for (size_t k = lo; k < ng && gr[k] < b; k++) {
         c->work++;
-        if (t->rows[gr[k]].level == level && counts_in_total(t, &t->rows[gr[k]]))
+        if (t->rows[gr[k]].level == level && sum_counts(c, gr[k]))
             rec_ref(c, gr[k]);
     }
     c->rec = false;
@@ -1239,6 +1282,84 @@ static bool build_scopes(ctx *c)
     return true;
 }
 
+/* whether row q lies in another group than row i that agrees with it on
+ * every group column but the `total across` one (and on the match column) */
+static bool across_member(const ctx *c, size_t i, size_t q)
+{
+    const gy_table *t = c->t;
+    const gy_tabledef *d = t->def;
+    if (c->group[q] == c->group[i])
+        return false;
+    for (size_t j = 0; j < d->ncols; j++)
+        if ((d->cols[j].flags & GY_COL_GROUP) && (int)j != d->across_col &&
+            strcmp(gy_ttext(t, q, (int)j), gy_ttext(t, i, (int)j)))
+            return false;
+    if (d->across_match >= 0) {
+        gy_cell b1, b2;
+        const char *x = any_text(t, q, d->across_match, &b1);
+        if (strcmp(x, any_text(t, i, d->across_match, &b2)))
+            return false;
+    }
+    return true;
+}
+
+/* `total across COL`: a 計 row i sums, in every other group that agrees
+ * with its own on the other group columns (and on the match column), the
+ * rows of its level in its scope [a, b) whose role it counts (counts 計:
+ * the groups' 小計, or their items) */
+static void check_across(ctx *c, size_t i, size_t a, size_t b)
+{
+    const gy_table *t = c->t;
+    const gy_tabledef *d = t->def;
+    const gy_row *r = &t->rows[i];
+    size_t *rows = NULL, nr = 0, cap = 0;
+    for (size_t q = a; q < b; q++) {
+        c->work++;
+        if (t->rows[q].level != r->level || !sum_counts(c, q) || !across_member(c, i, q))
+            continue;
+        if (!reserve(c, &rows, nr, &cap, 1)) {
+            free(rows);
+            return;
+        }
+        rows[nr++] = q;
+    }
+    for (size_t j = 0; j < d->ncols; j++) {
+        if (!(d->cols[j].flags & GY_COL_SUM))
+            continue;
+        int64_t s = 0;
+        size_t n = 0, bad = SIZE_MAX;
+        bool ovf = false;
+        for (size_t k = 0; k < nr && bad == SIZE_MAX; k++) {
+            val v = cell_val(t, rows[k], (int)j);
+            if (v.st == V_UNKNOWN)
+                bad = rows[k];
+            else if (v.st == V_OK) {
+                n++;
+                if (__builtin_add_overflow(s, v.v, &s)) {
+                    bad = rows[k];
+                    ovf = true;
+                }
+            }
+        }
+        gy_cell c1, c2;
+        if (bad != SIZE_MAX) {
+            if (ovf)
+                add_finding(c, GY_SEV_ERROR, "sum", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
+                            "%sの合計が「%s」の行で扱える範囲 (±9,223,372,036,854,775,807) を超えるため検算できません",
+                            d->cols[j].label, gy_row_label(t, &t->rows[bad]));
+            else if (gy_tnil(t, i, (int)j) == GY_NIL_NONE)
+                add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
+                            "「%s」の%sが不明 (%s) のため合計を検算できません", gy_row_label(t, &t->rows[bad]),
+                            d->cols[j].label, cell_text(t, bad, (int)j, &c2));
+            continue;
+        }
+        if (c->dv && gy_tnil(t, i, (int)j) == GY_NIL_NONE && !share_by_rule(c, i, (int)j))
+            add_deriv(c, i, (int)j, NULL, "sum", rows, nr, s);
+        compare_sum(c, "sum", i, (int)j, s, n, "各グループの行");
+    }
+    free(rows);
+}
+
 /* the sums of the rows [from, upto) (a 計 or a parent among them) */
 static void check_sums(ctx *c, size_t from_row, size_t upto)
 {
@@ -1258,21 +1379,40 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
             a = 0;
             b = t->nrows;
         }
-        if (r->role == GY_ROLE_TOTAL || r->role == GY_ROLE_SUBTOTAL) {
+        if (GY_ROLE_IS_AGGREGATE(r->role)) {
+            /* the roles it counts (counts; memo_in_totals), never itself */
+            c->cmask = d->counts[r->role];
+            c->cself = i + 1;
+            if (r->role == GY_ROLE_TOTAL && d->across_col >= 0) {
+                check_across(c, i, a, b);
+                c->cmask = 0;
+                c->cself = 0;
+                continue;
+            }
             size_t from = a;
-            if (r->role == GY_ROLE_SUBTOTAL) {
-                /* back over the rows of the same group */
+            bool sub = r->role != GY_ROLE_TOTAL;
+            if (sub) {
+                /* back over the rows of the same group to the previous
+                 * 小計/計 of its level; aggregate rows right above it
+                 * (小計 then 〃(再掲含む。)) sum the same rows */
                 const uint32_t *gr = c->grows + c->gstart[c->group[i]];
+                bool member = false;
                 for (size_t p = group_pos(c, i); p > 0 && gr[p - 1] >= a; p--) {
                     const gy_row *q = &t->rows[gr[p - 1]];
                     c->work++;
-                    if (q->level == r->level && (q->role == GY_ROLE_SUBTOTAL || q->role == GY_ROLE_TOTAL)) {
+                    if (q->level != r->level)
+                        continue;
+                    if (!GY_ROLE_IS_AGGREGATE(q->role)) {
+                        member = true;
+                        continue;
+                    }
+                    if (member) {
                         from = gr[p - 1] + 1;
                         break;
                     }
                 }
             }
-            size_t to = r->role == GY_ROLE_SUBTOTAL ? i : b;
+            size_t to = sub ? i : b;
             for (size_t j = 0; j < d->ncols; j++) {
                 if (!(d->cols[j].flags & GY_COL_SUM))
                     continue;
@@ -1293,9 +1433,15 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
                                     cell_text(t, bad, (int)j, &c2));
                     continue;
                 }
-                sum_deriv(c, "sum", i, (int)j, from, to, c->group[i], r->level, s);
-                compare_sum(c, "sum", i, (int)j, s, n, r->role == GY_ROLE_SUBTOTAL ? "小計の対象行" : "各行");
+                if (!share_by_rule(c, i, (int)j))
+                    sum_deriv(c, "sum", i, (int)j, from, to, c->group[i], r->level, s);
+                compare_sum(c, "sum", i, (int)j, s, n,
+                            r->role == GY_ROLE_SUBTOTAL        ? "小計の対象行"
+                            : r->role == GY_ROLE_SUBTOTAL_MEMO ? "再掲を含む小計の対象行"
+                                                               : "各行");
             }
+            c->cmask = 0;
+            c->cself = 0;
             continue;
         }
         /* parent-sum: an item followed by deeper rows */
@@ -1337,7 +1483,8 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
             }
             if (has_total)
                 continue;
-            sum_deriv(c, "parent-sum", i, (int)j, i + 1, e, c->group[i], cl, s);
+            if (!share_by_rule(c, i, (int)j))
+                sum_deriv(c, "parent-sum", i, (int)j, i + 1, e, c->group[i], cl, s);
             compare_sum(c, "parent-sum", i, (int)j, s, n, "内訳");
         }
     }
@@ -1547,6 +1694,215 @@ static void check_recons(ctx *c)
         }
         rc_index_free(&x);
     }
+}
+
+/* ---- rows a definition names: 再掲 originals, rule selectors ------------- */
+
+/* a finding about the table as a whole (a rule of its definition): it
+ * names no cell, so it stands at the CSV's header line and marks no cell
+ * of the workbook (row GY_FINDING_NOROW) */
+static void add_table_finding(ctx *c, gy_sev sev, const char *rule, int col, const char *rowlabel,
+                              const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void add_table_finding(ctx *c, gy_sev sev, const char *rule, int col, const char *rowlabel,
+                              const char *fmt, ...)
+{
+    gy_findings *f = c->out;
+    if (f->n == f->cap) {
+        size_t nc = f->cap ? f->cap * 2 : 32;
+        gy_finding *nv = realloc(f->v, nc * sizeof *nv);
+        if (!nv) {
+            c->oom = true;
+            return;
+        }
+        f->v = nv;
+        f->cap = nc;
+    }
+    gy_finding g = {.sev = sev, .rule = rule, .table = c->t, .row = GY_FINDING_NOROW, .col = col,
+                    .line = 1, .colno = 1};
+    g.rowlabel = gy_strdup(rowlabel);
+    g.collabel = gy_strdup(c->t->def->cols[col].label);
+    g.stated = gy_strdup("");
+    g.computed = gy_strdup("");
+    va_list ap;
+    va_start(ap, fmt);
+    g.msg = gy_vasprintf(fmt, ap);
+    va_end(ap);
+    if (!g.rowlabel || !g.collabel || !g.stated || !g.computed || !g.msg) {
+        free(g.rowlabel);
+        free(g.collabel);
+        free(g.stated);
+        free(g.computed);
+        free(g.msg);
+        c->oom = true;
+        return;
+    }
+    f->v[f->n++] = g;
+    f->count[sev]++;
+}
+
+/* Every rule applies to some row, and every row:LABEL of its `on` names
+ * a row of the table: a selector that matches nothing would check
+ * nothing, silently. Said as a warning naming the rule and its place in
+ * the definition. A rule across fiscal years without last year's table is
+ * documented not to apply, and an empty table has no rows to select. */
+static void check_selectors(ctx *c)
+{
+    const gy_table *t = c->t;
+    const gy_tabledef *d = t->def;
+    if (!t->nrows)
+        return;
+    for (size_t ri = 0; ri < d->nrules; ri++) {
+        const gy_rule *ru = &d->rules[ri];
+        if (!c->prev && d->fy_col < 0 && has_prev(ru->expr))
+            continue;
+        bool any = false;
+        bool *hit = calloc(ru->nrows ? ru->nrows : 1, sizeof *hit);
+        if (!hit) {
+            c->oom = true;
+            return;
+        }
+        for (size_t i = 0; i < t->nrows; i++) {
+            const gy_row *r = &t->rows[i];
+            if (ru->roles & (1u << r->role))
+                any = true;
+            if (!ru->nrows)
+                continue;
+            const char *lab = gy_row_label(t, r);
+            for (size_t k = 0; k < ru->nrows; k++)
+                if (!strcmp(ru->rows[k], lab))
+                    any = hit[k] = true;
+        }
+        for (size_t k = 0; k < ru->nrows; k++) {
+            if (hit[k])
+                continue;
+            char *rl = gy_asprintf("row:%s", ru->rows[k]);
+            if (!rl) {
+                c->oom = true;
+                break;
+            }
+            add_table_finding(c, GY_SEV_WARNING, "selector", ru->target, rl,
+                              "規則 %s (%s:%u:%u) の row:%s に当たる行がこの表にありません: この選択はどの行も検算しません",
+                              ru->text, d->path, ru->line, ru->rowcols ? ru->rowcols[k] : 1, ru->rows[k]);
+            free(rl);
+        }
+        if (!any && !ru->nrows)
+            add_table_finding(c, GY_SEV_WARNING, "selector", ru->target, "(該当行なし)",
+                              "規則 %s (%s:%u) の当てはまる行 (役割) がこの表に 1 行もありません: この規則は何も検算しません",
+                              ru->text, d->path, ru->line);
+        free(hit);
+    }
+}
+
+/* the label a 再掲 row names its original by: its own label without a
+ * trailing (再掲) / （再掲） (memo_of label), or the text of the memo_of
+ * column; in *buf when it is cut */
+static const char *memo_key(const ctx *c, size_t i, char *buf, size_t n)
+{
+    const gy_table *t = c->t;
+    if (t->def->memo_of >= 0)
+        return gy_ttext(t, i, t->def->memo_of);
+    const char *lab = gy_row_label(t, &t->rows[i]);
+    static const char *suf[] = {"(再掲)", "（再掲）"};
+    size_t l = strlen(lab);
+    for (size_t k = 0; k < sizeof suf / sizeof suf[0]; k++) {
+        size_t sl = strlen(suf[k]);
+        if (l > sl && !strcmp(lab + l - sl, suf[k]) && l - sl < n) {
+            memcpy(buf, lab, l - sl);
+            buf[l - sl] = '\0';
+            gy_trim(buf);
+            return buf;
+        }
+    }
+    return lab;
+}
+
+/* memo_of: each 再掲 row repeats an item row of the table (in any group),
+ * found by label; each `sum` column must hold the original's figure */
+static void check_memos(ctx *c)
+{
+    const gy_table *t = c->t;
+    const gy_tabledef *d = t->def;
+    if (d->memo_of < -1 || !t->nrows)
+        return;
+    /* the item rows by label (the first of each label; a second one marks
+     * the label as ambiguous) */
+    rowidx x;
+    unsigned char *dup = calloc(t->nrows, 1);
+    if (!dup || !rowidx_init(&x, t->nrows)) {
+        free(dup);
+        c->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < t->nrows; i++) {
+        if (t->rows[i].role != GY_ROLE_ITEM)
+            continue;
+        const char *lab = gy_row_label(t, &t->rows[i]);
+        uint64_t h = label_hash(0, lab);
+        bool seen = false;
+        for (size_t s = (size_t)h & (x.cap - 1); x.s[s].row && !seen; s = (s + 1) & (x.cap - 1)) {
+            size_t q = x.s[s].row - 1;
+            if (x.s[s].tag == tag_of(h) && !strcmp(gy_row_label(t, &t->rows[q]), lab)) {
+                seen = true;
+                if (!dup[q])
+                    dup[q] = 1;
+            }
+        }
+        if (!seen)
+            rowidx_add(&x, h, i);
+    }
+    int lc = d->memo_of >= 0 ? d->memo_of : d->label_col;
+    for (size_t i = 0; i < t->nrows && !c->oom; i++) {
+        if (t->rows[i].role != GY_ROLE_MEMO)
+            continue;
+        char buf[1024];
+        const char *key = memo_key(c, i, buf, sizeof buf);
+        gy_cell kb;
+        if (!*key) {
+            add_finding(c, GY_SEV_WARNING, "memo", i, lc, cell_text(t, i, lc, &kb), "", false, 0,
+                        "再掲の行に元の行 (%s の列) が書かれていないため検算できません", d->cols[lc].label);
+            continue;
+        }
+        uint64_t h = label_hash(0, key);
+        size_t o = SIZE_MAX;
+        for (size_t s = (size_t)h & (x.cap - 1); x.s[s].row; s = (s + 1) & (x.cap - 1)) {
+            size_t q = x.s[s].row - 1;
+            if (x.s[s].tag == tag_of(h) && !strcmp(gy_row_label(t, &t->rows[q]), key)) {
+                o = q;
+                break;
+            }
+        }
+        if (o == SIZE_MAX) {
+            add_finding(c, GY_SEV_WARNING, "memo", i, lc, cell_text(t, i, lc, &kb), "", false, 0,
+                        "再掲の元の行「%s」がこの表の項目にないため検算できません", key);
+            continue;
+        }
+        if (dup[o]) {
+            add_finding(c, GY_SEV_WARNING, "memo", i, lc, cell_text(t, i, lc, &kb), "", false, 0,
+                        "再掲の元の行「%s」が 2 行以上あるため (%u 行目ほか) 検算できません", key, t->rows[o].line);
+            continue;
+        }
+        for (size_t j = 0; j < d->ncols; j++) {
+            if (!(d->cols[j].flags & GY_COL_SUM))
+                continue;
+            val m = cell_val(t, i, (int)j), v = cell_val(t, o, (int)j);
+            if (m.st == V_UNKNOWN || v.st == V_UNKNOWN || (m.st == v.st && m.v == v.v))
+                continue;
+            gy_cell c1, c2;
+            char sb[64], ob[64];
+            snprintf(sb, sizeof sb, "%s", cell_text(t, i, (int)j, &c1));
+            snprintf(ob, sizeof ob, "%s", cell_text(t, o, (int)j, &c2));
+            if (m.st == V_OK)
+                fmt_val(t, (int)j, m.v, sb, sizeof sb);
+            if (v.st == V_OK)
+                fmt_val(t, (int)j, v.v, ob, sizeof ob);
+            add_finding(c, GY_SEV_ERROR, "memo", i, (int)j, sb, ob, v.st == V_OK, v.v,
+                        "再掲の%s %s が元の行「%s」(%u 行目) の %s と違います", d->cols[j].label, sb, key,
+                        t->rows[o].line, ob);
+        }
+    }
+    rowidx_free(&x);
+    free(dup);
 }
 
 /* ---- driver -------------------------------------------------------------- */
@@ -1785,6 +2141,8 @@ static gy_status verify_table(const gy_dataset *ds, const gy_table *t, gy_findin
     }
     derive_rows(&c, 0, t->nrows);
     check_recons(&c);
+    check_memos(&c);
+    check_selectors(&c);
     if (!c.oom && gy_relate_table(ds, t, out) != GY_OK)
         c.oom = true;
     /* the derivations point into this table's buffers: hand them over */
@@ -1863,7 +2221,7 @@ gy_status gy_deriver_open(const gy_dataset *ds, const gy_table *t, gy_deriver **
      * row(LABEL)) or another table (@前年 of last year's folder); only a
      * table with a fiscal-year column reads its own rows of other groups
      * (@前年 within the table) */
-    x->windows = t->def->fy_col < 0;
+    x->windows = t->def->fy_col < 0 && t->def->across_col < 0; /* across: other groups' rows */
     *out = x;
     return GY_OK;
 }

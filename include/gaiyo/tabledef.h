@@ -37,8 +37,16 @@ typedef enum gy_role {
     GY_ROLE_SUBTOTAL,  /**< 小計: the items since the previous 小計 */
     GY_ROLE_TOTAL,     /**< 計 / 合計: all items of its group and level */
     GY_ROLE_MEMO,      /**< 再掲: repeated from elsewhere, summed only if the table says so */
-    GY_ROLE_NOTE       /**< 参考: outside the sums (e.g. 県予算額) */
+    GY_ROLE_NOTE,      /**< 参考: outside the sums (e.g. 県予算額) */
+    GY_ROLE_SUBTOTAL_MEMO /**< 小計(再掲含む) / 〃(再掲含む。): a 小計 that counts 再掲 rows */
 } gy_role;
+
+/** Number of roles (the size of gy_tabledef.counts). */
+#define GY_NROLES 6
+
+/** Whether a role is an aggregate row: 小計, 計, 小計(再掲含む). */
+#define GY_ROLE_IS_AGGREGATE(r) \
+    ((r) == GY_ROLE_SUBTOTAL || (r) == GY_ROLE_TOTAL || (r) == GY_ROLE_SUBTOTAL_MEMO)
 
 /** Column flags. */
 enum {
@@ -91,7 +99,9 @@ typedef struct gy_rule {
     gy_expr *expr;
     unsigned roles;      /**< bit (1 << gy_role) for each role selected */
     char **rows;         /**< row labels selected (row:LABEL), owned */
+    unsigned *rowcols;   /**< column in the definition's line of each row:LABEL */
     size_t nrows;
+    unsigned rolecol;    /**< column of the first role selector (0: none written) */
     char *text;          /**< the rule as written, for messages */
     unsigned line;
 } gy_rule;
@@ -170,6 +180,17 @@ typedef struct gy_tabledef {
     int level_col;       /**< column of type marker/level, or -1 */
     int fy_col;          /**< fiscal-year key column, or -1 */
     bool memo_in_totals; /**< whether 小計/計 count 再掲 rows */
+    unsigned counts[GY_NROLES]; /**< per aggregate role: bit (1 << role) for each
+                                     role of the rows it sums (`counts`); set
+                                     from memo_in_totals unless written */
+    int across_col;      /**< `total across COL`: a 計 row sums the rows of the
+                              other groups (-1: none) */
+    int across_match;    /**< `... match COL2`: only rows whose COL2 equals the
+                              計 row's (-1: none) */
+    int memo_of;         /**< `memo_of`: how a 再掲 row names its original:
+                              -2 not declared, -1 by label (without (再掲)),
+                              else the column holding the original's label */
+    unsigned memo_of_line;
     gy_rule *rules;
     size_t nrules;
     gy_recon *recons;

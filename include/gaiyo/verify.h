@@ -32,7 +32,9 @@ typedef struct gy_finding {
     gy_sev sev;
     const char *rule;       /**< sum, parent-sum, rowsum, difference, ratio, rounding, base-absent, reconcile */
     const gy_table *table;  /**< borrowed */
-    size_t row;             /**< row index in the table */
+    size_t row;             /**< row index in the table; GY_FINDING_NOROW for a
+                                 finding about the definition's rule as a whole
+                                 (line 1, the CSV's header) */
     int col;                /**< column index in the definition */
     char *rowlabel;         /**< row label as printed (owned) */
     char *collabel;         /**< column heading as printed (owned) */
@@ -43,6 +45,10 @@ typedef struct gy_finding {
     bool has_computed;      /**< whether computed_v is meaningful */
     char *msg;              /**< one line in Japanese (owned) */
 } gy_finding;
+
+/** gy_finding.row of a finding that names no row (a selector that matches
+ *  nothing). */
+#define GY_FINDING_NOROW ((size_t)-1)
 
 /** A list of findings, sorted by file and line after gy_verify. */
 typedef struct gy_findings {

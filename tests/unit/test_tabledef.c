@@ -421,8 +421,9 @@ static void err_rule_trailing(void)
 
 static void err_rule_bad_selector(void)
 {
-    expect_error(HEAD "column a amount\ncolumn c amount\nrule c = a on 中計\n", 5, 6,
-                 "on の後は役割 (項目, 小計, 計, 再掲, 参考) か row:ラベル です: '中計'");
+    /* at the selector's own column */
+    expect_error(HEAD "column a amount\ncolumn c amount\nrule c = a on 中計\n", 5, 15,
+                 "on の後は役割 (項目, 小計, 計, 小計(再掲含む), 再掲, 参考) か row:ラベル です: '中計'");
 }
 
 static void err_sum_text_column(void)

@@ -189,6 +189,22 @@ for i, cells in enumerate(gy):
                 bad.append(why)
 check('業種別誘致企業: every 業種, 企業数 and 構成比 at its place, two blocks as printed', not bad, *bad)
 
+# 構成比 of a parent (加工組立型, 非製造業) or the 合計 is its own 企業数 over
+# the whole, as the report prints it (239 / 655 = 36.49… → 36.5), not the
+# rounded sum of its children's rounded shares (36.6, 30.6, 100.3)
+want = {'C13': ('B13', 'E15', 36.5), 'F10': ('E10', 'E15', 30.5), 'F15': ('E15', 'E15', 100.0)}
+bad = []
+for ref, (num, den, v) in want.items():
+    f = WF[s][ref].value
+    if f != '=ROUND(%s*1000/%s,0)/10' % (num, den):
+        bad.append('%s formula %r' % (ref, f))
+    if WV[s][ref].value is None or abs(WV[s][ref].value - v) > 1e-9:
+        bad.append('%s cached %r, expected %s' % (ref, WV[s][ref].value, v))
+check('業種別誘致企業: 構成比 of 加工組立型, 非製造業 and 合計 is pct(own, total): 36.5, 30.5, 100.0', not bad, *bad)
+f = WF['当初予算分析']['E12'].value
+check('当初予算分析: 構成比 合計 is pct(当初 合計, total), not ROUND(SUM(shares))',
+      f == '=ROUND(D12*1000/D12,0)/10' and WV['当初予算分析']['E12'].value == 100, f)
+
 s = '誘致企業の割合'
 wa = seed('yuchi_wariai.tsv')
 bad = []
