@@ -845,7 +845,7 @@ mkdir -p "$T/tpl2"
 cp -R "$SRCDIR/templates/tables" "$SRCDIR/templates/sheets" "$T/tpl2/"
 sed -i 's/^field   人件費$/field   人権費/' "$T/tpl2/sheets/10_yosan.sheet"
 check "a layout naming a missing column: exit 3 with file:line" 3 \
-    "~gaiyo: $T/tpl2/sheets/10_yosan.sheet:26:1: error: 表 'yosan' に列 '人権費' はありません" '' \
+    "~gaiyo: $T/tpl2/sheets/10_yosan.sheet:26:9: error: 表 'yosan' に列 '人権費' はありません" '' \
     G report --input "$SRCDIR/input" --templates "$T/tpl2" --out "$T/o10"
 assert "… and writes nothing" [ ! -e "$T/o10/gaiyo-R6.xlsx" ]
 
@@ -941,8 +941,8 @@ check "templates/sheets that is not a folder: exit 3 naming it" 3 \
 mkdir -p "$T/tplf/tables" "$T/tplf/sheets"
 cp "$T/tplw/tables/w.def" "$T/tplf/tables/"
 printf 'font %s\n' "$("$PY" -c 'print("F" * 128)')" >"$T/tplf/sheets/workbook.conf"
-check "a font name libxlsxwriter would cut: exit 3 at workbook.conf:1:1" 3 \
-    "~gaiyo: $T/tplf/sheets/workbook.conf:1:1: error: font は 1〜127 バイトのフォント名です (128 バイトあります)" '' \
+check "a font name libxlsxwriter would cut: exit 3 at workbook.conf:1:6" 3 \
+    "~gaiyo: $T/tplf/sheets/workbook.conf:1:6: error: font は 1〜127 バイトのフォント名です (128 バイトあります)" '' \
     G report --input "$T/inw" --templates "$T/tplf" --out "$T/olf"
 
 # ---- a workbook that cannot be written: the system's reason is said ----------------------
