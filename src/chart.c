@@ -807,9 +807,6 @@ gy_status gy_chartset_load(const char *dir, const gy_defset *defs, gy_chartset *
         } else if (e) {
             gy_diag_add(d, path, 0, 0, "読めません: %s", gy_file_strerror(e, GY_CONF_MAX, eb, sizeof eb));
             s1 = GY_EIO;
-        } else if (strlen(text) != len) {
-            gy_diag_add(d, path, 0, 0, "NUL バイトがあります");
-            s1 = GY_EDEF;
         } else {
             s1 = chartset_parse(&cs, path, name, text, len, defs, d);
         }
