@@ -55,14 +55,16 @@ static int words(const char *line, gy_tmpl_comment c, bool quotes, int max, gy_w
         gy_buf b = {0};
         bool ok = true;
         while (*p && !blank(*p)) {
+            /* p moves on whether or not the byte could be kept */
             if (*p == '"' && quotes) {
                 p++;
-                while (*p && *p != '"')
-                    ok = ok && gy_buf_add(&b, p++, 1);
+                for (; *p && *p != '"'; p++)
+                    ok = ok && gy_buf_add(&b, p, 1);
                 if (*p == '"')
                     p++;
             } else {
-                ok = ok && gy_buf_add(&b, p++, 1);
+                ok = ok && gy_buf_add(&b, p, 1);
+                p++;
             }
         }
         v[n].s = ok && b.p ? b.p : ok ? gy_strdup("") : NULL;
