@@ -6,6 +6,7 @@
  * no shell). Nothing read from an input table is ever written into the
  * script: the script refers to columns of the data files only. */
 #include "gaiyo/chart.h"
+#include "gaiyo/tmpl.h"
 #include "gaiyo/util.h"
 #include "gaiyo/value.h"
 
@@ -136,6 +137,7 @@ const char *gy_chartset_name(const gy_chartset *cs, size_t i)
 
 typedef struct parser {
     chart *c;
+    const gy_defset *defs;
     const char *path;
     const char *line;
     unsigned ln;
@@ -348,17 +350,10 @@ static void set_text(parser *p, char **dst, const gy_word *v, int n)
     *dst = s;
 }
 
-static void parse_line(parser *p, gy_word *v, int n, const gy_defset *defs)
+static void parse_line(parser *p, gy_word *v, int n, int di)
 {
     chart *c = p->c;
-    int di = -1;
-    for (size_t i = 0; i < sizeof DIRECTIVES / sizeof DIRECTIVES[0]; i++)
-        if (!strcmp(v[0].s, DIRECTIVES[i]))
-            di = (int)i;
-    if (di < 0) {
-        perr(p, v[0].col, "未知の指定 '%s'", v[0].s);
-        return;
-    }
+    const gy_defset *defs = p->defs;
     if (di != D_SERIES && di != D_GROUP) {
         if (c->seen & (1u << di)) {
             perr(p, v[0].col, "'%s' が二度指定されています", v[0].s);
@@ -600,6 +595,35 @@ static void parse_line(parser *p, gy_word *v, int n, const gy_defset *defs)
     }
 }
 
+/* the handler of every chart directive (tmpl.h): parse_line, by the
+ * directive's D_ number */
+static gy_status chart_dir(void *ctx, const gy_tmpl_line *l)
+{
+    parser *p = ctx;
+    p->ln = l->ln;
+    p->line = l->text;
+    parse_line(p, l->w, l->n, l->id);
+    return GY_OK;
+}
+
+#define CD(name, id) {name, 0, -1, chart_dir, id}
+static const gy_tmpl_directive CHART_DIRS[] = {
+    CD("type", D_TYPE), CD("table", D_TABLE), CD("title", D_TITLE), CD("size", D_SIZE), CD("font", D_FONT),
+    CD("xlabel", D_XLABEL), CD("ylabel", D_YLABEL), CD("y2label", D_Y2LABEL), CD("rows", D_ROWS),
+    CD("where", D_WHERE), CD("category", D_CATEGORY), CD("pivot", D_PIVOT), CD("value", D_VALUE),
+    CD("line2", D_LINE2), CD("refline2", D_REFLINE2), CD("sort", D_SORT), CD("labels", D_LABELS),
+    CD("fold_below", D_FOLD_BELOW), CD("fold_label", D_FOLD_LABEL), CD("colors", D_COLORS), CD("hole", D_HOLE),
+    CD("decimals", D_DECIMALS), CD("unit", D_UNIT), CD("xrotate", D_XROTATE), CD("xtic_every", D_XTIC_EVERY),
+    CD("series", D_SERIES), CD("group", D_GROUP), CD("print", D_PRINT),
+};
+#undef CD
+
+/* '#' at the start of a line or as a word '#' / "# …" is a comment, so
+ * that colours are written #rrggbb */
+static const gy_tmpl_format CHART_FORMAT = {
+    .what = "グラフの定義", .comment = GY_TMPL_HASH_SPACE, .quotes = true, .maxwords = MAXTOK,
+    .unknown = "未知の指定 '%s' (%s)", .dirs = CHART_DIRS, .ndirs = sizeof CHART_DIRS / sizeof CHART_DIRS[0]};
+
 /* Checks after the whole file: what each type needs. */
 static void check_chart(parser *p, unsigned last)
 {
@@ -678,8 +702,8 @@ static bool name_ok(const char *s)
     return true;
 }
 
-gy_status gy_chartset_parse(gy_chartset **csp, const char *path, const char *name,
-                            const char *text, const gy_defset *defs, gy_diags *d)
+static gy_status chartset_parse(gy_chartset **csp, const char *path, const char *name, const char *text,
+                                size_t len, const gy_defset *defs, gy_diags *d)
 {
     if (!*csp) {
         *csp = calloc(1, sizeof **csp);
@@ -698,19 +722,6 @@ gy_status gy_chartset_parse(gy_chartset **csp, const char *path, const char *nam
             gy_diag_add(d, path, 0, 0, "グラフ '%s' が二つあります (%s)", name, cs->v[i]->path);
             return GY_EDEF;
         }
-    size_t len = strlen(text);
-    size_t bad = gy_utf8_invalid_at(text, len);
-    if (bad < len) {
-        unsigned ln = 1;
-        const char *ls = text;
-        for (size_t i = 0; i < bad; i++)
-            if (text[i] == '\n') {
-                ln++;
-                ls = text + i + 1;
-            }
-        gy_diag_add(d, path, ln, gy_char_col(ls, text + bad), "UTF-8 ではないバイトがあります");
-        return GY_EDEF;
-    }
     chart *c = calloc(1, sizeof *c);
     if (!c)
         return GY_ENOMEM;
@@ -727,35 +738,18 @@ gy_status gy_chartset_parse(gy_chartset **csp, const char *path, const char *nam
     c->decimals = 1;
     c->xtic_every = 1;
     c->hole = 0;
-    parser p = {.c = c, .path = path, .d = d};
-    unsigned ln = 0;
-    const char *s = text;
-    if (!strncmp(s, "\xEF\xBB\xBF", 3))
-        s += 3;
-    while (*s) {
-        const char *e = strchr(s, '\n');
-        size_t n = e ? (size_t)(e - s) : strlen(s);
-        char *line = gy_strndup(s, n);
-        if (!line) {
-            chart_free(c);
-            return GY_ENOMEM;
-        }
-        if (n && line[n - 1] == '\r')
-            line[n - 1] = '\0';
-        ln++;
-        p.ln = ln;
-        p.line = line;
-        gy_word v[MAXTOK];
-        int nt = gy_words(line, v, MAXTOK, GY_WORDS_HASH_WORDS, NULL);
-        if (nt < 0) {
-            perr(&p, 0, "行が長すぎるか語が多すぎます");
-        } else if (nt > 0) {
-            parse_line(&p, v, nt, defs);
-            gy_words_free(v, nt);
-        }
-        free(line);
-        s = e ? e + 1 : s + n;
+    parser p = {.c = c, .defs = defs, .path = path, .d = d};
+    size_t nd0 = d->n + d->dropped;
+    gy_status rs = gy_tmpl_read(path, text, len, &CHART_FORMAT, &p, d);
+    if (rs != GY_OK) {
+        chart_free(c);
+        return rs;
     }
+    if (d->n + d->dropped > nd0)
+        p.err = true; /* the reader's own: an unknown directive, too many words */
+    unsigned ln = 0;
+    for (size_t i = 0; i < len; i++)
+        ln += text[i] == '\n';
     if (!c->path || !c->name)
         p.err = true;
     check_chart(&p, ln);
@@ -771,6 +765,12 @@ gy_status gy_chartset_parse(gy_chartset **csp, const char *path, const char *nam
     cs->v = nv;
     cs->v[cs->n++] = c;
     return GY_OK;
+}
+
+gy_status gy_chartset_parse(gy_chartset **csp, const char *path, const char *name,
+                            const char *text, const gy_defset *defs, gy_diags *d)
+{
+    return chartset_parse(csp, path, name, text, strlen(text), defs, d);
 }
 
 gy_status gy_chartset_load(const char *dir, const gy_defset *defs, gy_chartset **out, gy_diags *d)
@@ -807,11 +807,8 @@ gy_status gy_chartset_load(const char *dir, const gy_defset *defs, gy_chartset *
         } else if (e) {
             gy_diag_add(d, path, 0, 0, "読めません: %s", gy_file_strerror(e, GY_CONF_MAX, eb, sizeof eb));
             s1 = GY_EIO;
-        } else if (strlen(text) != len) {
-            gy_diag_add(d, path, 0, 0, "NUL バイトがあります");
-            s1 = GY_EDEF;
         } else {
-            s1 = gy_chartset_parse(&cs, path, name, text, defs, d);
+            s1 = chartset_parse(&cs, path, name, text, len, defs, d);
         }
         if (s1 != GY_OK && (st == GY_OK || s1 == GY_ENOMEM))
             st = s1;

@@ -1,5 +1,6 @@
 /* layout.c - parse templates/sheets/NAME.sheet (format: templates/README.md) */
 #include "gaiyo/layout.h"
+#include "gaiyo/tmpl.h"
 #include "gaiyo/util.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ void gy_layout_free(gy_layout *l)
     }
     free(l->header);
     free(l->header_line);
+    free(l->header_colno);
     for (size_t i = 0; i < l->nfields; i++) {
         free(l->fields[i].col);
         free(l->fields[i].where);
@@ -123,10 +125,11 @@ static void free_strs(char **v, size_t n)
     free(v);
 }
 
-static bool set_once(char **dst, const char *v, const char *path, unsigned ln, const char *kw, gy_diags *d)
+static bool set_once(char **dst, const char *v, const char *path, unsigned ln, unsigned col, const char *kw,
+                     gy_diags *d)
 {
     if (*dst) {
-        gy_diag_add(d, path, ln, 1, "'%s' が 2 回あります", kw);
+        gy_diag_add(d, path, ln, col, "'%s' が 2 回あります", kw);
         return true;
     }
     *dst = gy_strdup(v);
@@ -146,21 +149,30 @@ static int positive(const char *s)
     return (int)v;
 }
 
-/* field COL [where VALUE] [width N] [wrap] [label] [once] [prefix COL] */
-static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool *label)
+/* the character column of p, a pointer into the rest of line l */
+static unsigned rest_colno(const gy_tmpl_line *tl, const char *p)
 {
+    return tl->rest_col + gy_char_col(tl->rest, p) - 1;
+}
+
+/* field COL [where VALUE] [width N] [wrap] [label] [once] [prefix COL] */
+static bool parse_field(gy_layout *l, const gy_tmpl_line *tl, gy_diags *d, bool *label)
+{
+    unsigned ln = tl->ln;
     gy_lfield f = {.line = ln, .prefix_idx = -1};
-    char *save = NULL;
-    char *tok = strtok_r(rest, " \t", &save);
+    const gy_word *w = tl->w;
+    int nw = tl->n, i = 1;
     *label = false;
-    if (!tok) {
-        gy_diag_add(d, l->path, ln, 1, "field には列名が要ります");
+    if (nw < 2) {
+        gy_diag_add(d, l->path, ln, w[0].col, "field には列名が要ります");
         return true;
     }
-    if (!(f.col = gy_strdup(tok)))
+    f.colno = w[1].col;
+    if (!(f.col = gy_strdup(w[1].s)))
         return false;
     bool ok = true;
-    while ((tok = strtok_r(NULL, " \t", &save))) {
+    for (i = 2; i < nw; i++) {
+        const char *tok = w[i].s;
         if (!strcmp(tok, "wrap")) {
             f.wrap = true;
         } else if (!strcmp(tok, "label")) {
@@ -168,12 +180,14 @@ static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool
         } else if (!strcmp(tok, "once")) {
             f.once = true;
         } else if (!strcmp(tok, "prefix")) {
-            char *v = strtok_r(NULL, " \t", &save);
+            unsigned tcol = w[i].col;
+            const char *v = i + 1 < nw ? w[++i].s : NULL;
             if (!v) {
-                gy_diag_add(d, l->path, ln, 1, "field の prefix には列名が要ります");
+                gy_diag_add(d, l->path, ln, tcol, "field の prefix には列名が要ります");
                 ok = false;
             } else {
                 free(f.prefix);
+                f.prefix_colno = w[i].col;
                 if (!(f.prefix = gy_strdup(v))) {
                     free(f.col);
                     free(f.where);
@@ -182,9 +196,9 @@ static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool
                 }
             }
         } else if (!strcmp(tok, "suffix")) {
-            char *v = strtok_r(NULL, " \t", &save);
+            const char *v = i + 1 < nw ? w[++i].s : NULL;
             if (!v || strchr(v, '"') || strlen(v) > 8) {
-                gy_diag_add(d, l->path, ln, 1, "field の suffix は 8 バイトまでの '\"' を含まない文字です");
+                gy_diag_add(d, l->path, ln, w[i].col, "field の suffix は 8 バイトまでの '\"' を含まない文字です");
                 ok = false;
             } else {
                 free(f.suffix);
@@ -196,12 +210,14 @@ static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool
                 }
             }
         } else if (!strcmp(tok, "where") || !strcmp(tok, "width")) {
-            char *v = strtok_r(NULL, " \t", &save);
+            unsigned tcol = w[i].col;
+            const char *v = i + 1 < nw ? w[++i].s : NULL;
             if (!v) {
-                gy_diag_add(d, l->path, ln, 1, "field の %s に値がありません", tok);
+                gy_diag_add(d, l->path, ln, tcol, "field の %s に値がありません", tok);
                 ok = false;
             } else if (tok[1] == 'h') {
                 free(f.where);
+                f.where_colno = tcol;
                 if (!(f.where = gy_strdup(v))) {
                     free(f.col);
                     free(f.suffix);
@@ -209,11 +225,11 @@ static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool
                     return false;
                 }
             } else if ((f.width = positive(v)) <= 0 || f.width > 255) {
-                gy_diag_add(d, l->path, ln, 1, "field の width は 1〜255 の整数です: '%s'", v);
+                gy_diag_add(d, l->path, ln, w[i].col, "field の width は 1〜255 の整数です: '%s'", v);
                 ok = false;
             }
         } else {
-            gy_diag_add(d, l->path, ln, 1, "field の未知の指定 '%s' (where, width, wrap, label, suffix, once, prefix)", tok);
+            gy_diag_add(d, l->path, ln, w[i].col, "field の未知の指定 '%s' (where, width, wrap, label, suffix, once, prefix)", tok);
             ok = false;
         }
     }
@@ -228,22 +244,23 @@ static bool parse_field(gy_layout *l, char *rest, unsigned ln, gy_diags *d, bool
     return true;
 }
 
-static int col_or_error(const gy_layout *l, const gy_tabledef *t, const char *name, unsigned ln, gy_diags *d)
+static int col_or_error(const gy_layout *l, const gy_tabledef *t, const char *name, unsigned ln, unsigned col,
+                        gy_diags *d)
 {
     int c = gy_tabledef_col(t, name);
     if (c < 0)
-        gy_diag_add(d, l->path, ln, 1, "表 '%s' に列 '%s' はありません", t->id, name);
+        gy_diag_add(d, l->path, ln, col, "表 '%s' に列 '%s' はありません", t->id, name);
     return c;
 }
 
 /* a column whose texts a layout compares or prints as captions (pivot,
  * block): its texts must be kept as written (gy_col_textlike) */
 static int textcol_or_error(const gy_layout *l, const gy_tabledef *t, const char *name, unsigned ln,
-                            gy_diags *d)
+                            unsigned col, gy_diags *d)
 {
-    int c = col_or_error(l, t, name, ln, d);
+    int c = col_or_error(l, t, name, ln, col, d);
     if (c >= 0 && !gy_col_textlike(t, (size_t)c)) {
-        gy_diag_add(d, l->path, ln, 1, "列 '%s' は %s 型です: pivot と block には文字の列 (text, fy など) を指定してください",
+        gy_diag_add(d, l->path, ln, col, "列 '%s' は %s 型です: pivot と block には文字の列 (text, fy など) を指定してください",
                     name, gy_type_name(t->cols[c].type));
         return -1;
     }
@@ -251,12 +268,12 @@ static int textcol_or_error(const gy_layout *l, const gy_tabledef *t, const char
 }
 
 /* the column of a field option that prints text (once, prefix) */
-static int textcol_for(const gy_layout *l, const gy_tabledef *t, const char *name, unsigned ln, const char *what,
-                      gy_diags *d)
+static int textcol_for(const gy_layout *l, const gy_tabledef *t, const char *name, unsigned ln, unsigned col,
+                       const char *what, gy_diags *d)
 {
-    int c = col_or_error(l, t, name, ln, d);
+    int c = col_or_error(l, t, name, ln, col, d);
     if (c >= 0 && !gy_col_textlike(t, (size_t)c)) {
-        gy_diag_add(d, l->path, ln, 1, "列 '%s' は %s 型です: %s には文字の列 (text, fy など) を指定してください", name,
+        gy_diag_add(d, l->path, ln, col, "列 '%s' は %s 型です: %s には文字の列 (text, fy など) を指定してください", name,
                     gy_type_name(t->cols[c].type), what);
         return -1;
     }
@@ -269,18 +286,20 @@ static bool pivot_keys(gy_layout *l, const gy_tabledef *t, gy_diags *d)
     char *copy = gy_strdup(l->pivot_key);
     if (!copy)
         return false;
+    unsigned col0 = l->pivot_key_colno;
     for (char *k = copy, *next; k; k = next) {
         /* split on every ',' (an empty key between two is an error) */
         next = strchr(k, ',');
         if (next)
             *next++ = '\0';
+        unsigned kc = col0 + gy_char_col(copy, k) - 1;
         k = gy_trim(k);
-        int c = !*k || !strcmp(k, "*") ? -1 : textcol_or_error(l, t, k, l->pivot_line, d);
+        int c = !*k || !strcmp(k, "*") ? -1 : textcol_or_error(l, t, k, l->pivot_line, kc, d);
         if (!*k || !strcmp(k, "*"))
-            gy_diag_add(d, l->path, l->pivot_line, 1, "pivot の行の列 '%s' が空か '*' です ('*' は単独で使います)", k);
+            gy_diag_add(d, l->path, l->pivot_line, kc, "pivot の行の列 '%s' が空か '*' です ('*' は単独で使います)", k);
         for (size_t i = 0; c >= 0 && i < l->npivot_keys; i++)
             if (l->pivot_keys[i] == c)
-                gy_diag_add(d, l->path, l->pivot_line, 1, "pivot の行の列 '%s' が 2 回あります", k);
+                gy_diag_add(d, l->path, l->pivot_line, kc, "pivot の行の列 '%s' が 2 回あります", k);
         if (!grow(&l->pivot_keys, l->npivot_keys, sizeof *l->pivot_keys)) {
             free(copy);
             return false;
@@ -289,216 +308,269 @@ static bool pivot_keys(gy_layout *l, const gy_tabledef *t, gy_diags *d)
     }
     free(copy);
     if (!l->npivot_keys)
-        gy_diag_add(d, l->path, l->pivot_line, 1, "pivot に行の列がありません");
+        gy_diag_add(d, l->path, l->pivot_line, col0, "pivot に行の列がありません");
     l->pivot_key_idx = l->npivot_keys ? l->pivot_keys[0] : -1;
     return true;
 }
 
-static gy_status layout_parse(const char *path, const char *text, const gy_defset *defs, gy_layout **out,
-                              gy_diags *d)
+/* ---- the directives of a .sheet: one handler each (tmpl.h) ---- */
+
+enum { S_TABLE, S_SHEET, S_TITLE, S_ASOF, S_UNIT, S_BLOCK };
+
+static gy_status sh_text(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layout *l = ctx;
+    char **dst = tl->id == S_TABLE   ? &l->table
+                 : tl->id == S_SHEET ? &l->sheet
+                 : tl->id == S_TITLE ? &l->title
+                 : tl->id == S_ASOF  ? &l->asof
+                 : tl->id == S_UNIT  ? &l->unit
+                                     : &l->block;
+    bool first = !*dst;
+    if (!set_once(dst, tl->rest, l->path, tl->ln, tl->w[0].col, tl->w[0].s, tl->d))
+        return GY_ENOMEM;
+    if (first && tl->id == S_BLOCK) {
+        l->block_line = tl->ln;
+        l->block_colno = tl->rest_col;
+    } else if (first && tl->id == S_TABLE) {
+        l->table_line = tl->ln;
+        l->table_colno = tl->rest_col;
+    }
+    return GY_OK;
+}
+
+static gy_status sh_orientation(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layout *l = ctx;
+    const char *rest = tl->rest;
+    if (!strcmp(rest, "landscape") || !strcmp(rest, "portrait"))
+        l->landscape = rest[0] == 'l';
+    else
+        gy_diag_add(tl->d, l->path, tl->ln, tl->rest_col, "orientation は landscape か portrait です: '%s'", rest);
+    return GY_OK;
+}
+
+static gy_status sh_records(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layout *l = ctx;
+    const char *rest = tl->rest;
+    if (!strcmp(rest, "down") || !strcmp(rest, "across"))
+        l->across = rest[0] == 'a';
+    else
+        gy_diag_add(tl->d, l->path, tl->ln, tl->rest_col, "records は down か across です: '%s'", rest);
+    return GY_OK;
+}
+
+static gy_status sh_wrap(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layout *l = ctx;
+    if ((l->wrap = positive(tl->rest)) <= 0) {
+        gy_diag_add(tl->d, l->path, tl->ln, tl->rest_col, "wrap は正の整数です: '%s'", tl->rest);
+        l->wrap = 0;
+    }
+    return GY_OK;
+}
+
+static gy_status sh_pivot(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layout *l = ctx;
+    /* pivot KEY by COL */
+    const char *rest = tl->rest;
+    const char *by = strstr(rest, " by ");
+    if (!by || l->pivot_key) {
+        gy_diag_add(tl->d, l->path, tl->ln, by ? tl->w[0].col : tl->rest_col,
+                    "pivot は「pivot 行の列 by 値を選ぶ列」の形で 1 回だけです");
+        return GY_OK;
+    }
+    const char *c = by + 4;
+    while (*c == ' ' || *c == '\t')
+        c++;
+    l->pivot_line = tl->ln;
+    l->pivot_key_colno = tl->rest_col;
+    l->pivot_col_colno = rest_colno(tl, c);
+    char *key = gy_strndup(rest, (size_t)(by - rest));
+    l->pivot_key = key ? gy_strdup(gy_trim(key)) : NULL;
+    free(key);
+    l->pivot_col = gy_strdup(c);
+    if (l->pivot_col)
+        gy_trim(l->pivot_col);
+    return !l->pivot_key || !l->pivot_col ? GY_ENOMEM : GY_OK;
+}
+
+static gy_status sh_header(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layout *l = ctx;
+    size_t n;
+    char **cells = split_bar(tl->rest, &n);
+    if (!cells || !grow(&l->header, l->nheader, sizeof *l->header) ||
+        !grow(&l->header_line, l->nheader, sizeof *l->header_line) ||
+        !grow(&l->header_colno, l->nheader, sizeof *l->header_colno)) {
+        if (cells)
+            free_strs(cells, n);
+        return GY_ENOMEM;
+    }
+    /* the cell count is checked against the fields at the end */
+    char **fit = realloc(cells, (n + 1) * sizeof *fit);
+    if (!fit) {
+        free_strs(cells, n);
+        return GY_ENOMEM;
+    }
+    fit[n] = NULL; /* sentinel: count kept by position */
+    l->header[l->nheader] = fit;
+    l->header_colno[l->nheader] = tl->rest_col;
+    l->header_line[l->nheader++] = tl->ln;
+    return GY_OK;
+}
+
+static gy_status sh_field(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layout *l = ctx;
+    bool label;
+    if (!parse_field(l, tl, tl->d, &label))
+        return GY_ENOMEM;
+    if (label)
+        l->label_field = (int)l->nfields - 1;
+    return GY_OK;
+}
+
+static gy_status sh_note(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layout *l = ctx;
+    if (!grow(&l->notes, l->nnotes, sizeof *l->notes) || !(l->notes[l->nnotes] = gy_strdup(tl->rest)))
+        return GY_ENOMEM;
+    l->nnotes++;
+    return GY_OK;
+}
+
+static gy_status sh_rename(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layout *l = ctx;
+    size_t n;
+    char **v = split_bar(tl->rest, &n);
+    if (!v)
+        return GY_ENOMEM;
+    if (n != 2 || !*v[0]) {
+        gy_diag_add(tl->d, l->path, tl->ln, tl->rest_col, "rename は「rename 行の見出し | 印刷する見出し」の形です");
+        free_strs(v, n);
+    } else if (!grow(&l->rename_from, l->nrename, sizeof(char *)) ||
+               !grow(&l->rename_to, l->nrename, sizeof(char *))) {
+        free_strs(v, n);
+        return GY_ENOMEM;
+    } else {
+        l->rename_from[l->nrename] = v[0];
+        l->rename_to[l->nrename++] = v[1];
+        free(v);
+    }
+    return GY_OK;
+}
+
+static gy_status sh_subrow(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layout *l = ctx;
+    /* subrow AFTER | CAPTION | DST=SRC ... */
+    size_t n;
+    char **v = split_bar(tl->rest, &n);
+    if (!v)
+        return GY_ENOMEM;
+    if (n != 3 || !*v[0]) {
+        gy_diag_add(tl->d, l->path, tl->ln, tl->rest_col, "subrow は「subrow 行の見出し | 見出し | 列=元の列 …」の形です");
+        free_strs(v, n);
+    } else if (!grow(&l->subrows, l->nsubrows, sizeof *l->subrows)) {
+        free_strs(v, n);
+        return GY_ENOMEM;
+    } else {
+        /* the column of the pairs: after the second bar, as split_bar trims */
+        const char *p = strchr(strchr(tl->rest, '|') + 1, '|') + 1;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        /* the DST=SRC pairs are resolved once the table is known */
+        l->subrows[l->nsubrows++] = (gy_lsubrow){.after = v[0], .caption = v[1], .pairs = v[2], .line = tl->ln,
+                                                 .pairs_colno = rest_colno(tl, p)};
+        free(v);
+    }
+    return GY_OK;
+}
+
+static const gy_tmpl_directive SHEET_DIRS[] = {
+    {"table", 0, -1, sh_text, S_TABLE},
+    {"sheet", 0, -1, sh_text, S_SHEET},
+    {"title", 0, -1, sh_text, S_TITLE},
+    {"asof", 0, -1, sh_text, S_ASOF},
+    {"unit", 0, -1, sh_text, S_UNIT},
+    {"orientation", 0, -1, sh_orientation, 0},
+    {"records", 0, -1, sh_records, 0},
+    {"wrap", 0, -1, sh_wrap, 0},
+    {"pivot", 0, -1, sh_pivot, 0},
+    {"block", 0, -1, sh_text, S_BLOCK},
+    {"header", 0, -1, sh_header, 0},
+    {"field", 0, -1, sh_field, 0},
+    {"note", 0, -1, sh_note, 0},
+    {"rename", 0, -1, sh_rename, 0},
+    {"subrow", 0, -1, sh_subrow, 0},
+};
+
+/* a .sheet: '#' starts a comment only at the start of a line; a value
+ * is the rest of its line as printed, '#' and quotes included */
+static const gy_tmpl_format SHEET_FORMAT = {
+    .what = "様式", .comment = GY_TMPL_HASH_LINE, .quotes = false, .maxwords = 0, .unknown = "未知の指示語 '%s' (%s)",
+    .dirs = SHEET_DIRS, .ndirs = sizeof SHEET_DIRS / sizeof SHEET_DIRS[0]};
+
+static gy_status layout_parse(const char *path, const char *text, size_t tl, const gy_defset *defs,
+                              gy_layout **out, gy_diags *d)
 {
     *out = NULL;
     size_t nd0 = d->n + d->dropped;
-    /* a layout is UTF-8 text: anything else is named at its line and column */
-    size_t tl = strlen(text), bad = gy_utf8_invalid_at(text, tl);
-    if (bad < tl) {
-        unsigned line = 1, col = 1;
-        for (size_t i = 0; i < bad; i++) {
-            if (text[i] == '\n') {
-                line++;
-                col = 1;
-            } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-                col++;
-            }
-        }
-        gy_diag_add(d, path, line, col, "UTF-8 ではない文字があります (バイト 0x%02X)", (unsigned char)text[bad]);
-        return GY_EDEF;
-    }
     gy_layout *l = calloc(1, sizeof *l);
-    char *buf = gy_strdup(text);
-    if (!l || !buf || !(l->path = gy_strdup(path))) {
+    if (!l || !(l->path = gy_strdup(path))) {
         free(l);
-        free(buf);
         return GY_ENOMEM;
     }
     l->label_field = -1;
     l->pivot_key_idx = l->pivot_col_idx = l->block_idx = -1;
-    bool oom = false;
-    unsigned ln = 0;
-    char *save = NULL;
-    for (char *line = buf; line && !oom; line = save) {
-        char *nl = strchr(line, '\n');
-        save = nl ? nl + 1 : NULL;
-        if (nl)
-            *nl = '\0';
-        ln++;
-        size_t len = strlen(line);
-        if (len && line[len - 1] == '\r')
-            line[len - 1] = '\0';
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s || *s == '#')
-            continue;
-        char *kw = s;
-        while (*s && *s != ' ' && *s != '\t')
-            s++;
-        if (*s)
-            *s++ = '\0';
-        char *rest = gy_trim(s);
-        if (!strcmp(kw, "table")) {
-            oom = !set_once(&l->table, rest, path, ln, kw, d);
-        } else if (!strcmp(kw, "sheet")) {
-            oom = !set_once(&l->sheet, rest, path, ln, kw, d);
-        } else if (!strcmp(kw, "title")) {
-            oom = !set_once(&l->title, rest, path, ln, kw, d);
-        } else if (!strcmp(kw, "asof")) {
-            oom = !set_once(&l->asof, rest, path, ln, kw, d);
-        } else if (!strcmp(kw, "unit")) {
-            oom = !set_once(&l->unit, rest, path, ln, kw, d);
-        } else if (!strcmp(kw, "block")) {
-            oom = !set_once(&l->block, rest, path, ln, kw, d);
-            l->block_line = ln;
-        } else if (!strcmp(kw, "orientation")) {
-            if (!strcmp(rest, "landscape") || !strcmp(rest, "portrait"))
-                l->landscape = rest[0] == 'l';
-            else
-                gy_diag_add(d, path, ln, 1, "orientation は landscape か portrait です: '%s'", rest);
-        } else if (!strcmp(kw, "records")) {
-            if (!strcmp(rest, "down") || !strcmp(rest, "across"))
-                l->across = rest[0] == 'a';
-            else
-                gy_diag_add(d, path, ln, 1, "records は down か across です: '%s'", rest);
-        } else if (!strcmp(kw, "wrap")) {
-            if ((l->wrap = positive(rest)) <= 0) {
-                gy_diag_add(d, path, ln, 1, "wrap は正の整数です: '%s'", rest);
-                l->wrap = 0;
-            }
-        } else if (!strcmp(kw, "pivot")) {
-            /* pivot KEY by COL */
-            char *by = strstr(rest, " by ");
-            if (!by || l->pivot_key) {
-                gy_diag_add(d, path, ln, 1, "pivot は「pivot 行の列 by 値を選ぶ列」の形で 1 回だけです");
-            } else {
-                *by = '\0';
-                l->pivot_line = ln;
-                l->pivot_key = gy_strdup(gy_trim(rest));
-                l->pivot_col = gy_strdup(gy_trim(by + 4));
-                oom = !l->pivot_key || !l->pivot_col;
-            }
-        } else if (!strcmp(kw, "header")) {
-            size_t n;
-            char **cells = split_bar(rest, &n);
-            if (!cells || !grow(&l->header, l->nheader, sizeof *l->header) ||
-                !grow(&l->header_line, l->nheader, sizeof *l->header_line)) {
-                if (cells)
-                    free_strs(cells, n);
-                oom = true;
-                break;
-            }
-            /* the cell count is checked against the fields at the end */
-            char **fit = realloc(cells, (n + 1) * sizeof *fit);
-            if (!fit) {
-                free_strs(cells, n);
-                oom = true;
-                break;
-            }
-            fit[n] = NULL; /* sentinel: count kept by position */
-            l->header[l->nheader] = fit;
-            l->header_line[l->nheader++] = ln;
-        } else if (!strcmp(kw, "field")) {
-            bool label;
-            oom = !parse_field(l, rest, ln, d, &label);
-            if (!oom && label)
-                l->label_field = (int)l->nfields - 1;
-        } else if (!strcmp(kw, "note")) {
-            if (!grow(&l->notes, l->nnotes, sizeof *l->notes) || !(l->notes[l->nnotes] = gy_strdup(rest)))
-                oom = true;
-            else
-                l->nnotes++;
-        } else if (!strcmp(kw, "rename")) {
-            size_t n;
-            char **v = split_bar(rest, &n);
-            if (!v) {
-                oom = true;
-            } else if (n != 2 || !*v[0]) {
-                gy_diag_add(d, path, ln, 1, "rename は「rename 行の見出し | 印刷する見出し」の形です");
-                free_strs(v, n);
-            } else if (!grow(&l->rename_from, l->nrename, sizeof(char *)) ||
-                       !grow(&l->rename_to, l->nrename, sizeof(char *))) {
-                free_strs(v, n);
-                oom = true;
-            } else {
-                l->rename_from[l->nrename] = v[0];
-                l->rename_to[l->nrename++] = v[1];
-                free(v);
-            }
-        } else if (!strcmp(kw, "subrow")) {
-            /* subrow AFTER | CAPTION | DST=SRC ... */
-            size_t n;
-            char **v = split_bar(rest, &n);
-            if (!v) {
-                oom = true;
-            } else if (n != 3 || !*v[0]) {
-                gy_diag_add(d, path, ln, 1, "subrow は「subrow 行の見出し | 見出し | 列=元の列 …」の形です");
-                free_strs(v, n);
-            } else if (!grow(&l->subrows, l->nsubrows, sizeof *l->subrows)) {
-                free_strs(v, n);
-                oom = true;
-            } else {
-                /* the DST=SRC pairs are resolved once the table is known */
-                l->subrows[l->nsubrows++] = (gy_lsubrow){.after = v[0], .caption = v[1], .pairs = v[2], .line = ln};
-                free(v);
-            }
-        } else {
-            gy_diag_add(d, path, ln, 1,
-                        "未知の指示語 '%s' (table, sheet, title, asof, unit, orientation, records, wrap, pivot, "
-                        "block, header, field, note, rename, subrow)",
-                        kw);
-        }
-    }
-    free(buf);
-    if (oom) {
+    gy_status rs = gy_tmpl_read(path, text, tl, &SHEET_FORMAT, l, d);
+    if (rs != GY_OK) {
         gy_layout_free(l);
-        return GY_ENOMEM;
+        return rs;
     }
+    bool oom = false;
     /* resolve against the table definition */
     const gy_tabledef *t = NULL;
     if (!l->table)
         gy_diag_add(d, path, 0, 0, "table がありません");
     else if (!(t = gy_defset_find(defs, l->table)))
-        gy_diag_add(d, path, 0, 0, "表 '%s' は定義されていません", l->table);
+        gy_diag_add(d, path, l->table_line, l->table_colno, "表 '%s' は定義されていません", l->table);
     if (!l->nfields)
         gy_diag_add(d, path, 0, 0, "field がありません");
     if (t) {
         for (size_t i = 0; i < l->nfields; i++) {
             gy_lfield *f = &l->fields[i];
-            f->colidx = f->once ? textcol_for(l, t, f->col, f->line, "once", d)
-                                : col_or_error(l, t, f->col, f->line, d);
+            f->colidx = f->once ? textcol_for(l, t, f->col, f->line, f->colno, "once", d)
+                                : col_or_error(l, t, f->col, f->line, f->colno, d);
             if (f->where && !l->pivot_key)
-                gy_diag_add(d, path, f->line, 1, "where は pivot のある様式でだけ使えます");
+                gy_diag_add(d, path, f->line, f->where_colno, "where は pivot のある様式でだけ使えます");
             if (f->prefix) {
-                f->prefix_idx = textcol_for(l, t, f->prefix, f->line, "prefix", d);
+                f->prefix_idx = textcol_for(l, t, f->prefix, f->line, f->prefix_colno, "prefix", d);
                 if (f->colidx >= 0 && gy_col_textlike(t, (size_t)f->colidx))
-                    gy_diag_add(d, path, f->line, 1, "prefix は数の列に付けます: 列 '%s' は文字の列です", f->col);
+                    gy_diag_add(d, path, f->line, f->colno, "prefix は数の列に付けます: 列 '%s' は文字の列です", f->col);
             }
         }
         if (l->pivot_key) {
             if (!strcmp(l->pivot_key, "*"))
                 l->pivot_key_idx = -2;
             else
-                oom = !pivot_keys(l, t, d);
-            l->pivot_col_idx = textcol_or_error(l, t, l->pivot_col, l->pivot_line, d);
+                oom = oom || !pivot_keys(l, t, d);
+            l->pivot_col_idx = textcol_or_error(l, t, l->pivot_col, l->pivot_line, l->pivot_col_colno, d);
         }
         if (l->block)
-            l->block_idx = textcol_or_error(l, t, l->block, l->block_line, d);
+            l->block_idx = textcol_or_error(l, t, l->block, l->block_line, l->block_colno, d);
         for (size_t i = 0; i < l->nsubrows && !oom; i++) {
             gy_lsubrow *sr = &l->subrows[i];
             char *sv = NULL;
             for (char *p = strtok_r(sr->pairs, " \t", &sv); p; p = strtok_r(NULL, " \t", &sv)) {
                 char *eq = strchr(p, '=');
+                unsigned pc = sr->pairs_colno + gy_char_col(sr->pairs, p) - 1;
                 if (!eq) {
-                    gy_diag_add(d, path, sr->line, 1, "subrow の '%s' は 列=元の列 の形ではありません", p);
+                    gy_diag_add(d, path, sr->line, pc, "subrow の '%s' は 列=元の列 の形ではありません", p);
                     continue;
                 }
                 *eq = '\0';
@@ -506,8 +578,8 @@ static gy_status layout_parse(const char *path, const char *text, const gy_defse
                     oom = true;
                     break;
                 }
-                sr->dst[sr->n] = col_or_error(l, t, p, sr->line, d);
-                sr->src[sr->n] = col_or_error(l, t, eq + 1, sr->line, d);
+                sr->dst[sr->n] = col_or_error(l, t, p, sr->line, pc, d);
+                sr->src[sr->n] = col_or_error(l, t, eq + 1, sr->line, pc + gy_char_col(p, eq + 1) - 1, d);
                 sr->n++;
             }
         }
@@ -521,7 +593,7 @@ static gy_status layout_parse(const char *path, const char *text, const gy_defse
         while (l->header[i][n])
             n++;
         if (n != l->nfields)
-            gy_diag_add(d, path, l->header_line[i], 1, "header のセルが %zu 個ですが field は %zu 個です", n,
+            gy_diag_add(d, path, l->header_line[i], l->header_colno[i], "header のセルが %zu 個ですが field は %zu 個です", n,
                         l->nfields);
         /* a short line is padded so that every line has nfields cells */
         if (n < l->nfields) {
@@ -562,7 +634,7 @@ gy_status gy_layout_parse(const char *path, const char *text, const gy_defset *d
                           gy_diags *d)
 {
     size_t nd0 = d->n + d->dropped;
-    gy_status st = layout_parse(path, text, defs, out, d);
+    gy_status st = layout_parse(path, text, strlen(text), defs, out, d);
     said(st, path, nd0, d);
     return st;
 }
@@ -570,6 +642,52 @@ gy_status gy_layout_parse(const char *path, const char *text, const gy_defset *d
 /* libxlsxwriter keeps a font name in a field of 128 bytes
  * (LXW_FORMAT_FIELD_LEN) and would cut a longer one */
 enum { FONT_NAME_MAX = 127 };
+
+/* ---- workbook.conf: one handler per setting (tmpl.h) ---- */
+
+enum { C_FONT, C_FONT_SIZE, C_NEGATIVE, C_TITLE, C_AUTHOR, C_COMPANY };
+
+static gy_status conf_set(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layouts *ls = ctx;
+    const char *v = tl->rest, *path = tl->path;
+    unsigned ln = tl->ln, col = tl->rest_col;
+    gy_diags *d = tl->d;
+    char **dst = tl->id == C_FONT       ? &ls->font
+                 : tl->id == C_NEGATIVE ? &ls->negative
+                 : tl->id == C_TITLE    ? &ls->title
+                 : tl->id == C_AUTHOR   ? &ls->author
+                 : tl->id == C_COMPANY  ? &ls->company
+                                        : NULL;
+    if (tl->id == C_FONT_SIZE) {
+        int n = positive(v);
+        if (n < 6 || n > 72)
+            gy_diag_add(d, path, ln, col, "font_size は 6〜72 です: '%s'", v);
+        else
+            ls->font_size = n;
+    } else if (dst == &ls->negative && strcmp(v, "△") && strcmp(v, "▲") && strcmp(v, "-")) {
+        gy_diag_add(d, path, ln, col, "negative は △, ▲, - のどれかです: '%s'", v);
+    } else if (dst == &ls->font && (!*v || strlen(v) > FONT_NAME_MAX)) {
+        gy_diag_add(d, path, ln, col, "font は 1〜%d バイトのフォント名です (%zu バイトあります)", FONT_NAME_MAX,
+                    strlen(v));
+    } else {
+        free(*dst);
+        if (!(*dst = gy_strdup(v)))
+            return GY_ENOMEM;
+    }
+    return GY_OK;
+}
+
+static const gy_tmpl_directive CONF_DIRS[] = {
+    {"font", 0, -1, conf_set, C_FONT},         {"font_size", 0, -1, conf_set, C_FONT_SIZE},
+    {"negative", 0, -1, conf_set, C_NEGATIVE}, {"title", 0, -1, conf_set, C_TITLE},
+    {"author", 0, -1, conf_set, C_AUTHOR},     {"company", 0, -1, conf_set, C_COMPANY},
+};
+
+/* workbook.conf: as a .sheet, a value is the rest of its line */
+static const gy_tmpl_format CONF_FORMAT = {
+    .what = "workbook.conf", .comment = GY_TMPL_HASH_LINE, .quotes = false, .maxwords = 0, .unknown = "未知の設定 '%s' (%s)",
+    .dirs = CONF_DIRS, .ndirs = sizeof CONF_DIRS / sizeof CONF_DIRS[0]};
 
 static gy_status load_conf(const char *path, gy_layouts *ls, gy_diags *d)
 {
@@ -583,51 +701,11 @@ static gy_status load_conf(const char *path, gy_layouts *ls, gy_diags *d)
         gy_diag_add(d, path, 0, 0, "読めません: %s", gy_file_strerror(err, GY_CONF_MAX, eb, sizeof eb));
         return err == ENOMEM ? GY_ENOMEM : GY_EIO;
     }
-    unsigned ln = 0;
-    gy_status st = GY_OK;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        ln++;
-        char *s = gy_trim(line);
-        if (!*s || *s == '#')
-            continue;
-        char *sp = s;
-        while (*sp && *sp != ' ' && *sp != '\t')
-            sp++;
-        char *v = *sp ? gy_trim(sp + 1) : sp;
-        if (*sp)
-            *sp = '\0';
-        char **dst = !strcmp(s, "font")       ? &ls->font
-                     : !strcmp(s, "negative") ? &ls->negative
-                     : !strcmp(s, "title")    ? &ls->title
-                     : !strcmp(s, "author")   ? &ls->author
-                     : !strcmp(s, "company")  ? &ls->company
-                                              : NULL;
-        if (!strcmp(s, "font_size")) {
-            int n = positive(v);
-            if (n < 6 || n > 72)
-                gy_diag_add(d, path, ln, 1, "font_size は 6〜72 です: '%s'", v);
-            else
-                ls->font_size = n;
-        } else if (!dst) {
-            gy_diag_add(d, path, ln, 1, "未知の設定 '%s' (font, font_size, negative, title, author, company)", s);
-            st = GY_EDEF;
-        } else if (dst == &ls->negative && strcmp(v, "△") && strcmp(v, "▲") && strcmp(v, "-")) {
-            gy_diag_add(d, path, ln, 1, "negative は △, ▲, - のどれかです: '%s'", v);
-            st = GY_EDEF;
-        } else if (dst == &ls->font && (!*v || strlen(v) > FONT_NAME_MAX)) {
-            gy_diag_add(d, path, ln, 1, "font は 1〜%d バイトのフォント名です (%zu バイトあります)", FONT_NAME_MAX,
-                        strlen(v));
-            st = GY_EDEF;
-        } else {
-            free(*dst);
-            if (!(*dst = gy_strdup(v))) {
-                st = GY_ENOMEM;
-                break;
-            }
-        }
-    }
+    size_t nd0 = d->n + d->dropped;
+    gy_status st = gy_tmpl_read(path, text, len, &CONF_FORMAT, ls, d);
     free(text);
+    if (st == GY_OK && d->n + d->dropped > nd0)
+        st = GY_EDEF;
     return st;
 }
 
@@ -671,7 +749,9 @@ gy_status gy_layouts_load(const char *dir, const gy_defset *defs, gy_layouts *ou
             continue;
         }
         gy_layout *l = NULL;
-        gy_status s = gy_layout_parse(names[i], text, defs, &l, d);
+        size_t nd1 = d->n + d->dropped;
+        gy_status s = layout_parse(names[i], text, len, defs, &l, d);
+        said(s, names[i], nd1, d);
         free(text);
         if (s == GY_ENOMEM) {
             st = s;

@@ -572,22 +572,29 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         st = gy_changes_make(had_prev ? prev : NULL, snap.p, &ct, &cc, &nchanges);
     free(prev);
     gy_phase("findings");
-    /* the workbook layouts (templates/sheets; optional) */
+    /* the workbook layouts (templates/sheets; optional) and the chart
+     * templates (templates/charts; optional): as the caller read them
+     * before the input, else read now */
     gy_layouts ls;
-    const char *tdir = ro->templates ? ro->templates : "templates";
-    char *sdir = st == GY_OK ? gy_asprintf("%s/sheets", tdir) : NULL;
-    if (st == GY_OK)
-        st = sdir ? gy_layouts_load(sdir, ro->defs, &ls, d) : GY_ENOMEM;
-    free(sdir);
-    /* the chart templates (templates/charts; optional) */
     gy_chartset *cs = NULL;
-    char *cdir = gy_asprintf("%s/charts", tdir);
-    if (st == GY_OK) {
-        st = cdir ? gy_chartset_load(cdir, ro->defs, &cs, d) : GY_ENOMEM;
-        if (st != GY_OK)
-            gy_layouts_free(&ls);
+    bool own = !ro->layouts;
+    if (!own) {
+        ls = *ro->layouts;
+        cs = (gy_chartset *)ro->charts; /* not freed: the caller owns it */
+    } else {
+        const char *tdir = ro->templates ? ro->templates : "templates";
+        char *sdir = st == GY_OK ? gy_asprintf("%s/sheets", tdir) : NULL;
+        if (st == GY_OK)
+            st = sdir ? gy_layouts_load(sdir, ro->defs, &ls, d) : GY_ENOMEM;
+        free(sdir);
+        char *cdir = gy_asprintf("%s/charts", tdir);
+        if (st == GY_OK) {
+            st = cdir ? gy_chartset_load(cdir, ro->defs, &cs, d) : GY_ENOMEM;
+            if (st != GY_OK)
+                gy_layouts_free(&ls);
+        }
+        free(cdir);
     }
-    free(cdir);
     gy_buf *texts[] = {&sum, &ft, &fc, &inputs, &snap, &ct, &cc, &state};
     if (st != GY_OK) {
         for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
@@ -604,8 +611,10 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         gy_outdir_abort(&o);
         gy_findings_free(&f);
         gy_derivs_free(&dv);
-        gy_layouts_free(&ls);
-        gy_chartset_free(cs);
+        if (own) {
+            gy_layouts_free(&ls);
+            gy_chartset_free(cs);
+        }
         return st;
     }
     /* charts: one gnuplot run for those that changed since the previous
@@ -706,9 +715,11 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     free(imgs);
     size_t ncharts = co.n, nreused = co.nreused;
     gy_chart_outs_free(&co);
-    gy_chartset_free(cs);
+    if (own) {
+        gy_chartset_free(cs);
+        gy_layouts_free(&ls);
+    }
     gy_buf_free(&inputs);
-    gy_layouts_free(&ls);
     gy_derivs_free(&dv);
     if (st == GY_OK) {
         gy_buf line = {0};

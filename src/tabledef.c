@@ -1,6 +1,7 @@
 /* tabledef.c - table kinds as data: the .def files of templates/tables */
 #include "gaiyo/tabledef.h"
 #include "gaiyo/rowsem.h"
+#include "gaiyo/tmpl.h"
 #include "gaiyo/util.h"
 
 #include <dirent.h>
@@ -190,7 +191,7 @@ void gy_tabledef_free(gy_tabledef *t)
     free(t);
 }
 
-/* ---- line tokenizer: gy_words (util.h), '#' starts a comment anywhere ---- */
+/* ---- lines and words: the template reader (tmpl.h), DEF_FORMAT below ---- */
 
 /* ---- rule expressions ----------------------------------------------- */
 
@@ -651,7 +652,296 @@ static gy_status set_str(char **dst, const gy_word *v, int n, const char *path, 
     return *dst ? GY_OK : GY_ENOMEM;
 }
 
-gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **out, gy_diags *d)
+/* ---- the directives of a .def (tmpl.h) ---- */
+
+struct pending { char *line; char *body; unsigned ln; };
+
+typedef struct defctx {
+    gy_tabledef *t;
+    char *label_name;
+    unsigned label_line, label_colno;
+    /* rules are parsed after all columns are known */
+    struct pending *pend;
+    size_t npend;
+    char **sums;
+    size_t nsums;
+    char **groups;
+    size_t ngroups;
+    gy_rowsem rsem; /* counts, total across, memo_of */
+} defctx;
+
+/* every directive of a .def: the table below says which words start one */
+static gy_status def_dir(void *ctx, const gy_tmpl_line *tl)
+{
+    defctx *cx = ctx;
+    gy_tabledef *t = cx->t;
+    const char *path = tl->path, *line = tl->text;
+    gy_diags *d = tl->d;
+    gy_word *v = tl->w;
+    int n = tl->n;
+    unsigned ln = tl->ln;
+    gy_status st = GY_OK;
+    const char *kw = v[0].s;
+    if (strcmp(kw, "table") == 0) {
+        st = set_str(&t->id, v, n, path, ln, d);
+    } else if (strcmp(kw, "title") == 0) {
+        st = set_rest(&t->title, line, v, n, path, ln, d);
+    } else if (strcmp(kw, "file") == 0) {
+        st = set_str(&t->file, v, n, path, ln, d);
+        if (st == GY_OK && (strchr(t->file, '/') || strchr(t->file, '\\') ||
+                            t->file[0] == '.')) {
+            gy_diag_add(d, path, ln, v[1].col, "file はフォルダを含まないファイル名です: '%s'",
+                        t->file);
+        }
+    } else if (strcmp(kw, "unit") == 0) {
+        st = set_rest(&t->unit, line, v, n, path, ln, d);
+    } else if (strcmp(kw, "asof") == 0) {
+        st = set_rest(&t->asof, line, v, n, path, ln, d);
+    } else if (strcmp(kw, "label") == 0) {
+        if (n != 2)
+            gy_diag_add(d, path, ln, v[0].col, "label には列名が 1 つ要ります");
+        else {
+            free(cx->label_name);
+            cx->label_name = gy_strdup(v[1].s);
+            cx->label_line = ln;
+            cx->label_colno = v[1].col;
+        }
+    } else if (strcmp(kw, "memo_in_totals") == 0) {
+        if (n != 2 || (strcmp(v[1].s, "yes") && strcmp(v[1].s, "no")))
+            gy_diag_add(d, path, ln, v[0].col, "memo_in_totals は yes か no です");
+        else
+            t->memo_in_totals = strcmp(v[1].s, "yes") == 0;
+    } else if (strcmp(kw, "column") == 0) {
+        if (n < 3) {
+            gy_diag_add(d, path, ln, v[0].col, "column には 列名 と 型 が要ります");
+        } else {
+            gy_coldef c = {0};
+            c.line = ln;
+            if (!parse_type(v[2].s, &c)) {
+                gy_diag_add(d, path, ln, v[2].col,
+                            "未知の型 '%s' (text, amount, count, ratio[N], quotient[N], fy, period, role, marker, level)",
+                            v[2].s);
+            } else if (gy_tabledef_col(t, v[1].s) >= 0) {
+                gy_diag_add(d, path, ln, v[1].col, "列 '%s' が 2 回定義されています", v[1].s);
+            } else {
+                bool ok = true;
+                for (int i = 3; i < n; i++) {
+                    if (strcmp(v[i].s, "key") == 0)
+                        c.flags |= GY_COL_KEY;
+                    else if (strcmp(v[i].s, "optional") == 0)
+                        c.flags |= GY_COL_OPTIONAL;
+                    else if (strncmp(v[i].s, "label=", 6) == 0) {
+                        free(c.label);
+                        c.label = gy_strdup(v[i].s + 6);
+                    } else {
+                        gy_diag_add(d, path, ln, v[i].col,
+                                    "未知の列属性 '%s' (key, optional, label=\"…\")", v[i].s);
+                        ok = false;
+                    }
+                }
+                if (ok) {
+                    c.name = gy_strdup(v[1].s);
+                    if (!c.label)
+                        c.label = gy_strdup(v[1].s);
+                    gy_coldef *nc = realloc(t->cols, (t->ncols + 1) * sizeof *nc);
+                    if (nc)
+                        t->cols = nc;
+                    if (!nc || !c.name || !c.label) {
+                        free(c.name);
+                        free(c.label);
+                        st = GY_ENOMEM;
+                    } else {
+                        t->cols[t->ncols++] = c;
+                    }
+                } else {
+                    free(c.label);
+                }
+            }
+        }
+    } else if (strcmp(kw, "sum") == 0 || strcmp(kw, "group") == 0) {
+        bool isg = kw[0] == 'g';
+        if (n < 2)
+            gy_diag_add(d, path, ln, v[0].col, "'%s' には列名が要ります", kw);
+        for (int i = 1; i < n; i++) {
+            char ***arr = isg ? &cx->groups : &cx->sums;
+            size_t *cnt = isg ? &cx->ngroups : &cx->nsums;
+            char **na = realloc(*arr, (*cnt + 1) * sizeof *na);
+            if (!na) {
+                st = GY_ENOMEM;
+                break;
+            }
+            *arr = na;
+            na[*cnt] = gy_asprintf("%u\t%u\t%s", ln, v[i].col, v[i].s);
+            (*cnt)++;
+        }
+    } else if (strcmp(kw, "reconcile") == 0) {
+        /* reconcile TARGET = TABLE.COL by KEY=OKEY [level N] [explain COL3] */
+        int tc = n >= 2 ? gy_tabledef_col(t, v[1].s) : -1;
+        char *dot = n >= 4 ? strchr(v[3].s, '.') : NULL;
+        char *eq = n >= 6 ? strchr(v[5].s, '=') : NULL;
+        int key = -1, level = -1;
+        const char *explain = NULL;
+        bool form = n >= 6 && !strcmp(v[2].s, "=") && dot && !strcmp(v[4].s, "by") && eq && (n % 2) == 0;
+        for (int o = 6; form && o + 1 < (int)n; o += 2) {
+            if (!strcmp(v[o].s, "level") && level < 0 && small_uint(v[o + 1].s, &level))
+                continue;
+            if (!strcmp(v[o].s, "explain") && !explain) {
+                explain = v[o + 1].s;
+                continue;
+            }
+            form = false;
+        }
+        if (eq) {
+            *eq = '\0';
+            key = gy_tabledef_col(t, v[5].s);
+        }
+        if (!form) {
+            gy_diag_add(d, path, ln, v[0].col,
+                        "reconcile は「reconcile 列 = 表.列 by キー=相手のキー [level N] [explain 区分列]」の形です");
+        } else if (tc < 0) {
+            gy_diag_add(d, path, ln, v[1].col, "reconcile が存在しない列を指しています: '%s'", v[1].s);
+        } else if (key < 0) {
+            gy_diag_add(d, path, ln, v[5].col, "reconcile のキー列がありません: '%s'", v[5].s);
+        } else {
+            gy_recon rc = {.target = tc, .key = key, .level = level, .line = ln};
+            *dot = '\0';
+            rc.table = gy_strdup(v[3].s);
+            rc.col = gy_strdup(dot + 1);
+            rc.okey = gy_strdup(eq + 1);
+            rc.explain = explain ? gy_strdup(explain) : NULL;
+            gy_recon *nr = realloc(t->recons, (t->nrecons + 1) * sizeof *nr);
+            if (nr)
+                t->recons = nr;
+            if (!nr || !rc.table || !rc.col || !rc.okey || (explain && !rc.explain)) {
+                free(rc.table);
+                free(rc.col);
+                free(rc.okey);
+                free(rc.explain);
+                st = GY_ENOMEM;
+            } else {
+                t->recons[t->nrecons++] = rc;
+            }
+        }
+    } else if (strcmp(kw, "relate") == 0) {
+        /* relate LEFT = RIGHT SEVERITY (relate.c) */
+        const char *body = line + v[0].end;
+        gy_relation rl;
+        if (gy_relation_parse(path, ln, gy_char_col(line, body) - 1, body, &rl, d)) {
+            gy_relation *nr = realloc(t->rels, (t->nrels + 1) * sizeof *nr);
+            if (!nr) {
+                gy_relref_free(&rl.left);
+                gy_relref_free(&rl.right);
+                free(rl.text);
+                st = GY_ENOMEM;
+            } else {
+                t->rels = nr;
+                t->rels[t->nrels++] = rl;
+            }
+        }
+    } else if (strcmp(kw, "figure") == 0) {
+        /* figure value=COL table=COL rows=COL column=COL severity=COL [unit=COL] */
+        static const char *const opt[] = {"value", "table", "rows", "column", "severity", "unit"};
+        const char *names[6] = {0};
+        unsigned cols[6] = {0};
+        bool ok = true;
+        if (t->fig) {
+            gy_diag_add(d, path, ln, v[0].col, "'figure' が 2 回あります");
+            ok = false;
+        }
+        for (int i = 1; ok && i < n; i++) {
+            const char *eq = strchr(v[i].s, '=');
+            int k = 0;
+            while (eq && k < 6 && (strlen(opt[k]) != (size_t)(eq - v[i].s) || strncmp(opt[k], v[i].s, (size_t)(eq - v[i].s))))
+                k++;
+            if (!eq || k == 6 || names[k] || !eq[1]) {
+                gy_diag_add(d, path, ln, v[i].col,
+                            "figure の指定は value=列 table=列 rows=列 column=列 severity=列 [unit=列] です: '%s'", v[i].s);
+                ok = false;
+                break;
+            }
+            names[k] = eq + 1;
+            cols[k] = v[i].col;
+        }
+        for (int k = 0; ok && k < 5; k++)
+            if (!names[k]) {
+                gy_diag_add(d, path, ln, v[0].col, "figure に %s=列 がありません", opt[k]);
+                ok = false;
+            }
+        if (ok) {
+            /* the columns are looked up once all are known: keep the
+             * names in the line, the line with the directive */
+            gy_figspec *f = calloc(1, sizeof *f);
+            if (!f) {
+                st = GY_ENOMEM;
+            } else {
+                f->line = ln;
+                int *dst[6] = {&f->value, &f->table, &f->rows, &f->col, &f->sev, &f->unit};
+                for (int k = 0; k < 6; k++) {
+                    *dst[k] = -1;
+                    if (!names[k])
+                        continue;
+                    int c = gy_tabledef_col(t, names[k]);
+                    if (c < 0) {
+                        gy_diag_add(d, path, ln, cols[k], "figure の列 '%s' がありません (列は figure より前に定義してください)",
+                                    names[k]);
+                        ok = false;
+                    } else if (k == 0 ? (t->cols[c].type != GY_T_AMOUNT && t->cols[c].type != GY_T_COUNT)
+                                      : t->cols[c].type != GY_T_TEXT) {
+                        gy_diag_add(d, path, ln, cols[k], "figure の %s の列 '%s' は %s 型です", opt[k], names[k],
+                                    k == 0 ? "amount か count" : "text");
+                        ok = false;
+                    }
+                    *dst[k] = c;
+                }
+                if (ok)
+                    t->fig = f;
+                else
+                    free(f);
+            }
+        }
+    } else if (strcmp(kw, "counts") == 0 || strcmp(kw, "total") == 0 || strcmp(kw, "memo_of") == 0) {
+        if (gy_rowsem_directive(&cx->rsem, path, ln, v, n, d) < 0)
+            st = GY_ENOMEM;
+    } else if (strcmp(kw, "rule") == 0) {
+        /* the rule text follows the first word (which may be written
+         * with quotes, as in ru""le: strstr would miss it) */
+        char *own = gy_strdup(line);
+        const char *body = own;
+        while (body && (*body == ' ' || *body == '\t'))
+            body++;
+        while (body && *body && *body != ' ' && *body != '\t')
+            body++;
+        while (body && (*body == ' ' || *body == '\t'))
+            body++;
+        void *np = own ? realloc(cx->pend, (cx->npend + 1) * sizeof *cx->pend) : NULL;
+        if (!np) {
+            free(own);
+            st = GY_ENOMEM;
+        } else {
+            cx->pend = np;
+            cx->pend[cx->npend].line = own;
+            cx->pend[cx->npend].body = (char *)body;
+            cx->pend[cx->npend].ln = ln;
+            cx->npend++;
+        }
+    }
+    return st == GY_ENOMEM ? GY_ENOMEM : GY_OK;
+}
+
+#define DD(name) {name, 0, -1, def_dir, 0}
+static const gy_tmpl_directive DEF_DIRS[] = {
+    DD("table"), DD("title"), DD("file"), DD("unit"), DD("asof"), DD("label"), DD("column"),
+    DD("group"), DD("sum"), DD("rule"), DD("reconcile"), DD("relate"), DD("figure"), DD("memo_in_totals"),
+    DD("counts"), DD("total"), DD("memo_of"),
+};
+#undef DD
+
+/* a .def: any word that starts with '#' starts a comment */
+static const gy_tmpl_format DEF_FORMAT = {
+    .what = "定義ファイル", .comment = GY_TMPL_HASH_ANY, .quotes = true, .maxwords = 64,
+    .unknown = "未知の指示語 '%s' (%s)", .dirs = DEF_DIRS, .ndirs = sizeof DEF_DIRS / sizeof DEF_DIRS[0]};
+
+static gy_status tabledef_parse(const char *path, const char *text, size_t len, gy_tabledef **out, gy_diags *d)
 {
     *out = NULL;
     gy_tabledef *t = calloc(1, sizeof *t);
@@ -660,308 +950,18 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
     t->label_col = t->role_col = t->level_col = t->fy_col = -1;
     t->path = gy_strdup(path);
     size_t nd0 = d->n + d->dropped;
-    gy_status st = GY_OK;
-    char *label_name = NULL;
-    unsigned label_line = 0, label_colno = 0;
-    /* rules are parsed after all columns are known */
-    struct pending { char *line; char *body; unsigned ln; } *pend = NULL;
-    size_t npend = 0;
-    char **sums = NULL;
-    size_t nsums = 0;
-    char **groups = NULL;
-    size_t ngroups = 0;
-    gy_rowsem rsem = {0}; /* counts, total across, memo_of */
-    int rsh = 0;
+    defctx cx = {.t = t};
+    gy_status st = gy_tmpl_read(path, text, len, &DEF_FORMAT, &cx, d);
+    char *label_name = cx.label_name;
+    unsigned label_line = cx.label_line, label_colno = cx.label_colno;
+    struct pending *pend = cx.pend;
+    size_t npend = cx.npend;
+    char **sums = cx.sums;
+    size_t nsums = cx.nsums;
+    char **groups = cx.groups;
+    size_t ngroups = cx.ngroups;
+    gy_rowsem rsem = cx.rsem;
 
-    const char *p = text;
-    unsigned ln = 0;
-    while (*p) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        char *line = gy_strndup(p, len);
-        p += len + (e ? 1 : 0);
-        ln++;
-        if (!line) {
-            st = GY_ENOMEM;
-            break;
-        }
-        if (len && line[len - 1] == '\r')
-            line[len - 1] = '\0';
-        if (gy_utf8_invalid_at(line, strlen(line)) != strlen(line)) {
-            gy_diag_add(d, path, ln, 1, "定義ファイルは UTF-8 で書いてください");
-            free(line);
-            continue;
-        }
-        gy_word v[64];
-        unsigned over = 0;
-        int n = gy_words(line, v, 64, 0, &over);
-        if (n == -1) {
-            free(line);
-            st = GY_ENOMEM;
-            break;
-        }
-        if (n < 0) {
-            gy_diag_add(d, path, ln, over, "一行の語が多すぎます (64 語まで)");
-            free(line);
-            continue;
-        }
-        if (n == 0) {
-            free(line);
-            continue;
-        }
-        const char *kw = v[0].s;
-        if (strcmp(kw, "table") == 0) {
-            st = set_str(&t->id, v, n, path, ln, d);
-        } else if (strcmp(kw, "title") == 0) {
-            st = set_rest(&t->title, line, v, n, path, ln, d);
-        } else if (strcmp(kw, "file") == 0) {
-            st = set_str(&t->file, v, n, path, ln, d);
-            if (st == GY_OK && (strchr(t->file, '/') || strchr(t->file, '\\') ||
-                                t->file[0] == '.')) {
-                gy_diag_add(d, path, ln, v[1].col, "file はフォルダを含まないファイル名です: '%s'",
-                            t->file);
-            }
-        } else if (strcmp(kw, "unit") == 0) {
-            st = set_rest(&t->unit, line, v, n, path, ln, d);
-        } else if (strcmp(kw, "asof") == 0) {
-            st = set_rest(&t->asof, line, v, n, path, ln, d);
-        } else if (strcmp(kw, "label") == 0) {
-            if (n != 2)
-                gy_diag_add(d, path, ln, v[0].col, "label には列名が 1 つ要ります");
-            else {
-                free(label_name);
-                label_name = gy_strdup(v[1].s);
-                label_line = ln;
-                label_colno = v[1].col;
-            }
-        } else if (strcmp(kw, "memo_in_totals") == 0) {
-            if (n != 2 || (strcmp(v[1].s, "yes") && strcmp(v[1].s, "no")))
-                gy_diag_add(d, path, ln, v[0].col, "memo_in_totals は yes か no です");
-            else
-                t->memo_in_totals = strcmp(v[1].s, "yes") == 0;
-        } else if (strcmp(kw, "column") == 0) {
-            if (n < 3) {
-                gy_diag_add(d, path, ln, v[0].col, "column には 列名 と 型 が要ります");
-            } else {
-                gy_coldef c = {0};
-                c.line = ln;
-                if (!parse_type(v[2].s, &c)) {
-                    gy_diag_add(d, path, ln, v[2].col,
-                                "未知の型 '%s' (text, amount, count, ratio[N], quotient[N], fy, period, role, marker, level)",
-                                v[2].s);
-                } else if (gy_tabledef_col(t, v[1].s) >= 0) {
-                    gy_diag_add(d, path, ln, v[1].col, "列 '%s' が 2 回定義されています", v[1].s);
-                } else {
-                    bool ok = true;
-                    for (int i = 3; i < n; i++) {
-                        if (strcmp(v[i].s, "key") == 0)
-                            c.flags |= GY_COL_KEY;
-                        else if (strcmp(v[i].s, "optional") == 0)
-                            c.flags |= GY_COL_OPTIONAL;
-                        else if (strncmp(v[i].s, "label=", 6) == 0) {
-                            free(c.label);
-                            c.label = gy_strdup(v[i].s + 6);
-                        } else {
-                            gy_diag_add(d, path, ln, v[i].col,
-                                        "未知の列属性 '%s' (key, optional, label=\"…\")", v[i].s);
-                            ok = false;
-                        }
-                    }
-                    if (ok) {
-                        c.name = gy_strdup(v[1].s);
-                        if (!c.label)
-                            c.label = gy_strdup(v[1].s);
-                        gy_coldef *nc = realloc(t->cols, (t->ncols + 1) * sizeof *nc);
-                        if (nc)
-                            t->cols = nc;
-                        if (!nc || !c.name || !c.label) {
-                            free(c.name);
-                            free(c.label);
-                            st = GY_ENOMEM;
-                        } else {
-                            t->cols[t->ncols++] = c;
-                        }
-                    } else {
-                        free(c.label);
-                    }
-                }
-            }
-        } else if (strcmp(kw, "sum") == 0 || strcmp(kw, "group") == 0) {
-            bool isg = kw[0] == 'g';
-            if (n < 2)
-                gy_diag_add(d, path, ln, v[0].col, "'%s' には列名が要ります", kw);
-            for (int i = 1; i < n; i++) {
-                char ***arr = isg ? &groups : &sums;
-                size_t *cnt = isg ? &ngroups : &nsums;
-                char **na = realloc(*arr, (*cnt + 1) * sizeof *na);
-                if (!na) {
-                    st = GY_ENOMEM;
-                    break;
-                }
-                *arr = na;
-                na[*cnt] = gy_asprintf("%u\t%u\t%s", ln, v[i].col, v[i].s);
-                (*cnt)++;
-            }
-        } else if (strcmp(kw, "reconcile") == 0) {
-            /* reconcile TARGET = TABLE.COL by KEY=OKEY [level N] [explain COL3] */
-            int tc = n >= 2 ? gy_tabledef_col(t, v[1].s) : -1;
-            char *dot = n >= 4 ? strchr(v[3].s, '.') : NULL;
-            char *eq = n >= 6 ? strchr(v[5].s, '=') : NULL;
-            int key = -1, level = -1;
-            const char *explain = NULL;
-            bool form = n >= 6 && !strcmp(v[2].s, "=") && dot && !strcmp(v[4].s, "by") && eq && (n % 2) == 0;
-            for (int o = 6; form && o + 1 < (int)n; o += 2) {
-                if (!strcmp(v[o].s, "level") && level < 0 && small_uint(v[o + 1].s, &level))
-                    continue;
-                if (!strcmp(v[o].s, "explain") && !explain) {
-                    explain = v[o + 1].s;
-                    continue;
-                }
-                form = false;
-            }
-            if (eq) {
-                *eq = '\0';
-                key = gy_tabledef_col(t, v[5].s);
-            }
-            if (!form) {
-                gy_diag_add(d, path, ln, v[0].col,
-                            "reconcile は「reconcile 列 = 表.列 by キー=相手のキー [level N] [explain 区分列]」の形です");
-            } else if (tc < 0) {
-                gy_diag_add(d, path, ln, v[1].col, "reconcile が存在しない列を指しています: '%s'", v[1].s);
-            } else if (key < 0) {
-                gy_diag_add(d, path, ln, v[5].col, "reconcile のキー列がありません: '%s'", v[5].s);
-            } else {
-                gy_recon rc = {.target = tc, .key = key, .level = level, .line = ln};
-                *dot = '\0';
-                rc.table = gy_strdup(v[3].s);
-                rc.col = gy_strdup(dot + 1);
-                rc.okey = gy_strdup(eq + 1);
-                rc.explain = explain ? gy_strdup(explain) : NULL;
-                gy_recon *nr = realloc(t->recons, (t->nrecons + 1) * sizeof *nr);
-                if (nr)
-                    t->recons = nr;
-                if (!nr || !rc.table || !rc.col || !rc.okey || (explain && !rc.explain)) {
-                    free(rc.table);
-                    free(rc.col);
-                    free(rc.okey);
-                    free(rc.explain);
-                    st = GY_ENOMEM;
-                } else {
-                    t->recons[t->nrecons++] = rc;
-                }
-            }
-        } else if (strcmp(kw, "relate") == 0) {
-            /* relate LEFT = RIGHT SEVERITY (relate.c) */
-            const char *body = line + v[0].end;
-            gy_relation rl;
-            if (gy_relation_parse(path, ln, gy_char_col(line, body) - 1, body, &rl, d)) {
-                gy_relation *nr = realloc(t->rels, (t->nrels + 1) * sizeof *nr);
-                if (!nr) {
-                    gy_relref_free(&rl.left);
-                    gy_relref_free(&rl.right);
-                    free(rl.text);
-                    st = GY_ENOMEM;
-                } else {
-                    t->rels = nr;
-                    t->rels[t->nrels++] = rl;
-                }
-            }
-        } else if (strcmp(kw, "figure") == 0) {
-            /* figure value=COL table=COL rows=COL column=COL severity=COL [unit=COL] */
-            static const char *const opt[] = {"value", "table", "rows", "column", "severity", "unit"};
-            const char *names[6] = {0};
-            unsigned cols[6] = {0};
-            bool ok = true;
-            if (t->fig) {
-                gy_diag_add(d, path, ln, v[0].col, "'figure' が 2 回あります");
-                ok = false;
-            }
-            for (int i = 1; ok && i < n; i++) {
-                const char *eq = strchr(v[i].s, '=');
-                int k = 0;
-                while (eq && k < 6 && (strlen(opt[k]) != (size_t)(eq - v[i].s) || strncmp(opt[k], v[i].s, (size_t)(eq - v[i].s))))
-                    k++;
-                if (!eq || k == 6 || names[k] || !eq[1]) {
-                    gy_diag_add(d, path, ln, v[i].col,
-                                "figure の指定は value=列 table=列 rows=列 column=列 severity=列 [unit=列] です: '%s'", v[i].s);
-                    ok = false;
-                    break;
-                }
-                names[k] = eq + 1;
-                cols[k] = v[i].col;
-            }
-            for (int k = 0; ok && k < 5; k++)
-                if (!names[k]) {
-                    gy_diag_add(d, path, ln, v[0].col, "figure に %s=列 がありません", opt[k]);
-                    ok = false;
-                }
-            if (ok) {
-                /* the columns are looked up once all are known: keep the
-                 * names in the line, the line with the directive */
-                gy_figspec *f = calloc(1, sizeof *f);
-                if (!f) {
-                    st = GY_ENOMEM;
-                } else {
-                    f->line = ln;
-                    int *dst[6] = {&f->value, &f->table, &f->rows, &f->col, &f->sev, &f->unit};
-                    for (int k = 0; k < 6; k++) {
-                        *dst[k] = -1;
-                        if (!names[k])
-                            continue;
-                        int c = gy_tabledef_col(t, names[k]);
-                        if (c < 0) {
-                            gy_diag_add(d, path, ln, cols[k], "figure の列 '%s' がありません (列は figure より前に定義してください)",
-                                        names[k]);
-                            ok = false;
-                        } else if (k == 0 ? (t->cols[c].type != GY_T_AMOUNT && t->cols[c].type != GY_T_COUNT)
-                                          : t->cols[c].type != GY_T_TEXT) {
-                            gy_diag_add(d, path, ln, cols[k], "figure の %s の列 '%s' は %s 型です", opt[k], names[k],
-                                        k == 0 ? "amount か count" : "text");
-                            ok = false;
-                        }
-                        *dst[k] = c;
-                    }
-                    if (ok)
-                        t->fig = f;
-                    else
-                        free(f);
-                }
-            }
-        } else if (strcmp(kw, "rule") == 0) {
-            /* the rule text follows the first word (which may be written
-             * with quotes, as in ru""le: strstr would miss it) */
-            const char *body = line;
-            while (*body == ' ' || *body == '\t')
-                body++;
-            while (*body && *body != ' ' && *body != '\t')
-                body++;
-            while (*body == ' ' || *body == '\t')
-                body++;
-            void *np = realloc(pend, (npend + 1) * sizeof *pend);
-            if (!np) {
-                st = GY_ENOMEM;
-            } else {
-                pend = np;
-                pend[npend].line = line;
-                pend[npend].body = (char *)body;
-                pend[npend].ln = ln;
-                npend++;
-                line = NULL;
-            }
-        } else if ((rsh = gy_rowsem_directive(&rsem, path, ln, v, n, d)) != 0) {
-            if (rsh < 0)
-                st = GY_ENOMEM;
-        } else {
-            gy_diag_add(d, path, ln, v[0].col,
-                        "未知の指示語 '%s' (table, title, file, unit, asof, label, column, group, sum, rule, reconcile, relate, figure, memo_in_totals, counts, total, memo_of)",
-                        kw);
-        }
-        gy_words_free(v, n);
-        free(line);
-        if (st == GY_ENOMEM)
-            break;
-        st = GY_OK;
-    }
     if (st == GY_OK) {
         if (!t->id)
             gy_diag_add(d, path, 0, 0, "'table' (表の id) がありません");
@@ -1045,6 +1045,11 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
     return GY_OK;
 }
 
+gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **out, gy_diags *d)
+{
+    return tabledef_parse(path, text, strlen(text), out, d);
+}
+
 gy_status gy_tabledef_load(const char *path, gy_tabledef **out, gy_diags *d)
 {
     char *buf;
@@ -1058,15 +1063,7 @@ gy_status gy_tabledef_load(const char *path, gy_tabledef **out, gy_diags *d)
         gy_diag_add(d, path, 0, 0, "定義ファイルを読めません: %s", gy_file_strerror(e, GY_CONF_MAX, eb, sizeof eb));
         return e == ENOMEM ? GY_ENOMEM : GY_EIO;
     }
-    if (memchr(buf, '\0', len)) {
-        gy_diag_add(d, path, 0, 0, "定義ファイルにバイナリ (NUL) が含まれています");
-        free(buf);
-        return GY_EDEF;
-    }
-    const char *text = buf;
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-        text += 3;
-    gy_status st = gy_tabledef_parse(path, text, out, d);
+    gy_status st = tabledef_parse(path, buf, len, out, d);
     free(buf);
     return st;
 }

@@ -557,6 +557,8 @@ static bool build_prevmemo(ctx *c)
     if (!c->prevmemo || !hs || !vals) {
         free(hs);
         free(vals);
+        free(c->prevmemo);
+        c->prevmemo = NULL; /* never read half built (prev_value) */
         return false;
     }
     const rowidx *x = &c->previdx;
@@ -620,6 +622,10 @@ static bool build_prevmemo(ctx *c)
     free(vals);
     if (!oom && !nslow)
         rowidx_free(&c->previdx); /* every row answered: the index is not read again */
+    if (oom) {
+        free(c->prevmemo);
+        c->prevmemo = NULL; /* never read half built (prev_value) */
+    }
     return !oom;
 }
 
@@ -642,7 +648,7 @@ static val prev_value(ctx *c, size_t row, int col, size_t *prow)
         c->oom = true;
         return (val){V_UNKNOWN, 0};
     }
-    if (!c->prevmemo_built && !build_prevmemo(c)) {
+    if ((!c->prevmemo_built && !build_prevmemo(c)) || !c->prevmemo) {
         c->oom = true;
         return (val){V_UNKNOWN, 0};
     }

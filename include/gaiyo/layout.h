@@ -6,7 +6,8 @@
  * templates/README.md): title, as-of and unit lines, the header block with
  * its merged cells, which column of the table goes in which sheet column
  * (or row, for a table printed across), notes, and page setup. The C code
- * interprets it; no code per table. Every error names file:line.
+ * interprets it; no code per table. Every error names file:line:col (the
+ * template reader, tmpl.h).
  */
 #ifndef GAIYO_LAYOUT_H
 #define GAIYO_LAYOUT_H
@@ -27,6 +28,7 @@ typedef struct gy_lfield {
     char *prefix;       /**< column whose text is printed before the number ("(1/8) 896"), or NULL */
     int prefix_idx;     /**< its index (-1: none) */
     unsigned line;
+    unsigned colno, where_colno, prefix_colno; /**< character columns of COL, of `where` and of the prefix column */
 } gy_lfield;
 
 /** An extra printed row after the row labelled `after`: `caption` in the
@@ -39,6 +41,7 @@ typedef struct gy_lsubrow {
     int *dst, *src;     /**< column indices */
     size_t n;
     unsigned line;
+    unsigned pairs_colno;   /**< character column of the pairs */
 } gy_lsubrow;
 
 typedef struct gy_layout {
@@ -55,12 +58,15 @@ typedef struct gy_layout {
     int *pivot_keys;        /**< every key column (`pivot K1,K2 by COL`): a record per distinct tuple */
     size_t npivot_keys;
     unsigned pivot_line, block_line;
+    unsigned table_line, table_colno;          /**< where `table` is, for errors about it */
+    unsigned pivot_key_colno, pivot_col_colno, block_colno;
     int wrap;               /**< records per block (0: no wrap) */
     char *block;            /**< column whose change starts a captioned block, or NULL */
     int block_idx;
     int label_field;        /**< field indented by level (-1: none) */
     char ***header;         /**< nheader lines × nfields cells ("<" / "^" = merged) */
     unsigned *header_line;
+    unsigned *header_colno;  /**< character column of each header line's first cell */
     size_t nheader;
     gy_lfield *fields;
     size_t nfields;

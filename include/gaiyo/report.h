@@ -5,7 +5,9 @@
 #ifndef GAIYO_REPORT_H
 #define GAIYO_REPORT_H
 
+#include "gaiyo/chart.h"
 #include "gaiyo/import.h"
+#include "gaiyo/layout.h"
 #include "gaiyo/util.h"
 #include "gaiyo/verify.h"
 
@@ -71,6 +73,9 @@ typedef struct gy_report_opts {
     const char *gnuplot;     /**< the gnuplot program (NULL: "gnuplot" on PATH) */
     bool force;              /**< redraw every chart (else unchanged charts are kept) */
     gy_report_early *early;  /**< what gy_report_load did early (NULL: nothing; not freed) */
+    const gy_layouts *layouts;   /**< sheets/ as read before the input (not freed), or NULL:
+                                      gy_report_write reads sheets/ and charts/ itself */
+    const gy_chartset *charts;   /**< charts/ as read before the input (with layouts; not freed) */
 } gy_report_opts;
 
 /** A fingerprint (hex) of everything a report depends on: the program's

@@ -4,7 +4,9 @@
  * 2 usage error, 3 input could not be read / output could not be written.
  */
 #include "gaiyo/diag.h"
+#include "gaiyo/chart.h"
 #include "gaiyo/import.h"
+#include "gaiyo/layout.h"
 #include "gaiyo/outdir.h"
 #include "gaiyo/report.h"
 #include "gaiyo/tabledef.h"
@@ -78,9 +80,12 @@ static void print_failure(const gy_diags *d, gy_status st, const char *where)
                 st == GY_ENOMEM ? "メモリが足りません" : gy_strerror(st));
 }
 
-/* the definitions and the input folder; for a report, read with
- * gy_report_load (early: what it did while reading) */
-static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d, gy_report_early *early)
+/* Every template a command uses, read and checked before any input is
+ * read (README "Templates first"): tables/ always; with ls (report,
+ * verify) also sheets/ and charts/, so that a typo in a layout or a chart
+ * is reported before a million rows are read, and by an auditor's verify.
+ * Every mistake of every template is listed; nothing is kept on failure. */
+static int load_templates(const opts *o, gy_defset *defs, gy_layouts *ls, gy_chartset **cs, gy_diags *d)
 {
     char *tdir = gy_asprintf("%s/tables", o->templates);
     if (!tdir) {
@@ -94,11 +99,45 @@ static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d,
         return EX_IO;
     }
     free(tdir);
+    if (!ls)
+        return EX_OK;
+    *cs = NULL;
+    char *sdir = gy_asprintf("%s/sheets", o->templates), *cdir = gy_asprintf("%s/charts", o->templates);
+    gy_status sst = sdir ? gy_layouts_load(sdir, defs, ls, d) : GY_ENOMEM;
+    /* the charts are checked even when a layout was wrong: all mistakes at once */
+    gy_status cst = sst == GY_ENOMEM ? GY_ENOMEM : cdir ? gy_chartset_load(cdir, defs, cs, d) : GY_ENOMEM;
+    if (sst != GY_OK || cst != GY_OK) {
+        print_failure(d, sst != GY_OK ? sst : cst, sst != GY_OK ? (sdir ? sdir : o->templates)
+                                                                : (cdir ? cdir : o->templates));
+        if (sst == GY_OK)
+            gy_layouts_free(ls);
+        gy_chartset_free(*cs);
+        *cs = NULL;
+        gy_defset_free(defs);
+        free(sdir);
+        free(cdir);
+        return EX_IO;
+    }
+    free(sdir);
+    free(cdir);
+    return EX_OK;
+}
+
+/* the input folder, after load_templates (freed on failure); for a
+ * report, read with gy_report_load (early: what it did while reading) */
+static int load_input(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d, gy_report_early *early,
+                      gy_layouts *ls, gy_chartset **cs)
+{
     gy_phase(NULL);
-    st = early ? gy_report_load(o->input, defs, ds, early, d) : gy_dataset_load(o->input, defs, ds, d);
+    gy_status st = early ? gy_report_load(o->input, defs, ds, early, d) : gy_dataset_load(o->input, defs, ds, d);
     gy_phase("import");
     if (st != GY_OK) {
         print_failure(d, st, o->input);
+        if (ls) {
+            gy_layouts_free(ls);
+            gy_chartset_free(*cs);
+            *cs = NULL;
+        }
         gy_defset_free(defs);
         return status_exit(st);
     }
@@ -108,6 +147,13 @@ static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d,
         fprintf(stderr, "gaiyo: %s: 警告: 見出し行だけで、データの行がありません (0 行の表として読みました)\n",
                 ds->empty[i]);
     return EX_OK;
+}
+
+/* load_templates, then load_input */
+static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d, gy_layouts *ls, gy_chartset **cs)
+{
+    int rc = load_templates(o, defs, ls, cs, d);
+    return rc ? rc : load_input(o, defs, ds, d, NULL, ls, cs);
 }
 
 static int cmd_tables(const opts *o)
@@ -135,7 +181,7 @@ static int cmd_import(const opts *o)
     gy_diags d = {0};
     gy_defset defs;
     gy_dataset ds;
-    int rc = load_all(o, &defs, &ds, &d, NULL);
+    int rc = load_all(o, &defs, &ds, &d, NULL, NULL);
     if (rc) {
         gy_diags_free(&d);
         return rc;
@@ -159,7 +205,7 @@ static int cmd_dump(const opts *o)
     gy_diags d = {0};
     gy_defset defs;
     gy_dataset ds;
-    int rc = load_all(o, &defs, &ds, &d, NULL);
+    int rc = load_all(o, &defs, &ds, &d, NULL, NULL);
     if (rc) {
         gy_diags_free(&d);
         return rc;
@@ -197,7 +243,10 @@ static int cmd_verify(const opts *o)
     gy_diags d = {0};
     gy_defset defs;
     gy_dataset ds;
-    int rc = load_all(o, &defs, &ds, &d, NULL);
+    /* sheets and charts are checked too: an auditor's run catches their typos */
+    gy_layouts ls;
+    gy_chartset *cs = NULL;
+    int rc = load_all(o, &defs, &ds, &d, &ls, &cs);
     if (rc) {
         gy_diags_free(&d);
         return rc;
@@ -218,6 +267,8 @@ static int cmd_verify(const opts *o)
         }
         gy_buf_free(&b);
     }
+    gy_layouts_free(&ls);
+    gy_chartset_free(cs);
     gy_dataset_free(&ds);
     gy_defset_free(&defs);
     gy_diags_free(&d);
@@ -229,21 +280,39 @@ static int cmd_report(const opts *o)
     gy_diags d = {0};
     gy_defset defs;
     gy_dataset ds;
+    gy_layouts ls;
+    gy_chartset *cs = NULL;
     /* nothing changed since the last report: no work at all (after
      * finishing a commit that a kill interrupted) */
     gy_outdir_recover(o->out);
+    /* every template first: a typo is reported before input/ is touched
+     * (even its fingerprint) */
+    int rc = load_templates(o, &defs, &ls, &cs, &d);
+    if (rc) {
+        fputs("gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)\n", stderr);
+        gy_diags_free(&d);
+        return rc;
+    }
     char *fp = gy_report_fingerprint(o->input, o->templates);
     if (!o->force && fp && gy_report_up_to_date(o->out, fp)) {
         printf("変更はありません: %s は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)\n", o->out);
         free(fp);
+        gy_layouts_free(&ls);
+        gy_chartset_free(cs);
+        gy_defset_free(&defs);
+        gy_diags_free(&d);
         return EX_OK;
     }
     gy_report_early *early = gy_report_early_new();
-    int rc = EX_IO;
-    if (early)
-        rc = load_all(o, &defs, &ds, &d, early);
-    else
+    rc = EX_IO;
+    if (early) {
+        rc = load_input(o, &defs, &ds, &d, early, &ls, &cs);
+    } else {
         print_failure(&d, GY_ENOMEM, o->input);
+        gy_layouts_free(&ls);
+        gy_chartset_free(cs);
+        gy_defset_free(&defs);
+    }
     if (rc) {
         fputs("gaiyo: 報告は書きませんでした (out/ の前回の報告はそのままです)\n", stderr);
         gy_report_early_free(early);
@@ -253,7 +322,8 @@ static int cmd_report(const opts *o)
     }
     gy_report_result res;
     gy_report_opts ro = {.outdir = o->out, .templates = o->templates, .defs = &defs, .fingerprint = fp,
-                         .gnuplot = getenv("GAIYO_GNUPLOT"), .force = o->force, .early = early};
+                         .gnuplot = getenv("GAIYO_GNUPLOT"), .force = o->force, .early = early,
+                         .layouts = &ls, .charts = cs};
     gy_status st = gy_report_write(&ds, &ro, &res, &d);
     if (st != GY_OK) {
         print_failure(&d, st, o->out);
@@ -274,6 +344,8 @@ static int cmd_report(const opts *o)
     free(res.warnings);
     free(fp);
     gy_report_early_free(early);
+    gy_layouts_free(&ls);
+    gy_chartset_free(cs);
     gy_dataset_free(&ds);
     gy_defset_free(&defs);
     gy_diags_free(&d);

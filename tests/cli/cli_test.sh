@@ -771,9 +771,35 @@ mkdir -p "$T/tpl2"
 cp -R "$SRCDIR/templates/tables" "$SRCDIR/templates/sheets" "$T/tpl2/"
 sed -i 's/^field   人件費$/field   人権費/' "$T/tpl2/sheets/10_yosan.sheet"
 check "a layout naming a missing column: exit 3 with file:line" 3 \
-    "~gaiyo: $T/tpl2/sheets/10_yosan.sheet:26:1: error: 表 'yosan' に列 '人権費' はありません" '' \
+    "~gaiyo: $T/tpl2/sheets/10_yosan.sheet:26:9: error: 表 'yosan' に列 '人権費' はありません" '' \
     G report --input "$SRCDIR/input" --templates "$T/tpl2" --out "$T/o10"
 assert "… and writes nothing" [ ! -e "$T/o10/gaiyo-R6.xlsx" ]
+
+# every template is read and checked before any input is read (README "Templates first"):
+# a .sheet typo with a broken input CSV names the typo, never the CSV
+mkdir -p "$T/inq"
+cp -R "$SRCDIR/input/." "$T/inq/"
+printf '"unclosed,1\n' >>"$T/inq/R6/yosan.csv"
+check "templates first: report with a .sheet typo and a broken CSV names the typo" 3 \
+    "~gaiyo: $T/tpl2/sheets/10_yosan.sheet:26:9: error: 表 'yosan' に列 '人権費' はありません" '' \
+    G report --input "$T/inq" --templates "$T/tpl2" --out "$T/o10"
+assert "… and not the CSV (the input was not read)" bash -c '! grep -qF yosan.csv "$1"' _ "$ERR"
+check "templates first: report with a .sheet typo and no input folder names the typo" 3 \
+    "~gaiyo: $T/tpl2/sheets/10_yosan.sheet:26:9: error: 表 'yosan' に列 '人権費' はありません" '' \
+    G report --input "$T/no-such-input" --templates "$T/tpl2" --out "$T/o10"
+assert "… and not the missing input folder" bash -c '! grep -qF no-such-input "$1"' _ "$ERR"
+check "templates first: verify checks the sheets too, before the input" 3 \
+    "~gaiyo: $T/tpl2/sheets/10_yosan.sheet:26:9: error: 表 'yosan' に列 '人権費' はありません" '' \
+    G verify --input "$T/inq" --templates "$T/tpl2"
+assert "… and does not read the broken CSV" bash -c '! grep -qF yosan.csv "$1"' _ "$ERR"
+mkdir -p "$T/tplc"
+cp -R "$SRCDIR/templates/tables" "$SRCDIR/templates/sheets" "$SRCDIR/templates/charts" "$T/tplc/"
+sed -i 's/^type /tpye /' "$T/tplc/charts/ginou.chart"
+check "templates first: verify checks the charts, at file:line:col" 3 \
+    "~gaiyo: $T/tplc/charts/ginou.chart:$(grep -n '^tpye ' "$T/tplc/charts/ginou.chart" | cut -d: -f1):1: error: 未知の指定 'tpye'" '' \
+    G verify --input "$T/inq" --templates "$T/tplc"
+check "templates first: import reads tables/ only (a .sheet typo is not its business)" 0 '' '*' \
+    G import --input "$SRCDIR/input" --templates "$T/tpl2"
 
 # formulas keep the parentheses the arithmetic needs, and only those
 mkdir -p "$T/tplp/tables" "$T/inp/R6"
@@ -867,8 +893,8 @@ check "templates/sheets that is not a folder: exit 3 naming it" 3 \
 mkdir -p "$T/tplf/tables" "$T/tplf/sheets"
 cp "$T/tplw/tables/w.def" "$T/tplf/tables/"
 printf 'font %s\n' "$("$PY" -c 'print("F" * 128)')" >"$T/tplf/sheets/workbook.conf"
-check "a font name libxlsxwriter would cut: exit 3 at workbook.conf:1:1" 3 \
-    "~gaiyo: $T/tplf/sheets/workbook.conf:1:1: error: font は 1〜127 バイトのフォント名です (128 バイトあります)" '' \
+check "a font name libxlsxwriter would cut: exit 3 at workbook.conf:1:6" 3 \
+    "~gaiyo: $T/tplf/sheets/workbook.conf:1:6: error: font は 1〜127 バイトのフォント名です (128 バイトあります)" '' \
     G report --input "$T/inw" --templates "$T/tplf" --out "$T/olf"
 
 # ---- a workbook that cannot be written: the system's reason is said ----------------------

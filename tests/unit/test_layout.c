@@ -94,7 +94,7 @@ static void parse_full(void)
 static void errors_name_file_and_line(void)
 {
     expect_error("table t\nfield 名\nfield 無い列\n", 3, "表 't' に列 '無い列' はありません");
-    expect_error("table nope\nfield 名\n", 0, "表 'nope' は定義されていません");
+    expect_error("table nope\nfield 名\n", 1, "表 'nope' は定義されていません");
     expect_error("table t\nfield 名\nheader a | b\n", 3, "header のセルが 2 個ですが field は 1 個です");
     expect_error("table t\nfield 名\ncolour red\n", 3, "未知の指示語 'colour'");
     expect_error("table t\nfield 名 width 0\n", 2, "width は 1〜255");

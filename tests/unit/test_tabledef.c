@@ -507,7 +507,8 @@ static void err_two_role_columns(void)
 
 static void err_not_utf8(void)
 {
-    expect_error(HEAD "column a text\ncolumn \x89\xDB text\n", 4, 1, "定義ファイルは UTF-8 で書いてください");
+    /* at the character column of the first byte that is not UTF-8 */
+    expect_error(HEAD "column a text\ncolumn \x89\xDB text\n", 4, 8, "定義ファイルは UTF-8 で書いてください");
 }
 
 static void err_all_reported(void)
@@ -558,7 +559,8 @@ static void load_file(void)
     T_EQ_INT(d.n, 1);
     if (d.n == 1) {
         T_EQ_STR(d.v[0].file, p);
-        T_EQ_INT(d.v[0].line, 0);
+        T_EQ_INT(d.v[0].line, 2); /* where the NUL is */
+        T_EQ_INT(d.v[0].col, 11);
         T_CONTAINS(d.v[0].msg, "バイナリ (NUL)");
     }
     free(p);
