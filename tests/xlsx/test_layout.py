@@ -240,8 +240,8 @@ check('pivot: one key where two rows meet is an error at the second row\'s cell,
 P = setup('pivot-empty-key')
 edit(P, 'templates/sheets/33_kodoka.sheet', 'pivot  方式,貸付対象事業', 'pivot  方式,,貸付対象事業')
 r, _ = report(P)
-check('pivot: an empty key column is an error at the layout\'s line', r.returncode == 3 and
-      '33_kodoka.sheet:3:1: error:' in r.stderr, r.returncode, r.stderr[-500:])
+check('pivot: an empty key column is an error at the layout\'s line:col', r.returncode == 3 and
+      '33_kodoka.sheet:3:11: error:' in r.stderr, r.returncode, r.stderr[-500:])
 
 # prefix: input text is a literal of the number format, never a formula or format code
 P = setup('prefix-text')
@@ -259,13 +259,13 @@ check('prefix: a prefix too long for a number format is an error at its cell, ex
 P = setup('prefix-on-text')
 edit(P, 'templates/sheets/34_kohai.sheet', 'field  鉱山名 label', 'field  鉱山名 label prefix 県補助率')
 r, _ = report(P)
-check('prefix: on a text field is an error at the layout\'s line', r.returncode == 3 and
-      '34_kohai.sheet:4:1: error:' in r.stderr, r.returncode, r.stderr[-500:])
+check('prefix: on a text field is an error at the layout\'s line:col', r.returncode == 3 and
+      '34_kohai.sheet:4:8: error:' in r.stderr, r.returncode, r.stderr[-500:])
 P = setup('once-number')
 edit(P, 'templates/sheets/34_kohai.sheet', 'field  県補助金 prefix 県補助率', 'field  県補助金 once')
 r, _ = report(P)
-check('once: on a number column is an error at the layout\'s line', r.returncode == 3 and
-      '34_kohai.sheet:5:1: error:' in r.stderr, r.returncode, r.stderr[-500:])
+check('once: on a number column is an error at the layout\'s line:col', r.returncode == 3 and
+      '34_kohai.sheet:5:8: error:' in r.stderr, r.returncode, r.stderr[-500:])
 
 # LibreOffice prints the prefix before the number
 SOFFICE = shutil.which('soffice')
