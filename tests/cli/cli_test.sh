@@ -514,14 +514,14 @@ if command -v gnuplot >/dev/null; then
     export GP_LOG="$T/gp.log"
     : >"$GP_LOG"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}" --force
-    assert "charts: a full run draws all 7 charts (PNG and SVG) in one gnuplot process" \
-        bash -c '[ "$(wc -l <"$1")" = 1 ] && [ "$(grep -o "set output" "$1" | wc -l)" = 14 ] && grep -qF "グラフ: 7 枚" "$2"' \
+    assert "charts: a full run draws all 12 charts (PNG and SVG) in one gnuplot process" \
+        bash -c '[ "$(wc -l <"$1")" = 1 ] && [ "$(grep -o "set output" "$1" | wc -l)" = 24 ] && grep -qF "グラフ: 12 枚" "$2"' \
         _ "$GP_LOG" "$OUT"
     : >"$GP_LOG"
     sed -i 's/^S37,,1,,1$/S37,,2,1,1/' "$R/in/R6/yuchi_suii.csv"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
-    assert "charts: after a change to 企業誘致件数 only that chart is redrawn, the other 6 are kept" \
-        bash -c '[ "$(cat "$1")" = "run: set output \"yuchi_suii.png\" set output \"yuchi_suii.svg\" " ] && grep -qF "うち前回のまま 6 枚" "$2"' \
+    assert "charts: after a change to 企業誘致件数 only that chart is redrawn, the other 11 are kept" \
+        bash -c '[ "$(cat "$1")" = "run: set output \"yuchi_suii.png\" set output \"yuchi_suii.svg\" " ] && grep -qF "うち前回のまま 11 枚" "$2"' \
         _ "$GP_LOG" "$OUT"
     : >"$GP_LOG"
     sed -i 's/^S37,,2,1,1$/S37,,1,,1/' "$R/in/R6/yuchi_suii.csv"
@@ -533,8 +533,8 @@ if command -v gnuplot >/dev/null; then
     assert "charts: a run without gnuplot: exit 0, 0 charts" bash -c '[ "$1" = 0 ] && grep -qF "グラフ: 0 枚" "$2"' _ "$RC" "$OUT"
     : >"$GP_LOG"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
-    assert "charts: gnuplot back: every chart is drawn again (14 images), none taken over" \
-        bash -c '[ "$1" = 0 ] && [ "$(grep -o "set output" "$2" | wc -l)" = 14 ] && grep -qF "グラフ: 7 枚 ($4/charts/、うち前回のまま 0 枚)" "$3"' \
+    assert "charts: gnuplot back: every chart is drawn again (24 images), none taken over" \
+        bash -c '[ "$1" = 0 ] && [ "$(grep -o "set output" "$2" | wc -l)" = 24 ] && grep -qF "グラフ: 12 枚 ($4/charts/、うち前回のまま 0 枚)" "$3"' \
         _ "$RC" "$GP_LOG" "$OUT" "$R/out"
     assert "charts: … every PNG is a PNG, every SVG an SVG, and listed in .gaiyo-state" \
         bash -c 'for c in "$1"/charts/*.dat; do b=${c%.dat}; n=charts/${b##*/}
@@ -571,7 +571,7 @@ sed -i 's/^font .*/font        "No Such Font XYZ" 11/' "$T/tplf/charts/ginou.cha
 if command -v gnuplot >/dev/null && command -v fc-list >/dev/null; then
     check "chart font missing: exit 0, a warning naming the font and fonts-noto-cjk" 0 \
         "=gaiyo: $T/tplf/charts/ginou.chart: 警告: フォント 'No Such Font XYZ' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get install fonts-noto-cjk)" \
-        "~グラフ: 7 枚" G report --input "$SRCDIR/input" --templates "$T/tplf" --out "$T/outf"
+        "~グラフ: 12 枚" G report --input "$SRCDIR/input" --templates "$T/tplf" --out "$T/outf"
 else
     echo "# gnuplot or fc-list not installed: font case not run"
 fi
@@ -682,7 +682,7 @@ rm "$C/out/charts"
 mv "$C/charts.kept" "$C/out/charts"
 run G report "${CT[@]}"
 assert "commit: out/charts a folder again: the next run writes the whole new report" \
-    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,381 → 429,991" "$3/changes.txt" && grep -qF "グラフ: 7 枚" "$2"' \
+    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,381 → 429,991" "$3/changes.txt" && grep -qF "グラフ: 12 枚" "$2"' \
     _ "$RC" "$OUT" "$C/out"
 # a rename that fails after the checks (injected by strace: the 5th of about 30
 # moves gets EXDEV, as from another file system): the commit is undone

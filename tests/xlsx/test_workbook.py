@@ -437,15 +437,21 @@ def pictures(sheet_index):
 
 import shutil as _sh  # noqa: E402
 if _sh.which('gnuplot'):
-    want = {'当初予算分析': 2, '県単融資制度': 2, '企業誘致件数の推移': 1, '業種別誘致企業': 1, '技能検定': 1}
+    want = {'当初予算分析': 2, '年度別組合数': 1, '検定・検査等実績表': 2, '県単融資制度': 2, '取引あっせん実績': 1,
+            '企業誘致件数の推移': 1, '業種別誘致企業': 1, '年度別入校・修了・就業実績': 1, '技能検定': 1}
     got = {name: pictures(i + 1)[0] for i, name in enumerate(WF.sheetnames) if pictures(i + 1)[0]}
     check('charts: each chart PNG is placed on the sheet of its table', got == want, got)
     n_, col = pictures(2)
     check('charts: … to the right of the table, not over it', col is not None and col > WF['当初予算分析'].max_column - 2,
           col, WF['当初予算分析'].max_column)
-    check('charts: out/charts holds the PNG and the SVG of the 7 charts',
+    for name in ('年度別組合数', '検定・検査等実績表', '取引あっせん実績', '年度別入校・修了・就業実績'):
+        n_, col = pictures(WF.sheetnames.index(name) + 1)
+        check('charts: on %s to the right of the table, not over it' % name,
+              col is not None and col >= WF[name].max_column, col, WF[name].max_column)
+    check('charts: out/charts holds the PNG and the SVG of the 12 charts',
           sorted(f for f in os.listdir(os.path.join(OUT, 'charts')) if f.endswith(('.png', '.svg', '.pdf'))) ==
-          sorted(['%s.%s' % (c, e) for c in ('ginou', 'yosan_kabetsu', 'yosan_kosei', 'yuchi_gyoshu', 'yuchi_suii',
+          sorted(['%s.%s' % (c, e) for c in ('ginou', 'keiryo_kensu', 'keiryo_kingaku', 'kumiai', 'nyuko', 'torihiki',
+                                              'yosan_kabetsu', 'yosan_kosei', 'yuchi_gyoshu', 'yuchi_suii',
                                               'yuushi_yotaku', 'yuushi_yushi') for e in ('png', 'svg')]),
           os.listdir(os.path.join(OUT, 'charts')))
 
