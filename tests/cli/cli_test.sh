@@ -23,11 +23,13 @@ R6 itaku: 委託訓練 事業概要と定員 (UTF-8) 12 行
 R6 jigyohi: 各課事業概要 (事業費) (UTF-8) 209 行
 R6 kaizen_hojo: 経営改善普及事業費補助（当初予算額） (UTF-8) 15 行
 R6 kashikin: 貸金業者の登録状況 (UTF-8) 3 行
+R6 keiei_antei: 経営安定特別相談室設置状況 (UTF-8) 5 行
 R6 keiei_shidoin: 経営指導員等設置状況（専門指導センター除く） (UTF-8) 3 行
 R6 keiryo: 検定・検査等実績表（令和5年度実績） (UTF-8) 9 行
 R6 kodoka_shindan: 実績及び計画内訳 (高度化診断事業) (UTF-8) 28 行
 R6 kumiai: 年度別組合数 (UTF-8) 50 行
 R6 kunrenko: 県立職業能力開発校の状況 (UTF-8) 27 行
+R6 letsbuy: レッツBuyあおもり新商品事業に係る認定状況 (UTF-8) 7 行
 R6 nyuko: 年度別入校・修了・就業等の実績 (UTF-8) 12 行
 R6 rengokai_shokuin: 青森県商工会連合会の概要 補助対象職員 (UTF-8) 3 行
 R6 renrakuin: 情報連絡員市町村、業種別配置状況 (UTF-8) 21 行
@@ -116,6 +118,8 @@ while IFS='|' read -r file line col val loc want; do
     [ -n "$file" ] && perturb "$file" "$line" "$col" "$val" "$loc" "$want"
 done <<'EOF'
 keiei_shidoin.csv|3|4|66|4:4|error: [sum] 計 / 経営指導員 (人): 記載 107 が各行の合計 106 と 1 違います
+keiei_antei.csv|5|4|8|6:4|error: [sum] 計 / 商工調停士 委嘱数 (人): 記載 20 が各行の合計 19 と 1 違います
+keiei_antei.csv|3|8|11|6:8|error: [sum] 計 / 相談指導状況 R4年度 (件): 記載 22 が各行の合計 23 と 1 違います
 shinko_iin.csv|9|4|5|29:4|error: [sum] 計 R3 / 振興委員数 (人): 記載 56 が各行の合計 57 と 1 違います
 kaizen_hojo.csv|10|4|862992|15:4|error: [sum] 計 R5 / 当初予算額: 記載 1,270,663 が各行の合計 1,270,664 と 1 違います
 rengokai_shokuin.csv|2|7|8|2:7|error: [rowsum] 商工会連合会 / 計: 記載 8 と再計算 9 が 1 違います (規則: 計 = 商工会指導員 + 専門経営指導員 + 補助員 + 経営指導員研修生)
@@ -129,6 +133,8 @@ kashikin.csv|3|4|1|3:5|error: [rowsum] 町村部 / 計: 記載 1 と再計算 2 
 kashikin.csv|3|4|1|4:4|error: [sum] 計 / 法人: 記載 3 が各行の合計 4 と 1 違います
 kodoka_shindan.csv|9|5|5|29:5|error: [sum] 合計 R6 / 件数: 記載 14 が各行の合計 13 と 1 違います
 daiten.csv|10|4|8|28:4|error: [sum] 計 R2 / 諮問件数: 記載 10 が各行の合計 9 と 1 違います
+letsbuy.csv|4|6|5|8:6|error: [sum] 累計 / 認定数 (件): 記載 121 が各行の合計 122 と 1 違います
+letsbuy.csv|2|6|104|8:6|error: [sum] 累計 / 認定数 (件): 記載 121 が各行の合計 120 と 1 違います
 torihiki.csv|3|10|142.4|3:10|error: [ratio] R4 / 対前年度比 (%): 比率が合いません: 記載 142.4、再計算 141.4 (規則: 対前年度比 = pct(受注金額, 受注金額@前年))
 torihiki.csv|3|10|141.3|3:10|warning: [rounding] R4 / 対前年度比 (%): 141.3 は切り捨ての値です。四捨五入すると 141.4
 torihiki.csv|3|9|3,700|4:10|error: [ratio] R5 / 対前年度比 (%): 比率が合いません: 記載 251.3、再計算 244.5
@@ -141,6 +147,15 @@ shogai_kunrenko.csv|3|5|10|5:5|error: [sum] 計 / 入校者数: 記載 26 が各
 itaku.csv|4|6|31|8:6|error: [sum] 計 / 定員(人): 記載 1,285 が各行の合計 1,286 と 1 違います
 itaku.csv|11|6|3|13:6|error: [sum] 計 / 定員(人): 記載 39 が各行の合計 40 と 1 違います
 EOF
+
+# レッツBuy: 認定者数 (者) is not summed — its 累計 (75) and the H17～R2 row
+# (63) count each 事業者 once — so a changed 者 figure raises nothing
+rm -rf "$T/pt" && cp -r "$SRCDIR/input" "$T/pt"
+sed -i 's/^R2,,R2. 10. 19,～R8. 3. 31,3,4,$/R2,,R2. 10. 19,～R8. 3. 31,4,4,/' "$T/pt/R6/letsbuy.csv"
+run G verify --input "$T/pt" --templates "$SRCDIR/templates"
+assert "letsbuy: R2 認定者数 3 → 4 (the 累計 75 excludes duplicates): no finding" \
+    bash -c 'grep -qF ",4,4," "$1" && [ "$(tail -n 1 "$2")" = "$3 errors, $4 warnings, $5 infos" ] && ! grep -q "letsbuy" "$2"' \
+    _ "$T/pt/R6/letsbuy.csv" "$OUT" "$NE" "$NW" "$NI"
 
 # ---- usage errors -----------------------------------------------------------
 
@@ -515,14 +530,14 @@ if command -v gnuplot >/dev/null; then
     export GP_LOG="$T/gp.log"
     : >"$GP_LOG"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}" --force
-    assert "charts: a full run draws all 7 charts (PNG and SVG) in one gnuplot process" \
-        bash -c '[ "$(wc -l <"$1")" = 1 ] && [ "$(grep -o "set output" "$1" | wc -l)" = 14 ] && grep -qF "グラフ: 7 枚" "$2"' \
+    assert "charts: a full run draws all 12 charts (PNG and SVG) in one gnuplot process" \
+        bash -c '[ "$(wc -l <"$1")" = 1 ] && [ "$(grep -o "set output" "$1" | wc -l)" = 24 ] && grep -qF "グラフ: 12 枚" "$2"' \
         _ "$GP_LOG" "$OUT"
     : >"$GP_LOG"
     sed -i 's/^S37,,1,,1$/S37,,2,1,1/' "$R/in/R6/yuchi_suii.csv"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
-    assert "charts: after a change to 企業誘致件数 only that chart is redrawn, the other 6 are kept" \
-        bash -c '[ "$(cat "$1")" = "run: set output \"yuchi_suii.png\" set output \"yuchi_suii.svg\" " ] && grep -qF "うち前回のまま 6 枚" "$2"' \
+    assert "charts: after a change to 企業誘致件数 only that chart is redrawn, the other 11 are kept" \
+        bash -c '[ "$(cat "$1")" = "run: set output \"yuchi_suii.png\" set output \"yuchi_suii.svg\" " ] && grep -qF "うち前回のまま 11 枚" "$2"' \
         _ "$GP_LOG" "$OUT"
     : >"$GP_LOG"
     sed -i 's/^S37,,2,1,1$/S37,,1,,1/' "$R/in/R6/yuchi_suii.csv"
@@ -534,8 +549,8 @@ if command -v gnuplot >/dev/null; then
     assert "charts: a run without gnuplot: exit 0, 0 charts" bash -c '[ "$1" = 0 ] && grep -qF "グラフ: 0 枚" "$2"' _ "$RC" "$OUT"
     : >"$GP_LOG"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
-    assert "charts: gnuplot back: every chart is drawn again (14 images), none taken over" \
-        bash -c '[ "$1" = 0 ] && [ "$(grep -o "set output" "$2" | wc -l)" = 14 ] && grep -qF "グラフ: 7 枚 ($4/charts/、うち前回のまま 0 枚)" "$3"' \
+    assert "charts: gnuplot back: every chart is drawn again (24 images), none taken over" \
+        bash -c '[ "$1" = 0 ] && [ "$(grep -o "set output" "$2" | wc -l)" = 24 ] && grep -qF "グラフ: 12 枚 ($4/charts/、うち前回のまま 0 枚)" "$3"' \
         _ "$RC" "$GP_LOG" "$OUT" "$R/out"
     assert "charts: … every PNG is a PNG, every SVG an SVG, and listed in .gaiyo-state" \
         bash -c 'for c in "$1"/charts/*.dat; do b=${c%.dat}; n=charts/${b##*/}
@@ -572,7 +587,7 @@ sed -i 's/^font .*/font        "No Such Font XYZ" 11/' "$T/tplf/charts/ginou.cha
 if command -v gnuplot >/dev/null && command -v fc-list >/dev/null; then
     check "chart font missing: exit 0, a warning naming the font and fonts-noto-cjk" 0 \
         "=gaiyo: $T/tplf/charts/ginou.chart: 警告: フォント 'No Such Font XYZ' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get install fonts-noto-cjk)" \
-        "~グラフ: 7 枚" G report --input "$SRCDIR/input" --templates "$T/tplf" --out "$T/outf"
+        "~グラフ: 12 枚" G report --input "$SRCDIR/input" --templates "$T/tplf" --out "$T/outf"
 else
     echo "# gnuplot or fc-list not installed: font case not run"
 fi
@@ -683,7 +698,7 @@ rm "$C/out/charts"
 mv "$C/charts.kept" "$C/out/charts"
 run G report "${CT[@]}"
 assert "commit: out/charts a folder again: the next run writes the whole new report" \
-    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,381 → 429,991" "$3/changes.txt" && grep -qF "グラフ: 7 枚" "$2"' \
+    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,381 → 429,991" "$3/changes.txt" && grep -qF "グラフ: 12 枚" "$2"' \
     _ "$RC" "$OUT" "$C/out"
 # a rename that fails after the checks (injected by strace: the 5th of about 30
 # moves gets EXDEV, as from another file system): the commit is undone

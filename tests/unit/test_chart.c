@@ -229,10 +229,11 @@ static void default_templates_load(void)
     world w;
     world_load(&w);
     T_CHECK(w.ok);
-    T_EQ_INT(gy_chartset_count(w.cs), 7);
-    const char *names[] = {"ginou", "yosan_kabetsu", "yosan_kosei", "yuchi_gyoshu",
-                           "yuchi_suii", "yuushi_yotaku", "yuushi_yushi"};
-    for (size_t i = 0; i < 7; i++)
+    T_EQ_INT(gy_chartset_count(w.cs), 12);
+    const char *names[] = {"ginou", "keiryo_kensu", "keiryo_kingaku", "kumiai", "nyuko", "torihiki",
+                           "yosan_kabetsu", "yosan_kosei", "yuchi_gyoshu", "yuchi_suii",
+                           "yuushi_yotaku", "yuushi_yushi"};
+    for (size_t i = 0; i < 12; i++)
         T_EQ_STR(gy_chartset_name(w.cs, i), names[i]);
     T_EQ_INT(w.d.n, 0);
     world_free(&w);
@@ -675,6 +676,308 @@ static void data_yuushi(void)
     world_free(&w);
 }
 
+/* the row's 年度 as the charts write it (R5, H30, S37) */
+static void fystr(const gy_table *t, const gy_row *r, char *buf, size_t n)
+{
+    gy_fy fy;
+    const char *e;
+    buf[0] = '\0';
+    if (gy_parse_fy(cellt(t, r, "年度"), &fy, &e))
+        gy_fy_format(&fy, buf, n);
+}
+
+/* nyuko: the 計 row of each 年度 — 就職者数, 修了, 入校, 定員 — each the
+ * sum of the 課程 of its year, and 就職率 = 就職者数 / 修了 recomputed,
+ * equal to the stated 就職率 of the 計 rows (91.1, 92.3, 78.8) */
+static void data_nyuko(void)
+{
+    world w;
+    world_load(&w);
+    gy_chart_outs o;
+    gy_status st;
+    char *dir = render_default(&w, "/nonexistent/gnuplot", &o, &st);
+    const gy_table *t = tab(&w, "nyuko");
+    char *p = datpath(dir, "nyuko");
+    dat x;
+    T_CHECK(dat_load(&x, p));
+    static const char *cols[] = {"就職者数", "修了", "入校", "定員"};
+    T_EQ_STR(F(&x, 0, 2), "就職者数");
+    T_EQ_STR(F(&x, 0, 5), "定員");
+    T_EQ_STR(F(&x, 0, 6), "就職率");
+    size_t k = 1;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const gy_row *r = &t->rows[i];
+        if (r->role != GY_ROLE_TOTAL)
+            continue;
+        char fy[16];
+        fystr(t, r, fy, sizeof fy);
+        T_EQ_STR(F(&x, k, 1), fy);
+        for (size_t c = 0; c < 4; c++) {
+            char s[48];
+            figstr(t, r, cols[c], s, sizeof s);
+            T_EQ_STR(F(&x, k, 2 + c), s);
+            int64_t items = 0; /* the 課程 of the same year */
+            for (size_t j = 0; j < t->nrows; j++) {
+                char fj[16];
+                fystr(t, &t->rows[j], fj, sizeof fj);
+                if (t->rows[j].role == GY_ROLE_ITEM && !strcmp(fj, fy))
+                    items += cellv(t, &t->rows[j], cols[c]);
+            }
+            T_EQ_INT(items, cellv(t, r, cols[c]));
+        }
+        char rate[48];
+        figstr(t, r, "就職率", rate, sizeof rate);
+        char *rs = ratio_str(cellv(t, r, "就職者数"), cellv(t, r, "修了"));
+        T_EQ_STR(F(&x, k, 6), rs);
+        T_EQ_STR(F(&x, k, 6), rate);
+        T_EQ_STR(F(&x, k, 7), rate); /* the label printed at the point */
+        free(rs);
+        k++;
+    }
+    T_EQ_INT(k, 4);
+    T_EQ_INT(x.n, k);
+    T_EQ_STR(F(&x, 1, 1), "R3");
+    T_EQ_STR(F(&x, 3, 1), "R5");
+    T_EQ_STR(F(&x, 3, 2), "115");
+    T_EQ_STR(F(&x, 3, 3), "146");
+    T_EQ_STR(F(&x, 3, 6), "78.8");
+    dat_free(&x);
+    free(p);
+    gy_remove_tree(dir);
+    free(dir);
+    gy_chart_outs_free(&o);
+    world_free(&w);
+}
+
+/* kumiai: 組合数 per 区分 (bars) and 年度 (R1 … R5, the series); the 区分
+ * below 2.0% of the year's 計 in every year are folded into その他; each
+ * year's bars add up to the stated 計 */
+static void data_kumiai(void)
+{
+    world w;
+    world_load(&w);
+    gy_chart_outs o;
+    gy_status st;
+    char *dir = render_default(&w, "/nonexistent/gnuplot", &o, &st);
+    const gy_table *t = tab(&w, "kumiai");
+    char *p = datpath(dir, "kumiai");
+    dat x;
+    T_CHECK(dat_load(&x, p));
+    const char *years[] = {"R1", "R2", "R3", "R4", "R5"};
+    int64_t tot[5] = {0}, stated[5] = {0}, plotted[5] = {0}, folded[5] = {0};
+    for (size_t i = 0; i < t->nrows; i++) {
+        char fy[16];
+        fystr(t, &t->rows[i], fy, sizeof fy);
+        for (int y = 0; y < 5; y++)
+            if (!strcmp(fy, years[y])) {
+                if (t->rows[i].role == GY_ROLE_ITEM)
+                    tot[y] += cellv(t, &t->rows[i], "組合数");
+                else
+                    stated[y] = cellv(t, &t->rows[i], "組合数");
+            }
+    }
+    for (int y = 0; y < 5; y++) {
+        T_EQ_STR(F(&x, 0, 2 + (size_t)y), years[y]);
+        T_EQ_INT(tot[y], stated[y]); /* 516, 528, 526, 524, 521 */
+    }
+    size_t line = 1, nfold = 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const gy_row *r = &t->rows[i];
+        char fy[16];
+        fystr(t, r, fy, sizeof fy);
+        if (r->role != GY_ROLE_ITEM || strcmp(fy, "R1"))
+            continue;
+        const char *kind = cellt(t, r, "区分");
+        const gy_row *ry[5] = {0};
+        bool small = true;
+        for (size_t j = 0; j < t->nrows; j++) {
+            char fj[16];
+            fystr(t, &t->rows[j], fj, sizeof fj);
+            for (int y = 0; y < 5; y++)
+                if (t->rows[j].role == GY_ROLE_ITEM && !strcmp(cellt(t, &t->rows[j], "区分"), kind) &&
+                    !strcmp(fj, years[y]))
+                    ry[y] = &t->rows[j];
+        }
+        for (int y = 0; y < 5; y++) {
+            int64_t s;
+            T_CHECK(ry[y] != NULL);
+            if (ry[y] &&
+                gy_ratio(cellv(t, ry[y], "組合数"), tot[y], 100, 1, GY_ROUND_HALF_UP, &s) == GY_RATIO_OK &&
+                s >= 20)
+                small = false;
+        }
+        if (small) {
+            nfold++;
+            for (size_t k = 1; k < x.n; k++)
+                T_CHECK(strcmp(F(&x, k, 1), kind) != 0);
+            for (int y = 0; y < 5; y++)
+                folded[y] += ry[y] ? cellv(t, ry[y], "組合数") : 0;
+            continue;
+        }
+        /* the bars keep the table's order */
+        T_EQ_STR(F(&x, line, 1), kind);
+        for (int y = 0; y < 5; y++) {
+            char s[48];
+            if (!ry[y])
+                continue;
+            figstr(t, ry[y], "組合数", s, sizeof s);
+            T_EQ_STR(F(&x, line, 2 + (size_t)y), s);
+            plotted[y] += cellv(t, ry[y], "組合数");
+        }
+        line++;
+    }
+    T_EQ_INT(nfold, 5);
+    T_EQ_INT(line, 5); /* 事業協同組合, 企業組合, 商工組合, 商店街振興組合 */
+    T_EQ_INT(x.n, line + 1);
+    T_EQ_STR(F(&x, line, 1), "その他");
+    for (int y = 0; y < 5; y++) {
+        char s[48];
+        snprintf(s, sizeof s, "%lld", (long long)folded[y]);
+        T_EQ_STR(F(&x, line, 2 + (size_t)y), s);
+        T_EQ_INT(plotted[y] + folded[y], stated[y]);
+    }
+    T_EQ_STR(F(&x, 1, 1), "事業協同組合");
+    T_EQ_STR(F(&x, 1, 2), "407");
+    T_EQ_STR(F(&x, line, 5), "19"); /* R4: 8 + 1 + 1 + 7 + 2 */
+    dat_free(&x);
+    free(p);
+    gy_remove_tree(dir);
+    free(dir);
+    gy_chart_outs_free(&o);
+    world_free(&w);
+}
+
+/* keiryo: 件数 and 金額 per 区分, sorted down (ties in the table's order),
+ * each share of the items' total — which is the stated 合計 — and the
+ * label `構成比% (figure unit)` */
+static void check_keiryo(world *w, const char *dir, const char *name, const char *col, const char *unit,
+                         int64_t want_total, const char *first_label)
+{
+    const gy_table *t = tab(w, "keiryo");
+    char *p = datpath(dir, name);
+    dat x;
+    T_CHECK(dat_load(&x, p));
+    int64_t tot = 0, stated = -1;
+    size_t nitems = 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        if (t->rows[i].role == GY_ROLE_ITEM) {
+            tot += cellv(t, &t->rows[i], col);
+            nitems++;
+        } else {
+            stated = cellv(t, &t->rows[i], col);
+        }
+    }
+    T_EQ_INT(tot, stated);
+    T_EQ_INT(tot, want_total);
+    T_EQ_INT(nitems, 8);
+    T_EQ_INT(x.n, nitems + 1);
+    T_EQ_STR(F(&x, 0, 2), col);
+    int64_t prev = INT64_MAX, sum = 0;
+    size_t prev_i = 0;
+    for (size_t k = 1; k < x.n; k++) {
+        const gy_row *r = NULL;
+        size_t ri = 0;
+        for (size_t i = 0; i < t->nrows; i++)
+            if (t->rows[i].role == GY_ROLE_ITEM && !strcmp(cellt(t, &t->rows[i], "区分"), F(&x, k, 1))) {
+                r = &t->rows[i];
+                ri = i;
+            }
+        T_CHECK(r != NULL);
+        if (!r)
+            continue;
+        char v[48], fv[48];
+        figstr(t, r, col, v, sizeof v);
+        T_EQ_STR(F(&x, k, 2), v);
+        int64_t cv = cellv(t, r, col);
+        char *rs = ratio_str(cv, tot);
+        T_EQ_STR(F(&x, k, 3), rs);
+        gy_format_int(cv, "△", fv, sizeof fv);
+        char *lab = gy_asprintf("%s%% (%s%s)", rs, fv, unit);
+        T_EQ_STR(F(&x, k, 4), lab);
+        free(lab);
+        free(rs);
+        T_CHECK(cv < prev || (cv == prev && ri > prev_i));
+        prev = cv;
+        prev_i = ri;
+        sum += cv;
+    }
+    T_EQ_INT(sum, tot);
+    T_EQ_STR(F(&x, 1, 1), "定期検査");
+    T_EQ_STR(F(&x, 1, 4), first_label);
+    dat_free(&x);
+    free(p);
+}
+
+static void data_keiryo(void)
+{
+    world w;
+    world_load(&w);
+    gy_chart_outs o;
+    gy_status st;
+    char *dir = render_default(&w, "/nonexistent/gnuplot", &o, &st);
+    check_keiryo(&w, dir, "keiryo_kensu", "件数", "件", 12180, "65.2% (7,944件)");
+    check_keiryo(&w, dir, "keiryo_kingaku", "金額", "円", 14136750, "49.3% (6,970,640円)");
+    gy_remove_tree(dir);
+    free(dir);
+    gy_chart_outs_free(&o);
+    world_free(&w);
+}
+
+/* torihiki: the 年度 rows (not the 累計), their 件数 as the bars and 受注金額
+ * on the second axis; each year's 受注金額 over the year before gives the
+ * stated 対前年度比 (141.4, 251.3) */
+static void data_torihiki(void)
+{
+    world w;
+    world_load(&w);
+    gy_chart_outs o;
+    gy_status st;
+    char *dir = render_default(&w, "/nonexistent/gnuplot", &o, &st);
+    const gy_table *t = tab(&w, "torihiki");
+    char *p = datpath(dir, "torihiki");
+    dat x;
+    T_CHECK(dat_load(&x, p));
+    static const char *cols[] = {"発注申出件数", "あっせん紹介件数", "成立件数", "不成立件数", "受注金額"};
+    size_t k = 1;
+    const gy_row *prev = NULL;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const gy_row *r = &t->rows[i];
+        if (r->role != GY_ROLE_ITEM)
+            continue;
+        char fy[16];
+        fystr(t, r, fy, sizeof fy);
+        T_EQ_STR(F(&x, k, 1), fy);
+        for (size_t c = 0; c < 5; c++) {
+            char s[48];
+            figstr(t, r, cols[c], s, sizeof s);
+            T_EQ_STR(F(&x, k, 2 + c), s);
+        }
+        char fv[48];
+        gy_format_int(cellv(t, r, "受注金額"), "△", fv, sizeof fv);
+        T_EQ_STR(F(&x, k, 7), fv);
+        if (prev) {
+            char rate[48];
+            figstr(t, r, "対前年度比", rate, sizeof rate);
+            char *rs = ratio_str(cellv(t, r, "受注金額"), cellv(t, prev, "受注金額"));
+            T_EQ_STR(rs, rate);
+            free(rs);
+        }
+        prev = r;
+        k++;
+    }
+    T_EQ_INT(k, 4);
+    T_EQ_INT(x.n, k);
+    T_EQ_STR(F(&x, 1, 1), "R3");
+    T_EQ_STR(F(&x, 3, 6), "9045");
+    T_EQ_STR(F(&x, 3, 7), "9,045");
+    dat_free(&x);
+    free(p);
+    gy_remove_tree(dir);
+    free(dir);
+    gy_chart_outs_free(&o);
+    world_free(&w);
+}
+
 /* ---- gnuplot missing, failing; one process; PNG sizes -------------------- */
 
 static void missing_gnuplot(void)
@@ -694,7 +997,7 @@ static void missing_gnuplot(void)
         T_CONTAINS(w.d.v[0].msg, "No such file or directory");
     }
     /* the data files and the script are there (and listed) for the caller */
-    T_EQ_INT(o.nfiles, 8);
+    T_EQ_INT(o.nfiles, 13);
     for (size_t i = 0; i < o.nfiles; i++) {
         char *f = gy_asprintf("%s/%s", dir, o.files[i]);
         T_CHECK(access(f, R_OK) == 0);
@@ -732,8 +1035,8 @@ static void render_default_pngs(void)
     char *runs = slurp(count);
     T_EQ_STR(runs, "run\n"); /* one process for all charts */
     free(runs);
-    T_EQ_INT(o.n, 7);
-    T_EQ_INT(o.nfiles, 8 + 14);
+    T_EQ_INT(o.n, 12);
+    T_EQ_INT(o.nfiles, 13 + 24);
     for (size_t i = 0; i < o.n; i++) {
         const gy_chart_out *c = &o.v[i];
         char *want = gy_asprintf("charts/%s.png", c->name);
@@ -759,10 +1062,15 @@ static void render_default_pngs(void)
         free(svg);
     }
     /* the size is the template's: yuchi_suii.chart says 1400 650 */
-    T_EQ_STR(o.v[4].name, "yuchi_suii");
-    T_EQ_INT(o.v[4].width, 1400);
-    T_EQ_INT(o.v[4].height, 650);
-    T_EQ_STR(o.v[4].table, "yuchi_suii");
+    T_EQ_STR(o.v[9].name, "yuchi_suii");
+    T_EQ_INT(o.v[9].width, 1400);
+    T_EQ_INT(o.v[9].height, 650);
+    T_EQ_STR(o.v[9].table, "yuchi_suii");
+    /* … and kumiai.chart 1100 900, placed on the sheet of kumiai */
+    T_EQ_STR(o.v[3].name, "kumiai");
+    T_EQ_INT(o.v[3].width, 1100);
+    T_EQ_INT(o.v[3].height, 900);
+    T_EQ_STR(o.v[3].table, "kumiai");
     gy_remove_tree(dir);
     gy_remove_tree(tdir);
     free(dir);
@@ -986,7 +1294,7 @@ static void table_absent(void)
     gy_chart_outs o;
     char *dir = tmpdir();
     T_EQ_INT(gy_charts_render(w.cs, &empty, dir, "/nonexistent/gnuplot", &o, &w.d), GY_EDATA);
-    T_EQ_INT(w.d.n, 7);
+    T_EQ_INT(w.d.n, 12);
     T_CONTAINS(w.d.n ? w.d.v[0].msg : NULL, "表 'ginou' が入力にありません");
     T_EQ_INT(o.nfiles, 1); /* the (empty) script only */
     gy_remove_tree(dir);
@@ -1041,6 +1349,10 @@ int main(void)
     TEST(data_yosan);
     TEST(data_ginou);
     TEST(data_yuushi);
+    TEST(data_kumiai);
+    TEST(data_keiryo);
+    TEST(data_nyuko);
+    TEST(data_torihiki);
     TEST(missing_gnuplot);
     TEST(table_absent);
     TEST(nothing_to_draw);

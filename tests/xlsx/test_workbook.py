@@ -65,7 +65,8 @@ if not os.path.isfile(BOOK):
 WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
-SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '貸金業登録状況', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', '企業誘致件数の推移',
+SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '経営安定特別相談室設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '貸金業登録状況', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', 'レッツBuy認定状況',
+          '企業誘致件数の推移',
           '業種別誘致企業', '誘致企業の割合', '県立職業能力開発校の状況', '県立障がい者職業訓練校の状況', '年度別入校・修了・就業実績', '委託訓練定員', '技能検定', '職業訓練指導員試験', '本文の数字', '検証結果']
 check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
 
@@ -247,6 +248,19 @@ def printed(sheet, tsv, row0, col0=2, title=None, label_col=1, drop=0):
 
 
 printed('経営指導員等設置状況', 'keiei_shidoin.tsv', 5, title='○経営指導員等設置状況（専門指導センター除く）')
+ka = unit_free(seed('keiei_antei.tsv'))
+s = '経営安定特別相談室設置状況'
+bad = labels(s, ka, 6) + grid(s, [[r[0]] + r[2:] for r in ka], 6, 3)
+bad += ['B%d: %r vs %r' % (6 + i, WV[s]['B%d' % (6 + i)].value, r[1]) for i, r in enumerate(ka)
+        if (WV[s]['B%d' % (6 + i)].value or '') != r[1]]
+bad += [] if WV[s]['A1'].value == '○経営安定特別相談室設置状況' else ['title %r' % WV[s]['A1'].value]
+bad += [] if [WV[s].cell(row=5, column=c).value for c in range(4, 9)] == ['R%d年度' % y for y in range(1, 6)] else \
+    ['years %r' % [WV[s].cell(row=5, column=c).value for c in range(4, 9)]]
+check('%s: title, 設置団体名, 設置年度, 委嘱数 and the five years of 相談指導状況 at their places' % s, not bad, *bad)
+c = WF[s]['C10']
+check('%s: 計 of 委嘱数 and of each year are live sums (20人, 15 … 28件)' % s,
+      c.value == '=SUM(C6:C9)' and WF[s]['H10'].value == '=SUM(H6:H9)' and WV[s]['C10'].value == 20 and
+      WV[s]['H10'].value == 28 and c.number_format.startswith('#,##0"人"'), c.value, WV[s]['C10'].value)
 printed('振興委員設置状況', 'shinko_iin.tsv', 5, title='○振興委員設置状況')
 printed('経営改善普及事業費補助', 'kaizen_hojo.tsv', 5, title='○経営改善普及事業費補助（当初予算額）')
 printed('商工会連合会補助対象職員', 'rengokai_shokuin.tsv', 5, title='○青森県商工会連合会の概要（補助対象職員）', drop=1)
@@ -270,6 +284,33 @@ printed('高度化診断実績', 'kodoka_shindan.tsv', 6, col0=3, title='○実�
 printed('大店立地法諮問件数', 'daiten.tsv', 5, title='○青森県大規模小売店舗立地審議会諮問件数')
 printed('取引あっせん実績', 'torihiki.tsv', 5, col0=3, title='○取引あっせんの実績', label_col=0, drop=1)
 printed('年度別入校・修了・就業実績', 'nyuko.tsv', 6, title='○年度別入校・修了・就業等の実績')
+
+
+def marks(t):
+    """'～R7. 3. 31 ^{※2}' → '～R7. 3. 31 ※2' (the extract writes superscripts as ^{…})"""
+    return re.sub(r'\s*\^\{(※\d)\}', r' \1', t.strip())
+
+
+s = 'レッツBuy認定状況'
+bad = []
+for i, cells in enumerate(seed('letsbuy.tsv')):
+    r = 6 + i
+    cells += [''] * (5 - len(cells))
+    m = re.match(r'(\d+)者(?:\s*\^\{※3\})?\s*(\d+)件$', cells[3].strip())   # 63者 ^{※3} 105件
+    for col, want in (('A', marks(cells[0])), ('B', cells[1].strip()), ('C', marks(cells[2])), ('F', marks(cells[4]))):
+        if (WV[s]['%s%d' % (col, r)].value or '') != want:
+            bad.append('%s%d: %r vs %r' % (col, r, WV[s]['%s%d' % (col, r)].value, want))
+    for col, want in (('D', m.group(1)), ('E', m.group(2))):
+        ok, why = cell_ok(s, '%s%d' % (col, r), want)
+        bad += [] if ok else [why]
+check('%s: title, every 年度, date, 認定期間, 者, 件 and 備考 at its place (7 rows)' % s,
+      not bad and WV[s]['A1'].value == '<レッツBuyあおもり新商品事業に係る認定状況>', *bad)
+check('%s: 累計 件 is a live sum (121); 累計 者 is the stated 75, not a sum (duplicates excluded)' % s,
+      WF[s]['E12'].value == '=SUM(E6:E11)' and WV[s]['E12'].value == 121 and WF[s]['D12'].value == 75 and
+      WF[s]['D5'].value == '者 ※3', WF[s]['E12'].value, WF[s]['D12'].value, WF[s]['D5'].value)
+check('%s: the notes ※1 … ※3 under the table' % s,
+      [WV[s]['A%d' % r].value[:2] for r in (16, 17, 18)] == ['※1', '※2', '※3'],
+      [WV[s]['A%d' % r].value for r in range(13, 19)])
 c = WF['年度別入校・修了・就業実績']['P6']
 check('marked: 普通課程 R5 就職率 98.8 shown as 85 / 87 = 97.7, filled, the stated value in a comment',
       WV['年度別入校・修了・就業実績']['P6'].value == 97.7 and c.comment is not None and '記載: 98.8' in c.comment.text and
@@ -453,15 +494,21 @@ def pictures(sheet_index):
 
 import shutil as _sh  # noqa: E402
 if _sh.which('gnuplot'):
-    want = {'当初予算分析': 2, '県単融資制度': 2, '企業誘致件数の推移': 1, '業種別誘致企業': 1, '技能検定': 1}
+    want = {'当初予算分析': 2, '年度別組合数': 1, '検定・検査等実績表': 2, '県単融資制度': 2, '取引あっせん実績': 1,
+            '企業誘致件数の推移': 1, '業種別誘致企業': 1, '年度別入校・修了・就業実績': 1, '技能検定': 1}
     got = {name: pictures(i + 1)[0] for i, name in enumerate(WF.sheetnames) if pictures(i + 1)[0]}
     check('charts: each chart PNG is placed on the sheet of its table', got == want, got)
     n_, col = pictures(2)
     check('charts: … to the right of the table, not over it', col is not None and col > WF['当初予算分析'].max_column - 2,
           col, WF['当初予算分析'].max_column)
-    check('charts: out/charts holds the PNG and the SVG of the 7 charts',
+    for name in ('年度別組合数', '検定・検査等実績表', '取引あっせん実績', '年度別入校・修了・就業実績'):
+        n_, col = pictures(WF.sheetnames.index(name) + 1)
+        check('charts: on %s to the right of the table, not over it' % name,
+              col is not None and col >= WF[name].max_column, col, WF[name].max_column)
+    check('charts: out/charts holds the PNG and the SVG of the 12 charts',
           sorted(f for f in os.listdir(os.path.join(OUT, 'charts')) if f.endswith(('.png', '.svg', '.pdf'))) ==
-          sorted(['%s.%s' % (c, e) for c in ('ginou', 'yosan_kabetsu', 'yosan_kosei', 'yuchi_gyoshu', 'yuchi_suii',
+          sorted(['%s.%s' % (c, e) for c in ('ginou', 'keiryo_kensu', 'keiryo_kingaku', 'kumiai', 'nyuko', 'torihiki',
+                                              'yosan_kabetsu', 'yosan_kosei', 'yuchi_gyoshu', 'yuchi_suii',
                                               'yuushi_yotaku', 'yuushi_yushi') for e in ('png', 'svg')]),
           os.listdir(os.path.join(OUT, 'charts')))
 
