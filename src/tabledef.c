@@ -130,16 +130,6 @@ static bool small_uint(const char *s, int *out)
     return true;
 }
 
-static void expr_free(gy_expr *e)
-{
-    if (!e)
-        return;
-    expr_free(e->a);
-    expr_free(e->b);
-    free(e->row);
-    free(e);
-}
-
 void gy_tabledef_free(gy_tabledef *t)
 {
     if (!t)
@@ -157,7 +147,7 @@ void gy_tabledef_free(gy_tabledef *t)
     free(t->cols);
     for (size_t i = 0; i < t->nrules; i++) {
         gy_rule *r = &t->rules[i];
-        expr_free(r->expr);
+        gy_expr_free(r->expr);
         for (size_t j = 0; j < r->nrows; j++)
             free(r->rows[j]);
         free(r->rows);
@@ -176,191 +166,7 @@ void gy_tabledef_free(gy_tabledef *t)
 
 /* ---- line tokenizer: gy_words (util.h), '#' starts a comment anywhere ---- */
 
-/* ---- rule expressions ----------------------------------------------- */
-
-typedef struct xparser {
-    const char *p, *line;
-    const gy_tabledef *t;
-    const char *path;
-    unsigned lineno;
-    gy_diags *d;
-    bool err;
-    unsigned off; /* character column of the rule text in its line, minus 1 */
-} xparser;
-
-static bool is_delim(char c)
-{
-    return c == '\0' || c == ' ' || c == '\t' || c == '+' || c == '-' || c == '(' ||
-           c == ')' || c == ',' || c == '=' || c == '@' || c == '#';
-}
-
-static void xskip(xparser *x)
-{
-    while (*x->p == ' ' || *x->p == '\t')
-        x->p++;
-}
-
-static char *xident(xparser *x)
-{
-    xskip(x);
-    const char *s = x->p;
-    while (!is_delim(*x->p))
-        x->p++;
-    if (x->p == s)
-        return NULL;
-    return gy_strndup(s, (size_t)(x->p - s));
-}
-
-static void xerr(xparser *x, const char *at, const char *msg, const char *what)
-{
-    if (!x->err)
-        gy_diag_add(x->d, x->path, x->lineno, x->off + gy_char_col(x->line, at), "%s%s%s%s", msg,
-                    what ? " '" : "", what ? what : "", what ? "'" : "");
-    x->err = true;
-}
-
-static gy_expr *xnew(gy_xop op)
-{
-    gy_expr *e = calloc(1, sizeof *e);
-    if (e) {
-        e->col = -1;
-        e->op = op;
-    }
-    return e;
-}
-
-static gy_expr *xexpr(xparser *x);
-
-static int xcol(xparser *x, const char *at, const char *name)
-{
-    int c = gy_tabledef_col(x->t, name);
-    if (c < 0)
-        xerr(x, at, "規則が存在しない列を参照しています:", name);
-    else if (x->t->cols[c].type == GY_T_TEXT || x->t->cols[c].type == GY_T_ROLE ||
-             x->t->cols[c].type == GY_T_MARKER || x->t->cols[c].type == GY_T_FY ||
-             x->t->cols[c].type == GY_T_LEVEL) {
-        xerr(x, at, "規則で数値でない列は使えません:", name);
-        c = -1;
-    }
-    return c;
-}
-
-static gy_expr *xterm(xparser *x)
-{
-    xskip(x);
-    const char *at = x->p;
-    if (*x->p == '(') {
-        x->p++;
-        gy_expr *e = xexpr(x);
-        xskip(x);
-        if (*x->p != ')') {
-            xerr(x, x->p, "')' がありません", NULL);
-            expr_free(e);
-            return NULL;
-        }
-        x->p++;
-        return e;
-    }
-    char *id = xident(x);
-    if (!id) {
-        xerr(x, at, "列名か関数がありません", NULL);
-        return NULL;
-    }
-    xskip(x);
-    if (*x->p == '(') {
-        x->p++;
-        gy_expr *e = NULL;
-        if (strcmp(id, "pct") == 0) {
-            e = xnew(GY_X_PCT);
-            if (!e)
-                goto fail;
-            e->a = xexpr(x);
-            xskip(x);
-            if (*x->p != ',') {
-                xerr(x, x->p, "pct(分子, 分母) の ',' がありません", NULL);
-                goto fail;
-            }
-            x->p++;
-            e->b = xexpr(x);
-        } else if (strcmp(id, "total") == 0) {
-            e = xnew(GY_X_TOTAL);
-            if (!e)
-                goto fail;
-            const char *cat = x->p;
-            char *cn = xident(x);
-            if (!cn) {
-                xerr(x, cat, "total() には列名が要ります", NULL);
-                goto fail;
-            }
-            e->col = xcol(x, cat, cn);
-            free(cn);
-        } else {
-            xerr(x, at, "未知の関数です (pct, total が使えます):", id);
-            goto fail;
-        }
-        xskip(x);
-        if (*x->p != ')') {
-            xerr(x, x->p, "')' がありません", NULL);
-            goto fail;
-        }
-        x->p++;
-        free(id);
-        return e;
-    fail:
-        free(id);
-        expr_free(e);
-        return NULL;
-    }
-    gy_expr *e = xnew(GY_X_REF);
-    if (!e) {
-        free(id);
-        return NULL;
-    }
-    e->col = xcol(x, at, id);
-    free(id);
-    if (*x->p == '@') {
-        x->p++;
-        const char *rat = x->p;
-        char *r = xident(x);
-        if (!r) {
-            xerr(x, rat, "'@' の後に行ラベルか 前年 が要ります", NULL);
-            expr_free(e);
-            return NULL;
-        }
-        if (strcmp(r, "前年") == 0 || strcmp(r, "prev") == 0) {
-            free(r);
-            /* with an fy key column: the row one year earlier in the same
-             * table; without: the same keys in the previous year's folder */
-            e->rowref = GY_R_PREV;
-        } else {
-            e->rowref = GY_R_LABEL;
-            e->row = r;
-        }
-    }
-    return e;
-}
-
-static gy_expr *xexpr(xparser *x)
-{
-    gy_expr *l = xterm(x);
-    for (;;) {
-        xskip(x);
-        char c = *x->p;
-        if (c != '+' && c != '-')
-            return l;
-        x->p++;
-        gy_expr *r = xterm(x);
-        gy_expr *e = xnew(c == '+' ? GY_X_ADD : GY_X_SUB);
-        if (!e) {
-            expr_free(l);
-            expr_free(r);
-            return NULL;
-        }
-        e->a = l;
-        e->b = r;
-        l = e;
-    }
-}
+/* ---- rule expressions: expr.c ----------------------------------------- */
 
 /* rule TARGET = EXPR [on SEL,SEL...] */
 static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const char *line,
@@ -390,10 +196,11 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
             return false;
         }
     }
-    xparser x = {.p = text, .line = text, .t = t, .path = path, .lineno = lineno, .d = d,
-                 .off = gy_char_col(line, body) - 1};
-    const char *at = x.p;
-    char *tn = xident(&x);
+    const char *xp = text;
+    while (*xp == ' ' || *xp == '\t')
+        xp++;
+    const char *at = xp;
+    char *tn = gy_expr_word(&xp);
     if (!tn) {
         gy_diag_add(d, path, lineno, gy_char_col(line, body), "規則の左辺 (列名) がありません");
         goto fail;
@@ -406,22 +213,22 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
         goto fail;
     }
     free(tn);
-    xskip(&x);
-    if (*x.p != '=') {
-        gy_diag_add(d, path, lineno, gy_char_col(line, body) + gy_char_col(text, x.p) - 1,
+    while (*xp == ' ' || *xp == '\t')
+        xp++;
+    if (*xp != '=') {
+        gy_diag_add(d, path, lineno, gy_char_col(line, body) + gy_char_col(text, xp) - 1,
                     "規則に '=' がありません");
         goto fail;
     }
-    x.p++;
-    r.expr = xexpr(&x);
-    xskip(&x);
-    if (!x.err && *x.p) {
-        gy_diag_add(d, path, lineno, gy_char_col(line, body) + gy_char_col(text, x.p) - 1,
-                    "規則の式の後に余分な文字があります: '%s'", x.p);
+    xp++;
+    r.expr = gy_expr_parse(&xp, t, path, lineno, text, gy_char_col(line, body) - 1, d);
+    if (!r.expr)
         goto fail;
-    }
-    if (x.err || !r.expr) {
-        /* xerr reported columns relative to the rule text; good enough */
+    while (*xp == ' ' || *xp == '\t')
+        xp++;
+    if (*xp) {
+        gy_diag_add(d, path, lineno, gy_char_col(line, body) + gy_char_col(text, xp) - 1,
+                    "規則の式の後に余分な文字があります: '%s'", xp);
         goto fail;
     }
     if (t->cols[r.target].type != GY_T_AMOUNT && t->cols[r.target].type != GY_T_COUNT &&
@@ -468,7 +275,7 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
     return true;
 fail:
     free(sel);
-    expr_free(r.expr);
+    gy_expr_free(r.expr);
     for (size_t j = 0; j < r.nrows; j++)
         free(r.rows[j]);
     free(r.rows);

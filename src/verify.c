@@ -811,105 +811,125 @@ static void rec_total(ctx *c, int col, size_t grp)
     rec_ref(c, off + 1);
 }
 
-/* ---- expressions ------------------------------------------------------- */
+/* ---- expressions (operators: expr.c) ------------------------------------ */
 
-static val eval(ctx *c, const gy_expr *e, size_t row, int target)
+/* the decimals a column's values are stored with */
+static int col_decimals(const gy_coldef *cd)
 {
+    return cd->type == GY_T_RATIO ? cd->decimals : 0;
+}
+
+/* a value of column col as an exact rational */
+static gy_xval to_x(const gy_tabledef *d, int col, val v)
+{
+    gy_xval r = {v.st == V_OK ? GY_XV_OK : v.st == V_NIL ? GY_XV_NIL : GY_XV_UNKNOWN, {0, 1}};
+    if (r.st == GY_XV_OK && !gy_rat_scaled(v.v, col_decimals(&d->cols[col]), &r.v))
+        r.st = GY_XV_OVERFLOW;
+    return r;
+}
+
+typedef struct xleaf {
+    ctx *c;
+    size_t row;
+} xleaf;
+
+static gy_xval leaf(void *u, const gy_expr *e)
+{
+    ctx *c = ((xleaf *)u)->c;
+    size_t row = ((xleaf *)u)->row;
     const gy_table *t = c->t;
-    switch (e->op) {
-    case GY_X_REF: {
-        const gy_row *r = &t->rows[row];
-        if (e->rowref == GY_R_LABEL) {
-            r = label_row(c, row, e->row);
-            rec_ref(c, r ? (size_t)(r - t->rows) : GY_DERIV_NOROW);
-            if (!r) {
-                if (!c->absent[0])
-                    snprintf(c->absent, sizeof c->absent, "行「%s」", e->row);
-                return (val){V_UNKNOWN, 0};
-            }
-        } else if (e->rowref == GY_R_PREV) {
-            size_t prow = GY_DERIV_NOROW;
-            val v = prev_value(c, row, e->col, &prow);
-            rec_ref(c, prow);
-            if (v.st == V_UNKNOWN && !c->absent[0])
-                snprintf(c->absent, sizeof c->absent, "前年度の「%s」", t->def->cols[e->col].name);
-            return v;
-        }
-        if (e->rowref != GY_R_LABEL)
-            rec_ref(c, row);
-        size_t ri = gy_rowi(t, r);
-        val v = cell_val(t, ri, e->col);
-        if (v.st == V_UNKNOWN && !c->absent[0]) {
-            gy_cell cb;
-            snprintf(c->absent, sizeof c->absent, "「%s」(%s)", t->def->cols[e->col].name,
-                     cell_text(t, ri, e->col, &cb));
-        }
-        return v;
-    }
-    case GY_X_ADD:
-    case GY_X_SUB: {
-        val a = eval(c, e->a, row, target), b = eval(c, e->b, row, target);
-        if (a.st == V_UNKNOWN || b.st == V_UNKNOWN)
-            return (val){V_UNKNOWN, 0};
-        if (a.st == V_NIL && b.st == V_NIL)
-            return (val){V_NIL, 0};
-        int64_t r;
-        bool ovf = e->op == GY_X_ADD ? __builtin_add_overflow(a.v, b.v, &r)
-                                     : __builtin_sub_overflow(a.v, b.v, &r);
-        if (ovf) {
-            if (!c->absent[0])
-                snprintf(c->absent, sizeof c->absent, "桁あふれ");
-            c->ovf = true;
-            return (val){V_UNKNOWN, 0};
-        }
-        return (val){V_OK, r};
-    }
-    case GY_X_TOTAL: {
+    if (e->op == GY_X_TOTAL) {
         const gtotal *g = group_total(c, e->col, c->group[row]);
         if (!g)
-            return (val){V_UNKNOWN, 0};
+            return (gy_xval){GY_XV_UNKNOWN, {0, 1}};
         if (g->st == 1) {
             if (!c->absent[0])
                 snprintf(c->absent, sizeof c->absent, "「%s」の%s", gy_row_label(t, &t->rows[g->bad]),
                          t->def->cols[e->col].name);
-            return (val){V_UNKNOWN, 0};
+            return (gy_xval){GY_XV_UNKNOWN, {0, 1}};
         }
         if (g->st == 2) {
             if (!c->absent[0])
                 snprintf(c->absent, sizeof c->absent, "%sの合計の桁あふれ", t->def->cols[e->col].name);
             c->ovf = true;
-            return (val){V_UNKNOWN, 0};
+            return (gy_xval){GY_XV_UNKNOWN, {0, 1}};
         }
         if (c->rec)
             rec_total(c, e->col, c->group[row]);
-        return (val){V_OK, g->sum};
+        return to_x(t->def, e->col, (val){V_OK, g->sum});
     }
-    case GY_X_PCT: {
-        val a = eval(c, e->a, row, target), b = eval(c, e->b, row, target);
-        if (a.st == V_UNKNOWN || b.st == V_UNKNOWN)
-            return (val){V_UNKNOWN, 0};
-        if (b.st == V_NIL) {
+    const gy_row *r = &t->rows[row];
+    if (e->rowref == GY_R_LABEL) {
+        r = label_row(c, row, e->row);
+        rec_ref(c, r ? (size_t)(r - t->rows) : GY_DERIV_NOROW);
+        if (!r) {
             if (!c->absent[0])
-                snprintf(c->absent, sizeof c->absent, "分母");
-            return (val){V_UNKNOWN, 0};
+                snprintf(c->absent, sizeof c->absent, "行「%s」", e->row);
+            return (gy_xval){GY_XV_UNKNOWN, {0, 1}};
         }
-        const gy_coldef *cd = &t->def->cols[target];
-        int64_t out;
-        gy_ratio_status rs = gy_ratio(a.v, b.v, cd->scale, cd->decimals, GY_ROUND_HALF_UP, &out);
-        if (rs == GY_RATIO_ALLUP)
-            return (val){V_ALLUP, 0};
-        if (rs == GY_RATIO_NONE)
-            return (val){V_NONE, 0};
-        if (rs == GY_RATIO_OVERFLOW) {
-            if (!c->absent[0])
-                snprintf(c->absent, sizeof c->absent, "桁あふれ");
-            c->ovf = true;
-            return (val){V_UNKNOWN, 0};
-        }
-        return (val){V_OK, out};
+    } else if (e->rowref == GY_R_PREV) {
+        size_t prow = GY_DERIV_NOROW;
+        val v = prev_value(c, row, e->col, &prow);
+        rec_ref(c, prow);
+        if (v.st == V_UNKNOWN && !c->absent[0])
+            snprintf(c->absent, sizeof c->absent, "前年度の「%s」", t->def->cols[e->col].name);
+        return to_x(t->def, e->col, v);
     }
+    if (e->rowref != GY_R_LABEL)
+        rec_ref(c, row);
+    size_t ri = gy_rowi(t, r);
+    val v = cell_val(t, ri, e->col);
+    if (v.st == V_UNKNOWN && !c->absent[0]) {
+        gy_cell cb;
+        snprintf(c->absent, sizeof c->absent, "「%s」(%s)", t->def->cols[e->col].name, cell_text(t, ri, e->col, &cb));
+    }
+    return to_x(t->def, e->col, v);
+}
+
+static void event(void *u, gy_xev ev)
+{
+    ctx *c = ((xleaf *)u)->c;
+    if (ev == GY_XE_OVERFLOW) {
+        if (!c->absent[0])
+            snprintf(c->absent, sizeof c->absent, "桁あふれ");
+        c->ovf = true;
+    } else if (!c->absent[0]) {
+        snprintf(c->absent, sizeof c->absent, "分母");
+    }
+}
+
+/* evaluate a rule's expression on a row: its value at the target's scale
+ * (rounded half up when it has more decimals: *rounded, and *down the
+ * value truncated instead); `trunc`: pct() truncates */
+static val eval_x(ctx *c, const gy_expr *e, size_t row, int target, bool trunc, bool *rounded, int64_t *down)
+{
+    const gy_coldef *cd = &c->t->def->cols[target];
+    xleaf u = {c, row};
+    gy_xenv env = {leaf, event, &u, cd->scale, cd->decimals, trunc};
+    if (cd->type != GY_T_RATIO)
+        env.scale = 1, env.decimals = 0;
+    gy_xval x = gy_expr_eval(e, &env);
+    int64_t v = 0, dn = 0;
+    bool rd = false;
+    gy_xst st = gy_expr_target(x, env.decimals, &v, &rd, &dn);
+    if (rounded)
+        *rounded = rd;
+    if (down)
+        *down = dn;
+    switch (st) {
+    case GY_XV_OK: return (val){V_OK, v};
+    case GY_XV_NIL: return (val){V_NIL, 0};
+    case GY_XV_ALLUP: return (val){V_ALLUP, 0};
+    case GY_XV_NONE: return (val){V_NONE, 0};
+    case GY_XV_OVERFLOW: event(&u, GY_XE_OVERFLOW); return (val){V_UNKNOWN, 0};
+    case GY_XV_UNKNOWN: break;
     }
     return (val){V_UNKNOWN, 0};
+}
+
+static val eval(ctx *c, const gy_expr *e, size_t row, int target)
+{
+    return eval_x(c, e, row, target, false, NULL, NULL);
 }
 
 /* the same ratio rounded down (to tell truncation from rounding) */
@@ -917,21 +937,19 @@ static bool trunc_pct(ctx *c, const gy_expr *e, size_t row, int target, int64_t 
 {
     if (e->op != GY_X_PCT)
         return false;
-    val a = eval(c, e->a, row, target), b = eval(c, e->b, row, target);
-    if (a.st != V_OK || b.st != V_OK)
-        return false;
-    const gy_coldef *cd = &c->t->def->cols[target];
-    return gy_ratio(a.v, b.v, cd->scale, cd->decimals, GY_ROUND_DOWN, out) == GY_RATIO_OK;
+    val v = eval_x(c, e, row, target, true, NULL, NULL);
+    *out = v.v;
+    return v.st == V_OK;
 }
 
 static bool has_sub(const gy_expr *e)
 {
-    return e && (e->op == GY_X_SUB || has_sub(e->a) || has_sub(e->b));
+    return gy_expr_has(e, GY_X_SUB);
 }
 
 static bool has_prev(const gy_expr *e)
 {
-    return e && ((e->op == GY_X_REF && e->rowref == GY_R_PREV) || has_prev(e->a) || has_prev(e->b));
+    return gy_expr_has_prev(e);
 }
 
 /* whether another rule for the same figure could check it (e.g. 増減 from
@@ -975,7 +993,9 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     c->ovf = false;
     c->nrefs = 0;
     c->rec = c->dv != NULL;
-    val v = eval(c, ru->expr, row, ru->target);
+    bool rounded = false;
+    int64_t down = 0;
+    val v = eval_x(c, ru->expr, row, ru->target, false, &rounded, &down);
     c->rec = false;
     if (v.st == V_OK && st->nil == GY_NIL_NONE && st->v == v.v) {
         /* the figure agrees: nothing to format, only the derivation */
@@ -991,7 +1011,9 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
         snprintf(sb, sizeof sb, "%s", cell_text(t, row, ru->target, &stc));
     }
     bool ratio = ru->expr->op == GY_X_PCT;
-    const char *rname = ratio ? "ratio" : has_sub(ru->expr) ? "difference" : "rowsum";
+    bool arith = gy_expr_has(ru->expr, GY_X_MUL) || gy_expr_has(ru->expr, GY_X_DIV) ||
+                 gy_expr_has(ru->expr, GY_X_ROUND) || gy_expr_has(ru->expr, GY_X_TRUNC);
+    const char *rname = ratio ? "ratio" : arith ? "formula" : has_sub(ru->expr) ? "difference" : "rowsum";
     switch (v.st) {
     case V_UNKNOWN:
         if (c->ovf) { /* figures no budget has: an error, named as such */
@@ -1044,6 +1066,13 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
         }
         add_finding(c, GY_SEV_ERROR, "ratio", row, ru->target, sb, cb, true, v.v,
                     "比率が合いません: 記載 %s、再計算 %s (規則: %s)", sb, cb, ru->text);
+        return;
+    }
+    if (rounded && down == st->v) {
+        /* the value has more decimals than the column holds: rounded half
+         * up to compare; a figure cut off instead is a convention */
+        add_finding(c, GY_SEV_WARNING, "rounding", row, ru->target, sb, cb, true, v.v,
+                    "%s は切り捨ての値です。四捨五入すると %s (規則: %s)", sb, cb, ru->text);
         return;
     }
     char db[64];

@@ -14,6 +14,7 @@
 #define GAIYO_TABLEDEF_H
 
 #include "gaiyo/diag.h"
+#include "gaiyo/expr.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,31 +59,6 @@ typedef struct gy_coldef {
     unsigned flags; /**< GY_COL_* */
     unsigned line;  /**< line in the definition file */
 } gy_coldef;
-
-/** Expression node kinds in a rule. */
-typedef enum gy_xop {
-    GY_X_REF = 0,  /**< a column, in this row or another */
-    GY_X_ADD,      /**< a + b */
-    GY_X_SUB,      /**< a - b */
-    GY_X_PCT,      /**< pct(a, b): a / b × scale of the target column, rounded */
-    GY_X_TOTAL     /**< total(col): sum of the item rows of this row's group */
-} gy_xop;
-
-/** Which row a reference reads. */
-typedef enum gy_rowref {
-    GY_R_SAME = 0, /**< this row */
-    GY_R_LABEL,    /**< the row of this group whose label is `row` */
-    GY_R_PREV      /**< the row with the same keys one fiscal year earlier (@前年) */
-} gy_rowref;
-
-/** A rule expression (a small tree). */
-typedef struct gy_expr {
-    gy_xop op;
-    int col;             /**< column index for REF and TOTAL */
-    gy_rowref rowref;    /**< for REF */
-    char *row;           /**< label for GY_R_LABEL, owned */
-    struct gy_expr *a, *b;
-} gy_expr;
 
 /** A derivation rule: target = expr, on the rows selected. */
 typedef struct gy_rule {
