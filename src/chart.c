@@ -944,9 +944,11 @@ static fig ratio_fig(fig num, fig den, int dec)
 {
     fig f = {0};
     int64_t out;
-    if (!num.ok || !den.ok || num.dec != den.dec)
+    gy_rat a, b;
+    /* exact across decimals: the share of pct() (expr.c) */
+    if (!num.ok || !den.ok || !gy_rat_scaled(num.v, num.dec, &a) || !gy_rat_scaled(den.v, den.dec, &b))
         return f;
-    if (gy_ratio(num.v, den.v, 100, dec, GY_ROUND_HALF_UP, &out) != GY_RATIO_OK)
+    if (gy_expr_share(a, b, 100, dec, false, &out) != GY_XV_OK)
         return f;
     f.ok = true;
     f.v = out;
@@ -1232,7 +1234,7 @@ static void data_pivot(const chart *c, const gy_table *t, gy_buf *b, ext *e)
                             add_ck(e, &tot, p.val[j * p.nkey + ki].v, "合計");
                     fig f = p.val[ci * p.nkey + ki];
                     int64_t share;
-                    if (f.ok && gy_ratio(f.v, tot, 100, 1, GY_ROUND_HALF_UP, &share) == GY_RATIO_OK &&
+                    if (f.ok && gy_expr_share((gy_rat){f.v, 1}, (gy_rat){tot, 1}, 100, 1, false, &share) == GY_XV_OK &&
                         share >= c->fold_below)
                         small = false;
                 }
