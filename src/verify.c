@@ -94,6 +94,13 @@ typedef struct ctx {
     gtotal **tot;        /* per column, lazily: total() per group */
     rowidx labels;       /* (group, label) → first row, lazily */
     bool labels_built;
+    uint32_t *ldup;      /* per first row of a (group, label): the second row + 1, 0: none
+                            (high bit: said so); with labels */
+    const gy_rule *cur;  /* the rule being evaluated (for a reference's findings) */
+    int curtarget;
+    bool refbad;         /* the evaluation met a reference already reported */
+    const gy_expr **missed; /* label references reported as matching no row */
+    size_t nmissed;
     const gy_table *prev;/* the table @前年 reads (this one when it has an fy key), or NULL */
     rowidx previdx;      /* rows of prev by (role, fy, key columns), lazily */
     bool previdx_built;
@@ -705,7 +712,9 @@ static const gy_row *label_row(ctx *c, size_t row, const char *label)
     const gy_table *t = c->t;
     if (!c->labels_built) {
         c->labels_built = true;
-        if (!rowidx_init(&c->labels, t->nrows)) {
+        if (t->nrows < UINT32_MAX / 2)
+            c->ldup = calloc(t->nrows ? t->nrows : 1, sizeof *c->ldup);
+        if (!c->ldup || !rowidx_init(&c->labels, t->nrows)) {
             c->oom = true;
             return NULL;
         }
@@ -719,6 +728,10 @@ static const gy_row *label_row(ctx *c, size_t row, const char *label)
                 size_t q = x->s[s].row - 1;
                 seen = x->s[s].tag == tag_of(h) && c->group[q] == c->group[i] &&
                        !strcmp(gy_row_label(t, &t->rows[q]), lab);
+                /* a second row of the same label: a reference to it is
+                 * ambiguous (never silently the first) */
+                if (seen && c->ldup && !c->ldup[q])
+                    c->ldup[q] = (uint32_t)i + 1;
             }
             if (!seen)
                 rowidx_add(&c->labels, h, i);
@@ -828,6 +841,61 @@ static gy_xval to_x(const gy_tabledef *d, int col, val v)
     return r;
 }
 
+/* a row reference that matches two rows of the group: an error at the
+ * second row (once), and the rule is not checked there */
+static bool ref_unique(ctx *c, const gy_row *r, const gy_expr *e, size_t row)
+{
+    const gy_table *t = c->t;
+    size_t q = gy_rowi(t, r);
+    uint32_t dup = c->ldup ? c->ldup[q] : 0;
+    if (!dup)
+        return true;
+    c->refbad = true;
+    if (!(dup & 0x80000000u) && c->cur) {
+        size_t second = (dup & 0x7fffffffu) - 1;
+        c->ldup[q] = dup | 0x80000000u;
+        gy_cell lc;
+        add_finding(c, GY_SEV_ERROR, "reference", second, t->def->label_col, cell_text(t, second, t->def->label_col, &lc),
+                    "", false, 0,
+                    "行ラベル「%s」の行が 2 つあり (%u 行目と %u 行目)、規則の参照 @「%s」(%s:%u:%u) がどちらの行か決まりません (規則: %s)",
+                    e->row, t->rows[q].line, t->rows[second].line, e->row, t->def->path, c->cur->line, e->pos,
+                    c->cur->text);
+    }
+    (void)row;
+    return false;
+}
+
+/* a row reference that matches no row of the group: when no row of the
+ * whole table has the label, an error (once per reference) at the first
+ * row it is evaluated on, naming the definition's file:line:col; when
+ * another group has it, the row cannot be checked (base-absent) */
+static void ref_missing(ctx *c, const gy_expr *e, size_t row)
+{
+    const gy_table *t = c->t;
+    for (size_t i = 0; i < c->nmissed; i++)
+        if (c->missed[i] == e) {
+            c->refbad = true;
+            return;
+        }
+    for (size_t i = 0; i < t->nrows; i++)
+        if (!strcmp(gy_row_label(t, &t->rows[i]), e->row))
+            return;
+    const gy_expr **nv = realloc(c->missed, (c->nmissed + 1) * sizeof *nv);
+    if (!nv) {
+        c->oom = true;
+        return;
+    }
+    c->missed = nv;
+    c->missed[c->nmissed++] = e;
+    c->refbad = true;
+    if (!c->cur)
+        return;
+    gy_cell sc;
+    add_finding(c, GY_SEV_ERROR, "reference", row, c->curtarget, cell_text(t, row, c->curtarget, &sc), "", false, 0,
+                "規則の参照 @「%s」(%s:%u:%u) に当たる行が表にありません (規則: %s)", e->row, t->def->path,
+                c->cur->line, e->pos, c->cur->text);
+}
+
 typedef struct xleaf {
     ctx *c;
     size_t row;
@@ -861,8 +929,12 @@ static gy_xval leaf(void *u, const gy_expr *e)
     const gy_row *r = &t->rows[row];
     if (e->rowref == GY_R_LABEL) {
         r = label_row(c, row, e->row);
+        if (r && !ref_unique(c, r, e, row))
+            r = NULL;
         rec_ref(c, r ? (size_t)(r - t->rows) : GY_DERIV_NOROW);
         if (!r) {
+            if (!c->refbad)
+                ref_missing(c, e, row);
             if (!c->absent[0])
                 snprintf(c->absent, sizeof c->absent, "行「%s」", e->row);
             return (gy_xval){GY_XV_UNKNOWN, {0, 1}};
@@ -967,7 +1039,15 @@ static bool checked_otherwise(ctx *c, const gy_rule *ru, size_t row)
             continue;
         if (!c->prev && c->t->def->fy_col < 0 && has_prev(o->expr))
             continue;
+        const gy_rule *sv = c->cur;
+        int st = c->curtarget;
+        bool rb = c->refbad;
+        c->cur = o;
+        c->curtarget = o->target;
         ok = eval(c, o->expr, row, o->target).st != V_UNKNOWN;
+        c->cur = sv;
+        c->curtarget = st;
+        c->refbad = rb;
     }
     memcpy(c->absent, saved, sizeof saved);
     c->ovf = saved_ovf;
@@ -995,8 +1075,12 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     c->rec = c->dv != NULL;
     bool rounded = false;
     int64_t down = 0;
+    c->cur = ru;
+    c->curtarget = ru->target;
+    c->refbad = false;
     val v = eval_x(c, ru->expr, row, ru->target, false, &rounded, &down);
     c->rec = false;
+    c->cur = NULL;
     if (v.st == V_OK && st->nil == GY_NIL_NONE && st->v == v.v) {
         /* the figure agrees: nothing to format, only the derivation */
         if (c->dv)
@@ -1022,6 +1106,8 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
                         cd->label, c->absent, ru->text);
             return;
         }
+        if (c->refbad) /* a reference to no row or two rows: reported once */
+            return;
         if (st->nil == GY_NIL_NONE && !checked_otherwise(c, ru, row))
             add_finding(c, GY_SEV_INFO, "base-absent", row, ru->target, sb, "", false, 0,
                         "%s がないため「%s」を検算できません (規則: %s)", c->absent[0] ? c->absent : "基礎の値",
@@ -1719,6 +1805,8 @@ static void free_ctx(ctx *c)
             free(c->tot[j]);
     free(c->tot);
     rowidx_free(&c->labels);
+    free(c->ldup);
+    free(c->missed);
     rowidx_free(&c->previdx);
     free(c->prevmemo);
     free(c->slo);
