@@ -936,7 +936,7 @@ static fig cell_fig(const gy_table *t, const gy_row *r, int col)
         return f;
     f.ok = true;
     f.v = gy_tv(t, ri, col);
-    f.dec = t->def->cols[col].type == GY_T_RATIO ? t->def->cols[col].decimals : 0;
+    f.dec = gy_col_decimals(&t->def->cols[col]);
     return f;
 }
 
@@ -1128,9 +1128,7 @@ static void data_series(const chart *c, const gy_table *t, gy_buf *b, ext *e)
                     add_ck(e, &cum, x.v, "累計");
                 f.ok = true;
                 f.v = cum;
-                f.dec = x.ok ? x.dec : (t->def->cols[c->l2a].type == GY_T_RATIO
-                                            ? t->def->cols[c->l2a].decimals
-                                            : 0);
+                f.dec = x.ok ? x.dec : gy_col_decimals(&t->def->cols[c->l2a]);
             } else if (c->l2 == L2_RATIO) {
                 f = ratio_fig(cell_fig(t, r, c->l2a), cell_fig(t, r, c->l2b), c->l2dec);
             } else {

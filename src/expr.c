@@ -138,6 +138,38 @@ gy_xst gy_expr_share(gy_rat part, gy_rat whole, int64_t scale, int decimals, boo
     return div_round(n, d, trunc, out, NULL) ? GY_XV_OK : GY_XV_OVERFLOW;
 }
 
+/* ---- column scales ------------------------------------------------------ */
+
+int gy_col_decimals(const gy_coldef *c)
+{
+    return c->type == GY_T_RATIO || c->type == GY_T_AMOUNT || c->type == GY_T_COUNT ? c->decimals : 0;
+}
+
+int gy_col_shown_decimals(const gy_coldef *c, int64_t v)
+{
+    int d = gy_col_decimals(c);
+    if (c->type == GY_T_RATIO)
+        return d;
+    while (d > 0 && v % 10 == 0) {
+        v /= 10;
+        d--;
+    }
+    return d;
+}
+
+void gy_col_format(const gy_coldef *c, int64_t v, const char *neg, char *buf, size_t n)
+{
+    int d = gy_col_decimals(c);
+    if (c->type != GY_T_RATIO && d == 0) {
+        gy_format_int(v, neg, buf, n);
+        return;
+    }
+    int shown = gy_col_shown_decimals(c, v);
+    if (shown < d)
+        v /= gy_pow10(d - shown); /* only zeros are dropped */
+    gy_format_ratio(v, shown, neg, buf, n);
+}
+
 /* ---- parsing ---------------------------------------------------------- */
 
 typedef struct xparser {

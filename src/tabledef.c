@@ -288,8 +288,17 @@ static bool parse_type(const char *s, gy_coldef *c)
     c->decimals = 1;
     c->scale = 100;
     if (strcmp(s, "text") == 0) c->type = GY_T_TEXT;
-    else if (strcmp(s, "amount") == 0) c->type = GY_T_AMOUNT;
-    else if (strcmp(s, "count") == 0) c->type = GY_T_COUNT;
+    else if (strncmp(s, "amount", 6) == 0 || strncmp(s, "count", 5) == 0) {
+        /* countN / amountN: up to N decimals (職員配置状況's 0.5 人) */
+        c->type = s[0] == 'a' ? GY_T_AMOUNT : GY_T_COUNT;
+        c->decimals = 0;
+        const char *p = s + (s[0] == 'a' ? 6 : 5);
+        if (*p) {
+            if (*p < '1' || *p > '6' || p[1])
+                return false;
+            c->decimals = *p - '0';
+        }
+    }
     else if (strcmp(s, "fy") == 0) c->type = GY_T_FY;
     else if (strcmp(s, "role") == 0) c->type = GY_T_ROLE;
     else if (strcmp(s, "marker") == 0) c->type = GY_T_MARKER;
@@ -447,7 +456,7 @@ gy_status gy_tabledef_parse(const char *path, const char *text, gy_tabledef **ou
                 c.line = ln;
                 if (!parse_type(v[2].s, &c)) {
                     gy_diag_add(d, path, ln, v[2].col,
-                                "未知の型 '%s' (text, amount, count, ratio[N], quotient[N], fy, role, marker, level)",
+                                "未知の型 '%s' (text, amount[N], count[N], ratio[N], quotient[N], fy, role, marker, level)",
                                 v[2].s);
                 } else if (gy_tabledef_col(t, v[1].s) >= 0) {
                     gy_diag_add(d, path, ln, v[1].col, "列 '%s' が 2 回定義されています", v[1].s);

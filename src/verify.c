@@ -264,11 +264,7 @@ static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int co
 
 static void fmt_val(const gy_table *t, int col, int64_t v, char *buf, size_t n)
 {
-    const gy_coldef *cd = &t->def->cols[col];
-    if (cd->type == GY_T_RATIO)
-        gy_format_ratio(v, cd->decimals, "△", buf, n);
-    else
-        gy_format_int(v, "△", buf, n);
+    gy_col_format(&t->def->cols[col], v, "△", buf, n);
 }
 
 static val cell_val(const gy_table *t, size_t row, int col)
@@ -829,7 +825,7 @@ static void rec_total(ctx *c, int col, size_t grp)
 /* the decimals a column's values are stored with */
 static int col_decimals(const gy_coldef *cd)
 {
-    return cd->type == GY_T_RATIO ? cd->decimals : 0;
+    return gy_col_decimals(cd);
 }
 
 /* a value of column col as an exact rational */
@@ -979,7 +975,7 @@ static val eval_x(ctx *c, const gy_expr *e, size_t row, int target, bool trunc, 
     xleaf u = {c, row};
     gy_xenv env = {leaf, event, &u, cd->scale, cd->decimals, trunc};
     if (cd->type != GY_T_RATIO)
-        env.scale = 1, env.decimals = 0;
+        env.scale = 1, env.decimals = gy_col_decimals(cd);
     gy_xval x = gy_expr_eval(e, &env);
     int64_t v = 0, dn = 0;
     bool rd = false;

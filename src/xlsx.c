@@ -1086,7 +1086,7 @@ static void fleaf_put(void *u, const char *s)
 /* the decimals a column's values are stored with */
 static int col_dec(const gy_coldef *cd)
 {
-    return cd->type == GY_T_RATIO ? cd->decimals : 0;
+    return gy_col_decimals(cd);
 }
 
 static bool fleaf_total(fleaf *x, const gy_expr *e, int64_t *v)
@@ -1173,7 +1173,7 @@ static bool dv_formula(tw *w, size_t k, int part, fbuf *f, int64_t *v)
         /* SUM over runs of adjacent cells; shares add up in binary
          * doubles: their sum is rounded to the column's decimals */
         const gy_coldef *cd = &w->t->def->cols[d->col];
-        bool rnd = cd->type == GY_T_RATIO;
+        bool rnd = cd->type == GY_T_RATIO || gy_col_decimals(cd) > 0;
         if (rnd)
             fput(f, "ROUND(");
         if (!sum_formula(w, d->refs, d->nrefs, d->col, part, f, v))
@@ -1323,13 +1323,13 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
         return;
     }
     size_t k = dfind(w, row, col);
-    double div = (double)gy_pow10(cd->type == GY_T_RATIO ? cd->decimals : 0);
+    double div = (double)gy_pow10(gy_col_decimals(cd));
     if (k != SIZE_MAX) {
         eval_dv(w, k, part);
         int64_t shown = w->dst[k] == 2 ? w->dvv[k] : w->dv[k].value;
         if (shown != c->v && mark == MARK_NONE)
             mark = MARK_ERROR;
-        lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
+        lxw_format *f = fmtx(b, kind, gy_col_shown_decimals(cd, shown), 0, mark, 0, 0, lf->suffix);
         char *formula = w->dst[k] == 2 ? dv_text(w, k, part) : NULL;
         if (w->dst[k] == 2 && !formula)
             b->oom = true;
@@ -1337,10 +1337,7 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
             put_formula(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, formula, f, (double)shown / div);
         else
             put_num(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)shown / div, f);
-        if (cd->type == GY_T_RATIO)
-            gy_format_ratio(shown, cd->decimals, b->neg, txt, sizeof txt);
-        else
-            gy_format_int(shown, b->neg, txt, sizeof txt);
+        gy_col_format(cd, shown, b->neg, txt, sizeof txt);
     } else if (c->nil != GY_NIL_NONE) {
         lxw_format *f = fmt(b, F_NIL, 0, 0, mark, 0, 0);
         if (c->nil == GY_NIL_BLANK)
@@ -1349,12 +1346,9 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
             put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, c->text, f);
         snprintf(txt, sizeof txt, "%s", c->text);
     } else {
-        lxw_format *f = fmtx(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix);
+        lxw_format *f = fmtx(b, kind, gy_col_shown_decimals(cd, c->v), 0, mark, 0, 0, lf->suffix);
         put_num(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)c->v / div, f);
-        if (cd->type == GY_T_RATIO)
-            gy_format_ratio(c->v, cd->decimals, b->neg, txt, sizeof txt);
-        else
-            gy_format_int(c->v, b->neg, txt, sizeof txt);
+        gy_col_format(cd, c->v, b->neg, txt, sizeof txt);
     }
     if (!lf->width)
         widen(w, sc, txt, 1);

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /** The type of a column; every cell of the column has it. */
 typedef enum gy_type {
@@ -54,7 +55,7 @@ typedef struct gy_coldef {
     char *name;     /**< header text in the CSV */
     char *label;    /**< heading as the report prints it (defaults to name) */
     gy_type type;
-    int decimals;   /**< for ratios: decimals stored (default 1) */
+    int decimals;   /**< decimals stored: ratios (default 1), countN/amountN (default 0) */
     int scale;      /**< for ratios: 100 for a percentage (default), 1 for a quotient */
     unsigned flags; /**< GY_COL_* */
     unsigned line;  /**< line in the definition file */
@@ -149,6 +150,19 @@ int gy_marker_level(const char *s);
 
 /** Name of a type as written in definitions. */
 const char *gy_type_name(gy_type t);
+
+/** The decimals a numeric column's values are stored with (scaled by
+ *  10^decimals): ratioN/quotientN, countN/amountN; 0 otherwise. */
+int gy_col_decimals(const gy_coldef *c);
+
+/** The decimals a value of the column is shown with: a ratio's N; a
+ *  countN/amountN value as the report prints it, without trailing zeros
+ *  (13.5, 1, 0.5); 0 for an integer column. */
+int gy_col_shown_decimals(const gy_coldef *c, int64_t v);
+
+/** Write a value of a numeric column as the report prints it (commas,
+ *  `neg` before a negative, decimals as gy_col_shown_decimals). */
+void gy_col_format(const gy_coldef *c, int64_t v, const char *neg, char *buf, size_t n);
 
 /** Whether a column keeps every cell's text: the text-like types (text,
  *  fy, marker, role, level), and the key, group and label columns of any

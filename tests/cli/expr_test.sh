@@ -120,6 +120,53 @@ sed -i 's/金額@"小計 (再掲含む)"/金額@"小計（再掲含む）"/' "$T
 check "labels: a label no row has: one error naming the definition's file:line:col" 1 \
     "error,reference,saikei,$T/x/input/R6/saikei.csv,7,4,再掲分,うち再掲,30,,\"規則の参照 @「小計（再掲含む）」($T/x/templates/tables/saikei.def:13:13) に当たる行が表にありません"
 
+# ---- 職員配置状況: count1 columns (0.5 人), integers printed as 1, exact across scales
+H=$T/x/input/R6/haichi.csv
+fresh
+sed -i 's/,0.5,2,13.5,,15,28.5$/,0.5,2,14,,15,28.5/' "$H"
+check "配置: 青森 計 14 (13.5 with 0.5 人): errors at its cell, the 合計 and the 計 row" 1 \
+    "error,rowsum,haichi,$H,2,10,青森高等技術専門校,計,14,13.5,記載 14 と再計算 13.5 が 0.5 違います" \
+    "error,rowsum,haichi,$H,2,13,青森高等技術専門校,合計,28.5,29,記載 28.5 と再計算 29 が 0.5 違います" \
+    "error,sum,haichi,$H,5,10,計,計,37.5,38,"
+
+fresh
+sed -i 's/^計,計,2,4,4,14,8,2.5,3,37.5,2,35,74.5$/計,計,2,4,4,14,8,3,3,37.5,2,35,74.5/' "$H"
+check "配置: 計 row 事務職員 3 (0.5 + 1 + 1 = 2.5): error at its cell (and the 計 row's 計)" 1 \
+    "error,sum,haichi,$H,5,8,計,事務職員,3,2.5,記載 3 が各行の合計 2.5 と 0.5 違います" \
+    "error,rowsum,haichi,$H,5,10,計,計,37.5,38,"
+
+fresh
+# the same table with the decimal columns as quotient1 (how it had to be
+# written before): rules across scales are exact, no false error
+sed -i 's/count1/quotient1/' "$T/x/templates/tables/haichi.def"
+check "配置: quotient1 columns added to counts: exact across scales (no '記載 13.5 と再計算 1.8')" 0
+
+fresh
+sed -i 's/,0.5,2,13.5,,15,28.5$/,0.55,2,13.55,,15,28.55/' "$H"
+"$GAIYO" verify --input "$T/x/input" --templates "$T/x/templates" >"$T/out" 2>"$T/err"
+rc=$?
+n=$((n + 1))
+if [ "$rc" = 3 ] && grep -qF "gaiyo: $H:2:8: error:" "$T/err"; then
+    echo "ok $n - 配置: 0.55 in a count1 column: an import error at its cell, nothing rounded"
+else
+    failed=$((failed + 1))
+    echo "not ok $n - 配置: 0.55 in a count1 column: an import error at its cell, nothing rounded"
+    sed 's/^/#   /' "$T/err"
+fi
+
+fresh
+sed -i 's/^column  事務職員      count1$/column  事務職員      count7/' "$T/x/templates/tables/haichi.def"
+"$GAIYO" verify --input "$T/x/input" --templates "$T/x/templates" >"$T/out" 2>"$T/err"
+rc=$?
+n=$((n + 1))
+if [ "$rc" = 3 ] && grep -qF "gaiyo: $T/x/templates/tables/haichi.def:14:19: error: 未知の型 'count7'" "$T/err"; then
+    echo "ok $n - 配置: count7: an unknown type at the definition's file:line:col"
+else
+    failed=$((failed + 1))
+    echo "not ok $n - 配置: count7: an unknown type at the definition's file:line:col"
+    sed 's/^/#   /' "$T/err"
+fi
+
 # ---- definition errors: at the definition's file:line:col, before any input is checked
 defcheck() {
     local name=$1 rule=$2 want=$3

@@ -677,6 +677,11 @@ if r.returncode == 0:
     got = [(k[c].value, s_[c].value) for c in ('E5', 'F5', 'G5', 'G9')]
     want = [('=ROUND(C5/D5,0)', 758), ('=ROUND(E5/12,0)', 63), ('=ROUND(C5/D5,1)', 757.9), ('=ROUND(C9/D9,1)', 740.5)]
     check('expr: round(件数 / 指導員数, 0), round(平均件数 / 12, 0), round(…, 1) with cached values', got == want, got)
+    k, s_ = xf['経済産業部職員配置状況'], xv['経済産業部職員配置状況']
+    got = [(k[c].value, s_[c].value, k[c].number_format.split(';')[0]) for c in ('H5', 'H6', 'J5', 'J6', 'H8')]
+    want = [(0.5, 0.5, '#,##0.0'), (1, 1, '#,##0'), ('=C5+D5+E5+F5+G5+H5+I5', 13.5, '#,##0.0'),
+            ('=C6+D6+E6+F6+G6+H6+I6', 17, '#,##0'), ('=ROUND(SUM(H5:H7),1)', 2.5, '#,##0.0')]
+    check('expr: count1 (職員配置状況): 0.5 shown 0.5, 1 shown 1 (not 1.0), 13.5 = a sum across scales', got == want, got)
     evx = Evaluator(xf, xv)
     bad = []
     for ws in xf.worksheets:
