@@ -168,6 +168,20 @@ void gy_tabledef_free(gy_tabledef *t)
 
 /* ---- rule expressions: expr.c ----------------------------------------- */
 
+/* strstr outside double quotes (a quoted row label may hold " on " or " #") */
+static char *strstr_unquoted(char *s, const char *w)
+{
+    size_t n = strlen(w);
+    bool q = false;
+    for (; *s; s++) {
+        if (*s == '"')
+            q = !q;
+        else if (!q && !strncmp(s, w, n))
+            return s;
+    }
+    return NULL;
+}
+
 /* rule TARGET = EXPR [on SEL,SEL...] */
 static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const char *line,
                        const char *body, gy_diags *d)
@@ -179,13 +193,13 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
     if (!text)
         return false;
     /* strip comment */
-    char *hash = strstr(text, " #");
+    char *hash = strstr_unquoted(text, " #");
     if (hash)
         *hash = '\0';
     gy_trim(text);
     r.text = text;
     /* the selector part */
-    char *on = strstr(text, " on ");
+    char *on = strstr_unquoted(text, " on ");
     char *sel = NULL;
     if (on) {
         sel = gy_strdup(on + 4);

@@ -204,6 +204,22 @@ static void parse_errors(void)
     expect_error("c = a@\"（再掲）\" * ｘ", 21, "規則が存在しない列を参照しています: 'ｘ'");
 }
 
+static void labels_with_on_and_hash(void)
+{
+    /* " on " and " #" inside a quoted label are the label's */
+    gy_diags d = {0};
+    gy_tabledef *t = def1("c = a@\"carry on #1\" on row:x # note", &d);
+    T_CHECK(t != NULL);
+    T_EQ_INT(d.n, 0);
+    if (t) {
+        T_EQ_STR(t->rules[0].expr->row, "carry on #1");
+        T_EQ_INT(t->rules[0].nrows, 1);
+        T_EQ_STR(t->rules[0].rows[0], "x");
+    }
+    gy_tabledef_free(t);
+    gy_diags_free(&d);
+}
+
 static void parse_labels(void)
 {
     gy_diags d = {0};
@@ -329,6 +345,7 @@ int main(void)
     TEST(overflow_and_nil);
     TEST(parse_errors);
     TEST(parse_labels);
+    TEST(labels_with_on_and_hash);
     TEST(formulas);
     TEST(shares);
     T_DONE();
