@@ -322,8 +322,9 @@ static void shares(void)
     T_EQ_INT(gy_expr_share((gy_rat){239, 1}, (gy_rat){655, 1}, 100, 1, false, &o), GY_XV_OK);
     T_EQ_INT(o, 365);
     /* exact across decimals: 12.5 of 50 is 25.0 % */
-    gy_rat a, b;
-    T_CHECK(gy_rat_scaled(125, 1, &a) && gy_rat_scaled(50, 0, &b));
+    gy_rat a = {0, 1}, b = {0, 1};
+    T_CHECK(gy_rat_scaled(125, 1, &a));
+    T_CHECK(gy_rat_scaled(50, 0, &b));
     T_EQ_INT(gy_expr_share(a, b, 100, 1, false, &o), GY_XV_OK);
     T_EQ_INT(o, 250);
     T_EQ_INT(gy_expr_share((gy_rat){1, 1}, (gy_rat){0, 1}, 100, 1, false, &o), GY_XV_ALLUP);
