@@ -99,7 +99,8 @@ typedef struct ctx {
     const gy_rule *cur;  /* the rule being evaluated (for a reference's findings) */
     int curtarget;
     bool refbad;         /* the evaluation met a reference already reported */
-    const gy_expr **missed; /* label references reported as matching no row */
+    const gy_expr **missed; /* label references met unmatched (once each) */
+    bool *missedall;     /* per missed: no row of the table has the label */
     size_t nmissed;
     const gy_table *prev;/* the table @前年 reads (this one when it has an fy key), or NULL */
     rowidx previdx;      /* rows of prev by (role, fy, key columns), lazily */
@@ -870,19 +871,25 @@ static void ref_missing(ctx *c, const gy_expr *e, size_t row)
     const gy_table *t = c->t;
     for (size_t i = 0; i < c->nmissed; i++)
         if (c->missed[i] == e) {
-            c->refbad = true;
+            c->refbad = c->missedall[i];
             return;
         }
-    for (size_t i = 0; i < t->nrows; i++)
-        if (!strcmp(gy_row_label(t, &t->rows[i]), e->row))
-            return;
+    bool none = true;
+    for (size_t i = 0; i < t->nrows && none; i++)
+        none = strcmp(gy_row_label(t, &t->rows[i]), e->row) != 0;
     const gy_expr **nv = realloc(c->missed, (c->nmissed + 1) * sizeof *nv);
-    if (!nv) {
+    if (nv)
+        c->missed = nv;
+    bool *na = nv ? realloc(c->missedall, (c->nmissed + 1) * sizeof *na) : NULL;
+    if (!na) {
         c->oom = true;
         return;
     }
-    c->missed = nv;
-    c->missed[c->nmissed++] = e;
+    c->missedall = na;
+    c->missed[c->nmissed] = e;
+    c->missedall[c->nmissed++] = none;
+    if (!none)
+        return; /* another group has it: this row is unchecked (base-absent) */
     c->refbad = true;
     if (!c->cur)
         return;
@@ -1803,6 +1810,7 @@ static void free_ctx(ctx *c)
     rowidx_free(&c->labels);
     free(c->ldup);
     free(c->missed);
+    free(c->missedall);
     rowidx_free(&c->previdx);
     free(c->prevmemo);
     free(c->slo);

@@ -120,6 +120,13 @@ sed -i 's/金額@"小計 (再掲含む)"/金額@"小計（再掲含む）"/' "$T
 check "labels: a label no row has: one error naming the definition's file:line:col" 1 \
     "error,reference,saikei,$T/x/input/R6/saikei.csv,7,4,再掲分,うち再掲,30,,\"規則の参照 @「小計（再掲含む）」($T/x/templates/tables/saikei.def:13:13) に当たる行が表にありません"
 
+fresh
+# with `group 方式`, 「A 小計」 is in the A方式 group only: the 合計 row (a
+# group of its own) cannot read it — said as an info, not silence
+sed -i 's/^rule    A方式分/group   方式\nrule    A方式分/' "$T/x/templates/tables/hoshiki.def"
+check "labels: a label only another group has: that row is unchecked, an info at its cell" 0 \
+    "info,base-absent,hoshiki,$T/x/input/R6/hoshiki.csv,6,5,合計,A方式分,10,,\"行「A 小計」 がないため「A方式分」を検算できません"
+
 # ---- 職員配置状況: count1 columns (0.5 人), integers printed as 1, exact across scales
 H=$T/x/input/R6/haichi.csv
 fresh
