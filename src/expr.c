@@ -39,6 +39,16 @@ static i128 gcd128(i128 a, i128 b)
         a = -a;
     if (b < 0)
         b = -b;
+    if (a <= (i128)UINT64_MAX && b <= (i128)UINT64_MAX) {
+        /* 64-bit division where it fits: most figures */
+        uint64_t x = (uint64_t)a, y = (uint64_t)b;
+        while (y) {
+            uint64_t t = x % y;
+            x = y;
+            y = t;
+        }
+        return (i128)x;
+    }
     while (b) {
         i128 t = a % b;
         a = b;
@@ -56,7 +66,7 @@ static bool rat_make(i128 n, i128 d, gy_rat *out)
         n = -n;
         d = -d;
     }
-    i128 g = gcd128(n, d);
+    i128 g = d == 1 ? 1 : gcd128(n, d);
     if (g > 1) {
         n /= g;
         d /= g;
@@ -70,24 +80,62 @@ static bool rat_make(i128 n, i128 d, gy_rat *out)
 
 bool gy_rat_scaled(int64_t n, int decimals, gy_rat *out)
 {
-    if (decimals < 0 || decimals > 18)
+    if (decimals == 0 && n != INT64_MIN) {
+        *out = (gy_rat){n, 1};
+        return true;
+    }
+    if (decimals < 0 || decimals > 18 || n == INT64_MIN)
         return false;
-    return rat_make(n, gy_pow10(decimals), out);
+    /* int64 throughout: the common case of every ratio cell */
+    uint64_t x = n < 0 ? (uint64_t)-n : (uint64_t)n, y = (uint64_t)gy_pow10(decimals);
+    uint64_t d = y;
+    while (y) {
+        uint64_t t = x % y;
+        x = y;
+        y = t;
+    }
+    *out = (gy_rat){n / (int64_t)x, (int64_t)(d / x)};
+    return true;
+}
+
+/* integers (the common case): int64 arithmetic, overflow-checked (the
+ * range is symmetric: INT64_MIN is out, as in rat_make) */
+static bool int_result(int64_t r, bool ovf, gy_rat *out)
+{
+    if (ovf || r == INT64_MIN)
+        return false;
+    *out = (gy_rat){r, 1};
+    return true;
 }
 
 bool gy_rat_add(gy_rat a, gy_rat b, gy_rat *out)
 {
+    int64_t r;
+    if (a.d == 1 && b.d == 1) {
+        bool ovf = __builtin_add_overflow(a.n, b.n, &r);
+        return int_result(r, ovf, out);
+    }
     /* a.n * b.d fits in 127 bits; the sum of two such in 128 */
     return rat_make((i128)a.n * b.d + (i128)b.n * a.d, (i128)a.d * b.d, out);
 }
 
 bool gy_rat_sub(gy_rat a, gy_rat b, gy_rat *out)
 {
+    int64_t r;
+    if (a.d == 1 && b.d == 1) {
+        bool ovf = __builtin_sub_overflow(a.n, b.n, &r);
+        return int_result(r, ovf, out);
+    }
     return rat_make((i128)a.n * b.d - (i128)b.n * a.d, (i128)a.d * b.d, out);
 }
 
 bool gy_rat_mul(gy_rat a, gy_rat b, gy_rat *out)
 {
+    int64_t r;
+    if (a.d == 1 && b.d == 1) {
+        bool ovf = __builtin_mul_overflow(a.n, b.n, &r);
+        return int_result(r, ovf, out);
+    }
     return rat_make((i128)a.n * b.n, (i128)a.d * b.d, out);
 }
 
@@ -118,6 +166,12 @@ static bool div_round(i128 n, i128 d, bool trunc, int64_t *out, bool *exact)
 
 bool gy_rat_to_scaled(gy_rat a, int decimals, bool trunc, int64_t *out, bool *exact)
 {
+    if (decimals >= 0 && decimals <= 18 && gy_pow10(decimals) % a.d == 0) {
+        /* exact at this scale (an integer, or a ratio's 92.7): no division */
+        if (exact)
+            *exact = true;
+        return !__builtin_mul_overflow(a.n, gy_pow10(decimals) / a.d, out) && *out != INT64_MIN;
+    }
     i128 n;
     if (decimals < 0 || decimals > 18 || __builtin_mul_overflow((i128)a.n, (i128)gy_pow10(decimals), &n))
         return false;
@@ -139,11 +193,6 @@ gy_xst gy_expr_share(gy_rat part, gy_rat whole, int64_t scale, int decimals, boo
 }
 
 /* ---- column scales ------------------------------------------------------ */
-
-int gy_col_decimals(const gy_coldef *c)
-{
-    return c->type == GY_T_RATIO || c->type == GY_T_AMOUNT || c->type == GY_T_COUNT ? c->decimals : 0;
-}
 
 int gy_col_shown_decimals(const gy_coldef *c, int64_t v)
 {
@@ -635,9 +684,12 @@ gy_xst gy_expr_target(gy_xval v, int decimals, int64_t *out, bool *rounded, int6
     if (v.st != GY_XV_OK)
         return v.st;
     bool exact;
-    if (!gy_rat_to_scaled(v.v, decimals, false, out, &exact) || !gy_rat_to_scaled(v.v, decimals, true, down, NULL))
+    if (!gy_rat_to_scaled(v.v, decimals, false, out, &exact))
         return GY_XV_OVERFLOW;
     *rounded = !exact;
+    *down = *out;
+    if (!exact && !gy_rat_to_scaled(v.v, decimals, true, down, NULL))
+        return GY_XV_OVERFLOW;
     return GY_XV_OK;
 }
 

@@ -833,7 +833,12 @@ static int col_decimals(const gy_coldef *cd)
 static gy_xval to_x(const gy_tabledef *d, int col, val v)
 {
     gy_xval r = {v.st == V_OK ? GY_XV_OK : v.st == V_NIL ? GY_XV_NIL : GY_XV_UNKNOWN, {0, 1}};
-    if (r.st == GY_XV_OK && !gy_rat_scaled(v.v, col_decimals(&d->cols[col]), &r.v))
+    if (r.st != GY_XV_OK)
+        return r;
+    int dec = col_decimals(&d->cols[col]);
+    if (dec == 0 && v.v != INT64_MIN)
+        r.v.n = v.v; /* an integer column: the value itself */
+    else if (!gy_rat_scaled(v.v, dec, &r.v))
         r.st = GY_XV_OVERFLOW;
     return r;
 }

@@ -153,7 +153,10 @@ const char *gy_type_name(gy_type t);
 
 /** The decimals a numeric column's values are stored with (scaled by
  *  10^decimals): ratioN/quotientN, countN/amountN; 0 otherwise. */
-int gy_col_decimals(const gy_coldef *c);
+static inline int gy_col_decimals(const gy_coldef *c)
+{
+    return c->type == GY_T_RATIO || c->type == GY_T_AMOUNT || c->type == GY_T_COUNT ? c->decimals : 0;
+}
 
 /** The decimals a value of the column is shown with: a ratio's N; a
  *  countN/amountN value as the report prints it, without trailing zeros
