@@ -145,8 +145,8 @@ gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_
         seen[h] = d;
         const gy_coldef *cd = &d->table->def->cols[d->col];
         char v[64];
-        if (cd->type == GY_T_RATIO)
-            gy_format_ratio(d->value, cd->decimals, "△", v, sizeof v);
+        if (cd->type == GY_T_RATIO || gy_col_decimals(cd) > 0)
+            gy_col_format(cd, d->value, "△", v, sizeof v);
         else
             gy_format_int(d->value, "△", v, sizeof v);
         head(out, 'D', d->table, d->row, d->col, &hc);

@@ -933,7 +933,7 @@ static fig cell_fig(const gy_table *t, const gy_row *r, int col)
         return f;
     f.ok = true;
     f.v = gy_tv(t, ri, col);
-    f.dec = t->def->cols[col].type == GY_T_RATIO ? t->def->cols[col].decimals : 0;
+    f.dec = gy_col_decimals(&t->def->cols[col]);
     return f;
 }
 
@@ -941,9 +941,11 @@ static fig ratio_fig(fig num, fig den, int dec)
 {
     fig f = {0};
     int64_t out;
-    if (!num.ok || !den.ok || num.dec != den.dec)
+    gy_rat a, b;
+    /* exact across decimals: the share of pct() (expr.c) */
+    if (!num.ok || !den.ok || !gy_rat_scaled(num.v, num.dec, &a) || !gy_rat_scaled(den.v, den.dec, &b))
         return f;
-    if (gy_ratio(num.v, den.v, 100, dec, GY_ROUND_HALF_UP, &out) != GY_RATIO_OK)
+    if (gy_expr_share(a, b, 100, dec, false, &out) != GY_XV_OK)
         return f;
     f.ok = true;
     f.v = out;
@@ -1123,9 +1125,7 @@ static void data_series(const chart *c, const gy_table *t, gy_buf *b, ext *e)
                     add_ck(e, &cum, x.v, "累計");
                 f.ok = true;
                 f.v = cum;
-                f.dec = x.ok ? x.dec : (t->def->cols[c->l2a].type == GY_T_RATIO
-                                            ? t->def->cols[c->l2a].decimals
-                                            : 0);
+                f.dec = x.ok ? x.dec : gy_col_decimals(&t->def->cols[c->l2a]);
             } else if (c->l2 == L2_RATIO) {
                 f = ratio_fig(cell_fig(t, r, c->l2a), cell_fig(t, r, c->l2b), c->l2dec);
             } else {
@@ -1229,7 +1229,7 @@ static void data_pivot(const chart *c, const gy_table *t, gy_buf *b, ext *e)
                             add_ck(e, &tot, p.val[j * p.nkey + ki].v, "合計");
                     fig f = p.val[ci * p.nkey + ki];
                     int64_t share;
-                    if (f.ok && gy_ratio(f.v, tot, 100, 1, GY_ROUND_HALF_UP, &share) == GY_RATIO_OK &&
+                    if (f.ok && gy_expr_share((gy_rat){f.v, 1}, (gy_rat){tot, 1}, 100, 1, false, &share) == GY_XV_OK &&
                         share >= c->fold_below)
                         small = false;
                 }

@@ -367,10 +367,8 @@ void gy_cell_format(const gy_table *t, size_t col, const gy_cell *c, char *buf, 
     switch (cd->type) {
     case GY_T_AMOUNT:
     case GY_T_COUNT:
-        gy_format_int(c->v, "△", buf, n);
-        break;
     case GY_T_RATIO:
-        gy_format_ratio(c->v, cd->decimals, "△", buf, n);
+        gy_col_format(cd, c->v, "△", buf, n);
         break;
     case GY_T_PERIOD: {
         gy_period pe = gy_period_from_key(c->v);
@@ -1006,7 +1004,8 @@ static bool parse_cell(reader *r, size_t row, int c, const char *s, unsigned lin
     case GY_T_AMOUNT:
     case GY_T_COUNT:
     case GY_T_RATIO:
-        if (cd->type == GY_T_RATIO ? gy_parse_ratio(s, cd->decimals, &num, &err) : gy_parse_int(s, &num, &err)) {
+        if (gy_col_decimals(cd) > 0 || cd->type == GY_T_RATIO ? gy_parse_ratio(s, gy_col_decimals(cd), &num, &err)
+                                                              : gy_parse_int(s, &num, &err)) {
             nil = num.nil;
             v = num.v;
             ok = true;
@@ -1075,7 +1074,7 @@ static bool parse_cell(reader *r, size_t row, int c, const char *s, unsigned lin
         break;
     }
     bool stored = put_v(r, c, row, v) && put_nil(r, c, row, nil);
-    int form = gy_col_textlike(r->def, (size_t)c) || !ok ? 0 : canonical(s, nil, v, cd->type == GY_T_RATIO ? cd->decimals : 0);
+    int form = gy_col_textlike(r->def, (size_t)c) || !ok ? 0 : canonical(s, nil, v, gy_col_shown_decimals(cd, v));
     if (form == 2)
         stored = stored && put_negsp(r, c, row);
     if (form == 0 && stored) {

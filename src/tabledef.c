@@ -139,16 +139,6 @@ static bool small_uint(const char *s, int *out)
     return true;
 }
 
-static void expr_free(gy_expr *e)
-{
-    if (!e)
-        return;
-    expr_free(e->a);
-    expr_free(e->b);
-    free(e->row);
-    free(e);
-}
-
 void gy_tabledef_free(gy_tabledef *t)
 {
     if (!t)
@@ -166,7 +156,7 @@ void gy_tabledef_free(gy_tabledef *t)
     free(t->cols);
     for (size_t i = 0; i < t->nrules; i++) {
         gy_rule *r = &t->rules[i];
-        expr_free(r->expr);
+        gy_expr_free(r->expr);
         for (size_t j = 0; j < r->nrows; j++)
             free(r->rows[j]);
         free(r->rows);
@@ -193,205 +183,22 @@ void gy_tabledef_free(gy_tabledef *t)
 
 /* ---- lines and words: the template reader (tmpl.h), DEF_FORMAT below ---- */
 
-/* ---- rule expressions ----------------------------------------------- */
+/* ---- rule expressions: expr.c ----------------------------------------- */
 
-typedef struct xparser {
-    const char *p, *line;
-    const gy_tabledef *t;
-    const char *path;
-    unsigned lineno;
-    gy_diags *d;
-    bool err;
-    unsigned off; /* character column of the rule text in its line, minus 1 */
-} xparser;
-
-static bool is_delim(char c)
+/* strstr outside double quotes (a quoted row label may hold " on " or " #") */
+static char *strstr_unquoted(char *s, const char *w)
 {
-    return c == '\0' || c == ' ' || c == '\t' || c == '+' || c == '-' || c == '(' ||
-           c == ')' || c == ',' || c == '=' || c == '@' || c == '#';
-}
-
-static void xskip(xparser *x)
-{
-    while (*x->p == ' ' || *x->p == '\t')
-        x->p++;
-}
-
-static char *xident(xparser *x)
-{
-    xskip(x);
-    const char *s = x->p;
-    while (!is_delim(*x->p))
-        x->p++;
-    if (x->p == s)
-        return NULL;
-    return gy_strndup(s, (size_t)(x->p - s));
-}
-
-static void xerr(xparser *x, const char *at, const char *msg, const char *what)
-{
-    if (!x->err)
-        gy_diag_add(x->d, x->path, x->lineno, x->off + gy_char_col(x->line, at), "%s%s%s%s", msg,
-                    what ? " '" : "", what ? what : "", what ? "'" : "");
-    x->err = true;
-}
-
-static gy_expr *xnew(gy_xop op)
-{
-    gy_expr *e = calloc(1, sizeof *e);
-    if (e) {
-        e->col = -1;
-        e->op = op;
-    }
-    return e;
-}
-
-static gy_expr *xexpr(xparser *x);
-
-static int xcol(xparser *x, const char *at, const char *name)
-{
-    int c = gy_tabledef_col(x->t, name);
-    if (c < 0)
-        xerr(x, at, "規則が存在しない列を参照しています:", name);
-    else if (x->t->cols[c].type == GY_T_TEXT || x->t->cols[c].type == GY_T_ROLE ||
-             x->t->cols[c].type == GY_T_MARKER || x->t->cols[c].type == GY_T_FY ||
-             x->t->cols[c].type == GY_T_LEVEL || x->t->cols[c].type == GY_T_PERIOD) {
-        xerr(x, at, "規則で数値でない列は使えません:", name);
-        c = -1;
-    }
-    return c;
-}
-
-static gy_expr *xterm(xparser *x)
-{
-    xskip(x);
-    const char *at = x->p;
-    if (*x->p == '(') {
-        x->p++;
-        gy_expr *e = xexpr(x);
-        xskip(x);
-        if (*x->p != ')') {
-            xerr(x, x->p, "')' がありません", NULL);
-            expr_free(e);
-            return NULL;
-        }
-        x->p++;
-        return e;
-    }
-    char *id = xident(x);
-    if (!id) {
-        xerr(x, at, "列名か関数がありません", NULL);
-        return NULL;
-    }
-    xskip(x);
-    if (*x->p == '(') {
-        x->p++;
-        gy_expr *e = NULL;
-        if (strcmp(id, "pct") == 0) {
-            e = xnew(GY_X_PCT);
-            if (!e)
-                goto fail;
-            e->a = xexpr(x);
-            xskip(x);
-            if (*x->p != ',') {
-                xerr(x, x->p, "pct(分子, 分母) の ',' がありません", NULL);
-                goto fail;
-            }
-            x->p++;
-            e->b = xexpr(x);
-        } else if (strcmp(id, "total") == 0) {
-            e = xnew(GY_X_TOTAL);
-            if (!e)
-                goto fail;
-            const char *cat = x->p;
-            char *cn = xident(x);
-            if (!cn) {
-                xerr(x, cat, "total() には列名が要ります", NULL);
-                goto fail;
-            }
-            e->col = xcol(x, cat, cn);
-            free(cn);
-        } else {
-            xerr(x, at, "未知の関数です (pct, total が使えます):", id);
-            goto fail;
-        }
-        xskip(x);
-        if (*x->p != ')') {
-            xerr(x, x->p, "')' がありません", NULL);
-            goto fail;
-        }
-        x->p++;
-        free(id);
-        return e;
-    fail:
-        free(id);
-        expr_free(e);
-        return NULL;
-    }
-    gy_expr *e = xnew(GY_X_REF);
-    if (!e) {
-        free(id);
-        return NULL;
-    }
-    e->col = xcol(x, at, id);
-    free(id);
-    if (*x->p == '@') {
-        x->p++;
-        const char *rat = x->p;
-        char *r = xident(x);
-        if (!r) {
-            xerr(x, rat, "'@' の後に行ラベルか 前年 が要ります", NULL);
-            expr_free(e);
-            return NULL;
-        }
-        if (strcmp(r, "前年") == 0 || strcmp(r, "prev") == 0) {
-            free(r);
-            /* with an fy key column: the row one year earlier in the same
-             * table; without: the same keys in the previous year's folder */
-            e->rowref = GY_R_PREV;
-        } else {
-            e->rowref = GY_R_LABEL;
-            e->row = r;
-        }
-    }
-    return e;
-}
-
-static gy_expr *xexpr(xparser *x)
-{
-    gy_expr *l = xterm(x);
-    for (;;) {
-        xskip(x);
-        char c = *x->p;
-        if (c != '+' && c != '-')
-            return l;
-        x->p++;
-        gy_expr *r = xterm(x);
-        gy_expr *e = xnew(c == '+' ? GY_X_ADD : GY_X_SUB);
-        if (!e) {
-            expr_free(l);
-            expr_free(r);
-            return NULL;
-        }
-        e->a = l;
-        e->b = r;
-        l = e;
-    }
-}
-
-/* the first `pat` in s outside "…", or NULL */
-static char *find_unquoted(char *s, const char *pat)
-{
-    size_t n = strlen(pat);
+    size_t n = strlen(w);
     bool q = false;
-    for (char *p = s; *p; p++) {
-        if (*p == '"')
+    for (; *s; s++) {
+        if (*s == '"')
             q = !q;
-        else if (!q && strncmp(p, pat, n) == 0)
-            return p;
+        else if (!q && !strncmp(s, w, n))
+            return s;
     }
     return NULL;
 }
+
 
 /* `on SEL,SEL…`: roles (項目, 小計, 計, 小計(再掲含む), 再掲, 参考) and
  * row:LABEL, the label quoted when it holds a comma or spaces
@@ -501,15 +308,14 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
     char *text = gy_strdup(body);
     if (!text)
         return false;
-    /* strip comment (outside quotes: a quoted label may hold " #") */
-    char *hash = find_unquoted(text, " #");
+    /* strip comment */
+    char *hash = strstr_unquoted(text, " #");
     if (hash)
         *hash = '\0';
     gy_trim(text);
     r.text = text;
-    /* the selector part (outside quotes), parsed in place after the
-     * expression: `sel` points into text */
-    char *on = find_unquoted(text, " on ");
+    /* the selector part */
+    char *on = strstr_unquoted(text, " on ");
     char *sel = NULL;
     if (on) {
         sel = on + 4;
@@ -517,10 +323,11 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
         gy_trim(text);
     }
     unsigned scol0 = gy_char_col(line, body) - 1; /* a column in text → in the line */
-    xparser x = {.p = text, .line = text, .t = t, .path = path, .lineno = lineno, .d = d,
-                 .off = gy_char_col(line, body) - 1};
-    const char *at = x.p;
-    char *tn = xident(&x);
+    const char *xp = text;
+    while (*xp == ' ' || *xp == '\t')
+        xp++;
+    const char *at = xp;
+    char *tn = gy_expr_word(&xp);
     if (!tn) {
         gy_diag_add(d, path, lineno, gy_char_col(line, body), "規則の左辺 (列名) がありません");
         goto fail;
@@ -533,22 +340,22 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
         goto fail;
     }
     free(tn);
-    xskip(&x);
-    if (*x.p != '=') {
-        gy_diag_add(d, path, lineno, gy_char_col(line, body) + gy_char_col(text, x.p) - 1,
+    while (*xp == ' ' || *xp == '\t')
+        xp++;
+    if (*xp != '=') {
+        gy_diag_add(d, path, lineno, gy_char_col(line, body) + gy_char_col(text, xp) - 1,
                     "規則に '=' がありません");
         goto fail;
     }
-    x.p++;
-    r.expr = xexpr(&x);
-    xskip(&x);
-    if (!x.err && *x.p) {
-        gy_diag_add(d, path, lineno, gy_char_col(line, body) + gy_char_col(text, x.p) - 1,
-                    "規則の式の後に余分な文字があります: '%s'", x.p);
+    xp++;
+    r.expr = gy_expr_parse(&xp, t, path, lineno, text, gy_char_col(line, body) - 1, d);
+    if (!r.expr)
         goto fail;
-    }
-    if (x.err || !r.expr) {
-        /* xerr reported columns relative to the rule text; good enough */
+    while (*xp == ' ' || *xp == '\t')
+        xp++;
+    if (*xp) {
+        gy_diag_add(d, path, lineno, gy_char_col(line, body) + gy_char_col(text, xp) - 1,
+                    "規則の式の後に余分な文字があります: '%s'", xp);
         goto fail;
     }
     if (t->cols[r.target].type != GY_T_AMOUNT && t->cols[r.target].type != GY_T_COUNT &&
@@ -572,7 +379,7 @@ static bool parse_rule(gy_tabledef *t, const char *path, unsigned lineno, const 
     t->rules[t->nrules++] = r;
     return true;
 fail:
-    expr_free(r.expr);
+    gy_expr_free(r.expr);
     for (size_t j = 0; j < r.nrows; j++)
         free(r.rows[j]);
     free(r.rows);
@@ -586,8 +393,17 @@ static bool parse_type(const char *s, gy_coldef *c)
     c->decimals = 1;
     c->scale = 100;
     if (strcmp(s, "text") == 0) c->type = GY_T_TEXT;
-    else if (strcmp(s, "amount") == 0) c->type = GY_T_AMOUNT;
-    else if (strcmp(s, "count") == 0) c->type = GY_T_COUNT;
+    else if (strncmp(s, "amount", 6) == 0 || strncmp(s, "count", 5) == 0) {
+        /* countN / amountN: up to N decimals (職員配置状況's 0.5 人) */
+        c->type = s[0] == 'a' ? GY_T_AMOUNT : GY_T_COUNT;
+        c->decimals = 0;
+        const char *p = s + (s[0] == 'a' ? 6 : 5);
+        if (*p) {
+            if (*p < '1' || *p > '6' || p[1])
+                return false;
+            c->decimals = *p - '0';
+        }
+    }
     else if (strcmp(s, "fy") == 0) c->type = GY_T_FY;
     else if (strcmp(s, "role") == 0) c->type = GY_T_ROLE;
     else if (strcmp(s, "marker") == 0) c->type = GY_T_MARKER;
@@ -719,7 +535,7 @@ static gy_status def_dir(void *ctx, const gy_tmpl_line *tl)
             c.line = ln;
             if (!parse_type(v[2].s, &c)) {
                 gy_diag_add(d, path, ln, v[2].col,
-                            "未知の型 '%s' (text, amount, count, ratio[N], quotient[N], fy, period, role, marker, level)",
+                            "未知の型 '%s' (text, amount[N], count[N], ratio[N], quotient[N], fy, period, role, marker, level)",
                             v[2].s);
             } else if (gy_tabledef_col(t, v[1].s) >= 0) {
                 gy_diag_add(d, path, ln, v[1].col, "列 '%s' が 2 回定義されています", v[1].s);

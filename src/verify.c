@@ -96,6 +96,14 @@ typedef struct ctx {
     gtotal **tot;        /* per column, lazily: total() per group */
     rowidx labels;       /* (group, label) → first row, lazily */
     bool labels_built;
+    uint32_t *ldup;      /* per first row of a (group, label): the second row + 1, 0: none
+                            (high bit: said so); with labels */
+    const gy_rule *cur;  /* the rule being evaluated (for a reference's findings) */
+    int curtarget;
+    bool refbad;         /* the evaluation met a reference already reported */
+    const gy_expr **missed; /* label references met unmatched (once each) */
+    bool *missedall;     /* per missed: no row of the table has the label */
+    size_t nmissed;
     const gy_table *prev;/* the table @前年 reads (this one when it has an fy key), or NULL */
     rowidx previdx;      /* rows of prev by (role, fy, key columns), lazily */
     bool previdx_built;
@@ -264,11 +272,7 @@ static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int co
 
 static void fmt_val(const gy_table *t, int col, int64_t v, char *buf, size_t n)
 {
-    const gy_coldef *cd = &t->def->cols[col];
-    if (cd->type == GY_T_RATIO)
-        gy_format_ratio(v, cd->decimals, "△", buf, n);
-    else
-        gy_format_int(v, "△", buf, n);
+    gy_col_format(&t->def->cols[col], v, "△", buf, n);
 }
 
 static val cell_val(const gy_table *t, size_t row, int col)
@@ -722,7 +726,9 @@ static const gy_row *label_row(ctx *c, size_t row, const char *label)
     const gy_table *t = c->t;
     if (!c->labels_built) {
         c->labels_built = true;
-        if (!rowidx_init(&c->labels, t->nrows)) {
+        if (t->nrows < UINT32_MAX / 2)
+            c->ldup = calloc(t->nrows ? t->nrows : 1, sizeof *c->ldup);
+        if (!c->ldup || !rowidx_init(&c->labels, t->nrows)) {
             c->oom = true;
             return NULL;
         }
@@ -736,6 +742,10 @@ static const gy_row *label_row(ctx *c, size_t row, const char *label)
                 size_t q = x->s[s].row - 1;
                 seen = x->s[s].tag == tag_of(h) && c->group[q] == c->group[i] &&
                        !strcmp(gy_row_label(t, &t->rows[q]), lab);
+                /* a second row of the same label: a reference to it is
+                 * ambiguous (never silently the first) */
+                if (seen && c->ldup && !c->ldup[q])
+                    c->ldup[q] = (uint32_t)i + 1;
             }
             if (!seen)
                 rowidx_add(&c->labels, h, i);
@@ -828,105 +838,195 @@ static void rec_total(ctx *c, int col, size_t grp)
     rec_ref(c, off + 1);
 }
 
-/* ---- expressions ------------------------------------------------------- */
+/* ---- expressions (operators: expr.c) ------------------------------------ */
 
-static val eval(ctx *c, const gy_expr *e, size_t row, int target)
+/* the decimals a column's values are stored with */
+static int col_decimals(const gy_coldef *cd)
+{
+    return gy_col_decimals(cd);
+}
+
+/* a value of column col as an exact rational */
+static gy_xval to_x(const gy_tabledef *d, int col, val v)
+{
+    gy_xval r = {v.st == V_OK ? GY_XV_OK : v.st == V_NIL ? GY_XV_NIL : GY_XV_UNKNOWN, {0, 1}};
+    if (r.st != GY_XV_OK)
+        return r;
+    int dec = col_decimals(&d->cols[col]);
+    if (dec == 0 && v.v != INT64_MIN)
+        r.v.n = v.v; /* an integer column: the value itself */
+    else if (!gy_rat_scaled(v.v, dec, &r.v))
+        r.st = GY_XV_OVERFLOW;
+    return r;
+}
+
+/* a row reference that matches two rows of the group: an error at the
+ * second row (once), and the rule is not checked there */
+static bool ref_unique(ctx *c, const gy_row *r, const gy_expr *e, size_t row)
 {
     const gy_table *t = c->t;
-    switch (e->op) {
-    case GY_X_REF: {
-        const gy_row *r = &t->rows[row];
-        if (e->rowref == GY_R_LABEL) {
-            r = label_row(c, row, e->row);
-            rec_ref(c, r ? (size_t)(r - t->rows) : GY_DERIV_NOROW);
-            if (!r) {
-                if (!c->absent[0])
-                    snprintf(c->absent, sizeof c->absent, "行「%s」", e->row);
-                return (val){V_UNKNOWN, 0};
-            }
-        } else if (e->rowref == GY_R_PREV) {
-            size_t prow = GY_DERIV_NOROW;
-            val v = prev_value(c, row, e->col, &prow);
-            rec_ref(c, prow);
-            if (v.st == V_UNKNOWN && !c->absent[0])
-                snprintf(c->absent, sizeof c->absent, "前年度の「%s」", t->def->cols[e->col].name);
-            return v;
-        }
-        if (e->rowref != GY_R_LABEL)
-            rec_ref(c, row);
-        size_t ri = gy_rowi(t, r);
-        val v = cell_val(t, ri, e->col);
-        if (v.st == V_UNKNOWN && !c->absent[0]) {
-            gy_cell cb;
-            snprintf(c->absent, sizeof c->absent, "「%s」(%s)", t->def->cols[e->col].name,
-                     cell_text(t, ri, e->col, &cb));
-        }
-        return v;
+    size_t q = gy_rowi(t, r);
+    uint32_t dup = c->ldup ? c->ldup[q] : 0;
+    if (!dup)
+        return true;
+    c->refbad = true;
+    if (!(dup & 0x80000000u) && c->cur) {
+        size_t second = (dup & 0x7fffffffu) - 1;
+        c->ldup[q] = dup | 0x80000000u;
+        gy_cell lc;
+        add_finding(c, GY_SEV_ERROR, "reference", second, t->def->label_col, cell_text(t, second, t->def->label_col, &lc),
+                    "", false, 0,
+                    "行ラベル「%s」の行が 2 つあり (%u 行目と %u 行目)、規則の参照 @「%s」(%s:%u:%u) がどちらの行か決まりません (規則: %s)",
+                    e->row, t->rows[q].line, t->rows[second].line, e->row, t->def->path, c->cur->line, e->pos,
+                    c->cur->text);
     }
-    case GY_X_ADD:
-    case GY_X_SUB: {
-        val a = eval(c, e->a, row, target), b = eval(c, e->b, row, target);
-        if (a.st == V_UNKNOWN || b.st == V_UNKNOWN)
-            return (val){V_UNKNOWN, 0};
-        if (a.st == V_NIL && b.st == V_NIL)
-            return (val){V_NIL, 0};
-        int64_t r;
-        bool ovf = e->op == GY_X_ADD ? __builtin_add_overflow(a.v, b.v, &r)
-                                     : __builtin_sub_overflow(a.v, b.v, &r);
-        if (ovf) {
-            if (!c->absent[0])
-                snprintf(c->absent, sizeof c->absent, "桁あふれ");
-            c->ovf = true;
-            return (val){V_UNKNOWN, 0};
+    (void)row;
+    return false;
+}
+
+/* a row reference that matches no row of the group: when no row of the
+ * whole table has the label, an error (once per reference) at the first
+ * row it is evaluated on, naming the definition's file:line:col; when
+ * another group has it, the row cannot be checked (base-absent) */
+static void ref_missing(ctx *c, const gy_expr *e, size_t row)
+{
+    const gy_table *t = c->t;
+    for (size_t i = 0; i < c->nmissed; i++)
+        if (c->missed[i] == e) {
+            c->refbad = c->missedall[i];
+            return;
         }
-        return (val){V_OK, r};
+    bool none = true;
+    for (size_t i = 0; i < t->nrows && none; i++)
+        none = strcmp(gy_row_label(t, &t->rows[i]), e->row) != 0;
+    const gy_expr **nv = realloc(c->missed, (c->nmissed + 1) * sizeof *nv);
+    if (nv)
+        c->missed = nv;
+    bool *na = nv ? realloc(c->missedall, (c->nmissed + 1) * sizeof *na) : NULL;
+    if (!na) {
+        c->oom = true;
+        return;
     }
-    case GY_X_TOTAL: {
+    c->missedall = na;
+    c->missed[c->nmissed] = e;
+    c->missedall[c->nmissed++] = none;
+    if (!none)
+        return; /* another group has it: this row is unchecked (base-absent) */
+    c->refbad = true;
+    if (!c->cur)
+        return;
+    gy_cell sc;
+    add_finding(c, GY_SEV_ERROR, "reference", row, c->curtarget, cell_text(t, row, c->curtarget, &sc), "", false, 0,
+                "規則の参照 @「%s」(%s:%u:%u) に当たる行が表にありません (規則: %s)", e->row, t->def->path,
+                c->cur->line, e->pos, c->cur->text);
+}
+
+typedef struct xleaf {
+    ctx *c;
+    size_t row;
+} xleaf;
+
+static gy_xval leaf(void *u, const gy_expr *e)
+{
+    ctx *c = ((xleaf *)u)->c;
+    size_t row = ((xleaf *)u)->row;
+    const gy_table *t = c->t;
+    if (e->op == GY_X_TOTAL) {
         const gtotal *g = group_total(c, e->col, c->group[row]);
         if (!g)
-            return (val){V_UNKNOWN, 0};
+            return (gy_xval){GY_XV_UNKNOWN, {0, 1}};
         if (g->st == 1) {
             if (!c->absent[0])
                 snprintf(c->absent, sizeof c->absent, "「%s」の%s", gy_row_label(t, &t->rows[g->bad]),
                          t->def->cols[e->col].name);
-            return (val){V_UNKNOWN, 0};
+            return (gy_xval){GY_XV_UNKNOWN, {0, 1}};
         }
         if (g->st == 2) {
             if (!c->absent[0])
                 snprintf(c->absent, sizeof c->absent, "%sの合計の桁あふれ", t->def->cols[e->col].name);
             c->ovf = true;
-            return (val){V_UNKNOWN, 0};
+            return (gy_xval){GY_XV_UNKNOWN, {0, 1}};
         }
         if (c->rec)
             rec_total(c, e->col, c->group[row]);
-        return (val){V_OK, g->sum};
+        return to_x(t->def, e->col, (val){V_OK, g->sum});
     }
-    case GY_X_PCT: {
-        val a = eval(c, e->a, row, target), b = eval(c, e->b, row, target);
-        if (a.st == V_UNKNOWN || b.st == V_UNKNOWN)
-            return (val){V_UNKNOWN, 0};
-        if (b.st == V_NIL) {
+    const gy_row *r = &t->rows[row];
+    if (e->rowref == GY_R_LABEL) {
+        r = label_row(c, row, e->row);
+        if (r && !ref_unique(c, r, e, row))
+            r = NULL;
+        rec_ref(c, r ? (size_t)(r - t->rows) : GY_DERIV_NOROW);
+        if (!r) {
+            if (!c->refbad)
+                ref_missing(c, e, row);
             if (!c->absent[0])
-                snprintf(c->absent, sizeof c->absent, "分母");
-            return (val){V_UNKNOWN, 0};
+                snprintf(c->absent, sizeof c->absent, "行「%s」", e->row);
+            return (gy_xval){GY_XV_UNKNOWN, {0, 1}};
         }
-        const gy_coldef *cd = &t->def->cols[target];
-        int64_t out;
-        gy_ratio_status rs = gy_ratio(a.v, b.v, cd->scale, cd->decimals, GY_ROUND_HALF_UP, &out);
-        if (rs == GY_RATIO_ALLUP)
-            return (val){V_ALLUP, 0};
-        if (rs == GY_RATIO_NONE)
-            return (val){V_NONE, 0};
-        if (rs == GY_RATIO_OVERFLOW) {
-            if (!c->absent[0])
-                snprintf(c->absent, sizeof c->absent, "桁あふれ");
-            c->ovf = true;
-            return (val){V_UNKNOWN, 0};
-        }
-        return (val){V_OK, out};
+    } else if (e->rowref == GY_R_PREV) {
+        size_t prow = GY_DERIV_NOROW;
+        val v = prev_value(c, row, e->col, &prow);
+        rec_ref(c, prow);
+        if (v.st == V_UNKNOWN && !c->absent[0])
+            snprintf(c->absent, sizeof c->absent, "前年度の「%s」", t->def->cols[e->col].name);
+        return to_x(t->def, e->col, v);
     }
+    if (e->rowref != GY_R_LABEL)
+        rec_ref(c, row);
+    size_t ri = gy_rowi(t, r);
+    val v = cell_val(t, ri, e->col);
+    if (v.st == V_UNKNOWN && !c->absent[0]) {
+        gy_cell cb;
+        snprintf(c->absent, sizeof c->absent, "「%s」(%s)", t->def->cols[e->col].name, cell_text(t, ri, e->col, &cb));
+    }
+    return to_x(t->def, e->col, v);
+}
+
+static void event(void *u, gy_xev ev)
+{
+    ctx *c = ((xleaf *)u)->c;
+    if (ev == GY_XE_OVERFLOW) {
+        if (!c->absent[0])
+            snprintf(c->absent, sizeof c->absent, "桁あふれ");
+        c->ovf = true;
+    } else if (!c->absent[0]) {
+        snprintf(c->absent, sizeof c->absent, "分母");
+    }
+}
+
+/* evaluate a rule's expression on a row: its value at the target's scale
+ * (rounded half up when it has more decimals: *rounded, and *down the
+ * value truncated instead); `trunc`: pct() truncates */
+static val eval_x(ctx *c, const gy_expr *e, size_t row, int target, bool trunc, bool *rounded, int64_t *down)
+{
+    const gy_coldef *cd = &c->t->def->cols[target];
+    xleaf u = {c, row};
+    gy_xenv env = {leaf, event, &u, cd->scale, cd->decimals, trunc};
+    if (cd->type != GY_T_RATIO)
+        env.scale = 1, env.decimals = gy_col_decimals(cd);
+    gy_xval x = gy_expr_eval(e, &env);
+    int64_t v = 0, dn = 0;
+    bool rd = false;
+    gy_xst st = gy_expr_target(x, env.decimals, &v, &rd, &dn);
+    if (rounded)
+        *rounded = rd;
+    if (down)
+        *down = dn;
+    switch (st) {
+    case GY_XV_OK: return (val){V_OK, v};
+    case GY_XV_NIL: return (val){V_NIL, 0};
+    case GY_XV_ALLUP: return (val){V_ALLUP, 0};
+    case GY_XV_NONE: return (val){V_NONE, 0};
+    case GY_XV_OVERFLOW: event(&u, GY_XE_OVERFLOW); return (val){V_UNKNOWN, 0};
+    case GY_XV_UNKNOWN: break;
     }
     return (val){V_UNKNOWN, 0};
+}
+
+static val eval(ctx *c, const gy_expr *e, size_t row, int target)
+{
+    return eval_x(c, e, row, target, false, NULL, NULL);
 }
 
 /* the same ratio rounded down (to tell truncation from rounding) */
@@ -934,21 +1034,19 @@ static bool trunc_pct(ctx *c, const gy_expr *e, size_t row, int target, int64_t 
 {
     if (e->op != GY_X_PCT)
         return false;
-    val a = eval(c, e->a, row, target), b = eval(c, e->b, row, target);
-    if (a.st != V_OK || b.st != V_OK)
-        return false;
-    const gy_coldef *cd = &c->t->def->cols[target];
-    return gy_ratio(a.v, b.v, cd->scale, cd->decimals, GY_ROUND_DOWN, out) == GY_RATIO_OK;
+    val v = eval_x(c, e, row, target, true, NULL, NULL);
+    *out = v.v;
+    return v.st == V_OK;
 }
 
 static bool has_sub(const gy_expr *e)
 {
-    return e && (e->op == GY_X_SUB || has_sub(e->a) || has_sub(e->b));
+    return gy_expr_has(e, GY_X_SUB);
 }
 
 static bool has_prev(const gy_expr *e)
 {
-    return e && ((e->op == GY_X_REF && e->rowref == GY_R_PREV) || has_prev(e->a) || has_prev(e->b));
+    return gy_expr_has_prev(e);
 }
 
 /* whether another rule for the same figure could check it (e.g. 増減 from
@@ -966,7 +1064,15 @@ static bool checked_otherwise(ctx *c, const gy_rule *ru, size_t row)
             continue;
         if (!c->prev && c->t->def->fy_col < 0 && has_prev(o->expr))
             continue;
+        const gy_rule *sv = c->cur;
+        int st = c->curtarget;
+        bool rb = c->refbad;
+        c->cur = o;
+        c->curtarget = o->target;
         ok = eval(c, o->expr, row, o->target).st != V_UNKNOWN;
+        c->cur = sv;
+        c->curtarget = st;
+        c->refbad = rb;
     }
     memcpy(c->absent, saved, sizeof saved);
     c->ovf = saved_ovf;
@@ -992,8 +1098,14 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     c->ovf = false;
     c->nrefs = 0;
     c->rec = c->dv != NULL;
-    val v = eval(c, ru->expr, row, ru->target);
+    bool rounded = false;
+    int64_t down = 0;
+    c->cur = ru;
+    c->curtarget = ru->target;
+    c->refbad = false;
+    val v = eval_x(c, ru->expr, row, ru->target, false, &rounded, &down);
     c->rec = false;
+    c->cur = NULL;
     if (v.st == V_OK && st->nil == GY_NIL_NONE && st->v == v.v) {
         /* the figure agrees: nothing to format, only the derivation */
         if (c->dv)
@@ -1008,7 +1120,9 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
         snprintf(sb, sizeof sb, "%s", cell_text(t, row, ru->target, &stc));
     }
     bool ratio = ru->expr->op == GY_X_PCT;
-    const char *rname = ratio ? "ratio" : has_sub(ru->expr) ? "difference" : "rowsum";
+    bool arith = gy_expr_has(ru->expr, GY_X_MUL) || gy_expr_has(ru->expr, GY_X_DIV) ||
+                 gy_expr_has(ru->expr, GY_X_ROUND) || gy_expr_has(ru->expr, GY_X_TRUNC);
+    const char *rname = ratio ? "ratio" : arith ? "formula" : has_sub(ru->expr) ? "difference" : "rowsum";
     switch (v.st) {
     case V_UNKNOWN:
         if (c->ovf) { /* figures no budget has: an error, named as such */
@@ -1017,6 +1131,8 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
                         cd->label, c->absent, ru->text);
             return;
         }
+        if (c->refbad) /* a reference to no row or two rows: reported once */
+            return;
         if (st->nil == GY_NIL_NONE && !checked_otherwise(c, ru, row))
             add_finding(c, GY_SEV_INFO, "base-absent", row, ru->target, sb, "", false, 0,
                         "%s がないため「%s」を検算できません (規則: %s)", c->absent[0] ? c->absent : "基礎の値",
@@ -1061,6 +1177,13 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
         }
         add_finding(c, GY_SEV_ERROR, "ratio", row, ru->target, sb, cb, true, v.v,
                     "比率が合いません: 記載 %s、再計算 %s (規則: %s)", sb, cb, ru->text);
+        return;
+    }
+    if (rounded && down == st->v) {
+        /* the value has more decimals than the column holds: rounded half
+         * up to compare; a figure cut off instead is a convention */
+        add_finding(c, GY_SEV_WARNING, "rounding", row, ru->target, sb, cb, true, v.v,
+                    "%s は切り捨ての値です。四捨五入すると %s (規則: %s)", sb, cb, ru->text);
         return;
     }
     char db[64];
@@ -2059,6 +2182,9 @@ static void free_ctx(ctx *c)
             free(c->tot[j]);
     free(c->tot);
     rowidx_free(&c->labels);
+    free(c->ldup);
+    free(c->missed);
+    free(c->missedall);
     rowidx_free(&c->previdx);
     free(c->prevmemo);
     free(c->slo);

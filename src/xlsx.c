@@ -1149,107 +1149,100 @@ static size_t total_cell(const tw *w, int col, const size_t *rows, size_t n)
     return SIZE_MAX;
 }
 
-/* Walk a rule's expression with its recorded refs; *k is the cursor. A
- * sum or difference is put in parentheses only where it must be (`paren`:
- * the right side of a minus, an operand of a ratio): G5+H5+I5, E5-D5. */
-static bool expr_formula(tw *w, const gy_deriv *d, const gy_expr *e, size_t *k, int part, fbuf *f, int64_t *v,
-                         int target, bool paren)
+/* the leaves of a rule's formula, with its recorded refs; k is the cursor
+ * (the operators and their parentheses are expr.c's: gy_expr_formula) */
+typedef struct fleaf {
+    tw *w;
+    const gy_deriv *d;
+    size_t k;
+    int part;
+    fbuf *f;
+} fleaf;
+
+static void fleaf_put(void *u, const char *s)
 {
-    const gy_coldef *cd = &w->t->def->cols[target];
-    switch (e->op) {
-    case GY_X_REF: {
-        if (*k >= d->nrefs)
-            return false;
-        size_t row = d->refs[(*k)++];
-        if (row == GY_DERIV_NOROW)
-            return false;
-        return cell_value(w, row, e->col, false, v) && put_ref(w, f, row, e->col, part);
-    }
-    case GY_X_TOTAL: {
-        if (*k >= d->nrefs)
-            return false;
-        size_t n = d->refs[(*k)++];
-        if (*k >= d->nrefs || !d->pool)
-            return false;
-        const size_t *rows = d->pool + d->refs[(*k)++];
-        /* every row of a group refers to the same total: kept per column
-         * (same first row, count and sheet) so that it is built once */
-        totcache *tc = &w->tot[e->col];
-        bool same = tc->set && tc->first == (n ? rows[0] : 0) && tc->n == n && tc->part == part;
-        if (same && (tc->text || !f->text)) {
-            *v = tc->v;
-            if (tc->text)
-                fput(f, tc->text);
-            else
-                f->len += tc->len;
-            return true;
-        }
-        fbuf sb = {{0}, f->text, true, 0};
-        int64_t s = 0;
-        /* the total of a group is its 計's cell when that cell sums the
-         * very same rows: E1363 instead of SUM(E5:E1362) in every row
-         * (the same value; Excel adds each group once, not once per row) */
-        bool ok = false;
-        size_t kk = total_cell(w, e->col, rows, n);
-        int tp, tr, tcl;
-        if (kk != SIZE_MAX && cell_value(w, w->dv[kk].row, e->col, false, &s) &&
-            cell_pos(w, w->dv[kk].row, e->col, &tp, &tr, &tcl)) {
-            fput_ref(w, &sb, tp, tr, tcl, part);
-            ok = sb.ok;
-        }
-        if (!ok) {
-            gy_buf_free(&sb.b);
-            sb = (fbuf){{0}, f->text, true, 0};
-            ok = sum_formula(w, rows, n, e->col, part, &sb, &s);
-        }
-        if (!ok) {
-            gy_buf_free(&sb.b);
-            return false;
-        }
-        free(tc->text);
-        *tc = (totcache){.set = true, .text = sb.b.p, .len = sb.len, .first = n ? rows[0] : 0, .n = n,
-                         .part = part, .v = s};
-        *v = s;
+    fput(((fleaf *)u)->f, s);
+}
+
+/* the decimals a column's values are stored with */
+static int col_dec(const gy_coldef *cd)
+{
+    return gy_col_decimals(cd);
+}
+
+static bool fleaf_total(fleaf *x, const gy_expr *e, int64_t *v)
+{
+    tw *w = x->w;
+    const gy_deriv *d = x->d;
+    fbuf *f = x->f;
+    int part = x->part;
+    if (x->k >= d->nrefs)
+        return false;
+    size_t n = d->refs[x->k++];
+    if (x->k >= d->nrefs || !d->pool)
+        return false;
+    const size_t *rows = d->pool + d->refs[x->k++];
+    /* every row of a group refers to the same total: kept per column
+     * (same first row, count and sheet) so that it is built once */
+    totcache *tc = &w->tot[e->col];
+    bool same = tc->set && tc->first == (n ? rows[0] : 0) && tc->n == n && tc->part == part;
+    if (same && (tc->text || !f->text)) {
+        *v = tc->v;
         if (tc->text)
             fput(f, tc->text);
         else
             f->len += tc->len;
         return true;
     }
-    case GY_X_ADD:
-    case GY_X_SUB: {
-        int64_t a, bv;
-        if (paren)
-            fput(f, "(");
-        if (!expr_formula(w, d, e->a, k, part, f, &a, target, false))
-            return false;
-        fput(f, e->op == GY_X_ADD ? "+" : "-");
-        if (!expr_formula(w, d, e->b, k, part, f, &bv, target, e->op == GY_X_SUB))
-            return false;
-        if (paren)
-            fput(f, ")");
-        return e->op == GY_X_ADD ? !__builtin_add_overflow(a, bv, v) : !__builtin_sub_overflow(a, bv, v);
+    fbuf sb = {{0}, f->text, true, 0};
+    int64_t s = 0;
+    /* the total of a group is its 計's cell when that cell sums the
+     * very same rows: E1363 instead of SUM(E5:E1362) in every row
+     * (the same value; Excel adds each group once, not once per row) */
+    bool ok = false;
+    size_t kk = total_cell(w, e->col, rows, n);
+    int tp, tr, tcl;
+    if (kk != SIZE_MAX && cell_value(w, w->dv[kk].row, e->col, false, &s) &&
+        cell_pos(w, w->dv[kk].row, e->col, &tp, &tr, &tcl)) {
+        fput_ref(w, &sb, tp, tr, tcl, part);
+        ok = sb.ok;
     }
-    case GY_X_PCT: {
-        int64_t a, bv;
-        int64_t p10 = gy_pow10(cd->decimals), sc = (int64_t)cd->scale * p10;
-        fput(f, "ROUND(");
-        if (!expr_formula(w, d, e->a, k, part, f, &a, target, true))
-            return false;
-        fput(f, "*");
-        fput_int(f, (long long)sc);
-        fput(f, "/");
-        if (!expr_formula(w, d, e->b, k, part, f, &bv, target, true))
-            return false;
-        fput(f, ",0)");
-        if (p10 > 1) {
-            fput(f, "/");
-            fput_int(f, (long long)p10);
-        }
-        return gy_ratio(a, bv, cd->scale, cd->decimals, GY_ROUND_HALF_UP, v) == GY_RATIO_OK;
+    if (!ok) {
+        gy_buf_free(&sb.b);
+        sb = (fbuf){{0}, f->text, true, 0};
+        ok = sum_formula(w, rows, n, e->col, part, &sb, &s);
     }
+    if (!ok) {
+        gy_buf_free(&sb.b);
+        return false;
     }
-    return false;
+    free(tc->text);
+    *tc = (totcache){.set = true, .text = sb.b.p, .len = sb.len, .first = n ? rows[0] : 0, .n = n,
+                     .part = part, .v = s};
+    *v = s;
+    if (tc->text)
+        fput(f, tc->text);
+    else
+        f->len += tc->len;
+    return true;
+}
+
+static bool fleaf_value(void *u, const gy_expr *e, gy_rat *r)
+{
+    fleaf *x = u;
+    int64_t v;
+    if (e->op == GY_X_TOTAL) {
+        if (!fleaf_total(x, e, &v))
+            return false;
+    } else {
+        if (x->k >= x->d->nrefs)
+            return false;
+        size_t row = x->d->refs[x->k++];
+        if (row == GY_DERIV_NOROW || !cell_value(x->w, row, e->col, false, &v) ||
+            !put_ref(x->w, x->f, row, e->col, x->part))
+            return false;
+    }
+    return gy_rat_scaled(v, col_dec(&x->w->t->def->cols[e->col]), r);
 }
 
 /* the formula of derivation k, into f (text and/or length); *v its value */
@@ -1261,7 +1254,7 @@ static bool dv_formula(tw *w, size_t k, int part, fbuf *f, int64_t *v)
         /* SUM over runs of adjacent cells; shares add up in binary
          * doubles: their sum is rounded to the column's decimals */
         const gy_coldef *cd = &w->t->def->cols[d->col];
-        bool rnd = cd->type == GY_T_RATIO;
+        bool rnd = cd->type == GY_T_RATIO || gy_col_decimals(cd) > 0;
         if (rnd)
             fput(f, "ROUND(");
         if (!sum_formula(w, d->refs, d->nrefs, d->col, part, f, v))
@@ -1273,8 +1266,19 @@ static bool dv_formula(tw *w, size_t k, int part, fbuf *f, int64_t *v)
         }
         return f->ok;
     }
-    size_t cur = 0;
-    return expr_formula(w, d, d->rule->expr, &cur, part, f, v, d->col, false) && f->ok;
+    const gy_tabledef *def = w->t->def;
+    const gy_coldef *cd = &def->cols[d->col];
+    int cold[256], *cv = def->ncols <= 256 ? cold : malloc(def->ncols * sizeof *cv);
+    if (!cv)
+        return false;
+    for (size_t i = 0; i < def->ncols; i++)
+        cv[i] = col_dec(&def->cols[i]);
+    fleaf u = {w, d, 0, part, f};
+    gy_xfenv env = {fleaf_value, fleaf_put, &u, cd->type == GY_T_RATIO ? cd->scale : 1, col_dec(cd), cv};
+    bool ok = gy_expr_formula(d->rule->expr, &env, v) && f->ok;
+    if (cv != cold)
+        free(cv);
+    return ok;
 }
 
 /* settle derivation k: whether it is written as a formula (st 2: its
@@ -1507,7 +1511,7 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
         return;
     }
     size_t k = dfind(w, row, col);
-    double div = (double)gy_pow10(cd->type == GY_T_RATIO ? cd->decimals : 0);
+    double div = (double)gy_pow10(gy_col_decimals(cd));
     /* a prefix from another column ("(1/8) 896"): a literal of the number
      * format, so the cell stays a number */
     const char *pfx = cell_prefix(w, row, lf);
@@ -1516,7 +1520,7 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
         int64_t shown = w->dst[k] == 2 ? w->dvv[k] : w->dv[k].value;
         if (shown != c->v && mark == MARK_NONE)
             mark = MARK_ERROR;
-        lxw_format *f = fmtxp(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix, pfx);
+        lxw_format *f = fmtxp(b, kind, gy_col_shown_decimals(cd, shown), 0, mark, 0, 0, lf->suffix, pfx);
         char *formula = w->dst[k] == 2 ? dv_text(w, k, part) : NULL;
         if (w->dst[k] == 2 && !formula)
             b->oom = true;
@@ -1524,10 +1528,7 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
             put_formula(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, formula, f, (double)shown / div);
         else
             put_num(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)shown / div, f);
-        if (cd->type == GY_T_RATIO)
-            gy_format_ratio(shown, cd->decimals, b->neg, txt, sizeof txt);
-        else
-            gy_format_int(shown, b->neg, txt, sizeof txt);
+        gy_col_format(cd, shown, b->neg, txt, sizeof txt);
     } else if (c->nil != GY_NIL_NONE) {
         lxw_format *f = fmt(b, F_NIL, 0, 0, mark, 0, 0);
         /* a '-' or '…' is text: its prefix is written before it; a blank
@@ -1542,12 +1543,9 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
             put_str(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, txt, f);
         pfx = NULL;
     } else {
-        lxw_format *f = fmtxp(b, kind, cd->type == GY_T_RATIO ? cd->decimals : 0, 0, mark, 0, 0, lf->suffix, pfx);
+        lxw_format *f = fmtxp(b, kind, gy_col_shown_decimals(cd, c->v), 0, mark, 0, 0, lf->suffix, pfx);
         put_num(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, (double)c->v / div, f);
-        if (cd->type == GY_T_RATIO)
-            gy_format_ratio(c->v, cd->decimals, b->neg, txt, sizeof txt);
-        else
-            gy_format_int(c->v, b->neg, txt, sizeof txt);
+        gy_col_format(cd, c->v, b->neg, txt, sizeof txt);
     }
     if (!lf->width && pfx) {
         char wt[128];

@@ -14,9 +14,11 @@
 #define GAIYO_TABLEDEF_H
 
 #include "gaiyo/diag.h"
+#include "gaiyo/expr.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /** The type of a column; every cell of the column has it. */
 typedef enum gy_type {
@@ -62,36 +64,11 @@ typedef struct gy_coldef {
     char *name;     /**< header text in the CSV */
     char *label;    /**< heading as the report prints it (defaults to name) */
     gy_type type;
-    int decimals;   /**< for ratios: decimals stored (default 1) */
+    int decimals;   /**< decimals stored: ratios (default 1), countN/amountN (default 0) */
     int scale;      /**< for ratios: 100 for a percentage (default), 1 for a quotient */
     unsigned flags; /**< GY_COL_* */
     unsigned line;  /**< line in the definition file */
 } gy_coldef;
-
-/** Expression node kinds in a rule. */
-typedef enum gy_xop {
-    GY_X_REF = 0,  /**< a column, in this row or another */
-    GY_X_ADD,      /**< a + b */
-    GY_X_SUB,      /**< a - b */
-    GY_X_PCT,      /**< pct(a, b): a / b × scale of the target column, rounded */
-    GY_X_TOTAL     /**< total(col): sum of the item rows of this row's group */
-} gy_xop;
-
-/** Which row a reference reads. */
-typedef enum gy_rowref {
-    GY_R_SAME = 0, /**< this row */
-    GY_R_LABEL,    /**< the row of this group whose label is `row` */
-    GY_R_PREV      /**< the row with the same keys one fiscal year earlier (@前年) */
-} gy_rowref;
-
-/** A rule expression (a small tree). */
-typedef struct gy_expr {
-    gy_xop op;
-    int col;             /**< column index for REF and TOTAL */
-    gy_rowref rowref;    /**< for REF */
-    char *row;           /**< label for GY_R_LABEL, owned */
-    struct gy_expr *a, *b;
-} gy_expr;
 
 /** A derivation rule: target = expr, on the rows selected. */
 typedef struct gy_rule {
@@ -265,6 +242,22 @@ int gy_marker_level(const char *s);
 
 /** Name of a type as written in definitions. */
 const char *gy_type_name(gy_type t);
+
+/** The decimals a numeric column's values are stored with (scaled by
+ *  10^decimals): ratioN/quotientN, countN/amountN; 0 otherwise. */
+static inline int gy_col_decimals(const gy_coldef *c)
+{
+    return c->type == GY_T_RATIO || c->type == GY_T_AMOUNT || c->type == GY_T_COUNT ? c->decimals : 0;
+}
+
+/** The decimals a value of the column is shown with: a ratio's N; a
+ *  countN/amountN value as the report prints it, without trailing zeros
+ *  (13.5, 1, 0.5); 0 for an integer column. */
+int gy_col_shown_decimals(const gy_coldef *c, int64_t v);
+
+/** Write a value of a numeric column as the report prints it (commas,
+ *  `neg` before a negative, decimals as gy_col_shown_decimals). */
+void gy_col_format(const gy_coldef *c, int64_t v, const char *neg, char *buf, size_t n);
 
 /** Whether a column keeps every cell's text: the text-like types (text,
  *  fy, marker, role, level), and the key, group and label columns of any

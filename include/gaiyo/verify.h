@@ -30,7 +30,7 @@ typedef enum gy_sev {
 /** One disagreement between a stated figure and its recomputation. */
 typedef struct gy_finding {
     gy_sev sev;
-    const char *rule;       /**< sum, parent-sum, rowsum, difference, ratio, rounding, base-absent, reconcile */
+    const char *rule;       /**< sum, parent-sum, rowsum, difference, formula, reference, ratio, rounding, base-absent, reconcile */
     const gy_table *table;  /**< borrowed */
     size_t row;             /**< row index in the table; GY_FINDING_NOROW for a
                                  finding about the definition's rule as a whole

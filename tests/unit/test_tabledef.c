@@ -388,7 +388,7 @@ static void err_rule_unknown_function(void)
 {
     /* rule␣␣␣␣c␣=␣sum(a): 'sum' at column 13 */
     expect_error(HEAD "column a amount\ncolumn c amount\nrule    c = sum(a)\n", 5, 13,
-                 "未知の関数です (pct, total が使えます): 'sum'");
+                 "未知の関数です (pct, total, round, trunc が使えます): 'sum'");
 }
 
 static void err_rule_text_column(void)
@@ -480,7 +480,7 @@ static void err_at_nothing(void)
 {
     /* a:␣'@' with nothing after it (rule␣c␣=␣a@: column 12) */
     expect_error(HEAD "column a amount\ncolumn c amount\nrule c = a@\n", 5, 12,
-                 "'@' の後に行ラベルか 前年 が要ります");
+                 "'@' の後に行ラベル (\"…\" で囲めば何でも) か 前年 が要ります");
 }
 
 static void err_file_with_folder(void)

@@ -1,10 +1,10 @@
 """A small, independent evaluator for the formulas gaiyo writes:
 numbers, cell references (A1, 'Sheet'!A1), ranges, + - * /, unary minus,
-parentheses, SUM(...), ROUND(x, n) (half away from zero, like Excel) and
+parentheses, SUM(...), ROUND(x, n) (half away from zero, like Excel), TRUNC(x, n) and
 IF(a=b, x, y). It recomputes every formula of a workbook from the values
 of the cells it references, as Excel or LibreOffice would."""
 import re
-from decimal import Decimal, ROUND_HALF_UP
+from decimal import Decimal, ROUND_DOWN, ROUND_HALF_UP
 
 TOK = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<ref>(?:'(?:[^']|'')+'!)?\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)"
                  r"|(?P<fn>[A-Z]+)\(|(?P<op>[-+*/(),=]))")
@@ -137,6 +137,8 @@ class Evaluator:
                 return sum(args)
             if text == 'ROUND':
                 return round_half_away(args[0], int(args[1]))
+            if text == 'TRUNC':
+                return float(Decimal(repr(args[0])).quantize(Decimal(1).scaleb(-int(args[1])), rounding=ROUND_DOWN))
             raise ValueError('unknown function ' + text)
         raise ValueError('unexpected %r' % text)
 
