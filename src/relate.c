@@ -558,60 +558,26 @@ static void add(rctx *c, gy_sev sev, const char *rule, size_t row, int col, cons
 static void add(rctx *c, gy_sev sev, const char *rule, size_t row, int col, const char *rowlabel,
                 const char *stated, const char *computed, bool hasv, int64_t cv, const char *fmt, ...)
 {
-    gy_findings *f = c->out;
     const gy_table *t = c->t;
-    if (f->n == f->cap) {
-        size_t nc = f->cap ? f->cap * 2 : 16;
-        gy_finding *nv = realloc(f->v, nc * sizeof *nv);
-        if (!nv) {
-            c->oom = true;
-            return;
-        }
-        f->v = nv;
-        f->cap = nc;
-    }
-    gy_finding g = {0};
-    g.sev = sev;
-    g.rule = rule;
-    g.table = t;
-    g.row = row;
-    g.col = col;
+    gy_finding g = {.sev = sev, .rule = rule, .has_computed = hasv, .computed_v = cv};
     if (row < t->nrows) {
-        const gy_row *r = &t->rows[row];
-        const char *lab = gy_row_label(t, r);
-        if (t->def->fy_col >= 0 && t->def->fy_col != t->def->label_col && gy_ttext(t, row, t->def->fy_col)[0])
-            g.rowlabel = gy_asprintf("%s %s", lab, gy_ttext(t, row, t->def->fy_col));
-        else
-            g.rowlabel = gy_strdup(lab[0] ? lab : gy_role_name(r->role));
-        gy_cell cb;
-        gy_table_cell(t, row, (size_t)col, &cb);
-        g.line = cb.line ? cb.line : r->line;
-        g.colno = cb.col;
+        gy_finding_place(&g, t, row, col);
     } else {
+        g.table = t;
+        g.row = row;
+        g.col = col;
         g.rowlabel = gy_strdup(rowlabel);
+        g.collabel = gy_strdup(t->def->cols[col].label);
         g.line = 1;
         g.colno = t->csvcol ? t->csvcol[col] : 0;
     }
-    g.collabel = gy_strdup(t->def->cols[col].label);
     g.stated = gy_strdup(stated);
     g.computed = gy_strdup(computed);
-    g.has_computed = hasv;
-    g.computed_v = cv;
     va_list ap;
     va_start(ap, fmt);
-    g.msg = gy_vasprintf(fmt, ap);
-    va_end(ap);
-    if (!g.rowlabel || !g.collabel || !g.stated || !g.computed || !g.msg) {
-        free(g.rowlabel);
-        free(g.collabel);
-        free(g.stated);
-        free(g.computed);
-        free(g.msg);
+    if (!gy_findings_addv(c->out, &g, fmt, ap))
         c->oom = true;
-        return;
-    }
-    f->v[f->n++] = g;
-    f->count[sev]++;
+    va_end(ap);
 }
 
 static void fmt_num(const gy_coldef *cd, int64_t v, char *buf, size_t n)

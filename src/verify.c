@@ -216,58 +216,72 @@ static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int co
                         const char *computed, bool hasv, int64_t cv, const char *fmt, ...)
     __attribute__((format(printf, 10, 11)));
 
-static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int col, const char *stated,
-                        const char *computed, bool hasv, int64_t cv, const char *fmt, ...)
+bool gy_findings_addv(gy_findings *f, gy_finding *g, const char *fmt, va_list ap)
 {
-    gy_findings *f = c->out;
-    if (f->n == f->cap) {
+    g->msg = gy_vasprintf(fmt, ap);
+    bool ok = g->rowlabel && g->collabel && g->stated && g->computed && g->msg;
+    if (ok && f->n == f->cap) {
         size_t nc = f->cap ? f->cap * 2 : 32;
         gy_finding *nv = realloc(f->v, nc * sizeof *nv);
-        if (!nv) {
-            c->oom = true;
-            return;
+        if (nv) {
+            f->v = nv;
+            f->cap = nc;
         }
-        f->v = nv;
-        f->cap = nc;
+        ok = nv != NULL;
     }
-    const gy_table *t = c->t;
+    if (!ok) {
+        free(g->rowlabel);
+        free(g->collabel);
+        free(g->stated);
+        free(g->computed);
+        free(g->msg);
+        return false;
+    }
+    f->v[f->n++] = *g;
+    f->count[g->sev]++;
+    return true;
+}
+
+bool gy_findings_add(gy_findings *f, gy_finding *g, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bool ok = gy_findings_addv(f, g, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
+void gy_finding_place(gy_finding *g, const gy_table *t, size_t row, int col)
+{
     const gy_row *r = &t->rows[row];
-    gy_finding g = {0};
-    g.sev = sev;
-    g.rule = rule;
-    g.table = t;
-    g.row = row;
-    g.col = col;
+    g->table = t;
+    g->row = row;
+    g->col = col;
     /* the row label as printed: label column, plus the fy key if any */
     const char *lab = gy_row_label(t, r);
     if (t->def->fy_col >= 0 && t->def->fy_col != t->def->label_col && gy_ttext(t, row, t->def->fy_col)[0])
-        g.rowlabel = gy_asprintf("%s %s", lab, gy_ttext(t, row, t->def->fy_col));
+        g->rowlabel = gy_asprintf("%s %s", lab, gy_ttext(t, row, t->def->fy_col));
     else
-        g.rowlabel = gy_strdup(lab[0] ? lab : gy_role_name(r->role));
-    g.collabel = gy_strdup(t->def->cols[col].label);
+        g->rowlabel = gy_strdup(lab[0] ? lab : gy_role_name(r->role));
+    g->collabel = gy_strdup(t->def->cols[col].label);
     gy_cell cb;
     gy_table_cell(t, row, (size_t)col, &cb);
-    g.line = cb.line ? cb.line : r->line;
-    g.colno = cb.col;
+    g->line = cb.line ? cb.line : r->line;
+    g->colno = cb.col;
+}
+
+static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int col, const char *stated,
+                        const char *computed, bool hasv, int64_t cv, const char *fmt, ...)
+{
+    gy_finding g = {.sev = sev, .rule = rule, .has_computed = hasv, .computed_v = cv};
+    gy_finding_place(&g, c->t, row, col);
     g.stated = gy_strdup(stated);
     g.computed = gy_strdup(computed);
-    g.has_computed = hasv;
-    g.computed_v = cv;
     va_list ap;
     va_start(ap, fmt);
-    g.msg = gy_vasprintf(fmt, ap);
-    va_end(ap);
-    if (!g.rowlabel || !g.collabel || !g.stated || !g.computed || !g.msg) {
-        free(g.rowlabel);
-        free(g.collabel);
-        free(g.stated);
-        free(g.computed);
-        free(g.msg);
+    if (!gy_findings_addv(c->out, &g, fmt, ap))
         c->oom = true;
-        return;
-    }
-    f->v[f->n++] = g;
-    f->count[sev]++;
+    va_end(ap);
 }
 
 static void fmt_val(const gy_table *t, int col, int64_t v, char *buf, size_t n)
@@ -1836,17 +1850,6 @@ static void add_table_finding(ctx *c, gy_sev sev, const char *rule, int col, con
 static void add_table_finding(ctx *c, gy_sev sev, const char *rule, int col, const char *rowlabel,
                               const char *fmt, ...)
 {
-    gy_findings *f = c->out;
-    if (f->n == f->cap) {
-        size_t nc = f->cap ? f->cap * 2 : 32;
-        gy_finding *nv = realloc(f->v, nc * sizeof *nv);
-        if (!nv) {
-            c->oom = true;
-            return;
-        }
-        f->v = nv;
-        f->cap = nc;
-    }
     gy_finding g = {.sev = sev, .rule = rule, .table = c->t, .row = GY_FINDING_NOROW, .col = col,
                     .line = 1, .colno = 1};
     g.rowlabel = gy_strdup(rowlabel);
@@ -1855,19 +1858,9 @@ static void add_table_finding(ctx *c, gy_sev sev, const char *rule, int col, con
     g.computed = gy_strdup("");
     va_list ap;
     va_start(ap, fmt);
-    g.msg = gy_vasprintf(fmt, ap);
-    va_end(ap);
-    if (!g.rowlabel || !g.collabel || !g.stated || !g.computed || !g.msg) {
-        free(g.rowlabel);
-        free(g.collabel);
-        free(g.stated);
-        free(g.computed);
-        free(g.msg);
+    if (!gy_findings_addv(c->out, &g, fmt, ap))
         c->oom = true;
-        return;
-    }
-    f->v[f->n++] = g;
-    f->count[sev]++;
+    va_end(ap);
 }
 
 /* Every rule applies to some row, and every row:LABEL of its `on` names

@@ -19,6 +19,7 @@
 #define GAIYO_VERIFY_H
 
 #include "gaiyo/import.h"
+#include <stdarg.h>
 
 /** Severity of a finding. */
 typedef enum gy_sev {
@@ -56,6 +57,22 @@ typedef struct gy_findings {
     size_t n, cap;
     size_t count[3];        /**< per severity */
 } gy_findings;
+
+/** Append a finding: g's severity, rule, table, row and column set by the
+ *  caller, and the strings it owns (rowlabel, collabel, stated, computed;
+ *  NULL where an allocation failed); row labels and positions may be filled
+ *  by gy_finding_place. The message is formatted from fmt; no NUL-less
+ *  strings are taken over. False when memory ran out: every string g holds
+ *  is freed then. */
+bool gy_findings_add(gy_findings *f, gy_finding *g, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/** The same with a va_list. */
+bool gy_findings_addv(gy_findings *f, gy_finding *g, const char *fmt, va_list ap);
+
+/** Fill g's table, row, column, row label (the label column, plus the
+ *  fiscal year if any; the role where the label is blank), column label
+ *  and file position from the table's cell (row < t->nrows). */
+void gy_finding_place(gy_finding *g, const gy_table *t, size_t row, int col);
 
 /** The tolerances, in one place. A ratio that differs from the correctly
  *  rounded value by at most `ratio_units` units of its last decimal is a
