@@ -1685,6 +1685,26 @@ static bool pivot_rows(tw *w)
             w->prows[w->prec0[w->rec_of_row[i] + 1]++] = (uint32_t)i;
     if (!w->b->warn || l->pivot_col_idx < 0)
         return true;
+    /* a field whose value no row has: its column is empty (a warning at
+     * the layout's line, once per value) */
+    for (size_t f = 0; f < l->nfields; f++) {
+        const char *wv = l->fields[f].where;
+        if (!wv)
+            continue;
+        bool said = false;
+        for (size_t g = 0; g < f && !said; g++)
+            said = l->fields[g].where && !strcmp(l->fields[g].where, wv);
+        bool any = false;
+        for (size_t i = 0; i < t->nrows && !any && !said; i++)
+            any = !strcmp(gy_ttext(t, i, l->pivot_col_idx), wv);
+        if (!any && !said) {
+            char *q = gy_quote(wv);
+            gy_diag_add(w->b->warn, layout_name(w), l->fields[f].line, l->fields[f].where_colno,
+                        "表 %s には %s が %s の行がないため、この欄 (where %s) はブックで空です", t->path,
+                        l->pivot_col, q ? q : "?", q ? q : "?");
+            free(q);
+        }
+    }
     /* values no field names: one warning per value (the first 20), at its
      * first row, with how many rows hold it */
     enum { NSAID = 20 };

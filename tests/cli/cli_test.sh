@@ -935,5 +935,13 @@ assert "pivot: a row whose 年度 no field prints is a warning at its cell, the 
     bash -c '[ "$1" = 0 ] && grep -qF "gaiyo: $2:$3:2: 警告: 様式 $5/sheets/30_yuushi.sheet には 年度 が R3 の欄がないため、この値の 1 行はブックに印刷されません" "$4"' \
     _ "$RC" "$T/pv/R6/yuushi.csv" "$pvline" "$ERR" "$SRCDIR/templates"
 
+# … and a field whose value no row has is an empty column: said at its line
+cp -R "$SRCDIR/templates" "$T/pv-tpl"
+sed -i 's/^field   預託額 where R4$/field   預託額 where R3/' "$T/pv-tpl/sheets/30_yuushi.sheet"
+run "$GAIYO" report --input "$SRCDIR/input" --templates "$T/pv-tpl" --out "$T/pv-out2"
+assert "pivot: a field whose where value no row has is a warning at the layout's line" \
+    bash -c '[ "$1" = 0 ] && grep -qF "gaiyo: $2/sheets/30_yuushi.sheet:13:13: 警告: 表 " "$3" && grep -qF "には 年度 が R3 の行がないため、この欄 (where R3) はブックで空です" "$3"' \
+    _ "$RC" "$T/pv-tpl" "$ERR"
+
 echo "1..$n"
 [ "$failed" = 0 ]
