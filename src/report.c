@@ -643,7 +643,8 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     char *wbname = gy_report_workbook_name(ds);
     char *wbpath = wbname ? gy_outdir_path(&o, wbname, d) : NULL;
     gy_diags xw = {0}; /* the workbook's warnings */
-    gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .images = imgs, .nimages = co.n, .warnings = &xw};
+    gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .images = imgs, .nimages = co.n, .warnings = &xw,
+                       .derivs = &dv};
     xo.created = created_time(ds, &inputs);
     /* test hooks: a smaller sheet, a lower constant-memory threshold,
      * smaller windows of derivations, so that the tests can split a table
@@ -652,6 +653,8 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
                *tw = getenv("GAIYO_TEST_WINDOW_ROWS");
     xo.max_rows = tr ? (size_t)strtoul(tr, NULL, 10) : 0;
     xo.window_rows = tw ? (size_t)strtoul(tw, NULL, 10) : 0;
+    if (tw)
+        xo.derivs = NULL; /* the windows are what the hook tests */
     xo.stream_rows = ts ? (size_t)strtoul(ts, NULL, 10) : 0;
     xo.inputs = inputs.p;
     if (!wbpath)

@@ -148,6 +148,14 @@ uint64_t gy_verify_sum_work(void)
     return atomic_load(&sum_work);
 }
 
+/* rule evaluations so far (verify and the workbook's deriver alike) */
+static atomic_uint_fast64_t rule_evals;
+
+uint64_t gy_verify_rule_evals(void)
+{
+    return atomic_load(&rule_evals);
+}
+
 /* room for `more` entries in a growable array of size_t; false (and
  * c->oom) when memory runs out */
 static bool reserve(ctx *c, size_t **v, size_t n, size_t *cap, size_t more)
@@ -1019,6 +1027,7 @@ static val eval_x(ctx *c, const gy_expr *e, size_t row, int target, bool trunc, 
     gy_xenv env = {leaf, event, &u, cd->scale, cd->decimals, trunc};
     if (cd->type != GY_T_RATIO)
         env.scale = 1, env.decimals = gy_col_decimals(cd);
+    atomic_fetch_add_explicit(&rule_evals, 1, memory_order_relaxed);
     gy_xval x = gy_expr_eval(e, &env);
     int64_t v = 0, dn = 0;
     bool rd = false;

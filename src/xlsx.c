@@ -362,6 +362,8 @@ typedef struct tw {
     int body0;           /* first body row (down) or column (across) */
     /* derivations of this table, one window of rows [wa, wb) at a time */
     gy_deriver *dr;
+    gy_derivs view;      /* verify's derivations of this table (n > 0: used
+                            instead of the deriver: each figure derived once) */
     size_t wa, wb;
     bool wloaded;
     size_t *drow;        /* derivations of row wa + r: didx[drow[r] .. drow[r + 1]) */
@@ -869,11 +871,11 @@ enum { WINDOW_ROWS = 8192 };
  * every formula of it (cycles first) before its cells are written */
 static bool load_window(tw *w, size_t a, size_t b)
 {
-    const gy_derivs *dv;
+    const gy_derivs *dv = &w->view;
     w->wa = a;
     w->wb = b;
     w->ndv = w->nsums = 0;
-    if (gy_deriver_rows(w->dr, a, b, &dv) != GY_OK)
+    if (!w->view.n && gy_deriver_rows(w->dr, a, b, &dv) != GY_OK)
         return false;
     size_t n = dv->n, nr = b - a;
     if (n >= UINT32_MAX)
@@ -928,7 +930,8 @@ static void need_window(tw *w, size_t row)
     while (!w->b->oom && (!w->wloaded || row >= w->wb) && (!w->wloaded || w->wb < n)) {
         size_t a = w->wloaded ? w->wb : 0;
         size_t min = w->b->o->window_rows ? w->b->o->window_rows : WINDOW_ROWS;
-        size_t b = gy_deriver_window(w->dr, a, w->l->pivot_key_idx != -1 ? SIZE_MAX : min);
+        /* verify's derivations: the whole table is one window */
+        size_t b = w->view.n ? n : gy_deriver_window(w->dr, a, w->l->pivot_key_idx != -1 ? SIZE_MAX : min);
         w->wloaded = true;
         if (!load_window(w, a, b))
             w->b->oom = true;
@@ -2176,7 +2179,19 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
         st = b->failed ? GY_EIO : GY_ENOMEM;
         goto out;
     }
-    if (gy_deriver_open(b->ds, t, &w.dr) != GY_OK || !(w.tot = calloc(t->def->ncols, sizeof *w.tot)))
+    /* the derivations verify made of this table, if it kept them (one run
+     * per table, in the dataset's order): the workbook evaluates nothing
+     * again; otherwise (a big table) they are made window by window */
+    const gy_derivs *vd = b->o->derivs;
+    for (size_t k = 0; vd && k < vd->n; k++)
+        if (vd->v[k].table == t) {
+            size_t e = k;
+            while (e < vd->n && vd->v[e].table == t)
+                e++;
+            w.view = (gy_derivs){.v = vd->v + k, .n = e - k};
+            break;
+        }
+    if ((!w.view.n && gy_deriver_open(b->ds, t, &w.dr) != GY_OK) || !(w.tot = calloc(t->def->ncols, sizeof *w.tot)))
         goto out;
     const gy_findings *fs = b->o->findings;
     for (size_t i = 0; fs && i < fs->n; i++)

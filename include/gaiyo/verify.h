@@ -130,6 +130,11 @@ gy_status gy_verify_full(const gy_dataset *ds, gy_findings *out, gy_derivs *dv);
  *  proportion to a table's rows, whatever its kind. */
 uint64_t gy_verify_sum_work(void);
 
+/** For tests: how many times a rule was evaluated on a row in this process
+ *  so far (by verify, or by a gy_deriver). A report evaluates each figure
+ *  once: the workbook writes the derivations verify made. */
+uint64_t gy_verify_rule_evals(void);
+
 /** gy_verify_full listing the derivations of the tables ds->v[k] with
  *  want[k] only (want NULL: all): a big table nobody writes out need not
  *  keep them. */
