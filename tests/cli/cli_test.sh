@@ -18,6 +18,7 @@ done <<'EOF'
 R6 chuokai: 青森県中小企業団体中央会への貸付額と融資実績 (UTF-8) 3 行
 R6 chuokai_shidoin: 指導員等設置状況 (UTF-8) 15 行
 R6 daiten: 青森県大規模小売店舗立地審議会諮問件数 (UTF-8) 30 行
+R6 hoshoryo: 保証料率（県信用保証協会）の区分 (UTF-8) 9 行
 R6 ginou: 技能検定実施状況 (UTF-8) 11 行
 R6 itaku: 委託訓練 事業概要と定員 (UTF-8) 12 行
 R6 jigyohi: 各課事業概要 (事業費) (UTF-8) 209 行
@@ -26,7 +27,12 @@ R6 kashikin: 貸金業者の登録状況 (UTF-8) 3 行
 R6 keiei_antei: 経営安定特別相談室設置状況 (UTF-8) 5 行
 R6 keiei_shidoin: 経営指導員等設置状況（専門指導センター除く） (UTF-8) 3 行
 R6 keiryo: 検定・検査等実績表（令和5年度実績） (UTF-8) 9 行
+R6 kodoka: 中小企業高度化資金貸付実績及び計画 (UTF-8) 608 行
+R6 kodoka_joken: 中小企業高度化資金 普通の貸付条件 (UTF-8) 11 行
 R6 kodoka_shindan: 実績及び計画内訳 (高度化診断事業) (UTF-8) 28 行
+R6 kogai: 鉱害防止工事の状況 (UTF-8) 12 行
+R6 kohai: 休廃止鉱山坑廃水処理事業費補助金 (UTF-8) 4 行
+R6 kohaisui: 坑廃水処理の状況 (UTF-8) 8 行
 R6 kumiai: 年度別組合数 (UTF-8) 50 行
 R6 kunrenko: 県立職業能力開発校の状況 (UTF-8) 27 行
 R6 letsbuy: レッツBuyあおもり新商品事業に係る認定状況 (UTF-8) 7 行
@@ -36,7 +42,7 @@ R6 renrakuin: 情報連絡員市町村、業種別配置状況 (UTF-8) 21 行
 R6 shidoin: 職業訓練指導員試験実施状況 (UTF-8) 1 行
 R6 shinko_iin: 振興委員設置状況 (UTF-8) 30 行
 R6 shogai_kunrenko: 県立障がい者職業訓練校の状況 (UTF-8) 4 行
-R6 text_figures: 本文の数字 (UTF-8) 7 行
+R6 text_figures: 本文の数字 (UTF-8) 9 行
 R6 torihiki: 取引あっせんの実績 (UTF-8) 4 行
 R6 yosan: 令和6年度当初予算分析 (UTF-8) 7 行
 R6 yuchi_gyoshu: 業種別誘致企業と構成比 (UTF-8) 27 行
@@ -57,7 +63,7 @@ assert "dump: CP932 髙 and ① arrive as UTF-8" \
 
 # ---- verify on the default input --------------------------------------------
 # the findings on the default input (README, "Findings on the default input")
-NE=13 NW=4 NI=32
+NE=14 NW=4 NI=32
 
 run G verify "${IN[@]}"
 assert "verify: exit 1 (the default input has errors)" [ "$RC" = 1 ]
@@ -146,6 +152,18 @@ kunrenko.csv|11|5|16|28:5|error: [sum] 計 / 入校者数: 記載 113 が各行�
 shogai_kunrenko.csv|3|5|10|5:5|error: [sum] 計 / 入校者数: 記載 26 が各行の合計 27 と 1 違います
 itaku.csv|4|6|31|8:6|error: [sum] 計 / 定員(人): 記載 1,285 が各行の合計 1,286 と 1 違います
 itaku.csv|11|6|3|13:6|error: [sum] 計 / 定員(人): 記載 39 が各行の合計 40 と 1 違います
+kodoka_joken.csv|4|7|15|4:5|error: [rowsum] ③施設集約化事業 / 貸付割合: 記載 80 と再計算 79 が 1 違います (規則: 貸付割合 = 機構 + 県)
+kodoka.csv|22|5|138101|516:5|error: [sum] 小計 H18 / 貸付額: 記載 837,550 が小計の対象行の合計 837,551 と 1 違います
+kodoka.csv|591|5|5195352|591:5|error: [sum] 合計 H17 / 貸付額: 記載 5,195,352 が各グループの行の合計 5,195,351 と 1 違います
+kogai.csv|9|8|37439|9:8|error: [rowsum] 計 / 計: 記載 37,439 と再計算 37,438 が 1 違います (規則: 計 = 前々年度まで施工済分 + 前年度施工分)
+kogai.csv|9|8|37439|9:8|error: [sum] 計 / 計: 記載 37,439 が各行の合計 37,438 と 1 違います
+kogai.csv|11|7|1|11:8|error: [rowsum] 工事雑費 / 計: 記載 3,178 と再計算 3,179 が 1 違います (規則: 計 = 前々年度まで施工済分 + 前年度施工分)
+kohaisui.csv|9|9|87962|9:9|error: [sum] 計 / 本年度計画: 記載 87,962 が各行の合計 87,961 と 1 違います
+text_figures.csv|9|3|29307|9:3|error: [figure] (1) 鉱害防止工事の状況 29,306 千円 / 値: 29,307 と 鉱害防止工事の状況 の「行区分=計」の 本年度計画の合計 29,306
+text_figures.csv|10|3|418537|10:3|error: [figure] (2) 坑廃水処理の状況 418,536 千円 / 値: 418,537 と 坑廃水処理の状況 の「行区分=計」の 本年度計画の合計 418,536
+kohai.csv|3|5|75|3:5|error: [ratio] 秋津 / 令和5年度実績 補助対象比率: 比率が合いません: 記載 75、再計算 69 (規則: 補助対象比率 = pct(補助対象経費, 事業費))
+kohai.csv|3|8|897|5:8|error: [sum] 計 / 令和5年度実績 補助金額 県 (1/4): 記載 20,399 が各行の合計 20,400 と 1 違います
+kohai.csv|5|10|22395|5:10|error: [relate] 計 / 本年度計画 県補助金 (1/4): 22,395 と 各課事業概要 (事業費) の「事業名=休廃止鉱山坑廃水処理事業費補助金」の 予算額 (千円) 22,394
 EOF
 
 # レッツBuy: 認定者数 (者) is not summed — its 累計 (75) and the H17～R2 row
@@ -156,6 +174,18 @@ run G verify --input "$T/pt" --templates "$SRCDIR/templates"
 assert "letsbuy: R2 認定者数 3 → 4 (the 累計 75 excludes duplicates): no finding" \
     bash -c 'grep -qF ",4,4," "$1" && [ "$(tail -n 1 "$2")" = "$3 errors, $4 warnings, $5 infos" ] && ! grep -q "letsbuy" "$2"' \
     _ "$T/pt/R6/letsbuy.csv" "$OUT" "$NE" "$NW" "$NI"
+# 保証料率区分: nothing to recompute (each 区分's rate is the 協会's); a rate
+# that is no number stops the run at its cell
+rm -rf "$T/pt" && cp -r "$SRCDIR/input" "$T/pt"
+sed -i 's/^④,1.35$/④,1.3.5/' "$T/pt/R6/hoshoryo.csv"
+check "hoshoryo: a 保証料率 that is no number is an error at its cell" 3 \
+    "~gaiyo: $T/pt/R6/hoshoryo.csv:5:2: error: 列「保証料率」に 百分率 (例 92.7) を期待しましたが '1.3.5' です" '' \
+    G verify --input "$T/pt" --templates "$SRCDIR/templates"
+# the default input: the one finding of the new tables — A方式 小計 R4
+# 275,020 while its 貸付対象事業 add to 240,000
+run G verify "${IN[@]}"
+assert "kodoka: A方式 小計 R4 275,020 against its items 240,000 (an error at its cell)" \
+    grep -qF "$SRCDIR/input/R6/kodoka.csv:531:5: error: [sum] 小計 R4 / 貸付額: 記載 275,020 が小計の対象行の合計 240,000 と 35,020 違います" "$OUT"
 
 # ---- usage errors -----------------------------------------------------------
 

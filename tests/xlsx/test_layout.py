@@ -45,68 +45,12 @@ TMP = tempfile.mkdtemp()
 
 
 def setup(name):
-    """a copy of the default input and templates, plus the two tables of the tests"""
+    """a copy of the default input and templates (中小企業高度化資金貸付実績 and
+    休廃止鉱山坑廃水処理事業費補助金 are tables of the default input)"""
     root = os.path.join(TMP, name)
     inp, tpl = os.path.join(root, 'input'), os.path.join(root, 'templates')
     shutil.copytree(os.path.join(SRCDIR, 'input'), inp)
     shutil.copytree(os.path.join(SRCDIR, 'templates'), tpl)
-    files = {
-        # 中小企業高度化資金貸付実績及び計画: A方式 and B方式, each with its 小計
-        'templates/tables/kodoka.def': '''table   kodoka
-title   中小企業高度化資金貸付実績及び計画
-file    kodoka.csv
-unit    千円
-label   貸付対象事業
-column  方式          text    key
-column  貸付対象事業  text    key
-column  年度          text    key
-column  金額          amount  label="金額"
-''',
-        'input/R6/kodoka.csv': '''方式,貸付対象事業,年度,金額
-A方式,工場等集団化,H18,15740
-A方式,店舗等集団化,H17,138100
-A方式,小計,H17,138100
-A方式,小計,H18,15740
-B方式,設備リース,H17,19261
-B方式,異分野連携,H18,47777
-B方式,小計,H17,19261
-B方式,小計,H18,47777
-''',
-        'templates/sheets/33_kodoka.sheet': '''table  kodoka
-sheet  高度化資金貸付実績
-pivot  方式,貸付対象事業 by 年度
-header 貸付対象事業 | H17 | H18
-field  貸付対象事業 label
-field  金額 where H17
-field  金額 where H18
-''',
-        # (3) 休廃止鉱山坑廃水処理事業費補助金: 県補助金 with its rate when it is not 1/4
-        'templates/tables/kohai.def': '''table   kohai
-title   休廃止鉱山坑廃水処理事業費補助金
-file    kohai.csv
-unit    千円
-label   鉱山名
-column  鉱山名    text    key
-column  行区分    role    optional
-column  県補助率  text
-column  県補助金  amount  label="県補助金"
-sum     県補助金
-''',
-        'input/R6/kohai.csv': '''鉱山名,行区分,県補助率,県補助金
-上北,,,19503
-秋津,,(1/8),896
-計,計,,20399
-''',
-        'templates/sheets/34_kohai.sheet': '''table  kohai
-sheet  坑廃水処理事業費補助金
-header 鉱 山 名 | 県 (1/4)
-field  鉱山名 label
-field  県補助金 prefix 県補助率
-''',
-    }
-    for rel, text in files.items():
-        with open(os.path.join(root, rel), 'w', encoding='utf-8') as f:
-            f.write(text)
     return root
 
 
@@ -158,20 +102,24 @@ check('once: the other columns are untouched (訓練科 on every row)',
 
 # ---- pivot on two keys: A方式 小計 and B方式 小計 --------------------------------
 ws = wb['高度化資金貸付実績']
-rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5, max_row=10)]
+rows = [[c.value for c in row][1:5] for row in ws.iter_rows(min_row=31, max_row=36)]
 check('pivot K1,K2: one record per 方式 and 貸付対象事業, both 小計 with their own figures',
-      rows == [['工場等集団化', None, 15740], ['店舗等集団化', 138100, None], ['小計', 138100, 15740],
-               ['設備リース', 19261, None], ['異分野連携', None, 47777], ['小計', 19261, 47777]], rows)
+      rows == [['災害復旧貸付等', None, None, None], ['小計', '=SUM(C5:C31)', '=SUM(D5:D31)', '=SUM(E5:E31)'],
+               ['設備リース', 19261, 27636, 46231], ['異分野連携', None, 47777, None],
+               ['小計', '=SUM(C33:C34)', '=SUM(D33:D34)', '=SUM(E33:E34)'],
+               ['合計', '=SUM(C32,C35)', '=SUM(D32,D35)', '=SUM(E32,E35)']], rows)
+check('pivot K1,K2: 方式 printed once per 方式, merged over its 貸付対象事業 and 小計',
+      merges(ws) == ['A33:A35', 'A4:B4', 'A5:A32'] and ws['A5'].value == '県から組合等への貸付(A方式)', merges(ws))
 
 # ---- prefix: "(1/8) 896", the cell a number ------------------------------------
 ws = wb['坑廃水処理事業費補助金']
-c = ws['B6']
+c = ws['F8']
 check('prefix: 秋津 県補助金 is the number 896 with "(1/8) " in its number format',
       c.value == 896 and c.data_type == 'n' and c.number_format.startswith('"(1/8) "#,##0;"(1/8) △ "#,##0'),
       c.value, c.data_type, c.number_format)
-check('prefix: a blank prefix leaves the ordinary format (上北)', ws['B5'].number_format == '#,##0;"△ "#,##0',
-      ws['B5'].number_format)
-check('prefix: the 計 still sums the prefixed cell', ws['B7'].value == '=SUM(B5:B6)', ws['B7'].value)
+check('prefix: a blank prefix leaves the ordinary format (上北)', ws['F7'].number_format == '#,##0;"△ "#,##0',
+      ws['F7'].number_format)
+check('prefix: the 計 still sums the prefixed cell', ws['F10'].value == '=SUM(F7:F9)', ws['F10'].value)
 
 # ---- row heights of wrapped text --------------------------------------------------
 
@@ -233,39 +181,39 @@ check('block: no caption row for a blank 課名 (the row follows the last 事業
 
 # pivot on one key only: the two 小計 collide — an error at the data, nothing written
 P = setup('pivot-one-key')
-edit(P, 'templates/sheets/33_kodoka.sheet', 'pivot  方式,貸付対象事業 by 年度', 'pivot  貸付対象事業 by 年度')
+edit(P, 'templates/sheets/34_kodoka.sheet', 'pivot       方式,貸付対象事業 by 年度', 'pivot       貸付対象事業 by 年度')
 r, _ = report(P)
 check('pivot: one key where two rows meet is an error at the second row\'s cell, exit 3',
-      r.returncode == 3 and 'kodoka.csv:8:3: error:' in r.stderr and '年度 が H17' in r.stderr, r.returncode, r.stderr[-800:])
+      r.returncode == 3 and 'kodoka.csv:572:4: error:' in r.stderr and '年度 が H17' in r.stderr, r.returncode, r.stderr[-800:])
 P = setup('pivot-empty-key')
-edit(P, 'templates/sheets/33_kodoka.sheet', 'pivot  方式,貸付対象事業', 'pivot  方式,,貸付対象事業')
+edit(P, 'templates/sheets/34_kodoka.sheet', 'pivot       方式,貸付対象事業', 'pivot       方式,,貸付対象事業')
 r, _ = report(P)
 check('pivot: an empty key column is an error at the layout\'s line:col', r.returncode == 3 and
-      '33_kodoka.sheet:3:11: error:' in r.stderr, r.returncode, r.stderr[-500:])
+      '34_kodoka.sheet:11:16: error:' in r.stderr, r.returncode, r.stderr[-500:])
 
 # prefix: input text is a literal of the number format, never a formula or format code
 P = setup('prefix-text')
-edit(P, 'input/R6/kohai.csv', '秋津,,(1/8),896', '秋津,,"=1+1 ""0"";@",896')
+edit(P, 'input/R6/kohai.csv', '秋津,,(1/8),', '秋津,,"=1+1 ""0"";@",')
 r, wbp = report(P)
-c = wbp['坑廃水処理事業費補助金']['B6'] if wbp else None
+c = wbp['坑廃水処理事業費補助金']['F8'] if wbp else None
 check('prefix: a prefix with = and quotes stays a quoted literal, the cell the number 896',
       c is not None and c.value == 896 and c.data_type == 'n' and
       c.number_format.startswith('"=1+1 "\\""0"\\"";@ "#,##0;'), c.number_format if c else r.stderr[-500:])
 P = setup('prefix-long')
-edit(P, 'input/R6/kohai.csv', '秋津,,(1/8),896', '秋津,,%s,896' % ('補助率' * 6))
+edit(P, 'input/R6/kohai.csv', '秋津,,(1/8),', '秋津,,%s,' % ('補助率' * 6))
 r, _ = report(P)
 check('prefix: a prefix too long for a number format is an error at its cell, exit 3',
       r.returncode == 3 and 'kohai.csv:3:3: error:' in r.stderr, r.returncode, r.stderr[-500:])
 P = setup('prefix-on-text')
-edit(P, 'templates/sheets/34_kohai.sheet', 'field  鉱山名 label', 'field  鉱山名 label prefix 県補助率')
+edit(P, 'templates/sheets/34_kohojo.sheet', 'field   鉱山名 label', 'field   鉱山名 label prefix 県補助率')
 r, _ = report(P)
 check('prefix: on a text field is an error at the layout\'s line:col', r.returncode == 3 and
-      '34_kohai.sheet:4:8: error:' in r.stderr, r.returncode, r.stderr[-500:])
+      '34_kohojo.sheet:12:9: error:' in r.stderr, r.returncode, r.stderr[-500:])
 P = setup('once-number')
-edit(P, 'templates/sheets/34_kohai.sheet', 'field  県補助金 prefix 県補助率', 'field  県補助金 once')
+edit(P, 'templates/sheets/34_kohojo.sheet', 'field   県補助金 prefix 県補助率', 'field   県補助金 once')
 r, _ = report(P)
 check('once: on a number column is an error at the layout\'s line:col', r.returncode == 3 and
-      '34_kohai.sheet:5:8: error:' in r.stderr, r.returncode, r.stderr[-500:])
+      '34_kohojo.sheet:17:9: error:' in r.stderr, r.returncode, r.stderr[-500:])
 
 # LibreOffice prints the prefix before the number
 SOFFICE = shutil.which('soffice')
@@ -277,8 +225,8 @@ if SOFFICE:
                     os.path.join(R, 'out', 'gaiyo-R6.xlsx')], capture_output=True, text=True, timeout=300)
     p = os.path.join(lo, 'gaiyo-R6-坑廃水処理事業費補助金.csv')
     rows = list(csv.reader(open(p, encoding='utf-8'))) if os.path.exists(p) else []
-    check('LibreOffice shows "(1/8) 896" and 19,503', len(rows) > 5 and rows[5][1] == '(1/8) 896' and
-          rows[4][1] == '19,503', rows[3:7])
+    check('LibreOffice shows "(1/8) 896", "(1/8) 1,655" and 19,503', len(rows) > 7 and rows[7][5] == '(1/8) 896' and
+          rows[7][6] == '(1/8) 1,655' and rows[6][5] == '19,503', rows[5:9])
 else:
     print('# soffice not installed: the LibreOffice case is not run')
 

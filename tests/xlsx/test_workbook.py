@@ -65,8 +65,8 @@ if not os.path.isfile(BOOK):
 WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
-SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '経営安定特別相談室設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '貸金業登録状況', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', 'レッツBuy認定状況',
-          '企業誘致件数の推移',
+SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '経営安定特別相談室設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '保証料率区分', '貸金業登録状況', '高度化資金貸付条件', '高度化資金貸付実績',
+          '鉱害防止工事の状況', '坑廃水処理の状況', '坑廃水処理事業費補助金', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', 'レッツBuy認定状況', '企業誘致件数の推移',
           '業種別誘致企業', '誘致企業の割合', '県立職業能力開発校の状況', '県立障がい者職業訓練校の状況', '年度別入校・修了・就業実績', '委託訓練定員', '技能検定', '職業訓練指導員試験', '本文の数字', '検証結果']
 check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
 
@@ -332,6 +332,88 @@ check('委託訓練定員: title, both 事業 and every 定員 and 計 at its pl
       not bad and len(it) == 12 and WV['委託訓練定員']['A1'].value == '(2) 委託訓練' and
       WV['委託訓練定員']['A13'].value == '障害者の多様なニーズに応じた委託訓練事業', *bad)
 
+# 金融 and 鉱害 tables (issue 15): the print's cells, whatever their shifts
+s = '保証料率区分'
+ho = seed('hoshoryo.tsv')
+bad = grid(s, [[''] + ho[1][1:]], 5, 2)
+bad += ['区分 %s: %r' % (t, WV[s].cell(row=4, column=2 + j).value) for j, t in enumerate(ho[0][1:])
+        if WV[s].cell(row=4, column=2 + j).value != t]
+check('保証料率区分: title, 区分 ①…⑨ across and every 保証料率 at its place',
+      not bad and WV[s]['A1'].value == '■保証料率（県信用保証協会）' and WV[s]['A5'].value == ho[1][0], *bad)
+
+s = '高度化資金貸付条件'
+kj = seed('kodoka_joken.tsv')
+# the conditions, printed once in cells merged over the 11 事業, stand on each row
+first = [c.rstrip('%') for c in kj[0][1:]]
+bad = labels(s, kj, 5)
+for i in range(len(kj)):
+    for j, t in enumerate(first):
+        v = WV[s].cell(row=5 + i, column=2 + j).value
+        if (str(v) if isinstance(v, str) else figure(t)) != (t if isinstance(v, str) else v):
+            bad.append('row %d col %d: %r vs %r' % (5 + i, 2 + j, v, t))
+check('高度化資金貸付条件: title, the 11 事業 and the conditions 0.8%, 20年以内, 3年以内, 80% = 64% + 16% on each',
+      not bad and len(kj) == 11 and WV[s]['A1'].value == '① 貸付条件等 ア 普通の貸付条件 ((3) 中小企業高度化資金貸付金)' and
+      WF[s]['E5'].number_format == '0"%";"△ "0"%"' and WF[s]['E5'].value == '=F5+G5', *bad)
+
+s = '高度化資金貸付実績'
+kd = seed('kodoka.tsv')
+bad = []
+for i, cells in enumerate(kd):
+    if re.match(r'^[\d,]+$', cells[1]):        # 省資源…設備リース: its label tail dropped, the figures a field early
+        cells = [cells[0], ''] + cells[1:]
+    lab = re.sub(r'\s', '', cells[0])
+    lab = '合計' if lab == '合' else lab
+    if WV[s].cell(row=5 + i, column=2).value != lab:
+        bad.append('row %d: %r vs %r' % (5 + i, WV[s].cell(row=5 + i, column=2).value, lab))
+    # H17 … R5 in the print's fields 2 … 19 (no H21 column); field 20 is empty; R6 (計画) is field 21
+    bad += grid(s, [[''] + cells[2:20]], 5 + i, 3)
+    bad += [] if not cells[20].strip() else ['row %d: field 20 %r' % (5 + i, cells[20])]
+    bad += grid(s, [['', cells[21]]], 5 + i, 21)
+check('高度化資金貸付実績: title, every 貸付対象事業 and every printed figure at its place (32 rows, H17 … R6 計画)',
+      not bad and len(kd) == 32 and WV[s]['A1'].value == '中小企業高度化資金貸付実績及び計画 ((3) 中小企業高度化資金貸付金)' and
+      WV[s]['A5'].value == '県から組合等への貸付(A方式)' and WV[s]['A33'].value == '県から中小企業基盤整備機構への貸付(B方式)', *bad)
+c = WF[s]['S32']
+check('marked: A方式 小計 R4 275,020 shown as the sum of its items 240,000, the stated value in a comment',
+      WV[s]['S32'].value == 240000 and c.comment is not None and '記載: 275,020' in c.comment.text and
+      WF[s]['S36'].value == '=SUM(S32,S35)', WV[s]['S32'].value, c.comment)
+
+for s, tsv, title, caps in (('鉱害防止工事の状況', 'kogai.tsv', '(1) 鉱害防止工事の状況',
+                             {5: '① 尾太鉱山：平成2年度着手', 10: '② 畑鉱山：平成26年度着手', 15: '③ 高森鉱山：平成27年度再着手'}),
+                            ('坑廃水処理の状況', 'kohaisui.tsv', '(2) 坑廃水処理の状況',
+                             {5: '① 尾太鉱山：昭和56年度着手', 10: '② 大揚鉱山：昭和60年度着手'})):
+    rows = seed(tsv)
+    bad = ['caption row %d: %r' % (r_, WV[s]['A%d' % r_].value) for r_, t in caps.items() if WV[s]['A%d' % r_].value != t]
+    for i, cells in enumerate(rows):
+        r_ = 6 + i + i // 4                          # a caption row above each 鉱山's four rows
+        if cells[0].strip() and re.sub(r'\s', '', cells[0]) != WV[s]['A%d' % r_].value:
+            bad.append('施工箇所 row %d: %r' % (r_, WV[s]['A%d' % r_].value))
+        if re.sub(r'\s', '', cells[1]) != WV[s]['B%d' % r_].value:
+            bad.append('区分 row %d: %r' % (r_, WV[s]['B%d' % r_].value))
+        bad += grid(s, [[''] + cells[2:5]], r_, 3)
+        plan = cells[5] if len(cells) > 5 else ''
+        if '完了' in plan:                           # 令和5年度で完了: a blank figure's prefix, shown alone
+            if WV[s]['F%d' % r_].value != re.sub(r'\s', '', plan):
+                bad.append('F%d: %r' % (r_, WV[s]['F%d' % r_].value))
+        else:
+            bad += grid(s, [['', plan]], r_, 6)
+    check('%s: title, a caption per 鉱山, 施工箇所, 区分 and every printed figure at its place' % s,
+          not bad and WV[s]['A1'].value == title, *bad)
+
+s = '坑廃水処理事業費補助金'
+kh = seed('kohai.tsv')
+bad = labels(s, kh, 7)
+for i, cells in enumerate(kh):
+    bad += grid(s, [cells[:5]], 7 + i, 2)
+    for j, t in ((6, cells[5]), (7, cells[6])):       # "(1/8) 896": the rate in the number format
+        m = re.match(r'(\(1/8\)) (.*)', t)
+        ref = openpyxl.utils.get_column_letter(j) + str(7 + i)
+        ok, why = cell_ok(s, ref, m.group(2) if m else t)
+        bad += [] if ok else [why]
+        if m and not WF[s][ref].number_format.startswith('"(1/8) "'):
+            bad.append('%s format %r' % (ref, WF[s][ref].number_format))
+check('坑廃水処理事業費補助金: title, every 鉱山 and printed figure at its place, (1/8) before 秋津 県補助金',
+      not bad and WV[s]['A1'].value == '(3) 休廃止鉱山坑廃水処理事業費補助金', *bad)
+
 # 各課事業概要: every amount of the input (itself checked against the report)
 s = '各課事業概要'
 import csv  # noqa: E402
@@ -456,7 +538,7 @@ check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
 fs = WF['検証結果']
 rows = [r for r in fs.iter_rows(min_row=5) if r[0].value]
 # the findings on the default input (README, "Findings on the default input")
-NE, NW, NI = 13, 4, 32
+NE, NW, NI = 14, 4, 32
 check('検証結果: one row per finding (%d errors, %d warnings, %d infos)' % (NE, NW, NI), len(rows) == NE + NW + NI and
       sum(r[0].value == '誤り' for r in rows) == NE and sum(r[0].value == '警告' for r in rows) == NW, len(rows))
 hit = [r for r in rows if r[1].value == 'parent-sum']
