@@ -16,6 +16,7 @@ while IFS= read -r line; do
     check "import: $line" 0 '' "~$line" G import "${IN[@]}"
 done <<'EOF'
 R6 chuokai: 青森県中小企業団体中央会への貸付額と融資実績 (UTF-8) 3 行
+R6 chuokai_hojo: 青森県中小企業団体中央会補助（当初予算額） (UTF-8) 5 行
 R6 chuokai_shidoin: 指導員等設置状況 (UTF-8) 15 行
 R6 daiten: 青森県大規模小売店舗立地審議会諮問件数 (UTF-8) 30 行
 R6 hoshoryo: 保証料率（県信用保証協会）の区分 (UTF-8) 9 行
@@ -23,6 +24,7 @@ R6 ginou: 技能検定実施状況 (UTF-8) 11 行
 R6 itaku: 委託訓練 事業概要と定員 (UTF-8) 12 行
 R6 jigyohi: 各課事業概要 (事業費) (UTF-8) 209 行
 R6 kaizen_hojo: 経営改善普及事業費補助（当初予算額） (UTF-8) 15 行
+R6 kaikan: 商工会館建設状況（平成元年以降） (UTF-8) 12 行
 R6 kashikin: 貸金業者の登録状況 (UTF-8) 3 行
 R6 keiei_antei: 経営安定特別相談室設置状況 (UTF-8) 5 行
 R6 keiei_shidoin: 経営指導員等設置状況（専門指導センター除く） (UTF-8) 3 行
@@ -37,11 +39,14 @@ R6 kumiai: 年度別組合数 (UTF-8) 50 行
 R6 kunrenko: 県立職業能力開発校の状況 (UTF-8) 27 行
 R6 letsbuy: レッツBuyあおもり新商品事業に係る認定状況 (UTF-8) 7 行
 R6 nyuko: 年度別入校・修了・就業等の実績 (UTF-8) 12 行
+R6 rengokai_shitei: 商工会連合会指定事業費補助（当初予算額） (UTF-8) 5 行
 R6 rengokai_shokuin: 青森県商工会連合会の概要 補助対象職員 (UTF-8) 3 行
 R6 renrakuin: 情報連絡員市町村、業種別配置状況 (UTF-8) 21 行
+R6 senmon_center: 専門指導センター設置状況 (UTF-8) 1 行
 R6 shidoin: 職業訓練指導員試験実施状況 (UTF-8) 1 行
 R6 shinko_iin: 振興委員設置状況 (UTF-8) 30 行
 R6 shogai_kunrenko: 県立障がい者職業訓練校の状況 (UTF-8) 4 行
+R6 sogyo: 青森県内の創業支援拠点を利用した創業者数の推移 (UTF-8) 16 行
 R6 text_figures: 本文の数字 (UTF-8) 9 行
 R6 torihiki: 取引あっせんの実績 (UTF-8) 4 行
 R6 yosan: 令和6年度当初予算分析 (UTF-8) 7 行
@@ -63,7 +68,7 @@ assert "dump: CP932 髙 and ① arrive as UTF-8" \
 
 # ---- verify on the default input --------------------------------------------
 # the findings on the default input (README, "Findings on the default input")
-NE=16 NW=4 NI=32
+NE=17 NW=4 NI=32
 
 run G verify "${IN[@]}"
 assert "verify: exit 1 (the default input has errors)" [ "$RC" = 1 ]
@@ -72,6 +77,8 @@ assert "verify: last line counts the findings" \
 assert "verify: stderr is empty" [ ! -s "$ERR" ]
 assert "verify: the 立地指導事業 parent-sum error with file:line:col" \
     grep -qF "$SRCDIR/input/R6/jigyohi.csv:102:4: error: [parent-sum] 立地指導事業 / 予算額 (千円): 記載 3,363 が内訳の合計 3,263 と 100 違います" "$OUT"
+assert "verify: 中央会補助 R6 142,807 against 各課事業概要's 142,930, an error at its cell naming both" \
+    grep -qF "$SRCDIR/input/R6/chuokai_hojo.csv:6:3: error: [relate] 中小企業団体中央会 R6 / 当初予算額: 142,807 と 各課事業概要 (事業費) の「事業名=青森県中小企業団体中央会補助事業」の 予算額 (千円) 142,930 ($SRCDIR/input/R6/jigyohi.csv:11:4) が一致しません。差 △123" "$OUT"
 
 run G verify "${IN[@]}" --format csv
 assert "verify --format csv: exit 1" [ "$RC" = 1 ]
@@ -141,6 +148,12 @@ kodoka_shindan.csv|9|5|5|29:5|error: [sum] 合計 R6 / 件数: 記載 14 が各�
 daiten.csv|10|4|8|28:4|error: [sum] 計 R2 / 諮問件数: 記載 10 が各行の合計 9 と 1 違います
 letsbuy.csv|4|6|5|8:6|error: [sum] 累計 / 認定数 (件): 記載 121 が各行の合計 122 と 1 違います
 letsbuy.csv|2|6|104|8:6|error: [sum] 累計 / 認定数 (件): 記載 121 が各行の合計 120 と 1 違います
+kaikan.csv|3|7|2|3:7|error: [rowsum] 六戸町 H2 / 対象数 計: 記載 2 と再計算 1 が 1 違います (規則: 対象数_計 = 対象数_国庫 + 対象数_県単)
+kaikan.csv|13|6|0|13:7|error: [rowsum] 五戸町 H24 / 対象数 計: 記載 1 と再計算 0 が 1 違います (規則: 対象数_計 = 対象数_国庫 + 対象数_県単)
+rengokai_shitei.csv|6|3|206,741|6:3|error: [relate] 商工会連合会 R6 / 当初予算額: 206,741 と 各課事業概要 (事業費) の「事業名=商工会連合会指定事業費補助事業」の 予算額 (千円) 206,740
+chuokai_hojo.csv|6|3|142,806|6:3|error: [relate] 中小企業団体中央会 R6 / 当初予算額: 142,806 と 各課事業概要 (事業費) の「事業名=青森県中小企業団体中央会補助事業」の 予算額 (千円) 142,930
+sogyo.csv|16|3|256|17:3|error: [sum] 計 / 創業者数 (名): 記載 1,520 が各行の合計 1,521 と 1 違います
+sogyo.csv|2|4|203|17:4|error: [sum] 計 / 新規利用者数 (名): 記載 6,035 が各行の合計 6,036 と 1 違います
 torihiki.csv|3|10|142.4|3:10|error: [ratio] R4 / 対前年度比 (%): 比率が合いません: 記載 142.4、再計算 141.4 (規則: 対前年度比 = pct(受注金額, 受注金額@前年))
 torihiki.csv|3|10|141.3|3:10|warning: [rounding] R4 / 対前年度比 (%): 141.3 は切り捨ての値です。四捨五入すると 141.4
 torihiki.csv|3|9|3,700|4:10|error: [ratio] R5 / 対前年度比 (%): 比率が合いません: 記載 251.3、再計算 244.5
@@ -186,6 +199,41 @@ check "hoshoryo: a 保証料率 that is no number is an error at its cell" 3 \
 run G verify "${IN[@]}"
 assert "kodoka: A方式 小計 R4 275,020 against its items 240,000 (an error at its cell)" \
     grep -qF "$SRCDIR/input/R6/kodoka.csv:531:5: error: [sum] 小計 R4 / 貸付額: 記載 275,020 が小計の対象行の合計 240,000 と 35,020 違います" "$OUT"
+# 中小企業団体中央会補助: the R6 figure as 各課事業概要 prints it (142,930) ends
+# the default input's relate error, and nothing else changes
+rm -rf "$T/pt" && cp -r "$SRCDIR/input" "$T/pt"
+sed -i 's/^中小企業団体中央会,R6,"142,807"$/中小企業団体中央会,R6,"142,930"/' "$T/pt/R6/chuokai_hojo.csv"
+run G verify --input "$T/pt" --templates "$SRCDIR/templates"
+assert "chuokai_hojo: R6 142,807 → 142,930 (= 各課事業概要): one error fewer, none on the table" \
+    bash -c 'grep -qF "142,930" "$1" && [ "$(tail -n 1 "$2")" = "$(($3 - 1)) errors, $4 warnings, $5 infos" ] && ! grep -q "chuokai_hojo.csv:" "$2"' \
+    _ "$T/pt/R6/chuokai_hojo.csv" "$OUT" "$NE" "$NW" "$NI"
+
+# 専門指導センター: one row that no other table states — a changed figure
+# raises nothing (there is nothing to check it against), a figure that is
+# not a count is an error at its cell
+rm -rf "$T/pt" && cp -r "$SRCDIR/input" "$T/pt"
+sed -i 's/^青森商工会議所,S55,3,1,"1,876","1,797"$/青森商工会議所,S55,4,1,"1,876","1,798"/' "$T/pt/R6/senmon_center.csv"
+run G verify --input "$T/pt" --templates "$SRCDIR/templates"
+assert "senmon_center: 専門経営指導員 3 → 4 and R5 1,797 → 1,798: no finding (no relation states them)" \
+    bash -c 'grep -qF ",4,1," "$1" && [ "$(tail -n 1 "$2")" = "$3 errors, $4 warnings, $5 infos" ] && ! grep -q "senmon_center" "$2"' \
+    _ "$T/pt/R6/senmon_center.csv" "$OUT" "$NE" "$NW" "$NI"
+sed -i 's/"1,876"/"1,87x"/' "$T/pt/R6/senmon_center.csv"
+check "senmon_center: a 相談指導 figure that is not a number: exit 3, an error at its cell" 3 \
+    "=gaiyo: $T/pt/R6/senmon_center.csv:2:5: error: 列「相談_R4」に 整数の件数・人数 を期待しましたが '1,87x' です: 数値ではありません" \
+    '' G verify --input "$T/pt" --templates "$SRCDIR/templates"
+
+# 創業者数の推移: the first 年度 is a period; written 平成18年度～平成21年度 it
+# is the same period (nothing changes), an end before its start is an error
+rm -rf "$T/pt" && cp -r "$SRCDIR/input" "$T/pt"
+sed -i 's/^H18～H21,,31,202$/平成18年度～平成21年度,,31,202/' "$T/pt/R6/sogyo.csv"
+run G verify --input "$T/pt" --templates "$SRCDIR/templates"
+assert "sogyo: H18～H21 written 平成18年度～平成21年度: the same findings" \
+    bash -c 'grep -q "^平成18年度～平成21年度," "$1" && [ "$(tail -n 1 "$2")" = "$3 errors, $4 warnings, $5 infos" ] && ! grep -q "sogyo" "$2"' \
+    _ "$T/pt/R6/sogyo.csv" "$OUT" "$NE" "$NW" "$NI"
+sed -i 's/^平成18年度～平成21年度,/H18～H17,/' "$T/pt/R6/sogyo.csv"
+check "sogyo: a period that ends before it starts (H18～H17): exit 3, an error at its cell" 3 \
+    "=gaiyo: $T/pt/R6/sogyo.csv:2:1: error: 列「年度」に 期間 (例 H18～H21, R6) を期待しましたが 'H18～H17' です: 期間の終わりが始まりより前です" \
+    '' G verify --input "$T/pt" --templates "$SRCDIR/templates"
 
 # ---- usage errors -----------------------------------------------------------
 
@@ -560,14 +608,14 @@ if command -v gnuplot >/dev/null; then
     export GP_LOG="$T/gp.log"
     : >"$GP_LOG"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}" --force
-    assert "charts: a full run draws all 12 charts (PNG and SVG) in one gnuplot process" \
-        bash -c '[ "$(wc -l <"$1")" = 1 ] && [ "$(grep -o "set output" "$1" | wc -l)" = 24 ] && grep -qF "グラフ: 12 枚" "$2"' \
+    assert "charts: a full run draws all 13 charts (PNG and SVG) in one gnuplot process" \
+        bash -c '[ "$(wc -l <"$1")" = 1 ] && [ "$(grep -o "set output" "$1" | wc -l)" = 26 ] && grep -qF "グラフ: 13 枚" "$2"' \
         _ "$GP_LOG" "$OUT"
     : >"$GP_LOG"
     sed -i 's/^S37,,1,,1$/S37,,2,1,1/' "$R/in/R6/yuchi_suii.csv"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
-    assert "charts: after a change to 企業誘致件数 only that chart is redrawn, the other 11 are kept" \
-        bash -c '[ "$(cat "$1")" = "run: set output \"yuchi_suii.png\" set output \"yuchi_suii.svg\" " ] && grep -qF "うち前回のまま 11 枚" "$2"' \
+    assert "charts: after a change to 企業誘致件数 only that chart is redrawn, the other 12 are kept" \
+        bash -c '[ "$(cat "$1")" = "run: set output \"yuchi_suii.png\" set output \"yuchi_suii.svg\" " ] && grep -qF "うち前回のまま 12 枚" "$2"' \
         _ "$GP_LOG" "$OUT"
     : >"$GP_LOG"
     sed -i 's/^S37,,2,1,1$/S37,,1,,1/' "$R/in/R6/yuchi_suii.csv"
@@ -579,8 +627,8 @@ if command -v gnuplot >/dev/null; then
     assert "charts: a run without gnuplot: exit 0, 0 charts" bash -c '[ "$1" = 0 ] && grep -qF "グラフ: 0 枚" "$2"' _ "$RC" "$OUT"
     : >"$GP_LOG"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
-    assert "charts: gnuplot back: every chart is drawn again (24 images), none taken over" \
-        bash -c '[ "$1" = 0 ] && [ "$(grep -o "set output" "$2" | wc -l)" = 24 ] && grep -qF "グラフ: 12 枚 ($4/charts/、うち前回のまま 0 枚)" "$3"' \
+    assert "charts: gnuplot back: every chart is drawn again (26 images), none taken over" \
+        bash -c '[ "$1" = 0 ] && [ "$(grep -o "set output" "$2" | wc -l)" = 26 ] && grep -qF "グラフ: 13 枚 ($4/charts/、うち前回のまま 0 枚)" "$3"' \
         _ "$RC" "$GP_LOG" "$OUT" "$R/out"
     assert "charts: … every PNG is a PNG, every SVG an SVG, and listed in .gaiyo-state" \
         bash -c 'for c in "$1"/charts/*.dat; do b=${c%.dat}; n=charts/${b##*/}
@@ -617,7 +665,7 @@ sed -i 's/^font .*/font        "No Such Font XYZ" 11/' "$T/tplf/charts/ginou.cha
 if command -v gnuplot >/dev/null && command -v fc-list >/dev/null; then
     check "chart font missing: exit 0, a warning naming the font and fonts-noto-cjk" 0 \
         "=gaiyo: $T/tplf/charts/ginou.chart: 警告: フォント 'No Such Font XYZ' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get install fonts-noto-cjk)" \
-        "~グラフ: 12 枚" G report --input "$SRCDIR/input" --templates "$T/tplf" --out "$T/outf"
+        "~グラフ: 13 枚" G report --input "$SRCDIR/input" --templates "$T/tplf" --out "$T/outf"
 else
     echo "# gnuplot or fc-list not installed: font case not run"
 fi
@@ -728,7 +776,7 @@ rm "$C/out/charts"
 mv "$C/charts.kept" "$C/out/charts"
 run G report "${CT[@]}"
 assert "commit: out/charts a folder again: the next run writes the whole new report" \
-    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,381 → 429,991" "$3/changes.txt" && grep -qF "グラフ: 12 枚" "$2"' \
+    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,381 → 429,991" "$3/changes.txt" && grep -qF "グラフ: 13 枚" "$2"' \
     _ "$RC" "$OUT" "$C/out"
 # a rename that fails after the checks (injected by strace: the 5th of about 30
 # moves gets EXDEV, as from another file system): the commit is undone

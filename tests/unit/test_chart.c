@@ -229,11 +229,11 @@ static void default_templates_load(void)
     world w;
     world_load(&w);
     T_CHECK(w.ok);
-    T_EQ_INT(gy_chartset_count(w.cs), 12);
-    const char *names[] = {"ginou", "keiryo_kensu", "keiryo_kingaku", "kumiai", "nyuko", "torihiki",
+    T_EQ_INT(gy_chartset_count(w.cs), 13);
+    const char *names[] = {"ginou", "keiryo_kensu", "keiryo_kingaku", "kumiai", "nyuko", "sogyo", "torihiki",
                            "yosan_kabetsu", "yosan_kosei", "yuchi_gyoshu", "yuchi_suii",
                            "yuushi_yotaku", "yuushi_yushi"};
-    for (size_t i = 0; i < 12; i++)
+    for (size_t i = 0; i < 13; i++)
         T_EQ_STR(gy_chartset_name(w.cs, i), names[i]);
     T_EQ_INT(w.d.n, 0);
     world_free(&w);
@@ -378,6 +378,57 @@ static void data_yuchi_suii(void)
     T_EQ_STR(F(&x, k - 1, 1), "R5");
     T_EQ_INT(cum, stated_total); /* the last cumulative figure is the stated 合計 */
     T_EQ_STR(F(&x, 0, 2), "津軽");
+    dat_free(&x);
+    free(p);
+    gy_remove_tree(dir);
+    free(dir);
+    gy_chart_outs_free(&o);
+    world_free(&w);
+}
+
+/* 創業者数の推移: one bar pair per 年度 as written (the first a period,
+ * H18～H21), the 合計 row not drawn, the running total of 創業者数 ending
+ * at the stated 合計 (1,520) */
+static void data_sogyo(void)
+{
+    world w;
+    world_load(&w);
+    gy_chart_outs o;
+    gy_status st;
+    char *dir = render_default(&w, "/nonexistent/gnuplot", &o, &st);
+    char *p = datpath(dir, "sogyo");
+    dat x;
+    T_CHECK(dat_load(&x, p));
+    const gy_table *t = tab(&w, "sogyo");
+    size_t k = 1;
+    int64_t cum = 0, stated_total = -1;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const gy_row *r = &t->rows[i];
+        if (r->role != GY_ROLE_ITEM) {
+            stated_total = cellv(t, r, "創業者数");
+            continue;
+        }
+        char a[48], b[48], cs[48];
+        gy_cell cl;
+        gy_table_cell(t, i, (size_t)gy_tabledef_col(t->def, "年度"), &cl);
+        T_EQ_STR(F(&x, k, 1), cl.text);
+        figstr(t, r, "新規利用者数", a, sizeof a);
+        figstr(t, r, "創業者数", b, sizeof b);
+        T_EQ_STR(F(&x, k, 2), a);
+        T_EQ_STR(F(&x, k, 3), b);
+        cum += cellv(t, r, "創業者数");
+        snprintf(cs, sizeof cs, "%lld", (long long)cum);
+        T_EQ_STR(F(&x, k, 4), cs);
+        k++;
+    }
+    T_EQ_INT(x.n, 16); /* the header and 15 年度 */
+    T_EQ_INT(k, 16);
+    T_EQ_STR(F(&x, 1, 1), "H18～H21");
+    T_EQ_STR(F(&x, 15, 1), "R5");
+    T_EQ_INT(stated_total, 1520);
+    T_EQ_INT(cum, stated_total); /* the last running total is the stated 合計 */
+    T_EQ_STR(F(&x, 0, 2), "新規利用者数");
+    T_EQ_STR(F(&x, 0, 3), "創業者数");
     dat_free(&x);
     free(p);
     gy_remove_tree(dir);
@@ -997,7 +1048,7 @@ static void missing_gnuplot(void)
         T_CONTAINS(w.d.v[0].msg, "No such file or directory");
     }
     /* the data files and the script are there (and listed) for the caller */
-    T_EQ_INT(o.nfiles, 13);
+    T_EQ_INT(o.nfiles, 14);
     for (size_t i = 0; i < o.nfiles; i++) {
         char *f = gy_asprintf("%s/%s", dir, o.files[i]);
         T_CHECK(access(f, R_OK) == 0);
@@ -1035,8 +1086,8 @@ static void render_default_pngs(void)
     char *runs = slurp(count);
     T_EQ_STR(runs, "run\n"); /* one process for all charts */
     free(runs);
-    T_EQ_INT(o.n, 12);
-    T_EQ_INT(o.nfiles, 13 + 24);
+    T_EQ_INT(o.n, 13);
+    T_EQ_INT(o.nfiles, 14 + 26);
     for (size_t i = 0; i < o.n; i++) {
         const gy_chart_out *c = &o.v[i];
         char *want = gy_asprintf("charts/%s.png", c->name);
@@ -1062,10 +1113,10 @@ static void render_default_pngs(void)
         free(svg);
     }
     /* the size is the template's: yuchi_suii.chart says 1400 650 */
-    T_EQ_STR(o.v[9].name, "yuchi_suii");
-    T_EQ_INT(o.v[9].width, 1400);
-    T_EQ_INT(o.v[9].height, 650);
-    T_EQ_STR(o.v[9].table, "yuchi_suii");
+    T_EQ_STR(o.v[10].name, "yuchi_suii");
+    T_EQ_INT(o.v[10].width, 1400);
+    T_EQ_INT(o.v[10].height, 650);
+    T_EQ_STR(o.v[10].table, "yuchi_suii");
     /* … and kumiai.chart 1100 900, placed on the sheet of kumiai */
     T_EQ_STR(o.v[3].name, "kumiai");
     T_EQ_INT(o.v[3].width, 1100);
@@ -1294,7 +1345,7 @@ static void table_absent(void)
     gy_chart_outs o;
     char *dir = tmpdir();
     T_EQ_INT(gy_charts_render(w.cs, &empty, dir, "/nonexistent/gnuplot", &o, &w.d), GY_EDATA);
-    T_EQ_INT(w.d.n, 12);
+    T_EQ_INT(w.d.n, 13);
     T_CONTAINS(w.d.n ? w.d.v[0].msg : NULL, "表 'ginou' が入力にありません");
     T_EQ_INT(o.nfiles, 1); /* the (empty) script only */
     gy_remove_tree(dir);
@@ -1345,6 +1396,7 @@ int main(void)
     TEST(template_errors);
     TEST(template_folder_errors);
     TEST(data_yuchi_suii);
+    TEST(data_sogyo);
     TEST(data_yuchi_gyoshu);
     TEST(data_yosan);
     TEST(data_ginou);

@@ -65,9 +65,12 @@ if not os.path.isfile(BOOK):
 WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
-SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '経営安定特別相談室設置状況', '振興委員設置状況', '経営改善普及事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会指導員等設置状況', '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '保証料率区分', '貸金業登録状況', '高度化資金貸付条件', '高度化資金貸付実績',
-          '鉱害防止工事の状況', '坑廃水処理の状況', '坑廃水処理事業費補助金', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', 'レッツBuy認定状況', '企業誘致件数の推移',
-          '業種別誘致企業', '誘致企業の割合', '県立職業能力開発校の状況', '県立障がい者職業訓練校の状況', '年度別入校・修了・就業実績', '委託訓練定員', '技能検定', '職業訓練指導員試験', '本文の数字', '検証結果']
+SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '専門指導センター設置状況', '経営安定特別相談室設置状況', '振興委員設置状況',
+          '経営改善普及事業費補助', '商工会館建設状況', '商工会連合会指定事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会補助', '中央会指導員等設置状況',
+          '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '保証料率区分', '貸金業登録状況', '高度化資金貸付条件', '高度化資金貸付実績',
+          '鉱害防止工事の状況', '坑廃水処理の状況', '坑廃水処理事業費補助金', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', 'レッツBuy認定状況',
+          '企業誘致件数の推移', '業種別誘致企業', '誘致企業の割合', '創業者数の推移', '県立職業能力開発校の状況', '県立障がい者職業訓練校の状況', '年度別入校・修了・就業実績',
+          '委託訓練定員', '技能検定', '職業訓練指導員試験', '本文の数字', '検証結果']
 check('sheets: cover first, one per table in the report order, 検証結果 last', WF.sheetnames == SHEETS, WF.sheetnames)
 
 
@@ -261,10 +264,42 @@ c = WF[s]['C10']
 check('%s: 計 of 委嘱数 and of each year are live sums (20人, 15 … 28件)' % s,
       c.value == '=SUM(C6:C9)' and WF[s]['H10'].value == '=SUM(H6:H9)' and WV[s]['C10'].value == 20 and
       WV[s]['H10'].value == 28 and c.number_format.startswith('#,##0"人"'), c.value, WV[s]['C10'].value)
+s = '専門指導センター設置状況'
+sc = unit_free(seed('senmon_center.tsv'))
+bad = labels(s, sc, 6) + grid(s, [[r[0]] + r[2:] for r in sc], 6, 3)
+bad += [] if WV[s]['B6'].value == sc[0][1] else ['B6 設置年度 %r vs %r' % (WV[s]['B6'].value, sc[0][1])]
+bad += [] if WV[s]['A1'].value == '○専門指導センター設置状況' else ['title %r' % WV[s]['A1'].value]
+hdr = [WV[s].cell(row=r, column=c).value for r, c in ((4, 3), (4, 5), (5, 3), (5, 4), (5, 5), (5, 6))]
+bad += [] if hdr == ['専門経営指導員設置状況', '相 談 指 導 状 況', '専門経営指導員', '補助員', 'R4年度', 'R5年度'] else \
+    ['header %r' % hdr]
+check('%s: title, two-level header, 設置団体名, 設置年度, staff and R4/R5 相談指導状況 at their places' % s, not bad, *bad)
+check('%s: figures carry the printed unit (3人, 1,876件)' % s,
+      WF[s]['C6'].number_format.startswith('#,##0"人"') and WF[s]['E6'].number_format.startswith('#,##0"件"'),
+      WF[s]['C6'].number_format, WF[s]['E6'].number_format)
 printed('振興委員設置状況', 'shinko_iin.tsv', 5, title='○振興委員設置状況')
 printed('経営改善普及事業費補助', 'kaizen_hojo.tsv', 5, title='○経営改善普及事業費補助（当初予算額）')
+s = '商工会館建設状況'
+kk = seed('kaikan.tsv')
+bad = [] if WV[s]['A1'].value == '○商工会館建設状況（平成元年以降）' else ['title %r' % WV[s]['A1'].value]
+for i, r in enumerate(kk):
+    for col, j in (('A', 0), ('B', 1), ('C', 2), ('H', 7)):       # 年度, 商工会等名, 補助区分 (〃 as printed), 補助基準
+        if WV[s]['%s%d' % (col, 6 + i)].value != r[j]:
+            bad.append('%s%d: %r vs %r' % (col, 6 + i, WV[s]['%s%d' % (col, 6 + i)].value, r[j]))
+bad += grid(s, [[''] + r[3:7] for r in kk], 6, 4)                # 補助額, 対象数 国庫 / 県単 / 計 ('-' as printed)
+check('%s: title, every 補助 (12 rows): 年度, 商工会等名, 補助区分, 補助額, 対象数 and 補助基準 as printed' % s,
+      not bad and len(kk) == 12, *bad)
+merged = sorted(str(m) for m in WF[s].merged_cells.ranges)
+check('%s: header merges 補助金交付状況 (3 columns), 対象数 (3), 年度 and 補助基準 (2 rows)' % s,
+      merged == ['A4:A5', 'B4:D4', 'E4:G4', 'H4:H5'], merged)
+printed('商工会連合会指定事業費補助', 'rengokai_shitei.tsv', 5, title='○商工会連合会指定事業費補助（当初予算額）')
 printed('商工会連合会補助対象職員', 'rengokai_shokuin.tsv', 5, title='○青森県商工会連合会の概要（補助対象職員）', drop=1)
 printed('年度別組合数', 'kumiai.tsv', 5, title='○年度別組合数')
+printed('中央会補助', 'chuokai_hojo.tsv', 5, title='○青森県中小企業団体中央会補助（当初予算額）')
+c = WF['中央会補助']['F5']
+check('marked: 中央会補助 R6 142,807 stays as printed, filled, the comment naming 各課事業概要\'s 142,930',
+      WV['中央会補助']['F5'].value == 142807 and c.comment is not None and '142,930' in c.comment.text and
+      '[relate]' in c.comment.text and c.fill.fgColor.rgb in ('FFFFC7CE', '00FFC7CE') and
+      WF['中央会補助']['E5'].comment is None, WV['中央会補助']['F5'].value, c.comment)
 printed('中央会指導員等設置状況', 'chuokai_shidoin.tsv', 5, title='○指導員等設置状況')
 rr = seed('renrakuin.tsv')
 want = [re.findall(r'[0-9]+', rr[0][1])]                      # 市町村別: 青森市 18、弘前市 4 …
@@ -282,6 +317,20 @@ printed('検定・検査等実績表', 'keiryo.tsv', 5, title='○検定・検�
 printed('貸金業登録状況', 'kashikin.tsv', 5, title='② 貸金業の指導・監督 登録状況')
 printed('高度化診断実績', 'kodoka_shindan.tsv', 6, col0=3, title='○実績及び計画内訳 ((3) 高度化診断事業)', label_col=2, drop=1)
 printed('大店立地法諮問件数', 'daiten.tsv', 5, title='○青森県大規模小売店舗立地審議会諮問件数')
+s = '創業者数の推移'
+so = seed('sogyo.tsv')
+# the extracted text writes the first 年度 as 'H18 ~H21' (a cell broken over
+# two lines); the report's and the input's period is H18～H21
+years = [re.sub(r'\s*~\s*', '～', y) for y in so[0][1:]]
+got = [WV[s].cell(row=4, column=2 + j).value for j in range(len(years))]
+bad = [] if got == years else ['years %r vs %r' % (got, years)]
+bad += [] if WV[s]['A1'].value == '○青森県内の創業支援拠点を利用した創業者数の推移' else ['title %r' % WV[s]['A1'].value]
+bad += labels(s, so[1:], 5) + grid(s, so[1:], 5, 2)
+check('%s: title, every 年度 (H18～H21 … R5, 合計), 創業者数 and 新規利用者数 at their places, years across' % s,
+      not bad and len(years) == 16, *bad)
+check('%s: 合計 1,520 and 6,035 are live sums of the 15 年度' % s,
+      WF[s]['Q5'].value == '=SUM(B5:P5)' and WF[s]['Q6'].value == '=SUM(B6:P6)' and
+      WV[s]['Q5'].value == 1520 and WV[s]['Q6'].value == 6035, WF[s]['Q5'].value, WV[s]['Q5'].value)
 printed('取引あっせん実績', 'torihiki.tsv', 5, col0=3, title='○取引あっせんの実績', label_col=0, drop=1)
 printed('年度別入校・修了・就業実績', 'nyuko.tsv', 6, title='○年度別入校・修了・就業等の実績')
 
@@ -538,7 +587,7 @@ check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
 fs = WF['検証結果']
 rows = [r for r in fs.iter_rows(min_row=5) if r[0].value]
 # the findings on the default input (README, "Findings on the default input")
-NE, NW, NI = 16, 4, 32
+NE, NW, NI = 17, 4, 32
 check('検証結果: one row per finding (%d errors, %d warnings, %d infos)' % (NE, NW, NI), len(rows) == NE + NW + NI and
       sum(r[0].value == '誤り' for r in rows) == NE and sum(r[0].value == '警告' for r in rows) == NW, len(rows))
 hit = [r for r in rows if r[1].value == 'parent-sum']
@@ -577,20 +626,20 @@ def pictures(sheet_index):
 import shutil as _sh  # noqa: E402
 if _sh.which('gnuplot'):
     want = {'当初予算分析': 2, '年度別組合数': 1, '検定・検査等実績表': 2, '県単融資制度': 2, '取引あっせん実績': 1,
-            '企業誘致件数の推移': 1, '業種別誘致企業': 1, '年度別入校・修了・就業実績': 1, '技能検定': 1}
+            '企業誘致件数の推移': 1, '業種別誘致企業': 1, '創業者数の推移': 1, '年度別入校・修了・就業実績': 1, '技能検定': 1}
     got = {name: pictures(i + 1)[0] for i, name in enumerate(WF.sheetnames) if pictures(i + 1)[0]}
     check('charts: each chart PNG is placed on the sheet of its table', got == want, got)
     n_, col = pictures(2)
     check('charts: … to the right of the table, not over it', col is not None and col > WF['当初予算分析'].max_column - 2,
           col, WF['当初予算分析'].max_column)
-    for name in ('年度別組合数', '検定・検査等実績表', '取引あっせん実績', '年度別入校・修了・就業実績'):
+    for name in ('年度別組合数', '検定・検査等実績表', '取引あっせん実績', '年度別入校・修了・就業実績', '創業者数の推移'):
         n_, col = pictures(WF.sheetnames.index(name) + 1)
         check('charts: on %s to the right of the table, not over it' % name,
               col is not None and col >= WF[name].max_column, col, WF[name].max_column)
-    check('charts: out/charts holds the PNG and the SVG of the 12 charts',
+    check('charts: out/charts holds the PNG and the SVG of the 13 charts',
           sorted(f for f in os.listdir(os.path.join(OUT, 'charts')) if f.endswith(('.png', '.svg', '.pdf'))) ==
-          sorted(['%s.%s' % (c, e) for c in ('ginou', 'keiryo_kensu', 'keiryo_kingaku', 'kumiai', 'nyuko', 'torihiki',
-                                              'yosan_kabetsu', 'yosan_kosei', 'yuchi_gyoshu', 'yuchi_suii',
+          sorted(['%s.%s' % (c, e) for c in ('ginou', 'keiryo_kensu', 'keiryo_kingaku', 'kumiai', 'nyuko', 'sogyo',
+                                              'torihiki', 'yosan_kabetsu', 'yosan_kosei', 'yuchi_gyoshu', 'yuchi_suii',
                                               'yuushi_yotaku', 'yuushi_yushi') for e in ('png', 'svg')]),
           os.listdir(os.path.join(OUT, 'charts')))
 
