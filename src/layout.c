@@ -561,7 +561,12 @@ static gy_status layout_parse(const char *path, const char *text, size_t tl, con
                 oom = oom || !pivot_keys(l, t, d);
             l->pivot_col_idx = textcol_or_error(l, t, l->pivot_col, l->pivot_line, l->pivot_col_colno, d);
         }
-        if (l->block)
+        if (l->block && l->pivot_key)
+            /* a pivot's records are keys, not rows: a caption per change of
+             * a column would be printed nowhere (never silently ignored) */
+            gy_diag_add(d, path, l->block_line, l->block_colno,
+                        "block は pivot の様式では使えません (pivot の行の列に加えるか、field … once で 1 度だけ印刷してください)");
+        else if (l->block)
             l->block_idx = textcol_or_error(l, t, l->block, l->block_line, l->block_colno, d);
         for (size_t i = 0; i < l->nsubrows && !oom; i++) {
             gy_lsubrow *sr = &l->subrows[i];

@@ -106,6 +106,8 @@ static void errors_name_file_and_line(void)
     expect_error("table t\nfield 名\nwrap x\n", 3, "wrap は正の整数");
     expect_error("table t\nfield 名\npivot 名\n", 3, "pivot は「pivot 行の列 by 値を選ぶ列」");
     expect_error("table t\nfield 名\npivot 名 by 無い\n", 3, "表 't' に列 '無い' はありません");
+    /* a block in a pivot layout would print no caption: said, not ignored */
+    expect_error("table t\nfield 額 where R5\npivot 名 by 年度\nblock 名\n", 4, "block は pivot の様式では使えません");
     expect_error("table t\nfield 名\nsubrow 計 | x\n", 3, "subrow は「subrow");
     expect_error("table t\nfield 名\nsubrow 計 | x | 額=無い\n", 3, "表 't' に列 '無い' はありません");
     expect_error("table t\nfield 名\nrename 計\n", 3, "rename は「rename");
