@@ -132,6 +132,11 @@ typedef struct ctx {
      * pcl[i] (-1: none) */
     uint32_t *slo, *shi, *pend;
     signed char *pcl;
+    /* `total across`: every row as (hash of its level, other group columns
+     * and match column; row), sorted: a 計 row finds its candidates by
+     * binary search instead of reading its whole scope (built once) */
+    struct axpair { uint64_t h; size_t row; } *ax;
+    bool ax_built;
     /* the rows an aggregate row sums (check_sums): the roles counted
      * (bit per role; 0: the items, and 再掲 with memo_in_totals) and the
      * row itself + 1, never counted (0: none) */
@@ -1459,15 +1464,68 @@ static bool across_member(const ctx *c, size_t i, size_t q)
  * with its own on the other group columns (and on the match column), the
  * rows of its level in its scope [a, b) whose role it counts (counts 計:
  * the groups' 小計, or their items) */
+static uint64_t across_hash(const ctx *c, size_t q)
+{
+    const gy_table *t = c->t;
+    const gy_tabledef *d = t->def;
+    uint64_t h = gy_hash_str((uint64_t)t->rows[q].level * 0x9E3779B97F4A7C15ull + 1, "");
+    for (size_t j = 0; j < d->ncols; j++)
+        if ((d->cols[j].flags & GY_COL_GROUP) && (int)j != d->across_col)
+            h = gy_hash_str(h * 31 + 7, gy_ttext(t, q, (int)j));
+    if (d->across_match >= 0) {
+        gy_cell b1;
+        h = gy_hash_str(h * 31 + 11, any_text(t, q, d->across_match, &b1));
+    }
+    return h;
+}
+
+static int axcmp(const void *x, const void *y)
+{
+    const struct axpair *p = x, *q = y;
+    if (p->h != q->h)
+        return p->h < q->h ? -1 : 1;
+    return p->row < q->row ? -1 : p->row > q->row;
+}
+
+static bool build_ax(ctx *c)
+{
+    const gy_table *t = c->t;
+    c->ax_built = true;
+    c->ax = malloc((t->nrows ? t->nrows : 1) * sizeof *c->ax);
+    if (!c->ax) {
+        c->oom = true;
+        return false;
+    }
+    for (size_t q = 0; q < t->nrows; q++)
+        c->ax[q] = (struct axpair){across_hash(c, q), q};
+    qsort(c->ax, t->nrows, sizeof *c->ax, axcmp);
+    return true;
+}
+
 static void check_across(ctx *c, size_t i, size_t a, size_t b)
 {
     const gy_table *t = c->t;
     const gy_tabledef *d = t->def;
     const gy_row *r = &t->rows[i];
     size_t *rows = NULL, nr = 0, cap = 0;
-    for (size_t q = a; q < b; q++) {
+    if (!c->ax_built && !build_ax(c))
+        return;
+    if (!c->ax)
+        return;
+    /* the rows of i's hash, in row order: those of [a, b) that match */
+    uint64_t h = across_hash(c, i);
+    size_t lo = 0, hi = t->nrows;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->ax[mid].h < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo; k < t->nrows && c->ax[k].h == h; k++) {
+        size_t q = c->ax[k].row;
         c->work++;
-        if (t->rows[q].level != r->level || !sum_counts(c, q) || !across_member(c, i, q))
+        if (q < a || q >= b || t->rows[q].level != r->level || !sum_counts(c, q) || !across_member(c, i, q))
             continue;
         if (!reserve(c, &rows, nr, &cap, 1)) {
             free(rows);
@@ -2191,6 +2249,7 @@ static void free_ctx(ctx *c)
     free(c->prevmemo);
     free(c->slo);
     free(c->shi);
+    free(c->ax);
     free(c->pend);
     free(c->pcl);
     free(c->remaps);
