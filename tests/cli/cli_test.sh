@@ -46,6 +46,7 @@ R6 senmon_center: 専門指導センター設置状況 (UTF-8) 1 行
 R6 shidoin: 職業訓練指導員試験実施状況 (UTF-8) 1 行
 R6 shinko_iin: 振興委員設置状況 (UTF-8) 30 行
 R6 shogai_kunrenko: 県立障がい者職業訓練校の状況 (UTF-8) 4 行
+R6 shokuin: 経済産業部職員配置状況 (UTF-8) 10 行
 R6 sogyo: 青森県内の創業支援拠点を利用した創業者数の推移 (UTF-8) 16 行
 R6 text_figures: 本文の数字 (UTF-8) 9 行
 R6 torihiki: 取引あっせんの実績 (UTF-8) 4 行
@@ -130,6 +131,9 @@ csv.writer(open(p, "w", encoding="utf-8", newline=""), lineterminator="\n").writ
 while IFS='|' read -r file line col val loc want; do
     [ -n "$file" ] && perturb "$file" "$line" "$col" "$val" "$loc" "$want"
 done <<'EOF'
+shokuin.csv|6|10|1|6:12|error: [rowsum] 青森高等技術専門校 / 計: 記載 13.5 と再計算 14 が 0.5 違います (規則: 計 = 部長級 + 次長級 + 課長級 + 副参事級 + 総括主幹級 + 主幹級 + 主査級 + 事務職員 + 技術職員)
+shokuin.csv|6|10|1|11:10|error: [sum] 計 / 事務職員: 記載 26.5 が各行の合計 27 と 0.5 違います
+shokuin.csv|6|15|28|6:15|error: [rowsum] 青森高等技術専門校 / 合計: 記載 28 と再計算 28.5 が 0.5 違います (規則: 合計 = 計 + 非常勤事務員 + 非常勤職員等)
 keiei_shidoin.csv|3|4|66|4:4|error: [sum] 計 / 経営指導員 (人): 記載 107 が各行の合計 106 と 1 違います
 keiei_antei.csv|5|4|8|6:4|error: [sum] 計 / 商工調停士 委嘱数 (人): 記載 20 が各行の合計 19 と 1 違います
 keiei_antei.csv|3|8|11|6:8|error: [sum] 計 / 相談指導状況 R4年度 (件): 記載 22 が各行の合計 23 と 1 違います

@@ -65,7 +65,7 @@ if not os.path.isfile(BOOK):
 WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
-SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '専門指導センター設置状況', '経営安定特別相談室設置状況', '振興委員設置状況',
+SHEETS = ['表紙・目次', '職員配置状況', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '専門指導センター設置状況', '経営安定特別相談室設置状況', '振興委員設置状況',
           '経営改善普及事業費補助', '商工会館建設状況', '商工会連合会指定事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会補助', '中央会指導員等設置状況',
           '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '保証料率区分', '貸金業登録状況', '高度化資金貸付条件', '高度化資金貸付実績',
           '鉱害防止工事の状況', '坑廃水処理の状況', '坑廃水処理事業費補助金', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', 'レッツBuy認定状況',
@@ -250,6 +250,14 @@ def printed(sheet, tsv, row0, col0=2, title=None, label_col=1, drop=0):
     check('%s: title, labels and every printed figure at its place' % sheet, not bad, *bad)
 
 
+printed('職員配置状況', 'shokuin.tsv', 6, title='3 経済産業部職員配置状況')
+s = '職員配置状況'
+check('%s: 0.5 人 figures as printed (事務職員 0.5, 計 13.5, 合計 227.5), 1 decimal only where the report has one' % s,
+      WV[s]['I10'].value == 0.5 and WF[s]['I10'].number_format.startswith('#,##0.0') and
+      WF[s]['I6'].number_format.startswith('#,##0;') and WV[s]['N15'].value == 227.5 and
+      WV[s]['A2'].value == '令和6年6月1日現在' and
+      sorted(str(m) for m in WF[s].merged_cells.ranges) == ['A4:A5', 'B4:M4', 'N4:N5', 'O4:O5'],
+      WV[s]['I10'].value, WF[s]['I10'].number_format, WV[s]['N15'].value, WF[s].merged_cells.ranges)
 printed('経営指導員等設置状況', 'keiei_shidoin.tsv', 5, title='○経営指導員等設置状況（専門指導センター除く）')
 ka = unit_free(seed('keiei_antei.tsv'))
 s = '経営安定特別相談室設置状況'
@@ -531,7 +539,7 @@ check('layout: 企業誘致件数の推移 地区別 spans 津軽 and 県南 in 
       {'A6:A7', 'A11:A12', 'A16:A17'} <= {str(m) for m in WF['企業誘致件数の推移'].merged_cells.ranges})
 # openpyxl redraws merged cells' borders from the range's edges: read the XML
 zf = zipfile.ZipFile(BOOK)
-sheet_xml = zf.read('xl/worksheets/sheet2.xml').decode()
+sheet_xml = zf.read('xl/worksheets/sheet%d.xml' % (WF.sheetnames.index('当初予算分析') + 1)).decode()
 styles = re.findall(r'<xf [^>]*borderId="(\d+)"', zf.read('xl/styles.xml').decode().split('<cellXfs')[1])
 borders = re.findall(r'<border[ >].*?</border>', zf.read('xl/styles.xml').decode(), re.S)
 bad = []
@@ -629,7 +637,7 @@ if _sh.which('gnuplot'):
             '企業誘致件数の推移': 1, '業種別誘致企業': 1, '創業者数の推移': 1, '年度別入校・修了・就業実績': 1, '技能検定': 1}
     got = {name: pictures(i + 1)[0] for i, name in enumerate(WF.sheetnames) if pictures(i + 1)[0]}
     check('charts: each chart PNG is placed on the sheet of its table', got == want, got)
-    n_, col = pictures(2)
+    n_, col = pictures(WF.sheetnames.index('当初予算分析') + 1)
     check('charts: … to the right of the table, not over it', col is not None and col > WF['当初予算分析'].max_column - 2,
           col, WF['当初予算分析'].max_column)
     for name in ('年度別組合数', '検定・検査等実績表', '取引あっせん実績', '年度別入校・修了・就業実績', '創業者数の推移'):
@@ -963,7 +971,7 @@ if SOFFICE:
     zout = zipfile.ZipFile(planted, 'w', zipfile.ZIP_DEFLATED)
     for item in zin.infolist():
         data = zin.read(item.filename)
-        if item.filename == 'xl/worksheets/sheet2.xml':
+        if item.filename == 'xl/worksheets/sheet%d.xml' % (WF.sheetnames.index('当初予算分析') + 1):
             data = re.sub(rb'(<c r="D12"[^>]*><f>[^<]*</f><v>)[^<]*(</v>)', rb'\g<1>1\g<2>', data)
         zout.writestr(item, data)
     zout.close()
