@@ -49,13 +49,14 @@ R6 shogai_kunrenko: 県立障がい者職業訓練校の状況 (UTF-8) 4 行
 R6 soudan: 相談指導状況 (UTF-8) 11 行
 R6 shokuin: 経済産業部職員配置状況 (UTF-8) 10 行
 R6 sogyo: 青森県内の創業支援拠点を利用した創業者数の推移 (UTF-8) 16 行
-R6 text_figures: 本文の数字 (UTF-8) 9 行
+R6 text_figures: 本文の数字 (UTF-8) 38 行
 R6 torihiki: 取引あっせんの実績 (UTF-8) 4 行
 R6 yosan: 令和6年度当初予算分析 (UTF-8) 7 行
 R6 yuchi_gyoshu: 業種別誘致企業と構成比 (UTF-8) 27 行
 R6 yuchi_suii: 企業誘致件数の推移 (UTF-8) 61 行
 R6 yuchi_wariai: 誘致企業の県内製造業に占める割合 (UTF-8) 3 行
 R6 yuushi: 県単融資制度の預託額（予算額）と融資実績 (UTF-8) 48 行
+R6 yushi_seido: 令和6年度青森県特別保証融資制度一覧表 (UTF-8) 17 行
 EOF
 
 # the totals as stated are printed under their table
@@ -70,7 +71,7 @@ assert "dump: CP932 髙 and ① arrive as UTF-8" \
 
 # ---- verify on the default input --------------------------------------------
 # the findings on the default input (README, "Findings on the default input")
-NE=17 NW=4 NI=36
+NE=17 NW=4 NI=37
 
 run G verify "${IN[@]}"
 assert "verify: exit 1 (the default input has errors)" [ "$RC" = 1 ]
@@ -189,6 +190,26 @@ kohai.csv|3|5|75|3:5|error: [ratio] 秋津 / 令和5年度実績 補助対象比
 kohai.csv|3|8|897|5:8|error: [sum] 計 / 令和5年度実績 補助金額 県 (1/4): 記載 20,399 が各行の合計 20,400 と 1 違います
 kohai.csv|5|10|22395|5:10|error: [relate] 計 / 本年度計画 県補助金 (1/4): 22,395 と 各課事業概要 (事業費) の「事業名=休廃止鉱山坑廃水処理事業費補助金」の 予算額 (千円) 22,394
 EOF
+
+# 融資制度一覧: a figure of the table changed is caught by the text's figure
+# that states it, at the text figure's 値 cell (the table is the 課's, the text
+# the report's)
+for c in '11|5|4000|20:3|error: [figure] イ 経営安定化サポート資金 ②経営安定枠 4,000万円 / 値: 40,000 と 令和6年度青森県特別保証融資制度一覧表 の「資金名=経営安定化サポート資金, 区分=(2) 経営安定枠」の 融資限度額 (千円) 4,000' \
+         '17|10|4|33:3|error: [figure] ウ 事業活動応援資金 ③ 運転資金5年以内 / 値: 5 と 令和6年度青森県特別保証融資制度一覧表 の「資金名=事業活動応援資金, 区分=(3) 再チャレンジ枠」の 運転資金 融資期間 (年以内) 4' \
+         '3|6|30000|12:3|error: [figure] ア 架け橋資金 ①a、bは合計で1億円（aは3千5百万円まで） / 値: 35,000 と 令和6年度青森県特別保証融資制度一覧表 の「資金名=「青森新時代」への架け橋資金, 区分=(1)」の 融資限度額 うち (千円) 30,000'; do
+    IFS='|' read -r line col val loc want <<<"$c"
+    rm -rf "$T/pt" && cp -r "$SRCDIR/input" "$T/pt"
+    "$PY" -c '
+import csv, sys
+p, line, col, val = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rows = list(csv.reader(open(p, encoding="utf-8", newline="")))
+rows[line - 1][col - 1] = val
+csv.writer(open(p, "w", encoding="utf-8", newline=""), lineterminator="\n").writerows(rows)
+' "$T/pt/R6/yushi_seido.csv" "$line" "$col" "$val"
+    run G verify --input "$T/pt" --templates "$SRCDIR/templates"
+    assert "perturbed yushi_seido.csv:$line:$col = $val → text_figures.csv:$loc" \
+        grep -qF "$T/pt/R6/text_figures.csv:$loc: $want" "$OUT"
+done
 
 # レッツBuy: 認定者数 (者) is not summed — its 累計 (75) and the H17～R2 row
 # (63) count each 事業者 once — so a changed 者 figure raises nothing

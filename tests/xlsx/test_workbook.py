@@ -67,7 +67,7 @@ WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
 SHEETS = ['表紙・目次', '職員配置状況', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '専門指導センター設置状況', '経営安定特別相談室設置状況', '振興委員設置状況',
           '経営改善普及事業費補助', '相談指導状況', '商工会館建設状況', '商工会連合会指定事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会補助', '中央会指導員等設置状況',
-          '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '保証料率区分', '貸金業登録状況', '高度化資金貸付条件', '高度化資金貸付実績',
+          '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '融資制度一覧', '保証料率区分', '貸金業登録状況', '高度化資金貸付条件', '高度化資金貸付実績',
           '鉱害防止工事の状況', '坑廃水処理の状況', '坑廃水処理事業費補助金', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', 'レッツBuy認定状況',
           '企業誘致件数の推移', '業種別誘致企業', '誘致企業の割合', '創業者数の推移', '県立職業能力開発校の状況', '県立障がい者職業訓練校の状況', '年度別入校・修了・就業実績',
           '委託訓練定員', '技能検定', '職業訓練指導員試験', '本文の数字', '検証結果']
@@ -286,6 +286,23 @@ check('%s: figures carry the printed unit (3人, 1,876件)' % s,
       WF[s]['C6'].number_format, WF[s]['E6'].number_format)
 printed('振興委員設置状況', 'shinko_iin.tsv', 5, title='○振興委員設置状況')
 printed('経営改善普及事業費補助', 'kaizen_hojo.tsv', 5, title='○経営改善普及事業費補助（当初予算額）')
+s = '融資制度一覧'
+ws_ = WV[s]
+cells = [re.sub(r'\s', '', str(c.value)) for row in ws_.iter_rows() for c in row if c.value is not None]
+# 「青森新時代」への架け橋資金 prints its 枠 (1) … (6) in one cell with the 対象: here 区分 and 融資対象
+cells += [re.sub(r'\s', '', '%s%s' % (ws_.cell(row=r, column=2).value or '', ws_.cell(row=r, column=3).value or ''))
+          for r in range(5, ws_.max_row + 1)]
+bad = [] if ws_['A1'].value == '令和6年度青森県特別保証融資制度一覧表' else ['title %r' % ws_['A1'].value]
+ys = seed('yushi_seido.tsv')
+for i, r in enumerate(ys):
+    for t in r:
+        t = re.sub(r'\s', '', t)
+        if t and not any(t in c for c in cells):
+            bad.append('tsv line %d: %r not on the sheet' % (i + 1, t))
+bad += [] if [ws_.cell(row=4, column=c).value for c in range(1, 7)] == \
+    ['資金名', None, '融資対象', '融資限度額', '融資利率', '融資期間 (うち据置期間)'] else ['header']
+check('%s: title, header, and every printed cell of the 一覧表 (資金名, 枠, 対象, 限度額, 利率, 期間, ※) on the sheet' % s,
+      not bad and len(ys) == 26, *bad)
 s = '相談指導状況'
 sd = seed('soudan.tsv')
 bad = [] if WV[s]['A1'].value == '○相談指導状況' and WV[s]['G2'].value == '（単位：件）' else ['title %r' % WV[s]['A1'].value]
@@ -613,7 +630,7 @@ check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
 fs = WF['検証結果']
 rows = [r for r in fs.iter_rows(min_row=5) if r[0].value]
 # the findings on the default input (README, "Findings on the default input")
-NE, NW, NI = 17, 4, 36
+NE, NW, NI = 17, 4, 37
 check('検証結果: one row per finding (%d errors, %d warnings, %d infos)' % (NE, NW, NI), len(rows) == NE + NW + NI and
       sum(r[0].value == '誤り' for r in rows) == NE and sum(r[0].value == '警告' for r in rows) == NW, len(rows))
 hit = [r for r in rows if r[1].value == 'parent-sum']
