@@ -46,14 +46,17 @@ R6 senmon_center: 専門指導センター設置状況 (UTF-8) 1 行
 R6 shidoin: 職業訓練指導員試験実施状況 (UTF-8) 1 行
 R6 shinko_iin: 振興委員設置状況 (UTF-8) 30 行
 R6 shogai_kunrenko: 県立障がい者職業訓練校の状況 (UTF-8) 4 行
+R6 soudan: 相談指導状況 (UTF-8) 11 行
+R6 shokuin: 経済産業部職員配置状況 (UTF-8) 10 行
 R6 sogyo: 青森県内の創業支援拠点を利用した創業者数の推移 (UTF-8) 16 行
-R6 text_figures: 本文の数字 (UTF-8) 9 行
+R6 text_figures: 本文の数字 (UTF-8) 38 行
 R6 torihiki: 取引あっせんの実績 (UTF-8) 4 行
 R6 yosan: 令和6年度当初予算分析 (UTF-8) 7 行
 R6 yuchi_gyoshu: 業種別誘致企業と構成比 (UTF-8) 27 行
 R6 yuchi_suii: 企業誘致件数の推移 (UTF-8) 61 行
 R6 yuchi_wariai: 誘致企業の県内製造業に占める割合 (UTF-8) 3 行
 R6 yuushi: 県単融資制度の預託額（予算額）と融資実績 (UTF-8) 48 行
+R6 yushi_seido: 令和6年度青森県特別保証融資制度一覧表 (UTF-8) 17 行
 EOF
 
 # the totals as stated are printed under their table
@@ -68,7 +71,7 @@ assert "dump: CP932 髙 and ① arrive as UTF-8" \
 
 # ---- verify on the default input --------------------------------------------
 # the findings on the default input (README, "Findings on the default input")
-NE=17 NW=4 NI=32
+NE=17 NW=4 NI=37
 
 run G verify "${IN[@]}"
 assert "verify: exit 1 (the default input has errors)" [ "$RC" = 1 ]
@@ -130,6 +133,15 @@ csv.writer(open(p, "w", encoding="utf-8", newline=""), lineterminator="\n").writ
 while IFS='|' read -r file line col val loc want; do
     [ -n "$file" ] && perturb "$file" "$line" "$col" "$val" "$loc" "$want"
 done <<'EOF'
+shokuin.csv|6|10|1|6:12|error: [rowsum] 青森高等技術専門校 / 計: 記載 13.5 と再計算 14 が 0.5 違います (規則: 計 = 部長級 + 次長級 + 課長級 + 副参事級 + 総括主幹級 + 主幹級 + 主査級 + 事務職員 + 技術職員)
+shokuin.csv|6|10|1|11:10|error: [sum] 計 / 事務職員: 記載 26.5 が各行の合計 27 と 0.5 違います
+shokuin.csv|6|15|28|6:15|error: [rowsum] 青森高等技術専門校 / 合計: 記載 28 と再計算 28.5 が 0.5 違います (規則: 合計 = 計 + 非常勤事務員 + 非常勤職員等)
+soudan.csv|6|4|19771|7:4|error: [sum] 小計 / R1年度: 記載 56,762 が小計の対象行の合計 56,763 と 1 違います
+soudan.csv|6|4|19771|9:4|error: [sum] 窓口 / R1年度: 記載 32,288 が各グループの行の合計 32,289 と 1 違います
+soudan.csv|8|5|47098|10:5|error: [sum] 小計 / R2年度: 記載 87,887 が小計の対象行の合計 87,886 と 1 違います
+soudan.csv|11|8|741|11:8|error: [formula] 経営指導員1人当たり平均件数 / R5年度: 記載 741 と再計算 740 が 1 違います (規則: R5 = round(R5@小計 / 指導員_R5, 0))
+soudan.csv|12|8|61|12:8|error: [formula] 経営指導員1人当たり月平均件数 / R5年度: 記載 61 と再計算 62 が 1 違います (規則: R5 = round(R5@経営指導員1人当たり平均件数 / 12, 0))
+soudan.csv|11|13|108|11:13|info: [relate] 経営指導員1人当たり平均件数 / 経営指導員数 R5年度 (人): 108 と 経営指導員等設置状況（専門指導センター除く） の「区分=計」の 経営指導員 (人) 107
 keiei_shidoin.csv|3|4|66|4:4|error: [sum] 計 / 経営指導員 (人): 記載 107 が各行の合計 106 と 1 違います
 keiei_antei.csv|5|4|8|6:4|error: [sum] 計 / 商工調停士 委嘱数 (人): 記載 20 が各行の合計 19 と 1 違います
 keiei_antei.csv|3|8|11|6:8|error: [sum] 計 / 相談指導状況 R4年度 (件): 記載 22 が各行の合計 23 と 1 違います
@@ -178,6 +190,26 @@ kohai.csv|3|5|75|3:5|error: [ratio] 秋津 / 令和5年度実績 補助対象比
 kohai.csv|3|8|897|5:8|error: [sum] 計 / 令和5年度実績 補助金額 県 (1/4): 記載 20,399 が各行の合計 20,400 と 1 違います
 kohai.csv|5|10|22395|5:10|error: [relate] 計 / 本年度計画 県補助金 (1/4): 22,395 と 各課事業概要 (事業費) の「事業名=休廃止鉱山坑廃水処理事業費補助金」の 予算額 (千円) 22,394
 EOF
+
+# 融資制度一覧: a figure of the table changed is caught by the text's figure
+# that states it, at the text figure's 値 cell (the table is the 課's, the text
+# the report's)
+for c in '11|5|4000|20:3|error: [figure] イ 経営安定化サポート資金 ②経営安定枠 4,000万円 / 値: 40,000 と 令和6年度青森県特別保証融資制度一覧表 の「資金名=経営安定化サポート資金, 区分=(2) 経営安定枠」の 融資限度額 (千円) 4,000' \
+         '17|10|4|33:3|error: [figure] ウ 事業活動応援資金 ③ 運転資金5年以内 / 値: 5 と 令和6年度青森県特別保証融資制度一覧表 の「資金名=事業活動応援資金, 区分=(3) 再チャレンジ枠」の 運転資金 融資期間 (年以内) 4' \
+         '3|6|30000|12:3|error: [figure] ア 架け橋資金 ①a、bは合計で1億円（aは3千5百万円まで） / 値: 35,000 と 令和6年度青森県特別保証融資制度一覧表 の「資金名=「青森新時代」への架け橋資金, 区分=(1)」の 融資限度額 うち (千円) 30,000'; do
+    IFS='|' read -r line col val loc want <<<"$c"
+    rm -rf "$T/pt" && cp -r "$SRCDIR/input" "$T/pt"
+    "$PY" -c '
+import csv, sys
+p, line, col, val = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rows = list(csv.reader(open(p, encoding="utf-8", newline="")))
+rows[line - 1][col - 1] = val
+csv.writer(open(p, "w", encoding="utf-8", newline=""), lineterminator="\n").writerows(rows)
+' "$T/pt/R6/yushi_seido.csv" "$line" "$col" "$val"
+    run G verify --input "$T/pt" --templates "$SRCDIR/templates"
+    assert "perturbed yushi_seido.csv:$line:$col = $val → text_figures.csv:$loc" \
+        grep -qF "$T/pt/R6/text_figures.csv:$loc: $want" "$OUT"
+done
 
 # レッツBuy: 認定者数 (者) is not summed — its 累計 (75) and the H17～R2 row
 # (63) count each 事業者 once — so a changed 者 figure raises nothing
@@ -608,14 +640,14 @@ if command -v gnuplot >/dev/null; then
     export GP_LOG="$T/gp.log"
     : >"$GP_LOG"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}" --force
-    assert "charts: a full run draws all 13 charts (PNG and SVG) in one gnuplot process" \
-        bash -c '[ "$(wc -l <"$1")" = 1 ] && [ "$(grep -o "set output" "$1" | wc -l)" = 26 ] && grep -qF "グラフ: 13 枚" "$2"' \
+    assert "charts: a full run draws all 15 charts (PNG and SVG) in one gnuplot process" \
+        bash -c '[ "$(wc -l <"$1")" = 1 ] && [ "$(grep -o "set output" "$1" | wc -l)" = 30 ] && grep -qF "グラフ: 15 枚" "$2"' \
         _ "$GP_LOG" "$OUT"
     : >"$GP_LOG"
     sed -i 's/^S37,,1,,1$/S37,,2,1,1/' "$R/in/R6/yuchi_suii.csv"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
-    assert "charts: after a change to 企業誘致件数 only that chart is redrawn, the other 12 are kept" \
-        bash -c '[ "$(cat "$1")" = "run: set output \"yuchi_suii.png\" set output \"yuchi_suii.svg\" " ] && grep -qF "うち前回のまま 12 枚" "$2"' \
+    assert "charts: after a change to 企業誘致件数 only that chart is redrawn, the other 14 are kept" \
+        bash -c '[ "$(cat "$1")" = "run: set output \"yuchi_suii.png\" set output \"yuchi_suii.svg\" " ] && grep -qF "うち前回のまま 14 枚" "$2"' \
         _ "$GP_LOG" "$OUT"
     : >"$GP_LOG"
     sed -i 's/^S37,,2,1,1$/S37,,1,,1/' "$R/in/R6/yuchi_suii.csv"
@@ -627,8 +659,8 @@ if command -v gnuplot >/dev/null; then
     assert "charts: a run without gnuplot: exit 0, 0 charts" bash -c '[ "$1" = 0 ] && grep -qF "グラフ: 0 枚" "$2"' _ "$RC" "$OUT"
     : >"$GP_LOG"
     run env GAIYO_GNUPLOT="$T/gp-log" "$GAIYO" report "${RT[@]}"
-    assert "charts: gnuplot back: every chart is drawn again (26 images), none taken over" \
-        bash -c '[ "$1" = 0 ] && [ "$(grep -o "set output" "$2" | wc -l)" = 26 ] && grep -qF "グラフ: 13 枚 ($4/charts/、うち前回のまま 0 枚)" "$3"' \
+    assert "charts: gnuplot back: every chart is drawn again (30 images), none taken over" \
+        bash -c '[ "$1" = 0 ] && [ "$(grep -o "set output" "$2" | wc -l)" = 30 ] && grep -qF "グラフ: 15 枚 ($4/charts/、うち前回のまま 0 枚)" "$3"' \
         _ "$RC" "$GP_LOG" "$OUT" "$R/out"
     assert "charts: … every PNG is a PNG, every SVG an SVG, and listed in .gaiyo-state" \
         bash -c 'for c in "$1"/charts/*.dat; do b=${c%.dat}; n=charts/${b##*/}
@@ -665,7 +697,7 @@ sed -i 's/^font .*/font        "No Such Font XYZ" 11/' "$T/tplf/charts/ginou.cha
 if command -v gnuplot >/dev/null && command -v fc-list >/dev/null; then
     check "chart font missing: exit 0, a warning naming the font and fonts-noto-cjk" 0 \
         "=gaiyo: $T/tplf/charts/ginou.chart: 警告: フォント 'No Such Font XYZ' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get install fonts-noto-cjk)" \
-        "~グラフ: 13 枚" G report --input "$SRCDIR/input" --templates "$T/tplf" --out "$T/outf"
+        "~グラフ: 15 枚" G report --input "$SRCDIR/input" --templates "$T/tplf" --out "$T/outf"
 else
     echo "# gnuplot or fc-list not installed: font case not run"
 fi
@@ -776,7 +808,7 @@ rm "$C/out/charts"
 mv "$C/charts.kept" "$C/out/charts"
 run G report "${CT[@]}"
 assert "commit: out/charts a folder again: the next run writes the whole new report" \
-    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,381 → 429,991" "$3/changes.txt" && grep -qF "グラフ: 13 枚" "$2"' \
+    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,381 → 429,991" "$3/changes.txt" && grep -qF "グラフ: 15 枚" "$2"' \
     _ "$RC" "$OUT" "$C/out"
 # a rename that fails after the checks (injected by strace: the 5th of about 30
 # moves gets EXDEV, as from another file system): the commit is undone

@@ -71,8 +71,8 @@ I=$T/in/R6
 # ---- right tables: no finding ---------------------------------------------
 fresh
 V
-assert "default input: one relate or figure finding, 中央会補助 R6 (README, findings)" \
-    [ "$(grep -cE '\[(relate|figure)\]' "$OUT")" = 1 -a "$(grep -cF '/chuokai_hojo.csv:6:3: error: [relate]' "$OUT")" = 1 ]
+assert "default input: two relate or figure findings, 中央会補助 R6 and the 災害枠 3,000万円 of the text (README, findings)" \
+    [ "$(grep -cE '\[(relate|figure)\]' "$OUT")" = 2 -a "$(grep -cF '/chuokai_hojo.csv:6:3: error: [relate]' "$OUT")" = 1 -a "$(grep -cF '/text_figures.csv:21:3: info: [figure] イ 経営安定化サポート資金 ③災害枠 3,000万円' "$OUT")" = 1 ]
 fresh fixtures
 V
 assert "fixtures: a period selector (平成18年度～平成21年度 = H18～21) finds its row, no finding" \
@@ -81,7 +81,7 @@ assert "fixtures: a period selector (平成18年度～平成21年度 = H18～21)
 # ---- item 2's example: 142,807 in one, 142,930 in the other -----------------
 want "中央会補助 R6 142,807 against 事業概要 142,930: an error at the stated cell" 1 \
     "$I/chuokai_hojo.csv:6:3: error: [relate] 中小企業団体中央会 R6 / 当初予算額: 142,807 と 各課事業概要 (事業費) の「事業名=青森県中小企業団体中央会補助事業」の 予算額 (千円) 142,930 ($I/jigyohi.csv:11:4) が一致しません。差 △123"
-assert "the period relation of the fixture adds no finding" [ "$(tail -n 1 "$OUT")" = "17 errors, 4 warnings, 32 infos" ]
+assert "the period relation of the fixture adds no finding" [ "$(tail -n 1 "$OUT")" = "17 errors, 4 warnings, 37 infos" ]
 sed -i 's/\] error$/] info/' "$T/tpl/tables/chuokai_hojo.def"
 V
 want "the same relation declared info: an info, 誤りとは限りません" 1 \

@@ -55,7 +55,7 @@ if command -v gnuplot >/dev/null; then
         assert "chart text: $f tick label is the name literally" grep -qF "<text>$WEIRD_SVG</text>" "$C/$f.svg"
     done
     for f in yosan_kosei yosan_kabetsu ginou yuchi_gyoshu yuchi_suii yuushi_yotaku yuushi_yushi \
-             kumiai keiryo_kensu keiryo_kingaku torihiki nyuko sogyo; do
+             kumiai keiryo_kensu keiryo_kingaku torihiki nyuko sogyo soudan kodoka; do
         assert "chart text: $f title (template text) literally" grep -qF "<text>T$WEIRD_SVG</text>" "$C/$f.svg"
     done
     assert "chart text: every label of charts.gp is one field of a .dat file (no string expression gnuplot decodes again)" \

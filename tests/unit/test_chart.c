@@ -229,11 +229,11 @@ static void default_templates_load(void)
     world w;
     world_load(&w);
     T_CHECK(w.ok);
-    T_EQ_INT(gy_chartset_count(w.cs), 13);
-    const char *names[] = {"ginou", "keiryo_kensu", "keiryo_kingaku", "kumiai", "nyuko", "sogyo", "torihiki",
+    T_EQ_INT(gy_chartset_count(w.cs), 15);
+    const char *names[] = {"ginou", "keiryo_kensu", "keiryo_kingaku", "kodoka", "kumiai", "nyuko", "sogyo", "soudan", "torihiki",
                            "yosan_kabetsu", "yosan_kosei", "yuchi_gyoshu", "yuchi_suii",
                            "yuushi_yotaku", "yuushi_yushi"};
-    for (size_t i = 0; i < 13; i++)
+    for (size_t i = 0; i < 15; i++)
         T_EQ_STR(gy_chartset_name(w.cs, i), names[i]);
     T_EQ_INT(w.d.n, 0);
     world_free(&w);
@@ -1048,7 +1048,7 @@ static void missing_gnuplot(void)
         T_CONTAINS(w.d.v[0].msg, "No such file or directory");
     }
     /* the data files and the script are there (and listed) for the caller */
-    T_EQ_INT(o.nfiles, 14);
+    T_EQ_INT(o.nfiles, 16);
     for (size_t i = 0; i < o.nfiles; i++) {
         char *f = gy_asprintf("%s/%s", dir, o.files[i]);
         T_CHECK(access(f, R_OK) == 0);
@@ -1086,8 +1086,8 @@ static void render_default_pngs(void)
     char *runs = slurp(count);
     T_EQ_STR(runs, "run\n"); /* one process for all charts */
     free(runs);
-    T_EQ_INT(o.n, 13);
-    T_EQ_INT(o.nfiles, 14 + 26);
+    T_EQ_INT(o.n, 15);
+    T_EQ_INT(o.nfiles, 16 + 30);
     for (size_t i = 0; i < o.n; i++) {
         const gy_chart_out *c = &o.v[i];
         char *want = gy_asprintf("charts/%s.png", c->name);
@@ -1113,15 +1113,15 @@ static void render_default_pngs(void)
         free(svg);
     }
     /* the size is the template's: yuchi_suii.chart says 1400 650 */
-    T_EQ_STR(o.v[10].name, "yuchi_suii");
-    T_EQ_INT(o.v[10].width, 1400);
-    T_EQ_INT(o.v[10].height, 650);
-    T_EQ_STR(o.v[10].table, "yuchi_suii");
+    T_EQ_STR(o.v[12].name, "yuchi_suii");
+    T_EQ_INT(o.v[12].width, 1400);
+    T_EQ_INT(o.v[12].height, 650);
+    T_EQ_STR(o.v[12].table, "yuchi_suii");
     /* … and kumiai.chart 1100 900, placed on the sheet of kumiai */
-    T_EQ_STR(o.v[3].name, "kumiai");
-    T_EQ_INT(o.v[3].width, 1100);
-    T_EQ_INT(o.v[3].height, 900);
-    T_EQ_STR(o.v[3].table, "kumiai");
+    T_EQ_STR(o.v[4].name, "kumiai");
+    T_EQ_INT(o.v[4].width, 1100);
+    T_EQ_INT(o.v[4].height, 900);
+    T_EQ_STR(o.v[4].table, "kumiai");
     gy_remove_tree(dir);
     gy_remove_tree(tdir);
     free(dir);
@@ -1345,7 +1345,7 @@ static void table_absent(void)
     gy_chart_outs o;
     char *dir = tmpdir();
     T_EQ_INT(gy_charts_render(w.cs, &empty, dir, "/nonexistent/gnuplot", &o, &w.d), GY_EDATA);
-    T_EQ_INT(w.d.n, 13);
+    T_EQ_INT(w.d.n, 15);
     T_CONTAINS(w.d.n ? w.d.v[0].msg : NULL, "表 'ginou' が入力にありません");
     T_EQ_INT(o.nfiles, 1); /* the (empty) script only */
     gy_remove_tree(dir);

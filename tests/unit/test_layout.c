@@ -201,7 +201,7 @@ static void real_templates(void)
     T_EQ_INT(gy_layouts_load(SRCDIR "/templates/sheets", &real, &ls, &d), GY_OK);
     if (d.n)
         gy_diags_print(&d, stdout);
-    T_EQ_INT(ls.n, 39); /* one layout per table of the default input (and 本文の数字) */
+    T_EQ_INT(ls.n, 42); /* one layout per table of the default input (and 本文の数字) */
     gy_layouts_free(&ls);
     gy_defset_free(&real);
     gy_diags_free(&d);

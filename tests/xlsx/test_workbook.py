@@ -65,9 +65,9 @@ if not os.path.isfile(BOOK):
 WF = openpyxl.load_workbook(BOOK)                   # formulas
 WV = openpyxl.load_workbook(BOOK, data_only=True)   # cached values
 
-SHEETS = ['表紙・目次', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '専門指導センター設置状況', '経営安定特別相談室設置状況', '振興委員設置状況',
-          '経営改善普及事業費補助', '商工会館建設状況', '商工会連合会指定事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会補助', '中央会指導員等設置状況',
-          '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '保証料率区分', '貸金業登録状況', '高度化資金貸付条件', '高度化資金貸付実績',
+SHEETS = ['表紙・目次', '職員配置状況', '当初予算分析', '各課事業概要', '経営指導員等設置状況', '専門指導センター設置状況', '経営安定特別相談室設置状況', '振興委員設置状況',
+          '経営改善普及事業費補助', '相談指導状況', '商工会館建設状況', '商工会連合会指定事業費補助', '商工会連合会補助対象職員', '年度別組合数', '中央会補助', '中央会指導員等設置状況',
+          '情報連絡員配置状況', '検定・検査等実績表', '県単融資制度', '中央会貸付', '融資制度一覧', '保証料率区分', '貸金業登録状況', '高度化資金貸付条件', '高度化資金貸付実績',
           '鉱害防止工事の状況', '坑廃水処理の状況', '坑廃水処理事業費補助金', '取引あっせん実績', '高度化診断実績', '大店立地法諮問件数', 'レッツBuy認定状況',
           '企業誘致件数の推移', '業種別誘致企業', '誘致企業の割合', '創業者数の推移', '県立職業能力開発校の状況', '県立障がい者職業訓練校の状況', '年度別入校・修了・就業実績',
           '委託訓練定員', '技能検定', '職業訓練指導員試験', '本文の数字', '検証結果']
@@ -250,6 +250,14 @@ def printed(sheet, tsv, row0, col0=2, title=None, label_col=1, drop=0):
     check('%s: title, labels and every printed figure at its place' % sheet, not bad, *bad)
 
 
+printed('職員配置状況', 'shokuin.tsv', 6, title='3 経済産業部職員配置状況')
+s = '職員配置状況'
+check('%s: 0.5 人 figures as printed (事務職員 0.5, 計 13.5, 合計 227.5), 1 decimal only where the report has one' % s,
+      WV[s]['I10'].value == 0.5 and WF[s]['I10'].number_format.startswith('#,##0.0') and
+      WF[s]['I6'].number_format.startswith('#,##0;') and WV[s]['N15'].value == 227.5 and
+      WV[s]['A2'].value == '令和6年6月1日現在' and
+      sorted(str(m) for m in WF[s].merged_cells.ranges) == ['A4:A5', 'B4:M4', 'N4:N5', 'O4:O5'],
+      WV[s]['I10'].value, WF[s]['I10'].number_format, WV[s]['N15'].value, WF[s].merged_cells.ranges)
 printed('経営指導員等設置状況', 'keiei_shidoin.tsv', 5, title='○経営指導員等設置状況（専門指導センター除く）')
 ka = unit_free(seed('keiei_antei.tsv'))
 s = '経営安定特別相談室設置状況'
@@ -278,6 +286,41 @@ check('%s: figures carry the printed unit (3人, 1,876件)' % s,
       WF[s]['C6'].number_format, WF[s]['E6'].number_format)
 printed('振興委員設置状況', 'shinko_iin.tsv', 5, title='○振興委員設置状況')
 printed('経営改善普及事業費補助', 'kaizen_hojo.tsv', 5, title='○経営改善普及事業費補助（当初予算額）')
+s = '融資制度一覧'
+ws_ = WV[s]
+cells = [re.sub(r'\s', '', str(c.value)) for row in ws_.iter_rows() for c in row if c.value is not None]
+# 「青森新時代」への架け橋資金 prints its 枠 (1) … (6) in one cell with the 対象: here 区分 and 融資対象
+cells += [re.sub(r'\s', '', '%s%s' % (ws_.cell(row=r, column=2).value or '', ws_.cell(row=r, column=3).value or ''))
+          for r in range(5, ws_.max_row + 1)]
+bad = [] if ws_['A1'].value == '令和6年度青森県特別保証融資制度一覧表' else ['title %r' % ws_['A1'].value]
+ys = seed('yushi_seido.tsv')
+for i, r in enumerate(ys):
+    for t in r:
+        t = re.sub(r'\s', '', t)
+        if t and not any(t in c for c in cells):
+            bad.append('tsv line %d: %r not on the sheet' % (i + 1, t))
+bad += [] if [ws_.cell(row=4, column=c).value for c in range(1, 7)] == \
+    ['資金名', None, '融資対象', '融資限度額', '融資利率', '融資期間 (うち据置期間)'] else ['header']
+check('%s: title, header, and every printed cell of the 一覧表 (資金名, 枠, 対象, 限度額, 利率, 期間, ※) on the sheet' % s,
+      not bad and len(ys) == 26, *bad)
+s = '相談指導状況'
+sd = seed('soudan.tsv')
+bad = [] if WV[s]['A1'].value == '○相談指導状況' and WV[s]['G2'].value == '（単位：件）' else ['title %r' % WV[s]['A1'].value]
+bad += [] if [WV[s].cell(row=4, column=c).value for c in range(3, 8)] == ['R%d年度' % y for y in range(1, 6)] else ['years']
+for i, r in enumerate(sd):
+    if i < 9:      # 区分 (printed on the block's first row), 種別, R1 … R5
+        kubun, shubetsu, figs = r[0], r[1], r[2:7]
+    else:          # 経営指導員1人当たり平均件数 / 月平均件数: the label, then R1 … R5
+        kubun, shubetsu, figs = '', r[0], r[1:6]
+    if (WV[s]['A%d' % (5 + i)].value or '') != kubun or WV[s]['B%d' % (5 + i)].value != shubetsu:
+        bad.append('row %d: %r %r vs %r %r' % (5 + i, WV[s]['A%d' % (5 + i)].value, WV[s]['B%d' % (5 + i)].value, kubun, shubetsu))
+    bad += grid(s, [[''] + figs], 5 + i, 3)
+check('%s: title, 区分, 種別, the five years, every 件数, 平均件数 and 月平均件数 as printed (11 rows)' % s,
+      not bad and len(sd) == 11, *bad)
+check('%s: summed both ways — 小計 sums its block, 計 巡回 sums the 巡回 of the other 区分; 月平均 = ROUND(平均/12, 0)' % s,
+      WF[s]['C7'].value == '=SUM(C5:C6)' and WF[s]['C11'].value == '=SUM(C5,C8)' and
+      WF[s]['G13'].value == '=SUM(G11:G12)' and WF[s]['G15'].value == '=ROUND(G14/12,0)' and WV[s]['G15'].value == 62,
+      WF[s]['C7'].value, WF[s]['C11'].value, WF[s]['G13'].value, WF[s]['G15'].value)
 s = '商工会館建設状況'
 kk = seed('kaikan.tsv')
 bad = [] if WV[s]['A1'].value == '○商工会館建設状況（平成元年以降）' else ['title %r' % WV[s]['A1'].value]
@@ -531,7 +574,7 @@ check('layout: 企業誘致件数の推移 地区別 spans 津軽 and 県南 in 
       {'A6:A7', 'A11:A12', 'A16:A17'} <= {str(m) for m in WF['企業誘致件数の推移'].merged_cells.ranges})
 # openpyxl redraws merged cells' borders from the range's edges: read the XML
 zf = zipfile.ZipFile(BOOK)
-sheet_xml = zf.read('xl/worksheets/sheet2.xml').decode()
+sheet_xml = zf.read('xl/worksheets/sheet%d.xml' % (WF.sheetnames.index('当初予算分析') + 1)).decode()
 styles = re.findall(r'<xf [^>]*borderId="(\d+)"', zf.read('xl/styles.xml').decode().split('<cellXfs')[1])
 borders = re.findall(r'<border[ >].*?</border>', zf.read('xl/styles.xml').decode(), re.S)
 bad = []
@@ -587,7 +630,7 @@ check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
 fs = WF['検証結果']
 rows = [r for r in fs.iter_rows(min_row=5) if r[0].value]
 # the findings on the default input (README, "Findings on the default input")
-NE, NW, NI = 17, 4, 32
+NE, NW, NI = 17, 4, 37
 check('検証結果: one row per finding (%d errors, %d warnings, %d infos)' % (NE, NW, NI), len(rows) == NE + NW + NI and
       sum(r[0].value == '誤り' for r in rows) == NE and sum(r[0].value == '警告' for r in rows) == NW, len(rows))
 hit = [r for r in rows if r[1].value == 'parent-sum']
@@ -626,20 +669,22 @@ def pictures(sheet_index):
 import shutil as _sh  # noqa: E402
 if _sh.which('gnuplot'):
     want = {'当初予算分析': 2, '年度別組合数': 1, '検定・検査等実績表': 2, '県単融資制度': 2, '取引あっせん実績': 1,
-            '企業誘致件数の推移': 1, '業種別誘致企業': 1, '創業者数の推移': 1, '年度別入校・修了・就業実績': 1, '技能検定': 1}
+            '企業誘致件数の推移': 1, '業種別誘致企業': 1, '創業者数の推移': 1, '年度別入校・修了・就業実績': 1, '技能検定': 1,
+            '相談指導状況': 1, '高度化資金貸付実績': 1}
     got = {name: pictures(i + 1)[0] for i, name in enumerate(WF.sheetnames) if pictures(i + 1)[0]}
     check('charts: each chart PNG is placed on the sheet of its table', got == want, got)
-    n_, col = pictures(2)
+    n_, col = pictures(WF.sheetnames.index('当初予算分析') + 1)
     check('charts: … to the right of the table, not over it', col is not None and col > WF['当初予算分析'].max_column - 2,
           col, WF['当初予算分析'].max_column)
-    for name in ('年度別組合数', '検定・検査等実績表', '取引あっせん実績', '年度別入校・修了・就業実績', '創業者数の推移'):
+    for name in ('年度別組合数', '検定・検査等実績表', '取引あっせん実績', '年度別入校・修了・就業実績', '創業者数の推移',
+                 '相談指導状況', '高度化資金貸付実績'):
         n_, col = pictures(WF.sheetnames.index(name) + 1)
         check('charts: on %s to the right of the table, not over it' % name,
               col is not None and col >= WF[name].max_column, col, WF[name].max_column)
-    check('charts: out/charts holds the PNG and the SVG of the 13 charts',
+    check('charts: out/charts holds the PNG and the SVG of the 15 charts',
           sorted(f for f in os.listdir(os.path.join(OUT, 'charts')) if f.endswith(('.png', '.svg', '.pdf'))) ==
-          sorted(['%s.%s' % (c, e) for c in ('ginou', 'keiryo_kensu', 'keiryo_kingaku', 'kumiai', 'nyuko', 'sogyo',
-                                              'torihiki', 'yosan_kabetsu', 'yosan_kosei', 'yuchi_gyoshu', 'yuchi_suii',
+          sorted(['%s.%s' % (c, e) for c in ('ginou', 'keiryo_kensu', 'keiryo_kingaku', 'kodoka', 'kumiai', 'nyuko', 'sogyo',
+                                              'soudan', 'torihiki', 'yosan_kabetsu', 'yosan_kosei', 'yuchi_gyoshu', 'yuchi_suii',
                                               'yuushi_yotaku', 'yuushi_yushi') for e in ('png', 'svg')]),
           os.listdir(os.path.join(OUT, 'charts')))
 
@@ -963,7 +1008,7 @@ if SOFFICE:
     zout = zipfile.ZipFile(planted, 'w', zipfile.ZIP_DEFLATED)
     for item in zin.infolist():
         data = zin.read(item.filename)
-        if item.filename == 'xl/worksheets/sheet2.xml':
+        if item.filename == 'xl/worksheets/sheet%d.xml' % (WF.sheetnames.index('当初予算分析') + 1):
             data = re.sub(rb'(<c r="D12"[^>]*><f>[^<]*</f><v>)[^<]*(</v>)', rb'\g<1>1\g<2>', data)
         zout.writestr(item, data)
     zout.close()
