@@ -15,6 +15,7 @@ void gy_layout_free(gy_layout *l)
     free(l->sheet);
     free(l->title);
     free(l->asof);
+    free(l->section);
     free(l->unit);
     free(l->pivot_key);
     free(l->pivot_col);
@@ -315,7 +316,7 @@ static bool pivot_keys(gy_layout *l, const gy_tabledef *t, gy_diags *d)
 
 /* ---- the directives of a .sheet: one handler each (tmpl.h) ---- */
 
-enum { S_TABLE, S_SHEET, S_TITLE, S_ASOF, S_UNIT, S_BLOCK };
+enum { S_TABLE, S_SHEET, S_TITLE, S_ASOF, S_UNIT, S_BLOCK, S_SECTION };
 
 static gy_status sh_text(void *ctx, const gy_tmpl_line *tl)
 {
@@ -325,6 +326,7 @@ static gy_status sh_text(void *ctx, const gy_tmpl_line *tl)
                  : tl->id == S_TITLE ? &l->title
                  : tl->id == S_ASOF  ? &l->asof
                  : tl->id == S_UNIT  ? &l->unit
+                 : tl->id == S_SECTION ? &l->section
                                      : &l->block;
     bool first = !*dst;
     if (!set_once(dst, tl->rest, l->path, tl->ln, tl->w[0].col, tl->w[0].s, tl->d))
@@ -497,6 +499,7 @@ static const gy_tmpl_directive SHEET_DIRS[] = {
     {"title", 0, -1, sh_text, S_TITLE},
     {"asof", 0, -1, sh_text, S_ASOF},
     {"unit", 0, -1, sh_text, S_UNIT},
+    {"section", 0, -1, sh_text, S_SECTION},
     {"orientation", 0, -1, sh_orientation, 0},
     {"records", 0, -1, sh_records, 0},
     {"wrap", 0, -1, sh_wrap, 0},

@@ -2538,7 +2538,13 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
         free(line);
         wstr(&b, cover, 4, 0, "目次", tf);
         lxw_row_t r = 5;
+        const char *sect = NULL; /* the contents grouped as the report's 目次: a heading per section */
         for (size_t k = 0; k < npl; k++, r++) {
+            const gy_layout *pla = gy_layouts_find(b.ls, pl[k].t->def->id);
+            if (pla && pla->section && (!sect || strcmp(sect, pla->section))) {
+                sect = pla->section;
+                wstr(&b, cover, r++, 0, sect, tf);
+            }
             char *url = gy_asprintf("internal:'%s'!A1", pl[k].sheet);
             const char *ttl = gy_layouts_find(b.ls, pl[k].t->def->id) ? gy_layouts_find(b.ls, pl[k].t->def->id)->title
                                                                         : pl[k].t->def->title;

@@ -50,6 +50,8 @@ typedef struct gy_layout {
     char *sheet;            /**< sheet name (≤ 31 characters) */
     char *title;            /**< section number and title */
     char *asof, *unit;      /**< as-of and unit lines (may be NULL) */
+    char *section;          /**< the part of the report the sheet belongs to (【経済産業政策課】), or NULL:
+                                 a heading of the contents whenever it changes, as the report's 目次 */
     bool landscape;
     bool across;            /**< records run across (one column each) */
     char *pivot_key;        /**< pivot: one record per distinct value of this column ("*": one record) */

@@ -44,7 +44,7 @@ static void parse_full(void)
 {
     const char *text = "# a comment\n"
                        "table t\nsheet 表\ntitle (1) 表題\nasof 令和6年3月31日現在\nunit (単位：千円)\n"
-                       "orientation landscape\npivot 名 by 年度\n"
+                       "orientation landscape\npivot 名 by 年度\nsection 【経済産業政策課】\n"
                        "rename 計 | 合 計\n"
                        "subrow 計 | 前年度比 | 額=比\n"
                        "header 名 | 金額 | <\n"
@@ -63,6 +63,7 @@ static void parse_full(void)
     T_EQ_STR(l->sheet, "表");
     T_EQ_STR(l->title, "(1) 表題");
     T_EQ_STR(l->asof, "令和6年3月31日現在");
+    T_EQ_STR(l->section, "【経済産業政策課】");
     T_EQ_STR(l->unit, "(単位：千円)");
     T_CHECK(l->landscape);
     T_CHECK(!l->across);

@@ -647,6 +647,16 @@ c = WF['誘致企業の割合']['C6']
 check('marked: 36.7 (truncated) shown as 36.8 with a warning fill and the stated value in a comment',
       WV['誘致企業の割合']['C6'].value == 36.8 and c.comment is not None and '記載: 36.7' in c.comment.text and
       c.fill.fgColor.rgb in ('FFFFEB9C', '00FFEB9C'), WV['誘致企業の割合']['C6'].value, c.comment)
+# the contents grouped by 課 as the report's 目次: a heading row before the
+# first sheet of each section, the sheets of a section below it
+cov = [[c.value for c in r[:2]] for r in WF['表紙・目次'].iter_rows(min_row=6, max_row=60)]
+heads = [r[0] for r in cov if r[0] and r[1] is None and r[0] != '入力ファイル']
+check('cover: the contents grouped by 課 as the report\'s 目次',
+      heads[:6] == ['経済産業部', '【経済産業政策課】', '【地域企業支援課】', '【企業立地・創出課】',
+                    '【産業イノベーション推進課】', '付録'] and
+      cov.index(['【地域企業支援課】', None]) < cov.index(['取引あっせん実績', '○取引あっせんの実績']) and
+      cov.index(['【経済産業政策課】', None]) < cov.index(['保証料率区分', '■保証料率（県信用保証協会）']) <
+      cov.index(['【地域企業支援課】', None]), heads, cov[:12])
 check('cover: links to every sheet', sum(1 for r in WF['表紙・目次'].iter_rows() for c in r if c.hyperlink) ==
       len(SHEETS) - 1, sum(1 for r in WF['表紙・目次'].iter_rows() for c in r if c.hyperlink))
 
