@@ -3,19 +3,8 @@
 # trunc(), quoted row labels. For each table of tests/data/expr: the right
 # table has no finding, and a single perturbation is caught at its cell
 # (file:line:col) with the right rule. Prints TAP.
-set -u
-
-here=$(cd "$(dirname "$0")" && pwd)
-SRCDIR=${SRCDIR:-$(cd "$here/../.." && pwd)}
-DATADIR=${DATADIR:-$SRCDIR/tests/data}
-GAIYO=${GAIYO:-$SRCDIR/build/gaiyo}
-export LC_ALL=C.UTF-8
+source "$(dirname "$0")/lib.sh"
 X=$DATADIR/expr
-
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-failed=0
 
 # check NAME WANT_RC WANT_LINE...: verify on $T/x; each WANT must be a line
 # of the CSV findings (prefix match) and nothing else may be an error

@@ -3,29 +3,8 @@
 # (figure) and periods: a right table gives no finding; each single
 # perturbation is caught at the right cell with the right rule and
 # severity; unmatched and ambiguous selectors are reported. Prints TAP.
-set -u
+source "$(dirname "$0")/lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-SRCDIR=${SRCDIR:-$(cd "$here/../.." && pwd)}
-DATADIR=${DATADIR:-$SRCDIR/tests/data}
-GAIYO=${GAIYO:-$SRCDIR/build/gaiyo}
-export LC_ALL=C.UTF-8
-
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-failed=0
-OUT=$T/stdout
-ERR=$T/stderr
-RC=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-    n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift
-    local line
-    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
-run() { "$@" >"$OUT" 2>"$ERR" </dev/null; RC=$?; }
 # want NAME RC GREP-TEXT... : the run's exit code and each text in stdout+stderr
 want() {
     local name=$1 rc=$2 why=()
@@ -39,11 +18,6 @@ want() {
 }
 # count of lines of stdout holding TEXT
 cnt() { grep -cF -- "$1" "$OUT"; }
-assert() {
-    local name=$1 said
-    shift
-    if said=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "failed: $*" "$said"; fi
-}
 
 if [ ! -x "$GAIYO" ]; then
     echo "1..0 # SKIP gaiyo not built ($GAIYO)"
