@@ -733,32 +733,31 @@ static bool fwalk(const gy_expr *e, const gy_xfenv *env, int paren, gy_rat *v)
         *v = e->num;
         return true;
     case GY_X_ADD:
-    case GY_X_SUB: {
-        gy_rat a, b;
-        if (paren >= 1)
-            env->put(env->u, "(");
-        if (!fwalk(e->a, env, 0, &a))
-            return false;
-        env->put(env->u, e->op == GY_X_ADD ? "+" : "-");
-        if (!fwalk(e->b, env, e->op == GY_X_SUB ? 1 : 0, &b))
-            return false;
-        if (paren >= 1)
-            env->put(env->u, ")");
-        return e->op == GY_X_ADD ? gy_rat_add(a, b, v) : gy_rat_sub(a, b, v);
-    }
+    case GY_X_SUB:
     case GY_X_MUL:
     case GY_X_DIV: {
+        /* precedence 1 (+ -) or 2 (* /): parentheses where the operand
+         * binds less tightly than its place needs (the right side of - and
+         * / needs one level more) */
+        bool mul = e->op == GY_X_MUL || e->op == GY_X_DIV, inv = e->op == GY_X_SUB || e->op == GY_X_DIV;
+        int prec = mul ? 2 : 1;
+        static const char *const sym[] = {[GY_X_ADD] = "+", [GY_X_SUB] = "-", [GY_X_MUL] = "*", [GY_X_DIV] = "/"};
         gy_rat a, b;
-        if (paren >= 2)
+        if (paren >= prec)
             env->put(env->u, "(");
-        if (!fwalk(e->a, env, 1, &a))
+        if (!fwalk(e->a, env, prec - 1, &a))
             return false;
-        env->put(env->u, e->op == GY_X_MUL ? "*" : "/");
-        if (!fwalk(e->b, env, e->op == GY_X_DIV ? 2 : 1, &b))
+        env->put(env->u, sym[e->op]);
+        if (!fwalk(e->b, env, prec - 1 + inv, &b))
             return false;
-        if (paren >= 2)
+        if (paren >= prec)
             env->put(env->u, ")");
-        return e->op == GY_X_MUL ? gy_rat_mul(a, b, v) : gy_rat_div(a, b, v);
+        switch (e->op) {
+        case GY_X_ADD: return gy_rat_add(a, b, v);
+        case GY_X_SUB: return gy_rat_sub(a, b, v);
+        case GY_X_MUL: return gy_rat_mul(a, b, v);
+        default: return gy_rat_div(a, b, v);
+        }
     }
     case GY_X_ROUND:
     case GY_X_TRUNC: {
