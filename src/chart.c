@@ -1683,15 +1683,29 @@ static bool add_file(gy_chart_outs *o, const char *name)
 
 #define GP_TIMEOUT_S 300
 
-/* Run gnuplot once: argv only, no shell; cwd = wd; stdin /dev/null;
- * stdout+stderr captured. Returns GY_OK when it exited with 0. */
-static gy_status run_gnuplot(const char *gnuplot, const char *wd, const char *script,
-                             gy_buf *outbuf, gy_diags *d)
+/* gnuplot started by spawn_gnuplot, reaped by reap_gnuplot */
+typedef struct gp_proc {
+    pid_t pid;
+    int out;         /* its stdout+stderr */
+    int exec_errno;  /* exec failed with this (0: it runs) */
+    bool started;
+} gp_proc;
+
+/* Start gnuplot: argv only, no shell; cwd = wd; stdin /dev/null; stdout
+ * and stderr to a pipe that reap_gnuplot reads. GY_OK when it is running
+ * (or when exec failed: reap_gnuplot says so). */
+static gy_status spawn_gnuplot(const char *gnuplot, const char *wd, const char *script, gp_proc *g,
+                               gy_diags *d)
 {
+    memset(g, 0, sizeof *g);
+    g->out = -1;
     int out[2], ex[2];
-    if (pipe(out) != 0)
+    if (pipe(out) != 0) {
+        gy_diag_add(d, gnuplot, 0, 0, "gnuplot を起動できません: %s", strerror(errno));
         return GY_EIO;
+    }
     if (pipe(ex) != 0) {
+        gy_diag_add(d, gnuplot, 0, 0, "gnuplot を起動できません: %s", strerror(errno));
         close(out[0]);
         close(out[1]);
         return GY_EIO;
@@ -1731,15 +1745,28 @@ static gy_status run_gnuplot(const char *gnuplot, const char *wd, const char *sc
         r = read(ex[0], &e, sizeof e);
     while (r < 0 && errno == EINTR);
     close(ex[0]);
-    bool exec_failed = r == (ssize_t)sizeof e;
+    g->pid = pid;
+    g->out = out[0];
+    g->exec_errno = r == (ssize_t)sizeof e ? (e ? e : ENOEXEC) : 0;
+    g->started = true;
+    return GY_OK;
+}
+
+/* Wait for gnuplot (at most GP_TIMEOUT_S from now), keeping the start of
+ * what it printed. GY_OK when it exited with 0. */
+static gy_status reap_gnuplot(const char *gnuplot, gp_proc *g, gy_buf *outbuf, gy_diags *d)
+{
+    if (!g->started)
+        return GY_EIO;
+    g->started = false;
     time_t deadline = time(NULL) + GP_TIMEOUT_S;
     bool timed_out = false;
     for (;;) {
-        struct pollfd pf = {.fd = out[0], .events = POLLIN};
+        struct pollfd pf = {.fd = g->out, .events = POLLIN};
         int left = (int)(deadline - time(NULL));
         if (left <= 0) {
             timed_out = true;
-            kill(pid, SIGKILL);
+            kill(g->pid, SIGKILL);
             break;
         }
         int pr = poll(&pf, 1, left * 1000);
@@ -1748,7 +1775,7 @@ static gy_status run_gnuplot(const char *gnuplot, const char *wd, const char *sc
         if (pr <= 0)
             continue;
         char buf[4096];
-        ssize_t n = read(out[0], buf, sizeof buf);
+        ssize_t n = read(g->out, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -1756,15 +1783,16 @@ static gy_status run_gnuplot(const char *gnuplot, const char *wd, const char *sc
         if (outbuf->n < 16384)
             gy_buf_add(outbuf, buf, (size_t)n);
     }
-    close(out[0]);
+    close(g->out);
+    g->out = -1;
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    while (waitpid(g->pid, &status, 0) < 0 && errno == EINTR)
         ;
-    if (exec_failed) {
+    if (g->exec_errno) {
         gy_diag_add(d, gnuplot, 0, 0,
                     "gnuplot を実行できません: %s — グラフは描かれません (Debian: apt-get install "
                     "gnuplot-nox)",
-                    strerror(e));
+                    strerror(g->exec_errno));
         return GY_EIO;
     }
     if (timed_out) {
@@ -1912,21 +1940,41 @@ static bool reuse_chart(const char *prev, const char *prevgp, const char *prevst
     return same;
 }
 
-gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, const char *dir, const char *prev,
-                                 const char *gnuplot, gy_chart_outs *outs, gy_diags *d)
+/* a render between gy_charts_start and gy_charts_finish */
+struct gy_chart_job {
+    const gy_chartset *cs;
+    const char *gnuplot;
+    char *cdir, *rp;         /* charts/, the script gnuplot runs (removed after) */
+    bool *drawn, *fresh, *nofont;
+    size_t ndrawn;
+    gy_status st, s2;        /* of the data and script; of the run */
+    gp_proc gp;
+    gy_chart_outs outs;
+};
+
+gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const char *dir, const char *prev,
+                          const char *gnuplot, gy_chart_job **jobp, gy_diags *d)
 {
-    memset(outs, 0, sizeof *outs);
+    *jobp = NULL;
     if (!gnuplot)
         gnuplot = "gnuplot";
+    gy_chart_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return GY_ENOMEM;
+    job->cs = cs;
+    job->gnuplot = gnuplot;
+    job->gp.out = -1;
+    *jobp = job;
     if (!cs || cs->n == 0)
         return GY_OK;
+    gy_chart_outs *outs = &job->outs;
     char *cdir = gy_asprintf("%s/charts", dir);
     if (!cdir)
-        return GY_ENOMEM;
+        return job->st = GY_ENOMEM;
     if (mkdir(cdir, 0777) != 0 && errno != EEXIST) {
         gy_diag_add(d, cdir, 0, 0, "フォルダを作れません: %s", strerror(errno));
         free(cdir);
-        return GY_EIO;
+        return job->st = GY_EIO;
     }
     gy_status st = GY_OK;
     gy_buf sc = {0};
@@ -1955,7 +2003,7 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
         free(cdir);
         free(prevgp);
         free(prevstate);
-        return GY_ENOMEM;
+        return job->st = GY_ENOMEM;
     }
     for (size_t i = 0; i < cs->n; i++) {
         const chart *c = cs->v[i];
@@ -2091,17 +2139,43 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
     }
     if (s2 == GY_OK && nrun) {
         /* only the changed charts: run.gp (not an output; it stays in the
-         * staging folder) */
-        char *rp = gy_asprintf("%s/run.gp", cdir);
-        gy_buf ob = {0};
-        s2 = rp && run.p ? write_file(rp, &run, d) : GY_ENOMEM;
+         * staging folder until gnuplot is done) */
+        job->rp = gy_asprintf("%s/run.gp", cdir);
+        s2 = job->rp && run.p ? write_file(job->rp, &run, d) : GY_ENOMEM;
         if (s2 == GY_OK)
-            s2 = run_gnuplot(gnuplot, cdir, "run.gp", &ob, d);
-        gy_buf_free(&ob);
-        if (rp)
-            unlink(rp);
-        free(rp);
+            s2 = spawn_gnuplot(gnuplot, cdir, "run.gp", &job->gp, d);
     }
+    gy_buf_free(&run);
+    free(prevgp);
+    free(prevstate);
+    job->cdir = cdir;
+    job->drawn = drawn;
+    job->fresh = fresh;
+    job->nofont = nofont;
+    job->ndrawn = ndrawn;
+    job->st = st;
+    job->s2 = s2;
+    return st != GY_OK ? st : s2;
+}
+
+gy_status gy_charts_finish(gy_chart_job *job, gy_chart_outs *outs, gy_diags *d)
+{
+    memset(outs, 0, sizeof *outs);
+    if (!job)
+        return GY_OK;
+    gy_status st = job->st, s2 = job->s2;
+    if (job->gp.started) {
+        gy_buf ob = {0};
+        s2 = reap_gnuplot(job->gnuplot, &job->gp, &ob, d);
+        gy_buf_free(&ob);
+    }
+    if (job->rp)
+        unlink(job->rp);
+    *outs = job->outs;
+    const gy_chartset *cs = job->cs;
+    const char *cdir = job->cdir;
+    bool *drawn = job->drawn, *nofont = job->nofont;
+    size_t ndrawn = job->ndrawn;
     if (s2 == GY_OK && ndrawn) {
         /* files gnuplot wrote (even on failure, so that the caller can
          * register or remove them) */
@@ -2151,12 +2225,23 @@ gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, co
     }
     if (s2 != GY_OK && (st == GY_OK || s2 == GY_ENOMEM))
         st = s2;
-    gy_buf_free(&run);
-    free(prevgp);
-    free(prevstate);
-    free(fresh);
-    free(nofont);
-    free(drawn);
-    free(cdir);
+    free(job->rp);
+    free(job->fresh);
+    free(job->nofont);
+    free(job->drawn);
+    free(job->cdir);
+    free(job);
     return st;
+}
+
+gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, const char *dir, const char *prev,
+                                 const char *gnuplot, gy_chart_outs *outs, gy_diags *d)
+{
+    gy_chart_job *job = NULL;
+    gy_status st = gy_charts_start(cs, ds, dir, prev, gnuplot, &job, d);
+    if (!job) {
+        memset(outs, 0, sizeof *outs);
+        return st;
+    }
+    return gy_charts_finish(job, outs, d);
 }

@@ -383,6 +383,69 @@ static long long created_time(const gy_dataset *ds, gy_buf *inputs)
  * the next year's @前年 reads of it stays (the workbook's derivations of
  * the next year are made while it is written), and what the tables of
  * its own year verified later (gy_report_write) reconcile with */
+/* the charts of a report, drawn while its workbook is written */
+typedef struct chart_wait {
+    gy_outdir *o;
+    gy_diags *d;          /* a file that cannot be registered in out/ */
+    gy_chart_job *job;
+    bool done;
+    gy_status st;         /* the render's (a failure is a warning) */
+    gy_diags cd;          /* its warnings */
+    gy_chart_outs co;
+    gy_xlsx_image *imgs;  /* co's images, in the staging folder */
+    char **paths;
+    gy_status reg;        /* registering its files in out/ */
+} chart_wait;
+
+/* wait for gnuplot (once) and register what it wrote */
+static gy_status charts_done(chart_wait *w)
+{
+    if (w->done)
+        return w->reg;
+    w->done = true;
+    w->st = gy_charts_finish(w->job, &w->co, &w->cd);
+    w->job = NULL;
+    if (w->st == GY_ENOMEM)
+        w->reg = GY_ENOMEM;
+    for (size_t i = 0; i < w->co.nfiles && w->reg == GY_OK; i++) {
+        char *p = gy_outdir_path(w->o, w->co.files[i], w->d);
+        if (!p)
+            w->reg = GY_EIO;
+        free(p);
+    }
+    w->imgs = calloc(w->co.n ? w->co.n : 1, sizeof *w->imgs);
+    w->paths = calloc(w->co.n ? w->co.n : 1, sizeof *w->paths);
+    if (!w->imgs || !w->paths)
+        w->reg = GY_ENOMEM;
+    for (size_t i = 0; w->reg == GY_OK && i < w->co.n; i++) {
+        if (!(w->paths[i] = gy_asprintf("%s/%s", w->o->stage, w->co.v[i].png)))
+            w->reg = GY_ENOMEM;
+        w->imgs[i] = (gy_xlsx_image){w->co.v[i].table, w->paths[i]};
+    }
+    return w->reg;
+}
+
+/* gy_xlsx_opts.await_images: the charts once gnuplot is done */
+static const gy_xlsx_image *await_charts(void *ctx, size_t *n)
+{
+    chart_wait *w = ctx;
+    *n = 0;
+    if (charts_done(w) != GY_OK)
+        return NULL;
+    *n = w->co.n;
+    return w->imgs;
+}
+
+static void chart_wait_free(chart_wait *w)
+{
+    for (size_t i = 0; w->paths && i < w->co.n; i++)
+        free(w->paths[i]);
+    free(w->paths);
+    free(w->imgs);
+    gy_chart_outs_free(&w->co);
+    gy_diags_free(&w->cd);
+}
+
 static gy_status let_go(const gy_dataset *ds, gy_table *t)
 {
     bool *keep = calloc(t->def->ncols ? t->def->ncols : 1, sizeof *keep);
@@ -618,33 +681,21 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         return st;
     }
     /* charts: one gnuplot run for those that changed since the previous
-     * report; if gnuplot (or a chart) fails, the rest is still written and
-     * the reason is a warning */
-    gy_chart_outs co = {0};
-    gy_diags cd = {0};
-    gy_status cst = gy_charts_render_since(cs, ds, o.stage, ro->force ? NULL : outdir, ro->gnuplot, &co, &cd);
-    if (cst == GY_ENOMEM)
+     * report, drawing while the workbook's cells are written (the images
+     * are placed last: await_charts); if gnuplot (or a chart) fails, the
+     * rest is still written and the reason is a warning */
+    chart_wait cw = {.o = &o, .d = d};
+    cw.st = gy_charts_start(cs, ds, o.stage, ro->force ? NULL : outdir, ro->gnuplot, &cw.job, &cw.cd);
+    if (!cw.job)
+        cw.done = true; /* nothing started: out of memory */
+    if (cw.st == GY_ENOMEM)
         st = GY_ENOMEM;
-    for (size_t i = 0; i < co.nfiles && st == GY_OK; i++) {
-        char *p = gy_outdir_path(&o, co.files[i], d);
-        if (!p)
-            st = GY_EIO;
-        free(p);
-    }
-    gy_xlsx_image *imgs = calloc(co.n ? co.n : 1, sizeof *imgs);
-    char **imgpaths = calloc(co.n ? co.n : 1, sizeof *imgpaths);
-    if (!imgs || !imgpaths)
-        st = GY_ENOMEM;
-    for (size_t i = 0; st == GY_OK && i < co.n; i++) {
-        imgpaths[i] = gy_asprintf("%s/%s", o.stage, co.v[i].png);
-        imgs[i] = (gy_xlsx_image){co.v[i].table, imgpaths[i]};
-    }
-    gy_phase("charts");
+    gy_phase("charts-started");
     char *wbname = gy_report_workbook_name(ds);
     char *wbpath = wbname ? gy_outdir_path(&o, wbname, d) : NULL;
     gy_diags xw = {0}; /* the workbook's warnings */
-    gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .images = imgs, .nimages = co.n, .warnings = &xw,
-                       .derivs = &dv};
+    gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .await_images = await_charts, .await_ctx = &cw,
+                       .warnings = &xw, .derivs = &dv};
     xo.created = created_time(ds, &inputs);
     /* test hooks: a smaller sheet, a lower constant-memory threshold,
      * smaller windows of derivations, so that the tests can split a table
@@ -665,19 +716,19 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         (st = write_buf(&o, "snapshot.tsv", &snap, d)) == GY_OK &&
         (st = write_buf(&o, "changes.txt", &ct, d)) == GY_OK &&
         (st = write_buf(&o, "changes.csv", &cc, d)) == GY_OK &&
-        (st = gy_xlsx_write(ds, wbpath, &xo, d)) == GY_OK) {
+        (st = gy_xlsx_write(ds, wbpath, &xo, d)) == GY_OK && (st = charts_done(&cw)) == GY_OK) {
         gy_phase("workbook");
         /* the state last: the fingerprint and every file of this report */
         /* a report whose charts could not be drawn (or drawn without their
          * font) is redone next time */
-        gy_buf_printf(&state, "%s\n", ro->fingerprint && cst == GY_OK && !cd.n ? ro->fingerprint : "-");
+        gy_buf_printf(&state, "%s\n", ro->fingerprint && cw.st == GY_OK && !cw.cd.n ? ro->fingerprint : "-");
         /* … except the images of a chart drawn without its font: the next
          * run takes over only the charts the state lists (a chart gnuplot
          * did not draw has no image here at all) */
         for (size_t i = 0; i < o.n; i++) {
             bool redo = false;
-            for (size_t k = 0; k < co.n && !redo; k++)
-                redo = co.v[k].redraw && (!strcmp(o.names[i], co.v[k].png) || !strcmp(o.names[i], co.v[k].print));
+            for (size_t k = 0; k < cw.co.n && !redo; k++)
+                redo = cw.co.v[k].redraw && (!strcmp(o.names[i], cw.co.v[k].png) || !strcmp(o.names[i], cw.co.v[k].print));
             if (!redo)
                 gy_buf_printf(&state, "%s\n", o.names[i]);
         }
@@ -687,6 +738,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         } else
             gy_outdir_abort(&o);
     } else {
+        charts_done(&cw); /* gnuplot writes into the staging folder */
         gy_outdir_abort(&o);
     }
     gy_phase("commit");
@@ -695,9 +747,9 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     gy_buf_free(&cc);
     gy_buf_free(&state);
     free(wbpath);
-    if (cd.n || xw.n) {
+    if (cw.cd.n || xw.n) {
         gy_buf w = {0};
-        const gy_diags *ws[] = {&xw, &cd};
+        const gy_diags *ws[] = {&xw, &cw.cd};
         for (size_t k = 0; k < 2; k++)
             for (size_t i = 0; i < ws[k]->n; i++) {
                 const gy_diag *g = &ws[k]->v[i];
@@ -710,14 +762,9 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
             }
         res->warnings = w.p;
     }
-    gy_diags_free(&cd);
     gy_diags_free(&xw);
-    for (size_t i = 0; imgpaths && i < co.n; i++)
-        free(imgpaths[i]);
-    free(imgpaths);
-    free(imgs);
-    size_t ncharts = co.n, nreused = co.nreused;
-    gy_chart_outs_free(&co);
+    size_t ncharts = cw.co.n, nreused = cw.co.nreused;
+    chart_wait_free(&cw);
     if (own) {
         gy_chartset_free(cs);
         gy_layouts_free(&ls);
@@ -728,9 +775,9 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         gy_buf line = {0};
         gy_buf_puts(&line, sum.p ? sum.p : "");
         gy_buf_printf(&line, "ブック: %s/%s\n", outdir, wbname);
-        if (ncharts || cst != GY_OK)
+        if (ncharts || cw.st != GY_OK)
             gy_buf_printf(&line, "グラフ: %zu 枚 (%s/charts/、うち前回のまま %zu 枚)%s\n", ncharts, outdir, nreused,
-                          cst != GY_OK ? " — 描けなかったものがあります (警告を参照)" : "");
+                          cw.st != GY_OK ? " — 描けなかったものがあります (警告を参照)" : "");
         if (had_prev)
             gy_buf_printf(&line, "変更: 前回から %zu 件 (%s/changes.txt)\n", nchanges, outdir);
         gy_buf_printf(&line, "検証: %zu errors, %zu warnings, %zu infos (%s/findings.txt, %s/findings.csv)\n",

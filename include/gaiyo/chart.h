@@ -106,6 +106,18 @@ gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const ch
 gy_status gy_charts_render_since(const gy_chartset *cs, const gy_dataset *ds, const char *dir, const char *prev,
                                  const char *gnuplot, gy_chart_outs *outs, gy_diags *d);
 
+/** gy_charts_render_since in two halves, so that the caller can work
+ *  while gnuplot draws: gy_charts_start writes the data files and the
+ *  script and starts the one gnuplot process (without waiting for it);
+ *  gy_charts_finish waits for it and fills outs as gy_charts_render_since
+ *  does. Every job started (*job non-NULL, whatever the status) must be
+ *  finished exactly once; the status of gy_charts_finish is the render's.
+ *  The chart set and dir must outlive the job. */
+typedef struct gy_chart_job gy_chart_job;
+gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const char *dir, const char *prev,
+                          const char *gnuplot, gy_chart_job **job, gy_diags *d);
+gy_status gy_charts_finish(gy_chart_job *job, gy_chart_outs *outs, gy_diags *d);
+
 /** Escape text for a gnuplot data field or a double-quoted script string:
  *  letters, digits, . , ( ) / : _ + and non-ASCII UTF-8 stay (none of them
  *  means anything to gnuplot there); every other byte becomes a

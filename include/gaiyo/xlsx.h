@@ -30,6 +30,12 @@ typedef struct gy_xlsx_opts {
     const gy_findings *findings;
     const gy_xlsx_image *images;
     size_t nimages;
+    /** when set, the images are these instead: called once, after every
+     *  cell is written and before the first image is placed (the report
+     *  lets gnuplot draw meanwhile and waits for it here); returns the
+     *  images and sets *n (NULL, 0: none) */
+    const gy_xlsx_image *(*await_images)(void *ctx, size_t *n);
+    void *await_ctx;
     long long created;      /**< document creation time (seconds since the epoch) */
     const char *inputs;     /**< input files, one per line, for the document properties */
     size_t stream_rows;     /**< a table with more rows switches the workbook to

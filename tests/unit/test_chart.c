@@ -1389,6 +1389,59 @@ static void nothing_to_draw(void)
     world_free(&w);
 }
 
+/* gy_charts_start returns while gnuplot draws (the report writes the
+ * workbook's cells meanwhile); gy_charts_finish waits for it: a gnuplot
+ * that waits for a "go" file the test makes only after start returned */
+static void start_then_finish(void)
+{
+    world w;
+    world_load(&w);
+    char *tdir = tmpdir();
+    char *wrap = gy_asprintf("%s/gp.sh", tdir);
+    char *go = gy_asprintf("%s/go", tdir);
+    FILE *fp = fopen(wrap, "w");
+    /* at most 20 s of waiting: a start that waited for gnuplot fails */
+    fprintf(fp, "#!/bin/sh\ni=0\nwhile [ ! -e '%s' ]; do i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done\n"
+                "exec gnuplot \"$@\"\n",
+            go);
+    fclose(fp);
+    chmod(wrap, 0755);
+    char *dir = tmpdir();
+    gy_chart_job *job = NULL;
+    T_EQ_INT(gy_charts_start(w.cs, &w.ds, dir, NULL, wrap, &job, &w.d), GY_OK);
+    T_CHECK(job != NULL);
+    char *png = gy_asprintf("%s/charts/yosan_kosei.png", dir);
+    T_CHECK(access(png, F_OK) != 0); /* not drawn yet */
+    fp = fopen(go, "w");
+    fclose(fp);
+    gy_chart_outs o;
+    T_EQ_INT(gy_charts_finish(job, &o, &w.d), GY_OK);
+    gy_diags_print(&w.d, stdout);
+    T_EQ_INT(w.d.n, 0);
+    T_EQ_INT(o.n, 15);
+    T_EQ_INT(o.nfiles, 16 + 30);
+    T_CHECK(access(png, R_OK) == 0);
+    char *run = gy_asprintf("%s/charts/run.gp", dir);
+    T_CHECK(access(run, F_OK) != 0); /* the run's script is removed */
+    free(run);
+    gy_chart_outs_free(&o);
+    /* a job whose gnuplot fails: finished, it says so, and lists no chart */
+    gy_diags_free(&w.d);
+    T_EQ_INT(gy_charts_start(w.cs, &w.ds, dir, NULL, "false", &job, &w.d), GY_OK);
+    T_EQ_INT(gy_charts_finish(job, &o, &w.d), GY_EIO);
+    T_EQ_INT(o.n, 0);
+    T_CHECK(w.d.n >= 1 && strstr(w.d.v[0].msg, "終了コード 1"));
+    gy_chart_outs_free(&o);
+    gy_remove_tree(dir);
+    gy_remove_tree(tdir);
+    free(png);
+    free(dir);
+    free(tdir);
+    free(wrap);
+    free(go);
+    world_free(&w);
+}
+
 int main(void)
 {
     TEST(escape_roundtrip);
@@ -1410,9 +1463,11 @@ int main(void)
     TEST(nothing_to_draw);
     if (have_gnuplot()) {
         TEST(render_default_pngs);
+        TEST(start_then_finish);
         TEST(injection);
     } else {
         printf("ok %d - render_default_pngs # SKIP gnuplot not found\n", ++t_n);
+        printf("ok %d - start_then_finish # SKIP gnuplot not found\n", ++t_n);
         printf("ok %d - injection # SKIP gnuplot not found\n", ++t_n);
     }
     T_DONE();
