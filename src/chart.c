@@ -59,6 +59,10 @@ typedef struct chart {
     char *l2title;
     char l2color[8];
     bool l2labels;
+    int l2style;           /* 0 linespoints, 1 points, 2 lines */
+    bool values;           /* bars: each bar's figure printed above it */
+    int xwrap;             /* wrap category labels at this width (columns; 0: no) */
+    int key;               /* KEYS: where the key goes */
     bool has_ref2;
     int64_t ref2;          /* scaled by 10^l2dec */
     int sort;              /* 0 none, 1 desc, -1 asc */
@@ -226,7 +230,8 @@ static bool is_numeric(const gy_coldef *c)
 enum {
     D_TYPE, D_TABLE, D_TITLE, D_SIZE, D_FONT, D_XLABEL, D_YLABEL, D_Y2LABEL, D_ROWS, D_WHERE,
     D_CATEGORY, D_PIVOT, D_VALUE, D_LINE2, D_REFLINE2, D_SORT, D_LABELS, D_FOLD_BELOW,
-    D_FOLD_LABEL, D_COLORS, D_HOLE, D_DECIMALS, D_UNIT, D_XROTATE, D_XTIC_EVERY, D_SERIES, D_GROUP, D_PRINT
+    D_FOLD_LABEL, D_COLORS, D_HOLE, D_DECIMALS, D_UNIT, D_XROTATE, D_XTIC_EVERY, D_SERIES, D_GROUP, D_PRINT,
+    D_VALUES, D_XWRAP, D_KEY
 };
 
 /* A column of the chart's table; errors name the word's column. */
@@ -269,6 +274,7 @@ typedef struct opts {
     char color[8];
     int decimals;
     int labels;  /* -1 not given */
+    int style;   /* -1 not given; 0 linespoints, 1 points, 2 lines */
 } opts;
 
 static bool parse_opts1(parser *p, gy_word *v, int from, int n, opts *o, const char *allowed)
@@ -276,6 +282,7 @@ static bool parse_opts1(parser *p, gy_word *v, int from, int n, opts *o, const c
     memset(o, 0, sizeof *o);
     o->decimals = -1;
     o->labels = -1;
+    o->style = -1;
     for (int i = from; i < n; i++) {
         char *eq = strchr(v[i].s, '=');
         if (!eq) {
@@ -309,6 +316,12 @@ static bool parse_opts1(parser *p, gy_word *v, int from, int n, opts *o, const c
                 return false;
             }
             o->labels = !strcmp(val, "yes");
+        } else if (!strcmp(k, "style")) {
+            o->style = !strcmp(val, "linespoints") ? 0 : !strcmp(val, "points") ? 1 : !strcmp(val, "lines") ? 2 : -1;
+            if (o->style < 0) {
+                perr(p, v[i].col, "style は linespoints, points, lines のどれかです: '%s'", val);
+                return false;
+            }
         }
     }
     return true;
@@ -325,10 +338,16 @@ static bool parse_opts(parser *p, gy_word *v, int from, int n, opts *o, const ch
     return false;
 }
 
+/* the key's places (`key …`) and what gnuplot is told */
+static const char *const KEYS[] = {"top-left", "top-right", "top-center", "bottom-left", "bottom-right", "below", "none"};
+static const char *const KEYPOS[] = {"top left", "top right", "top center", "bottom left", "bottom right",
+                                     "below center horizontal", "off"};
+
 static const char *const DIRECTIVES[] = {
     "type", "table", "title", "size", "font", "xlabel", "ylabel", "y2label", "rows", "where",
     "category", "pivot", "value", "line2", "refline2", "sort", "labels", "fold_below",
-    "fold_label", "colors", "hole", "decimals", "unit", "xrotate", "xtic_every", "series", "group", "print"};
+    "fold_label", "colors", "hole", "decimals", "unit", "xrotate", "xtic_every", "series", "group", "print",
+    "values", "xwrap", "key"};
 
 static void set_text(parser *p, char **dst, const gy_word *v, int n)
 {
@@ -529,8 +548,10 @@ static void parse_line(parser *p, gy_word *v, int n, int di)
             perr(p, v[1].col, "未知の line2 '%s' (cumsum, ratio, column)", v[1].s);
             break;
         }
-        if (!parse_opts(p, v, from, n, &o, " title color decimals labels "))
+        if (!parse_opts(p, v, from, n, &o, " title color decimals labels style "))
             break;
+        if (o.style >= 0)
+            c->l2style = o.style;
         free(c->l2title);
         c->l2title = o.title;
         memcpy(c->l2color, o.color, 8);
@@ -592,6 +613,27 @@ static void parse_line(parser *p, gy_word *v, int n, int di)
         if (n != 2 || !parse_int(v[1].s, 1, 100, &c->xtic_every))
             perr(p, n > 1 ? v[1].col : v[0].col, "xtic_every は 1 から 100 です");
         break;
+    case D_VALUES:
+        if (n != 2 || (strcmp(v[1].s, "yes") && strcmp(v[1].s, "no")))
+            perr(p, n > 1 ? v[1].col : v[0].col, "values は yes か no です");
+        else
+            c->values = !strcmp(v[1].s, "yes");
+        break;
+    case D_KEY: {
+        size_t k = 0, nk = sizeof KEYS / sizeof *KEYS;
+        while (n == 2 && k < nk && strcmp(v[1].s, KEYS[k]))
+            k++;
+        if (n != 2 || k == nk)
+            perr(p, n > 1 ? v[1].col : v[0].col,
+                 "key は top-left, top-right, top-center, bottom-left, bottom-right, below, none のどれかです");
+        else
+            c->key = (int)k;
+        break;
+    }
+    case D_XWRAP:
+        if (n != 2 || !parse_int(v[1].s, 4, 200, &c->xwrap))
+            perr(p, n > 1 ? v[1].col : v[0].col, "xwrap は 4 から 200 (半角の桁数; 全角は 2 桁) です");
+        break;
     }
 }
 
@@ -615,6 +657,7 @@ static const gy_tmpl_directive CHART_DIRS[] = {
     CD("fold_below", D_FOLD_BELOW), CD("fold_label", D_FOLD_LABEL), CD("colors", D_COLORS), CD("hole", D_HOLE),
     CD("decimals", D_DECIMALS), CD("unit", D_UNIT), CD("xrotate", D_XROTATE), CD("xtic_every", D_XTIC_EVERY),
     CD("series", D_SERIES), CD("group", D_GROUP), CD("print", D_PRINT),
+    CD("values", D_VALUES), CD("xwrap", D_XWRAP), CD("key", D_KEY),
 };
 #undef CD
 
@@ -670,6 +713,18 @@ static void check_chart(parser *p, unsigned last)
     }
     if ((c->type == CT_HBAR || c->type == CT_PIE) && c->l2 != L2_NONE) {
         gy_diag_add(p->d, p->path, 0, 0, "line2 は stacked と bars で使えます");
+        p->err = true;
+    }
+    if (c->values && !(c->type == CT_BARS && c->pivot_col < 0)) {
+        gy_diag_add(p->d, p->path, 0, 0, "values は type bars (pivot なし) で使えます");
+        p->err = true;
+    }
+    if ((c->seen & (1u << D_KEY)) && c->type == CT_PIE) {
+        gy_diag_add(p->d, p->path, 0, 0, "key は pie では使えません (凡例がありません)");
+        p->err = true;
+    }
+    if (c->xwrap && (c->type == CT_HBAR || c->type == CT_PIE)) {
+        gy_diag_add(p->d, p->path, 0, 0, "xwrap は stacked と bars で使えます");
         p->err = true;
     }
     if (c->ngroups && c->type != CT_HBAR) {
@@ -971,6 +1026,89 @@ static char *cell_label(const gy_table *t, const gy_row *r, int col)
     return gy_strdup(c->text ? c->text : "");
 }
 
+typedef struct ext {
+    int64_t ymax, y2max;
+    int ydec, y2dec;
+    bool any;  /* at least one figure to draw */
+    int xlines; /* lines of the longest wrapped category label */
+    const char *ovf; /* a sum that does not fit in int64 (what it is): not drawn */
+} ext;
+
+/* a category label wrapped into lines of at most `width` columns (a
+ * full-width character takes two): at the last break opportunity of the
+ * line in its second half (after 、・」）) or a space, before 「（(), else
+ * where the line is full. Every character is kept; only '\n' is added
+ * (written \0012 in the .dat; gnuplot draws it as a line break). */
+static char *wrap_label(const char *s, int width)
+{
+    gy_buf b = {0};
+    size_t n = strlen(s), start = 0; /* start of the current line in b */
+    int w = 0;
+    size_t brk = 0; /* b offset of the last break opportunity in this line (0: none) */
+    int brkw = 0;   /* width of the line up to it */
+    for (size_t i = 0; i < n;) {
+        unsigned char ch = (unsigned char)s[i];
+        size_t len = ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
+        if (i + len > n)
+            len = n - i;
+        int cw = ch < 0x80 ? 1 : 2;
+        if (ch == '\n') {
+            gy_buf_add(&b, "\n", 1);
+            start = b.n;
+            w = 0;
+            brk = 0;
+            i++;
+            continue;
+        }
+        bool before = (len == 3 && (!memcmp(s + i, "「", 3) || !memcmp(s + i, "（", 3))) || ch == '(';
+        if (before && w > 0 && w >= width / 2) {
+            brk = b.n;
+            brkw = w;
+        }
+        if (w + cw > width && w > 0) {
+            if (brk > start && brkw >= width / 2) {
+                /* break at the opportunity: move the tail to the next line */
+                size_t tail = b.n - brk;
+                gy_buf_add(&b, "", 1); /* room for '\n' */
+                memmove(b.p + brk + 1, b.p + brk, tail);
+                b.p[brk] = '\n';
+                start = brk + 1;
+                w -= brkw;
+            } else {
+                gy_buf_add(&b, "\n", 1);
+                start = b.n;
+                w = 0;
+            }
+            brk = 0;
+        }
+        gy_buf_add(&b, s + i, len);
+        w += cw;
+        i += len;
+        bool after = ch == ' ' || ch == ')' ||
+                     (len == 3 && (!memcmp(s + i - 3, "、", 3) || !memcmp(s + i - 3, "・", 3) ||
+                                   !memcmp(s + i - 3, "」", 3) || !memcmp(s + i - 3, "）", 3)));
+        if (after && i < n) {
+            brk = b.n;
+            brkw = w;
+        }
+    }
+    gy_buf_add(&b, "", 1);
+    return b.p;
+}
+
+/* the category label of a chart: wrapped when the template says so
+ * (counting its lines in e) */
+static char *cat_text(const chart *c, const char *s, ext *e)
+{
+    char *r = c->xwrap ? wrap_label(s, c->xwrap) : gy_strdup(s);
+    int lines = 1;
+    for (const char *p = r; p && *p; p++)
+        lines += *p == '\n';
+    if (lines > e->xlines)
+        e->xlines = lines;
+    return r;
+}
+
 static void field(gy_buf *b, const char *s)
 {
     gy_buf_puts(b, "\t");
@@ -1016,12 +1154,6 @@ static const char *series_title(const chart *c, size_t i)
 }
 
 /* Extent of the figures plotted, for the axes. */
-typedef struct ext {
-    int64_t ymax, y2max;
-    int ydec, y2dec;
-    bool any;  /* at least one figure to draw */
-    const char *ovf; /* a sum that does not fit in int64 (what it is): not drawn */
-} ext;
 
 /* *acc += v, checked: an overflow marks the chart as not drawable */
 static void add_ck(ext *e, int64_t *acc, int64_t v, const char *what)
@@ -1095,20 +1227,31 @@ static void data_series(const chart *c, const gy_table *t, gy_buf *b, ext *e)
         field(b, c->l2title ? c->l2title : c->l2 == L2_RATIO ? "比率" : c->l2 == L2_CUMSUM ? "累計"
                                                                           : t->def->cols[c->l2a].label);
         field(b, "label");
+        field(b, "bar_top"); /* the highest bar (stacked: the stack): the line's label goes above it */
+    }
+    for (size_t k = 0; c->values && k < c->nseries; k++) {
+        char *h = gy_asprintf("value %zu", k + 1);
+        field(b, h ? h : "value");
+        free(h);
     }
     gy_buf_puts(b, "\n");
     int64_t cum = 0;
     for (size_t i = 0; i < s.n; i++) {
         const gy_row *r = &t->rows[s.v[i]];
         gy_buf_printf(b, "%zu", i);
-        char *lab = cell_label(t, r, c->cat_col);
+        char *lab0 = cell_label(t, r, c->cat_col), *lab = lab0 ? cat_text(c, lab0, e) : NULL;
         field(b, lab ? lab : "");
+        free(lab0);
         free(lab);
-        fig sum = {0};
+        fig sum = {0}, top = {.ok = true};
         for (size_t k = 0; k < c->nseries; k++) {
             fig f = cell_fig(t, r, c->series[k].col);
             tabfig(b, f);
             ext_y(e, f);
+            if (f.ok && f.v > top.v) {
+                top.v = f.v;
+                top.dec = f.dec;
+            }
             if (f.ok && c->type == CT_STACKED) {
                 add_ck(e, &sum.v, f.v, "積み上げた棒の高さ");
                 sum.ok = true;
@@ -1138,6 +1281,14 @@ static void data_series(const chart *c, const gy_table *t, gy_buf *b, ext *e)
             }
             char txt[48];
             fig_text(f, txt, sizeof txt);
+            field(b, txt);
+            tabfig(b, c->type == CT_STACKED && sum.ok && sum.v > top.v ? sum : top);
+        }
+        for (size_t k = 0; c->values && k < c->nseries; k++) {
+            fig f = cell_fig(t, r, c->series[k].col);
+            char txt[48] = "";
+            if (f.ok)
+                fig_text(f, txt, sizeof txt);
             field(b, txt);
         }
         gy_buf_puts(b, "\n");
@@ -1253,7 +1404,11 @@ static void data_pivot(const chart *c, const gy_table *t, gy_buf *b, ext *e)
             if (ci == p.ncat && !nfold)
                 break;
             gy_buf_printf(b, "%zu", idx++);
-            field(b, ci < p.ncat ? p.cats[ci] : c->fold_label ? c->fold_label : "その他");
+            char *lab = cat_text(c, ci < p.ncat ? p.cats[ci] : c->fold_label ? c->fold_label : "その他", e);
+            if (!lab)
+                oom = true;
+            field(b, lab ? lab : "");
+            free(lab);
             for (size_t ki = 0; ki < p.nkey; ki++) {
                 fig f = {0};
                 if (ci < p.ncat) {
@@ -1510,12 +1665,13 @@ static bool y2_top(const chart *c, const ext *e, int64_t *top)
     return true;
 }
 
-static void script_yaxis(gy_buf *b, const ext *e)
+/* the y axis; returns its top (0: gnuplot's own) */
+static int64_t script_yaxis(gy_buf *b, const ext *e)
 {
     int64_t step, top;
     if (e->ydec != 0 || e->ymax <= 0 || !y_axis(e->ymax, &step, &top)) {
         gy_buf_puts(b, "set yrange [0:*]\nset format y \"%.1f\"\n");
-        return;
+        return 0;
     }
     gy_buf_printf(b, "set yrange [0:%lld]\nset ytics (", (long long)top);
     for (int64_t k = 0; k <= top / step; k++) { /* k * step <= top: no overflow */
@@ -1525,6 +1681,7 @@ static void script_yaxis(gy_buf *b, const ext *e)
         gy_buf_printf(b, "%s\"%s\" %lld", v ? ", " : "", txt, (long long)v);
     }
     gy_buf_puts(b, ")\n");
+    return top;
 }
 
 static void script_bars(const chart *c, const gy_table *t, gy_buf *b, const char *dat, size_t nser,
@@ -1539,15 +1696,23 @@ static void script_bars(const chart *c, const gy_table *t, gy_buf *b, const char
         gy_buf_puts(b, "set style histogram clustered gap 1\n");
     gy_buf_puts(b, "set style fill solid 0.9 border rgb \"#ffffff\"\n"
                    "set grid ytics lc rgb \"#dddddd\"\n"
-                   "set ytics nomirror\nset key top left\nset key autotitle columnheader\n");
+                   "set ytics nomirror\nset key autotitle columnheader\n");
+    gy_buf_printf(b, "set key %s\n", KEYPOS[c->key]);
+    if (e->xlines > 1) /* room for the wrapped labels: gnuplot does not make it */
+        gy_buf_printf(b, "set bmargin %d\n", e->xlines + 2);
+    if (c->l2labels)
+        gy_buf_puts(b, "set style textbox opaque noborder\n");
     gy_buf_printf(b, "set xrange [-0.6:%zu.4]\n", nrows ? nrows - 1 : 0);
-    script_yaxis(b, e);
+    ext e1 = *e; /* room above the bars for the line's figures lifted over them */
+    if (c->l2labels && e1.ymax > 0 && e1.ymax <= INT64_MAX - e1.ymax / 8)
+        e1.ymax += e1.ymax / 8;
+    int64_t top1 = script_yaxis(b, &e1), top2 = 0;
+    bool have_top2 = false;
     script_xtics(c, b);
     size_t l2col = 3 + nser;
     if (c->l2 != L2_NONE) {
-        int64_t top2 = 0;
         gy_buf_printf(b, "set y2tics nomirror\nset format y2 \"%%.0f\"\nset y2range [0:");
-        if (y2_top(c, e, &top2)) {
+        if ((have_top2 = y2_top(c, e, &top2))) {
             fig f2 = {true, top2, e->y2dec};
             put_fig(b, f2);
         } else { /* no round top in int64: gnuplot's own */
@@ -1577,17 +1742,42 @@ static void script_bars(const chart *c, const gy_table *t, gy_buf *b, const char
         }
         gy_buf_printf(b, " title columnheader(%zu) lc rgb \"%s\"", 3 + k, col);
     }
+    /* each bar's figure above it (clustered, gap 1: bar k of N at x + (k + 0.5 − N/2) / (N + 1)) */
+    size_t vcol = c->l2 != L2_NONE ? l2col + 3 : 3 + nser;
+    for (size_t k = 0; c->values && k < nser; k++)
+        gy_buf_printf(b,
+                      ", \\\n  \"\" using ($1+(%zu.5-%zu/2.0)/%zu.0):%zu:%zu with labels offset 0,0.6 font \",9\" "
+                      "tc rgb \"#404040\" notitle",
+                      k, nser, nser + 1, 3 + k, vcol + k);
     if (c->l2 != L2_NONE) {
         const char *col = c->l2color[0] ? c->l2color : "#333333";
-        gy_buf_printf(b,
-                      ", \\\n  \"\" using 1:%zu axes x1y2 with linespoints lw 2 pt 7 ps 0.6 lc rgb "
-                      "\"%s\" title columnheader(%zu)",
-                      l2col, col, l2col);
-        if (c->l2labels)
-            gy_buf_printf(b,
-                          ", \\\n  \"\" using 1:%zu:%zu axes x1y2 with labels offset 0,0.9 "
-                          "tc rgb \"%s\" notitle",
-                          l2col, l2col + 1, col);
+        static const char *const WITH[] = {"linespoints lw 2 pt 7 ps 0.6", "points pt 7 ps 1.2", "lines lw 2"};
+        gy_buf_printf(b, ", \\\n  \"\" using 1:%zu axes x1y2 with %s lc rgb \"%s\" title columnheader(%zu)", l2col,
+                      WITH[c->l2style], col, l2col);
+        if (c->l2labels) {
+            /* the figure above its point, or above the bars (and their
+             * figures) where the point is lower: never on a bar; on a
+             * white box where it crosses the line */
+            gy_buf lift = {0}; /* the bars' top on the second axis (+ room for their figures) */
+            if (top1 > 0 && have_top2) {
+                fig f2 = {true, top2, e->y2dec};
+                gy_buf_printf(&lift, "column(%zu)*", l2col + 2);
+                put_fig(&lift, f2);
+                gy_buf_printf(&lift, "/%lld.0", (long long)top1);
+                if (c->values) {
+                    gy_buf_puts(&lift, "+0.05*");
+                    put_fig(&lift, f2);
+                }
+                gy_buf_add(&lift, "", 1);
+            }
+            if (lift.p)
+                gy_buf_printf(b, ", \\\n  \"\" using 1:(column(%zu)>%s ? column(%zu) : %s):%zu", l2col, lift.p, l2col,
+                              lift.p, l2col + 1);
+            else
+                gy_buf_printf(b, ", \\\n  \"\" using 1:%zu:%zu", l2col, l2col + 1);
+            gy_buf_printf(b, " axes x1y2 with labels boxed offset 0,0.9 tc rgb \"%s\" notitle", col);
+            gy_buf_free(&lift);
+        }
     }
     gy_buf_puts(b, "\n");
 }
@@ -1600,8 +1790,8 @@ static void script_hbar(const chart *c, const gy_table *t, gy_buf *b, const char
                   "set style fill solid 0.9 border rgb \"#ffffff\"\n"
                   "set yrange [-%zu.6:0.6]\nset xrange [0:*]\nset offsets 0, graph 0.18, 0, 0\n"
                   "set grid xtics lc rgb \"#dddddd\"\nset ytics nomirror scale 0\n"
-                  "set xtics nomirror\nset key bottom right\n",
-                  n ? n - 1 : 0);
+                  "set xtics nomirror\nset key %s\n",
+                  n ? n - 1 : 0, c->seen & (1u << D_KEY) ? KEYPOS[c->key] : "bottom right");
     gy_buf_printf(b,
                   "plot \"%s\" using 4:(-$1):(0):4:(-$1-0.4):(-$1+0.4):6:yticlabels(2) "
                   "with boxxyerror lc rgb variable notitle, \\\n"

@@ -270,6 +270,13 @@ static void template_errors(void)
         {"type bars\ntable yosan\nseries\t当初\nfont \"Noto Sans CJK JP\" 200\n", 4, 6, "font"},
         {"type bars\ntable yosan\nseries 当初\nxlabel \xff\n", 4, 8, "UTF-8"},
         {"type bars\ntable yosan\nseries 当初\nprint png\n", 4, 7, "print は svg か pdf"},
+        {"type bars\ntable yosan\nseries 当初\nvalues maybe\n", 4, 8, "values は yes か no"},
+        {"type pie\ntable yosan\nvalue 当初\nvalues yes\n", 0, 0, "values は type bars"},
+        {"type bars\ntable yosan\nseries 当初\nxwrap 2\n", 4, 7, "xwrap は 4 から 200"},
+        {"type pie\ntable yosan\nvalue 当初\nxwrap 10\n", 0, 0, "xwrap は stacked と bars"},
+        {"type bars\ntable yosan\nseries 当初\nkey middle\n", 4, 5, "key は top-left"},
+        {"type pie\ntable yosan\nvalue 当初\nkey below\n", 0, 0, "key は pie では"},
+        {"type bars\ntable yosan\nseries 当初\nline2 column 当初 style=dots\n", 4, 17, "style は linespoints"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gy_chartset *cs = NULL;
@@ -503,6 +510,25 @@ static void data_yuchi_gyoshu(void)
     world_free(&w);
 }
 
+/* a category label of a .dat (decoded) equals name once the line breaks
+ * that `xwrap` adds are taken out: wrapping adds nothing else */
+static bool same_unwrapped(const char *field, const char *name)
+{
+    size_t nl = strlen(name);
+    while (*field) {
+        if (*field == '\n') {
+            field++;
+            continue;
+        }
+        if (!nl || *field != *name)
+            return false;
+        field++;
+        name++;
+        nl--;
+    }
+    return nl == 0;
+}
+
 static void data_yosan(void)
 {
     world w;
@@ -560,6 +586,17 @@ static void data_yosan(void)
         T_EQ_STR(F(&bars, k, 4), r2);
         T_EQ_STR(F(&bars, k, 4), ca);
         T_EQ_STR(F(&bars, k, 5), ca);
+        /* the highest bar (the line's figure goes above it), then each
+         * bar's figure as printed above it (`values yes`) */
+        int64_t va = cellv(t, r, "前年度当初"), vc = cellv(t, r, "当初");
+        char top[48], fa[48], fc[48];
+        snprintf(top, sizeof top, "%lld", (long long)(va > vc ? va : vc));
+        T_EQ_STR(F(&bars, k, 6), top);
+        gy_format_int(va, "△", fa, sizeof fa);
+        gy_format_int(vc, "△", fc, sizeof fc);
+        T_CHECK(strchr(fa, ','));
+        T_EQ_STR(F(&bars, k, 7), fa);
+        T_EQ_STR(F(&bars, k, 8), fc);
         free(r2);
         k++;
     }
@@ -676,7 +713,7 @@ static void check_yuushi(world *w, const char *dir, const char *name, const char
         }
         size_t line = 0;
         for (size_t k = 1; k < x.n; k++)
-            if (!strcmp(F(&x, k, 1), name_))
+            if (same_unwrapped(F(&x, k, 1), name_))
                 line = k;
         if (small) {
             nfold++;
@@ -721,6 +758,84 @@ static void data_yuushi(void)
     char *dir = render_default(&w, "/nonexistent/gnuplot", &o, &st);
     check_yuushi(&w, dir, "yuushi_yotaku", "預託額");
     check_yuushi(&w, dir, "yuushi_yushi", "融資実績");
+    gy_remove_tree(dir);
+    free(dir);
+    gy_chart_outs_free(&o);
+    world_free(&w);
+}
+
+/* the section of chart NAME in charts.gp (malloc'd) */
+static char *gp_section(const char *gp, const char *name)
+{
+    char *mark = gy_asprintf("\n# ---- %s\n", name);
+    const char *a = gp && mark ? strstr(gp, mark) : NULL;
+    free(mark);
+    if (!a)
+        return gy_strdup("");
+    const char *b = strstr(a + 1, "\n# ---- ");
+    size_t n = b ? (size_t)(b - a) : strlen(a);
+    char *r = malloc(n + 1);
+    memcpy(r, a, n);
+    r[n] = '\0';
+    return r;
+}
+
+/* the default templates' readability options in the script: 合格率 as
+ * points (等級 are not a series), the line's figures on a white box and
+ * lifted above the bars, each bar's figure (yosan_kabetsu), the key's
+ * place, and wrapped category labels with the room they need */
+static void script_options(void)
+{
+    world w;
+    world_load(&w);
+    gy_chart_outs o;
+    gy_status st;
+    char *dir = render_default(&w, "/nonexistent/gnuplot", &o, &st);
+    char *gpp = gy_asprintf("%s/charts/charts.gp", dir);
+    char *gp = slurp(gpp);
+    char *g = gp_section(gp, "ginou"), *y = gp_section(gp, "yosan_kabetsu"), *u = gp_section(gp, "yuushi_yotaku");
+    /* ginou: 1 idx, 2 区分, 3-4 bars, 5 合格率, 6 its text, 7 the highest bar */
+    T_CONTAINS(g, "using 1:5 axes x1y2 with points pt 7");
+    T_CHECK(!strstr(g, "with linespoints"));
+    T_CONTAINS(g, "set style textbox opaque noborder");
+    T_CONTAINS(g, "using 1:(column(5)>column(7)*");
+    T_CONTAINS(g, "with labels boxed offset 0,0.9");
+    /* yosan_kabetsu: the bars' figures in columns 8 and 9, over bars 0 and 1 of 2 */
+    T_CONTAINS(y, "set key top right");
+    T_CONTAINS(y, "using ($1+(0.5-2/2.0)/3.0):3:8 with labels offset 0,0.6");
+    T_CONTAINS(y, "using ($1+(1.5-2/2.0)/3.0):4:9 with labels offset 0,0.6");
+    T_CONTAINS(y, "with linespoints");
+    /* yuushi_yotaku: wrapped at 22 columns (a full-width character is 2) */
+    T_CONTAINS(u, "set key top left");
+    char *dp = datpath(dir, "yuushi_yotaku");
+    dat x;
+    T_CHECK(dat_load(&x, dp));
+    int maxlines = 0;
+    for (size_t k = 1; k < x.n; k++) {
+        int lines = 1, width = 0;
+        for (const unsigned char *p = (const unsigned char *)F(&x, k, 1); *p; p++) {
+            if (*p == '\n') {
+                lines++;
+                width = 0;
+            } else if (*p < 0x80 || *p >= 0xc0) {
+                width += *p < 0x80 ? 1 : 2;
+                T_CHECK(width <= 22);
+            }
+        }
+        if (lines > maxlines)
+            maxlines = lines;
+    }
+    T_CHECK(maxlines >= 2); /* the long 制度名 is wrapped */
+    char *bm = gy_asprintf("set bmargin %d\n", maxlines + 2);
+    T_CONTAINS(u, bm);
+    free(bm);
+    dat_free(&x);
+    free(dp);
+    free(g);
+    free(y);
+    free(u);
+    free(gp);
+    free(gpp);
     gy_remove_tree(dir);
     free(dir);
     gy_chart_outs_free(&o);
@@ -1454,6 +1569,7 @@ int main(void)
     TEST(data_yosan);
     TEST(data_ginou);
     TEST(data_yuushi);
+    TEST(script_options);
     TEST(data_kumiai);
     TEST(data_keiryo);
     TEST(data_nyuko);
