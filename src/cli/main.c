@@ -432,18 +432,25 @@ static int cmd_template(int argc, char **argv)
     }
     const gy_tabledef *t = gy_form_find(&defs, name);
     if (!t) {
-        /* a few likely ones (the name inside an id, a file name or a title), never the whole list */
+        /* a few likely ones (the name inside an id, a file name or a
+         * title), never the whole list; every text shown safely */
         gy_buf b = {0};
+        gy_buf_puts(&b, "gaiyo: template: 未知の表 '");
+        gy_buf_quote(&b, name, 0);
+        gy_buf_puts(&b, "'");
         int k = 0;
-        for (size_t i = 0; i < defs.n && k < 5; i++)
-            if (strstr(defs.v[i]->id, name) || strstr(defs.v[i]->file, name) || strstr(defs.v[i]->title, name)) {
-                gy_buf_printf(&b, "%s%s (%s)", k++ ? ", " : "", defs.v[i]->id, defs.v[i]->title);
+        for (size_t i = 0; i < defs.n && k < 5; i++) {
+            const gy_tabledef *c = defs.v[i];
+            if (strstr(c->id, name) || strstr(c->file, name) || strstr(c->title, name)) {
+                gy_buf_puts(&b, k++ ? ", " : ": 候補は ");
+                gy_buf_quote(&b, c->id, 0);
+                gy_buf_puts(&b, " (");
+                gy_buf_quote(&b, c->title, 0);
+                gy_buf_puts(&b, ")");
             }
-        char *q = gy_quote(name), *qb = b.p ? gy_quote(b.p) : NULL;
-        fprintf(stderr, "gaiyo: template: 未知の表 '%s'%s%s%s (表 ID か input/R6 のファイル名で指定します。一覧: gaiyo tables)\n",
-                q ? q : "?", qb ? ": 候補は " : "", qb ? qb : "", "");
-        free(q);
-        free(qb);
+        }
+        gy_buf_puts(&b, " (表 ID か input/R6 のファイル名で指定します。一覧: gaiyo tables)\n");
+        fputs(b.p ? b.p : "gaiyo: template: 未知の表\n", stderr);
         gy_buf_free(&b);
         rc = EX_USAGE;
         goto out;
