@@ -5,6 +5,7 @@
  */
 #include "gaiyo/diag.h"
 #include "gaiyo/chart.h"
+#include "gaiyo/form.h"
 #include "gaiyo/import.h"
 #include "gaiyo/layout.h"
 #include "gaiyo/outdir.h"
@@ -57,6 +58,9 @@ static void usage(FILE *fp)
           "  report   読み込み・検証を行い out/ に報告一式を書く\n"
           "  dump     1 つの表を型付きの TSV で表示する: gaiyo dump 表ID [年度]\n"
           "  tables   定義されている表の一覧\n"
+          "  template 課が記入する空の CSV (見出し行だけ): gaiyo template 表ID [-o FILE]\n"
+          "           または gaiyo template --all DIR (全表)。--encoding utf-8|cp932 (既定: BOM 付き UTF-8)、\n"
+          "           既存のファイルは --force のときだけ置き換える\n"
           "\n"
           "オプション:\n"
           "  --input DIR       入力フォルダ (既定: input)\n"
@@ -352,6 +356,129 @@ static int cmd_report(const opts *o)
     return rc;
 }
 
+/* gaiyo template TABLE [-o FILE] | --all DIR  [--encoding E] [--force]
+ * [--templates DIR]: the empty CSV a 課 fills in (form.h). Its own
+ * options, so it is dispatched before the other commands' parser. */
+static int cmd_template(int argc, char **argv)
+{
+    const char *templates = "templates", *name = NULL, *file = NULL, *all = NULL, *encname = NULL;
+    bool force = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = !strcmp(a, "--templates")                       ? &templates
+                            : !strcmp(a, "-o") || !strcmp(a, "--output")  ? &file
+                            : !strcmp(a, "--all")                           ? &all
+                            : !strcmp(a, "--encoding")                      ? &encname
+                                                                            : NULL;
+        if (!strcmp(a, "--force")) {
+            force = true;
+        } else if (slot) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "gaiyo: %s には値が要ります\n", a);
+                return EX_USAGE;
+            }
+            *slot = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            char *q = gy_quote(a);
+            fprintf(stderr, "gaiyo: template: 未知のオプション '%s'\n", q ? q : "?");
+            free(q);
+            return EX_USAGE;
+        } else if (!name) {
+            name = a;
+        } else {
+            fputs("gaiyo: template: 表は 1 つだけ指定します (全表は --all DIR)\n", stderr);
+            return EX_USAGE;
+        }
+    }
+    if (!name == !all || (all && file)) {
+        fputs(all ? "gaiyo: template: --all DIR は表の指定や -o と一緒には使えません\n"
+                  : "gaiyo: template には表 ID (例 yosan) か --all DIR が要ります (表の一覧: gaiyo tables)\n",
+              stderr);
+        return EX_USAGE;
+    }
+    gy_enc enc = GY_ENC_UTF8;
+    if (encname && (!gy_enc_parse(encname, &enc) || enc == GY_ENC_AUTO)) {
+        char *q = gy_quote(encname);
+        fprintf(stderr, "gaiyo: --encoding は utf-8 (BOM 付き) か cp932 です: '%s'\n", q ? q : "?");
+        free(q);
+        return EX_USAGE;
+    }
+    gy_diags d = {0};
+    gy_defset defs;
+    char *tdir = gy_asprintf("%s/tables", templates);
+    gy_status st = tdir ? gy_defset_load(tdir, &defs, &d) : GY_ENOMEM;
+    if (st != GY_OK) {
+        print_failure(&d, st, tdir ? tdir : templates);
+        free(tdir);
+        gy_diags_free(&d);
+        return EX_IO;
+    }
+    free(tdir);
+    int rc = EX_OK;
+    if (all) {
+        size_t nw = 0;
+        st = gy_form_write_all(&defs, all, enc, force, &nw, &d);
+        if (st != GY_OK) {
+            print_failure(&d, st, all);
+            fputs("gaiyo: 様式は 1 つも書きませんでした\n", stderr);
+            rc = st == GY_EUSAGE ? EX_USAGE : EX_IO;
+        } else {
+            char *q = gy_quote(all);
+            printf("%zu 表の様式を %s に書きました (%s)\n", nw, q ? q : all,
+                   enc == GY_ENC_CP932 ? "CP932" : "UTF-8, BOM 付き");
+            free(q);
+        }
+        goto out;
+    }
+    const gy_tabledef *t = gy_form_find(&defs, name);
+    if (!t) {
+        /* a few likely ones (the name inside an id, a file name or a
+         * title), never the whole list; every text shown safely */
+        gy_buf b = {0};
+        gy_buf_puts(&b, "gaiyo: template: 未知の表 '");
+        gy_buf_quote(&b, name, 0);
+        gy_buf_puts(&b, "'");
+        int k = 0;
+        for (size_t i = 0; i < defs.n && k < 5; i++) {
+            const gy_tabledef *c = defs.v[i];
+            if (strstr(c->id, name) || strstr(c->file, name) || strstr(c->title, name)) {
+                gy_buf_puts(&b, k++ ? ", " : ": 候補は ");
+                gy_buf_quote(&b, c->id, 0);
+                gy_buf_puts(&b, " (");
+                gy_buf_quote(&b, c->title, 0);
+                gy_buf_puts(&b, ")");
+            }
+        }
+        gy_buf_puts(&b, " (表 ID か input/R6 のファイル名で指定します。一覧: gaiyo tables)\n");
+        fputs(b.p ? b.p : "gaiyo: template: 未知の表\n", stderr);
+        gy_buf_free(&b);
+        rc = EX_USAGE;
+        goto out;
+    }
+    bool to_stdout = !file || !strcmp(file, "-");
+    if (to_stdout && enc == GY_ENC_CP932 && isatty(STDOUT_FILENO)) {
+        fputs("gaiyo: template: CP932 の様式は端末には出しません (-o FILE か > FILE で書いてください)\n", stderr);
+        rc = EX_USAGE;
+        goto out;
+    }
+    gy_buf b = {0};
+    st = gy_form_csv(t, enc, &b, &d);
+    if (st == GY_OK && !to_stdout)
+        st = gy_form_write(file, b.p, b.n, force, &d);
+    if (st != GY_OK) {
+        print_failure(&d, st, to_stdout ? t->path : file);
+        rc = st == GY_EUSAGE ? EX_USAGE : EX_IO;
+    } else if (to_stdout && (fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0)) {
+        fputs("gaiyo: 標準出力に書けません\n", stderr);
+        rc = EX_IO;
+    }
+    gy_buf_free(&b);
+out:
+    gy_defset_free(&defs);
+    gy_diags_free(&d);
+    return rc;
+}
+
 static const struct {
     const char *name;
     int (*fn)(const opts *);
@@ -452,6 +579,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return EX_OK;
     }
+    if (!strcmp(argv[1], "template")) /* its own options: -o, --all, --encoding */
+        return cmd_template(argc - 2, argv + 2);
     int (*fn)(const opts *) = NULL;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
