@@ -21,6 +21,7 @@ typedef struct ex {
     size_t row;
     int col;
     bool json;
+    bool oom;          /* memory ran out on the way */
     gy_buf *b;
 } ex;
 
@@ -176,20 +177,21 @@ static void put_cell(ex *x, const char *ref, const gy_table *t, size_t row, int 
 
 /* rows of a sum or a total(): every one in JSON, the first TEXT_ROWS_MAX
  * in text (and how many more) */
-static void put_rows(ex *x, const char *ref, const size_t *rows, size_t n, int col, const char *indent)
+static void put_rows(ex *x, const char *ref, const gy_table *t, const size_t *rows, size_t n, int col,
+                     const char *indent)
 {
     if (x->json) {
         gy_buf_puts(x->b, "[");
         for (size_t k = 0; k < n; k++) {
             if (k)
                 gy_buf_puts(x->b, ",");
-            put_cell(x, ref, x->t, rows[k], col, "");
+            put_cell(x, ref, t, rows[k], col, "");
         }
         gy_buf_puts(x->b, "]");
         return;
     }
     for (size_t k = 0; k < n && k < TEXT_ROWS_MAX; k++)
-        put_cell(x, NULL, x->t, rows[k], col, indent);
+        put_cell(x, NULL, t, rows[k], col, indent);
     if (n > TEXT_ROWS_MAX)
         gy_buf_printf(x->b, "%s… ほか %zu 行 (--format json ですべて)\n", indent, n - TEXT_ROWS_MAX);
 }
@@ -257,7 +259,7 @@ static void walk_leaf(walk *w, const gy_expr *e)
             else
                 gy_buf_puts(b, "null");
             jk(b, false, "rows");
-            put_rows(x, cd->name, rows, n, e->col, "");
+            put_rows(x, cd->name, t, rows, n, e->col, "");
             gy_buf_puts(b, "}");
         } else {
             char v[64] = "?";
@@ -266,7 +268,7 @@ static void walk_leaf(walk *w, const gy_expr *e)
             gy_buf_puts(b, "    ");
             tq(b, name);
             gy_buf_printf(b, "  %s: グループの %zu 行の合計\n", v, n);
-            put_rows(x, NULL, rows, n, e->col, "      ");
+            put_rows(x, NULL, t, rows, n, e->col, "      ");
         }
         free(name);
         return;
@@ -280,9 +282,18 @@ static void walk_leaf(walk *w, const gy_expr *e)
     if (row != GY_DERIV_NOROW) {
         put_cell(x, name, t, row, e->col, "    ");
     } else {
-        /* read from another table: last year's folder (matched by the
-         * keys, or several rows merged through 組替.csv) */
-        const gy_table *p = t->fy.western > GY_FY_FIRST ? gy_dataset_find(x->ds, t->def->id, t->fy.western - 1) : NULL;
+        /* read from another table (last year's folder), or several rows
+         * summed (a merge through 組替.csv): the rows as verify finds them */
+        const gy_table *p = NULL;
+        size_t *rows = NULL, n = 0;
+        if (gy_verify_prev_rows(x->ds, t, x->row, &p, &rows, &n) != GY_OK)
+            x->oom = true;
+        int64_t s = 0;
+        bool ok = p && n && rows_sum(p, rows, n, e->col, &s);
+        const gy_coldef *cd = &t->def->cols[e->col];
+        char v[64] = "?";
+        if (ok)
+            gy_col_format(cd, s, "△", v, sizeof v);
         if (x->json) {
             gy_buf_puts(b, "{");
             jk(b, true, "ref");
@@ -292,20 +303,31 @@ static void walk_leaf(walk *w, const gy_expr *e)
                 js(b, p->path);
             else
                 gy_buf_puts(b, "null");
-            gy_buf_puts(b, ",\"line\":null,\"column\":null,\"note\":");
-            js(b, "前年度の表の、キーの同じ行 (組替.csv による合算を含む) の値");
+            jk(b, false, "value");
+            if (ok)
+                jnum(b, s, gy_col_decimals(cd));
+            else
+                gy_buf_puts(b, "null");
+            jk(b, false, "rows");
+            if (p)
+                put_rows(x, cd->name, p, rows, n, e->col, "");
+            else
+                gy_buf_puts(b, "[]");
             gy_buf_puts(b, "}");
         } else {
             gy_buf_puts(b, "    ");
             tq(b, name);
-            gy_buf_puts(b, "  前年度の表");
+            gy_buf_printf(b, "  %s: 前年度の表", v);
             if (p) {
                 gy_buf_puts(b, " (");
                 tq(b, p->path);
                 gy_buf_puts(b, ")");
             }
-            gy_buf_puts(b, " の、キーの同じ行 (組替.csv による合算を含む) の値\n");
+            gy_buf_printf(b, " の、キーが同じ行 (組替.csv の旧を含む) %zu 行%s\n", n, n > 1 ? "の合計" : "");
+            if (p)
+                put_rows(x, NULL, p, rows, n, e->col, "      ");
         }
+        free(rows);
     }
     free(name);
 }
@@ -544,6 +566,26 @@ static gy_status find_rows(const gy_table *t, const char *q, const gy_fy *fy, si
         }
         (*rows)[(*n)++] = i;
     }
+    /* a year label (torihiki's 年度) answers to any spelling of its year */
+    gy_fy ly;
+    const char *ye;
+    if (!*n && d->label_col >= 0 && d->cols[d->label_col].type == GY_T_FY && gy_parse_fy(want, &ly, &ye)) {
+        for (size_t i = 0; i < t->nrows; i++) {
+            if (gy_tnil(t, i, d->label_col) != GY_NIL_NONE || gy_tv(t, i, d->label_col) != ly.western)
+                continue;
+            if (*n == cap) {
+                size_t nc = cap ? cap * 2 : 8;
+                size_t *nv = realloc(*rows, nc * sizeof *nv);
+                if (!nv) {
+                    free(want);
+                    return GY_ENOMEM;
+                }
+                *rows = nv;
+                cap = nc;
+            }
+            (*rows)[(*n)++] = i;
+        }
+    }
     free(want);
     if (!*n && strchr(q, '=')) {
         gy_relref r = {0};
@@ -702,10 +744,10 @@ static void explain_cell(ex *x, const gy_deriv *const *dv, size_t ndv, const gy_
             put_rule_head(x, true, kind, text, words, cd->sumline, cd->sumcol);
             if (x->json) {
                 jk(b, false, "inputs");
-                put_rows(x, cd->name, dd->refs, dd->nrefs, x->col, "");
+                put_rows(x, cd->name, t, dd->refs, dd->nrefs, x->col, "");
             } else {
                 gy_buf_printf(b, "  入力 %" PRIu32 " 行:\n", dd->nrefs);
-                put_rows(x, NULL, dd->refs, dd->nrefs, x->col, "    ");
+                put_rows(x, NULL, t, dd->refs, dd->nrefs, x->col, "    ");
             }
             free(words);
             free(text);
@@ -921,6 +963,8 @@ gy_status gy_explain(const gy_defset *defs, const gy_dataset *ds, const gy_expla
             if (f.v[k].table == t && f.v[k].row == x.row && f.v[k].col == col)
                 fsel[nf++] = &f.v[k];
         explain_cell(&x, dsel, nd, fsel, nf);
+        if (x.oom)
+            st = GY_ENOMEM;
     }
     free(dsel);
     free(fsel);
