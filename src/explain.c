@@ -783,15 +783,21 @@ static void explain_cell(ex *x, const gy_deriv *const *dv, size_t ndv, const gy_
         const char *kind;
         char *words = sum_words(t, x->row, &kind);
         char *text = gy_asprintf("sum %s", cd->name);
+        const char *sumwhy = st.c.nil == GY_NIL_NONE ? "足す行に不明な値があるか桁があふれるため再計算できません (所見を参照)"
+                             : st.c.nil == GY_NIL_NA ? "記載が「-」(該当なし) のため検算しません"
+                                                     : "記載がないため検算しません";
         if (x->json)
             gy_buf_puts(b, "{");
         else
             gy_buf_puts(b, "\n再計算されなかった規則 ");
         put_rule_head(x, true, kind, text, words, cd->sumline, cd->sumcol);
-        if (x->json)
-            gy_buf_puts(b, "}");
+        if (x->json) {
+            jk(b, false, "reason");
+            js(b, sumwhy);
+            gy_buf_puts(b, ",\"inputs\":[]}");
+        }
         else
-            gy_buf_puts(b, "  (記載がないか、足す行に不明な値があります: 所見を参照)\n");
+            gy_buf_printf(b, "  %s\n", sumwhy);
         nn++;
         free(words);
         free(text);
