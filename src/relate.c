@@ -838,3 +838,42 @@ gy_status gy_relate_table(const gy_dataset *ds, const gy_table *t, gy_findings *
                 check_figure(&c, ds, i);
     return c.oom ? GY_ENOMEM : GY_OK;
 }
+
+const char *gy_relsel_rows(const gy_table *t, const gy_relref *r, size_t **rows, size_t *n, char *buf, size_t bn)
+{
+    *rows = NULL;
+    *n = 0;
+    for (size_t j = 0; j < r->nsel; j++) {
+        int col;
+        const char *e = term_check(t->def, &r->sel[j], &col, buf, bn);
+        if (e)
+            return e;
+    }
+    rterm one, *rt = r->nsel > 1 ? malloc(r->nsel * sizeof *rt) : &one;
+    if (!rt)
+        return "メモリが足りません";
+    resolve_terms(t, r, rt);
+    size_t cap = 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        if (!row_matches(t, i, rt, r->nsel))
+            continue;
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            size_t *nv = realloc(*rows, nc * sizeof *nv);
+            if (!nv) {
+                free(*rows);
+                *rows = NULL;
+                *n = 0;
+                if (rt != &one)
+                    free(rt);
+                return "メモリが足りません";
+            }
+            *rows = nv;
+            cap = nc;
+        }
+        (*rows)[(*n)++] = i;
+    }
+    if (rt != &one)
+        free(rt);
+    return NULL;
+}

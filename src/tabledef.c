@@ -833,6 +833,8 @@ static gy_status tabledef_parse(const char *path, const char *text, size_t len, 
                     gy_diag_add(d, path, l, cc, "sum の列は数値の列です: '%s'", name);
                 } else {
                     t->cols[c].flags |= pass ? GY_COL_GROUP : GY_COL_SUM;
+                    if (!pass && !t->cols[c].sumline)
+                        t->cols[c].sumline = l, t->cols[c].sumcol = cc;
                 }
             }
         }

@@ -2657,3 +2657,29 @@ gy_status gy_verify_tables(const gy_dataset *ds, const bool *which, gy_findings 
         qsort(out->v, out->n, sizeof *out->v, cmp_finding);
     return rc;
 }
+
+/* ---- one row's reads of last year, for `gaiyo explain` -------------------- */
+
+gy_status gy_verify_prev_rows(const gy_dataset *ds, const gy_table *t, size_t row, const gy_table **pt,
+                              size_t **rows, size_t *n)
+{
+    *pt = NULL;
+    *rows = NULL;
+    *n = 0;
+    gy_findings scratch = {0};
+    ctx c = {.ds = ds, .t = t, .out = &scratch};
+    gy_status st = make_groups(&c);
+    int fc = t->def->fy_col;
+    if (st == GY_OK && c.prev && row < t->nrows && !(fc >= 0 && gy_tnil(t, row, fc) != GY_NIL_NONE)) {
+        size_t nf;
+        if (!build_previdx(&c) || (nf = prev_rows(&c, row, rows)) == SIZE_MAX) {
+            st = GY_ENOMEM;
+        } else {
+            *n = nf;
+            *pt = c.prev;
+        }
+    }
+    free_ctx(&c);
+    gy_findings_free(&scratch);
+    return st;
+}

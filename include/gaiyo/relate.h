@@ -26,4 +26,12 @@ gy_status gy_relate_table(const gy_dataset *ds, const gy_table *t, gy_findings *
  *  reads depend on its data (a `figure` table): t must stay whole. */
 int gy_relate_keep(const gy_tabledef *od, const gy_table *t, bool *keep);
 
+/** The rows of table t that the terms of selector r match, as a relation's
+ *  selector matches them (COL=VALUE as the column's type, 当年度 = t's
+ *  folder year; a term without COL: the label column), in row order:
+ *  *rows (malloc'd, NULL when none) and *n. Returns NULL, or a message
+ *  (in buf or static) when a term names no column of t or a value its
+ *  column cannot hold, or memory ran out (nothing is allocated then). */
+const char *gy_relsel_rows(const gy_table *t, const gy_relref *r, size_t **rows, size_t *n, char *buf, size_t bn);
+
 #endif

@@ -68,6 +68,7 @@ typedef struct gy_coldef {
     int scale;      /**< for ratios: 100 for a percentage (default), 1 for a quotient */
     unsigned flags; /**< GY_COL_* */
     unsigned line;  /**< line in the definition file */
+    unsigned sumline, sumcol; /**< where a `sum` line names it (0: not summed) */
 } gy_coldef;
 
 /** A derivation rule: target = expr, on the rows selected. */

@@ -183,6 +183,16 @@ gy_status gy_verify_tables(const gy_dataset *ds, const bool *which, gy_findings 
  *  *from is left empty. */
 gy_status gy_findings_join(gy_findings *into, gy_findings *from);
 
+/** The rows of last year's table (*pt: the previous year folder's, or t
+ *  itself when it has a fiscal-year key) that `COL@前年` reads for row
+ *  `row` of t, as verify finds them (the same keys, or the 旧 of a
+ *  組替.csv mapping; several rows are summed): *rows (malloc'd, NULL when
+ *  none) in that table's order, *n of them. *pt NULL when there is no
+ *  such table. For `gaiyo explain`, which names the cells a derivation
+ *  read from another table (gy_deriv.refs: GY_DERIV_NOROW). */
+gy_status gy_verify_prev_rows(const gy_dataset *ds, const gy_table *t, size_t row, const gy_table **pt,
+                              size_t **rows, size_t *n);
+
 /** Free derivations. Accepts NULL. */
 void gy_derivs_free(gy_derivs *dv);
 

@@ -6,6 +6,7 @@
 #include "gaiyo/diag.h"
 #include "gaiyo/chart.h"
 #include "gaiyo/form.h"
+#include "gaiyo/explain.h"
 #include "gaiyo/import.h"
 #include "gaiyo/layout.h"
 #include "gaiyo/outdir.h"
@@ -57,6 +58,7 @@ static void usage(FILE *fp)
           "  verify   集計をやり直し、記載値との食い違いを報告する (--format text|csv|json)\n"
           "  report   読み込み・検証を行い out/ に報告一式を書く\n"
           "  dump     1 つの表を型付きの TSV で表示する: gaiyo dump 表ID [年度]\n"
+          "  explain  1 つの数値の出どころ: gaiyo explain 表ID 行 列 [年度] (--format text|json)\n"
           "  tables   定義されている表の一覧\n"
           "  template 課が記入する空の CSV (見出し行だけ): gaiyo template 表ID [-o FILE]\n"
           "           または gaiyo template --all DIR (全表)。--encoding utf-8|cp932 (既定: BOM 付き UTF-8)、\n"
@@ -236,6 +238,44 @@ static int cmd_dump(const opts *o)
     fputs(b.p ? b.p : "", stdout);
     gy_buf_free(&b);
 out:
+    gy_dataset_free(&ds);
+    gy_defset_free(&defs);
+    gy_diags_free(&d);
+    return rc;
+}
+
+/* where one figure comes from (src/explain.c) */
+static int cmd_explain(const opts *o)
+{
+    if (o->nargs < 3 || o->nargs > 4) {
+        fputs("gaiyo: 使い方: gaiyo explain 表ID 行 列 [年度] [--format text|json]\n", stderr);
+        return EX_USAGE;
+    }
+    const char *f = o->format ? o->format : "text";
+    if (strcmp(f, "text") && strcmp(f, "json")) {
+        fputs("gaiyo: explain の --format は text か json です\n", stderr);
+        return EX_USAGE;
+    }
+    gy_diags d = {0};
+    gy_defset defs;
+    gy_dataset ds;
+    int rc = load_all(o, &defs, &ds, &d, NULL, NULL);
+    if (rc) {
+        gy_diags_free(&d);
+        return rc;
+    }
+    gy_explain_query q = {o->args[0], o->args[1], o->args[2], o->nargs > 3 ? o->args[3] : NULL, !strcmp(f, "json")};
+    gy_buf b = {0}, e = {0};
+    gy_status st = gy_explain(&defs, &ds, &q, &b, &e);
+    if (st == GY_OK)
+        fputs(b.p ? b.p : "", stdout);
+    else if (st == GY_EUSAGE)
+        fprintf(stderr, "gaiyo: explain: %s\n", e.p ? e.p : "");
+    else
+        fprintf(stderr, "gaiyo: %s: error: %s\n", o->input, st == GY_ENOMEM ? "メモリが足りません" : gy_strerror(st));
+    rc = st == GY_OK ? EX_OK : status_exit(st);
+    gy_buf_free(&b);
+    gy_buf_free(&e);
     gy_dataset_free(&ds);
     gy_defset_free(&defs);
     gy_diags_free(&d);
@@ -485,6 +525,7 @@ static const struct {
 } commands[] = {
     {"import", cmd_import}, {"verify", cmd_verify}, {"report", cmd_report},
     {"dump", cmd_dump},     {"tables", cmd_tables},
+    {"explain", cmd_explain},
 };
 
 #if defined(__SANITIZE_ADDRESS__)
