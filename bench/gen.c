@@ -36,6 +36,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* 128-bit intermediates (a GCC/clang extension; quiet under -Wpedantic) */
+__extension__ typedef __int128 gy_i128;
+
 /* ---- deterministic random numbers (splitmix64) -------------------------- */
 
 static uint64_t rng_state;
@@ -171,8 +174,8 @@ static int64_t pct1(int64_t num, int64_t den)
 {
     if (den == 0)
         return 0;
-    __int128 a = (__int128)num * 1000;
-    __int128 q = a / den, r = a % den;
+    gy_i128 a = (gy_i128)num * 1000;
+    gy_i128 q = a / den, r = a % den;
     if (r < 0)
         r = -r;
     if (2 * r >= (den < 0 ? -den : den))

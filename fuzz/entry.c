@@ -263,9 +263,9 @@ static void value_ratio(int64_t num, int64_t den, int64_t scale, int decimals, g
     /* small operands: the exact result is known */
     if (rs == GY_RATIO_OK && decimals >= 0 && decimals <= 6 && scale >= -1000000 &&
         scale <= 1000000 && num > -(1LL << 40) && num < (1LL << 40)) {
-        __int128 q = (__int128)num * scale * gy_pow10(decimals);
-        __int128 t = q / den, rem = q % den;
-        __int128 ar = rem < 0 ? -rem : rem, ad = den < 0 ? -(__int128)den : den;
+        gy_i128 q = (gy_i128)num * scale * gy_pow10(decimals);
+        gy_i128 t = q / den, rem = q % den;
+        gy_i128 ar = rem < 0 ? -rem : rem, ad = den < 0 ? -(gy_i128)den : den;
         if (mode == GY_ROUND_HALF_UP && ar * 2 >= ad)
             t += ((q < 0) != (den < 0)) ? -1 : 1;
         FZ_ASSERT(t == r);

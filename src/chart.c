@@ -1640,11 +1640,11 @@ static void script_xtics(const chart *c, gy_buf *b)
  * false when the top does not fit in int64 (then gnuplot's own axis) */
 static bool y_axis(int64_t ymax, int64_t *step, int64_t *top)
 {
-    __int128 raw = (__int128)ymax / 5 + 1, m = 1;
+    gy_i128 raw = (gy_i128)ymax / 5 + 1, m = 1;
     while (m * 10 <= raw)
         m *= 10;
-    __int128 st = raw <= m ? m : raw <= 2 * m ? 2 * m : raw <= 5 * m ? 5 * m : 10 * m;
-    __int128 tp = ((__int128)ymax / st + 1) * st;
+    gy_i128 st = raw <= m ? m : raw <= 2 * m ? 2 * m : raw <= 5 * m ? 5 * m : 10 * m;
+    gy_i128 tp = ((gy_i128)ymax / st + 1) * st;
     if (tp > INT64_MAX)
         return false;
     *step = (int64_t)st;
@@ -1656,9 +1656,9 @@ static bool y_axis(int64_t ymax, int64_t *step, int64_t *top)
  * the reference line, room for the labels; false when it does not fit */
 static bool y2_top(const chart *c, const ext *e, int64_t *top)
 {
-    __int128 top2 = e->y2max > c->ref2 ? e->y2max : c->ref2;
-    __int128 unit = 10 * (__int128)gy_pow10(e->y2dec);
-    __int128 t = ((top2 + top2 / 8) / unit + 1) * unit;
+    gy_i128 top2 = e->y2max > c->ref2 ? e->y2max : c->ref2;
+    gy_i128 unit = 10 * (gy_i128)gy_pow10(e->y2dec);
+    gy_i128 t = ((top2 + top2 / 8) / unit + 1) * unit;
     if (t > INT64_MAX)
         return false;
     *top = (int64_t)t;

@@ -31,7 +31,7 @@ bool gy_expr_has_prev(const gy_expr *e)
 
 /* ---- exact rationals ------------------------------------------------ */
 
-typedef __int128 i128;
+typedef gy_i128 i128;
 
 static i128 gcd128(i128 a, i128 b)
 {
@@ -151,14 +151,14 @@ bool gy_rat_div(gy_rat a, gy_rat b, gy_rat *out)
 static bool div_round(i128 n, i128 d, bool trunc, int64_t *out, bool *exact)
 {
     bool neg = (n < 0) != (d < 0);
-    unsigned __int128 a = n < 0 ? (unsigned __int128)0 - (unsigned __int128)n : (unsigned __int128)n;
-    unsigned __int128 b = d < 0 ? (unsigned __int128)0 - (unsigned __int128)d : (unsigned __int128)d;
-    unsigned __int128 q = a / b, r = a % b;
+    gy_u128 a = n < 0 ? (gy_u128)0 - (gy_u128)n : (gy_u128)n;
+    gy_u128 b = d < 0 ? (gy_u128)0 - (gy_u128)d : (gy_u128)d;
+    gy_u128 q = a / b, r = a % b;
     if (exact)
         *exact = r == 0;
     if (!trunc && r >= b - r)
         q++;
-    if (q > (unsigned __int128)INT64_MAX)
+    if (q > (gy_u128)INT64_MAX)
         return false;
     *out = neg ? -(int64_t)q : (int64_t)q;
     return true;

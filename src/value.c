@@ -120,14 +120,14 @@ static bool parse_number(const char *s, int decimals, gy_num *out, const char **
         return false;
     }
     /* integer part with optional grouping commas */
-    unsigned __int128 ip = 0;
+    gy_u128 ip = 0;
     int digits = 0, group = -1; /* digits since the last comma; -1: no comma yet */
     bool seen_comma = false;
     for (; i < n; i++) {
         uint32_t c = fold(cps[i]);
         if (c >= '0' && c <= '9') {
             ip = ip * 10 + (c - '0');
-            if (ip > (unsigned __int128)INT64_MAX * 1000000u) {
+            if (ip > (gy_u128)INT64_MAX * 1000000u) {
                 *err = neg ? "数値が小さすぎます (△9,223,372,036,854,775,807 まで)"
                            : "数値が大きすぎます (int64 の範囲外)";
                 return false;
@@ -155,7 +155,7 @@ static bool parse_number(const char *s, int decimals, gy_num *out, const char **
         return false;
     }
     int fd = 0;
-    unsigned __int128 fp = 0;
+    gy_u128 fp = 0;
     if (i < n && fold(cps[i]) == '.') {
         if (decimals < 0) {
             *err = "金額・件数の列に小数は使えません";
@@ -187,10 +187,10 @@ static bool parse_number(const char *s, int decimals, gy_num *out, const char **
     int dec = decimals < 0 ? 0 : decimals;
     for (; fd < dec; fd++)
         fp *= 10;
-    unsigned __int128 v = ip * (unsigned __int128)gy_pow10(dec) + fp;
+    gy_u128 v = ip * (gy_u128)gy_pow10(dec) + fp;
     /* the range is symmetric, ±(2^63 − 1): every figure can be negated
      * (△ of a difference, |x|) without overflow; −2^63 is refused */
-    if (v > (unsigned __int128)INT64_MAX) {
+    if (v > (gy_u128)INT64_MAX) {
         *err = neg ? "数値が小さすぎます (△9,223,372,036,854,775,807 まで)" : "数値が大きすぎます (int64 の範囲外)";
         return false;
     }
@@ -472,17 +472,17 @@ gy_ratio_status gy_ratio(int64_t num, int64_t den, int64_t scale, int decimals,
         return num > 0 ? GY_RATIO_ALLUP : GY_RATIO_NONE;
     /* any operands: a scale or decimals too large for 128 bits (or for
      * int64) does not fit, it never overflows */
-    __int128 q;
+    gy_i128 q;
     if (decimals < 0 || decimals > 18 ||
-        __builtin_mul_overflow((__int128)num * scale, (__int128)gy_pow10(decimals), &q))
+        __builtin_mul_overflow((gy_i128)num * scale, (gy_i128)gy_pow10(decimals), &q))
         return GY_RATIO_OVERFLOW;
     int neg = (q < 0) != (den < 0);
-    unsigned __int128 a = q < 0 ? (unsigned __int128)0 - (unsigned __int128)q : (unsigned __int128)q;
-    unsigned __int128 b = den < 0 ? (unsigned __int128)(-(__int128)den) : (unsigned __int128)den;
-    unsigned __int128 r = a / b, rem = a % b;
+    gy_u128 a = q < 0 ? (gy_u128)0 - (gy_u128)q : (gy_u128)q;
+    gy_u128 b = den < 0 ? (gy_u128)(-(gy_i128)den) : (gy_u128)den;
+    gy_u128 r = a / b, rem = a % b;
     if (mode == GY_ROUND_HALF_UP && rem * 2 >= b)
         r++;
-    if (r > (unsigned __int128)INT64_MAX)
+    if (r > (gy_u128)INT64_MAX)
         return GY_RATIO_OVERFLOW;
     *out = neg ? -(int64_t)r : (int64_t)r;
     return GY_RATIO_OK;

@@ -11,6 +11,12 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+/** 128-bit intermediates of the exact int64 arithmetic (products and sums
+ *  checked before they are narrowed). A GCC/clang extension to C11:
+ *  `__extension__` keeps -Wpedantic quiet here, and only here. */
+__extension__ typedef __int128 gy_i128;
+__extension__ typedef unsigned __int128 gy_u128;
+
 /** strdup that returns NULL on NULL. */
 char *gy_strdup(const char *s);
 /** strndup. */
