@@ -225,11 +225,17 @@ gy_status gy_report_verify(const gy_dataset *ds, gy_report_format fmt, gy_buf *b
     return GY_OK;
 }
 
+/* a file of out/; a CSV starts with a UTF-8 BOM, without which Excel on
+ * Japanese Windows reads it as CP932 (mojibake). `verify --format csv`
+ * prints the same bytes without it: a stream for tools. */
 static gy_status write_buf(gy_outdir *o, const char *name, const gy_buf *b, gy_diags *d)
 {
     FILE *fp = gy_outdir_fopen(o, name, d);
     if (!fp)
         return GY_EIO;
+    size_t nl = strlen(name);
+    if (nl > 4 && !strcmp(name + nl - 4, ".csv"))
+        fputs("\xEF\xBB\xBF", fp);
     if (b->n)
         fwrite(b->p, 1, b->n, fp);
     return gy_outdir_fclose(o, fp, name, d);

@@ -609,10 +609,33 @@ int gy_dir_list(const char *dir, const char *suffix, char ***names, size_t *n)
     return 0;
 }
 
-/* whether s is a plain number (then a leading - or + is not a formula) */
+/* the length of a sign a spreadsheet starts a formula with, at the start
+ * of s: = + - @ and their full-width forms ＝ ＋ － ＠ (U+FF1D, U+FF0B,
+ * U+FF0D, U+FF20: Excel on Japanese Windows takes them as the ASCII
+ * ones); 0 if none. *pm: the sign is + or - (or ＋ －), which a plain
+ * number may start with */
+static size_t formula_sign(const char *s, bool *pm)
+{
+    static const char *const wide[] = {"\xEF\xBC\x8B" /* ＋ */, "\xEF\xBC\x8D" /* － */,
+                                       "\xEF\xBC\x9D" /* ＝ */, "\xEF\xBC\xA0" /* ＠ */};
+    *pm = s[0] == '+' || s[0] == '-';
+    if (*pm || s[0] == '=' || s[0] == '@')
+        return 1;
+    for (size_t i = 0; i < 4; i++)
+        if (!strncmp(s, wide[i], 3)) {
+            *pm = i < 2;
+            return 3;
+        }
+    return 0;
+}
+
+/* whether s is a plain number (then a leading - or +, or － ＋, is not a
+ * formula) */
 static bool plain_number(const char *s)
 {
-    const char *p = s + (*s == '-' || *s == '+');
+    bool pm;
+    size_t sg = formula_sign(s, &pm);
+    const char *p = s + (pm ? sg : 0);
     if (!*p)
         return false;
     for (; *p; p++)
@@ -626,8 +649,8 @@ void gy_buf_csv_field(gy_buf *b, const char *s)
     /* a text that a spreadsheet would run as a formula gets a leading '
      * (inside the quotes when the field is quoted) */
     bool q = strpbrk(s, ",\"\n\r") != NULL;
-    bool formula = (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                    s[0] == '\r') && !plain_number(s);
+    bool pm;
+    bool formula = (formula_sign(s, &pm) || s[0] == '\t' || s[0] == '\r') && !plain_number(s);
     if (q)
         gy_buf_puts(b, "\"");
     if (formula)

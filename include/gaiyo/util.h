@@ -152,8 +152,9 @@ bool gy_buf_quote(gy_buf *b, const char *s, size_t max);
  *  when out of memory. */
 char *gy_quote(const char *s);
 /** Append s as one CSV field: quoted when needed, and a text a spreadsheet
- *  would run as a formula (=, +, -, @ … that is not a plain number) gets a
- *  leading ' so that it stays text. */
+ *  would run as a formula (=, +, -, @, their full-width forms ＝ ＋ － ＠,
+ *  a tab or CR first, and not a plain number) gets a leading ' so that it
+ *  stays text. */
 void gy_buf_csv_field(gy_buf *b, const char *s);
 
 /** With GAIYO_TIMES set in the environment, print to stderr the time
