@@ -213,6 +213,7 @@ void gy_report_findings(const gy_findings *f, gy_report_format fmt, gy_buf *b)
 gy_status gy_report_verify(const gy_dataset *ds, gy_report_format fmt, gy_buf *b, int *nerr)
 {
     gy_findings f;
+    gy_progress_stage("検算中");
     gy_status st = gy_verify(ds, &f);
     gy_phase("verify");
     if (st != GY_OK) {
@@ -545,6 +546,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         want[k] = ds->v[k]->nrows <= max;
         which[k] = !(early && k < early->n && early->done[k]);
     }
+    gy_progress_stage("検算中");
     gy_status st = gy_verify_tables(ds, which, &f, &dv, want);
     free(want);
     free(which);
@@ -628,6 +630,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
      * the reason is a warning */
     gy_chart_outs co = {0};
     gy_diags cd = {0};
+    gy_progress_stage("グラフ描画中");
     gy_status cst = gy_charts_render_since(cs, ds, o.stage, ro->force ? NULL : outdir, ro->gnuplot, &co, &cd);
     if (cst == GY_ENOMEM)
         st = GY_ENOMEM;
@@ -665,6 +668,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     xo.inputs = inputs.p;
     if (!wbpath)
         st = GY_EIO;
+    gy_progress_stage("ブック作成中");
     if (st == GY_OK && (st = write_buf(&o, "summary.txt", &sum, d)) == GY_OK &&
         (st = write_buf(&o, "findings.txt", &ft, d)) == GY_OK &&
         (st = write_buf(&o, "findings.csv", &fc, d)) == GY_OK &&
@@ -673,6 +677,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         (st = write_buf(&o, "changes.csv", &cc, d)) == GY_OK &&
         (st = gy_xlsx_write(ds, wbpath, &xo, d)) == GY_OK) {
         gy_phase("workbook");
+        gy_progress_stage("書き出し中");
         /* the state last: the fingerprint and every file of this report */
         /* a report whose charts could not be drawn (or drawn without their
          * font) is redone next time */
