@@ -15,10 +15,13 @@ deps:
 
 $(BUILD)/build.ninja:
 	@bash scripts/install-deps.sh
-	$(MESON) setup $(BUILD) >/dev/null
+	@echo "$(MESON) setup $(BUILD)"
+	@bash scripts/quiet.sh setup $(MESON) setup $(BUILD)
 
+# quiet when it builds; the compiler's messages (file:line:col) when it
+# does not (scripts/quiet.sh)
 build: $(BUILD)/build.ninja
-	@$(MESON) compile -C $(BUILD) >/dev/null
+	@bash scripts/quiet.sh compile $(MESON) compile -C $(BUILD)
 
 report: build
 	./$(BUILD)/gaiyo report --input $(INPUT) --out $(OUT)
@@ -28,7 +31,8 @@ verify: build
 
 $(ASAN)/build.ninja:
 	@bash scripts/install-deps.sh --test
-	CC=clang $(MESON) setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	@echo "CC=clang $(MESON) setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false"
+	@CC=clang bash scripts/quiet.sh setup $(MESON) setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false
 
 # All suites, then the same suites under ASan+UBSan (clang); the last
 # line counts every test case of both runs.

@@ -1276,6 +1276,7 @@ typedef struct mapped {
 } mapped;
 
 enum { DROP_STEP = 16 << 20 }; /* give back every 16 MiB read */
+enum { PROGRESS_STEP = 2 << 20 }; /* rows read told the terminal every 2 MiB */
 
 /* give back the whole pages of [base + from, base + to) */
 static void drop_pages(const mapped *m, size_t from, size_t to)
@@ -1422,10 +1423,16 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
         r.keys.s = gy_calloc_big(hc, sizeof *r.keys.s);
         r.keys.cap = r.keys.s ? hc : 0;
     }
+    size_t told = 0, told_at = 0; /* rows told gy_progress_rows, at byte */
     while (i < len && !r.fatal) {
         if (i - given >= DROP_STEP) {
             drop_pages(m, off + given, off + i);
             given = i;
+        }
+        if (i - told_at >= PROGRESS_STEP) {
+            gy_progress_rows(path, r.t->nrows - told);
+            told = r.t->nrows;
+            told_at = i;
         }
         /* a plain line at the start of a row: split without libcsv
          * (pstate 0 is libcsv's ROW_NOT_BEGUN: no field is pending) */
@@ -1484,6 +1491,8 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
         }
     }
     csv_free(&p);
+    if (r.t->nrows > told)
+        gy_progress_rows(path, r.t->nrows - told);
     clear_record(&r);
     free(r.f);
     free(r.fp);

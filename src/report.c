@@ -213,6 +213,7 @@ void gy_report_findings(const gy_findings *f, gy_report_format fmt, gy_buf *b)
 gy_status gy_report_verify(const gy_dataset *ds, gy_report_format fmt, gy_buf *b, int *nerr)
 {
     gy_findings f;
+    gy_progress_stage("検算中");
     gy_status st = gy_verify(ds, &f);
     gy_phase("verify");
     if (st != GY_OK) {
@@ -225,11 +226,17 @@ gy_status gy_report_verify(const gy_dataset *ds, gy_report_format fmt, gy_buf *b
     return GY_OK;
 }
 
+/* a file of out/; a CSV starts with a UTF-8 BOM, without which Excel on
+ * Japanese Windows reads it as CP932 (mojibake). `verify --format csv`
+ * prints the same bytes without it: a stream for tools. */
 static gy_status write_buf(gy_outdir *o, const char *name, const gy_buf *b, gy_diags *d)
 {
     FILE *fp = gy_outdir_fopen(o, name, d);
     if (!fp)
         return GY_EIO;
+    size_t nl = strlen(name);
+    if (nl > 4 && !strcmp(name + nl - 4, ".csv"))
+        fputs("\xEF\xBB\xBF", fp);
     if (b->n)
         fwrite(b->p, 1, b->n, fp);
     return gy_outdir_fclose(o, fp, name, d);
@@ -430,6 +437,8 @@ static const gy_xlsx_image *await_charts(void *ctx, size_t *n)
 {
     chart_wait *w = ctx;
     *n = 0;
+    if (!w->done)
+        gy_progress_stage("グラフ描画中");
     if (charts_done(w) != GY_OK)
         return NULL;
     *n = w->co.n;
@@ -602,6 +611,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         want[k] = ds->v[k]->nrows <= max;
         which[k] = !(early && k < early->n && early->done[k]);
     }
+    gy_progress_stage("検算中");
     gy_status st = gy_verify_tables(ds, which, &f, &dv, want);
     free(want);
     free(which);
@@ -710,6 +720,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     xo.inputs = inputs.p;
     if (!wbpath)
         st = GY_EIO;
+    gy_progress_stage("ブック作成中");
     if (st == GY_OK && (st = write_buf(&o, "summary.txt", &sum, d)) == GY_OK &&
         (st = write_buf(&o, "findings.txt", &ft, d)) == GY_OK &&
         (st = write_buf(&o, "findings.csv", &fc, d)) == GY_OK &&
@@ -718,6 +729,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         (st = write_buf(&o, "changes.csv", &cc, d)) == GY_OK &&
         (st = gy_xlsx_write(ds, wbpath, &xo, d)) == GY_OK && (st = charts_done(&cw)) == GY_OK) {
         gy_phase("workbook");
+        gy_progress_stage("書き出し中");
         /* the state last: the fingerprint and every file of this report */
         /* a report whose charts could not be drawn (or drawn without their
          * font) is redone next time */

@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <unistd.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -609,10 +611,33 @@ int gy_dir_list(const char *dir, const char *suffix, char ***names, size_t *n)
     return 0;
 }
 
-/* whether s is a plain number (then a leading - or + is not a formula) */
+/* the length of a sign a spreadsheet starts a formula with, at the start
+ * of s: = + - @ and their full-width forms ＝ ＋ － ＠ (U+FF1D, U+FF0B,
+ * U+FF0D, U+FF20: Excel on Japanese Windows takes them as the ASCII
+ * ones); 0 if none. *pm: the sign is + or - (or ＋ －), which a plain
+ * number may start with */
+static size_t formula_sign(const char *s, bool *pm)
+{
+    static const char *const wide[] = {"\xEF\xBC\x8B" /* ＋ */, "\xEF\xBC\x8D" /* － */,
+                                       "\xEF\xBC\x9D" /* ＝ */, "\xEF\xBC\xA0" /* ＠ */};
+    *pm = s[0] == '+' || s[0] == '-';
+    if (*pm || s[0] == '=' || s[0] == '@')
+        return 1;
+    for (size_t i = 0; i < 4; i++)
+        if (!strncmp(s, wide[i], 3)) {
+            *pm = i < 2;
+            return 3;
+        }
+    return 0;
+}
+
+/* whether s is a plain number (then a leading - or +, or － ＋, is not a
+ * formula) */
 static bool plain_number(const char *s)
 {
-    const char *p = s + (*s == '-' || *s == '+');
+    bool pm;
+    size_t sg = formula_sign(s, &pm);
+    const char *p = s + (pm ? sg : 0);
     if (!*p)
         return false;
     for (; *p; p++)
@@ -626,8 +651,8 @@ void gy_buf_csv_field(gy_buf *b, const char *s)
     /* a text that a spreadsheet would run as a formula gets a leading '
      * (inside the quotes when the field is quoted) */
     bool q = strpbrk(s, ",\"\n\r") != NULL;
-    bool formula = (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                    s[0] == '\r') && !plain_number(s);
+    bool pm;
+    bool formula = (formula_sign(s, &pm) || s[0] == '\t' || s[0] == '\r') && !plain_number(s);
     if (q)
         gy_buf_puts(b, "\"");
     if (formula)
@@ -694,10 +719,117 @@ void gy_phase(const char *name)
         }
         if (fp)
             fclose(fp);
+        gy_progress_clear();
         fprintf(stderr, "gaiyo: 時間 %-14s %.3f s  (メモリ %ld MiB、最大 %ld MiB)\n", name, now - last, rss / 1024,
                 hwm / 1024);
     }
     last = now;
+}
+
+/* ---- progress on a terminal ----------------------------------------- */
+
+static int prog_on;                        /* set once, before any thread */
+static volatile sig_atomic_t prog_line;    /* a line is on the terminal */
+static pthread_mutex_t prog_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_size_t prog_rows;            /* of the current stage */
+static char prog_stage[64];                /* under prog_mu, as the rest */
+static double prog_last;                   /* when the line was last drawn */
+static bool prog_counted;                  /* a count drawn in this stage */
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool gy_progress_init(void)
+{
+    const char *term = getenv("TERM");
+    prog_on = isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
+    return prog_on;
+}
+
+/* draw the line (prog_mu held): the stage, what (its last two path
+ * parts, made safe and cut), the rows with thousands separators */
+static void prog_draw(const char *what, size_t rows, bool count)
+{
+    gy_buf b = {0};
+    gy_buf_printf(&b, "\r%s", prog_stage);
+    if (what) {
+        const char *w = what + strlen(what), *cut = what;
+        for (int slashes = 0; w > what; w--)
+            if (w[-1] == '/' && ++slashes == 2) {
+                cut = w;
+                break;
+            }
+        gy_buf_puts(&b, " ");
+        gy_buf_quote(&b, cut, 30);
+    }
+    if (count) {
+        char num[32], out[48];
+        int n = snprintf(num, sizeof num, "%zu", rows), k = 0;
+        for (int i = 0; i < n; i++) {
+            if (i && (n - i) % 3 == 0)
+                out[k++] = ',';
+            out[k++] = num[i];
+        }
+        out[k] = '\0';
+        gy_buf_printf(&b, " %s 行", out);
+    }
+    gy_buf_puts(&b, "\033[K"); /* the rest of a longer line before */
+    if (b.p) {
+        fwrite(b.p, 1, b.n, stderr);
+        fflush(stderr);
+        prog_line = 1;
+    }
+    gy_buf_free(&b);
+    prog_last = mono_now();
+}
+
+void gy_progress_stage(const char *stage)
+{
+    if (!prog_on)
+        return;
+    pthread_mutex_lock(&prog_mu);
+    snprintf(prog_stage, sizeof prog_stage, "%s", stage);
+    atomic_store(&prog_rows, 0);
+    prog_counted = false;
+    prog_draw(NULL, 0, false);
+    pthread_mutex_unlock(&prog_mu);
+}
+
+void gy_progress_rows(const char *what, size_t n)
+{
+    if (!prog_on)
+        return;
+    size_t rows = atomic_fetch_add(&prog_rows, n) + n;
+    if (pthread_mutex_trylock(&prog_mu) != 0)
+        return; /* another thread draws */
+    /* the first count of a stage at once, then at most five a second */
+    if (!prog_counted || mono_now() - prog_last >= 0.2) {
+        prog_draw(what, rows, true);
+        prog_counted = true;
+    }
+    pthread_mutex_unlock(&prog_mu);
+}
+
+void gy_progress_clear(void)
+{
+    if (!prog_on)
+        return;
+    pthread_mutex_lock(&prog_mu);
+    if (prog_line) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        prog_line = 0;
+    }
+    pthread_mutex_unlock(&prog_mu);
+}
+
+bool gy_progress_shown(void)
+{
+    return prog_line != 0;
 }
 
 uint64_t gy_hash_bytes(uint64_t h, const void *s, size_t n)

@@ -158,8 +158,9 @@ bool gy_buf_quote(gy_buf *b, const char *s, size_t max);
  *  when out of memory. */
 char *gy_quote(const char *s);
 /** Append s as one CSV field: quoted when needed, and a text a spreadsheet
- *  would run as a formula (=, +, -, @ … that is not a plain number) gets a
- *  leading ' so that it stays text. */
+ *  would run as a formula (=, +, -, @, their full-width forms ＝ ＋ － ＠,
+ *  a tab or CR first, and not a plain number) gets a leading ' so that it
+ *  stays text. */
 void gy_buf_csv_field(gy_buf *b, const char *s);
 
 /** With GAIYO_TIMES set in the environment, print to stderr the time
@@ -171,6 +172,24 @@ void gy_phase(const char *name);
  *  "workbook" …; "start" before the first): what a fatal-signal message
  *  names. Safe to read from a signal handler. */
 const char *gy_phase_now(void);
+
+/** Progress on a terminal (README "Progress"): one line on stderr, the
+ *  stage and the rows done, redrawn in place ("\r読み込み中 R6/jigyo.csv
+ *  412,000 行") at most five times a second. Off unless gy_progress_init
+ *  found stderr a terminal (and TERM not "dumb"): logs, pipes and tests
+ *  see nothing. Thread-safe but for gy_progress_init. */
+bool gy_progress_init(void);
+/** A new stage (its label: "検算中", "ブック作成中" …), drawn at once;
+ *  its row count starts at 0. */
+void gy_progress_stage(const char *stage);
+/** n more rows done in the current stage, while working on `what` (a file
+ *  path: its last two parts are shown). Callers report in batches. */
+void gy_progress_rows(const char *what, size_t n);
+/** Clear the line (before anything else is printed); a later stage draws
+ *  again. */
+void gy_progress_clear(void);
+/** Whether a progress line is on the terminal (signal-safe). */
+bool gy_progress_shown(void);
 
 /** Fold a NUL-ended text into hash h, eight bytes at a time (for hash
  *  tables only: never stored, never compared across versions). Texts

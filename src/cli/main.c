@@ -80,6 +80,7 @@ static void usage(FILE *fp)
  * exits non-zero without saying what failed and where. */
 static void print_failure(const gy_diags *d, gy_status st, const char *where)
 {
+    gy_progress_clear();
     gy_diags_print(d, stderr);
     if (!d->n && !d->dropped)
         fprintf(stderr, "gaiyo: %s: error: %s\n", where,
@@ -135,7 +136,9 @@ static int load_input(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *
                       gy_layouts *ls, gy_chartset **cs)
 {
     gy_phase(NULL);
+    gy_progress_stage("読み込み中");
     gy_status st = early ? gy_report_load(o->input, defs, ds, early, d) : gy_dataset_load(o->input, defs, ds, d);
+    gy_progress_clear();
     gy_phase("import");
     if (st != GY_OK) {
         print_failure(d, st, o->input);
@@ -302,7 +305,9 @@ static int cmd_verify(const opts *o)
     } else {
         int nerr = 0;
         gy_buf b = {0};
-        if (gy_report_verify(&ds, fmt, &b, &nerr) != GY_OK) {
+        gy_status vst = gy_report_verify(&ds, fmt, &b, &nerr);
+        gy_progress_clear();
+        if (vst != GY_OK) {
             fprintf(stderr, "gaiyo: %s: error: メモリが足りません (検証の途中)\n", o->input);
             rc = EX_IO;
         } else {
@@ -337,7 +342,9 @@ static int cmd_report(const opts *o)
         gy_diags_free(&d);
         return rc;
     }
+    gy_progress_stage("変更の確認中");
     char *fp = gy_report_fingerprint(o->input, o->templates);
+    gy_progress_clear();
     if (!o->force && fp && gy_report_up_to_date(o->out, fp)) {
         printf("変更はありません: %s は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)\n", o->out);
         free(fp);
@@ -369,6 +376,7 @@ static int cmd_report(const opts *o)
                          .gnuplot = getenv("GAIYO_GNUPLOT"), .force = o->force, .early = early,
                          .layouts = &ls, .charts = cs};
     gy_status st = gy_report_write(&ds, &ro, &res, &d);
+    gy_progress_clear();
     if (st != GY_OK) {
         print_failure(&d, st, o->out);
         /* the last line tells the truth about out/ */
@@ -566,6 +574,8 @@ static void on_fatal(int sig)
     for (int i = 0; i < k; i++)
         num[i] = rev[k - 1 - i];
     num[k] = 0;
+    if (gy_progress_shown())
+        put_err("\n"); /* below the progress line, which shows where it was */
     put_err("gaiyo: error: 内部エラーで止まりました (シグナル ");
     put_err(num);
     put_err("; 最後に終えた段階: ");
@@ -658,7 +668,9 @@ int main(int argc, char **argv)
             return EX_USAGE;
         }
     }
+    gy_progress_init(); /* a progress line on stderr, when it is a terminal */
     int rc = fn(&o);
+    gy_progress_clear();
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fputs("gaiyo: 標準出力に書けません\n", stderr);
         return EX_IO;

@@ -1,5 +1,5 @@
 /* test_util.c - the template line tokenizer shared by definitions and
- * charts (gy_words) and character columns (gy_char_col). */
+ * charts (gy_words), character columns (gy_char_col), CSV fields. */
 #include "gaiyo/util.h"
 #include "t.h"
 
@@ -93,8 +93,31 @@ static void quote_makes_controls_visible_and_cuts(void)
     free(q);
 }
 
+/* gy_buf_csv_field: a cell a spreadsheet would run as a formula stays
+ * text, the full-width signs too (issue 16 item 9); plain numbers stay
+ * numbers */
+static void csv_field_neutralises_formulas(void)
+{
+    static const char *const cases[][2] = {
+        {"=1+1", "'=1+1"},          {"+cmd", "'+cmd"},         {"-2+3", "'-2+3"},
+        {"@SUM(A1)", "'@SUM(A1)"},  {"＝1+1", "'＝1+1"},       {"＋cmd", "'＋cmd"},
+        {"－2+3", "'－2+3"},        {"＠SUM(A1)", "'＠SUM(A1)"}, {"\tx", "'\tx"},
+        {"＝A1,B1", "\"'＝A1,B1\""}, {"-1,234", "\"-1,234\""}, {"-12.5", "-12.5"},
+        {"＋1234", "＋1234"},       {"－", "'－"},              {"-", "'-"},
+        {"a＝b", "a＝b"},           {"上北", "上北"},           {"ー長音", "ー長音"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gy_buf b = {0};
+        gy_buf_csv_field(&b, cases[i][0]);
+        gy_buf_add(&b, "", 1);
+        T_EQ_STR(b.p, cases[i][1]);
+        gy_buf_free(&b);
+    }
+}
+
 int main(void)
 {
+    TEST(csv_field_neutralises_formulas);
     TEST(quote_makes_controls_visible_and_cuts);
     TEST(char_columns_count_characters);
     TEST(words_quotes_and_ends);
