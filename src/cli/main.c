@@ -258,7 +258,7 @@ static int cmd_verify(const opts *o)
     } else {
         int nerr = 0;
         gy_buf b = {0};
-        if (gy_report_verify(&ds, fmt, &b, &nerr) != GY_OK) {
+        if (gy_report_verify(&ds, &ls, fmt, &b, &nerr) != GY_OK) {
             fprintf(stderr, "gaiyo: %s: error: メモリが足りません (検証の途中)\n", o->input);
             rc = EX_IO;
         } else {
