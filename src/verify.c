@@ -116,6 +116,7 @@ typedef struct ctx {
     gy_findings *out;
     char absent[256];    /* what was absent (first one) */
     char what[256];      /* the same without the cell's text (a group line's subject) */
+    int akind;           /* what kind of base was absent: 1 a cell ('…'), 2 last year's figure, 0 other */
     bool ovf;            /* the recomputation left int64 (absent says where) */
     bool oom;
     gy_derivs *dv;       /* derivations wanted (NULL: none) */
@@ -1040,8 +1041,11 @@ static gy_xval leaf(void *u, const gy_expr *e)
         size_t prow = GY_DERIV_NOROW;
         val v = prev_value(c, row, e->col, &prow);
         rec_ref(c, prow);
-        if (v.st == V_UNKNOWN && !c->absent[0])
+        if (v.st == V_UNKNOWN && !c->absent[0]) {
             snprintf(c->absent, sizeof c->absent, "前年度の「%s」", t->def->cols[e->col].name);
+            snprintf(c->what, sizeof c->what, "「%s」", t->def->cols[e->col].name);
+            c->akind = 2;
+        }
         return to_x(t->def, e->col, v);
     }
     if (e->rowref != GY_R_LABEL)
@@ -1052,6 +1056,7 @@ static gy_xval leaf(void *u, const gy_expr *e)
         gy_cell cb;
         snprintf(c->absent, sizeof c->absent, "「%s」(%s)", t->def->cols[e->col].name, cell_text(t, ri, e->col, &cb));
         snprintf(c->what, sizeof c->what, "「%s」", t->def->cols[e->col].name);
+        c->akind = 1;
     }
     return to_x(t->def, e->col, v);
 }
@@ -1163,6 +1168,7 @@ static const gy_rule *confirmed_by(ctx *c, const gy_rule *ru, size_t row, int64_
     memcpy(saved, c->absent, sizeof saved);
     memcpy(savedw, c->what, sizeof savedw);
     bool saved_ovf = c->ovf;
+    int saved_akind = c->akind;
     const gy_rule *by = NULL;
     for (size_t k = 0; k < d->nrules && !by; k++) {
         const gy_rule *o = &d->rules[k];
@@ -1186,6 +1192,7 @@ static const gy_rule *confirmed_by(ctx *c, const gy_rule *ru, size_t row, int64_
     memcpy(c->absent, saved, sizeof saved);
     memcpy(c->what, savedw, sizeof savedw);
     c->ovf = saved_ovf;
+    c->akind = saved_akind;
     return by;
 }
 
@@ -1265,6 +1272,7 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
         return; /* the department says: not applicable */
     c->absent[0] = '\0';
     c->what[0] = '\0';
+    c->akind = 0;
     c->ovf = false;
     c->nrefs = 0;
     c->rec = c->dv != NULL;
@@ -1304,7 +1312,10 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
         if (c->refbad) /* a reference to no row or two rows: reported once */
             return;
         if (st->nil == GY_NIL_NONE && !checked_otherwise(c, ru, row))
-            add_info(c, "{what} がないため {n} の数値を検算できません",
+            add_info(c,
+                     c->akind == 1   ? "{what} の記載がない (…) ため {n} の数値を検算できません"
+                     : c->akind == 2 ? "前年度の表に {what} がないため {n} の数値を検算できません"
+                                     : "{what} がないため {n} の数値を検算できません",
                      c->what[0] ? c->what : c->absent[0] ? c->absent : "基礎の値", "base-absent", row, ru->target,
                      sb, "", false, 0, "%s がないため「%s」を検算できません (規則: %s)",
                      c->absent[0] ? c->absent : "基礎の値", cd->label, ru->text);
@@ -2858,7 +2869,8 @@ static int cmp_lead(const void *a, const void *b)
 static bool same_group(const gy_finding *p, const gy_finding *q)
 {
     return p->sev == GY_SEV_INFO && q->sev == GY_SEV_INFO && p->table == q->table && p->cause && q->cause &&
-           !strcmp(p->cause, q->cause) && !strcmp(p->rule, q->rule);
+           !strcmp(p->cause, q->cause) && !strcmp(p->rule, q->rule) &&
+           (p->group && q->group ? !strcmp(p->group, q->group) : p->group == q->group);
 }
 
 gy_status gy_findings_lead(const gy_findings *f, const gy_dataset *ds, const char *const *ids, size_t nids,
