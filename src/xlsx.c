@@ -1385,7 +1385,7 @@ static char *cell_note(const tw *w, size_t row, int col, const char *stated, con
     gy_buf b = {0};
     gy_buf_printf(&b, "記載: %s", *stated ? stated : "(空欄)");
     if (strcmp(stated, shown))
-        gy_buf_printf(&b, " (表示は再計算した値 %s)", shown);
+        gy_buf_printf(&b, "\n表示: 再計算した値 %s", shown);
     bool any = false;
     size_t a, e = frange(w, row, &a);
     for (int sev = GY_SEV_ERROR; sev >= GY_SEV_INFO; sev--)
@@ -1402,7 +1402,7 @@ static char *cell_note(const tw *w, size_t row, int col, const char *stated, con
             gy_buf_printf(&b, ": %s", f->msg);
         }
     if (!any)
-        gy_buf_puts(&b, "\n記載と再計算が違います");
+        gy_buf_puts(&b, "\n印のあるセルの再計算した値から計算した値です (このセルそのものの所見はありません)");
     if (!gy_buf_add(&b, "", 1)) {
         gy_buf_free(&b);
         return NULL;
@@ -1579,6 +1579,7 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     const gy_cell *c = &cl;
     const gy_finding *fd = finding_at(w, row, col);
     int mark = fd ? (fd->sev == GY_SEV_ERROR ? MARK_ERROR : MARK_WARN) : MARK_NONE;
+    bool follows = false;
     finding_link(w, part, sr, sc, row, col);
     char txt[64];
     if (kind == F_TEXT) {
@@ -1602,8 +1603,9 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     if (k != SIZE_MAX) {
         eval_dv(w, k, part);
         int64_t shown = w->dst[k] == 2 ? w->dvv[k] : w->dv[k].value;
-        if (shown != c->v && mark == MARK_NONE)
-            mark = MARK_ERROR;
+        /* a figure built on a recomputed one shows another value than
+         * the print: a comment says so, no mark (no finding is about it) */
+        follows = shown != c->v && mark == MARK_NONE;
         lxw_format *f = fmtxp(b, kind, gy_col_shown_decimals(cd, shown), 0, mark, 0, 0, lf->suffix, pfx);
         char *formula = w->dst[k] == 2 ? dv_text(w, k, part) : NULL;
         if (w->dst[k] == 2 && !formula)
@@ -1638,7 +1640,7 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
     } else if (!lf->width) {
         widen(w, sc, txt, 1);
     }
-    if (mark != MARK_NONE) {
+    if (mark != MARK_NONE || follows) {
         char st[64];
         gy_cell_format(t, (size_t)col, c, st, sizeof st);
         char *note = cell_note(w, row, col, st, txt);
