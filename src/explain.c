@@ -966,7 +966,7 @@ gy_status gy_explain(const gy_defset *defs, const gy_dataset *ds, const gy_expla
             if (dv.v[k].table == t && dv.v[k].row == x.row && dv.v[k].col == col)
                 dsel[nd++] = &dv.v[k];
         for (size_t k = 0; k < f.n; k++)
-            if (f.v[k].table == t && f.v[k].row == x.row && f.v[k].col == col)
+            if (f.v[k].table == t && gy_finding_covers(&f.v[k], x.row, col))
                 fsel[nf++] = &f.v[k];
         explain_cell(&x, dsel, nd, fsel, nf);
         if (x.oom)

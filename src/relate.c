@@ -547,6 +547,7 @@ typedef struct rctx {
     const gy_table *t;
     gy_findings *out;
     bool oom;
+    const char *group, *what; /* the next info's group line and subject (add clears them) */
 } rctx;
 
 static void add(rctx *c, gy_sev sev, const char *rule, size_t row, int col, const char *rowlabel,
@@ -560,6 +561,13 @@ static void add(rctx *c, gy_sev sev, const char *rule, size_t row, int col, cons
 {
     const gy_table *t = c->t;
     gy_finding g = {.sev = sev, .rule = rule, .has_computed = hasv, .computed_v = cv};
+    if (sev == GY_SEV_INFO && c->group) {
+        /* an info's group line and subject (set by the caller for this one) */
+        g.group = c->group;
+        if (c->what && *c->what && !(g.what = gy_strdup(c->what)))
+            c->oom = true;
+    }
+    c->group = c->what = NULL;
     if (row < t->nrows) {
         gy_finding_place(&g, t, row, col);
     } else {
@@ -662,6 +670,8 @@ static void compare(rctx *c, const char *rule, gy_sev sev, size_t row, int col, 
         return;
     }
     if (ln != GY_NIL_NONE || x.st != R_OK) {
+        c->group = "{what} の記載がないため {n} の数値を照合できません";
+        c->what = ln != GY_NIL_NONE ? "この表" : o->def->title;
         add(c, GY_SEV_INFO, rule, row, col, "", ln ? "" : sb, "", false, 0,
             "%s の記載がないため照合できません: %s の「%s」の %s%s (%s) (%s)",
             ln != GY_NIL_NONE ? "この値" : x.st == R_UNKNOWN ? "照合先に不明 (…) の値があり、照合先" : "照合先",
@@ -680,6 +690,8 @@ static void compare(rctx *c, const char *rule, gy_sev sev, size_t row, int col, 
         snprintf(db, sizeof db, "(範囲外)");
     else
         fmt_num(cd, diff, db, sizeof db);
+    c->group = "{n} の数値が {what} と一致しません。誤りとは限りません";
+    c->what = o->def->title;
     add(c, sev, rule, row, col, "", sb, rb, true, x.v, "%s と %s の「%s」の %s%s %s (%s) が一致しません。差 %s%s (%s)",
         sb, o->def->title, sel, ocl, fn_name(r->fn), rb, pos, db, sev == GY_SEV_INFO ? "。誤りとは限りません" : "",
         where);
@@ -716,6 +728,7 @@ static void check_relations(rctx *c, const gy_dataset *ds)
         free(rt);
         if (x.n == 0) {
             /* an empty table is warned about where it is read: here an info */
+            c->group = "この表に行がないため {n} の関係を照合できません";
             add(c, t->nrows ? GY_SEV_ERROR : GY_SEV_INFO, "relate", t->nrows, lc, sel, "", "", false, 0,
                 "この表に %s の行がないため照合できません%s (%s)", sel, t->nrows ? "" : " (表に行がありません)", where);
             continue;
@@ -734,6 +747,8 @@ static void check_relations(rctx *c, const gy_dataset *ds)
         if (!o) {
             char sb[64];
             fmt_num(&def->cols[lc], gy_tv(t, x.first, lc), sb, sizeof sb);
+            c->group = "照合先の表 ({what}) のこの年度のファイルがないため {n} の数値を照合できません";
+            c->what = rl->right.table;
             add(c, GY_SEV_INFO, "relate", x.first, lc, "", sb, "", false, 0,
                 "照合先の表 '%s' の %d 年度のファイルがないため照合できません (%s)", rl->right.table, t->fy.western,
                 where);
@@ -769,9 +784,12 @@ static void check_figure(rctx *c, const gy_dataset *ds, size_t i)
     const gy_table *o = *tab ? find_table(ds, tab, t->fy.western, &known) : NULL;
     if (!o) {
         if (*tab && known)
+        {
+            c->group = "照合先の表 ({what}) のこの年度のファイルがないため {n} の数値を照合できません";
+            c->what = tab;
             add(c, GY_SEV_INFO, "figure", i, fs->value, "", "", "", false, 0,
                 "照合先の表 '%s' の %d 年度のファイルがないため照合できません (%s)", tab, t->fy.western, where);
-        else
+        } else
             add(c, GY_SEV_ERROR, "figure", i, fs->table, "", "", "", false, 0, "表 '%s' は読み込んだ表にありません",
                 tab);
         return;

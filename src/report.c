@@ -139,78 +139,131 @@ static void csv_text(gy_buf *b, const char *s)
     gy_buf_free(&q);
 }
 
-void gy_report_findings(const gy_findings *f, gy_report_format fmt, gy_buf *b)
+/* the lead order of f for a report of ds laid out by ls (NULL: no layouts) */
+static gy_status lead_of(const gy_findings *f, const gy_dataset *ds, const gy_layouts *ls, gy_flead *l)
 {
+    size_t nids = ls ? ls->n : 0;
+    const char **ids = malloc((nids ? nids : 1) * sizeof *ids);
+    if (!ids)
+        return GY_ENOMEM;
+    for (size_t i = 0; i < nids; i++)
+        ids[i] = ls->v[i]->table;
+    gy_status st = gy_findings_lead(f, ds, ids, nids, l);
+    free(ids);
+    return st;
+}
+
+gy_status gy_report_findings(const gy_findings *f, const gy_dataset *ds, const gy_layouts *ls, gy_report_format fmt,
+                             gy_buf *b)
+{
+    gy_flead l;
+    if (lead_of(f, ds, ls, &l) != GY_OK)
+        return GY_ENOMEM;
     if (fmt == GY_FMT_CSV) {
-        gy_buf_puts(b, "severity,rule,table,file,line,column,row,column_label,stated,computed,message\n");
-        for (size_t i = 0; i < f->n; i++) {
-            const gy_finding *g = &f->v[i];
-            gy_buf_printf(b, "%s,%s,", gy_sev_name(g->sev), g->rule);
-            gy_buf_csv_field(b, g->table->def->id);
-            gy_buf_puts(b, ",");
-            gy_buf_csv_field(b, g->table->path);
-            gy_buf_printf(b, ",%u,%u,", g->line, g->colno);
-            csv_text(b, g->rowlabel);
-            gy_buf_puts(b, ",");
-            csv_text(b, g->collabel);
-            gy_buf_puts(b, ",");
-            csv_text(b, g->stated);
-            gy_buf_puts(b, ",");
-            csv_text(b, g->computed);
-            gy_buf_puts(b, ",");
-            csv_text(b, g->msg);
-            gy_buf_puts(b, "\n");
-        }
-        return;
+        gy_buf_puts(b, "severity,rule,table,file,line,column,row,column_label,stated,computed,message,cause,group\n");
+        for (size_t gi = 0; gi < l.ngroups; gi++)
+            for (size_t x = l.gstart[gi]; x < l.gstart[gi + 1]; x++) {
+                const gy_finding *g = &f->v[l.idx[x]];
+                gy_buf_printf(b, "%s,%s,", gy_sev_name(g->sev), g->rule);
+                gy_buf_csv_field(b, g->table->def->id);
+                gy_buf_puts(b, ",");
+                gy_buf_csv_field(b, g->table->path);
+                gy_buf_printf(b, ",%u,%u,", g->line, g->colno);
+                csv_text(b, g->rowlabel);
+                gy_buf_puts(b, ",");
+                csv_text(b, g->collabel);
+                gy_buf_puts(b, ",");
+                csv_text(b, g->stated);
+                gy_buf_puts(b, ",");
+                csv_text(b, g->computed);
+                gy_buf_puts(b, ",");
+                csv_text(b, g->msg);
+                gy_buf_puts(b, ",");
+                gy_buf c = {0};
+                gy_finding_cause_text(g, &c);
+                if (gy_buf_add(&c, "", 1))
+                    csv_text(b, c.p);
+                gy_buf_free(&c);
+                gy_buf_printf(b, ",%zu\n", gi + 1);
+            }
+        gy_flead_free(&l);
+        return GY_OK;
     }
     if (fmt == GY_FMT_JSON) {
-        gy_buf_printf(b, "{\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,\"findings\":[",
-                      f->count[GY_SEV_ERROR], f->count[GY_SEV_WARNING], f->count[GY_SEV_INFO]);
-        for (size_t i = 0; i < f->n; i++) {
-            const gy_finding *g = &f->v[i];
-            gy_buf_printf(b, "%s\n{\"severity\":\"%s\",\"rule\":\"%s\",\"table\":", i ? "," : "",
-                          gy_sev_name(g->sev), g->rule);
-            json_str(b, g->table->def->id);
-            gy_buf_puts(b, ",\"file\":");
-            json_str(b, g->table->path);
-            gy_buf_printf(b, ",\"line\":%u,\"column\":%u,\"row\":", g->line, g->colno);
-            json_str(b, g->rowlabel);
-            gy_buf_puts(b, ",\"column_label\":");
-            json_str(b, g->collabel);
-            gy_buf_puts(b, ",\"stated\":");
-            json_str(b, g->stated);
-            gy_buf_puts(b, ",\"computed\":");
-            json_str(b, g->computed);
-            gy_buf_puts(b, ",\"message\":");
-            json_str(b, g->msg);
-            gy_buf_puts(b, "}");
-        }
+        gy_buf_printf(b, "{\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,\"groups\":%zu,\"findings\":[",
+                      f->count[GY_SEV_ERROR], f->count[GY_SEV_WARNING], f->count[GY_SEV_INFO], l.ngroups);
+        size_t i = 0;
+        for (size_t gi = 0; gi < l.ngroups; gi++)
+            for (size_t x = l.gstart[gi]; x < l.gstart[gi + 1]; x++, i++) {
+                const gy_finding *g = &f->v[l.idx[x]];
+                gy_buf_printf(b, "%s\n{\"severity\":\"%s\",\"rule\":\"%s\",\"table\":", i ? "," : "",
+                              gy_sev_name(g->sev), g->rule);
+                json_str(b, g->table->def->id);
+                gy_buf_puts(b, ",\"file\":");
+                json_str(b, g->table->path);
+                gy_buf_printf(b, ",\"line\":%u,\"column\":%u,\"row\":", g->line, g->colno);
+                json_str(b, g->rowlabel);
+                gy_buf_puts(b, ",\"column_label\":");
+                json_str(b, g->collabel);
+                gy_buf_puts(b, ",\"stated\":");
+                json_str(b, g->stated);
+                gy_buf_puts(b, ",\"computed\":");
+                json_str(b, g->computed);
+                gy_buf_puts(b, ",\"message\":");
+                json_str(b, g->msg);
+                gy_buf_puts(b, ",\"cause\":");
+                gy_buf c = {0};
+                gy_finding_cause_text(g, &c);
+                json_str(b, gy_buf_add(&c, "", 1) ? c.p : "");
+                gy_buf_free(&c);
+                gy_buf_printf(b, ",\"group\":%zu}", gi + 1);
+            }
         gy_buf_puts(b, "\n]}\n");
-        return;
+        gy_flead_free(&l);
+        return GY_OK;
     }
-    const gy_table *cur = NULL;
-    for (size_t i = 0; i < f->n; i++) {
-        const gy_finding *g = &f->v[i];
-        if (g->table != cur) {
-            cur = g->table;
-            gy_buf_printf(b, "== %s (%s)\n", cur->def->title, cur->path);
+    /* text: a heading per severity, one line per finding — the infos of
+     * one table and cause as one line (findings.csv has each) */
+    static const char *const sevj[] = {"情報", "警告", "誤り"};
+    int cur = -1;
+    for (size_t gi = 0; gi < l.ngroups; gi++) {
+        const gy_finding *g = &f->v[l.idx[l.gstart[gi]]];
+        if ((int)g->sev != cur) {
+            cur = (int)g->sev;
+            gy_buf_printf(b, "== %s %zu 件", sevj[cur], f->count[cur]);
+            if (l.ngroups_sev[cur] != f->count[cur])
+                gy_buf_printf(b, " (%zu 行にまとめています。1 件ずつは findings.csv に)", l.ngroups_sev[cur]);
+            gy_buf_puts(b, "\n");
         }
-        /* the row's label quoted (cut at GY_QUOTE_MAX), the message made
-         * safe as a diagnostic's */
-        gy_buf_printf(b, "%s:%u:%u: %s: [%s] ", g->table->path, g->line, g->colno, gy_sev_name(g->sev),
-                      g->rule);
-        gy_buf_quote(b, g->rowlabel, GY_QUOTE_MAX);
-        gy_buf_puts(b, " / ");
-        gy_buf_quote(b, g->collabel, GY_QUOTE_MAX);
-        gy_buf_puts(b, ": ");
-        gy_buf_quote(b, g->msg, GY_DIAG_MAX);
+        gy_buf_printf(b, "%s:%u:%u: %s: [%s] ", g->table->path, g->line, g->colno, gy_sev_name(g->sev), g->rule);
+        if (l.gstart[gi + 1] - l.gstart[gi] == 1) {
+            /* the row's label quoted (cut at GY_QUOTE_MAX), the message made
+             * safe as a diagnostic's */
+            gy_buf_quote(b, g->rowlabel, GY_QUOTE_MAX);
+            gy_buf_puts(b, " / ");
+            gy_buf_quote(b, g->collabel, GY_QUOTE_MAX);
+            gy_buf_puts(b, ": ");
+            gy_buf_quote(b, g->msg, GY_DIAG_MAX);
+        } else {
+            gy_buf line = {0};
+            gy_flead_line(f, &l, gi, &line);
+            if (!gy_buf_add(&line, "", 1)) {
+                gy_buf_free(&line);
+                gy_flead_free(&l);
+                return GY_ENOMEM;
+            }
+            gy_buf_quote(b, line.p, GY_DIAG_MAX);
+            gy_buf_free(&line);
+        }
         gy_buf_puts(b, "\n");
     }
     gy_buf_printf(b, "%zu errors, %zu warnings, %zu infos\n", f->count[GY_SEV_ERROR],
                   f->count[GY_SEV_WARNING], f->count[GY_SEV_INFO]);
+    gy_flead_free(&l);
+    return GY_OK;
 }
 
-gy_status gy_report_verify(const gy_dataset *ds, gy_report_format fmt, gy_buf *b, int *nerr)
+gy_status gy_report_verify(const gy_dataset *ds, const gy_layouts *ls, gy_report_format fmt, gy_buf *b, int *nerr)
 {
     gy_findings f;
     gy_progress_stage("検算中");
@@ -220,10 +273,10 @@ gy_status gy_report_verify(const gy_dataset *ds, gy_report_format fmt, gy_buf *b
         gy_findings_free(&f);
         return st;
     }
-    gy_report_findings(&f, fmt, b);
+    st = gy_report_findings(&f, ds, ls, fmt, b);
     *nerr = (int)f.count[GY_SEV_ERROR];
     gy_findings_free(&f);
-    return GY_OK;
+    return st;
 }
 
 /* a file of out/; a CSV starts with a UTF-8 BOM, without which Excel on
@@ -633,8 +686,6 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
             gy_report_summary_table(ds->v[k], &sum);
     }
     summary_missing(ds, &sum);
-    gy_report_findings(&f, GY_FMT_TEXT, &ft);
-    gy_report_findings(&f, GY_FMT_CSV, &fc);
     gy_buf snap = {0}, ct = {0}, cc = {0}, state = {0};
     char *prevp = gy_asprintf("%s/snapshot.tsv", outdir), *prev = NULL;
     size_t prevlen = 0, nchanges = 0;
@@ -667,6 +718,12 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
                 gy_layouts_free(&ls);
         }
         free(cdir);
+    }
+    /* the findings in the report's order (the layouts') */
+    if (st == GY_OK && ((st = gy_report_findings(&f, ds, &ls, GY_FMT_TEXT, &ft)) != GY_OK ||
+                        (st = gy_report_findings(&f, ds, &ls, GY_FMT_CSV, &fc)) != GY_OK) && own) {
+        gy_layouts_free(&ls);
+        gy_chartset_free(cs);
     }
     gy_buf *texts[] = {&sum, &ft, &fc, &inputs, &snap, &ct, &cc, &state};
     if (st != GY_OK) {

@@ -34,6 +34,8 @@ void gy_findings_free(gy_findings *f)
         free(g->stated);
         free(g->computed);
         free(g->msg);
+        free(g->what);
+        free(g->also);
     }
     free(f->v);
     memset(f, 0, sizeof *f);
@@ -113,6 +115,8 @@ typedef struct ctx {
     size_t nremaps;
     gy_findings *out;
     char absent[256];    /* what was absent (first one) */
+    char what[256];      /* the same without the cell's text (a group line's subject) */
+    int akind;           /* what kind of base was absent: 1 a cell ('…'), 2 last year's figure, 0 other */
     bool ovf;            /* the recomputation left int64 (absent says where) */
     bool oom;
     gy_derivs *dv;       /* derivations wanted (NULL: none) */
@@ -232,6 +236,8 @@ static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int co
 bool gy_findings_addv(gy_findings *f, gy_finding *g, const char *fmt, va_list ap)
 {
     g->msg = gy_vasprintf(fmt, ap);
+    if (!g->cause)
+        g->cause = fmt;
     bool ok = g->rowlabel && g->collabel && g->stated && g->computed && g->msg;
     if (ok && f->n == f->cap) {
         size_t nc = f->cap ? f->cap * 2 : 32;
@@ -248,6 +254,10 @@ bool gy_findings_addv(gy_findings *f, gy_finding *g, const char *fmt, va_list ap
         free(g->stated);
         free(g->computed);
         free(g->msg);
+        free(g->what);
+        free(g->also);
+        g->what = NULL;
+        g->also = NULL;
         return false;
     }
     f->v[f->n++] = *g;
@@ -283,17 +293,53 @@ void gy_finding_place(gy_finding *g, const gy_table *t, size_t row, int col)
     g->colno = cb.col;
 }
 
+static void add_findingv(ctx *c, gy_finding *g, size_t row, int col, const char *stated, const char *computed,
+                         const char *fmt, va_list ap)
+{
+    gy_finding_place(g, c->t, row, col);
+    g->stated = gy_strdup(stated);
+    g->computed = gy_strdup(computed);
+    if (!gy_findings_addv(c->out, g, fmt, ap))
+        c->oom = true;
+}
+
 static void add_finding(ctx *c, gy_sev sev, const char *rule, size_t row, int col, const char *stated,
                         const char *computed, bool hasv, int64_t cv, const char *fmt, ...)
 {
     gy_finding g = {.sev = sev, .rule = rule, .has_computed = hasv, .computed_v = cv};
-    gy_finding_place(&g, c->t, row, col);
-    g.stated = gy_strdup(stated);
-    g.computed = gy_strdup(computed);
     va_list ap;
     va_start(ap, fmt);
-    if (!gy_findings_addv(c->out, &g, fmt, ap))
+    add_findingv(c, &g, row, col, stated, computed, fmt, ap);
+    va_end(ap);
+}
+
+static void add_findingv_l(ctx *c, gy_finding *g, size_t row, int col, const char *stated, const char *computed,
+                           const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void add_findingv_l(ctx *c, gy_finding *g, size_t row, int col, const char *stated, const char *computed,
+                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_findingv(c, g, row, col, stated, computed, fmt, ap);
+    va_end(ap);
+}
+
+/* an info that stands with the others of its cause in one group line:
+ * `group` that line ("{n}", "{what}"), `what` this one's subject */
+static void add_info(ctx *c, const char *group, const char *what, const char *rule, size_t row, int col,
+                     const char *stated, const char *computed, bool hasv, int64_t cv, const char *fmt, ...)
+    __attribute__((format(printf, 11, 12)));
+
+static void add_info(ctx *c, const char *group, const char *what, const char *rule, size_t row, int col,
+                     const char *stated, const char *computed, bool hasv, int64_t cv, const char *fmt, ...)
+{
+    gy_finding g = {.sev = GY_SEV_INFO, .rule = rule, .has_computed = hasv, .computed_v = cv, .group = group};
+    if (what && *what && !(g.what = gy_strdup(what)))
         c->oom = true;
+    va_list ap;
+    va_start(ap, fmt);
+    add_findingv(c, &g, row, col, stated, computed, fmt, ap);
     va_end(ap);
 }
 
@@ -995,8 +1041,11 @@ static gy_xval leaf(void *u, const gy_expr *e)
         size_t prow = GY_DERIV_NOROW;
         val v = prev_value(c, row, e->col, &prow);
         rec_ref(c, prow);
-        if (v.st == V_UNKNOWN && !c->absent[0])
+        if (v.st == V_UNKNOWN && !c->absent[0]) {
             snprintf(c->absent, sizeof c->absent, "前年度の「%s」", t->def->cols[e->col].name);
+            snprintf(c->what, sizeof c->what, "「%s」", t->def->cols[e->col].name);
+            c->akind = 2;
+        }
         return to_x(t->def, e->col, v);
     }
     if (e->rowref != GY_R_LABEL)
@@ -1006,6 +1055,8 @@ static gy_xval leaf(void *u, const gy_expr *e)
     if (v.st == V_UNKNOWN && !c->absent[0]) {
         gy_cell cb;
         snprintf(c->absent, sizeof c->absent, "「%s」(%s)", t->def->cols[e->col].name, cell_text(t, ri, e->col, &cb));
+        snprintf(c->what, sizeof c->what, "「%s」", t->def->cols[e->col].name);
+        c->akind = 1;
     }
     return to_x(t->def, e->col, v);
 }
@@ -1107,6 +1158,103 @@ static bool checked_otherwise(ctx *c, const gy_rule *ru, size_t row)
     return ok;
 }
 
+/* another rule for ru's target that holds on this row (its bases present,
+ * its value the stated figure): the target is confirmed, so a
+ * disagreement of ru lies in ru's items; NULL if none */
+static const gy_rule *confirmed_by(ctx *c, const gy_rule *ru, size_t row, int64_t stated)
+{
+    const gy_tabledef *d = c->t->def;
+    char saved[sizeof c->absent], savedw[sizeof c->what];
+    memcpy(saved, c->absent, sizeof saved);
+    memcpy(savedw, c->what, sizeof savedw);
+    bool saved_ovf = c->ovf;
+    int saved_akind = c->akind;
+    const gy_rule *by = NULL;
+    for (size_t k = 0; k < d->nrules && !by; k++) {
+        const gy_rule *o = &d->rules[k];
+        if (o == ru || o->target != ru->target || !gy_rule_applies(c->t, o, &c->t->rows[row]))
+            continue;
+        if (!c->prev && c->t->def->fy_col < 0 && has_prev(o->expr))
+            continue;
+        const gy_rule *sv = c->cur;
+        int st = c->curtarget;
+        bool rb = c->refbad;
+        c->cur = o;
+        c->curtarget = o->target;
+        c->absent[0] = c->what[0] = '\0';
+        val v = eval(c, o->expr, row, o->target);
+        if (v.st == V_OK && v.v == stated && !c->refbad)
+            by = o;
+        c->cur = sv;
+        c->curtarget = st;
+        c->refbad = rb;
+    }
+    memcpy(c->absent, saved, sizeof saved);
+    memcpy(c->what, savedw, sizeof savedw);
+    c->ovf = saved_ovf;
+    c->akind = saved_akind;
+    return by;
+}
+
+/* the columns of this row a sum or difference reads, in order, each once;
+ * false if it reads anything else (another row, a total, a number) */
+static bool row_items(const gy_expr *e, int *cols, size_t *n, size_t max)
+{
+    switch (e->op) {
+    case GY_X_ADD:
+    case GY_X_SUB:
+        return row_items(e->a, cols, n, max) && row_items(e->b, cols, n, max);
+    case GY_X_REF:
+        if (e->rowref != GY_R_SAME)
+            return false;
+        for (size_t i = 0; i < *n; i++)
+            if (cols[i] == e->col)
+                return true;
+        if (*n == max)
+            return false;
+        cols[(*n)++] = e->col;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* a sum or difference rule that disagrees while another rule confirms its
+ * target (増減額 = C − A holds, its breakdown by 財源 does not add up to
+ * it): the finding is about the items, at the first with the others in
+ * `also`; stated is what the items make, computed the confirmed target */
+static bool items_finding(ctx *c, const gy_rule *ru, size_t row, int64_t stated, int64_t items, const char *rname)
+{
+    const gy_table *t = c->t;
+    const gy_rule *by = confirmed_by(c, ru, row, stated);
+    int cols[64];
+    size_t n = 0;
+    if (!by || !row_items(ru->expr, cols, &n, sizeof cols / sizeof *cols) || !n)
+        return false;
+    gy_finding g = {.sev = GY_SEV_ERROR, .rule = rname, .has_computed = true, .computed_v = stated};
+    if (n > 1) {
+        if (!(g.also = malloc((n - 1) * sizeof *g.also))) {
+            c->oom = true;
+            return true;
+        }
+        memcpy(g.also, cols + 1, (n - 1) * sizeof *g.also);
+        g.nalso = n - 1;
+    }
+    char sb[64], ib[64], db[64];
+    fmt_val(t, ru->target, stated, sb, sizeof sb);
+    fmt_val(t, ru->target, items, ib, sizeof ib);
+    fmt_val(t, ru->target, stated > items ? stated - items : items - stated, db, sizeof db);
+    const char *rhs = strchr(ru->text, '=');
+    rhs = rhs ? rhs + 1 : ru->text;
+    while (*rhs == ' ')
+        rhs++;
+    add_findingv_l(c, &g, row, cols[0], ib, sb,
+                   "内訳 %s = %s が「%s」の記載 %s と %s 違います。「%s」は %s のとおりなので、違うのは内訳です (規則: %s)",
+                   rhs, ib, t->def->cols[ru->target].label, sb, db, t->def->cols[ru->target].label, by->text,
+                   ru->text);
+    return true;
+}
+
 static void check_rule(ctx *c, const gy_rule *ru, size_t row)
 {
     /* a rule across fiscal years applies only when input/ holds the
@@ -1123,6 +1271,8 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
     if (st->nil == GY_NIL_NA)
         return; /* the department says: not applicable */
     c->absent[0] = '\0';
+    c->what[0] = '\0';
+    c->akind = 0;
     c->ovf = false;
     c->nrefs = 0;
     c->rec = c->dv != NULL;
@@ -1162,9 +1312,13 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
         if (c->refbad) /* a reference to no row or two rows: reported once */
             return;
         if (st->nil == GY_NIL_NONE && !checked_otherwise(c, ru, row))
-            add_finding(c, GY_SEV_INFO, "base-absent", row, ru->target, sb, "", false, 0,
-                        "%s がないため「%s」を検算できません (規則: %s)", c->absent[0] ? c->absent : "基礎の値",
-                        cd->label, ru->text);
+            add_info(c,
+                     c->akind == 1   ? "{what} の記載がない (…) ため {n} の数値を検算できません"
+                     : c->akind == 2 ? "前年度の表に {what} がないため {n} の数値を検算できません"
+                                     : "{what} がないため {n} の数値を検算できません",
+                     c->what[0] ? c->what : c->absent[0] ? c->absent : "基礎の値", "base-absent", row, ru->target,
+                     sb, "", false, 0, "%s がないため「%s」を検算できません (規則: %s)",
+                     c->absent[0] ? c->absent : "基礎の値", cd->label, ru->text);
         return;
     case V_ALLUP:
     case V_NONE:
@@ -1183,8 +1337,9 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
         add_deriv(c, row, ru->target, ru, rname, c->refs, c->nrefs, v.v);
     if (st->nil != GY_NIL_NONE) {
         if (v.v != 0)
-            add_finding(c, GY_SEV_INFO, "unstated", row, ru->target, "", cb, true, v.v,
-                        "「%s」は記載がありませんが、再計算すると %s です (規則: %s)", cd->label, cb, ru->text);
+            add_info(c, "記載のない {n} の数値は、再計算すると値があります ({what})", cd->label, "unstated", row,
+                     ru->target, "", cb, true, v.v, "「%s」は記載がありませんが、再計算すると %s です (規則: %s)",
+                     cd->label, cb, ru->text);
         return;
     }
     if (st->v == v.v)
@@ -1214,6 +1369,8 @@ static void check_rule(ctx *c, const gy_rule *ru, size_t row)
                     "%s は切り捨ての値です。四捨五入すると %s (規則: %s)", sb, cb, ru->text);
         return;
     }
+    if ((ru->expr->op == GY_X_ADD || ru->expr->op == GY_X_SUB) && items_finding(c, ru, row, st->v, v.v, rname))
+        return;
     char db[64];
     fmt_val(t, ru->target, st->v > v.v ? st->v - v.v : v.v - st->v, db, sizeof db);
     add_finding(c, GY_SEV_ERROR, rname, row, ru->target, sb, cb, true, v.v,
@@ -1367,9 +1524,9 @@ static void compare_sum(ctx *c, const char *rule, size_t row, int col, int64_t s
         snprintf(sb, sizeof sb, "%s", st->text);
     if (st->nil != GY_NIL_NONE) {
         if (nitems && s != 0)
-            add_finding(c, GY_SEV_INFO, "unstated", row, col, "", cb, true, s,
-                        "「%s」の%sは記載がありませんが、%sの合計は %s です", gy_row_label(t, &t->rows[row]),
-                        cd->label, what, cb);
+            add_info(c, "記載のない {n} の数値は、内訳を足すと値があります ({what})", cd->label, "unstated", row,
+                     col, "", cb, true, s, "「%s」の%sは記載がありませんが、%sの合計は %s です",
+                     gy_row_label(t, &t->rows[row]), cd->label, what, cb);
         return;
     }
     if (st->v == s)
@@ -1558,9 +1715,10 @@ static void check_across(ctx *c, size_t i, size_t a, size_t b)
                             "%sの合計が「%s」の行で扱える範囲 (±9,223,372,036,854,775,807) を超えるため検算できません",
                             d->cols[j].label, gy_row_label(t, &t->rows[bad]));
             else if (gy_tnil(t, i, (int)j) == GY_NIL_NONE)
-                add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
-                            "「%s」の%sが不明 (%s) のため合計を検算できません", gy_row_label(t, &t->rows[bad]),
-                            d->cols[j].label, cell_text(t, bad, (int)j, &c2));
+                add_info(c, "内訳に不明の値 ({what}) があるため {n} の合計を検算できません", d->cols[j].label,
+                         "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
+                         "「%s」の%sが不明 (%s) のため合計を検算できません", gy_row_label(t, &t->rows[bad]),
+                         d->cols[j].label, cell_text(t, bad, (int)j, &c2));
             continue;
         }
         if (c->dv && gy_tnil(t, i, (int)j) == GY_NIL_NONE && !share_by_rule(c, i, (int)j))
@@ -1637,10 +1795,10 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
                                     "検算できません",
                                     d->cols[j].label, gy_row_label(t, &t->rows[bad]));
                     else if (gy_tnil(t, i, (int)j) == GY_NIL_NONE)
-                        add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false,
-                                    0, "「%s」の%sが不明 (%s) のため合計を検算できません",
-                                    gy_row_label(t, &t->rows[bad]), d->cols[j].label,
-                                    cell_text(t, bad, (int)j, &c2));
+                        add_info(c, "内訳に不明の値 ({what}) があるため {n} の合計を検算できません",
+                                 d->cols[j].label, "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false,
+                                 0, "「%s」の%sが不明 (%s) のため合計を検算できません",
+                                 gy_row_label(t, &t->rows[bad]), d->cols[j].label, cell_text(t, bad, (int)j, &c2));
                     continue;
                 }
                 if (!share_by_rule(c, i, (int)j))
@@ -1674,9 +1832,10 @@ static void check_sums(ctx *c, size_t from_row, size_t upto)
                                 "検算できません",
                                 d->cols[j].label, gy_row_label(t, &t->rows[bad]));
                 else
-                    add_finding(c, GY_SEV_INFO, "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
-                                "内訳「%s」の%sが不明のため検算できません", gy_row_label(t, &t->rows[bad]),
-                                d->cols[j].label);
+                    add_info(c, "内訳に不明の値 ({what}) があるため {n} の合計を検算できません", d->cols[j].label,
+                             "base-absent", i, (int)j, cell_text(t, i, (int)j, &c1), "", false, 0,
+                             "内訳「%s」の%sが不明のため検算できません", gy_row_label(t, &t->rows[bad]),
+                             d->cols[j].label);
                 continue;
             }
             if (n == 0)
@@ -1894,7 +2053,10 @@ static void check_recons(ctx *c)
             fmt_val(t, rc->target, d1, db, sizeof db);
             fmt_val(t, rc->target, -expl, eb, sizeof eb);
             fmt_val(t, rc->target, d2, ub, sizeof ub);
-            add_finding(c, GY_SEV_INFO, "reconcile", i, rc->target, sb, ab, true, all,
+            char gw[300];
+            snprintf(gw, sizeof gw, "%s と %s の%s", t->def->cols[rc->target].label, o->def->title, rc->col);
+            add_info(c, "照合: {n} 行で {what} の合計と差があります。誤りとは限りません (行ごとの差は findings.csv と 検証結果に)",
+                     gw, "reconcile", i, rc->target, sb, ab, true, all,
                         "照合: 「%s」の%s %s と %s の%s (%zu 件) の合計 %s の差は %s。うち説明のつく差 %s%s%s%s、"
                         "説明のない差 %s (金額の記載がない事業 %zu 件)。誤りとは限りません",
                         key, t->def->cols[rc->target].label, sb, o->def->title, rc->col, e->n, ab,
@@ -2682,4 +2844,227 @@ gy_status gy_verify_prev_rows(const gy_dataset *ds, const gy_table *t, size_t ro
     free_ctx(&c);
     gy_findings_free(&scratch);
     return st;
+}
+
+bool gy_finding_covers(const gy_finding *g, size_t row, int col)
+{
+    if (g->row != row)
+        return false;
+    if (g->col == col)
+        return true;
+    for (size_t i = 0; i < g->nalso; i++)
+        if (g->also[i] == col)
+            return true;
+    return false;
+}
+
+/* ---- the lead order: severity, table in the report's order, position --- */
+
+typedef struct leadkey {
+    size_t i;       /* index into f->v */
+    size_t rank;    /* the table's place in the report */
+    size_t grp;     /* infos: the first member's place among the table's infos */
+} leadkey;
+
+static const gy_findings *lead_f;
+
+static int cmp_lead(const void *a, const void *b)
+{
+    const leadkey *x = a, *y = b;
+    const gy_finding *p = &lead_f->v[x->i], *q = &lead_f->v[y->i];
+    if (p->sev != q->sev)
+        return p->sev > q->sev ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    if (p->table != q->table) /* two tables of one rank (never in a report): by path */
+        return strcmp(p->table->path, q->table->path);
+    if (x->grp != y->grp)
+        return x->grp < y->grp ? -1 : 1;
+    if (p->line != q->line)
+        return p->line < q->line ? -1 : 1;
+    if (p->colno != q->colno)
+        return p->colno < q->colno ? -1 : 1;
+    int r = strcmp(p->rule, q->rule);
+    if (r)
+        return r;
+    r = strcmp(p->msg, q->msg);
+    return r ? r : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/* whether two findings are one group: infos of one table and cause */
+static bool same_group(const gy_finding *p, const gy_finding *q)
+{
+    return p->sev == GY_SEV_INFO && q->sev == GY_SEV_INFO && p->table == q->table && p->cause && q->cause &&
+           !strcmp(p->cause, q->cause) && !strcmp(p->rule, q->rule) &&
+           (p->group && q->group ? !strcmp(p->group, q->group) : p->group == q->group);
+}
+
+gy_status gy_findings_lead(const gy_findings *f, const gy_dataset *ds, const char *const *ids, size_t nids,
+                           gy_flead *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = f->n;
+    leadkey *k = malloc((n ? n : 1) * sizeof *k);
+    size_t *reps = malloc((n ? n : 1) * sizeof *reps);
+    out->idx = malloc((n ? n : 1) * sizeof *out->idx);
+    out->gstart = malloc((n + 1) * sizeof *out->gstart);
+    if (!k || !reps || !out->idx || !out->gstart) {
+        free(k);
+        free(reps);
+        gy_flead_free(out);
+        return GY_ENOMEM;
+    }
+    int year = 0;
+    for (size_t t = 0; t < ds->n; t++)
+        if (ds->v[t]->fy.western > year)
+            year = ds->v[t]->fy.western;
+    for (size_t i = 0; i < n; i++) {
+        const gy_table *t = f->v[i].table;
+        size_t r = nids, di = 0;
+        for (size_t j = 0; j < nids && r == nids; j++)
+            if (ids[j] && !strcmp(ids[j], t->def->id))
+                r = j;
+        for (size_t j = 0; j < ds->n; j++)
+            if (ds->v[j] == t)
+                di = j;
+        if (r == nids)
+            r = nids + di;
+        if (t->fy.western != year)
+            r += nids + ds->n; /* an earlier year's table: after the report year's */
+        k[i] = (leadkey){i, r, 0};
+    }
+    /* first by position, to number each table's groups by their first member */
+    lead_f = f;
+    if (n)
+        qsort(k, n, sizeof *k, cmp_lead);
+    for (size_t a = 0; a < n;) {
+        size_t b = a;
+        while (b < n && f->v[k[b].i].sev == f->v[k[a].i].sev && f->v[k[b].i].table == f->v[k[a].i].table)
+            b++;
+        /* each info joins the group of the first with its cause (a table
+         * has few causes: the first of each is kept, not every member) */
+        size_t nrep = 0;
+        for (size_t x = a; x < b && f->v[k[a].i].sev == GY_SEV_INFO; x++) {
+            k[x].grp = x - a;
+            size_t y = 0;
+            while (y < nrep && !same_group(&f->v[k[reps[y]].i], &f->v[k[x].i]))
+                y++;
+            if (y < nrep)
+                k[x].grp = k[reps[y]].grp;
+            else
+                reps[nrep++] = x;
+        }
+        a = b;
+    }
+    if (n)
+        qsort(k, n, sizeof *k, cmp_lead);
+    for (size_t i = 0; i < n; i++) {
+        out->idx[i] = k[i].i;
+        if (!i || !same_group(&f->v[k[i - 1].i], &f->v[k[i].i])) {
+            out->gstart[out->ngroups++] = i;
+            out->ngroups_sev[f->v[k[i].i].sev]++;
+        }
+    }
+    out->gstart[out->ngroups] = n;
+    free(k);
+    free(reps);
+    return GY_OK;
+}
+
+void gy_flead_free(gy_flead *l)
+{
+    if (!l)
+        return;
+    free(l->idx);
+    free(l->gstart);
+    memset(l, 0, sizeof *l);
+}
+
+void gy_finding_cause_text(const gy_finding *g, gy_buf *b)
+{
+    const char *s = g->cause ? g->cause : g->rule;
+    gy_buf_puts(b, ""); /* "" when the template is empty, never NULL */
+    while (*s) {
+        if (*s != '%') {
+            const char *e = strchr(s, '%');
+            size_t k = e ? (size_t)(e - s) : strlen(s);
+            gy_buf_add(b, s, k);
+            s += k;
+            continue;
+        }
+        s++;
+        if (*s == '%') {
+            gy_buf_puts(b, "%");
+            s++;
+            continue;
+        }
+        /* flags, width, precision, length, conversion */
+        while (*s && strchr("-+ #0123456789.*hlLqjzt", *s))
+            s++;
+        if (*s)
+            s++;
+        gy_buf_puts(b, "…");
+    }
+}
+
+/* the distinct texts of the members (at most `max` named, then "ほか n") */
+static void distinct_list(const gy_findings *f, const gy_flead *l, size_t g, int which, size_t max, const char *unit,
+                          gy_buf *b)
+{
+    size_t a = l->gstart[g], e = l->gstart[g + 1], nd = 0;
+    for (size_t x = a; x < e; x++) {
+        const gy_finding *p = &f->v[l->idx[x]];
+        const char *s = which == 0 ? p->what : which == 1 ? p->rowlabel : p->collabel;
+        if (!s || !*s)
+            continue;
+        bool seen = false;
+        for (size_t y = a; y < x && !seen; y++) {
+            const gy_finding *q = &f->v[l->idx[y]];
+            const char *t = which == 0 ? q->what : which == 1 ? q->rowlabel : q->collabel;
+            seen = t && !strcmp(s, t);
+        }
+        if (seen)
+            continue;
+        if (nd < max)
+            gy_buf_printf(b, "%s%s", nd ? "、" : "", s);
+        nd++;
+    }
+    if (nd > max)
+        gy_buf_printf(b, " ほか %zu %s", nd - max, unit);
+}
+
+void gy_flead_line(const gy_findings *f, const gy_flead *l, size_t g, gy_buf *b)
+{
+    size_t a = l->gstart[g], n = l->gstart[g + 1] - a;
+    const gy_finding *p = &f->v[l->idx[a]];
+    if (n == 1) {
+        gy_buf_printf(b, "%s / %s: %s", p->rowlabel, p->collabel, p->msg);
+        return;
+    }
+    gy_buf_printf(b, "%zu 件: ", n);
+    if (p->group) {
+        for (const char *s = p->group; *s;) {
+            if (!strncmp(s, "{n}", 3)) {
+                gy_buf_printf(b, "%zu", n);
+                s += 3;
+            } else if (!strncmp(s, "{what}", 6)) {
+                distinct_list(f, l, g, 0, 6, "件", b);
+                s += 6;
+            } else {
+                const char *e = strchr(s + 1, '{');
+                size_t k = e ? (size_t)(e - s) : strlen(s);
+                gy_buf_add(b, s, k);
+                s += k;
+            }
+        }
+    } else {
+        gy_buf_printf(b, "%s ほか", p->msg);
+    }
+    /* where: the rows and the columns, and the first and last position */
+    const gy_finding *z = &f->v[l->idx[a + n - 1]];
+    gy_buf_puts(b, " (行: ");
+    distinct_list(f, l, g, 1, 3, "行", b);
+    gy_buf_puts(b, " / 列: ");
+    distinct_list(f, l, g, 2, 3, "列", b);
+    gy_buf_printf(b, "; %u:%u … %u:%u)", p->line, p->colno, z->line, z->colno);
 }

@@ -27,11 +27,16 @@ void gy_report_summary_table(const gy_table *t, gy_buf *b);
  *  row: file:line, role, level, then every cell formatted. */
 void gy_report_dump(const gy_table *t, gy_buf *b);
 
-/** Findings in a format. */
-void gy_report_findings(const gy_findings *f, gy_report_format fmt, gy_buf *b);
+/** Findings of ds in a format, in the lead order (gy_findings_lead: by
+ *  severity, then table in the order of the layouts ls (may be NULL), then
+ *  position). Text: a heading per severity and the infos of one table and
+ *  cause as one line; CSV and JSON: every finding, with its cause and the
+ *  number of its group (the text's line). */
+gy_status gy_report_findings(const gy_findings *f, const gy_dataset *ds, const gy_layouts *ls, gy_report_format fmt,
+                             gy_buf *b);
 
 /** Run verify and format its findings; *nerr = number of errors. */
-gy_status gy_report_verify(const gy_dataset *ds, gy_report_format fmt, gy_buf *b, int *nerr);
+gy_status gy_report_verify(const gy_dataset *ds, const gy_layouts *ls, gy_report_format fmt, gy_buf *b, int *nerr);
 
 /** What a report run produced. */
 typedef struct gy_report_result {

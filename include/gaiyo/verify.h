@@ -19,6 +19,7 @@
 #define GAIYO_VERIFY_H
 
 #include "gaiyo/import.h"
+#include "gaiyo/util.h"
 #include <stdarg.h>
 
 /** Severity of a finding. */
@@ -45,6 +46,20 @@ typedef struct gy_finding {
     int64_t computed_v;     /**< recomputed value (scaled like the column) */
     bool has_computed;      /**< whether computed_v is meaningful */
     char *msg;              /**< one line in Japanese (owned) */
+    const char *cause;      /**< why, as a stable key: the message's template
+                                 without its figures (static; gy_findings_addv
+                                 sets the format it is given unless the caller
+                                 set one). Findings of one table with the same
+                                 cause are one group of 検証結果 (infos). */
+    const char *group;      /**< the line standing for an info's group (static,
+                                 may be NULL: a generic line): "{n}" their
+                                 number, "{what}" their subjects */
+    char *what;             /**< this finding's subject for the group line (what
+                                 is absent …; owned, may be NULL) */
+    int *also;              /**< other columns of the same row the finding is
+                                 about (a breakdown whose items disagree with
+                                 its total; owned, may be NULL) */
+    size_t nalso;
 } gy_finding;
 
 /** gy_finding.row of a finding that names no row (a selector that matches
@@ -192,6 +207,40 @@ gy_status gy_findings_join(gy_findings *into, gy_findings *from);
  *  read from another table (gy_deriv.refs: GY_DERIV_NOROW). */
 gy_status gy_verify_prev_rows(const gy_dataset *ds, const gy_table *t, size_t row, const gy_table **pt,
                               size_t **rows, size_t *n);
+
+/** The order findings are shown in (findings.txt, findings.csv, 検証結果):
+ *  by severity (errors, warnings, infos), then table in the report's order,
+ *  then position; the infos of one table and cause together, as one group
+ *  (in the order of their first position). idx lists f->n indices into
+ *  f->v; group g is idx[gstart[g] .. gstart[g + 1]). */
+typedef struct gy_flead {
+    size_t *idx;
+    size_t *gstart;         /**< ngroups + 1 offsets */
+    size_t ngroups;
+    size_t ngroups_sev[3];  /**< groups per severity */
+} gy_flead;
+
+/** The lead order of f. `ids` are table ids in the report's order (the
+ *  workbook's sheets); a table of the latest fiscal year comes before the
+ *  earlier years', one not in ids after those that are, in ds's order. */
+gy_status gy_findings_lead(const gy_findings *f, const gy_dataset *ds, const char *const *ids, size_t nids,
+                           gy_flead *out);
+
+/** The line of group g of a lead order, for people (unquoted: the caller
+ *  makes it safe): one finding's message, or for a group of several infos
+ *  "N 件: " and the cause's group line, the rows and columns it covers. */
+void gy_flead_line(const gy_findings *f, const gy_flead *l, size_t g, gy_buf *b);
+
+/** g's cause as a stable text: its message template with every figure
+ *  and name as "…". */
+void gy_finding_cause_text(const gy_finding *g, gy_buf *b);
+
+/** Free a lead order. Accepts NULL. */
+void gy_flead_free(gy_flead *l);
+
+/** Whether finding g is about column col of its row (its own, or one of
+ *  g->also). */
+bool gy_finding_covers(const gy_finding *g, size_t row, int col);
 
 /** Free derivations. Accepts NULL. */
 void gy_derivs_free(gy_derivs *dv);

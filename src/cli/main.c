@@ -305,7 +305,7 @@ static int cmd_verify(const opts *o)
     } else {
         int nerr = 0;
         gy_buf b = {0};
-        gy_status vst = gy_report_verify(&ds, fmt, &b, &nerr);
+        gy_status vst = gy_report_verify(&ds, &ls, fmt, &b, &nerr);
         gy_progress_clear();
         if (vst != GY_OK) {
             fprintf(stderr, "gaiyo: %s: error: メモリが足りません (検証の途中)\n", o->input);

@@ -78,6 +78,17 @@ assert "verify: exit 1 (the default input has errors)" [ "$RC" = 1 ]
 assert "verify: last line counts the findings" \
     [ "$(tail -n 1 "$OUT")" = "$NE errors, $NW warnings, $NI infos" ]
 assert "verify: stderr is empty" [ ! -s "$ERR" ]
+assert "verify: errors first, then warnings, then infos, each under its heading" \
+    bash -c '[ "$(grep "^== " "$1" | tr "\n" ";")" = "== 誤り 17 件;== 警告 4 件;== 情報 37 件 (6 行にまとめています。1 件ずつは findings.csv に);" ] &&
+             [ "$(grep -o ": \(error\|warning\|info\): " "$1" | uniq | tr -d " :" | tr "\n" ,)" = "error,warning,info," ]' _ "$OUT"
+assert "verify: tables in the report's order (当初予算分析 first, 各課事業概要 next)" \
+    bash -c '[ "$(grep -o "R6/[a-z_]*\.csv:[0-9]*:[0-9]*: error" "$1" | sed -n "1p;12p" | tr "\n" ";")" = "R6/yosan.csv:2:16: error;R6/jigyohi.csv:102:4: error;" ]' _ "$OUT"
+assert "verify: the 25 infos of 当初予算分析 without last year's breakdown are one line" \
+    grep -qF "$SRCDIR/input/R6/yosan.csv:2:16: info: [base-absent] 25 件: 「前年度_国庫支出金」、「前年度_その他」、「前年度_一般財源」、「前年度_事業費」、「前年度_人件費」 の記載がない (…) ため 25 の数値を検算できません" "$OUT"
+assert "verify: 31 lines: 17 + 4 + 6 findings' lines, 3 headings, the counts" [ "$(wc -l <"$OUT")" = 31 ]
+assert "verify: 増減額 (C-A) equals C - A, so its breakdowns are blamed: at 増減_国庫支出金 and 増減_事業費, not at 増減額" \
+    bash -c 'grep -qF "yosan.csv:2:16: error: [rowsum] 経済産業政策課 / 増減額の財源 国庫支出金: 内訳 増減_国庫支出金 + 増減_その他 + 増減_一般財源 = △15,865,877 が「増減額 (C-A)」の記載 △8,697,215 と 7,168,662 違います" "$1" &&
+             grep -qF "yosan.csv:2:19: error: [rowsum] 経済産業政策課 / 増減額の内訳 事業費:" "$1" && ! grep -q "yosan.csv:[0-9]*:15: " "$1"' _ "$OUT"
 assert "verify: the 立地指導事業 parent-sum error with file:line:col" \
     grep -qF "$SRCDIR/input/R6/jigyohi.csv:102:4: error: [parent-sum] 立地指導事業 / 予算額 (千円): 記載 3,363 が内訳の合計 3,263 と 100 違います" "$OUT"
 assert "verify: 中央会補助 R6 142,807 against 各課事業概要's 142,930, an error at its cell naming both" \
@@ -86,15 +97,26 @@ assert "verify: 中央会補助 R6 142,807 against 各課事業概要's 142,930,
 run G verify "${IN[@]}" --format csv
 assert "verify --format csv: exit 1" [ "$RC" = 1 ]
 assert "verify --format csv: header line" \
-    [ "$(head -n 1 "$OUT")" = "severity,rule,table,file,line,column,row,column_label,stated,computed,message" ]
-assert "verify --format csv: parseable, 11 fields per record, $NE errors" \
+    [ "$(head -n 1 "$OUT")" = "severity,rule,table,file,line,column,row,column_label,stated,computed,message,cause,group" ]
+assert "verify --format csv: parseable, 13 fields per record, $NE errors, one row per finding in the lead order" \
     "$PY" -c '
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
-assert all(len(r) == 11 for r in rows), [r for r in rows if len(r) != 11]
+assert all(len(r) == 13 for r in rows), [r for r in rows if len(r) != 13]
 ne, nw, ni = map(int, sys.argv[2:5])
 assert sum(1 for r in rows[1:] if r[0] == "error") == ne
 assert len(rows) == 1 + ne + nw + ni
+sev = [r[0] for r in rows[1:]]
+assert sev == ["error"] * ne + ["warning"] * nw + ["info"] * ni, sev
+# the table order of the report (当初予算分析 is the first table with a finding)
+assert rows[1][2] == "yosan" and (rows[1][4], rows[1][5]) == ("2", "16"), rows[1]
+# groups: numbered in order, one per error and warning, 6 for the 37 infos;
+# the 25 infos of 当初予算分析 without last year\x27s breakdown are one, one cause
+g = [int(r[12]) for r in rows[1:]]
+assert g == sorted(g) and g[0] == 1 and len(set(g)) == ne + nw + 6, g
+ya = [r for r in rows[1:] if r[2] == "yosan" and r[1] == "base-absent"]
+assert len(ya) == 25 and len({r[12] for r in ya}) == 1 and len({r[11] for r in ya}) == 1, ya[:2]
+assert ya[0][11] == "… がないため「…」を検算できません (規則: …)", ya[0][11]
 ' "$OUT" "$NE" "$NW" "$NI"
 
 run G verify "${IN[@]}" --format json
@@ -302,8 +324,10 @@ cp -r "$DATADIR/good/twoyear" "$T/nokumi"
 rm "$T/nokumi/R6/組替.csv"
 run G verify --input "$T/nokumi" --templates "$SRCDIR/templates"
 assert "two years without the 組替: 甲課 has no previous year (infos, exit 0)" [ "$RC" = 0 ]
-assert "two years without the 組替: 甲課 / 前年度当初 cannot be matched" \
-    grep -qF "$T/nokumi/R6/yosan.csv:2:4: info: [base-absent] 甲課 / 前年度当初予算額 (A): 前年度の「当初」 がないため" "$OUT"
+assert "two years without the 組替: 甲課 / 前年度当初 cannot be matched (one line for the 6 figures of last year's)" \
+    grep -qF "$T/nokumi/R6/yosan.csv:2:4: info: [base-absent] 6 件: 前年度の表に 「当初」、「国庫支出金」" "$OUT"
+assert "two years without the 組替: … and one for the 5 breakdowns not submitted (…)" \
+    grep -qF "$T/nokumi/R6/yosan.csv:2:16: info: [base-absent] 5 件: 「前年度_国庫支出金」、" "$OUT"
 check "two years: last year's 国庫支出金 off by 10 → R6 増減 errors at their cells" 1 '' \
     "~$DATADIR/bad/twoyear_prev/R6/yosan.csv:2:16: error: [difference] 甲課 / 増減額の財源 国庫支出金: 記載 50 と再計算 60 が 10 違います (規則: 増減_国庫支出金 = 国庫支出金 - 国庫支出金@前年)" \
     G verify --input "$DATADIR/bad/twoyear_prev" --templates "$SRCDIR/templates"
@@ -561,11 +585,11 @@ assert "report failing at the commit: summary.txt and findings.txt untouched" \
 run bash -c 'cd "$1" && shift && exec "$@"' _ "$DATADIR" \
     "$GAIYO" verify --input formula --templates ../../templates --format csv
 assert "formula: verify --format csv exits 1 (4 parent-sum errors)" [ "$RC" = 1 ]
-assert "formula: the CSV parses with 11 fields in every record" \
+assert "formula: the CSV parses with 13 fields in every record" \
     "$PY" -c '
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
-bad = [r for r in rows if len(r) != 11]
+bad = [r for r in rows if len(r) != 13]
 assert len(rows) == 5 and not bad, bad
 ' "$OUT"
 row_label_is() {
@@ -611,21 +635,24 @@ assert "revision: … every file keeps its time stamp" cmp -s "$T/ls.before" "$T
 # the analyst corrects one figure: 地域企業支援課 当初予算額 (C)
 sed -i 's/"303,503","834,319","429,381"/"303,503","834,319","429,481"/' "$R/in/R6/yosan.csv"
 run G report "${RT[@]}"
+# 9 changes: the figure, 2 derived figures, 6 findings that appeared and 2
+# that went away — 増減額 = C - A no longer holds, so the breakdowns' two
+# findings move back from the 財源 and 事業費・人件費 cells to 増減額
 assert "revision: a changed input is noticed and the report redone" \
-    grep -qF "変更: 前回から 5 件 ($R/out/changes.txt)" "$OUT"
+    grep -qF "変更: 前回から 9 件 ($R/out/changes.txt)" "$OUT"
 assert "revision: changes.txt names the figure, old → new" \
     grep -qF "  yosan R6 / 一般会計 / 地域企業支援課 / 当初予算額 (C): 429,381 → 429,481" "$R/out/changes.txt"
 assert "revision: … the derived figures that moved with it" \
     grep -qF "  yosan R6 / 一般会計 / 合計 / 当初予算額 (C): 55,777,235 → 55,777,335" "$R/out/changes.txt"
 assert "revision: … and the findings that appeared" \
     grep -qF "[error] yosan 合計 / 当初予算額 (C): 記載 55,777,235 が各行の合計 55,777,335 と 100 違います" "$R/out/changes.txt"
-assert "revision: changes.csv has one figure, two derived, four new findings" \
-    bash -c '[ "$(tail -c +4 "$1" | cut -d, -f1 | sort | uniq -c | tr -s " " | tr "\n" ";")" = " 2 derived; 1 figure; 4 finding+; 1 kind;" ]' \
+assert "revision: changes.csv has one figure, two derived, six new findings, two gone" \
+    bash -c '[ "$(tail -c +4 "$1" | cut -d, -f1 | sort | uniq -c | tr -s " " | tr "\n" ";")" = " 2 derived; 1 figure; 6 finding+; 2 finding-; 1 kind;" ]' \
     _ "$R/out/changes.csv"
 sed -i 's/"303,503","834,319","429,481"/"303,503","834,319","429,381"/' "$R/in/R6/yosan.csv"
 run G report "${RT[@]}"
-assert "revision: undoing it: the four findings went away" \
-    bash -c '[ "$(grep -c "^finding-" "$1")" = 4 ] && grep -qF "消えた所見 4 件" "$2"' _ "$R/out/changes.csv" "$R/out/changes.txt"
+assert "revision: undoing it: the six findings went away" \
+    bash -c '[ "$(grep -c "^finding-" "$1")" = 6 ] && grep -qF "消えた所見 6 件" "$2"' _ "$R/out/changes.csv" "$R/out/changes.txt"
 check "revision: --force redoes an unchanged report" 0 '' "~ブック: $R/out/gaiyo-R6.xlsx" G report "${RT[@]}" --force
 
 # charts: one gnuplot process per run, and only for the charts whose data changed

@@ -628,16 +628,89 @@ check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
 # ---- findings ------------------------------------------------------------------
 
 fs = WF['検証結果']
-rows = [r for r in fs.iter_rows(min_row=5) if r[0].value]
+allrows = [r for r in fs.iter_rows(min_row=5) if r[0].value]
+# an info group is a line (outline level 0) with its findings below it (level 1, hidden)
+lvl = {r[0].row: fs.row_dimensions[r[0].row].outline_level or 0 for r in allrows}
+heads_ = [r for r in allrows if r[6].value and str(r[6].value).endswith(' 件') and lvl[r[0].row] == 0 and
+          r[0].row + 1 in lvl and lvl[r[0].row + 1] == 1]
+rows = [r for r in allrows if r not in heads_]
 # the findings on the default input (README, "Findings on the default input")
 NE, NW, NI = 17, 4, 37
 check('検証結果: one row per finding (%d errors, %d warnings, %d infos)' % (NE, NW, NI), len(rows) == NE + NW + NI and
       sum(r[0].value == '誤り' for r in rows) == NE and sum(r[0].value == '警告' for r in rows) == NW, len(rows))
+sevs = [r[0].value for r in allrows]
+check('検証結果: by severity (誤り, 警告, 情報)', sevs == ['誤り'] * NE + ['警告'] * NW + ['情報'] * (len(allrows) - NE - NW),
+      sevs)
+check('検証結果: the 37 infos in 6 lines, each group\'s findings hidden below it',
+      len(heads_) + sum(1 for r in rows if r[0].value == '情報' and lvl[r[0].row] == 0) == 6 and
+      all(fs.row_dimensions[r[0].row].hidden for r in rows if lvl[r[0].row] == 1) and
+      sum(1 for r in rows if lvl[r[0].row] == 1) == 35 and '6 行にまとめています' in fs['A2'].value,
+      [(r[0].row, r[6].value) for r in heads_], fs['A2'].value)
+g25 = [r for r in heads_ if r[6].value == '25 件']
+check('検証結果: 当初予算分析\'s 25 infos without last year\'s breakdown are one line',
+      len(g25) == 1 and '25 の数値を検算できません' in g25[0][10].value and g25[0][2].value == '令和6年度当初予算分析',
+      [r[10].value for r in heads_])
+# every row links to a cell that exists, by an absolute reference
+bad = []
+for r in allrows:
+    h = r[11].hyperlink
+    loc = h.location if h else None
+    m = re.fullmatch(r"'([^']+)'!\$([A-Z]+)\$([0-9]+)", loc or '')
+    if not m or m.group(1) not in WF.sheetnames:
+        bad.append((r[0].row, loc))
+check('検証結果: every row links to its cell, absolute (\'sheet\'!$C$108), on an existing sheet', not bad, *bad)
+# the marks: a cell is filled exactly when an error or warning is about it —
+# its position (the link) or another cell its comment names
+RED, YEL = ('FFFFC7CE', '00FFC7CE'), ('FFFFEB9C', '00FFEB9C')
+def loc_of(r):
+    m = re.fullmatch(r"'([^']+)'!\$([A-Z]+)\$([0-9]+)", r[11].hyperlink.location)
+    return m.group(1), m.group(2) + m.group(3)
+want = {loc_of(r) for r in rows if r[0].value in ('誤り', '警告') and r[11].hyperlink}
+marked = set()
+for name in WF.sheetnames[1:-1]:
+    for row_ in WF[name].iter_rows():
+        for c in row_:
+            if c.fill is not None and c.fill.fgColor is not None and c.fill.fgColor.rgb in RED + YEL:
+                marked.add((name, c.coordinate))
+extra = sorted(marked - want)
+# the other cells of a breakdown: each holds a finding whose message is in 検証結果
+msgs = {r[10].value for r in rows if r[0].value in ('誤り', '警告')}
+unexplained = [x for x in extra if not (WF[x[0]][x[1]].comment and
+               any(m in WF[x[0]][x[1]].comment.text for m in msgs))]
+check('marked: every error and warning cell is marked', not (want - marked), sorted(want - marked))
+check('marked: no cell without a finding about it is marked', not unexplained, *unexplained)
+c = WF['高度化資金貸付実績']['S36']
+check('not marked: 合計 R4 built on the recomputed 小計 — a comment says so, no fill',
+      c.comment is not None and '記載: 275,020' in c.comment.text and 'このセルそのものの所見はありません' in c.comment.text
+      and c.fill.fgColor.rgb not in RED + YEL, c.comment.text if c.comment else None, c.fill.fgColor.rgb)
+y = WF['当初予算分析']
+check('marked: 当初予算分析 増減額 (C-A) equals C - A: not marked, no comment',
+      all(y['M%d' % i].comment is None and y['M%d' % i].fill.fgColor.rgb not in RED for i in (8, 9, 10, 11, 12, 16)),
+      [(i, y['M%d' % i].comment) for i in (8, 9, 10, 11, 12, 16)])
+check('marked: … its breakdowns are (財源 N:P and 事業費・人件費 Q:R of each 課 and 合計; Q:R of 特別会計)',
+      sorted(x[1] for x in marked if x[0] == '当初予算分析') ==
+      sorted(['%s%d' % (c, i) for c in 'NOPQR' for i in (8, 9, 10, 11, 12)] + ['Q16', 'R16']),
+      sorted(x[1] for x in marked if x[0] == '当初予算分析'))
+c = y['Q8'].comment
+check('marked: a comment holds every finding of its cell, each with its own values (Q8: the error and the info)',
+      c is not None and c.text.startswith('記載: △15,758,456') and
+      '誤り [rowsum] 記載 △15,865,877、再計算 △8,697,215: 内訳 増減_事業費 + 増減_人件費' in c.text and
+      '情報 [base-absent]: 「前年度_事業費」(…) がないため' in c.text, c.text if c else None)
+c = y['N8'].comment
+check('marked: N8\'s comment: the 財源 error (not the 事業費 one) and its info',
+      c is not None and '増減_国庫支出金 + 増減_その他 + 増減_一般財源 = △15,865,877' in c.text and
+      '増減_事業費 + 増減_人件費' not in c.text.split('\n情報')[0] and '「前年度_国庫支出金」' in c.text,
+      c.text if c else None)
+yl = [r for r in rows if r[3].value.endswith('yuushi.csv')]
+check('検証結果: 県単融資制度 計 R4 前年度比 (a subrow) link to their cells',
+      [r[11].hyperlink.location if r[11].hyperlink else None for r in yl] ==
+      ["'県単融資制度'!$B$22", "'県単融資制度'!$E$22"] and WV['県単融資制度']['B22'].value == 92.8,
+      [r[11].hyperlink for r in yl])
 hit = [r for r in rows if r[1].value == 'parent-sum']
 link = hit[0][11].hyperlink.location if hit and hit[0][11].hyperlink else None
-check('検証結果: the 立地指導事業 finding links to its cell', link is not None and link.startswith("'各課事業概要'!C"), link)
+check('検証結果: the 立地指導事業 finding links to its cell', link is not None and link.startswith("'各課事業概要'!$C$"), link)
 if link:
-    ref = link.split('!')[1]
+    ref = link.split('!')[1].replace('$', '')
     c = WF['各課事業概要'][ref]
     check('marked: the cell shows the recomputed 3,263', WV['各課事業概要'][ref].value == 3263, WV['各課事業概要'][ref].value)
     check('marked: a comment with the stated 3,363', c.comment is not None and '記載: 3,363' in c.comment.text,
