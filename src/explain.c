@@ -965,9 +965,17 @@ gy_status gy_explain(const gy_defset *defs, const gy_dataset *ds, const gy_expla
         for (size_t k = 0; k < dv.n; k++)
             if (dv.v[k].table == t && dv.v[k].row == x.row && dv.v[k].col == col)
                 dsel[nd++] = &dv.v[k];
-        for (size_t k = 0; k < f.n; k++)
-            if (f.v[k].table == t && gy_finding_covers(&f.v[k], x.row, col))
+        /* the findings on the cell, and those that report a rule of this
+         * cell on its breakdown (a total that another rule confirms: the
+         * items are blamed, at the first of them; see verify) */
+        char *mark = gy_asprintf("規則: %s =", t->def->cols[col].name);
+        if (!mark)
+            st = GY_ENOMEM;
+        for (size_t k = 0; mark && k < f.n; k++)
+            if (f.v[k].table == t && (gy_finding_covers(&f.v[k], x.row, col) ||
+                                      (f.v[k].row == x.row && f.v[k].nalso && strstr(f.v[k].msg, mark))))
                 fsel[nf++] = &f.v[k];
+        free(mark);
         explain_cell(&x, dsel, nd, fsel, nf);
         if (x.oom)
             st = GY_ENOMEM;
