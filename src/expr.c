@@ -229,6 +229,8 @@ typedef struct xparser {
     gy_diags *d;
     bool err;
     unsigned off;
+    gy_xleaf_fn leaf;    /* a consumer's leaves (gy_expr_parse_leaves), or NULL */
+    void *lu;
 } xparser;
 
 static bool is_delim(char c)
@@ -411,6 +413,21 @@ static gy_expr *xfactor(xparser *x)
     }
     xskip(x);
     gy_expr *e = NULL;
+    if (x->leaf && (id[0] < '0' || id[0] > '9') &&
+        !(*x->p == '(' && (!strcmp(id, "pct") || !strcmp(id, "round") || !strcmp(id, "trunc")))) {
+        /* a consumer's leaf: it reads the text from the leaf's start */
+        free(id);
+        x->p = at;
+        int idx = -1;
+        const char *err = NULL, *errat = NULL;
+        if (!x->leaf(x->lu, &x->p, &idx, &err, &errat)) {
+            xerr(x, errat ? errat : at, err ? err : "メモリが足りません", NULL);
+            return NULL;
+        }
+        if ((e = xnew(x, GY_X_REF, at)))
+            e->col = idx;
+        return e;
+    }
     if (*x->p == '(') {
         x->p++;
         if (strcmp(id, "pct") == 0) {
@@ -538,6 +555,21 @@ gy_expr *gy_expr_parse(const char **p, const gy_tabledef *t, const char *path, u
                        unsigned off, gy_diags *d)
 {
     xparser x = {.p = *p, .line = line, .t = t, .path = path, .lineno = lineno, .d = d, .off = off};
+    gy_expr *e = xexpr(&x);
+    *p = x.p;
+    if (x.err || !e) {
+        if (!x.err)
+            xerr(&x, x.p, "式がありません", NULL);
+        gy_expr_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+gy_expr *gy_expr_parse_leaves(const char **p, gy_xleaf_fn leaf, void *u, const char *path, unsigned lineno,
+                              const char *line, unsigned off, gy_diags *d)
+{
+    xparser x = {.p = *p, .line = line, .path = path, .lineno = lineno, .d = d, .off = off, .leaf = leaf, .lu = u};
     gy_expr *e = xexpr(&x);
     *p = x.p;
     if (x.err || !e) {

@@ -1,5 +1,6 @@
 /* relate.c - relations between tables (relate) and figures of the text (figure) */
 #include "gaiyo/relate.h"
+#include "gaiyo/expr.h"
 #include "gaiyo/util.h"
 
 #include <stdarg.h>
@@ -19,7 +20,7 @@ static const char *skipsp(const char *p)
 static bool name_end(char c)
 {
     return c == '\0' || c == ' ' || c == '\t' || c == '[' || c == ']' || c == '(' || c == ')' || c == '.' ||
-           c == '=' || c == ',' || c == '"' || c == '#';
+           c == '=' || c == ',' || c == '"' || c == '#' || c == '+' || c == '-' || c == '*' || c == '/';
 }
 
 static char *trimmed(const char *a, const char *b)
@@ -759,6 +760,115 @@ static void check_relations(rctx *c, const gy_dataset *ds)
     }
 }
 
+/* ---- figures of the text ------------------------------------------------ */
+
+/* the leaves of a figure's 列 expression (gy_expr_parse_leaves) */
+typedef struct fleaves {
+    gy_relref *v;
+    size_t n, cap;
+    const char *start;   /* the cell's text, for positions */
+} fleaves;
+
+static bool fleaf_read(void *u, const char **p, int *idx, const char **err, const char **errat)
+{
+    fleaves *f = u;
+    if (f->n == f->cap) {
+        size_t nc = f->cap ? f->cap * 2 : 4;
+        gy_relref *nv = realloc(f->v, nc * sizeof *nv);
+        if (!nv) {
+            *err = "メモリが足りません";
+            return false;
+        }
+        f->v = nv;
+        f->cap = nc;
+    }
+    gy_relref r;
+    const char *end;
+    if (!gy_relref_parse(*p, &end, &r, err, errat)) {
+        gy_relref_free(&r);
+        return false;
+    }
+    if (r.table) {
+        gy_relref_free(&r);
+        *err = "照合先の表は「照合先の表」の欄に書きます (列に '表.' は書けません)";
+        *errat = *p;
+        return false;
+    }
+    f->v[f->n] = r;
+    *idx = (int)f->n++;
+    *p = end;
+    return true;
+}
+
+static void fleaves_free(fleaves *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        gy_relref_free(&f->v[i]);
+    free(f->v);
+    memset(f, 0, sizeof *f);
+}
+
+/* the decimals a number is written with: digits after its '.' (or '．') */
+static int written_decimals(const char *s)
+{
+    int d = -1;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        bool dot = *p == '.' || (p[0] == 0xEF && p[1] == 0xBC && p[2] == 0x8E);
+        bool digit = (*p >= '0' && *p <= '9') || (p[0] == 0xEF && p[1] == 0xBC && p[2] >= 0x90 && p[2] <= 0x99);
+        if (dot)
+            d = 0;
+        else if (digit && d >= 0)
+            d++;
+        else if (!digit && d >= 0 && *p != ' ')
+            break;
+        p += (*p == 0xEF && p[1] && p[2]) ? 3 : 1;
+    }
+    return d < 0 ? 0 : d;
+}
+
+/* a leaf's selector: the row's (行) terms, each replaced by the leaf's own
+ * term on the same column, and the leaf's other terms (borrowed strings) */
+static gy_relref merged_ref(const gy_tabledef *od, const gy_relref *rows, const gy_relref *leaf, gy_selterm *buf)
+{
+    gy_relref m = {.fn = leaf->fn, .col = leaf->col, .sel = buf};
+    for (size_t j = 0; j < rows->nsel; j++) {
+        const gy_selterm *a = &rows->sel[j];
+        int ca = a->col ? gy_tabledef_col(od, a->col) : od->label_col;
+        bool replaced = false;
+        for (size_t k = 0; k < leaf->nsel && !replaced; k++) {
+            const gy_selterm *b = &leaf->sel[k];
+            replaced = (b->col ? gy_tabledef_col(od, b->col) : od->label_col) == ca;
+        }
+        if (!replaced)
+            buf[m.nsel++] = *a;
+    }
+    for (size_t k = 0; k < leaf->nsel; k++)
+        buf[m.nsel++] = leaf->sel[k];
+    return m;
+}
+
+/* a leaf's value once read: the rational and how it was found */
+typedef struct fval {
+    rres x;
+    gy_rat v;
+} fval;
+
+static gy_xval fleaf_value(void *u, const gy_expr *e)
+{
+    const fval *fv = u;
+    return (gy_xval){GY_XV_OK, fv[e->col].v};
+}
+
+/* a value at `dec` decimals, half away from zero, as text; *exact: no
+ * rounding was needed. False on overflow. */
+static bool fmt_rat(gy_rat v, int dec, char *buf, size_t n, int64_t *scaled, bool *exact)
+{
+    if (!gy_rat_to_scaled(v, dec, false, scaled, exact))
+        return false;
+    gy_format_ratio(*scaled, dec, "△", buf, n);
+    return true;
+}
+
 /* one row of a figure table */
 static void check_figure(rctx *c, const gy_dataset *ds, size_t i)
 {
@@ -794,40 +904,61 @@ static void check_figure(rctx *c, const gy_dataset *ds, size_t i)
                 tab);
         return;
     }
-    gy_relref r;
+    /* 列: an expression whose leaves are COL, sum(COL), count(COL), each
+     * with an optional [selector] of its own */
+    fleaves lv = {.start = colt};
+    gy_diags pd = {0};
+    const char *p = colt;
+    gy_expr *ex = gy_expr_parse_leaves(&p, fleaf_read, &lv, t->path, t->rows[i].line, colt, 0, &pd);
     const char *err = NULL, *errat = NULL, *end;
-    if (!gy_relref_parse(colt, &end, &r, &err, &errat) || *skipsp(end) || r.table || r.nsel) {
-        if (!err)
-            err = "列は 列名、sum(列名) か count(列名) です";
-        add(c, GY_SEV_ERROR, "figure", i, fs->col, "", "", "", false, 0, "照合先の列が読めません: %s", err);
-        gy_relref_free(&r);
-        return;
+    gy_relref rs = {0};
+    fval *fv = NULL;
+    gy_selterm *mb = NULL;
+    if (!ex || *skipsp(p)) {
+        add(c, GY_SEV_ERROR, "figure", i, fs->col, "", "", "", false, 0, "照合先の列が読めません: %s (%u 文字目)",
+            pd.n ? pd.v[0].msg : "式の後に余分な文字があります", pd.n ? pd.v[0].col : gy_char_col(colt, p));
+        goto done;
     }
-    if (!gy_relsel_parse(rows, '\0', &end, &r, &err, &errat)) {
-        add(c, GY_SEV_ERROR, "figure", i, fs->rows, "", "", "", false, 0, "行の選択が読めません: %s", err);
-        gy_relref_free(&r);
-        return;
+    if (!gy_relsel_parse(rows, '\0', &end, &rs, &err, &errat)) {
+        add(c, GY_SEV_ERROR, "figure", i, fs->rows, "", "", "", false, 0, "行の選択が読めません: %s",
+            err ? err : "メモリが足りません");
+        goto done;
     }
-    int oc, sc;
-    const char *m = target_check(o->def, &r, &oc, buf, sizeof buf);
-    if (m) {
-        add(c, GY_SEV_ERROR, "figure", i, fs->col, "", "", "", false, 0, "%s", m);
-        gy_relref_free(&r);
-        return;
-    }
-    for (size_t j = 0; j < r.nsel; j++)
-        if ((m = term_check(o->def, &r.sel[j], &sc, buf, sizeof buf))) {
+    int sc;
+    const char *m;
+    for (size_t j = 0; j < rs.nsel; j++)
+        if ((m = term_check(o->def, &rs.sel[j], &sc, buf, sizeof buf))) {
             add(c, GY_SEV_ERROR, "figure", i, fs->rows, "", "", "", false, 0, "%s", m);
-            gy_relref_free(&r);
-            return;
+            goto done;
         }
-    if (r.fn != GY_REL_COUNT && o->def->cols[oc].type == GY_T_RATIO) {
-        add(c, GY_SEV_ERROR, "figure", i, fs->col, "", "", "", false, 0,
-            "本文の数字は金額か件数の列と照合します: '%s' は比率の列です", r.col);
-        gy_relref_free(&r);
-        return;
+    fv = calloc(lv.n, sizeof *fv);
+    size_t maxsel = rs.nsel;
+    for (size_t k = 0; k < lv.n; k++)
+        maxsel = maxsel > rs.nsel + lv.v[k].nsel ? maxsel : rs.nsel + lv.v[k].nsel;
+    mb = calloc(maxsel ? maxsel : 1, sizeof *mb);
+    if (!fv || !mb) {
+        c->oom = true;
+        goto done;
     }
-    if (fs->unit >= 0 && r.fn != GY_REL_COUNT && o->def->cols[oc].type == GY_T_AMOUNT) {
+    /* every leaf names a numeric column and rows that exist */
+    bool amounts = true; /* every leaf an amount (not a count of rows) */
+    for (size_t k = 0; k < lv.n; k++) {
+        int oc;
+        if ((m = target_check(o->def, &lv.v[k], &oc, buf, sizeof buf))) {
+            add(c, GY_SEV_ERROR, "figure", i, fs->col, "", "", "", false, 0, "%s", m);
+            goto done;
+        }
+        for (size_t j = 0; j < lv.v[k].nsel; j++)
+            if ((m = term_check(o->def, &lv.v[k].sel[j], &sc, buf, sizeof buf))) {
+                add(c, GY_SEV_ERROR, "figure", i, fs->col, "", "", "", false, 0, "%s", m);
+                goto done;
+            }
+        if (lv.v[k].fn == GY_REL_COUNT || o->def->cols[oc].type != GY_T_AMOUNT)
+            amounts = false;
+    }
+    bool plain = ex->op == GY_X_REF; /* one figure of the table, as written */
+    if (fs->unit >= 0 && amounts && !gy_expr_has(ex, GY_X_MUL) && !gy_expr_has(ex, GY_X_DIV) &&
+        !gy_expr_has(ex, GY_X_PCT)) {
         /* an amount is stated in the unit of its table (千円) */
         char u[128];
         snprintf(u, sizeof u, "%s", o->def->unit);
@@ -838,12 +969,139 @@ static void check_figure(rctx *c, const gy_dataset *ds, size_t i)
         if (strcmp(gy_ttext(t, i, fs->unit), u)) {
             add(c, GY_SEV_ERROR, "figure", i, fs->unit, "", "", "", false, 0,
                 "金額の単位は照合先 %s の単位 '%s' で書いてください", o->def->title, u);
-            gy_relref_free(&r);
-            return;
+            goto done;
         }
     }
-    compare(c, "figure", sev, i, fs->value, o, &r, oc, where);
-    gy_relref_free(&r);
+    /* the stated figure, with the decimals it is written with */
+    const gy_coldef *vcd = &t->def->cols[fs->value];
+    int vdec = gy_col_decimals(vcd);
+    gy_cell vc;
+    gy_table_cell(t, i, (size_t)fs->value, &vc);
+    int d = written_decimals(vc.text);
+    if (d > vdec)
+        d = vdec;
+    gy_nil ln = gy_tnil(t, i, fs->value);
+    char sb[64] = "", rb[96], db[64], sel[600], pos[600];
+    int64_t sv = gy_tv(t, i, fs->value) / gy_pow10(vdec - d); /* exact: written with d decimals */
+    if (ln == GY_NIL_NONE)
+        gy_format_ratio(sv, d, "△", sb, sizeof sb);
+    sel_text(o->def, &rs, sel, sizeof sel);
+    /* read every leaf: a miss, an ambiguity or an overflow is an error,
+     * a blank an info, as for one figure */
+    pos[0] = '\0';
+    size_t at = 0;
+    for (size_t k = 0; k < lv.n; k++) {
+        const gy_relref *lr = &lv.v[k];
+        gy_relref mr = merged_ref(o->def, &rs, lr, mb);
+        int oc = gy_tabledef_col(o->def, lr->col);
+        rterm *rt = calloc(mr.nsel ? mr.nsel : 1, sizeof *rt);
+        if (!rt) {
+            c->oom = true;
+            goto done;
+        }
+        resolve_terms(o, &mr, rt);
+        rres *x = &fv[k].x;
+        ref_eval(o, rt, mr.nsel, mr.fn, oc, x);
+        free(rt);
+        char ls[600], p1[600], p2[600];
+        sel_text(o->def, &mr, ls, sizeof ls);
+        const char *ocl = o->def->cols[oc].label;
+        if (x->n == 0) {
+            add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
+                "照合先がありません: %s (%s) に %s の行がありません (%s)", o->def->title, o->path, ls, where);
+            goto done;
+        }
+        if (mr.fn == GY_REL_CELL && x->n > 1) {
+            cell_pos(o, x->first, oc, p1, sizeof p1);
+            cell_pos(o, x->second, oc, p2, sizeof p2);
+            add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
+                "照合先が 1 つに決まりません: %s の %s の行が %zu 行あります (%s, %s%s)。選択に列を足してください (%s)",
+                o->def->title, ls, x->n, p1, p2, x->n > 2 ? " …" : "", where);
+            goto done;
+        }
+        if (mr.fn == GY_REL_CELL)
+            cell_pos(o, x->first, oc, p1, sizeof p1);
+        else
+            snprintf(p1, sizeof p1, "%s, %zu 行", o->path, x->n);
+        if (at < sizeof pos) {
+            int w = snprintf(pos + at, sizeof pos - at, "%s%s", k ? "; " : "", p1);
+            at += w > 0 ? (size_t)w : 0;
+        }
+        if (x->st == R_OVERFLOW) {
+            add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
+                "照合先 %s の %s%s の合計が扱える範囲 (±9,223,372,036,854,775,807) を超えるため照合できません (%s)",
+                o->def->title, ocl, fn_name(mr.fn), where);
+            goto done;
+        }
+        if (ln != GY_NIL_NONE || x->st != R_OK) {
+            add(c, GY_SEV_INFO, "figure", i, fs->value, "", sb, "", false, 0,
+                "%s の記載がないため照合できません: %s の「%s」の %s%s (%s) (%s)",
+                ln != GY_NIL_NONE ? "この値" : x->st == R_UNKNOWN ? "照合先に不明 (…) の値があり、照合先" : "照合先",
+                o->def->title, ls, ocl, fn_name(mr.fn), p1, where);
+            goto done;
+        }
+        int ld = mr.fn == GY_REL_COUNT ? 0 : gy_col_decimals(&o->def->cols[oc]);
+        if (!gy_rat_scaled(x->v, ld, &fv[k].v)) {
+            add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
+                "照合先の値を扱えません (%s)", where);
+            goto done;
+        }
+    }
+    /* the table's figure, rounded half away from zero (四捨五入) to the
+     * decimals the text prints */
+    gy_xenv env = {.leaf = fleaf_value, .u = fv, .scale = 100, .decimals = d};
+    gy_xval r = gy_expr_eval(ex, &env);
+    int64_t cs, cdiff;
+    bool exact;
+    if (r.st == GY_XV_NONE || r.st == GY_XV_ALLUP) {
+        add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
+            "照合先の式 %s の割る数が 0 のため照合できません (%s の「%s」: %s) (%s)", colt, o->def->title, sel, pos,
+            where);
+        goto done;
+    }
+    if (r.st != GY_XV_OK || !fmt_rat(r.v, d, rb, sizeof rb, &cs, &exact)) {
+        add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
+            "照合先の式 %s の値が扱える範囲を超えるため照合できません (%s)", colt, where);
+        goto done;
+    }
+    if (cs == sv)
+        goto done;
+    if (!exact) {
+        /* show where the rounding came from: four more decimals, cut */
+        int64_t more;
+        char mb2[64];
+        if (gy_rat_to_scaled(r.v, d + 4, true, &more, NULL)) {
+            gy_format_ratio(more, d + 4, "△", mb2, sizeof mb2);
+            size_t l = strlen(rb);
+            snprintf(rb + l, sizeof rb - l, " (%s… を四捨五入)", mb2);
+        }
+    }
+    if (__builtin_sub_overflow(sv, cs, &cdiff))
+        snprintf(db, sizeof db, "(範囲外)");
+    else
+        gy_format_ratio(cdiff, d, "△", db, sizeof db);
+    int64_t cv = 0;
+    bool hasv = !__builtin_mul_overflow(cs, gy_pow10(vdec - d), &cv);
+    if (plain) {
+        const gy_relref *lr = &lv.v[0];
+        char ls[600];
+        gy_relref mr = merged_ref(o->def, &rs, lr, mb);
+        sel_text(o->def, &mr, ls, sizeof ls);
+        add(c, sev, "figure", i, fs->value, "", sb, rb, hasv, cv, "%s と %s の「%s」の %s%s %s (%s) が一致しません。差 %s%s (%s)",
+            sb, o->def->title, ls, o->def->cols[gy_tabledef_col(o->def, lr->col)].label, fn_name(lr->fn), rb, pos, db,
+            sev == GY_SEV_INFO ? "。誤りとは限りません" : "", where);
+    } else {
+        add(c, sev, "figure", i, fs->value, "", sb, rb, hasv, cv,
+            "%s と %s の「%s」の %s = %s (%s) が一致しません。差 %s%s (%s)", sb, o->def->title, sel, colt, rb, pos, db,
+            sev == GY_SEV_INFO ? "。誤りとは限りません" : "", where);
+    }
+done:
+    free(mb);
+    free(fv);
+    gy_relref_free(&rs);
+    gy_expr_free(ex);
+    fleaves_free(&lv);
+    gy_diags_free(&pd);
 }
 
 gy_status gy_relate_table(const gy_dataset *ds, const gy_table *t, gy_findings *out)

@@ -72,6 +72,22 @@ void gy_expr_free(gy_expr *e);
 gy_expr *gy_expr_parse(const char **p, const struct gy_tabledef *t, const char *path, unsigned lineno,
                        const char *line, unsigned off, gy_diags *d);
 
+/** A consumer's reader of one leaf for gy_expr_parse_leaves: reads the
+ *  leaf starting at *p (its first character: a name, never a number or
+ *  a parenthesis), advances *p past it and gives the leaf's index in
+ *  *idx, which becomes the node's `col` (op GY_X_REF, rowref GY_R_SAME).
+ *  On a mistake it returns false with *err (a message) and *errat (where
+ *  in the text; NULL: the leaf's start). */
+typedef bool (*gy_xleaf_fn)(void *u, const char **p, int *idx, const char **err, const char **errat);
+
+/** Parse an expression whose leaves a consumer reads itself (the figures
+ *  of the text: `sum(認定件数) - 認定件数[年度=H17～R2]`): numbers, + - * /,
+ *  parentheses, pct(), round() and trunc() are read here, every other
+ *  name is handed to `leaf` (total() too, which needs a definition). No
+ *  definition is needed. Errors as gy_expr_parse. */
+gy_expr *gy_expr_parse_leaves(const char **p, gy_xleaf_fn leaf, void *u, const char *path, unsigned lineno,
+                              const char *line, unsigned off, gy_diags *d);
+
 /** The word at *p (after blanks) up to the first character that ends a
  *  column name (blank, operator, parenthesis, comma, '=', '@', '#', '"'),
  *  *p advanced past it; NULL if there is none. */

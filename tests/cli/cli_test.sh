@@ -49,7 +49,7 @@ R6 shogai_kunrenko: 県立障がい者職業訓練校の状況 (UTF-8) 4 行
 R6 soudan: 相談指導状況 (UTF-8) 11 行
 R6 shokuin: 経済産業部職員配置状況 (UTF-8) 10 行
 R6 sogyo: 青森県内の創業支援拠点を利用した創業者数の推移 (UTF-8) 16 行
-R6 text_figures: 本文の数字 (UTF-8) 38 行
+R6 text_figures: 本文の数字 (UTF-8) 71 行
 R6 torihiki: 取引あっせんの実績 (UTF-8) 4 行
 R6 yosan: 令和6年度当初予算分析 (UTF-8) 7 行
 R6 yuchi_gyoshu: 業種別誘致企業と構成比 (UTF-8) 27 行

@@ -95,6 +95,48 @@ V
 want "a figure declared warning: its difference is a warning" 1 \
     "$I/text_figures.csv:2:3: warning: [figure] あわせて13科 / 値: 14 と"
 
+# ---- figures of the text as expressions, rounded as printed ------------------
+# (input/R6/text_figures.csv rows 40-72: docs/text-figures.md)
+fresh
+sub "$I/letsbuy.csv" 5 ',5,5,$' ',5,6,'
+V
+want "letsbuy R3 認定件数 5 → 6: the text's 認定中 16件 (sum of R1…R5 = 累計 of the items − H17～R2) is an error at its 値 cell" 1 \
+    "$I/text_figures.csv:63:3: error: [figure] 認定中の計画は12事業者16件 / 値: 16 と レッツBuyあおもり新商品事業に係る認定状況 の「行区分=項目」の sum(認定件数) - 認定件数[年度=H17～R2] = 17 ($I/letsbuy.csv, 6 行; $I/letsbuy.csv:2:6) が一致しません。差 △1"
+fresh
+sub "$I/hoshoryo.csv" 10 '0.45' '0.46'
+V
+want "hoshoryo ⑨ 0.45 → 0.46: the text's 0.45～1.75% is an error at text_figures.csv:53:3, to the hundredth" 1 \
+    "$I/text_figures.csv:53:3: error: [figure] 経営力強化借換資金 一区分低い料率 区分に応じて0.45～1.75% (0.45) / 値: 0.45 と 保証料率（県信用保証協会）の区分 の「区分=⑨」の 保証料率(%) 0.46 ($I/hoshoryo.csv:10:2) が一致しません。差 △0.01"
+fresh
+sub "$I/kohai.csv" 2 ',19503,' ',16000,'
+V
+want "kohai 上北 県補助金 19,503 → 16,000: 国:県 = 3.649… is not the text's 3：1 as printed (an error at 56:3, the rounding shown)" 1 \
+    "$I/text_figures.csv:56:3: error: [figure] 国と県それぞれの補助制度により … 3：1 の割合で補助 / 値: 3 と 休廃止鉱山坑廃水処理事業費補助金 の「鉱山名=上北」の 国補助金 / 県補助金 = 4 (3.6490… を四捨五入) ($I/kohai.csv:2:7; $I/kohai.csv:2:8) が一致しません。差 △1"
+fresh
+sub "$I/text_figures.csv" 68 ',15.5,%,' ',16,%,'
+sub "$I/text_figures.csv" 69 ',39.8,%,' ',39.80,%,'
+V
+assert "a percentage written with fewer (16 for 15.5) or more (39.80) decimals agrees when the table's rounds to it: no finding" \
+    [ "$(grep -cF "$I/text_figures.csv:6" "$OUT")" = 0 -a "$(tail -n 1 "$OUT")" = "17 errors, 4 warnings, 37 infos" ]
+fresh
+sub "$I/text_figures.csv" 68 ',15.5,%,' ',15,%,'
+sub "$I/text_figures.csv" 70 ',60.9,%,' ',61.0,%,'
+V
+want "15 for 15.5 (四捨五入 16) and 61.0 for 60.9: errors at their 値 cells" 1 \
+    "$I/text_figures.csv:68:3: error: [figure] 事業所数では 15.5% / 値: 15 と 誘致企業の県内製造業に占める割合 の「区分=事業所数」の 誘致企業の割合 (%) 16 (15.5000… を四捨五入) ($I/yuchi_wariai.csv:2:7) が一致しません。差 △1" \
+    "$I/text_figures.csv:70:3: error: [figure] 製造品出荷額等では 60.9% / 値: 61.0 と 誘致企業の県内製造業に占める割合 の「区分=製造品出荷額等」の 誘致企業の割合 (%) 60.9 ($I/yuchi_wariai.csv:4:7) が一致しません。差 0.1"
+fresh
+sed -i '63s/,sum(認定件数) - 認定件数\[年度=H17～R2\],/,sum(認定件数) -,/' "$I/text_figures.csv"
+sed -i '64s/,誘致企業数,/,yuchi_suii.誘致企業数,/' "$I/text_figures.csv"
+sed -i '66s/,津軽,/,津軽[年度=S36],/' "$I/text_figures.csv"
+sed -i '67s/,県南,/,県南 県南,/' "$I/text_figures.csv"
+V
+want "a 列 expression that cannot be read or names no row: errors at the 列 or 値 cell" 1 \
+    "$I/text_figures.csv:63:7: error: [figure] 認定中の計画は12事業者16件 / 照合先の列: 照合先の列が読めません: 列名か数か関数がありません (12 文字目)" \
+    "$I/text_figures.csv:64:7: error: [figure] 令和 5 年度までに誘致した企業件数は 655 件 / 照合先の列: 照合先の列が読めません: 照合先の表は「照合先の表」の欄に書きます" \
+    "$I/text_figures.csv:66:3: error: [figure] 津軽地区 315 件 / 値: 照合先がありません: 企業誘致件数の推移 ($I/yuchi_suii.csv) に 行区分=計, 年度=S36 の行がありません" \
+    "$I/text_figures.csv:67:7: error: [figure] 県南地区 340 件 / 照合先の列: 照合先の列が読めません: 式の後に余分な文字があります"
+
 # ---- selectors that miss or are ambiguous ---------------------------------
 fresh
 sub "$I/jigyohi.csv" 16 青森県中小企業団体中央会貸付金 中央会貸付金

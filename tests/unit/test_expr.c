@@ -339,8 +339,132 @@ static void shares(void)
     T_CHECK(!gy_rat_mul((gy_rat){INT64_MAX, 1}, (gy_rat){2, 1}, &r));
 }
 
+/* ---- a consumer's leaves (gy_expr_parse_leaves: text figures) ---- */
+
+/* a leaf reader: a word up to a blank, an operator, ',' or a bracket,
+ * then an optional (..) and an optional [..]; "bad" is refused at its
+ * 2nd byte */
+typedef struct lctx {
+    char names[8][48];
+    int n;
+} lctx;
+
+static bool read_leaf(void *u, const char **p, int *idx, const char **err, const char **errat)
+{
+    lctx *c = u;
+    const char *s = *p, *q = s;
+    while (*q && !strchr(" \t+-*/),([", *q))
+        q++;
+    if (*q == '(' && strchr(q, ')'))
+        q = strchr(q, ')') + 1;
+    if (*q == '[' && strchr(q, ']'))
+        q = strchr(q, ']') + 1;
+    if (q - s == 3 && !strncmp(s, "bad", 3)) {
+        *err = "読めない値です";
+        *errat = s + 1;
+        return false;
+    }
+    if (c->n == 8 || q == s || q - s >= 48) {
+        *err = "多すぎます";
+        return false;
+    }
+    memcpy(c->names[c->n], s, (size_t)(q - s));
+    c->names[c->n][q - s] = '\0';
+    *idx = c->n++;
+    *p = q;
+    return true;
+}
+
+/* the leaves' values: 121, 105, 58385, 19503, 232, 1500 */
+static gy_xval leaf_vals(void *u, const gy_expr *e)
+{
+    static const int64_t v[] = {121, 105, 58385, 19503, 232, 1500};
+    (void)u;
+    gy_xval r = {GY_XV_OK, {0, 1}};
+    gy_rat_scaled(v[e->col], 0, &r.v);
+    return r;
+}
+
+/* parse with leaves and evaluate, rounded half up to `dec` decimals */
+static int64_t evl(const char *text, int dec, lctx *c, const char **rest)
+{
+    gy_diags d = {0};
+    const char *p = text;
+    gy_expr *e = gy_expr_parse_leaves(&p, read_leaf, c, "f.csv", 3, text, 0, &d);
+    *rest = p;
+    T_CHECK(e != NULL);
+    T_EQ_INT(d.n, 0);
+    gy_diags_free(&d);
+    if (!e)
+        return INT64_MIN;
+    gy_xenv env = {leaf_vals, NULL, NULL, 100, dec, false};
+    gy_xval v = gy_expr_eval(e, &env);
+    int64_t out, down;
+    bool rd;
+    T_EQ_INT(gy_expr_target(v, dec, &out, &rd, &down), GY_XV_OK);
+    gy_expr_free(e);
+    return out;
+}
+
+static void consumer_leaves(void)
+{
+    lctx c = {0};
+    const char *rest;
+    /* レッツBuy: 認定中 16件 = the sum of R1…R5 = 121 − 105 */
+    T_EQ_INT(evl("sum(認定件数) - 認定件数[年度=H17～R2]", 0, &c, &rest), 16);
+    T_EQ_INT(c.n, 2);
+    T_EQ_STR(c.names[0], "sum(認定件数)");
+    T_EQ_STR(c.names[1], "認定件数[年度=H17～R2]");
+    T_EQ_STR(rest, "");
+    /* 3：1 as printed: 58,385 / 19,503 = 2.9936… → 3 at 0 decimals, 2.99 at 2 */
+    c = (lctx){0};
+    T_EQ_INT(evl("(a - b) * 2", 0, &c, &rest), 32);
+    c = (lctx){0};
+    c.n = 2;
+    T_EQ_INT(evl("国 / 県", 0, &c, &rest), 3);
+    c = (lctx){0};
+    c.n = 2;
+    T_EQ_INT(evl("国 / 県", 2, &c, &rest), 299);
+    /* pct() at the printed decimals: 232 / 1,500 = 15.466… % → 15.5 */
+    c = (lctx){0};
+    c.n = 4;
+    T_EQ_INT(evl("pct(誘致, 総数)", 1, &c, &rest), 155);
+    c = (lctx){0};
+    c.n = 4;
+    T_EQ_INT(evl("誘致 / 総数 * 100", 0, &c, &rest), 15);
+    /* round() and numbers are the parser's, not leaves */
+    c = (lctx){0};
+    T_EQ_INT(evl("round(a / 2, 0) + 3/4 * 4", 0, &c, &rest), 64);
+    T_EQ_INT(c.n, 1);
+    /* the parse stops where the expression ends: the caller sees the rest */
+    c = (lctx){0};
+    T_EQ_INT(evl("a @x", 0, &c, &rest), 121);
+    T_EQ_STR(rest, "@x");
+    /* a leaf the consumer refuses: its message at its column */
+    gy_diags d = {0};
+    c = (lctx){0};
+    const char *p = "a + bad";
+    T_CHECK(gy_expr_parse_leaves(&p, read_leaf, &c, "f.csv", 3, "a + bad", 0, &d) == NULL);
+    T_EQ_INT(d.n, 1);
+    if (d.n) {
+        T_EQ_INT(d.v[0].line, 3);
+        T_EQ_INT(d.v[0].col, 6);
+        T_CONTAINS(d.v[0].msg, "読めない値です");
+    }
+    gy_diags_free(&d);
+    /* an operator without its operand */
+    c = (lctx){0};
+    p = "a -";
+    T_CHECK(gy_expr_parse_leaves(&p, read_leaf, &c, "f.csv", 3, "a -", 0, &d) == NULL);
+    T_EQ_INT(d.n, 1);
+    if (d.n)
+        T_CONTAINS(d.v[0].msg, "列名か数か関数がありません");
+    gy_diags_free(&d);
+}
+
 int main(void)
 {
+    TEST(consumer_leaves);
     TEST(exact_fractions);
     TEST(rounding_ties);
     TEST(overflow_and_nil);
