@@ -2345,9 +2345,14 @@ static void pg_apply(wb *b, lxw_worksheet *ws, const pgspec *s, pgplan *p)
         if (p->hbrk && p->nh)
             sheet_ok(b, worksheet_set_h_pagebreaks(ws, p->hbrk), ws, "改ページ (行)");
     }
-    if (s->rep_cols > 0 && (s->rep_always || p->nstrips > 1))
+    bool rep_rows = s->rep_r1 >= s->rep_r0 && s->rep_r0 >= 0;
+    /* libxlsxwriter keeps a defined name in 128 bytes: the titles of both
+     * directions, 'sheet'!$A:$B,'sheet'!$4:$6, fit only with a short sheet
+     * name (a longer one would be cut inside a character); then the rows */
+    bool both_fit = 2 * (strlen(ws->name) + 3) + 2 * 8 + 2 * 9 + 2 < LXW_DEFINED_NAME_LENGTH;
+    if (s->rep_cols > 0 && (s->rep_always || p->nstrips > 1) && (!rep_rows || both_fit))
         sheet_ok(b, worksheet_repeat_columns(ws, 0, (lxw_col_t)(s->rep_cols - 1)), ws, "印刷の見出し列");
-    if (s->rep_r1 >= s->rep_r0 && s->rep_r0 >= 0)
+    if (rep_rows)
         sheet_ok(b, worksheet_repeat_rows(ws, (lxw_row_t)s->rep_r0, (lxw_row_t)s->rep_r1), ws, "印刷の見出し行");
     free(p->vbrk);
     free(p->hbrk);
