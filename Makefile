@@ -6,7 +6,7 @@ OUT      ?= out
 MESON    ?= meson
 SIZES    ?= 1000 100000 1000000
 
-.PHONY: all deps build report verify test test-asan bench fuzz clean
+.PHONY: all deps build report pdf verify test test-asan bench fuzz clean
 
 all: build
 
@@ -25,6 +25,11 @@ build: $(BUILD)/build.ninja
 
 report: build
 	./$(BUILD)/gaiyo report --input $(INPUT) --out $(OUT)
+
+# out/gaiyo-<年度>.pdf: the workbook through LibreOffice (installed on demand)
+pdf: report
+	@bash scripts/install-deps.sh pdf
+	@bash scripts/pdf.sh $(OUT)
 
 verify: build
 	./$(BUILD)/gaiyo verify --input $(INPUT)

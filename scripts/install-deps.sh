@@ -5,12 +5,19 @@
 #   --test         also what the tests use: clang (ASan/UBSan build),
 #                  python3-openpyxl (reads the workbook back), valgrind,
 #                  libreoffice-calc-nogui (recalculates the workbook),
-#                  strace (checks the order of the syncs and moves of out/)
+#                  strace (checks the order of the syncs and moves of out/),
+#                  poppler-utils and Carlito (the PDF's pages and text)
+#   pdf            also what make pdf uses: libreoffice-calc-nogui and
+#                  fonts-crosextra-carlito (Calibri's metrics: the column
+#                  widths the workbook's page setup is computed with)
 #   bench          also python3-pandas, python3-xlsxwriter and GNU time
 set -u
 PKGS="build-essential meson ninja-build pkg-config libcsv-dev libxlsxwriter-dev zlib1g-dev gnuplot-nox fonts-noto-cjk"
 if [ "${1:-}" = "--test" ]; then
-    PKGS="$PKGS clang python3-openpyxl valgrind libreoffice-calc-nogui strace"
+    PKGS="$PKGS clang python3-openpyxl valgrind libreoffice-calc-nogui strace poppler-utils fonts-crosextra-carlito"
+fi
+if [ "${1:-}" = pdf ]; then
+    PKGS="$PKGS libreoffice-calc-nogui fonts-crosextra-carlito"
 fi
 # make bench also needs the analyst's tools and GNU time
 if [ "${1:-}" = bench ]; then

@@ -2140,7 +2140,15 @@ struct gy_chart_job {
     gy_status st, s2;        /* of the data and script; of the run */
     gp_proc gp;
     gy_chart_outs outs;
+    gy_chart_out *plan;      /* the charts it draws or takes over (gy_chart_job_plan) */
+    size_t nplan;
 };
+
+const gy_chart_out *gy_chart_job_plan(const gy_chart_job *job, size_t *n)
+{
+    *n = job ? job->nplan : 0;
+    return job ? job->plan : NULL;
+}
 
 gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const char *dir, const char *prev,
                           const char *gnuplot, gy_chart_job **jobp, gy_diags *d)
@@ -2338,6 +2346,21 @@ gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const cha
     gy_buf_free(&run);
     free(prevgp);
     free(prevstate);
+    /* the plan: what the workbook lays out before gnuplot is done */
+    job->plan = calloc(ndrawn ? ndrawn : 1, sizeof *job->plan);
+    if (!job->plan && st == GY_OK)
+        st = GY_ENOMEM;
+    for (size_t i = 0; job->plan && i < cs->n; i++) {
+        if (!drawn[i])
+            continue;
+        gy_chart_out *o = &job->plan[job->nplan++];
+        o->name = cs->v[i]->name;
+        o->table = (char *)cs->v[i]->def->id;
+        o->width = cs->v[i]->width;
+        o->height = cs->v[i]->height;
+        if (!(o->png = gy_asprintf("charts/%s.png", cs->v[i]->name)) && st == GY_OK)
+            st = GY_ENOMEM;
+    }
     job->cdir = cdir;
     job->drawn = drawn;
     job->fresh = fresh;
@@ -2415,6 +2438,9 @@ gy_status gy_charts_finish(gy_chart_job *job, gy_chart_outs *outs, gy_diags *d)
     }
     if (s2 != GY_OK && (st == GY_OK || s2 == GY_ENOMEM))
         st = s2;
+    for (size_t i = 0; i < job->nplan; i++)
+        free(job->plan[i].png);
+    free(job->plan);
     free(job->rp);
     free(job->fresh);
     free(job->nofont);

@@ -53,6 +53,13 @@ void gy_layout_free(gy_layout *l)
         free(l->subrows[i].src);
     }
     free(l->subrows);
+    for (size_t i = 0; i < l->nsplits; i++) {
+        free(l->splits[i].col);
+        free(l->splits[i].where);
+    }
+    free(l->splits);
+    free(l->repeat.col);
+    free(l->repeat.where);
     free(l);
 }
 
@@ -68,6 +75,7 @@ void gy_layouts_free(gy_layouts *ls)
     free(ls->title);
     free(ls->author);
     free(ls->company);
+    free(ls->date);
     memset(ls, 0, sizeof *ls);
 }
 
@@ -493,6 +501,56 @@ static gy_status sh_subrow(void *ctx, const gy_tmpl_line *tl)
     return GY_OK;
 }
 
+/* split FIELD [where V] (one per page that starts at a field), repeat FIELD [where V] (once) */
+static gy_status sh_page(void *ctx, const gy_tmpl_line *tl)
+{
+    gy_layout *l = ctx;
+    bool split = tl->id == 0;
+    if (!(tl->n == 2 || (tl->n == 4 && !strcmp(tl->w[2].s, "where")))) {
+        gy_diag_add(tl->d, l->path, tl->ln, tl->n > 1 ? tl->w[1].col : tl->rest_col,
+                    "%s は「%s 列 [where 値]」の形です (列は field の列)", tl->w[0].s, tl->w[0].s);
+        return GY_OK;
+    }
+    if (!split && l->repeat.col) {
+        gy_diag_add(tl->d, l->path, tl->ln, tl->w[0].col, "'repeat' が 2 回あります");
+        return GY_OK;
+    }
+    gy_lpageref r = {.col = gy_strdup(tl->w[1].s), .where = tl->n == 4 ? gy_strdup(tl->w[3].s) : NULL, .field = -1,
+                     .line = tl->ln, .colno = tl->w[1].col};
+    if (!r.col || (tl->n == 4 && !r.where) || (split && !grow(&l->splits, l->nsplits, sizeof *l->splits))) {
+        free(r.col);
+        free(r.where);
+        return GY_ENOMEM;
+    }
+    if (split)
+        l->splits[l->nsplits++] = r;
+    else
+        l->repeat = r;
+    return GY_OK;
+}
+
+/* the field a print directive names: the one printing its column (and,
+ * with where, that pivot value); one field exactly */
+static void page_field(gy_layout *l, gy_lpageref *r, gy_diags *d)
+{
+    int hit = -1, n = 0;
+    for (size_t i = 0; i < l->nfields; i++)
+        if (!strcmp(l->fields[i].col, r->col) &&
+            (!r->where || (l->fields[i].where && !strcmp(l->fields[i].where, r->where)))) {
+            if (hit < 0)
+                hit = (int)i;
+            n++;
+        }
+    if (!n)
+        gy_diag_add(d, l->path, r->line, r->colno, "列 '%s'%s%s を印刷する field がありません", r->col,
+                    r->where ? " where " : "", r->where ? r->where : "");
+    else if (n > 1)
+        gy_diag_add(d, l->path, r->line, r->colno, "列 '%s' を印刷する field が %d 個あります: where 値 で 1 つに決めてください",
+                    r->col, n);
+    else
+        r->field = hit;
+}
+
 static const gy_tmpl_directive SHEET_DIRS[] = {
     {"table", 0, -1, sh_text, S_TABLE},
     {"sheet", 0, -1, sh_text, S_SHEET},
@@ -510,6 +568,8 @@ static const gy_tmpl_directive SHEET_DIRS[] = {
     {"note", 0, -1, sh_note, 0},
     {"rename", 0, -1, sh_rename, 0},
     {"subrow", 0, -1, sh_subrow, 0},
+    {"split", 0, -1, sh_page, 0},
+    {"repeat", 0, -1, sh_page, 1},
 };
 
 /* a .sheet: '#' starts a comment only at the start of a line; a value
@@ -529,6 +589,7 @@ static gy_status layout_parse(const char *path, const char *text, size_t tl, con
         return GY_ENOMEM;
     }
     l->label_field = -1;
+    l->repeat.field = -1;
     l->pivot_key_idx = l->pivot_col_idx = l->block_idx = -1;
     gy_status rs = gy_tmpl_read(path, text, tl, &SHEET_FORMAT, l, d);
     if (rs != GY_OK) {
@@ -596,6 +657,22 @@ static gy_status layout_parse(const char *path, const char *text, size_t tl, con
             return GY_ENOMEM;
         }
     }
+    /* print directives: fields of a layout printed down, one column each */
+    for (size_t i = 0; i < l->nsplits + (l->repeat.col ? 1 : 0); i++) {
+        gy_lpageref *r = i < l->nsplits ? &l->splits[i] : &l->repeat;
+        if (l->across || l->wrap) {
+            gy_diag_add(d, path, r->line, r->colno, "%s は records across や wrap の様式では使えません (列は自動で分かれます)",
+                        i < l->nsplits ? "split" : "repeat");
+            continue;
+        }
+        page_field(l, r, d);
+        if (i < l->nsplits && r->field == 0)
+            gy_diag_add(d, path, r->line, r->colno, "split の列 '%s' は最初の field です (その前で分けられません)", r->col);
+    }
+    for (size_t i = 0; i < l->nsplits && l->repeat.field >= 0; i++)
+        if (l->splits[i].field >= 0 && l->splits[i].field <= l->repeat.field)
+            gy_diag_add(d, path, l->splits[i].line, l->splits[i].colno,
+                        "split の列 '%s' は repeat の列 '%s' より右になければなりません", l->splits[i].col, l->repeat.col);
     for (size_t i = 0; i < l->nheader; i++) {
         size_t n = 0;
         while (l->header[i][n])
@@ -653,7 +730,7 @@ enum { FONT_NAME_MAX = 127 };
 
 /* ---- workbook.conf: one handler per setting (tmpl.h) ---- */
 
-enum { C_FONT, C_FONT_SIZE, C_NEGATIVE, C_TITLE, C_AUTHOR, C_COMPANY };
+enum { C_FONT, C_FONT_SIZE, C_NEGATIVE, C_TITLE, C_AUTHOR, C_COMPANY, C_DATE };
 
 static gy_status conf_set(void *ctx, const gy_tmpl_line *tl)
 {
@@ -666,6 +743,7 @@ static gy_status conf_set(void *ctx, const gy_tmpl_line *tl)
                  : tl->id == C_TITLE    ? &ls->title
                  : tl->id == C_AUTHOR   ? &ls->author
                  : tl->id == C_COMPANY  ? &ls->company
+                 : tl->id == C_DATE     ? &ls->date
                                         : NULL;
     if (tl->id == C_FONT_SIZE) {
         int n = positive(v);
@@ -690,6 +768,7 @@ static const gy_tmpl_directive CONF_DIRS[] = {
     {"font", 0, -1, conf_set, C_FONT},         {"font_size", 0, -1, conf_set, C_FONT_SIZE},
     {"negative", 0, -1, conf_set, C_NEGATIVE}, {"title", 0, -1, conf_set, C_TITLE},
     {"author", 0, -1, conf_set, C_AUTHOR},     {"company", 0, -1, conf_set, C_COMPANY},
+    {"date", 0, -1, conf_set, C_DATE},
 };
 
 /* workbook.conf: as a .sheet, a value is the rest of its line */

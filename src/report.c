@@ -454,6 +454,9 @@ typedef struct chart_wait {
     gy_chart_outs co;
     gy_xlsx_image *imgs;  /* co's images, in the staging folder */
     char **paths;
+    gy_xlsx_image *plan;  /* the images to come (the job's plan), with their size */
+    char **plan_paths;
+    size_t nplan;
     gy_status reg;        /* registering its files in out/ */
 } chart_wait;
 
@@ -480,7 +483,7 @@ static gy_status charts_done(chart_wait *w)
     for (size_t i = 0; w->reg == GY_OK && i < w->co.n; i++) {
         if (!(w->paths[i] = gy_asprintf("%s/%s", w->o->stage, w->co.v[i].png)))
             w->reg = GY_ENOMEM;
-        w->imgs[i] = (gy_xlsx_image){w->co.v[i].table, w->paths[i]};
+        w->imgs[i] = (gy_xlsx_image){w->co.v[i].table, w->paths[i], 0, 0};
     }
     return w->reg;
 }
@@ -498,8 +501,30 @@ static const gy_xlsx_image *await_charts(void *ctx, size_t *n)
     return w->imgs;
 }
 
+/* the images the workbook lays out while gnuplot draws them */
+static gy_status charts_plan(chart_wait *w)
+{
+    size_t n = 0;
+    const gy_chart_out *p = gy_chart_job_plan(w->job, &n);
+    w->plan = calloc(n ? n : 1, sizeof *w->plan);
+    w->plan_paths = calloc(n ? n : 1, sizeof *w->plan_paths);
+    if (!w->plan || !w->plan_paths)
+        return GY_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!(w->plan_paths[i] = gy_asprintf("%s/%s", w->o->stage, p[i].png)))
+            return GY_ENOMEM;
+        w->plan[i] = (gy_xlsx_image){p[i].table, w->plan_paths[i], p[i].width, p[i].height};
+        w->nplan = i + 1;
+    }
+    return GY_OK;
+}
+
 static void chart_wait_free(chart_wait *w)
 {
+    for (size_t i = 0; w->plan_paths && i < w->nplan; i++)
+        free(w->plan_paths[i]);
+    free(w->plan_paths);
+    free(w->plan);
     for (size_t i = 0; w->paths && i < w->co.n; i++)
         free(w->paths[i]);
     free(w->paths);
@@ -755,13 +780,14 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     cw.st = gy_charts_start(cs, ds, o.stage, ro->force ? NULL : outdir, ro->gnuplot, &cw.job, &cw.cd);
     if (!cw.job)
         cw.done = true; /* nothing started: out of memory */
-    if (cw.st == GY_ENOMEM)
+    if (cw.st == GY_ENOMEM || charts_plan(&cw) != GY_OK)
         st = GY_ENOMEM;
     gy_phase("charts-started");
     char *wbname = gy_report_workbook_name(ds);
     char *wbpath = wbname ? gy_outdir_path(&o, wbname, d) : NULL;
     gy_diags xw = {0}; /* the workbook's warnings */
     gy_xlsx_opts xo = {.layouts = &ls, .findings = &f, .await_images = await_charts, .await_ctx = &cw,
+                       .images = cw.plan, .nimages = cw.nplan,
                        .warnings = &xw, .derivs = &dv};
     xo.created = created_time(ds, &inputs);
     /* test hooks: a smaller sheet, a lower constant-memory threshold,

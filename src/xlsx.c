@@ -44,16 +44,19 @@ typedef struct wb {
     const char *path;        /* the workbook's file */
     char **pfx;              /* the distinct prefixes of numbers (field … prefix COL), owned */
     size_t npfx;
-    struct anchor *anch;     /* where each table's charts go (placed last: see place_images) */
+    struct anchor *anch;     /* the charts' places, laid out with the tables;
+                                inserted last (place_images) */
     size_t nanch;
 } wb;
 
-/* the cell next to a table where its first chart goes */
+/* where a chart goes: laid out with its table's pages (place_charts),
+ * inserted once gnuplot has drawn it (place_images) */
 typedef struct anchor {
-    const char *table;       /* table id */
+    const char *path;        /* the PNG (o->images) */
     lxw_worksheet *ws;
     lxw_row_t row;
     lxw_col_t col;
+    double scale;
 } anchor;
 
 static void wq_idle(struct wq *q);
@@ -398,7 +401,11 @@ typedef struct tw {
     size_t lines;        /* most lines of a wrapped cell of the record being written (down) */
     unsigned short *xlines; /* across: most lines per sheet row of the fields' rows */
     size_t nxlines;
+    double *rowh;        /* heights set on the first sheet's rows, for its pages (0: not set) */
+    size_t nrowh;
 } tw;
+
+static void pg_note_row(tw *w, lxw_worksheet *ws, int r, double pt);
 
 /* ---- cell writes: direct, or buffered and replayed in row order -------------
  * libxlsxwriter's constant-memory mode drops a write to a row above the
@@ -798,6 +805,7 @@ static void put_merge(tw *w, lxw_worksheet *ws, int r1, int c1, int r2, int c2, 
  * the writer thread it is queued after them. */
 static void put_height(tw *w, lxw_worksheet *ws, int r, double pt)
 {
+    pg_note_row(w, ws, r, pt);
     if (w->q) {
         wq_put(w, ws, (lxw_row_t)r, 0, OP_HEIGHT, pt, NULL, NULL, NULL, NULL);
         return;
@@ -2229,6 +2237,411 @@ static void write_body(tw *w)
     free(cont);
 }
 
+/* ---- print setup: pages, scale, breaks, charts on the printed pages ----------
+ * A4 with the margins below. Column widths are in Excel's characters of
+ * the default font (Calibri 11: 7 pixels a character and 5 of padding;
+ * LibreOffice with Carlito, metric-compatible with Calibri, measures the
+ * same), rows in points. A sheet that fits one page gets "fit to 1 × 1
+ * page"; any other gets a print scale of its own (never below PG_MIN_SCALE)
+ * and page breaks where we put them — Excel ignores manual breaks under
+ * "fit to" — so that the pages are the ones computed here, in Excel and in
+ * LibreOffice alike (the breaks leave room: rows are estimated high). */
+
+#define PG_MARGIN_LR 0.6   /* inches */
+#define PG_MARGIN_TB 0.75
+#define PG_MARGIN_HF 0.3
+#define PG_MIN_SCALE 70    /* percent: a 10 pt figure prints at 7 pt at the least */
+#define PG_DEF_ROW 18.0    /* a row without a height of its own, estimated high: LibreOffice
+                              (Noto Sans CJK 10 pt) and Excel (游ゴシック 10 pt) make it lower */
+#define PG_MAX_BREAKS 1023 /* Excel's limit of manual breaks per direction */
+#define PG_CHART_ROW 15.0  /* rows under a chart: this high each */
+
+typedef struct pgspec {
+    bool landscape;
+    int ncols;
+    const double *colw;    /* width per column in characters */
+    int nrows;             /* rows printed: 0 .. nrows - 1 */
+    const double *rowh;    /* height per row in points (0: not set), or NULL */
+    size_t nrowh;          /* rows rowh holds (rows beyond: not set) */
+    bool rows_unknown;     /* a big table: no row breaks (the program breaks its pages) */
+    int rep_cols;          /* columns 0 .. rep_cols - 1 repeat on every page of a split sheet */
+    bool rep_always;       /* … also when the sheet is one page wide (records across) */
+    int rep_r0, rep_r1;    /* rows repeated on every page (rep_r1 < rep_r0: none) */
+    const int *splits;     /* columns where a page must start */
+    size_t nsplits;
+    const int *starts;     /* rows where a page must start */
+    size_t nstarts;
+    const int *keep;       /* pairs [a, b): rows not to be cut by a break (a chart) */
+    size_t nkeep;
+} pgspec;
+
+typedef struct pgplan {
+    int scale;             /* percent */
+    int nstrips;           /* pages side by side */
+    lxw_col_t *vbrk;       /* nstrips - 1 columns, 0-terminated */
+    lxw_row_t *hbrk;       /* row breaks, 0-terminated (NULL: none or unknown) */
+    size_t nh;
+    double strip0;         /* width of the first page's columns in points */
+} pgplan;
+
+/* a column's width in points: libxlsxwriter stores w characters as the
+ * pixels Excel gives them (7 a character, 5 of padding) over 7; Excel
+ * prints a stored character as 7 pixels (5.25 pt), LibreOffice as the
+ * digit width of Carlito 11 pt (5.56 pt): the wider counts */
+static double pg_colpt(double chars)
+{
+    double px = chars < 1 ? (double)(long)(chars * 12 + 0.5) : (double)(long)(chars * 7 + 0.5) + 5;
+    return px / 7 * 5.56;
+}
+
+/* the printable width and height of a page, in points at 100 % (A4:
+ * 595.28 × 841.89), less a margin for what the estimates miss */
+static double pg_width(bool landscape)
+{
+    return ((landscape ? 841.89 : 595.28) - 2 * PG_MARGIN_LR * 72) * 0.96;
+}
+
+static double pg_height(bool landscape)
+{
+    return ((landscape ? 595.28 : 841.89) - 2 * PG_MARGIN_TB * 72) * 0.90;
+}
+
+static bool pg_in(const int *v, size_t n, int x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
+}
+
+/* columns into pages of width avail (points): the number of pages, and
+ * where each after the first starts (brk, if not NULL) */
+static int pg_strips(const pgspec *s, double avail, lxw_col_t *brk, double *first)
+{
+    double rep = 0;
+    for (int c = 0; c < s->rep_cols && c < s->ncols; c++)
+        rep += pg_colpt(s->colw[c]);
+    int n = 1;
+    double cur = 0;
+    bool own = false; /* the page holds a column of its own */
+    for (int c = 0; c < s->ncols; c++) {
+        double w = pg_colpt(s->colw[c]);
+        bool forced = c > 0 && c >= s->rep_cols && pg_in(s->splits, s->nsplits, c);
+        if (c >= s->rep_cols && own && (forced || cur + w > avail)) {
+            if (n == 1 && first)
+                *first = cur;
+            if (brk)
+                brk[n - 1] = (lxw_col_t)c;
+            n++;
+            cur = rep;
+        }
+        cur += w;
+        own = true;
+    }
+    if (n == 1 && first)
+        *first = cur;
+    return n;
+}
+
+static double pg_rowh(const pgspec *s, int r)
+{
+    double h = (size_t)r < s->nrowh && s->rowh && s->rowh[r] > 0 ? s->rowh[r] : PG_DEF_ROW;
+    return h;
+}
+
+/* rows into pages of height avail: the breaks (brk, up to cap) and their number */
+static size_t pg_rows(const pgspec *s, double avail, lxw_row_t *brk, size_t cap)
+{
+    double rep = 0;
+    for (int r = s->rep_r0; r <= s->rep_r1 && r < s->nrows; r++)
+        rep += pg_rowh(s, r);
+    size_t n = 0;
+    double cur = 0;
+    int first = 0; /* the page's first row */
+    for (int r = 0; r < s->nrows; r++) {
+        int e = r + 1; /* rows [r, e) go together */
+        for (size_t k = 0; k < s->nkeep; k++)
+            if (s->keep[2 * k] == r && s->keep[2 * k + 1] > e)
+                e = s->keep[2 * k + 1];
+        double h = 0;
+        for (int x = r; x < e && x < s->nrows; x++)
+            h += pg_rowh(s, x);
+        if (r > first && (pg_in(s->starts, s->nstarts, r) || cur + h > avail)) {
+            if (n < cap && brk)
+                brk[n] = (lxw_row_t)r;
+            n++;
+            first = r;
+            cur = r > s->rep_r1 ? rep : 0;
+        }
+        cur += h;
+        r = e - 1;
+    }
+    return n;
+}
+
+/* the scale and the pages across: the fewest pages at PG_MIN_SCALE, at
+ * the largest scale (≤ 100 %) that keeps them that few */
+static bool pg_plan_width(const pgspec *s, pgplan *p)
+{
+    double w = pg_width(s->landscape);
+    int nmin = pg_strips(s, w * 100 / PG_MIN_SCALE, NULL, NULL);
+    p->scale = PG_MIN_SCALE;
+    for (int sc = 100; sc > PG_MIN_SCALE; sc--)
+        if (pg_strips(s, w * 100 / sc, NULL, NULL) == nmin) {
+            p->scale = sc;
+            break;
+        }
+    p->vbrk = calloc((size_t)nmin + 1, sizeof *p->vbrk);
+    if (!p->vbrk)
+        return false;
+    p->nstrips = pg_strips(s, w * 100 / p->scale, p->vbrk, &p->strip0);
+    if (p->nstrips > PG_MAX_BREAKS + 1) /* Excel's limit: the rest breaks by itself */
+        p->vbrk[PG_MAX_BREAKS] = 0;
+    return true;
+}
+
+/* the page of a sheet at the plan's scale, in sheet points */
+static double pg_avail_w(const pgspec *s, const pgplan *p)
+{
+    return pg_width(s->landscape) * 100 / p->scale;
+}
+
+static double pg_avail_h(const pgspec *s, const pgplan *p)
+{
+    return pg_height(s->landscape) * 100 / p->scale;
+}
+
+/* set what the plan says on the sheet; frees the plan */
+static void pg_apply(wb *b, lxw_worksheet *ws, const pgspec *s, pgplan *p)
+{
+    if (!s->rows_unknown) {
+        size_t nh = pg_rows(s, pg_avail_h(s, p), NULL, 0);
+        if (nh && nh <= PG_MAX_BREAKS && (p->hbrk = calloc(nh + 1, sizeof *p->hbrk)))
+            p->nh = pg_rows(s, pg_avail_h(s, p), p->hbrk, nh);
+        else if (nh && nh <= PG_MAX_BREAKS)
+            b->oom = true;
+        else if (nh) /* too many pages to break by hand: the program breaks them */
+            p->nh = SIZE_MAX;
+    } else {
+        p->nh = SIZE_MAX; /* rows unknown (a big table): breaks by the program */
+    }
+    worksheet_set_paper(ws, 9); /* A4 */
+    if (s->landscape)
+        worksheet_set_landscape(ws);
+    else
+        worksheet_set_portrait(ws);
+    worksheet_set_margins(ws, PG_MARGIN_LR, PG_MARGIN_LR, PG_MARGIN_TB, PG_MARGIN_TB);
+    if (p->nstrips == 1 && p->nh == 0) {
+        worksheet_fit_to_pages(ws, 1, 1);
+    } else if (p->nstrips == 1 && p->nh == SIZE_MAX) {
+        worksheet_fit_to_pages(ws, 1, 0);
+    } else {
+        worksheet_set_print_scale(ws, (uint16_t)p->scale);
+        if (p->nstrips > 1) {
+            sheet_ok(b, worksheet_set_v_pagebreaks(ws, p->vbrk), ws, "改ページ (列)");
+            worksheet_print_across(ws);
+        }
+        if (p->hbrk && p->nh)
+            sheet_ok(b, worksheet_set_h_pagebreaks(ws, p->hbrk), ws, "改ページ (行)");
+    }
+    bool rep_rows = s->rep_r1 >= s->rep_r0 && s->rep_r0 >= 0;
+    /* libxlsxwriter keeps a defined name in 128 bytes: the titles of both
+     * directions, 'sheet'!$A:$B,'sheet'!$4:$6, fit only with a short sheet
+     * name (a longer one would be cut inside a character); then the rows */
+    bool both_fit = 2 * (strlen(ws->name) + 3) + 2 * 8 + 2 * 9 + 2 < LXW_DEFINED_NAME_LENGTH;
+    if (s->rep_cols > 0 && (s->rep_always || p->nstrips > 1) && (!rep_rows || both_fit))
+        sheet_ok(b, worksheet_repeat_columns(ws, 0, (lxw_col_t)(s->rep_cols - 1)), ws, "印刷の見出し列");
+    if (rep_rows)
+        sheet_ok(b, worksheet_repeat_rows(ws, (lxw_row_t)s->rep_r0, (lxw_row_t)s->rep_r1), ws, "印刷の見出し行");
+    free(p->vbrk);
+    free(p->hbrk);
+    p->vbrk = NULL;
+    p->hbrk = NULL;
+}
+
+/* the pixel size of a PNG (its IHDR), or false */
+static bool png_size(const char *path, unsigned *w, unsigned *h)
+{
+    unsigned char hd[24];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t n = fread(hd, 1, sizeof hd, f);
+    fclose(f);
+    if (n != sizeof hd || memcmp(hd, "\x89PNG\r\n\x1a\n", 8) || memcmp(hd + 12, "IHDR", 4))
+        return false;
+    *w = (unsigned)hd[16] << 24 | (unsigned)hd[17] << 16 | (unsigned)hd[18] << 8 | hd[19];
+    *h = (unsigned)hd[20] << 24 | (unsigned)hd[21] << 16 | (unsigned)hd[22] << 8 | hd[23];
+    return *w > 0 && *h > 0 && *w < 100000 && *h < 100000;
+}
+
+#define PG_ROWS_KNOWN 100000 /* a table's rows are paged here up to this many */
+
+/* the height of row r of the table's first sheet, for its pages */
+static void pg_note_row(tw *w, lxw_worksheet *ws, int r, double pt)
+{
+    if (!w->ws || ws != w->ws[0] || r < 0 || r >= PG_ROWS_KNOWN)
+        return;
+    if ((size_t)r >= w->nrowh) {
+        size_t n = w->nrowh ? w->nrowh : 64;
+        while (n <= (size_t)r)
+            n *= 2;
+        double *nv = realloc(w->rowh, n * sizeof *nv);
+        if (!nv) {
+            w->b->oom = true;
+            return;
+        }
+        memset(nv + w->nrowh, 0, (n - w->nrowh) * sizeof *nv);
+        w->rowh = nv;
+        w->nrowh = n;
+    }
+    w->rowh[r] = pt;
+}
+
+/* the width of sheet column c in characters, as set */
+static double table_colw(const tw *w, int c)
+{
+    const gy_layout *l = w->l;
+    if (c >= w->ncolw)
+        return 8.43; /* libxlsxwriter's default */
+    double wd = w->colw[c] > 0 ? w->colw[c] : 6;
+    int fi = l->across ? -1 : c % (int)(l->nfields ? l->nfields : 1);
+    if (fi >= 0 && l->fields[fi].width)
+        wd = l->fields[fi].width;
+    return wd > 60 ? 60 : wd;
+}
+
+/* The charts of the table, below its notes on its first sheet from row
+ * r0, one below the other, each on rows of its own (PG_CHART_ROW high)
+ * that no page break cuts, as wide as a page allows (at most 3/4 of the
+ * PNG's pixels). Returns the row after the last chart; *lastcol grows to
+ * the column the widest ends in. */
+static int place_charts(tw *w, int r0, const pgspec *s, const pgplan *p, int **keep, size_t *nkeep, int *lastcol)
+{
+    wb *b = w->b;
+    int r = r0, end = r0 - 1; /* no chart: the print area ends where it did */
+    double rep = 0;
+    for (int x = s->rep_r0; x <= s->rep_r1 && x >= 0; x++)
+        rep += pg_rowh(s, x);
+    /* a sheet printed in parts side by side repeats its key columns on
+     * every part, and what is drawn over them too: its charts start right
+     * of them, inside the first part */
+    int c0 = p->nstrips > 1 ? s->rep_cols : 0;
+    double repw = 0;
+    for (int c = 0; c < c0; c++)
+        repw += pg_colpt(table_colw(w, c));
+    double maxw = p->nstrips == 1 ? pg_avail_w(s, p) - 50 : p->strip0 - repw - 2;
+    double maxh = pg_avail_h(s, p) - rep - 2 * PG_CHART_ROW;
+    for (size_t i = 0; i < b->o->nimages; i++) {
+        if (strcmp(b->o->images[i].table, w->t->def->id))
+            continue;
+        unsigned pw = 1000, ph = 600;
+        if (b->o->images[i].width > 0 && b->o->images[i].height > 0) { /* the template's size: not drawn yet */
+            pw = (unsigned)b->o->images[i].width;
+            ph = (unsigned)b->o->images[i].height;
+        } else {
+            (void)png_size(b->o->images[i].path, &pw, &ph); /* unreadable: insert_image says why */
+        }
+        double sc = 0.75;
+        if (maxw > 0 && pw * 0.75 * sc > maxw)
+            sc = maxw / (pw * 0.75);
+        if (maxh > 0 && ph * 0.75 * sc > maxh)
+            sc = maxh / (ph * 0.75);
+        double wpt = pw * 0.75 * sc, hpt = ph * 0.75 * sc;
+        int nrow = (int)(hpt / PG_CHART_ROW) + 1;
+        anchor *na = realloc(b->anch, (b->nanch + 1) * sizeof *na);
+        if (!na) {
+            b->oom = true;
+            return r;
+        }
+        b->anch = na;
+        b->anch[b->nanch++] = (anchor){b->o->images[i].path, w->ws[0], (lxw_row_t)r, (lxw_col_t)c0, sc};
+        for (int k = 0; k < nrow; k++)
+            put_height(w, w->ws[0], r + k, PG_CHART_ROW);
+        int *nv = realloc(*keep, (*nkeep + 1) * 2 * sizeof *nv);
+        if (!nv) {
+            b->oom = true;
+            return r;
+        }
+        *keep = nv;
+        nv[2 * *nkeep] = r;
+        nv[2 * *nkeep + 1] = r + nrow;
+        (*nkeep)++;
+        double x = 0;
+        int c = c0;
+        while (x < wpt)
+            x += pg_colpt(table_colw(w, c++));
+        if (c - 1 > *lastcol)
+            *lastcol = c - 1;
+        end = r + nrow;
+        r += nrow + 1;
+    }
+    return end;
+}
+
+/* the page setup of part p of a table whose notes end before row nr: its
+ * charts (first part), the print area, the scale and the page breaks */
+static void table_page_setup(tw *w, int p, int nr)
+{
+    wb *b = w->b;
+    const gy_layout *l = w->l;
+    lxw_worksheet *ws = w->ws[p];
+    int *splits = NULL, *keep = NULL;
+    size_t nsplits = 0, nkeep = 0;
+    bool down1 = !l->across && !l->wrap; /* one sheet column per field */
+    if (down1 && l->nsplits && (splits = calloc(l->nsplits, sizeof *splits)))
+        for (size_t i = 0; i < l->nsplits; i++)
+            if (l->splits[i].field > 0)
+                splits[nsplits++] = l->splits[i].field;
+    int rep_cols = l->across ? w->H
+                   : !down1  ? 0
+                   : l->repeat.col && l->repeat.field >= 0 ? l->repeat.field + 1
+                   : l->label_field >= 0 ? l->label_field + 1
+                                         : 1;
+    int lastcol = w->ncolw - 1, end = nr;
+    double *cw = NULL;
+    pgspec s = {.landscape = l->landscape, .rowh = w->rowh, .nrowh = w->nrowh, .rep_cols = rep_cols,
+                .rep_always = l->across, .rep_r0 = l->across ? 0 : w->hr0,
+                .rep_r1 = l->across || w->H <= 0 ? -1 : w->hr0 + w->H - 1, .splits = splits, .nsplits = nsplits};
+    pgplan pl = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        /* the columns: the table's, then those a chart reaches */
+        double *nv = realloc(cw, (size_t)(lastcol + 1) * sizeof *nv);
+        if (!nv) {
+            b->oom = true;
+            goto out;
+        }
+        cw = nv;
+        for (int c = 0; c <= lastcol; c++)
+            cw[c] = table_colw(w, c);
+        s.colw = cw;
+        s.ncols = lastcol + 1;
+        free(pl.vbrk);
+        pl = (pgplan){0};
+        if (!pg_plan_width(&s, &pl)) {
+            b->oom = true;
+            goto out;
+        }
+        if (pass == 1 || p != 0)
+            break;
+        /* three rows apart: the comment boxes of the last rows end above the charts */
+        end = place_charts(w, nr + 3, &s, &pl, &keep, &nkeep, &lastcol);
+    }
+    s.nrows = end;
+    s.rowh = w->rowh;
+    s.nrowh = w->nrowh;
+    s.keep = keep;
+    s.nkeep = nkeep;
+    s.rows_unknown = w->nparts > 1 || end > PG_ROWS_KNOWN;
+    sheet_ok(b, worksheet_print_area(ws, 0, 0, (lxw_row_t)(end > 0 ? end - 1 : 0), (lxw_col_t)lastcol), ws, "印刷範囲");
+    pg_apply(b, ws, &s, &pl);
+out:
+    free(pl.vbrk);
+    free(cw);
+    free(splits);
+    free(keep);
+}
+
 /* the plain layout of a table without a template: every column, labels as header */
 static gy_layout *plain_layout(const gy_table *t)
 {
@@ -2377,51 +2790,20 @@ static gy_status write_table(wb *b, const gy_table *t, const gy_layout *l)
             free(n);
         }
         wq_stop(&w);
-        /* page setup and view: the print area is the table and its notes
-         * (the charts beside it are for the screen; they print from
-         * the PDFs in out/charts) */
-        sheet_ok(b, worksheet_print_area(ws, 0, 0, (lxw_row_t)(nr > 0 ? nr - 1 : 0), (lxw_col_t)(w.ncolw - 1)), ws,
-                 "印刷範囲");
-        worksheet_set_paper(ws, 9); /* A4 */
-        if (l->landscape)
-            worksheet_set_landscape(ws);
-        else
-            worksheet_set_portrait(ws);
-        worksheet_fit_to_pages(ws, 1, 0);
+        /* page setup (the charts below the table on the first sheet) and view */
+        table_page_setup(&w, p, nr);
         sheet_ok(b, worksheet_set_footer(ws, "&C&P / &N"), ws, "フッター");
         worksheet_gridlines(ws, LXW_HIDE_ALL_GRIDLINES);
-        if (l->across) {
+        if (l->across)
             worksheet_freeze_panes(ws, 0, (lxw_col_t)w.H);
-            if (w.H > 0)
-                sheet_ok(b, worksheet_repeat_columns(ws, 0, (lxw_col_t)(w.H - 1)), ws, "印刷の見出し列");
-        } else {
+        else
             worksheet_freeze_panes(ws, (lxw_row_t)(w.hr0 + w.H), l->label_field > 0 ? (lxw_col_t)(l->label_field + 1) : 1);
-            if (w.H > 0)
-                sheet_ok(b, worksheet_repeat_rows(ws, (lxw_row_t)w.hr0, (lxw_row_t)(w.hr0 + w.H - 1)), ws,
-                         "印刷の見出し行");
-        }
-        for (int c = 0; c < w.ncolw; c++) {
-            double wd = w.colw[c] > 0 ? w.colw[c] : 6;
-            int fi = l->across ? -1 : c % (int)(l->nfields ? l->nfields : 1);
-            if (fi >= 0 && l->fields[fi].width)
-                wd = l->fields[fi].width;
-            if (wd > 60)
-                wd = 60;
-            sheet_ok(b, worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, wd, NULL), ws, "列の幅");
-        }
+        for (int c = 0; c < w.ncolw; c++)
+            sheet_ok(b, worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, table_colw(&w, c), NULL), ws, "列の幅");
     }
     free(lastrow);
     if (w.buffered)
         replay(&w);
-    /* charts next to the table, one below the other: the place now, the
-     * images once they are drawn (place_images) */
-    anchor *na = realloc(b->anch, (b->nanch + 1) * sizeof *na);
-    if (na) {
-        b->anch = na;
-        b->anch[b->nanch++] = (anchor){t->def->id, w.ws[0], (lxw_row_t)w.hr0, (lxw_col_t)(w.ncolw + 1)};
-    } else {
-        b->oom = true;
-    }
     /* where each finding's cell is, for the links of 検証結果: as written
      * (write_cell), else where the layout puts it */
     for (size_t i = 0; fs && b->links && i < fs->n; i++) {
@@ -2456,10 +2838,89 @@ out:
     free(w.wsname);
     free(w.colw);
     free(w.xlines);
+    free(w.rowh);
     free(w.fmark);
     free(w.frow);
     gy_layout_free(w.own);
     return st;
+}
+
+/* ---- print setup of the cover and 検証結果 ------------------------------------- */
+
+/* 検証結果: landscape; too wide for one legible page, so in two halves
+ * side by side — up to 列見出し, then from 記載 (記載, 再計算, 内容, セル)
+ * — with 重大度 on both and the header row on every page */
+static void findings_page_setup(wb *b, lxw_worksheet *ws, const char *const *head, const double *widths, int ncols,
+                                lxw_row_t header_row)
+{
+    int split = -1;
+    for (int c = 1; c < ncols; c++)
+        if (!strcmp(head[c], "記載"))
+            split = c;
+    pgspec s = {.landscape = true, .ncols = ncols, .colw = widths, .nrows = (int)ws->dim_rowmax + 1, .rep_cols = 1,
+                .rep_r0 = (int)header_row, .rep_r1 = (int)header_row, .splits = &split, .nsplits = split > 0};
+    pgplan pl = {0};
+    if (!pg_plan_width(&s, &pl)) {
+        b->oom = true;
+        return;
+    }
+    /* the table only: a long text in the last column overflows to the right */
+    sheet_ok(b, worksheet_print_area(ws, 0, 0, ws->dim_rowmax, (lxw_col_t)(ncols - 1)), ws, "印刷範囲");
+    pg_apply(b, ws, &s, &pl);
+}
+
+enum { COVER_ROWS = 6 };
+/* its rows' heights (points): about a third down the page the title, the
+ * date and the author near the foot */
+static const double cover_height[COVER_ROWS] = {170, 54, 230, 30, 16, 34};
+
+/* the cover, as the report's: its title, date and author
+ * (workbook.conf: title, date, author) on a page of their own, rows
+ * 0 .. COVER_ROWS - 1 of the contents sheet; returns the first row after */
+static lxw_row_t write_cover(wb *b, lxw_worksheet *ws)
+{
+    const double *height = cover_height;
+    static const int size[COVER_ROWS] = {0, 28, 0, 16, 0, 18};
+    const char *text[COVER_ROWS] = {NULL, b->ls->title ? b->ls->title : "経済産業行政の概要", NULL, b->ls->date, NULL,
+                                    b->ls->author};
+    for (int r = 0; r < COVER_ROWS; r++) {
+        lxw_format *f = NULL;
+        if (text[r] && *text[r]) {
+            f = workbook_add_format(b->w);
+            if (!f) {
+                b->oom = true;
+                return COVER_ROWS;
+            }
+            format_set_font_name(f, b->ls->font);
+            format_set_font_size(f, size[r]);
+            format_set_align(f, LXW_ALIGN_CENTER);
+            format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
+            if (r == 1)
+                format_set_bold(f);
+            if (text_fits(b, ws, (lxw_row_t)r, 0, text[r]))
+                cell_ok(b, worksheet_merge_range(ws, (lxw_row_t)r, 0, (lxw_row_t)r, 1, text[r], f), ws, (lxw_row_t)r,
+                        0, "結合");
+        }
+        cell_ok(b, worksheet_set_row(ws, (lxw_row_t)r, height[r], NULL), ws, (lxw_row_t)r, 0, op_what(OP_HEIGHT));
+    }
+    return COVER_ROWS;
+}
+
+/* the cover sheet's pages: the cover, then the contents from row c0 */
+static void cover_page_setup(wb *b, lxw_worksheet *ws, lxw_row_t c0, const double *widths, int ncols)
+{
+    double rowh[COVER_ROWS];
+    memcpy(rowh, cover_height, sizeof rowh);
+    int start = (int)c0;
+    pgspec s = {.landscape = false, .ncols = ncols, .colw = widths, .nrows = (int)ws->dim_rowmax + 1, .rowh = rowh,
+                .nrowh = COVER_ROWS, .rep_r0 = 0, .rep_r1 = -1, .starts = &start, .nstarts = 1};
+    pgplan pl = {0};
+    if (!pg_plan_width(&s, &pl)) {
+        b->oom = true;
+        return;
+    }
+    pg_apply(b, ws, &s, &pl);
+    worksheet_center_horizontally(ws);
 }
 
 /* ---- cover and findings ------------------------------------------------------ */
@@ -2618,10 +3079,7 @@ static void write_findings(wb *b, const gy_dataset *ds, lxw_worksheet *ws, const
         }
     }
     worksheet_freeze_panes(ws, 4, 0);
-    sheet_ok(b, worksheet_repeat_rows(ws, 3, 3), ws, "印刷の見出し行");
-    worksheet_set_paper(ws, 9);
-    worksheet_set_landscape(ws);
-    worksheet_fit_to_pages(ws, 1, 0);
+    findings_page_setup(b, ws, head, widths, 12, 3);
     sheet_ok(b, worksheet_set_footer(ws, "&C&P / &N"), ws, "フッター");
     worksheet_gridlines(ws, LXW_HIDE_ALL_GRIDLINES);
     if (r > 4)
@@ -2629,9 +3087,11 @@ static void write_findings(wb *b, const gy_dataset *ds, lxw_worksheet *ws, const
     gy_flead_free(&l);
 }
 
-/* the charts, next to their tables (one below the other), inserted after
- * every cell is written: gnuplot draws them meanwhile (o->await_images
- * waits for it); libxlsxwriter reads each PNG when it is inserted */
+/* the charts, where place_charts laid them out, inserted after every cell
+ * is written: gnuplot draws them meanwhile (o->await_images waits for it
+ * and says which were drawn); libxlsxwriter reads each PNG when it is
+ * inserted. A chart gnuplot did not draw leaves its rows empty (the
+ * report's warning says why). */
 static void place_images(wb *b)
 {
     const gy_xlsx_image *im = b->o->images;
@@ -2639,20 +3099,18 @@ static void place_images(wb *b)
     if (b->o->await_images)
         im = b->o->await_images(b->o->await_ctx, &n);
     for (size_t a = 0; a < b->nanch; a++) {
-        int nimg = 0;
-        for (size_t i = 0; im && i < n; i++) {
-            if (strcmp(im[i].table, b->anch[a].table))
-                continue;
-            lxw_image_options io = {.x_scale = 0.5, .y_scale = 0.5, .object_position = LXW_OBJECT_DONT_MOVE_DONT_SIZE};
-            lxw_row_t ir = b->anch[a].row + (lxw_row_t)(20 * nimg++);
-            lxw_col_t ic = b->anch[a].col;
-            lxw_error e = worksheet_insert_image_opt(b->anch[a].ws, ir, ic, im[i].path, &io);
-            if (e != LXW_NO_ERROR) {
-                char a1[LXW_MAX_CELL_NAME_LENGTH];
-                lxw_rowcol_to_cell(a1, ir, ic);
-                wb_err(b, "グラフ %s をシート「%s」のセル %s に置けません: %s", im[i].path, b->anch[a].ws->name, a1,
-                       lxw_strerror(e));
-            }
+        bool drawn = false;
+        for (size_t i = 0; im && i < n && !drawn; i++)
+            drawn = !strcmp(im[i].path, b->anch[a].path);
+        if (!drawn)
+            continue;
+        const anchor *p = &b->anch[a];
+        lxw_image_options io = {.x_scale = p->scale, .y_scale = p->scale, .object_position = LXW_OBJECT_MOVE_DONT_SIZE};
+        lxw_error e = worksheet_insert_image_opt(p->ws, p->row, p->col, p->path, &io);
+        if (e != LXW_NO_ERROR) {
+            char a1[LXW_MAX_CELL_NAME_LENGTH];
+            lxw_rowcol_to_cell(a1, p->row, p->col);
+            wb_err(b, "グラフ %s をシート「%s」のセル %s に置けません: %s", p->path, p->ws->name, a1, lxw_strerror(e));
         }
     }
 }
@@ -2737,21 +3195,22 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
         /* the cover */
         lxw_format *tf = fmt(&b, F_TITLE, 0, 0, 0, 0, 0), *nf = fmt(&b, F_NOTE, 0, 0, 0, 0, 0);
         lxw_format *lf = fmt(&b, F_LINK, 0, 0, 0, 0, 0);
-        wstr(&b, cover, 0, 0, title, tf);
+        lxw_row_t c0 = write_cover(&b, cover); /* the contents below the cover, on a page of their own */
+        wstr(&b, cover, c0, 0, title, tf);
         char *line = gy_asprintf("作成: gaiyo %s", GAIYO_VERSION);
         if (line)
-            wstr(&b, cover, 1, 0, line, nf);
+            wstr(&b, cover, c0 + 1, 0, line, nf);
         free(line);
         line = gy_asprintf("検証: 誤り %zu 件、警告 %zu 件、情報 %zu 件 (シート「%s」)",
                            fs ? fs->count[GY_SEV_ERROR] : 0, fs ? fs->count[GY_SEV_WARNING] : 0,
                            fs ? fs->count[GY_SEV_INFO] : 0, fname);
         if (line)
-            wstr(&b, cover, 2, 0, line, nf);
+            wstr(&b, cover, c0 + 2, 0, line, nf);
         else
             b.oom = true;
         free(line);
-        wstr(&b, cover, 4, 0, "目次", tf);
-        lxw_row_t r = 5;
+        wstr(&b, cover, c0 + 4, 0, "目次", tf);
+        lxw_row_t r = c0 + 5;
         const char *sect = NULL; /* the contents grouped as the report's 目次: a heading per section */
         for (size_t k = 0; k < npl; k++, r++) {
             const gy_layout *pla = gy_layouts_find(b.ls, pl[k].t->def->id);
@@ -2786,12 +3245,11 @@ gy_status gy_xlsx_write(const gy_dataset *ds, const char *path, const gy_xlsx_op
                 wstr(&b, cover, r++, 0, p, nf);
             free(copy);
         }
-        sheet_ok(&b, worksheet_set_column(cover, 0, 0, 36, NULL), cover, "列の幅");
-        sheet_ok(&b, worksheet_set_column(cover, 1, 1, 60, NULL), cover, "列の幅");
+        static const double cw[] = {36, 60};
+        sheet_ok(&b, worksheet_set_column(cover, 0, 0, cw[0], NULL), cover, "列の幅");
+        sheet_ok(&b, worksheet_set_column(cover, 1, 1, cw[1], NULL), cover, "列の幅");
         worksheet_gridlines(cover, LXW_HIDE_ALL_GRIDLINES);
-        worksheet_set_paper(cover, 9);
-        worksheet_set_portrait(cover);
-        worksheet_fit_to_pages(cover, 1, 0);
+        cover_page_setup(&b, cover, c0, cw, 2);
         worksheet_activate(cover);
     }
     gy_phase("workbook-cells");

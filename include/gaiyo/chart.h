@@ -118,6 +118,12 @@ gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const cha
                           const char *gnuplot, gy_chart_job **job, gy_diags *d);
 gy_status gy_charts_finish(gy_chart_job *job, gy_chart_outs *outs, gy_diags *d);
 
+/** The charts a started job draws (or takes over from the previous
+ *  report), with the template's size: what gy_charts_finish lists when
+ *  gnuplot succeeds. *n of them; name, table and png (charts/NAME.png)
+ *  only; owned by the job, valid until gy_charts_finish. */
+const gy_chart_out *gy_chart_job_plan(const gy_chart_job *job, size_t *n);
+
 /** Escape text for a gnuplot data field or a double-quoted script string:
  *  letters, digits, . , ( ) / : _ + and non-ASCII UTF-8 stay (none of them
  *  means anything to gnuplot there); every other byte becomes a

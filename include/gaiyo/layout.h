@@ -44,6 +44,13 @@ typedef struct gy_lsubrow {
     unsigned pairs_colno;   /**< character column of the pairs */
 } gy_lsubrow;
 
+/** A field named by a print directive (`split 対前年比A`, `split 金額 where R1`). */
+typedef struct gy_lpageref {
+    char *col, *where;      /**< as written (where: NULL) */
+    int field;              /**< resolved field index, -1 until resolved (or none) */
+    unsigned line, colno;
+} gy_lpageref;
+
 typedef struct gy_layout {
     char *path;
     char *table;            /**< table id */
@@ -78,6 +85,12 @@ typedef struct gy_layout {
     size_t nrename;
     gy_lsubrow *subrows;
     size_t nsubrows;
+    /* print: where a wide table splits onto a further page, and the
+     * columns every page repeats (`split FIELD`, `repeat FIELD`) */
+    gy_lpageref *splits;    /**< a page starts at each of these fields' columns */
+    size_t nsplits;
+    gy_lpageref repeat;     /**< columns through this field print on every page (field -1: through
+                                 the label field) */
 } gy_layout;
 
 typedef struct gy_layouts {
@@ -88,6 +101,7 @@ typedef struct gy_layouts {
     int font_size;          /**< points; 10 by default */
     char *negative;         /**< "△" (default) or "▲" */
     char *title, *author, *company;
+    char *date;             /**< the date on the cover as printed (令和6年7月), or NULL */
 } gy_layouts;
 
 /** Parse one layout from text; columns are resolved against defs. */

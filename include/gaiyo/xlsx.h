@@ -23,6 +23,8 @@
 typedef struct gy_xlsx_image {
     const char *table;      /**< table id */
     const char *path;       /**< PNG file */
+    int width, height;      /**< its size in pixels, when it is not drawn yet
+                                 (0: read from the file) */
 } gy_xlsx_image;
 
 typedef struct gy_xlsx_opts {
@@ -30,10 +32,12 @@ typedef struct gy_xlsx_opts {
     const gy_findings *findings;
     const gy_xlsx_image *images;
     size_t nimages;
-    /** when set, the images are these instead: called once, after every
-     *  cell is written and before the first image is placed (the report
-     *  lets gnuplot draw meanwhile and waits for it here); returns the
-     *  images and sets *n (NULL, 0: none) */
+    /** when set, `images` are the charts to come (laid out with their
+     *  tables from their width and height) and this says which of them
+     *  were drawn: called once, after every cell is written and before the
+     *  first image is inserted (the report lets gnuplot draw meanwhile and
+     *  waits for it here); returns those images (same paths) and sets *n
+     *  (NULL, 0: none) */
     const gy_xlsx_image *(*await_images)(void *ctx, size_t *n);
     void *await_ctx;
     long long created;      /**< document creation time (seconds since the epoch) */

@@ -145,7 +145,7 @@ static void load_dir_and_conf(void)
     fputs("table t\nfield 名\n", fp);
     fclose(fp);
     fp = fopen(b, "w");
-    fputs("# settings\nfont ＭＳ Ｐゴシック\nnegative ▲\nfont_size 11\n", fp);
+    fputs("# settings\nfont ＭＳ Ｐゴシック\nnegative ▲\nfont_size 11\ndate 令和6年7月\n", fp);
     fclose(fp);
     gy_diags d = {0};
     gy_layouts ls;
@@ -154,6 +154,7 @@ static void load_dir_and_conf(void)
     T_EQ_STR(ls.font, "ＭＳ Ｐゴシック");
     T_EQ_STR(ls.negative, "▲");
     T_EQ_INT(ls.font_size, 11);
+    T_EQ_STR(ls.date, "令和6年7月"); /* the cover's date (issue 16) */
     T_CHECK(gy_layouts_find(&ls, "t") != NULL);
     T_CHECK(gy_layouts_find(&ls, "u") == NULL);
     gy_layouts_free(&ls);
@@ -208,6 +209,47 @@ static void real_templates(void)
     gy_diags_free(&d);
 }
 
+/* issue 16: where a wide table splits onto a further page, and which
+ * columns every page repeats */
+static void split_and_repeat(void)
+{
+    const char *text = "table t\nfield 名 label\nfield 年度\nfield 額\nfield 比\nsplit 額\nsplit 比\nrepeat 年度\n";
+    gy_diags d = {0};
+    gy_layout *l = NULL;
+    T_EQ_INT(gy_layout_parse("x.sheet", text, &defs, &l, &d), GY_OK);
+    T_EQ_INT(d.n, 0);
+    if (l) {
+        T_EQ_INT(l->nsplits, 2);
+        T_EQ_INT(l->splits[0].field, 2);
+        T_EQ_INT(l->splits[1].field, 3);
+        T_EQ_INT(l->repeat.field, 1);
+    }
+    gy_layout_free(l);
+    l = NULL;
+    /* no repeat: -1 (through the label field) */
+    T_EQ_INT(gy_layout_parse("x.sheet", "table t\nfield 名 label\nfield 額\nsplit 額\n", &defs, &l, &d), GY_OK);
+    if (l)
+        T_EQ_INT(l->repeat.field, -1);
+    gy_layout_free(l);
+    /* a pivot's fields by their value */
+    l = NULL;
+    T_EQ_INT(gy_layout_parse("x.sheet", "table t\npivot 名 by 年度\nfield 名 label\nfield 額 where R4\n"
+                                        "field 額 where R5\nsplit 額 where R5\n", &defs, &l, &d), GY_OK);
+    if (l)
+        T_EQ_INT(l->splits[0].field, 2);
+    gy_layout_free(l);
+    gy_diags_free(&d);
+    expect_error("table t\nfield 名 label\nfield 額\nsplit 人件費\n", 4, "列 '人件費' を印刷する field がありません");
+    expect_error("table t\nfield 名 label\nfield 額\nsplit 名\n", 4, "最初の field");
+    expect_error("table t\nfield 名 label\nfield 額\nsplit\n", 4, "split は「split 列 [where 値]」の形です");
+    expect_error("table t\npivot 名 by 年度\nfield 名 label\nfield 額 where R4\nfield 額 where R5\nsplit 額\n", 6,
+                 "where 値 で 1 つに決めてください");
+    expect_error("table t\nrecords across\nfield 名 label\nfield 額\nsplit 額\n", 5, "records across や wrap");
+    expect_error("table t\nfield 名 label\nfield 年度\nfield 額\nsplit 年度\nrepeat 額\n", 5,
+                 "repeat の列 '額' より右");
+    expect_error("table t\nfield 名 label\nfield 額\nrepeat 名\nrepeat 額\n", 5, "'repeat' が 2 回あります");
+}
+
 int main(void)
 {
     load_defs();
@@ -216,6 +258,7 @@ int main(void)
     TEST(pivot_star_and_short_header);
     TEST(load_dir_and_conf);
     TEST(real_templates);
+    TEST(split_and_repeat);
     gy_defset_free(&defs);
     T_DONE();
 }

@@ -612,17 +612,39 @@ for name, land in (('当初予算分析', 'landscape'), ('各課事業概要', '
     ps = w.page_setup
     if str(ps.paperSize) != '9' or ps.orientation != land:
         bad.append('%s paper %s %s' % (name, ps.paperSize, ps.orientation))
-    if not w.sheet_properties.pageSetUpPr.fitToPage or ps.fitToWidth not in (1, '1', None) or str(ps.fitToHeight) != '0':
+    # one page (fit to 1 x 1), or a scale of its own no lower than 70 % with our page breaks
+    fit = w.sheet_properties.pageSetUpPr is not None and w.sheet_properties.pageSetUpPr.fitToPage
+    if fit and (str(ps.fitToWidth) not in ('1', 'None') or str(ps.fitToHeight) not in ('1', 'None')):
         bad.append('%s fit %s %s' % (name, ps.fitToWidth, ps.fitToHeight))
+    if not fit and (ps.scale is not None and int(ps.scale) < 70):
+        bad.append('%s scale %s' % (name, ps.scale))
     if w.sheet_view.showGridLines is not False:
         bad.append('%s gridlines shown' % name)
     if '&P' not in (w.oddFooter.center.text or ''):
         bad.append('%s footer %r' % (name, w.oddFooter.center.text))
-check('print: A4, orientation, one page wide, page numbers, no gridlines', not bad, *bad)
+check('print: A4, orientation, one page or a scale of at least 70 %, page numbers, no gridlines', not bad, *bad)
 check('print: header rows repeat on every page', ws.print_title_rows == '$4:$6', ws.print_title_rows)
 pa = ws.print_area if isinstance(ws.print_area, str) else ','.join(ws.print_area)
-check('print: the print area is the table and its notes (charts are for the screen)',
-      pa.endswith('$A$1:$R$%d' % max(r_.row for r_ in ws['A'] if r_.value)), pa)
+m_ = re.search(r'\$A\$1:\$R\$(\d+)$', pa)
+check('print: the print area is the table, its notes and its charts below them',
+      m_ is not None and int(m_.group(1)) > max(r_.row for r_ in ws['A'] if r_.value), pa)
+# issue 16: the budget table in two halves, as the report prints it: 前年度/当初/財源
+# | 対前年比/増減額 (split 対前年比A), 課名 on both, at a legible scale
+check('print: 当初予算分析 splits before 対前年比 (C/A), column K, 課名 repeated, halves side by side',
+      [b_.id for b_ in ws.col_breaks.brk] == [10] and ws.print_title_cols == '$A:$A' and
+      ws.page_setup.pageOrder == 'overThenDown', [b_.id for b_ in ws.col_breaks.brk], ws.print_title_cols,
+      ws.page_setup.pageOrder)
+check('print: 当初予算分析 at 80 % or more (it was one page at about 40 %)',
+      ws.page_setup.scale is not None and 80 <= int(ws.page_setup.scale) <= 100, ws.page_setup.scale)
+fp = WF['検証結果']
+check('print: 検証結果 in two halves from 記載 (column I), 重大度 and the header on every page, at 70 % or more',
+      [b_.id for b_ in fp.col_breaks.brk] == [8] and fp.print_title_cols == '$A:$A' and
+      fp.print_title_rows == '$4:$4' and fp.page_setup.scale is not None and int(fp.page_setup.scale) >= 70,
+      [b_.id for b_ in fp.col_breaks.brk], fp.print_title_cols, fp.print_title_rows, fp.page_setup.scale)
+ej = WF['各課事業概要']
+check('print: 各課事業概要 breaks its pages between rows (its header repeated), no page across',
+      len(ej.row_breaks.brk) >= 3 and not ej.col_breaks.brk and ej.print_title_rows == '$4:$4',
+      [b_.id for b_ in ej.row_breaks.brk], ej.print_title_rows)
 check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
 
 # ---- findings ------------------------------------------------------------------
@@ -722,7 +744,14 @@ check('marked: 36.7 (truncated) shown as 36.8 with a warning fill and the stated
       c.fill.fgColor.rgb in ('FFFFEB9C', '00FFEB9C'), WV['誘致企業の割合']['C6'].value, c.comment)
 # the contents grouped by 課 as the report's 目次: a heading row before the
 # first sheet of each section, the sheets of a section below it
-cov = [[c.value for c in r[:2]] for r in WF['表紙・目次'].iter_rows(min_row=6, max_row=60)]
+# the cover as the report's (workbook.conf: title, date, author), a page of its own
+cv = WF['表紙・目次']
+check('cover: 経済産業行政の概要, 令和6年7月, 青森県経済産業部 on the first page',
+      [cv['A2'].value, cv['A4'].value, cv['A6'].value] == ['経済産業行政の概要', '令和6年7月', '青森県経済産業部'] and
+      [b_.id for b_ in cv.row_breaks.brk][:1] == [6], [cv['A2'].value, cv['A4'].value, cv['A6'].value],
+      [b_.id for b_ in cv.row_breaks.brk])
+c0_ = next(c.row for c in cv['A'] if c.value == '目次')
+cov = [[c.value for c in r[:2]] for r in cv.iter_rows(min_row=c0_ + 1, max_row=c0_ + 55)]
 heads = [r[0] for r in cov if r[0] and r[1] is None and r[0] != '入力ファイル']
 check('cover: the contents grouped by 課 as the report\'s 目次',
       heads[:6] == ['経済産業部', '【経済産業政策課】', '【地域企業支援課】', '【企業立地・創出課】',
@@ -749,6 +778,17 @@ def pictures(sheet_index):
     return dr.count('<xdr:pic>'), int(col.group(1)) if col else None
 
 
+def pic_rows(sheet_index):
+    """(from row, to row) of each picture on sheetN, 0-based"""
+    rels = 'xl/worksheets/_rels/sheet%d.xml.rels' % sheet_index
+    if rels not in zf.namelist():
+        return []
+    m = re.search(r'Target="../drawings/(drawing\d+\.xml)"', zf.read(rels).decode())
+    dr = zf.read('xl/drawings/' + m.group(1)).decode() if m else ''
+    return [(int(a_), int(b_)) for a_, b_ in
+            re.findall(r'<xdr:from>.*?<xdr:row>(\d+)</xdr:row>.*?<xdr:to>.*?<xdr:row>(\d+)</xdr:row>', dr, re.S)]
+
+
 import shutil as _sh  # noqa: E402
 if _sh.which('gnuplot'):
     want = {'当初予算分析': 2, '年度別組合数': 1, '検定・検査等実績表': 2, '県単融資制度': 2, '取引あっせん実績': 1,
@@ -756,14 +796,17 @@ if _sh.which('gnuplot'):
             '相談指導状況': 1, '高度化資金貸付実績': 1}
     got = {name: pictures(i + 1)[0] for i, name in enumerate(WF.sheetnames) if pictures(i + 1)[0]}
     check('charts: each chart PNG is placed on the sheet of its table', got == want, got)
-    n_, col = pictures(WF.sheetnames.index('当初予算分析') + 1)
-    check('charts: … to the right of the table, not over it', col is not None and col > WF['当初予算分析'].max_column - 2,
-          col, WF['当初予算分析'].max_column)
-    for name in ('年度別組合数', '検定・検査等実績表', '取引あっせん実績', '年度別入校・修了・就業実績', '創業者数の推移',
-                 '相談指導状況', '高度化資金貸付実績'):
-        n_, col = pictures(WF.sheetnames.index(name) + 1)
-        check('charts: on %s to the right of the table, not over it' % name,
-              col is not None and col >= WF[name].max_column, col, WF[name].max_column)
+    # issue 16: printed with their table: below it and its notes, inside the print area
+    for name in want:
+        w_ = WF[name]
+        rows_ = pic_rows(WF.sheetnames.index(name) + 1)
+        last_text = max(c.row for row in w_.iter_rows() for c in row if c.value is not None)  # 1-based
+        pa_ = w_.print_area if isinstance(w_.print_area, str) else ','.join(w_.print_area)
+        end_ = int(re.search(r'\$(\d+)$', pa_).group(1))
+        hb = [b_.id for b_ in w_.row_breaks.brk]
+        check('charts: on %s below the table and its notes, inside the print area, no break across one' % name,
+              rows_ and all(a_ >= last_text and b2 <= end_ and not any(a_ < h < b2 for h in hb) for a_, b2 in rows_),
+              rows_, last_text, end_, hb)
     check('charts: out/charts holds the PNG and the SVG of the 15 charts',
           sorted(f for f in os.listdir(os.path.join(OUT, 'charts')) if f.endswith(('.png', '.svg', '.pdf'))) ==
           sorted(['%s.%s' % (c, e) for c in ('ginou', 'keiryo_kensu', 'keiryo_kingaku', 'kodoka', 'kumiai', 'nyuko', 'sogyo',
