@@ -1663,7 +1663,12 @@ static void write_cell(tw *w, int part, int sr, int sc, size_t row, int col, int
         gy_cell_format(t, (size_t)col, c, st, sizeof st);
         char *note = cell_note(w, row, col, st, txt);
         if (note) {
-            lxw_comment_options co = {.author = "gaiyo", .width = 420, .height = 200};
+            /* the box ends at its cell's row (it spans about ten rows of
+             * the table above it), never below: a box reaching into rows
+             * where only a chart prints would add a blank printed page in
+             * LibreOffice, which counts hidden comments in a page's area */
+            lxw_comment_options co = {.author = "gaiyo", .width = 420, .height = 200,
+                                      .start_row = (lxw_row_t)(sr >= 9 ? sr - 9 : 0), .start_col = (lxw_col_t)(sc + 1)};
             put_comment(w, ws, (lxw_row_t)sr, (lxw_col_t)sc, note, &co);
             free(note);
         } else {
