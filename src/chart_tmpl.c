@@ -292,18 +292,11 @@ static void set_text(parser *p, char **dst, const gy_word *v, int n)
     *dst = s;
 }
 
-static void parse_line(parser *p, gy_word *v, int n, int di)
+/* type and table */
+static void parse_kind(parser *p, gy_word *v, int n, int di)
 {
     chart *c = p->c;
     const gy_defset *defs = p->defs;
-    if (di != D_SERIES && di != D_GROUP) {
-        if (c->seen & (1u << di)) {
-            perr(p, v[0].col, "'%s' が二度指定されています", v[0].s);
-            return;
-        }
-        c->seen |= 1u << di;
-    }
-    opts o;
     switch (di) {
     case D_TYPE:
         if (n != 2) {
@@ -334,12 +327,14 @@ static void parse_line(parser *p, gy_word *v, int n, int di)
             gy_buf_free(&b);
         }
         break;
-    case D_TITLE: set_text(p, &c->title, v, n); break;
-    case D_XLABEL: set_text(p, &c->xlabel, v, n); break;
-    case D_YLABEL: set_text(p, &c->ylabel, v, n); break;
-    case D_Y2LABEL: set_text(p, &c->y2label, v, n); break;
-    case D_FOLD_LABEL: set_text(p, &c->fold_label, v, n); break;
-    case D_UNIT: set_text(p, &c->unit, v, n); break;
+    }
+}
+
+/* size, print file, font, key, x axis */
+static void parse_look(parser *p, gy_word *v, int n, int di)
+{
+    chart *c = p->c;
+    switch (di) {
     case D_SIZE:
         if (n != 3 || !parse_int(v[1].s, 200, 4000, &c->width) ||
             !parse_int(v[2].s, 150, 4000, &c->height))
@@ -362,6 +357,37 @@ static void parse_line(parser *p, gy_word *v, int n, int di)
         free(c->font);
         c->font = gy_strdup(v[1].s);
         break;
+    case D_XROTATE:
+        if (n != 2 || !parse_int(v[1].s, -90, 90, &c->xrotate))
+            perr(p, n > 1 ? v[1].col : v[0].col, "xrotate は -90 から 90 (度) です");
+        break;
+    case D_XTIC_EVERY:
+        if (n != 2 || !parse_int(v[1].s, 1, 100, &c->xtic_every))
+            perr(p, n > 1 ? v[1].col : v[0].col, "xtic_every は 1 から 100 です");
+        break;
+    case D_KEY: {
+        size_t k = 0, nk = sizeof KEYS / sizeof *KEYS;
+        while (n == 2 && k < nk && strcmp(v[1].s, KEYS[k]))
+            k++;
+        if (n != 2 || k == nk)
+            perr(p, n > 1 ? v[1].col : v[0].col,
+                 "key は top-left, top-right, top-center, bottom-left, bottom-right, below, none のどれかです");
+        else
+            c->key = (int)k;
+        break;
+    }
+    case D_XWRAP:
+        if (n != 2 || !parse_int(v[1].s, 4, 200, &c->xwrap))
+            perr(p, n > 1 ? v[1].col : v[0].col, "xwrap は 4 から 200 (半角の桁数; 全角は 2 桁) です");
+        break;
+    }
+}
+
+/* the rows drawn and the columns: rows, where, category, pivot, value */
+static void parse_cols(parser *p, gy_word *v, int n, int di)
+{
+    chart *c = p->c;
+    switch (di) {
     case D_ROWS:
         if (n < 2) {
             perr(p, v[0].col, "rows には行区分 (項目, 小計, 計, 再掲, 参考) を書いてください");
@@ -406,6 +432,15 @@ static void parse_line(parser *p, gy_word *v, int n, int di)
         else
             c->value_col = col_of(p, &v[1], true, false);
         break;
+    }
+}
+
+/* the bars: series and group (each may come more than once) */
+static void parse_series(parser *p, gy_word *v, int n, int di)
+{
+    chart *c = p->c;
+    opts o;
+    switch (di) {
     case D_SERIES: {
         if (n < 2) {
             perr(p, v[0].col, "series には数値の列を書いてください");
@@ -448,6 +483,15 @@ static void parse_line(parser *p, gy_word *v, int n, int di)
         c->ngroups++;
         break;
     }
+    }
+}
+
+/* the second axis: line2 and refline2 */
+static void parse_line2(parser *p, gy_word *v, int n, int di)
+{
+    chart *c = p->c;
+    opts o;
+    switch (di) {
     case D_LINE2: {
         if (n < 3) {
             perr(p, v[0].col, "line2 は cumsum 列 | ratio 分子 分母 | column 列 です");
@@ -490,6 +534,14 @@ static void parse_line(parser *p, gy_word *v, int n, int di)
         else
             c->has_ref2 = true; /* scaled by 10^4; rescaled at the end */
         break;
+    }
+}
+
+/* how the figures are drawn: sort, labels, fold_below, colors, hole, decimals, values */
+static void parse_drawing(parser *p, gy_word *v, int n, int di)
+{
+    chart *c = p->c;
+    switch (di) {
     case D_SORT:
         if (n != 2 || (strcmp(v[1].s, "desc") && strcmp(v[1].s, "asc") && strcmp(v[1].s, "none")))
             perr(p, n > 1 ? v[1].col : v[0].col, "sort は desc, asc, none のどれかです");
@@ -528,35 +580,57 @@ static void parse_line(parser *p, gy_word *v, int n, int di)
         if (n != 2 || !parse_int(v[1].s, 0, 4, &c->decimals))
             perr(p, n > 1 ? v[1].col : v[0].col, "decimals は 0 から 4 です");
         break;
-    case D_XROTATE:
-        if (n != 2 || !parse_int(v[1].s, -90, 90, &c->xrotate))
-            perr(p, n > 1 ? v[1].col : v[0].col, "xrotate は -90 から 90 (度) です");
-        break;
-    case D_XTIC_EVERY:
-        if (n != 2 || !parse_int(v[1].s, 1, 100, &c->xtic_every))
-            perr(p, n > 1 ? v[1].col : v[0].col, "xtic_every は 1 から 100 です");
-        break;
     case D_VALUES:
         if (n != 2 || (strcmp(v[1].s, "yes") && strcmp(v[1].s, "no")))
             perr(p, n > 1 ? v[1].col : v[0].col, "values は yes か no です");
         else
             c->values = !strcmp(v[1].s, "yes");
         break;
-    case D_KEY: {
-        size_t k = 0, nk = sizeof KEYS / sizeof *KEYS;
-        while (n == 2 && k < nk && strcmp(v[1].s, KEYS[k]))
-            k++;
-        if (n != 2 || k == nk)
-            perr(p, n > 1 ? v[1].col : v[0].col,
-                 "key は top-left, top-right, top-center, bottom-left, bottom-right, below, none のどれかです");
-        else
-            c->key = (int)k;
-        break;
     }
-    case D_XWRAP:
-        if (n != 2 || !parse_int(v[1].s, 4, 200, &c->xwrap))
-            perr(p, n > 1 ? v[1].col : v[0].col, "xwrap は 4 から 200 (半角の桁数; 全角は 2 桁) です");
-        break;
+}
+
+static void parse_line(parser *p, gy_word *v, int n, int di)
+{
+    chart *c = p->c;
+    if (di != D_SERIES && di != D_GROUP) {
+        if (c->seen & (1u << di)) {
+            perr(p, v[0].col, "'%s' が二度指定されています", v[0].s);
+            return;
+        }
+        c->seen |= 1u << di;
+    }
+    switch (di) {
+    case D_TITLE: set_text(p, &c->title, v, n); break;
+    case D_XLABEL: set_text(p, &c->xlabel, v, n); break;
+    case D_YLABEL: set_text(p, &c->ylabel, v, n); break;
+    case D_Y2LABEL: set_text(p, &c->y2label, v, n); break;
+    case D_FOLD_LABEL: set_text(p, &c->fold_label, v, n); break;
+    case D_UNIT: set_text(p, &c->unit, v, n); break;
+    case D_TYPE:
+    case D_TABLE: parse_kind(p, v, n, di); break;
+    case D_SIZE:
+    case D_PRINT:
+    case D_FONT:
+    case D_XROTATE:
+    case D_XTIC_EVERY:
+    case D_KEY:
+    case D_XWRAP: parse_look(p, v, n, di); break;
+    case D_ROWS:
+    case D_WHERE:
+    case D_CATEGORY:
+    case D_PIVOT:
+    case D_VALUE: parse_cols(p, v, n, di); break;
+    case D_SERIES:
+    case D_GROUP: parse_series(p, v, n, di); break;
+    case D_LINE2:
+    case D_REFLINE2: parse_line2(p, v, n, di); break;
+    case D_SORT:
+    case D_LABELS:
+    case D_FOLD_BELOW:
+    case D_COLORS:
+    case D_HOLE:
+    case D_DECIMALS:
+    case D_VALUES: parse_drawing(p, v, n, di); break;
     }
 }
 

@@ -643,6 +643,113 @@ const gy_chart_out *gy_chart_job_plan(const gy_chart_job *job, size_t *n)
     return job ? job->plan : NULL;
 }
 
+/* the previous report's charts.gp and .gaiyo-state (NULL: none or unreadable) */
+static void read_prev(const char *prev, char **prevgpp, char **prevstatep)
+{
+    char *prevgp = NULL, *prevstate = NULL;
+    if (prev) {
+        char *pg = gy_asprintf("%s/charts/charts.gp", prev), *ps = gy_asprintf("%s/.gaiyo-state", prev);
+        size_t pl = 0;
+        if (!pg || gy_read_file(pg, &prevgp, &pl) != 0)
+            prevgp = NULL;
+        if (!ps || gy_read_file(ps, &prevstate, &pl) != 0)
+            prevstate = NULL;
+        free(pg);
+        free(ps);
+    }
+    *prevgpp = prevgp;
+    *prevstatep = prevstate;
+}
+
+/* the section of charts.gp that draws chart c from its .dat (db, named dat):
+ * the PNG, then the print file */
+static void script_section(const chart *c, const gy_table *t, const gy_buf *db, const ext *e, const char *dat,
+                           gy_buf *sec)
+{
+    size_t nrows = count_lines(db);
+    const char *font = c->font ? c->font : "Noto Sans CJK JP";
+    char *fs = gy_asprintf("%s,%d", font, c->fontsize);
+    gy_buf_printf(sec, "\n# ---- %s\nreset\nset encoding utf8\n"
+                       "set datafile separator \"\\t\"\nset datafile missing \"-\"\n"
+                       "set datafile commentschars \"#\"\n",
+                  c->name);
+    gy_buf_printf(sec, "set terminal pngcairo noenhanced size %d,%d font ", c->width, c->height);
+    q(sec, fs);
+    gy_buf_printf(sec, "\nset output \"%s.png\"\n", c->name);
+    free(fs);
+    size_t nser = c->pivot_col >= 0 ? 0 : c->nseries;
+    if (c->pivot_col >= 0) { /* series = header fields after idx, label */
+        const char *nl = db->p ? memchr(db->p, '\n', db->n) : NULL;
+        for (const char *p = db->p; nl && p < nl; p++)
+            nser += *p == '\t';
+        nser = nser >= 1 ? nser - 1 : 0;
+    }
+    switch (c->type) {
+    case CT_STACKED:
+    case CT_BARS: script_bars(c, t, sec, dat, nser, nrows, e); break;
+    case CT_HBAR: script_hbar(c, t, sec, dat, nrows); break;
+    case CT_PIE: script_pie(c, t, sec, dat, nrows); break;
+    case CT_NONE: break;
+    }
+    /* the print file: SVG (text stays text; gnuplot escapes it as
+     * XML; fast) or PDF (fonts embedded; slower): the PNG's layout,
+     * PDF at 72 dpi (integer arithmetic: no locale) */
+    if (c->print_pdf)
+        gy_buf_printf(sec, "set terminal pdfcairo noenhanced size %d.%02din,%d.%02din font ",
+                      c->width / 72, c->width % 72 * 100 / 72, c->height / 72, c->height % 72 * 100 / 72);
+    else
+        gy_buf_printf(sec, "set terminal svg noenhanced size %d,%d background \"#ffffff\" font ", c->width,
+                      c->height);
+    fs = gy_asprintf("%s,%d", font, c->fontsize);
+    q(sec, fs);
+    free(fs);
+    gy_buf_printf(sec, "\nset output \"%s.%s\"\nreplot\nset output\n", c->name, c->print_pdf ? "pdf" : "svg");
+}
+
+/* a missing font gives boxes instead of Japanese: say so (a warning;
+ * the charts are still drawn) */
+static void check_fonts(const gy_chartset *cs, const bool *fresh, bool *nofont, gy_diags *d)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        if (!fresh[i])
+            continue;
+        const char *font = cs->v[i]->font ? cs->v[i]->font : "Noto Sans CJK JP";
+        size_t k = 0; /* an earlier chart drawn now with that font: asked once */
+        while (k < i && !(fresh[k] && !strcmp(cs->v[k]->font ? cs->v[k]->font : "Noto Sans CJK JP", font)))
+            k++;
+        if (k < i)
+            nofont[i] = nofont[k];
+        else if ((nofont[i] = !font_present(font)))
+            gy_diag_add(d, cs->v[i]->path, 0, 0,
+                        "フォント '%s' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get "
+                        "install fonts-noto-cjk)",
+                        font);
+    }
+}
+
+/* the plan: what the workbook lays out before gnuplot is done. st is the
+ * status so far; returned as it is, or GY_ENOMEM when the plan could not
+ * be made and nothing went wrong before */
+static gy_status make_plan(gy_chart_job *job, const bool *drawn, size_t ndrawn, gy_status st)
+{
+    const gy_chartset *cs = job->cs;
+    job->plan = calloc(ndrawn ? ndrawn : 1, sizeof *job->plan);
+    if (!job->plan && st == GY_OK)
+        st = GY_ENOMEM;
+    for (size_t i = 0; job->plan && i < cs->n; i++) {
+        if (!drawn[i])
+            continue;
+        gy_chart_out *o = &job->plan[job->nplan++];
+        o->name = cs->v[i]->name;
+        o->table = (char *)cs->v[i]->def->id;
+        o->width = cs->v[i]->width;
+        o->height = cs->v[i]->height;
+        if (!(o->png = gy_asprintf("charts/%s.png", cs->v[i]->name)) && st == GY_OK)
+            st = GY_ENOMEM;
+    }
+    return st;
+}
+
 gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const char *dir, const char *prev,
                           const char *gnuplot, gy_chart_job **jobp, gy_diags *d)
 {
@@ -677,16 +784,7 @@ gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const cha
     size_t ndrawn = 0, nrun = 0;
     gy_buf run = {0}; /* the sections gnuplot must draw this time */
     char *prevgp = NULL, *prevstate = NULL;
-    if (prev) {
-        char *pg = gy_asprintf("%s/charts/charts.gp", prev), *ps = gy_asprintf("%s/.gaiyo-state", prev);
-        size_t pl = 0;
-        if (!pg || gy_read_file(pg, &prevgp, &pl) != 0)
-            prevgp = NULL;
-        if (!ps || gy_read_file(ps, &prevstate, &pl) != 0)
-            prevstate = NULL;
-        free(pg);
-        free(ps);
-    }
+    read_prev(prev, &prevgp, &prevstate);
     if (!drawn || !fresh || !nofont) {
         free(drawn);
         free(fresh);
@@ -736,45 +834,7 @@ gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const cha
                 st = GY_EDATA;
         } else if (s1 == GY_OK) {
             gy_buf sec = {0};
-            size_t nrows = count_lines(&db);
-            const char *font = c->font ? c->font : "Noto Sans CJK JP";
-            char *fs = gy_asprintf("%s,%d", font, c->fontsize);
-            gy_buf_printf(&sec, "\n# ---- %s\nreset\nset encoding utf8\n"
-                               "set datafile separator \"\\t\"\nset datafile missing \"-\"\n"
-                               "set datafile commentschars \"#\"\n",
-                          c->name);
-            gy_buf_printf(&sec, "set terminal pngcairo noenhanced size %d,%d font ", c->width,
-                          c->height);
-            q(&sec, fs);
-            gy_buf_printf(&sec, "\nset output \"%s.png\"\n", c->name);
-            free(fs);
-            size_t nser = c->pivot_col >= 0 ? 0 : c->nseries;
-            if (c->pivot_col >= 0) { /* series = header fields after idx, label */
-                const char *nl = db.p ? memchr(db.p, '\n', db.n) : NULL;
-                for (const char *p = db.p; nl && p < nl; p++)
-                    nser += *p == '\t';
-                nser = nser >= 1 ? nser - 1 : 0;
-            }
-            switch (c->type) {
-            case CT_STACKED:
-            case CT_BARS: script_bars(c, t, &sec, dat, nser, nrows, &e); break;
-            case CT_HBAR: script_hbar(c, t, &sec, dat, nrows); break;
-            case CT_PIE: script_pie(c, t, &sec, dat, nrows); break;
-            case CT_NONE: break;
-            }
-            /* the print file: SVG (text stays text; gnuplot escapes it as
-             * XML; fast) or PDF (fonts embedded; slower): the PNG's layout,
-             * PDF at 72 dpi (integer arithmetic: no locale) */
-            if (c->print_pdf)
-                gy_buf_printf(&sec, "set terminal pdfcairo noenhanced size %d.%02din,%d.%02din font ",
-                              c->width / 72, c->width % 72 * 100 / 72, c->height / 72, c->height % 72 * 100 / 72);
-            else
-                gy_buf_printf(&sec, "set terminal svg noenhanced size %d,%d background \"#ffffff\" font ", c->width,
-                              c->height);
-            fs = gy_asprintf("%s,%d", font, c->fontsize);
-            q(&sec, fs);
-            free(fs);
-            gy_buf_printf(&sec, "\nset output \"%s.%s\"\nreplot\nset output\n", c->name, c->print_pdf ? "pdf" : "svg");
+            script_section(c, t, &db, &e, dat, &sec);
             gy_buf_add(&sc, sec.p, sec.n);
             if (reuse_chart(prev, prevgp, prevstate, cdir, c->name, c->print_pdf ? "pdf" : "svg", &db, &sec)) {
                 outs->nreused++;
@@ -800,23 +860,8 @@ gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const cha
         s2 = GY_ENOMEM;
     free(gp);
     gy_buf_free(&sc);
-    /* a missing font gives boxes instead of Japanese: say so (a warning;
-     * the charts are still drawn) */
-    for (size_t i = 0; s2 == GY_OK && i < cs->n; i++) {
-        if (!fresh[i])
-            continue;
-        const char *font = cs->v[i]->font ? cs->v[i]->font : "Noto Sans CJK JP";
-        size_t k = 0; /* an earlier chart drawn now with that font: asked once */
-        while (k < i && !(fresh[k] && !strcmp(cs->v[k]->font ? cs->v[k]->font : "Noto Sans CJK JP", font)))
-            k++;
-        if (k < i)
-            nofont[i] = nofont[k];
-        else if ((nofont[i] = !font_present(font)))
-            gy_diag_add(d, cs->v[i]->path, 0, 0,
-                        "フォント '%s' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get "
-                        "install fonts-noto-cjk)",
-                        font);
-    }
+    if (s2 == GY_OK)
+        check_fonts(cs, fresh, nofont, d);
     if (s2 == GY_OK && nrun) {
         /* only the changed charts: run.gp (not an output; it stays in the
          * staging folder until gnuplot is done) */
@@ -828,21 +873,7 @@ gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const cha
     gy_buf_free(&run);
     free(prevgp);
     free(prevstate);
-    /* the plan: what the workbook lays out before gnuplot is done */
-    job->plan = calloc(ndrawn ? ndrawn : 1, sizeof *job->plan);
-    if (!job->plan && st == GY_OK)
-        st = GY_ENOMEM;
-    for (size_t i = 0; job->plan && i < cs->n; i++) {
-        if (!drawn[i])
-            continue;
-        gy_chart_out *o = &job->plan[job->nplan++];
-        o->name = cs->v[i]->name;
-        o->table = (char *)cs->v[i]->def->id;
-        o->width = cs->v[i]->width;
-        o->height = cs->v[i]->height;
-        if (!(o->png = gy_asprintf("charts/%s.png", cs->v[i]->name)) && st == GY_OK)
-            st = GY_ENOMEM;
-    }
+    st = make_plan(job, drawn, ndrawn, st);
     job->cdir = cdir;
     job->drawn = drawn;
     job->fresh = fresh;
