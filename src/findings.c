@@ -5,7 +5,9 @@
  * 検証結果: by severity, table in the report's order and position, the
  * infos of one cause as one group line (gy_findings_lead, gy_flead_line,
  * gy_finding_cause_text). Interface: include/gaiyo/findings.h. Tested by
- * tests/unit/test_verify.c (with the checks that make findings).
+ * tests/unit/test_verify.c and test_rows.c (the checks that make
+ * findings); the lead order by tests/cli/cli_test.sh and text_test.sh
+ * (findings.txt) and tests/xlsx/test_workbook.py (検証結果).
  */
 #include "gaiyo/findings.h"
 #include "verify_int.h"

@@ -32,6 +32,8 @@ uint64_t gy_verify_sum_work(void)
     return atomic_load(&sum_work);
 }
 
+/* ---- findings of the table being checked ------------------------------- */
+
 static void add_findingv(ctx *c, gy_finding *g, size_t row, int col, const char *stated, const char *computed,
                          const char *fmt, va_list ap)
 {

@@ -6,7 +6,7 @@
  * 組替 lines (renames, merges, moves) of 組替.csv. prev_value gives rules
  * a column's value there; gy_verify_prev_columns says which columns the
  * next year reads; gy_verify_prev_rows names the rows for `gaiyo explain`.
- * Tested by tests/unit/test_verify.c (@前年, 組替) and test_rows.c.
+ * Tested by tests/unit/test_verify.c (@前年, 組替).
  */
 #include "verify_int.h"
 
@@ -363,7 +363,9 @@ val gyv_prev_value(ctx *c, size_t row, int col, size_t *prow)
     return nfound ? sum : (val){V_UNKNOWN, 0};
 }
 
-/* the 組替 lines of this year that can apply to this table's key columns */
+/* the 組替 lines of this year that can apply to this table's key columns
+ * (the id "kumikae" is also report.c's let_go, which keeps that table
+ * whole for this: the two change together) */
 bool gyv_find_remaps(ctx *c)
 {
     const gy_table *k = gy_dataset_find(c->ds, "kumikae", c->t->fy.western);

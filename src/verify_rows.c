@@ -3,7 +3,7 @@
  * A 再掲 row must repeat the figures of the item row it names
  * (`memo_of`); a rule's row:LABEL and roles must select some row of the
  * table, else a warning says the rule checks nothing. Tested by
- * tests/unit/test_verify.c.
+ * tests/unit/test_rows.c.
  */
 #include "verify_int.h"
 

@@ -22,6 +22,8 @@ uint64_t gy_verify_rule_evals(void)
     return atomic_load(&rule_evals);
 }
 
+/* ---- derivations (the figures that agree, for the workbook) ------------- */
+
 /* room for `more` entries in a growable array of size_t; false (and
  * c->oom) when memory runs out */
 bool gyv_reserve(ctx *c, size_t **v, size_t n, size_t *cap, size_t more)
@@ -96,6 +98,8 @@ void gy_derivs_free(gy_derivs *dv)
     free(dv->pools);
     memset(dv, 0, sizeof *dv);
 }
+
+/* ---- a rule's leaves: row(LABEL), total() --------------------------------- */
 
 static const gy_row *label_row(ctx *c, size_t row, const char *label)
 {

@@ -6,7 +6,8 @@
  * reconciliation) at a cell of a table: verify.c's checks make them, so do
  * relate.c's relations; the writers (findings.txt/.csv/.json, the
  * workbook's 検証結果 and cell comments, `gaiyo explain`) show them in the
- * lead order. Source: src/findings.c; tests: tests/unit/test_verify.c.
+ * lead order. Source: src/findings.c; tests: tests/unit/test_verify.c, test_rows.c,
+ * the order in tests/cli/cli_test.sh.
  * Ownership: findings borrow the dataset's tables (which must outlive
  * them) and own their strings.
  */
