@@ -18,7 +18,7 @@
 #ifndef GAIYO_VERIFY_H
 #define GAIYO_VERIFY_H
 
-#include "gaiyo/import.h"
+#include "gaiyo/dataset.h"
 #include "gaiyo/util.h"
 #include <stdarg.h>
 
