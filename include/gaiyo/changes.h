@@ -18,7 +18,7 @@
 #ifndef GAIYO_CHANGES_H
 #define GAIYO_CHANGES_H
 
-#include "gaiyo/import.h"
+#include "gaiyo/dataset.h"
 #include "gaiyo/util.h"
 #include "gaiyo/verify.h"
 

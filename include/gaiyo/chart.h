@@ -31,7 +31,7 @@
 #define GAIYO_CHART_H
 
 #include "gaiyo/diag.h"
-#include "gaiyo/import.h"
+#include "gaiyo/dataset.h"
 #include "gaiyo/tabledef.h"
 #include "gaiyo/util.h"
 

@@ -14,7 +14,7 @@
 #ifndef GAIYO_EXPLAIN_H
 #define GAIYO_EXPLAIN_H
 
-#include "gaiyo/import.h"
+#include "gaiyo/dataset.h"
 #include "gaiyo/util.h"
 
 /** What to explain, as the user wrote it. */

@@ -14,7 +14,7 @@
 #ifndef GAIYO_FINDINGS_H
 #define GAIYO_FINDINGS_H
 
-#include "gaiyo/import.h"
+#include "gaiyo/dataset.h"
 #include "gaiyo/util.h"
 #include <stdarg.h>
 

@@ -7,10 +7,15 @@
  * decodes as CP932 is CP932; a person can override the guess per file in
  * the folder's `encoding.conf`. Nothing that is not valid UTF-8 leaves
  * the importer. Ownership: the caller owns the tables returned.
+ *
+ * Sources: src/import.c (header, typed cells, input folder), src/csvread.c
+ * (the CSV reader), src/encoding.c (encodings); gy_dataset is in
+ * dataset.h, the table type in table.h (src/table.c).
  */
 #ifndef GAIYO_IMPORT_H
 #define GAIYO_IMPORT_H
 
+#include "gaiyo/dataset.h" /* gy_dataset, for the callers that include only import.h */
 #include "gaiyo/diag.h"
 #include "gaiyo/table.h"
 
@@ -56,18 +61,6 @@ gy_status gy_import_file(const gy_tabledef *def, const char *path, gy_enc enc, g
 gy_status gy_import_file_in(const gy_tabledef *def, const char *path, const char *root, gy_enc enc,
                             gy_table **out, gy_diags *d);
 
-/** Everything read from an input folder: one table per definition and
- *  fiscal-year folder found. */
-typedef struct gy_dataset {
-    gy_table **v;
-    size_t n;
-    char **missing;   /**< "R6/xxx.csv" for definitions with no file, owned */
-    size_t nmissing;
-    char **empty;     /**< paths of the files read that have a header and no
-                           data row (0-row tables: the commands warn), owned */
-    size_t nempty;
-} gy_dataset;
-
 /** Read an input folder laid out as DIR/<年度>/<file>.csv (e.g.
  *  input/R6/yosan.csv). A CSV that no definition claims is an error,
  *  so that a misspelt file name is never silently ignored. */
@@ -88,12 +81,5 @@ typedef gy_status (*gy_year_fn)(gy_dataset *ds, size_t first, bool last, void *a
  *  afterwards. Tables, diagnostics and status are the same either way. */
 gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d, size_t big,
                                 gy_year_fn fn, void *arg);
-
-/** Free a dataset. Accepts NULL. */
-void gy_dataset_free(gy_dataset *ds);
-
-/** Find the table of a definition id for a western fiscal year (0 = the
- *  latest year present), or NULL. */
-const gy_table *gy_dataset_find(const gy_dataset *ds, const char *id, int western);
 
 #endif

@@ -19,8 +19,8 @@
 #ifndef GAIYO_VERIFY_H
 #define GAIYO_VERIFY_H
 
+#include "gaiyo/dataset.h"
 #include "gaiyo/findings.h"
-#include "gaiyo/import.h"
 #include "gaiyo/util.h"
 #include <stdarg.h>
 

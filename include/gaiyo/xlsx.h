@@ -15,7 +15,7 @@
 #ifndef GAIYO_XLSX_H
 #define GAIYO_XLSX_H
 
-#include "gaiyo/import.h"
+#include "gaiyo/dataset.h"
 #include "gaiyo/layout.h"
 #include "gaiyo/verify.h"
 

@@ -2,6 +2,7 @@
  * across, memo_of), shares on totals, and selectors that cannot silently
  * miss: right tables raise nothing, one perturbed figure is caught with
  * the right rule at the right cell. */
+#include "gaiyo/import.h"
 #include "gaiyo/verify.h"
 #include "gaiyo/util.h"
 #include "t.h"

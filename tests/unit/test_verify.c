@@ -1,5 +1,6 @@
 /* test_verify.c - every rule: right tables raise nothing, one perturbed
  * figure is caught with the right rule and position. */
+#include "gaiyo/import.h"
 #include "gaiyo/verify.h"
 #include "gaiyo/util.h"
 #include "gaiyo/xlsx.h"
