@@ -847,13 +847,9 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         const gy_diags *ws[] = {&xw, &cw.cd};
         for (size_t k = 0; k < 2; k++)
             for (size_t i = 0; i < ws[k]->n; i++) {
-                const gy_diag *g = &ws[k]->v[i];
-                gy_buf_printf(&w, "gaiyo: %s", g->file ? g->file : "");
-                if (g->line)
-                    gy_buf_printf(&w, ":%u", g->line);
-                if (g->line && g->col)
-                    gy_buf_printf(&w, ":%u", g->col);
-                gy_buf_printf(&w, ": 警告: %s\n", g->msg);
+                gy_diag g = ws[k]->v[i];
+                g.sev = GY_DIAG_WARNING; /* the report is written: warnings */
+                gy_diag_format(&w, &g);
             }
         res->warnings = w.p;
     }
