@@ -2,7 +2,7 @@
 # cli_test.sh - the gaiyo command, table-driven: arguments, exit code, and
 # the exact stderr (file:line:col) or a required stdout. Prints TAP.
 #
-# Environment (set by meson): GAIYO (the built program), SRCDIR (source
+# Environment (set by meson): GAIYO (the built program: gaiyo-test), SRCDIR (source
 # root), DATADIR (tests/data). Defaults allow running it by hand from the
 # source root after `meson compile -C build`.
 source "$(dirname "$0")/lib.sh"
@@ -1079,6 +1079,23 @@ run "$GAIYO" report --input "$SRCDIR/input" --templates "$T/pv-tpl" --out "$T/pv
 assert "pivot: a field whose where value no row has is a warning at the layout's line" \
     bash -c '[ "$1" = 0 ] && grep -qF "gaiyo: $2/sheets/30_yuushi.sheet:13:13: warning: 表 " "$3" && grep -qF "には 年度 が R3 の行がないため、この欄 (where R3) はブックで空です" "$3"' \
     _ "$RC" "$T/pv-tpl" "$ERR"
+
+# ---- test hooks: only gaiyo-test ($GAIYO) reads GAIYO_TEST_*; the gaiyo
+# that ships ignores them (src/testhooks.c)
+SHIPPED=${GAIYO_SHIPPED:-$SRCDIR/build/gaiyo}
+run "$SHIPPED" report --force "${IN[@]}" --out "$T/hk-plain"
+run env GAIYO_TEST_SHEET_ROWS=25 GAIYO_TEST_STREAM_ROWS=100 GAIYO_TEST_KILL=before-commit \
+    "$SHIPPED" report --force "${IN[@]}" --out "$T/hk-ship"
+assert "test hooks: the shipped gaiyo ignores GAIYO_TEST_SHEET_ROWS, _STREAM_ROWS, _KILL (workbook unchanged)" \
+    $PY -c 'import sys, zipfile
+a, b = (zipfile.ZipFile(p) for p in sys.argv[2:4])
+sys.exit(sys.argv[1] != "0" or a.namelist() != b.namelist() or any(a.read(n) != b.read(n) for n in a.namelist()))' \
+    "$RC" "$T/hk-plain/gaiyo-R6.xlsx" "$T/hk-ship/gaiyo-R6.xlsx"
+run env GAIYO_TEST_SHEET_ROWS=25 "$GAIYO" report --force "${IN[@]}" --out "$T/hk-test"
+assert "test hooks: gaiyo-test honours GAIYO_TEST_SHEET_ROWS (各課事業概要 split over sheets)" \
+    $PY -c 'import sys, zipfile
+w = zipfile.ZipFile(sys.argv[2]).read("xl/workbook.xml").decode()
+sys.exit(sys.argv[1] != "0" or "各課事業概要 (2)" not in w)' "$RC" "$T/hk-test/gaiyo-R6.xlsx"
 
 echo "1..$n"
 [ "$failed" = 0 ]
