@@ -39,11 +39,12 @@ $(ASAN)/build.ninja:
 	@echo "CC=clang $(MESON) setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false"
 	@CC=clang bash scripts/quiet.sh setup $(MESON) setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false
 
-# All suites, then the same suites under ASan+UBSan (clang); the last
-# line counts every test case of both runs.
+# All suites; the unit suites and the binary's runs under valgrind (meson
+# test setup `valgrind`); then all suites under ASan+UBSan (clang). The last
+# line counts every test case of the three runs.
 test: build $(ASAN)/build.ninja
 	@bash scripts/install-deps.sh --test
-	@bash tests/run.sh $(BUILD) $(ASAN)
+	@bash tests/run.sh $(BUILD) $(BUILD):valgrind $(ASAN)
 
 # Benchmark (not a test): gaiyo against pandas + XlsxWriter on generated
 # data, per size (事業 per year); e.g. make bench SIZES="1000 100000".

@@ -25,9 +25,9 @@ def sample(t, i):
         return '試験%d' % i          # a key text, distinct per column
     if t in FIXED:
         return FIXED[t]
-    m = re.fullmatch(r'ratio(\d)', t)
-    if m:
-        return '12' + ('.' + '5' * int(m.group(1)) if int(m.group(1)) else '')
+    m = re.fullmatch(r'(ratio|amount|count|quotient)(\d)', t)
+    if m:  # N decimals at most: a figure with N of them
+        return '12' + ('.' + '5' * int(m.group(2)) if int(m.group(2)) else '')
     sys.exit('no sample for type %r' % t)
 bad = []
 for d in sorted(glob.glob(tpl + '/tables/*.def')):
