@@ -1,6 +1,7 @@
 /* changes.c - snapshots of a run and what changed between two of them */
 #include "gaiyo/changes.h"
 #include "gaiyo/value.h"
+#include "gaiyo/testhooks.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +87,8 @@ static void head(gy_buf *b, char kind, const gy_table *t, size_t row, int col, h
 
 size_t gy_snapshot_max_rows(void)
 {
-    const char *e = getenv("GAIYO_TEST_SNAPSHOT_ROWS");
-    return e && *e ? (size_t)strtoul(e, NULL, 10) : GY_SNAPSHOT_MAX_ROWS;
+    size_t e = gy_test_hook("GAIYO_TEST_SNAPSHOT_ROWS");
+    return e ? e : GY_SNAPSHOT_MAX_ROWS;
 }
 
 gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_derivs *dv, gy_buf *out)

@@ -1,4 +1,4 @@
-/* diag.c - diagnostics list */
+/* diag.c - diagnostics list and the one function that prints a diagnostic */
 #include "gaiyo/diag.h"
 #include "gaiyo/util.h"
 
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void gy_diag_add(gy_diags *d, const char *file, unsigned line, unsigned col,
-                 const char *fmt, ...)
+static void diag_vadd(gy_diags *d, gy_diag_sev sev, const char *file, unsigned line, unsigned col,
+                      const char *fmt, va_list ap)
 {
     size_t limit = d->limit ? d->limit : 50;
     if (d->n >= limit) {
@@ -24,10 +24,7 @@ void gy_diag_add(gy_diags *d, const char *file, unsigned line, unsigned col,
         d->v = nv;
         d->cap = nc;
     }
-    va_list ap;
-    va_start(ap, fmt);
     char *raw = gy_vasprintf(fmt, ap);
-    va_end(ap);
     /* the root of every message: whatever input text a caller put in, no
      * control byte reaches the terminal and no message is longer than
      * GY_DIAG_MAX characters (a value is quoted with gy_quote, shorter) */
@@ -47,19 +44,75 @@ void gy_diag_add(gy_diags *d, const char *file, unsigned line, unsigned col,
         d->dropped++;
         return;
     }
-    d->v[d->n++] = (gy_diag){f, line, col, msg};
+    d->v[d->n++] = (gy_diag){f, line, col, msg, sev};
+}
+
+void gy_diag_add(gy_diags *d, const char *file, unsigned line, unsigned col,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vadd(d, GY_DIAG_ERROR, file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+void gy_diag_warn(gy_diags *d, const char *file, unsigned line, unsigned col,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vadd(d, GY_DIAG_WARNING, file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+void gy_diag_note(gy_diags *d, const char *file, unsigned line, unsigned col,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vadd(d, GY_DIAG_NOTE, file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+const char *gy_diag_sevname(gy_diag_sev s)
+{
+    switch (s) {
+    case GY_DIAG_ERROR: return "error";
+    case GY_DIAG_WARNING: return "warning";
+    case GY_DIAG_NOTE: return "note";
+    }
+    return "error";
+}
+
+/* the one format of every diagnostic (README "Error format") */
+bool gy_diag_format(gy_buf *b, const gy_diag *g)
+{
+    bool ok = gy_buf_puts(b, "gaiyo: ");
+    if (g->file && *g->file) {
+        ok = ok && gy_buf_puts(b, g->file);
+        if (g->line)
+            ok = ok && gy_buf_printf(b, ":%u", g->line);
+        if (g->line && g->col)
+            ok = ok && gy_buf_printf(b, ":%u", g->col);
+        ok = ok && gy_buf_puts(b, ": ");
+    }
+    return ok && gy_buf_printf(b, "%s: %s\n", gy_diag_sevname(g->sev), g->msg ? g->msg : "");
+}
+
+void gy_diag_print(const gy_diag *g, FILE *fp)
+{
+    gy_buf b = {0};
+    if (gy_diag_format(&b, g))
+        fwrite(b.p, 1, b.n, fp);
+    else /* out of memory: the message still gets out, without its position */
+        fprintf(fp, "gaiyo: %s: %s\n", gy_diag_sevname(g->sev), g->msg ? g->msg : "");
+    gy_buf_free(&b);
 }
 
 void gy_diags_print(const gy_diags *d, FILE *fp)
 {
     for (size_t i = 0; i < d->n; i++) {
-        const gy_diag *g = &d->v[i];
-        if (g->line && g->col)
-            fprintf(fp, "gaiyo: %s:%u:%u: error: %s\n", g->file, g->line, g->col, g->msg);
-        else if (g->line)
-            fprintf(fp, "gaiyo: %s:%u: error: %s\n", g->file, g->line, g->msg);
-        else
-            fprintf(fp, "gaiyo: %s: error: %s\n", g->file, g->msg);
+        gy_diag_print(&d->v[i], fp);
     }
     if (d->dropped)
         fprintf(fp, "gaiyo: (ほかに %zu 件のエラーを省略)\n", d->dropped);

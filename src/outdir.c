@@ -1,6 +1,7 @@
 /* outdir.c - staged, atomic writing of out/ */
 #include "gaiyo/outdir.h"
 #include "gaiyo/util.h"
+#include "gaiyo/testhooks.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,7 +41,7 @@ static bool name_ok(const char *name)
  * that point, as a kill from outside would */
 static void test_kill(const char *when)
 {
-    const char *k = getenv("GAIYO_TEST_KILL");
+    const char *k = gy_test_hook_str("GAIYO_TEST_KILL");
     if (k && !strcmp(k, when))
         raise(SIGKILL);
 }

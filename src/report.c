@@ -5,6 +5,7 @@
 #include "gaiyo/changes.h"
 #include "gaiyo/chart.h"
 #include "gaiyo/relate.h"
+#include "gaiyo/testhooks.h"
 #include <ftw.h>
 #include <errno.h>
 #include <sys/stat.h>
@@ -605,8 +606,8 @@ void gy_report_early_free(gy_report_early *e)
 
 size_t gy_report_stage_bytes(void)
 {
-    const char *e = getenv("GAIYO_TEST_STAGE_BYTES");
-    return e && *e ? (size_t)strtoull(e, NULL, 10) : GY_REPORT_STAGE_BYTES;
+    size_t e = gy_test_hook("GAIYO_TEST_STAGE_BYTES");
+    return e ? e : GY_REPORT_STAGE_BYTES;
 }
 
 gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
@@ -793,13 +794,11 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     /* test hooks: a smaller sheet, a lower constant-memory threshold,
      * smaller windows of derivations, so that the tests can split a table
      * over sheets, stream it and derive it in pieces */
-    const char *tr = getenv("GAIYO_TEST_SHEET_ROWS"), *ts = getenv("GAIYO_TEST_STREAM_ROWS"),
-               *tw = getenv("GAIYO_TEST_WINDOW_ROWS");
-    xo.max_rows = tr ? (size_t)strtoul(tr, NULL, 10) : 0;
-    xo.window_rows = tw ? (size_t)strtoul(tw, NULL, 10) : 0;
-    if (tw)
+    xo.max_rows = gy_test_hook("GAIYO_TEST_SHEET_ROWS");
+    xo.window_rows = gy_test_hook("GAIYO_TEST_WINDOW_ROWS");
+    if (xo.window_rows)
         xo.derivs = NULL; /* the windows are what the hook tests */
-    xo.stream_rows = ts ? (size_t)strtoul(ts, NULL, 10) : 0;
+    xo.stream_rows = gy_test_hook("GAIYO_TEST_STREAM_ROWS");
     xo.inputs = inputs.p;
     if (!wbpath)
         st = GY_EIO;
@@ -847,13 +846,9 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         const gy_diags *ws[] = {&xw, &cw.cd};
         for (size_t k = 0; k < 2; k++)
             for (size_t i = 0; i < ws[k]->n; i++) {
-                const gy_diag *g = &ws[k]->v[i];
-                gy_buf_printf(&w, "gaiyo: %s", g->file ? g->file : "");
-                if (g->line)
-                    gy_buf_printf(&w, ":%u", g->line);
-                if (g->line && g->col)
-                    gy_buf_printf(&w, ":%u", g->col);
-                gy_buf_printf(&w, ": 警告: %s\n", g->msg);
+                gy_diag g = ws[k]->v[i];
+                g.sev = GY_DIAG_WARNING; /* the report is written: warnings */
+                gy_diag_format(&w, &g);
             }
         res->warnings = w.p;
     }

@@ -2,14 +2,17 @@
  * @file diag.h
  * @brief Diagnostics: one record per problem, printed compiler-style.
  *
- * Every stage reports problems in people's terms as a gy_diag:
- * `file:line:column: error: message`. Column is the CSV column number
- * (1 = column A in Excel) for data files, and the character column for
- * definition files. Ownership: a gy_diags list owns its records and strings.
+ * Every stage reports problems in people's terms as a gy_diag with a
+ * severity (error, warning, note), printed by gy_diag_format alone as
+ * `gaiyo: file:line:column: error|warning|note: message` (README "Error
+ * format"). Column is the CSV column number (1 = column A in Excel) for
+ * data files, and the character column for definition files. Ownership: a
+ * gy_diags list owns its records and strings.
  */
 #ifndef GAIYO_DIAG_H
 #define GAIYO_DIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -23,13 +26,23 @@ typedef enum gy_status {
     GY_EDEF = 5     /**< a definition or template file is wrong */
 } gy_status;
 
-/** One diagnostic: where and what. */
+/** How bad a diagnostic is; the keyword printed after the position. */
+typedef enum gy_diag_sev {
+    GY_DIAG_ERROR = 0, /**< `error:` the run fails (gy_diag_add) */
+    GY_DIAG_WARNING,   /**< `warning:` the run goes on (gy_diag_warn) */
+    GY_DIAG_NOTE       /**< `note:` more about the line before (gy_diag_note) */
+} gy_diag_sev;
+
+/** One diagnostic: where, how bad and what. */
 typedef struct gy_diag {
-    char *file;      /**< path as given, owned */
+    char *file;      /**< path as given, owned; "" when no file is meant */
     unsigned line;   /**< 1-based line, 0 when the whole file is meant */
     unsigned col;    /**< 1-based column, 0 when the whole line is meant */
     char *msg;       /**< message (UTF-8), owned */
+    gy_diag_sev sev; /**< GY_DIAG_ERROR unless added as a warning or note */
 } gy_diag;
+
+struct gy_buf;
 
 /** A list of diagnostics with a cap on how many are kept. */
 typedef struct gy_diags {
@@ -50,7 +63,30 @@ void gy_diag_add(gy_diags *d, const char *file, unsigned line, unsigned col,
                  const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/** Print every diagnostic as `gaiyo: file:line:col: error: msg`. */
+/** gy_diag_add with severity GY_DIAG_WARNING. */
+void gy_diag_warn(gy_diags *d, const char *file, unsigned line, unsigned col,
+                  const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/** gy_diag_add with severity GY_DIAG_NOTE. */
+void gy_diag_note(gy_diags *d, const char *file, unsigned line, unsigned col,
+                  const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/** The keyword of a severity: "error", "warning" or "note". */
+const char *gy_diag_sevname(gy_diag_sev s);
+
+/** Append one diagnostic as a line to b, the one format every diagnostic
+ *  is printed in: `gaiyo: FILE:LINE:COL: SEV: MSG`, `gaiyo: FILE:LINE: SEV:
+ *  MSG` (col 0), `gaiyo: FILE: SEV: MSG` (line 0), `gaiyo: SEV: MSG` (no
+ *  file). g->msg is printed as it is (gy_diag_add made it safe). False on
+ *  out of memory. */
+bool gy_diag_format(struct gy_buf *b, const gy_diag *g);
+
+/** Print one diagnostic (gy_diag_format) to fp. */
+void gy_diag_print(const gy_diag *g, FILE *fp);
+
+/** Print every diagnostic (gy_diag_print), then how many were dropped. */
 void gy_diags_print(const gy_diags *d, FILE *fp);
 
 /** Free all records; the list can be reused. Accepts NULL. */

@@ -83,8 +83,9 @@ static void print_failure(const gy_diags *d, gy_status st, const char *where)
     gy_progress_clear();
     gy_diags_print(d, stderr);
     if (!d->n && !d->dropped)
-        fprintf(stderr, "gaiyo: %s: error: %s\n", where,
-                st == GY_ENOMEM ? "メモリが足りません" : gy_strerror(st));
+        gy_diag_print(&(gy_diag){.file = (char *)where,
+                                 .msg = (char *)(st == GY_ENOMEM ? "メモリが足りません" : gy_strerror(st))},
+                      stderr);
 }
 
 /* Every template a command uses, read and checked before any input is
@@ -153,8 +154,9 @@ static int load_input(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *
     /* a file with a header and no data row is read as a table of 0 rows:
      * never silently (README "Input folder") */
     for (size_t i = 0; i < ds->nempty; i++)
-        fprintf(stderr, "gaiyo: %s: 警告: 見出し行だけで、データの行がありません (0 行の表として読みました)\n",
-                ds->empty[i]);
+        gy_diag_print(&(gy_diag){.file = ds->empty[i], .sev = GY_DIAG_WARNING,
+                                 .msg = "見出し行だけで、データの行がありません (0 行の表として読みました)"},
+                      stderr);
     return EX_OK;
 }
 
@@ -275,7 +277,9 @@ static int cmd_explain(const opts *o)
     else if (st == GY_EUSAGE)
         fprintf(stderr, "gaiyo: explain: %s\n", e.p ? e.p : "");
     else
-        fprintf(stderr, "gaiyo: %s: error: %s\n", o->input, st == GY_ENOMEM ? "メモリが足りません" : gy_strerror(st));
+        gy_diag_print(&(gy_diag){.file = (char *)o->input,
+                                 .msg = (char *)(st == GY_ENOMEM ? "メモリが足りません" : gy_strerror(st))},
+                      stderr);
     rc = st == GY_OK ? EX_OK : status_exit(st);
     gy_buf_free(&b);
     gy_buf_free(&e);
@@ -308,7 +312,7 @@ static int cmd_verify(const opts *o)
         gy_status vst = gy_report_verify(&ds, &ls, fmt, &b, &nerr);
         gy_progress_clear();
         if (vst != GY_OK) {
-            fprintf(stderr, "gaiyo: %s: error: メモリが足りません (検証の途中)\n", o->input);
+            gy_diag_print(&(gy_diag){.file = (char *)o->input, .msg = "メモリが足りません (検証の途中)"}, stderr);
             rc = EX_IO;
         } else {
             fputs(b.p ? b.p : "", stdout);

@@ -2,7 +2,7 @@
 # cli_test.sh - the gaiyo command, table-driven: arguments, exit code, and
 # the exact stderr (file:line:col) or a required stdout. Prints TAP.
 #
-# Environment (set by meson): GAIYO (the built program), SRCDIR (source
+# Environment (set by meson): GAIYO (the built program: gaiyo-test), SRCDIR (source
 # root), DATADIR (tests/data). Defaults allow running it by hand from the
 # source root after `meson compile -C build`.
 source "$(dirname "$0")/lib.sh"
@@ -493,11 +493,11 @@ check "a year folder R99: not a year" 3 \
 fresh_input
 printf '年度,貸付金,融資実績\r\n' >"$I13/in/R6/chuokai.csv"
 check "a header-only CSV: exit 0, a warning naming the file" 0 \
-    "=gaiyo: in/R6/chuokai.csv: 警告: 見出し行だけで、データの行がありません (0 行の表として読みました)" \
+    "=gaiyo: in/R6/chuokai.csv: warning: 見出し行だけで、データの行がありません (0 行の表として読みました)" \
     "~R6 chuokai: 青森県中小企業団体中央会への貸付額と融資実績 (UTF-8) 0 行" i13 import --input in
 printf '年度,貸付金,融資実績\n,,\n\n' >"$I13/in/R6/chuokai.csv"
 check "a CSV of a header and empty rows: the same warning through verify" 0 \
-    "=gaiyo: in/R6/chuokai.csv: 警告: 見出し行だけで、データの行がありません (0 行の表として読みました)" '*' \
+    "=gaiyo: in/R6/chuokai.csv: warning: 見出し行だけで、データの行がありません (0 行の表として読みました)" '*' \
     i13 verify --input in
 rm -rf "$I13"
 
@@ -712,7 +712,7 @@ run env GAIYO_GNUPLOT=/nonexistent/gnuplot "$GAIYO" report "${IN[@]}" --out "$T/
 assert "gnuplot missing: exit 0, the rest of the report written" \
     bash -c '[ "$1" = 0 ] && [ -s "$2/gaiyo-R6.xlsx" ] && [ -s "$2/findings.txt" ]' _ "$RC" "$T/nognuplot"
 assert "gnuplot missing: a clear warning naming the program and the package" \
-    grep -qF "gaiyo: /nonexistent/gnuplot: 警告: gnuplot を実行できません: No such file or directory — グラフは描かれません (Debian: apt-get install gnuplot-nox)" "$ERR"
+    grep -qF "gaiyo: /nonexistent/gnuplot: warning: gnuplot を実行できません: No such file or directory — グラフは描かれません (Debian: apt-get install gnuplot-nox)" "$ERR"
 assert "gnuplot missing: the summary says so; the next run tries again" \
     bash -c 'grep -qF "グラフ: 0 枚" "$1" && ! "$2" report --input "$3/input" --templates "$3/templates" --out "$4" | grep -qF "変更はありません"' \
     _ "$OUT" "$GAIYO" "$SRCDIR" "$T/nognuplot"
@@ -723,7 +723,7 @@ cp -R "$SRCDIR/templates/tables" "$SRCDIR/templates/sheets" "$SRCDIR/templates/c
 sed -i 's/^font .*/font        "No Such Font XYZ" 11/' "$T/tplf/charts/ginou.chart"
 if command -v gnuplot >/dev/null && command -v fc-list >/dev/null; then
     check "chart font missing: exit 0, a warning naming the font and fonts-noto-cjk" 0 \
-        "=gaiyo: $T/tplf/charts/ginou.chart: 警告: フォント 'No Such Font XYZ' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get install fonts-noto-cjk)" \
+        "=gaiyo: $T/tplf/charts/ginou.chart: warning: フォント 'No Such Font XYZ' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get install fonts-noto-cjk)" \
         "~グラフ: 15 枚" G report --input "$SRCDIR/input" --templates "$T/tplf" --out "$T/outf"
 else
     echo "# gnuplot or fc-list not installed: font case not run"
@@ -1069,7 +1069,7 @@ printf '%s\n' '「青森新時代」への架け橋資金 (旧「選ばれる青
 run "$GAIYO" report --input "$T/pv" --templates "$SRCDIR/templates" --out "$T/pv-out"
 pvline=$(wc -l <"$T/pv/R6/yuushi.csv")
 assert "pivot: a row whose 年度 no field prints is a warning at its cell, the report written" \
-    bash -c '[ "$1" = 0 ] && grep -qF "gaiyo: $2:$3:2: 警告: 様式 $5/sheets/30_yuushi.sheet には 年度 が R3 の欄がないため、この値の 1 行はブックに印刷されません" "$4"' \
+    bash -c '[ "$1" = 0 ] && grep -qF "gaiyo: $2:$3:2: warning: 様式 $5/sheets/30_yuushi.sheet には 年度 が R3 の欄がないため、この値の 1 行はブックに印刷されません" "$4"' \
     _ "$RC" "$T/pv/R6/yuushi.csv" "$pvline" "$ERR" "$SRCDIR/templates"
 
 # … and a field whose value no row has is an empty column: said at its line
@@ -1077,8 +1077,25 @@ cp -R "$SRCDIR/templates" "$T/pv-tpl"
 sed -i 's/^field   預託額 where R4$/field   預託額 where R3/' "$T/pv-tpl/sheets/30_yuushi.sheet"
 run "$GAIYO" report --input "$SRCDIR/input" --templates "$T/pv-tpl" --out "$T/pv-out2"
 assert "pivot: a field whose where value no row has is a warning at the layout's line" \
-    bash -c '[ "$1" = 0 ] && grep -qF "gaiyo: $2/sheets/30_yuushi.sheet:13:13: 警告: 表 " "$3" && grep -qF "には 年度 が R3 の行がないため、この欄 (where R3) はブックで空です" "$3"' \
+    bash -c '[ "$1" = 0 ] && grep -qF "gaiyo: $2/sheets/30_yuushi.sheet:13:13: warning: 表 " "$3" && grep -qF "には 年度 が R3 の行がないため、この欄 (where R3) はブックで空です" "$3"' \
     _ "$RC" "$T/pv-tpl" "$ERR"
+
+# ---- test hooks: only gaiyo-test ($GAIYO) reads GAIYO_TEST_*; the gaiyo
+# that ships ignores them (src/testhooks.c)
+SHIPPED=${GAIYO_SHIPPED:-$SRCDIR/build/gaiyo}
+run "$SHIPPED" report --force "${IN[@]}" --out "$T/hk-plain"
+run env GAIYO_TEST_SHEET_ROWS=25 GAIYO_TEST_STREAM_ROWS=100 GAIYO_TEST_KILL=before-commit \
+    "$SHIPPED" report --force "${IN[@]}" --out "$T/hk-ship"
+assert "test hooks: the shipped gaiyo ignores GAIYO_TEST_SHEET_ROWS, _STREAM_ROWS, _KILL (workbook unchanged)" \
+    $PY -c 'import sys, zipfile
+a, b = (zipfile.ZipFile(p) for p in sys.argv[2:4])
+sys.exit(sys.argv[1] != "0" or a.namelist() != b.namelist() or any(a.read(n) != b.read(n) for n in a.namelist()))' \
+    "$RC" "$T/hk-plain/gaiyo-R6.xlsx" "$T/hk-ship/gaiyo-R6.xlsx"
+run env GAIYO_TEST_SHEET_ROWS=25 "$GAIYO" report --force "${IN[@]}" --out "$T/hk-test"
+assert "test hooks: gaiyo-test honours GAIYO_TEST_SHEET_ROWS (各課事業概要 split over sheets)" \
+    $PY -c 'import sys, zipfile
+w = zipfile.ZipFile(sys.argv[2]).read("xl/workbook.xml").decode()
+sys.exit(sys.argv[1] != "0" or "各課事業概要 (2)" not in w)' "$RC" "$T/hk-test/gaiyo-R6.xlsx"
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -2,7 +2,7 @@
 # the command and checking its exit code, stderr and stdout. Sourced by
 # cli_test.sh and text_test.sh.
 #
-# Environment (set by meson): GAIYO (the built program), SRCDIR (source
+# Environment (set by meson): GAIYO (the built program: gaiyo-test), SRCDIR (source
 # root), DATADIR (tests/data). Defaults allow running a suite by hand from
 # the source root after `meson compile -C build`.
 set -u
@@ -10,7 +10,7 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
 SRCDIR=${SRCDIR:-$(cd "$here/../.." && pwd)}
 DATADIR=${DATADIR:-$SRCDIR/tests/data}
-GAIYO=${GAIYO:-$SRCDIR/build/gaiyo}
+GAIYO=${GAIYO:-$SRCDIR/build/gaiyo-test}
 PY=/usr/bin/python3
 export LC_ALL=C.UTF-8
 

@@ -1,6 +1,9 @@
-/* t.h - a tiny TAP test harness: one "ok N - name" line per case. */
+/* t.h - a tiny TAP test harness: one "ok N - name" line per case; the
+ * file helpers the unit tests share (t_tmpdir, t_slurp, t_write, t_put). */
 #ifndef GAIYO_T_H
 #define GAIYO_T_H
+
+#include "gaiyo/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +60,49 @@ static const char *t_name __attribute__((unused));
             t_fail++;                                                                     \
         printf("%sok %d - %s\n", t_case_failed ? "not " : "", t_n, t_name);              \
     } while (0)
+
+/* ---- files: what the unit tests that read folders share ---------------- */
+
+/* A new folder named prefix + 6 random characters (relative: under the
+ * build's tests folder, the suites' workdir); malloc'd, NULL after a failed
+ * check when it cannot be made. Removed with gy_remove_tree. */
+static inline char *t_tmpdir(const char *prefix)
+{
+    char *tmpl = gy_asprintf("%sXXXXXX", prefix);
+    char *p = tmpl ? mkdtemp(tmpl) : NULL;
+    T_CHECK(p != NULL);
+    if (!p)
+        free(tmpl);
+    return p;
+}
+
+/* The text of a file (NUL-terminated, malloc'd), NULL when unreadable. */
+static inline char *t_slurp(const char *path)
+{
+    char *buf = NULL;
+    size_t len;
+    return gy_read_file(path, &buf, &len) == 0 ? buf : NULL;
+}
+
+/* Write len bytes to dir/name (to name when dir is NULL); a failed check
+ * when the file cannot be made. */
+static inline void t_write(const char *dir, const char *name, const char *data, size_t len)
+{
+    char *p = dir ? gy_asprintf("%s/%s", dir, name) : NULL;
+    FILE *fp = fopen(dir ? p : name, "wb");
+    T_CHECK(fp != NULL);
+    if (fp) {
+        fwrite(data, 1, len, fp);
+        fclose(fp);
+    }
+    free(p);
+}
+
+/* t_write of a string. */
+static inline void t_put(const char *dir, const char *name, const char *text)
+{
+    t_write(dir, name, text, strlen(text));
+}
 
 #define T_DONE()                                                                          \
     do {                                                                                  \

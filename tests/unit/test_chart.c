@@ -33,20 +33,6 @@ static bool have_gnuplot(void)
     return found;
 }
 
-static char *tmpdir(void)
-{
-    char tmpl[] = "/tmp/gaiyo-chart-XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? gy_strdup(d) : NULL;
-}
-
-static char *slurp(const char *path)
-{
-    char *buf = NULL;
-    size_t len;
-    return gy_read_file(path, &buf, &len) == 0 ? buf : NULL;
-}
-
 /* ---- the default input ------------------------------------------------- */
 
 typedef struct world {
@@ -86,7 +72,7 @@ typedef struct dat {
 static bool dat_load(dat *x, const char *path)
 {
     memset(x, 0, sizeof *x);
-    char *text = slurp(path);
+    char *text = t_slurp(path);
     if (!text)
         return false;
     char *save = NULL;
@@ -166,7 +152,7 @@ static const char *cellt(const gy_table *t, const gy_row *r, const char *col)
 /* Renders the default input with gnuplot = gp into a fresh folder. */
 static char *render_default(world *w, const char *gp, gy_chart_outs *o, gy_status *st)
 {
-    char *dir = tmpdir();
+    char *dir = t_tmpdir("/tmp/gaiyo-chart-");
     *st = gy_charts_render(w->cs, &w->ds, dir, gp, o, &w->d);
     return dir;
 }
@@ -792,7 +778,7 @@ static void script_options(void)
     gy_status st;
     char *dir = render_default(&w, "/nonexistent/gnuplot", &o, &st);
     char *gpp = gy_asprintf("%s/charts/charts.gp", dir);
-    char *gp = slurp(gpp);
+    char *gp = t_slurp(gpp);
     char *g = gp_section(gp, "ginou"), *y = gp_section(gp, "yosan_kabetsu"), *u = gp_section(gp, "yuushi_yotaku");
     /* ginou: 1 idx, 2 区分, 3-4 bars, 5 合格率, 6 its text, 7 the highest bar */
     T_CONTAINS(g, "using 1:5 axes x1y2 with points pt 7");
@@ -1186,7 +1172,7 @@ static void render_default_pngs(void)
     world w;
     world_load(&w);
     /* a wrapper that counts how often it is started, then runs gnuplot */
-    char *tdir = tmpdir();
+    char *tdir = t_tmpdir("/tmp/gaiyo-chart-");
     char *wrap = gy_asprintf("%s/gp.sh", tdir);
     char *count = gy_asprintf("%s/count", tdir);
     FILE *fp = fopen(wrap, "w");
@@ -1198,7 +1184,7 @@ static void render_default_pngs(void)
     char *dir = render_default(&w, wrap, &o, &st);
     T_EQ_INT(st, GY_OK);
     gy_diags_print(&w.d, stdout);
-    char *runs = slurp(count);
+    char *runs = t_slurp(count);
     T_EQ_STR(runs, "run\n"); /* one process for all charts */
     free(runs);
     T_EQ_INT(o.n, 15);
@@ -1219,7 +1205,7 @@ static void render_default_pngs(void)
         T_EQ_STR(c->print, want_svg);
         free(want_svg);
         char *svg = gy_asprintf("%s/%s", dir, c->print);
-        char *sv = slurp(svg);
+        char *sv = t_slurp(svg);
         char *size = gy_asprintf("width=\"%d\" height=\"%d\"", c->width, c->height);
         T_CHECK(sv && !strncmp(sv, "<?xml", 5) && strstr(sv, "<svg") && strstr(sv, size));
         T_CHECK(sv && !strstr(sv, "<script"));
@@ -1364,7 +1350,7 @@ static void injection(void)
     gy_diags_print(&d, stderr); /* not TAP: stderr */
     char cwd[4096];
     T_CHECK(getcwd(cwd, sizeof cwd) != NULL);
-    char *dir = tmpdir();
+    char *dir = t_tmpdir("/tmp/gaiyo-chart-");
     gy_chart_outs o;
     gy_status st = gy_charts_render(cs, &ds, dir, NULL, &o, &d);
     T_EQ_INT(st, GY_OK);
@@ -1397,7 +1383,7 @@ static void injection(void)
         /* the print file: SVG, or PDF where the template says `print pdf` */
         bool pdf = !strcmp(o.v[i].name, "e_pie");
         char *pf = gy_asprintf("%s/%s", dir, o.v[i].print);
-        char *pd = slurp(pf);
+        char *pd = t_slurp(pf);
         T_CHECK(pd && (pdf ? !strncmp(pd, "%PDF-", 5) : !strncmp(pd, "<?xml", 5)));
         /* in SVG the hostile names are text, XML-escaped: no element of theirs */
         T_CHECK(pd && !strstr(pd, "<script") && !strstr(pd, "<svg onload"));
@@ -1407,7 +1393,7 @@ static void injection(void)
     }
     /* the script: no backquote, no macro, no input text */
     char *gp = gy_asprintf("%s/charts.gp", cdir);
-    char *script = slurp(gp);
+    char *script = t_slurp(gp);
     T_CHECK(script && !strchr(script, '`') && !strchr(script, '@') && !strstr(script, "$("));
     T_CHECK(script && !strstr(script, "改行") && !strstr(script, "タブ"));
     free(script);
@@ -1428,7 +1414,7 @@ static void injection(void)
                           "plot \"e_bars.dat\" every ::1 using 1:(strcol(2)) with table\n"),
              0);
     char *rtp = gy_asprintf("%s/rt.txt", cdir);
-    char *rt = slurp(rtp);
+    char *rt = t_slurp(rtp);
     gy_buf want = {0};
     for (size_t i = 0; i < NEVIL; i++)
         gy_buf_printf(&want, " %zu\t %s\n", i, EVIL[i]);
@@ -1458,7 +1444,7 @@ static void table_absent(void)
     world_load(&w);
     gy_dataset empty = {0};
     gy_chart_outs o;
-    char *dir = tmpdir();
+    char *dir = t_tmpdir("/tmp/gaiyo-chart-");
     T_EQ_INT(gy_charts_render(w.cs, &empty, dir, "/nonexistent/gnuplot", &o, &w.d), GY_EDATA);
     T_EQ_INT(w.d.n, 15);
     T_CONTAINS(w.d.n ? w.d.v[0].msg : NULL, "表 'ginou' が入力にありません");
@@ -1483,7 +1469,7 @@ static void nothing_to_draw(void)
                                "type pie\ntable yosan\nwhere 会計 一般会計\nvalue 当初\nsize 300 200\n",
                                &w.defs, &w.d), GY_OK);
     gy_chart_outs o;
-    char *dir = tmpdir();
+    char *dir = t_tmpdir("/tmp/gaiyo-chart-");
     gy_status st = gy_charts_render(cs, &w.ds, dir, have_gnuplot() ? NULL : "/nonexistent/gnuplot",
                                     &o, &w.d);
     T_CHECK(w.d.n >= 1);
@@ -1511,7 +1497,7 @@ static void start_then_finish(void)
 {
     world w;
     world_load(&w);
-    char *tdir = tmpdir();
+    char *tdir = t_tmpdir("/tmp/gaiyo-chart-");
     char *wrap = gy_asprintf("%s/gp.sh", tdir);
     char *go = gy_asprintf("%s/go", tdir);
     FILE *fp = fopen(wrap, "w");
@@ -1521,7 +1507,7 @@ static void start_then_finish(void)
             go);
     fclose(fp);
     chmod(wrap, 0755);
-    char *dir = tmpdir();
+    char *dir = t_tmpdir("/tmp/gaiyo-chart-");
     gy_chart_job *job = NULL;
     T_EQ_INT(gy_charts_start(w.cs, &w.ds, dir, NULL, wrap, &job, &w.d), GY_OK);
     T_CHECK(job != NULL);

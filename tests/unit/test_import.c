@@ -159,39 +159,9 @@ static void dec_err(const char *raw, size_t len, gy_enc enc, unsigned line, unsi
 
 /* ---- files --------------------------------------------------------------- */
 
-static void rm_rf(const char *p)
-{
-    gy_remove_tree(p);
-}
-
-static char *make_tmpdir(void)
-{
-    char tmpl[] = "tmp_import_XXXXXX";
-    char *p = mkdtemp(tmpl);
-    T_CHECK(p != NULL);
-    return p ? gy_strdup(p) : NULL;
-}
-
 static char *path2(const char *a, const char *b)
 {
     return gy_asprintf("%s/%s", a, b);
-}
-
-static void write_file(const char *path, const char *data, size_t len)
-{
-    FILE *fp = fopen(path, "wb");
-    T_CHECK(fp != NULL);
-    if (fp) {
-        fwrite(data, 1, len, fp);
-        fclose(fp);
-    }
-}
-
-static void write_in(const char *dir, const char *name, const char *data, size_t len)
-{
-    char *p = path2(dir, name);
-    write_file(p, data, len);
-    free(p);
 }
 
 static void mkdir_in(const char *dir, const char *name)
@@ -579,7 +549,7 @@ static void file_err(const char *dir, const char *raw, size_t len, gy_enc enc, u
                      const char *msg)
 {
     char *p = path2(dir, "pos.csv");
-    write_file(p, raw, len);
+    t_write(NULL, p, raw, len);
     gy_diags d = {0};
     gy_table *t = NULL;
     T_EQ_INT(gy_import_file(demo, p, enc, &t, &d), GY_EDATA);
@@ -602,7 +572,7 @@ static void file_err(const char *dir, const char *raw, size_t len, gy_enc enc, u
  * line ending in CR), where CR ends lines. */
 static void positions_one_convention(void)
 {
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     if (!dir)
         return;
     const char *num = "数値ではありません";
@@ -641,13 +611,13 @@ static void positions_one_convention(void)
              GY_ENC_CP932, 2, 3, "CP932 (Shift_JIS) として不正なバイト 0xA0");
     file_err(dir, S("\x96\xBC\x91\x4F,\x8B\xE0\x8A\x7A,\x8C\x8F\x90\x94\r\n\x93\x8C,1,2\r\n\x93\x8C,1,\xA0\r\n"),
              GY_ENC_AUTO, 3, 3, "0xA0");
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
 static void import_file_encodings(void)
 {
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     if (!dir)
         return;
     gy_tabledef *cp = def_of("cp.def", "table cp\nfile cp.csv\ncolumn 名前 marker key\n"
@@ -658,7 +628,7 @@ static void import_file_encodings(void)
     }
     /* header 名前,金額 then ①,髙橋課 in CP932 */
     char *p = path2(dir, "cp.csv");
-    write_file(p, S("\x96\xBC\x91\x4F,\x8B\xE0\x8A\x7A\r\n\x87\x40,\xFB\xFC\x8B\xB4\x89\xDB\r\n"));
+    t_write(NULL, p, S("\x96\xBC\x91\x4F,\x8B\xE0\x8A\x7A\r\n\x87\x40,\xFB\xFC\x8B\xB4\x89\xDB\r\n"));
     gy_diags d = {0};
     gy_table *t = NULL;
     T_EQ_INT(gy_import_file(cp, p, GY_ENC_AUTO, &t, &d), GY_OK);
@@ -692,7 +662,7 @@ static void import_file_encodings(void)
 
     /* UTF-8 with a BOM */
     p = path2(dir, "bom.csv");
-    write_file(p, S("\xEF\xBB\xBF名前,金額\n(1),x\n"));
+    t_write(NULL, p, S("\xEF\xBB\xBF名前,金額\n(1),x\n"));
     T_EQ_INT(gy_import_file(cp, p, GY_ENC_AUTO, &t, &d), GY_OK);
     if (t) {
         T_EQ_STR(t->encoding, "UTF-8 (BOM)");
@@ -705,7 +675,7 @@ static void import_file_encodings(void)
 
     /* UTF-8 without */
     p = path2(dir, "plain.csv");
-    write_file(p, S("名前,金額\nア,x\n"));
+    t_write(NULL, p, S("名前,金額\nア,x\n"));
     T_EQ_INT(gy_import_file(cp, p, GY_ENC_AUTO, &t, &d), GY_OK);
     if (t) {
         T_EQ_STR(t->encoding, "UTF-8");
@@ -717,7 +687,7 @@ static void import_file_encodings(void)
 
     /* binary */
     p = path2(dir, "bin.csv");
-    write_file(p, S("\x89PNG\r\n\x1a\n\0\0\0\rIHDR"));
+    t_write(NULL, p, S("\x89PNG\r\n\x1a\n\0\0\0\rIHDR"));
     T_EQ_INT(gy_import_file(cp, p, GY_ENC_AUTO, &t, &d), GY_EDATA);
     T_CHECK(t == NULL);
     T_EQ_INT(d.n, 1);
@@ -740,7 +710,7 @@ static void import_file_encodings(void)
     free(p);
 
     gy_tabledef_free(cp);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
@@ -903,14 +873,14 @@ static gy_defset two_defs(void)
 
 static void dataset_ok_and_missing(void)
 {
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     if (!dir)
         return;
     gy_defset s = two_defs();
     mkdir_in(dir, "R6");
-    write_in(dir, "R6/a.csv", S("name,amount\nx,1\ny,2\n"));
-    write_in(dir, "README.txt", S("files beside the year folders are not tables\n"));
-    write_in(dir, "R6/notes.txt", S("nor are files that are not CSV\n"));
+    t_write(dir, "R6/a.csv", S("name,amount\nx,1\ny,2\n"));
+    t_write(dir, "README.txt", S("files beside the year folders are not tables\n"));
+    t_write(dir, "R6/notes.txt", S("nor are files that are not CSV\n"));
     gy_diags d = {0};
     gy_dataset ds;
     T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_OK);
@@ -934,19 +904,19 @@ static void dataset_ok_and_missing(void)
     gy_dataset_free(&ds);
     gy_diags_free(&d);
     free(s.v);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
 static void dataset_unclaimed_csv(void)
 {
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     if (!dir)
         return;
     gy_defset s = two_defs();
     mkdir_in(dir, "R6");
-    write_in(dir, "R6/a.csv", S("name,amount\nx,1\n"));
-    write_in(dir, "R6/aa.csv", S("name,amount\nx,1\n"));
+    t_write(dir, "R6/a.csv", S("name,amount\nx,1\n"));
+    t_write(dir, "R6/aa.csv", S("name,amount\nx,1\n"));
     gy_diags d = {0};
     gy_dataset ds;
     T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
@@ -962,19 +932,19 @@ static void dataset_unclaimed_csv(void)
     gy_dataset_free(&ds);
     gy_diags_free(&d);
     free(s.v);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
 static void dataset_bad_folder_name(void)
 {
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     if (!dir)
         return;
     gy_defset s = two_defs();
     mkdir_in(dir, "R6");
     mkdir_in(dir, "old");
-    write_in(dir, "R6/a.csv", S("name,amount\nx,1\n"));
+    t_write(dir, "R6/a.csv", S("name,amount\nx,1\n"));
     gy_diags d = {0};
     gy_dataset ds;
     T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
@@ -987,20 +957,20 @@ static void dataset_bad_folder_name(void)
     gy_dataset_free(&ds);
     gy_diags_free(&d);
     free(s.v);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
 static void dataset_years(void)
 {
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     if (!dir)
         return;
     gy_defset s = two_defs();
     mkdir_in(dir, "令和6年度");
     mkdir_in(dir, "R5");
-    write_in(dir, "令和6年度/a.csv", S("name,amount\nx,6\n"));
-    write_in(dir, "R5/a.csv", S("name,amount\nx,5\n"));
+    t_write(dir, "令和6年度/a.csv", S("name,amount\nx,6\n"));
+    t_write(dir, "R5/a.csv", S("name,amount\nx,5\n"));
     gy_diags d = {0};
     gy_dataset ds;
     T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_OK);
@@ -1028,13 +998,13 @@ static void dataset_years(void)
         T_CONTAINS(d.v[0].msg, "は同じ年度です");
     gy_diags_free(&d);
     free(s.v);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
 static void dataset_no_year_and_no_dir(void)
 {
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     if (!dir)
         return;
     gy_defset s = two_defs();
@@ -1055,20 +1025,20 @@ static void dataset_no_year_and_no_dir(void)
     free(p);
     gy_diags_free(&d);
     free(s.v);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
 static void dataset_encoding_conf(void)
 {
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     if (!dir)
         return;
     gy_defset s = two_defs();
     mkdir_in(dir, "R6");
     /* ASCII is valid in both: detection says UTF-8, the conf says CP932 */
-    write_in(dir, "R6/a.csv", S("name,amount\nx,1\n"));
-    write_in(dir, "R6/encoding.conf", S("# overrides\n\na.csv   cp932   # from Excel\n"));
+    t_write(dir, "R6/a.csv", S("name,amount\nx,1\n"));
+    t_write(dir, "R6/encoding.conf", S("# overrides\n\na.csv   cp932   # from Excel\n"));
     gy_diags d = {0};
     gy_dataset ds;
     T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_OK);
@@ -1079,8 +1049,8 @@ static void dataset_encoding_conf(void)
     gy_dataset_free(&ds);
 
     /* CP932 bytes (name 髙) with the conf saying UTF-8: an error */
-    write_in(dir, "R6/a.csv", S("name,amount\n\xFB\xFC,1\n"));
-    write_in(dir, "R6/encoding.conf", S("a.csv utf-8\n"));
+    t_write(dir, "R6/a.csv", S("name,amount\n\xFB\xFC,1\n"));
+    t_write(dir, "R6/encoding.conf", S("a.csv utf-8\n"));
     T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
     T_EQ_INT(ds.n, 0);
     T_EQ_INT(d.n, 1);
@@ -1095,7 +1065,7 @@ static void dataset_encoding_conf(void)
     gy_diags_free(&d);
 
     /* without the conf the same file is detected as CP932 */
-    write_in(dir, "R6/encoding.conf", S(""));
+    t_write(dir, "R6/encoding.conf", S(""));
     T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_OK);
     if (ds.n == 1) {
         T_EQ_STR(ds.v[0]->encoding, "CP932");
@@ -1106,7 +1076,7 @@ static void dataset_encoding_conf(void)
     gy_diags_free(&d);
 
     /* a wrong conf: unknown encoding, unknown file */
-    write_in(dir, "R6/encoding.conf", S("a.csv latin1\nzz.csv cp932\n"));
+    t_write(dir, "R6/encoding.conf", S("a.csv latin1\nzz.csv cp932\n"));
     T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
     T_EQ_INT(d.n, 2);
     if (d.n == 2) {
@@ -1120,7 +1090,7 @@ static void dataset_encoding_conf(void)
     }
     gy_diags_free(&d);
     free(s.v);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
@@ -1128,15 +1098,15 @@ static void dataset_encoding_conf_bom(void)
 {
     /* encoding.conf saved by Notepad: a BOM and CRLF (definition files
      * may have a BOM too) */
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     if (!dir)
         return;
     gy_defset s = two_defs();
     mkdir_in(dir, "R6");
     gy_diags d = {0};
     gy_dataset ds;
-    write_in(dir, "R6/a.csv", S("name,amount\nx,1\n"));
-    write_in(dir, "R6/encoding.conf", S("\xEF\xBB\xBF" "a.csv cp932\r\n"));
+    t_write(dir, "R6/a.csv", S("name,amount\nx,1\n"));
+    t_write(dir, "R6/encoding.conf", S("\xEF\xBB\xBF" "a.csv cp932\r\n"));
     T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_OK);
     T_EQ_INT(d.n, 0);
     if (d.n)
@@ -1147,20 +1117,20 @@ static void dataset_encoding_conf_bom(void)
     gy_diags_free(&d);
 
     free(s.v);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
 static void dataset_bad_file_stops(void)
 {
     /* an import error of one table fails the whole load: no tables */
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     if (!dir)
         return;
     gy_defset s = two_defs();
     mkdir_in(dir, "R6");
-    write_in(dir, "R6/a.csv", S("name,amount\nx,1\n"));
-    write_in(dir, "R6/o.csv", S("name\n\"x\n"));
+    t_write(dir, "R6/a.csv", S("name,amount\nx,1\n"));
+    t_write(dir, "R6/o.csv", S("name\n\"x\n"));
     gy_diags d = {0};
     gy_dataset ds;
     T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_EDATA);
@@ -1174,7 +1144,7 @@ static void dataset_bad_file_stops(void)
     }
     gy_diags_free(&d);
     free(s.v);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
@@ -1504,7 +1474,7 @@ static void wide_sparse_and_widened(void)
 static void big_file_mapped(void)
 {
     enum { STEP = 16 << 20 };
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     gy_tabledef *bd = def_of("b.def", "table b\nfile b.csv\ncolumn 名前 text\ncolumn 金額 amount\n");
     if (!dir || !bd) {
         free(dir);
@@ -1539,7 +1509,7 @@ static void big_file_mapped(void)
     unsigned east = ++line;
     n += (size_t)sprintf(buf + n, "西,4\n");
     char *p = path2(dir, "b.csv");
-    write_file(p, buf, n);
+    t_write(NULL, p, buf, n);
     gy_diags d = {0};
     gy_table *t = NULL, *u = NULL;
     T_EQ_INT(gy_import_file(bd, p, GY_ENC_AUTO, &t, &d), GY_OK);
@@ -1563,7 +1533,7 @@ static void big_file_mapped(void)
     gy_table_free(u);
     /* the character's second byte spoiled: found across the step's end */
     buf[STEP] = (char)0xFF;
-    write_file(p, buf, n);
+    t_write(NULL, p, buf, n);
     t = NULL;
     T_EQ_INT(gy_import_file(bd, p, GY_ENC_UTF8, &t, &d), GY_EDATA);
     T_CHECK(t == NULL);
@@ -1576,7 +1546,7 @@ static void big_file_mapped(void)
     gy_diags_free(&d);
     free(p);
     free(buf);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
     gy_tabledef_free(bd);
 }
@@ -1819,24 +1789,24 @@ static gy_status on_year(gy_dataset *ds, size_t first, bool last, void *arg)
         y->nrows_prev[y->calls] = first ? ds->v[first - 1]->nrows : 0;
     }
     if (!y->calls && y->later)
-        write_file(y->later, S("name,amount\nx,7\n"));
+        t_write(NULL, y->later, S("name,amount\nx,7\n"));
     y->calls++;
     return y->ret;
 }
 
 static void dataset_years_staged(void)
 {
-    char *dir = make_tmpdir();
+    char *dir = t_tmpdir("tmp_import_");
     if (!dir)
         return;
     gy_defset s = two_defs();
     mkdir_in(dir, "R4");
     mkdir_in(dir, "R5");
     mkdir_in(dir, "R6");
-    write_in(dir, "R4/a.csv", S("name,amount\nx,4\n"));
-    write_in(dir, "R5/a.csv", S("name,amount\nx,5\ny,5\n"));
-    write_in(dir, "R5/o.csv", S("name\nq\n"));
-    write_in(dir, "R6/a.csv", S("name,amount\nx,6\n"));
+    t_write(dir, "R4/a.csv", S("name,amount\nx,4\n"));
+    t_write(dir, "R5/a.csv", S("name,amount\nx,5\ny,5\n"));
+    t_write(dir, "R5/o.csv", S("name\nq\n"));
+    t_write(dir, "R6/a.csv", S("name,amount\nx,6\n"));
     /* one byte is big: every year is read after the callback saw the one
      * before; a big size: all at once, the callback afterwards. Same
      * calls, same tables either way. */
@@ -1845,7 +1815,7 @@ static void dataset_years_staged(void)
     for (size_t b = 0; b < 2; b++) {
         gy_diags d = {0};
         gy_dataset ds;
-        write_in(dir, "R6/a.csv", S("name,amount\nx,6\n"));
+        t_write(dir, "R6/a.csv", S("name,amount\nx,6\n"));
         yearlog y = {.ret = GY_OK, .later = r6};
         T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, bigs[b], on_year, &y), GY_OK);
         T_EQ_INT(y.calls, 3);
@@ -1882,8 +1852,8 @@ static void dataset_years_staged(void)
     }
     /* a bad file in R5: not called once it failed, the diagnostics of R6
      * are still read (staged or not, the same) */
-    write_in(dir, "R5/a.csv", S("name,amount\nx,five\n"));
-    write_in(dir, "R6/a.csv", S("name,amount\nx,six\n"));
+    t_write(dir, "R5/a.csv", S("name,amount\nx,five\n"));
+    t_write(dir, "R6/a.csv", S("name,amount\nx,six\n"));
     for (size_t b = 0; b < 2; b++) {
         gy_diags d = {0};
         gy_dataset ds;
@@ -1899,7 +1869,7 @@ static void dataset_years_staged(void)
     }
     free(r6);
     free(s.v);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 

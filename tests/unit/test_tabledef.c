@@ -41,26 +41,9 @@ static void expect_error(const char *text, unsigned line, unsigned col, const ch
 /* The smallest valid header every error case builds on. */
 #define HEAD "table   t\nfile    t.csv\n"
 
-static void rm_rf(const char *p)
-{
-    gy_remove_tree(p);
-}
-
-static void write_file(const char *dir, const char *name, const char *text, size_t len)
-{
-    char *p = gy_asprintf("%s/%s", dir, name);
-    FILE *fp = fopen(p, "wb");
-    T_CHECK(fp != NULL);
-    if (fp) {
-        fwrite(text, 1, len, fp);
-        fclose(fp);
-    }
-    free(p);
-}
-
 static void write_str(const char *dir, const char *name, const char *text)
 {
-    write_file(dir, name, text, strlen(text));
+    t_write(dir, name, text, strlen(text));
 }
 
 /* A fresh directory under the working directory (the build's tests dir). */
@@ -540,7 +523,7 @@ static void load_file(void)
         return;
     /* a BOM is skipped */
     write_str(dir, "bom.def", "\xEF\xBB\xBFtable b\nfile b.csv\ncolumn a text\n");
-    write_file(dir, "nul.def", "table b\nfile b.csv\0\ncolumn a text\n", 34);
+    t_write(dir, "nul.def", "table b\nfile b.csv\0\ncolumn a text\n", 34);
     char *p = gy_asprintf("%s/bom.def", dir);
     gy_diags d = {0};
     gy_tabledef *t = NULL;
@@ -587,7 +570,7 @@ static void load_file(void)
     }
     free(p);
     gy_diags_free(&d);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
@@ -658,7 +641,7 @@ static void defset_same_file(void)
         free(pb);
     }
     gy_diags_free(&d);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
@@ -677,7 +660,7 @@ static void defset_same_id(void)
     if (d.n == 1)
         T_CONTAINS(d.v[0].msg, "表 id 'same' は ");
     gy_diags_free(&d);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
@@ -711,7 +694,7 @@ static void defset_bad_member_and_empty(void)
     T_EQ_INT(gy_defset_load("no/such/dir", &s, &d), GY_EIO);
     T_EQ_INT(d.n, 1);
     gy_diags_free(&d);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 
@@ -815,7 +798,7 @@ static void reconcile_defset(void)
     if (d.n == 1)
         T_CONTAINS(d.v[0].msg, "reconcile の表 'b' は定義されていません");
     gy_diags_free(&d);
-    rm_rf(dir);
+    gy_remove_tree(dir);
     free(dir);
 }
 

@@ -122,35 +122,15 @@ static void sheet_reading(void)
 
 /* ---- workbook.conf ---- */
 
-static char *tmpdir(void)
-{
-    char tmpl[] = "tmp_tmpl_XXXXXX";
-    char *p = mkdtemp(tmpl);
-    T_CHECK(p != NULL);
-    return p ? gy_strdup(p) : NULL;
-}
-
-static void put(const char *dir, const char *name, const char *text)
-{
-    char *p = gy_asprintf("%s/%s", dir, name);
-    FILE *fp = fopen(p, "wb");
-    T_CHECK(fp != NULL);
-    if (fp) {
-        fputs(text, fp);
-        fclose(fp);
-    }
-    free(p);
-}
-
 static void conf_reading(void)
 {
-    char *dir = tmpdir();
+    char *dir = t_tmpdir("tmp_tmpl_");
     if (!dir)
         return;
     gy_diags d = {0};
     gy_layouts ls;
     /* BOM, CRLF, blank lines and a comment */
-    put(dir, "workbook.conf", "\xEF\xBB\xBF# settings\r\n\r\nfont ＭＳ Ｐゴシック\r\n\r\nnegative ▲\r\nfont_size 11\r\n");
+    t_put(dir, "workbook.conf", "\xEF\xBB\xBF# settings\r\n\r\nfont ＭＳ Ｐゴシック\r\n\r\nnegative ▲\r\nfont_size 11\r\n");
     T_EQ_INT(gy_layouts_load(dir, &defs, &ls, &d), GY_OK);
     T_EQ_INT(d.n, 0);
     if (d.n == 0) {
@@ -160,20 +140,20 @@ static void conf_reading(void)
         gy_layouts_free(&ls);
     }
     /* the line after blank lines is its own line (was: blank lines not counted) */
-    put(dir, "workbook.conf", "font x\n\n\nnegative ×\n");
+    t_put(dir, "workbook.conf", "font x\n\n\nnegative ×\n");
     T_EQ_INT(gy_layouts_load(dir, &defs, &ls, &d), GY_EDEF);
     first_at(&d, 4, 10, "negative は △, ▲, - のどれか");
     gy_diags_free(&d);
     /* a wrong setting in column 1, a wrong value where it stands */
-    put(dir, "workbook.conf", "\nfonts x\n");
+    t_put(dir, "workbook.conf", "\nfonts x\n");
     T_EQ_INT(gy_layouts_load(dir, &defs, &ls, &d), GY_EDEF);
     first_at(&d, 2, 1, "未知の設定 'fonts'");
     gy_diags_free(&d);
-    put(dir, "workbook.conf", "# size\n\nfont_size   99\n");
+    t_put(dir, "workbook.conf", "# size\n\nfont_size   99\n");
     T_EQ_INT(gy_layouts_load(dir, &defs, &ls, &d), GY_EDEF);
     first_at(&d, 3, 13, "font_size は 6〜72");
     gy_diags_free(&d);
-    put(dir, "workbook.conf", "title 概要\nauthor \xfe\n");
+    t_put(dir, "workbook.conf", "title 概要\nauthor \xfe\n");
     T_EQ_INT(gy_layouts_load(dir, &defs, &ls, &d), GY_EDEF);
     first_at(&d, 2, 8, "UTF-8");
     gy_diags_free(&d);

@@ -1,5 +1,7 @@
 /* test_util.c - the template line tokenizer shared by definitions and
- * charts (gy_words), character columns (gy_char_col), CSV fields. */
+ * charts (gy_words), character columns (gy_char_col), CSV fields; the
+ * diagnostics of src/diag.c (severities, the one printed format). */
+#include "gaiyo/diag.h"
 #include "gaiyo/util.h"
 #include "t.h"
 
@@ -115,8 +117,48 @@ static void csv_field_neutralises_formulas(void)
     }
 }
 
+static void diag_severity_and_format(void)
+{
+    gy_diags d = {0};
+    gy_diag_add(&d, "in/a.csv", 3, 5, "値 '%s'", "x");
+    gy_diag_warn(&d, "t/b.chart", 7, 0, "フォント");
+    gy_diag_note(&d, "t/c.def", 0, 9, "ここ");
+    gy_diag_warn(&d, "", 1, 2, "全体");
+    T_EQ_INT(d.n, 4);
+    if (d.n != 4) {
+        gy_diags_free(&d);
+        return;
+    }
+    T_EQ_INT(d.v[0].sev, GY_DIAG_ERROR); /* gy_diag_add: an error, as before */
+    T_EQ_INT(d.v[1].sev, GY_DIAG_WARNING);
+    T_EQ_INT(d.v[2].sev, GY_DIAG_NOTE);
+    gy_buf b = {0};
+    for (size_t i = 0; i < d.n; i++)
+        T_CHECK(gy_diag_format(&b, &d.v[i]));
+    gy_buf_add(&b, "", 1);
+    T_EQ_STR(b.p, "gaiyo: in/a.csv:3:5: error: 値 'x'\n"
+                  "gaiyo: t/b.chart:7: warning: フォント\n"
+                  "gaiyo: t/c.def: note: ここ\n"
+                  "gaiyo: warning: 全体\n");
+    /* gy_diags_print: the same lines, then the count of dropped ones */
+    char *mem = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&mem, &len);
+    d.dropped = 2;
+    gy_diags_print(&d, fp);
+    fclose(fp);
+    b.n--; /* the NUL */
+    gy_buf_puts(&b, "gaiyo: (ほかに 2 件のエラーを省略)\n");
+    gy_buf_add(&b, "", 1);
+    T_EQ_STR(mem, b.p);
+    free(mem);
+    gy_buf_free(&b);
+    gy_diags_free(&d);
+}
+
 int main(void)
 {
+    TEST(diag_severity_and_format);
     TEST(csv_field_neutralises_formulas);
     TEST(quote_makes_controls_visible_and_cuts);
     TEST(char_columns_count_characters);

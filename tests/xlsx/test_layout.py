@@ -16,7 +16,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get('SRCDIR', os.path.dirname(os.path.dirname(HERE)))
-GAIYO = os.environ.get('GAIYO', os.path.join(SRCDIR, 'build', 'gaiyo'))
+GAIYO = os.environ.get('GAIYO', os.path.join(SRCDIR, 'build', 'gaiyo-test'))
 
 try:
     import openpyxl

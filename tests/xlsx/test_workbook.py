@@ -16,7 +16,7 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 SRCDIR = os.environ.get('SRCDIR', os.path.dirname(os.path.dirname(HERE)))
-GAIYO = os.environ.get('GAIYO', os.path.join(SRCDIR, 'build', 'gaiyo'))
+GAIYO = os.environ.get('GAIYO', os.path.join(SRCDIR, 'build', 'gaiyo-test'))
 REPORT = os.path.join(HERE, 'report')
 
 try:
