@@ -6,34 +6,12 @@
 #define GAIYO_REPORT_H
 
 #include "gaiyo/chart.h"
+#include "gaiyo/fingerprint.h"
+#include "gaiyo/format.h"
 #include "gaiyo/import.h"
 #include "gaiyo/layout.h"
 #include "gaiyo/util.h"
 #include "gaiyo/verify.h"
-
-/** Output format of findings. */
-typedef enum gy_report_format { GY_FMT_TEXT = 0, GY_FMT_CSV, GY_FMT_JSON } gy_report_format;
-
-/** Parse text|csv|json. */
-bool gy_report_format_parse(const char *s, gy_report_format *out);
-
-/** Per table: rows read, encoding, and the totals as stated. */
-void gy_report_summary(const gy_dataset *ds, gy_buf *b);
-
-/** One table's part of gy_report_summary. */
-void gy_report_summary_table(const gy_table *t, gy_buf *b);
-
-/** A table as canonical TSV: a header of column names, then one line per
- *  row: file:line, role, level, then every cell formatted. */
-void gy_report_dump(const gy_table *t, gy_buf *b);
-
-/** Findings of ds in a format, in the lead order (gy_findings_lead: by
- *  severity, then table in the order of the layouts ls (may be NULL), then
- *  position). Text: a heading per severity and the infos of one table and
- *  cause as one line; CSV and JSON: every finding, with its cause and the
- *  number of its group (the text's line). */
-gy_status gy_report_findings(const gy_findings *f, const gy_dataset *ds, const gy_layouts *ls, gy_report_format fmt,
-                             gy_buf *b);
 
 /** Run verify and format its findings; *nerr = number of errors. */
 gy_status gy_report_verify(const gy_dataset *ds, const gy_layouts *ls, gy_report_format fmt, gy_buf *b, int *nerr);
@@ -82,14 +60,6 @@ typedef struct gy_report_opts {
                                       gy_report_write reads sheets/ and charts/ itself */
     const gy_chartset *charts;   /**< charts/ as read before the input (with layouts; not freed) */
 } gy_report_opts;
-
-/** A fingerprint (hex) of everything a report depends on: the program's
- *  version, SOURCE_DATE_EPOCH, and the path and bytes of every file under
- *  input and templates. NULL if a file could not be read. */
-char *gy_report_fingerprint(const char *input, const char *templates);
-
-/** Whether out/ holds a complete report made from that fingerprint. */
-bool gy_report_up_to_date(const char *outdir, const char *fp);
 
 /** The workbook's file name inside out/: gaiyo-<年度>.xlsx, e.g. gaiyo-R6.xlsx. */
 char *gy_report_workbook_name(const gy_dataset *ds);
