@@ -5,8 +5,9 @@
  * that out/.gaiyo-state holds that fingerprint and names only files that
  * are there. The folders are walked with opendir (not nftw, whose
  * callback would need file-scope state): paths as nftw(FTW_PHYS) gives
- * them, sorted. Tested by tests/cli (a second run with nothing changed
- * says 変更なし and rewrites nothing; a changed input redoes the report). */
+ * them, sorted. Tested by tests/cli/cli_test.sh (a second run with
+ * nothing changed says 変更はありません and rewrites nothing; a changed
+ * input, template or symlink redoes the report). */
 #include "gaiyo/fingerprint.h"
 
 #include <dirent.h>

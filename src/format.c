@@ -3,9 +3,9 @@
  * CSV and JSON are one walk over the findings (findings_records) with an
  * emitter per format; text groups them by severity and by group. Every
  * function writes into a gy_buf and touches no file (report.c writes
- * them into out/). Tested through the report's outputs: tests/cli
- * (findings.txt/.csv, `verify --format`) and tests/unit/test_report.c
- * where it covers them. */
+ * them into out/). No unit suite of its own: tested through the outputs,
+ * tests/cli/cli_test.sh (summary, findings.txt/.csv, `verify --format
+ * text|csv|json`), text_test.sh, excel_csv_test.sh. */
 #include "gaiyo/format.h"
 
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #include "gaiyo/xlsx.h"
 #include "gaiyo/changes.h"
 #include "gaiyo/chart.h"
-#include "gaiyo/relate.h"
+#include "gaiyo/retain.h"
 #include <errno.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -85,10 +85,6 @@ static long long created_time(const gy_dataset *ds, gy_buf *inputs)
     return t;
 }
 
-/* a table of an earlier year that the report does not print: only what
- * the next year's @前年 reads of it stays (the workbook's derivations of
- * the next year are made while it is written), and what the tables of
- * its own year verified later (gy_report_write) reconcile with */
 /* the charts of a report, drawn while its workbook is written */
 typedef struct chart_wait {
     gy_outdir *o;
@@ -179,52 +175,6 @@ static void chart_wait_free(chart_wait *w)
     gy_diags_free(&w->cd);
 }
 
-static gy_status let_go(const gy_dataset *ds, gy_table *t)
-{
-    bool *keep = calloc(t->def->ncols ? t->def->ncols : 1, sizeof *keep);
-    if (!keep)
-        return GY_ENOMEM;
-    bool any = gy_verify_prev_columns(t->def, keep);
-    for (size_t m = 0; m < ds->n; m++) {
-        const gy_table *o = ds->v[m];
-        if (o == t || o->fy.western != t->fy.western)
-            continue;
-        if (!strcmp(t->def->id, "kumikae")) {
-            /* its year's tables read its lines (find_remaps): kept whole */
-            free(keep);
-            return GY_OK;
-        }
-        for (size_t r = 0; r < o->def->nrecons; r++) {
-            const gy_recon *rc = &o->def->recons[r];
-            if (strcmp(rc->table, t->def->id))
-                continue;
-            int cols[3] = {gy_tabledef_col(t->def, rc->col), gy_tabledef_col(t->def, rc->okey),
-                           rc->explain ? gy_tabledef_col(t->def, rc->explain) : -1};
-            for (int c = 0; c < 3; c++)
-                if (cols[c] >= 0)
-                    keep[cols[c]] = any = true;
-        }
-    }
-    for (size_t m = 0; m < ds->n; m++) {
-        const gy_table *o = ds->v[m];
-        if (o == t || o->fy.western != t->fy.western)
-            continue;
-        int r = gy_relate_keep(o->def, t, keep);
-        if (r < 0) {
-            /* a table of figures reads whatever its rows name: kept whole */
-            free(keep);
-            return GY_OK;
-        }
-        any |= r > 0;
-    }
-    if (any)
-        gy_table_keep(t, keep);
-    else
-        gy_table_release(t);
-    free(keep);
-    return GY_OK;
-}
-
 struct gy_report_early {
     gy_findings f;        /* of the tables verified early */
     char **summary;       /* per table of the dataset: its summary, made early, or NULL */
@@ -274,7 +224,8 @@ gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
         e->n = ds->n;
     }
     /* the big tables a later year supersedes (the snapshot does not
-     * record them, the workbook does not print them) */
+     * record them, the workbook does not print them): the retention
+     * policy of gy_report_load cuts them once this returns */
     size_t max = gy_snapshot_max_rows();
     bool *which = calloc(ds->n, sizeof *which), any = false;
     if (!which)
@@ -300,8 +251,6 @@ gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
             st = GY_ENOMEM;
         e->summary[k] = b.p;
         e->done[k] = true;
-        if (st == GY_OK)
-            st = let_go(ds, ds->v[k]);
     }
     free(which);
     return st;
@@ -310,7 +259,17 @@ gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
 gy_status gy_report_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_report_early *early,
                          gy_diags *d)
 {
-    return gy_dataset_load_years(dir, defs, out, d, gy_report_stage_bytes(), gy_report_year, early);
+    /* decided before the load: what a big superseded table keeps */
+    gy_retention keep;
+    gy_status st = gy_retention_make(defs, gy_report_stage_bytes(), gy_snapshot_max_rows(), gy_report_year, early,
+                                     &keep);
+    if (st != GY_OK) {
+        memset(out, 0, sizeof *out);
+        return st;
+    }
+    st = gy_dataset_load_years(dir, defs, out, d, &keep);
+    gy_retention_free(&keep, defs);
+    return st;
 }
 
 gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d)

@@ -25,12 +25,13 @@ typedef struct gy_report_result {
 } gy_report_result;
 
 /** What a report run does while input/ is read (gy_report_year, the
- *  gy_year_fn of gy_dataset_load_years): a big table of an earlier year
- *  (more rows than the snapshot records) that a later year's file
- *  supersedes is verified and summarized as soon as its year is read, then
- *  cut down to what the next year's @前年 reads of it (gy_table_keep). With
- *  files of GY_REPORT_STAGE_BYTES or more, years are read one after
- *  another: two big years never sit in memory whole. */
+ *  `seen` step of its retention policy, gy_report_load): a big table of an
+ *  earlier year (more rows than the snapshot records) that a later year's
+ *  file supersedes is verified and summarized as soon as its year is read;
+ *  the policy then cuts it down to what the next year's @前年 and its own
+ *  year's tables read of it (retain.h). With files of
+ *  GY_REPORT_STAGE_BYTES or more, years are read one after another: two
+ *  big years never sit in memory whole. */
 typedef struct gy_report_early gy_report_early;
 
 /** Staged reading from files of this size on (64 MiB, about 500,000 事業
@@ -42,8 +43,10 @@ gy_report_early *gy_report_early_new(void);
 void gy_report_early_free(gy_report_early *e);
 gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *early);
 
-/** Read an input folder for a report: gy_dataset_load_years with
- *  gy_report_year, staged from gy_report_stage_bytes(). */
+/** Read an input folder for a report: gy_dataset_load_years under the
+ *  report's retention policy (gy_retention_make: cut above
+ *  gy_snapshot_max_rows() rows, staged from gy_report_stage_bytes(),
+ *  gy_report_year seeing each year first), decided before the load. */
 gy_status gy_report_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_report_early *early,
                          gy_diags *d);
 
