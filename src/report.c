@@ -7,7 +7,6 @@
 #include "gaiyo/xlsx.h"
 #include "gaiyo/changes.h"
 #include "gaiyo/chart.h"
-#include "gaiyo/retain.h"
 #include <errno.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -253,22 +252,6 @@ gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
         e->done[k] = true;
     }
     free(which);
-    return st;
-}
-
-gy_status gy_report_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_report_early *early,
-                         gy_diags *d)
-{
-    /* decided before the load: what a big superseded table keeps */
-    gy_retention keep;
-    gy_status st = gy_retention_make(defs, gy_report_stage_bytes(), gy_snapshot_max_rows(), gy_report_year, early,
-                                     &keep);
-    if (st != GY_OK) {
-        memset(out, 0, sizeof *out);
-        return st;
-    }
-    st = gy_dataset_load_years(dir, defs, out, d, &keep);
-    gy_retention_free(&keep, defs);
     return st;
 }
 

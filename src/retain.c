@@ -93,18 +93,19 @@ gy_status gy_retention_make(const gy_defset *defs, size_t big, size_t max_rows, 
     if (!plan)
         return GY_ENOMEM;
     out->plan = plan;
+    out->nplan = defs->n;
     for (size_t i = 0; i < defs->n; i++)
         if (plan_of(defs, i, &plan[i]) != GY_OK) {
-            gy_retention_free(out, defs);
+            gy_retention_free(out);
             return GY_ENOMEM;
         }
     return GY_OK;
 }
 
-void gy_retention_free(gy_retention *r, const gy_defset *defs)
+void gy_retention_free(gy_retention *r)
 {
     gy_keep_plan *plan = (gy_keep_plan *)r->plan; /* made by gy_retention_make */
-    for (size_t i = 0; plan && i < defs->n; i++) {
+    for (size_t i = 0; plan && i < r->nplan; i++) {
         for (size_t k = 0; k < plan[i].n; k++)
             free(plan[i].v[k].cols);
         free(plan[i].v);
@@ -162,9 +163,9 @@ gy_status gy_retention_year(const gy_retention *r, const gy_defset *defs, gy_dat
         if (!t->later || t->nrows <= r->max_rows)
             continue;
         size_t i = 0;
-        while (i < defs->n && defs->v[i] != t->def)
+        while (i < defs->n && i < r->nplan && defs->v[i] != t->def)
             i++;
-        if (i < defs->n)
+        if (i < defs->n && i < r->nplan)
             st = cut(&r->plan[i], defs, ds, t);
     }
     return st;

@@ -111,6 +111,7 @@ typedef struct gy_retention {
     size_t big;                /**< staged reading from files of this size (0: never) */
     size_t max_rows;           /**< tables of more rows are cut */
     const gy_keep_plan *plan;  /**< one per definition of the defset (NULL: nothing is cut) */
+    size_t nplan;              /**< entries of plan */
     gy_year_fn seen;           /**< run on each year's tables before they are cut (the
                                     report checks a big table whole there), or NULL */
     void *arg;                 /**< for seen */

@@ -25,7 +25,7 @@ typedef struct gy_report_result {
 } gy_report_result;
 
 /** What a report run does while input/ is read (gy_report_year, the
- *  `seen` step of its retention policy, gy_report_load): a big table of an
+ *  `seen` step of its retention policy, retain.h): a big table of an
  *  earlier year (more rows than the snapshot records) that a later year's
  *  file supersedes is verified and summarized as soon as its year is read;
  *  the policy then cuts it down to what the next year's @前年 and its own
@@ -43,13 +43,6 @@ gy_report_early *gy_report_early_new(void);
 void gy_report_early_free(gy_report_early *e);
 gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *early);
 
-/** Read an input folder for a report: gy_dataset_load_years under the
- *  report's retention policy (gy_retention_make: cut above
- *  gy_snapshot_max_rows() rows, staged from gy_report_stage_bytes(),
- *  gy_report_year seeing each year first), decided before the load. */
-gy_status gy_report_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_report_early *early,
-                         gy_diags *d);
-
 /** Where the report goes and what shapes it. */
 typedef struct gy_report_opts {
     const char *outdir;      /**< out/ */
@@ -58,7 +51,8 @@ typedef struct gy_report_opts {
     const char *fingerprint; /**< of input/ and templates/, kept in out/.gaiyo-state */
     const char *gnuplot;     /**< the gnuplot program (NULL: "gnuplot" on PATH) */
     bool force;              /**< redraw every chart (else unchanged charts are kept) */
-    gy_report_early *early;  /**< what gy_report_load did early (NULL: nothing; not freed) */
+    gy_report_early *early;  /**< what gy_report_year did while input/ was read (NULL:
+                                  nothing; not freed) */
     const gy_layouts *layouts;   /**< sheets/ as read before the input (not freed), or NULL:
                                       gy_report_write reads sheets/ and charts/ itself */
     const gy_chartset *charts;   /**< charts/ as read before the input (with layouts; not freed) */

@@ -21,7 +21,7 @@ gy_status gy_retention_make(const gy_defset *defs, size_t big, size_t max_rows, 
                             gy_retention *out);
 
 /** Free what gy_retention_make made. Accepts a zeroed policy. */
-void gy_retention_free(gy_retention *r, const gy_defset *defs);
+void gy_retention_free(gy_retention *r);
 
 /** What gy_dataset_load_years does once the tables of a year folder are in
  *  ds (ds->v[first .. ds->n)): r->seen, then the cut of r's plan. */

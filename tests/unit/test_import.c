@@ -1848,7 +1848,8 @@ static void dataset_years_staged(void)
         gy_dataset ds;
         write_in(dir, "R6/a.csv", S("name,amount\nx,6\n"));
         yearlog y = {.ret = GY_OK, .later = r6};
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &(gy_retention){.big = bigs[b], .seen = on_year, .arg = &y}), GY_OK);
+        gy_retention r = {.big = bigs[b], .seen = on_year, .arg = &y};
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_OK);
         T_EQ_INT(y.calls, 3);
         T_EQ_INT(ds.n, 4);
         if (y.calls == 3 && ds.n == 4) {
@@ -1876,7 +1877,8 @@ static void dataset_years_staged(void)
         gy_diags d = {0};
         gy_dataset ds;
         yearlog y = {.ret = GY_EDATA};
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &(gy_retention){.big = 1, .seen = on_year, .arg = &y}), GY_EDATA);
+        gy_retention r = {.big = 1, .seen = on_year, .arg = &y};
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_EDATA);
         T_EQ_INT(y.calls, 1);
         T_EQ_INT(ds.n, 0);
         gy_diags_free(&d);
@@ -1889,7 +1891,8 @@ static void dataset_years_staged(void)
         gy_diags d = {0};
         gy_dataset ds;
         yearlog y = {.ret = GY_OK};
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &(gy_retention){.big = bigs[b], .seen = on_year, .arg = &y}), GY_EDATA);
+        gy_retention r = {.big = bigs[b], .seen = on_year, .arg = &y};
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_EDATA);
         T_EQ_INT(y.calls, 1);
         T_EQ_INT(d.n, 2);
         if (d.n == 2) {
@@ -1920,11 +1923,12 @@ static void dataset_years_retention(void)
     bool cols[2] = {true, false};
     gy_keep_need by_o = {1, cols, "o reads a's names"}, whole = {1, NULL, "o reads all of a"};
     gy_keep_plan plan[2] = {{&by_o, 1}, {NULL, 0}};
+    gy_retention ret1 = {.max_rows = 1, .plan = plan, .nplan = 2}, ret2 = {.max_rows = 2, .plan = plan, .nplan = 2};
     /* o in R5: a of R5 keeps its names, lets its amounts go; R6 whole */
     for (int staged = 0; staged < 2; staged++) {
         gy_diags d = {0};
         gy_dataset ds;
-        gy_retention r = {.big = staged ? 1 : 0, .max_rows = 1, .plan = plan};
+        gy_retention r = {.big = staged ? 1 : 0, .max_rows = 1, .plan = plan, .nplan = 2};
         T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_OK);
         T_EQ_INT(ds.n, 3);
         if (ds.n == 3) {
@@ -1940,7 +1944,7 @@ static void dataset_years_retention(void)
     {
         gy_diags d = {0};
         gy_dataset ds;
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &(gy_retention){.max_rows = 2, .plan = plan}), GY_OK);
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &ret2), GY_OK);
         if (ds.n == 3)
             T_EQ_INT(gy_tv(ds.v[0], 1, 1), 6);
         gy_dataset_free(&ds);
@@ -1951,7 +1955,7 @@ static void dataset_years_retention(void)
     {
         gy_diags d = {0};
         gy_dataset ds;
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &(gy_retention){.max_rows = 1, .plan = plan}), GY_OK);
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &ret1), GY_OK);
         if (ds.n == 3)
             T_EQ_INT(gy_tv(ds.v[0], 1, 1), 6);
         gy_dataset_free(&ds);
@@ -1964,7 +1968,7 @@ static void dataset_years_retention(void)
     {
         gy_diags d = {0};
         gy_dataset ds;
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &(gy_retention){.max_rows = 1, .plan = plan}), GY_OK);
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &ret1), GY_OK);
         T_EQ_INT(ds.n, 2);
         if (ds.n == 2) {
             T_EQ_INT(ds.v[0]->nrows, 0);
@@ -2000,7 +2004,7 @@ static void retention_of_templates(void)
                 nremap++;
             }
     T_EQ_INT(nremap, 1);
-    gy_retention_free(&r, &defs);
+    gy_retention_free(&r);
     gy_defset_free(&defs);
     gy_diags_free(&d);
     free(tdir);
