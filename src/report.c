@@ -1,7 +1,10 @@
-/* report.c - the report's driver of writing: verify, the text outputs
- * (formatted by format.c), snapshot and changes, the charts drawn while
- * the workbook is written, and the commit of out/ with its state
- * (fingerprint.c); and the early cut of big tables while input/ is read. */
+/* report.c - the report's driver of writing (gy_report_write): check,
+ * the text outputs (formatted by format.c), snapshot and changes, the
+ * charts drawn while the workbook is written (gy_charts_start/finish,
+ * await_charts), and the commit of out/ with its state (fingerprint.c);
+ * and the early check of a big table a later year supersedes
+ * (gy_report_year, run by the retention policy of retain.c before the cut).
+ * Tested by tests/cli/cli_test.sh and tests/xlsx/ (no unit suite). */
 #include "gaiyo/report.h"
 #include "gaiyo/outdir.h"
 #include "gaiyo/xlsx.h"
@@ -255,17 +258,12 @@ gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
     return st;
 }
 
-gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d)
+/* verify every table not verified early, joined with what was: the
+ * findings, and the derivations kept for the snapshot (the tables it
+ * records; the workbook makes its own, window by window: gy_deriver).
+ * On failure nothing is left to free. */
+static gy_status check(const gy_dataset *ds, gy_report_early *early, gy_findings *f, gy_derivs *dv)
 {
-    const char *outdir = ro->outdir;
-    res->summary = NULL;
-    res->warnings = NULL;
-    res->out_mixed = false;
-    gy_findings f;
-    gy_derivs dv;
-    /* derivations are kept for the snapshot (the tables it records); the
-     * workbook makes its own, window by window (gy_deriver) */
-    gy_report_early *early = ro->early;
     bool *want = calloc(ds->n ? ds->n : 1, sizeof *want), *which = calloc(ds->n ? ds->n : 1, sizeof *which);
     if (!want || !which) {
         free(want);
@@ -278,17 +276,102 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         which[k] = !(early && k < early->n && early->done[k]);
     }
     gy_progress_stage("検算中");
-    gy_status st = gy_verify_tables(ds, which, &f, &dv, want);
+    gy_status st = gy_verify_tables(ds, which, f, dv, want);
     free(want);
     free(which);
     if (st == GY_OK && early)
-        st = gy_findings_join(&f, &early->f);
+        st = gy_findings_join(f, &early->f);
     gy_phase("verify");
     if (st != GY_OK) {
-        gy_findings_free(&f);
-        gy_derivs_free(&dv);
-        return st;
+        gy_findings_free(f);
+        gy_derivs_free(dv);
     }
+    return st;
+}
+
+/* the workbook layouts (templates/sheets) and the chart templates
+ * (templates/charts) when the caller did not read them before the input */
+static gy_status read_templates(const gy_report_opts *ro, gy_layouts *ls, gy_chartset **cs, gy_diags *d)
+{
+    const char *tdir = ro->templates ? ro->templates : "templates";
+    char *sdir = gy_asprintf("%s/sheets", tdir);
+    gy_status st = sdir ? gy_layouts_load(sdir, ro->defs, ls, d) : GY_ENOMEM;
+    free(sdir);
+    char *cdir = gy_asprintf("%s/charts", tdir);
+    if (st == GY_OK) {
+        st = cdir ? gy_chartset_load(cdir, ro->defs, cs, d) : GY_ENOMEM;
+        if (st != GY_OK)
+            gy_layouts_free(ls);
+    }
+    free(cdir);
+    return st;
+}
+
+/* test hooks: a smaller sheet, a lower constant-memory threshold,
+ * smaller windows of derivations, so that the tests can split a table
+ * over sheets, stream it and derive it in pieces */
+static void xlsx_test_hooks(gy_xlsx_opts *xo)
+{
+    const char *tr = getenv("GAIYO_TEST_SHEET_ROWS"), *ts = getenv("GAIYO_TEST_STREAM_ROWS"),
+               *tw = getenv("GAIYO_TEST_WINDOW_ROWS");
+    xo->max_rows = tr ? (size_t)strtoul(tr, NULL, 10) : 0;
+    xo->window_rows = tw ? (size_t)strtoul(tw, NULL, 10) : 0;
+    if (tw)
+        xo->derivs = NULL; /* the windows are what the hook tests */
+    xo->stream_rows = ts ? (size_t)strtoul(ts, NULL, 10) : 0;
+}
+
+/* out/.gaiyo-state: the fingerprint and every file of this report */
+static void state_text(gy_buf *state, const gy_report_opts *ro, const chart_wait *cw, const gy_outdir *o)
+{
+    /* a report whose charts could not be drawn (or drawn without their
+     * font) is redone next time */
+    gy_buf_printf(state, "%s\n", ro->fingerprint && cw->st == GY_OK && !cw->cd.n ? ro->fingerprint : "-");
+    /* … except the images of a chart drawn without its font: the next
+     * run takes over only the charts the state lists (a chart gnuplot
+     * did not draw has no image here at all) */
+    for (size_t i = 0; i < o->n; i++) {
+        bool redo = false;
+        for (size_t k = 0; k < cw->co.n && !redo; k++)
+            redo = cw->co.v[k].redraw &&
+                   (!strcmp(o->names[i], cw->co.v[k].png) || !strcmp(o->names[i], cw->co.v[k].print));
+        if (!redo)
+            gy_buf_printf(state, "%s\n", o->names[i]);
+    }
+}
+
+/* the warnings of the workbook and the charts, for stderr (NULL: none) */
+static char *warnings_text(const gy_diags *xw, const gy_diags *cd)
+{
+    if (!cd->n && !xw->n)
+        return NULL;
+    gy_buf w = {0};
+    const gy_diags *ws[] = {xw, cd};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < ws[k]->n; i++) {
+            const gy_diag *g = &ws[k]->v[i];
+            gy_buf_printf(&w, "gaiyo: %s", g->file ? g->file : "");
+            if (g->line)
+                gy_buf_printf(&w, ":%u", g->line);
+            if (g->line && g->col)
+                gy_buf_printf(&w, ":%u", g->col);
+            gy_buf_printf(&w, ": 警告: %s\n", g->msg);
+        }
+    return w.p;
+}
+
+gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d)
+{
+    const char *outdir = ro->outdir;
+    res->summary = NULL;
+    res->warnings = NULL;
+    res->out_mixed = false;
+    gy_findings f;
+    gy_derivs dv;
+    gy_report_early *early = ro->early;
+    gy_status st = check(ds, early, &f, &dv);
+    if (st != GY_OK)
+        return st;
     /* the text outputs and what changed, from every table (a table cut
      * down early was summarized before) */
     gy_buf sum = {0}, ft = {0}, fc = {0}, inputs = {0};
@@ -318,20 +401,8 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     if (!own) {
         ls = *ro->layouts;
         cs = (gy_chartset *)ro->charts; /* not freed: the caller owns it */
-    } else {
-        const char *tdir = ro->templates ? ro->templates : "templates";
-        char *sdir = st == GY_OK ? gy_asprintf("%s/sheets", tdir) : NULL;
-        if (st == GY_OK)
-            st = sdir ? gy_layouts_load(sdir, ro->defs, &ls, d) : GY_ENOMEM;
-        free(sdir);
-        char *cdir = gy_asprintf("%s/charts", tdir);
-        if (st == GY_OK) {
-            st = cdir ? gy_chartset_load(cdir, ro->defs, &cs, d) : GY_ENOMEM;
-            if (st != GY_OK)
-                gy_layouts_free(&ls);
-        }
-        free(cdir);
-    }
+    } else if (st == GY_OK)
+        st = read_templates(ro, &ls, &cs, d);
     /* the findings in the report's order (the layouts') */
     if (st == GY_OK && ((st = gy_report_findings(&f, ds, &ls, GY_FMT_TEXT, &ft)) != GY_OK ||
                         (st = gy_report_findings(&f, ds, &ls, GY_FMT_CSV, &fc)) != GY_OK) && own) {
@@ -378,16 +449,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
                        .images = cw.plan, .nimages = cw.nplan,
                        .warnings = &xw, .derivs = &dv};
     xo.created = created_time(ds, &inputs);
-    /* test hooks: a smaller sheet, a lower constant-memory threshold,
-     * smaller windows of derivations, so that the tests can split a table
-     * over sheets, stream it and derive it in pieces */
-    const char *tr = getenv("GAIYO_TEST_SHEET_ROWS"), *ts = getenv("GAIYO_TEST_STREAM_ROWS"),
-               *tw = getenv("GAIYO_TEST_WINDOW_ROWS");
-    xo.max_rows = tr ? (size_t)strtoul(tr, NULL, 10) : 0;
-    xo.window_rows = tw ? (size_t)strtoul(tw, NULL, 10) : 0;
-    if (tw)
-        xo.derivs = NULL; /* the windows are what the hook tests */
-    xo.stream_rows = ts ? (size_t)strtoul(ts, NULL, 10) : 0;
+    xlsx_test_hooks(&xo);
     xo.inputs = inputs.p;
     if (!wbpath)
         st = GY_EIO;
@@ -402,19 +464,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         gy_phase("workbook");
         gy_progress_stage("書き出し中");
         /* the state last: the fingerprint and every file of this report */
-        /* a report whose charts could not be drawn (or drawn without their
-         * font) is redone next time */
-        gy_buf_printf(&state, "%s\n", ro->fingerprint && cw.st == GY_OK && !cw.cd.n ? ro->fingerprint : "-");
-        /* … except the images of a chart drawn without its font: the next
-         * run takes over only the charts the state lists (a chart gnuplot
-         * did not draw has no image here at all) */
-        for (size_t i = 0; i < o.n; i++) {
-            bool redo = false;
-            for (size_t k = 0; k < cw.co.n && !redo; k++)
-                redo = cw.co.v[k].redraw && (!strcmp(o.names[i], cw.co.v[k].png) || !strcmp(o.names[i], cw.co.v[k].print));
-            if (!redo)
-                gy_buf_printf(&state, "%s\n", o.names[i]);
-        }
+        state_text(&state, ro, &cw, &o);
         if ((st = write_buf(&o, ".gaiyo-state", &state, d)) == GY_OK) {
             st = gy_outdir_commit(&o, d);
             res->out_mixed = o.mixed;
@@ -430,21 +480,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     gy_buf_free(&cc);
     gy_buf_free(&state);
     free(wbpath);
-    if (cw.cd.n || xw.n) {
-        gy_buf w = {0};
-        const gy_diags *ws[] = {&xw, &cw.cd};
-        for (size_t k = 0; k < 2; k++)
-            for (size_t i = 0; i < ws[k]->n; i++) {
-                const gy_diag *g = &ws[k]->v[i];
-                gy_buf_printf(&w, "gaiyo: %s", g->file ? g->file : "");
-                if (g->line)
-                    gy_buf_printf(&w, ":%u", g->line);
-                if (g->line && g->col)
-                    gy_buf_printf(&w, ":%u", g->col);
-                gy_buf_printf(&w, ": 警告: %s\n", g->msg);
-            }
-        res->warnings = w.p;
-    }
+    res->warnings = warnings_text(&xw, &cw.cd);
     gy_diags_free(&xw);
     size_t ncharts = cw.co.n, nreused = cw.co.nreused;
     chart_wait_free(&cw);
