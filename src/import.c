@@ -9,6 +9,7 @@
  * encoding.c, the state they share src/import_int.h. Declared in
  * gaiyo/import.h; tested by tests/unit/test_import.c. */
 #include "gaiyo/import.h"
+#include "gaiyo/retain.h"
 #include "gaiyo/util.h"
 #include "import_int.h"
 
@@ -925,11 +926,11 @@ static void run_jobs(ijob *jobs, size_t njobs)
 
 gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d)
 {
-    return gy_dataset_load_years(dir, defs, out, d, 0, NULL, NULL);
+    return gy_dataset_load_years(dir, defs, out, d, NULL);
 }
 
-gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d, size_t big,
-                                gy_year_fn fn, void *arg)
+gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d,
+                                const gy_retention *keep)
 {
     memset(out, 0, sizeof *out);
     DIR *dp = opendir(dir);
@@ -1089,10 +1090,10 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
         for (size_t m = k + 1; jobs[k].def && m < njobs && !jobs[k].later; m++)
             jobs[k].later = jobs[m].def == jobs[k].def;
     /* staged: a big file before the last year folder; then each year is
-     * read after fn has seen the one before */
+     * read after the one before was seen and cut (keep) */
     bool staged = false;
-    for (size_t k = 0; fn && big && k < njobs; k++)
-        if (jobs[k].def && jobs[k].later && jobs[k].size >= big)
+    for (size_t k = 0; keep && keep->big && k < njobs; k++)
+        if (jobs[k].def && jobs[k].later && jobs[k].size >= keep->big)
             staged = true;
     if (!jobs_oom && !staged)
         run_jobs(jobs, njobs);
@@ -1156,8 +1157,8 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
             out->v[out->n++] = j->t;
         }
         /* once something failed, the rest is only read for its diagnostics */
-        if (fn && st == GY_OK && fst == GY_OK && !jobs_oom)
-            fst = fn(out, first, e == njobs, arg);
+        if (keep && st == GY_OK && fst == GY_OK && !jobs_oom)
+            fst = gy_retention_year(keep, defs, out, first, e == njobs);
     }
     if (st == GY_OK)
         st = fst;

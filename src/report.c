@@ -1,4 +1,10 @@
-/* report.c - summaries, dumps, findings (text/csv/json) and out/ */
+/* report.c - the report's driver of writing (gy_report_write): check,
+ * the text outputs (formatted by format.c), snapshot and changes, the
+ * charts drawn while the workbook is written (gy_charts_start/finish,
+ * await_charts), and the commit of out/ with its state (fingerprint.c);
+ * and the early check of a big table a later year supersedes
+ * (gy_report_year, run by the retention policy of retain.c before the cut).
+ * Tested by tests/cli/cli_test.sh and tests/xlsx/ (no unit suite). */
 #include "gaiyo/report.h"
 #include "gaiyo/outdir.h"
 #include "gaiyo/xlsx.h"
@@ -6,7 +12,6 @@
 #include "gaiyo/chart.h"
 #include "gaiyo/relate.h"
 #include "gaiyo/testhooks.h"
-#include <ftw.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -14,255 +19,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-bool gy_report_format_parse(const char *s, gy_report_format *out)
-{
-    if (!strcmp(s, "text"))
-        *out = GY_FMT_TEXT;
-    else if (!strcmp(s, "csv"))
-        *out = GY_FMT_CSV;
-    else if (!strcmp(s, "json"))
-        *out = GY_FMT_JSON;
-    else
-        return false;
-    return true;
-}
-
-void gy_report_summary_table(const gy_table *t, gy_buf *b)
-{
-    char fy[16];
-    gy_fy_format(&t->fy, fy, sizeof fy);
-    gy_buf_printf(b, "%s %s: %s (%s) %zu 行\n", fy, t->def->id, t->def->title, t->encoding ? t->encoding : "",
-                  t->nrows);
-    size_t ntot = 0;
-    for (size_t i = 0; i < t->nrows; i++) {
-        const gy_row *r = &t->rows[i];
-        if (!GY_ROLE_IS_AGGREGATE(r->role))
-            continue;
-        ntot++;
-        gy_buf_puts(b, "    ");
-        gy_buf_quote(b, gy_row_label(t, r)[0] ? gy_row_label(t, r) : gy_role_name(r->role), GY_QUOTE_MAX);
-        int fc = t->def->fy_col;
-        if (fc >= 0 && fc != t->def->label_col && gy_ttext(t, i, fc)[0]) {
-            gy_buf_puts(b, " ");
-            gy_buf_quote(b, gy_ttext(t, i, fc), GY_QUOTE_MAX);
-        }
-        for (size_t j = 0; j < t->def->ncols; j++) {
-            if (!(t->def->cols[j].flags & GY_COL_SUM))
-                continue;
-            char v[64];
-            gy_cell cl;
-            gy_table_cell(t, i, j, &cl);
-            gy_cell_format(t, j, &cl, v, sizeof v);
-            gy_buf_printf(b, "  %s=%s", t->def->cols[j].name, v[0] ? v : "(空欄)");
-        }
-        gy_buf_puts(b, "\n");
-    }
-    if (!ntot)
-        gy_buf_puts(b, "    (記載された計の行はありません)\n");
-}
-
-/* the definitions without a file, after the tables */
-static void summary_missing(const gy_dataset *ds, gy_buf *b)
-{
-    for (size_t i = 0; i < ds->nmissing; i++)
-        gy_buf_printf(b, "注意: %s がありません (その表は読みませんでした)\n", ds->missing[i]);
-}
-
-void gy_report_summary(const gy_dataset *ds, gy_buf *b)
-{
-    for (size_t k = 0; k < ds->n; k++)
-        gy_report_summary_table(ds->v[k], b);
-    summary_missing(ds, b);
-}
-
-void gy_report_dump(const gy_table *t, gy_buf *b)
-{
-    gy_buf_puts(b, "位置\t行区分\t階層");
-    for (size_t j = 0; j < t->def->ncols; j++)
-        gy_buf_printf(b, "\t%s:%s", t->def->cols[j].name, gy_type_name(t->def->cols[j].type));
-    gy_buf_puts(b, "\n");
-    for (size_t i = 0; i < t->nrows; i++) {
-        const gy_row *r = &t->rows[i];
-        gy_buf_printf(b, "%s:%u\t%s\t%d", t->path, r->line, gy_role_name(r->role), r->level);
-        for (size_t j = 0; j < t->def->ncols; j++) {
-            char v[256];
-            gy_cell cl;
-            gy_table_cell(t, i, j, &cl);
-            const gy_cell *c = &cl;
-            gy_cell_format(t, j, c, v, sizeof v);
-            const char *nil = c->nil == GY_NIL_BLANK ? "<空欄>" : c->nil == GY_NIL_NA ? "<該当なし>"
-                              : c->nil == GY_NIL_UNKNOWN ? "<不明>" : NULL;
-            /* text in full: v holds at most 255 bytes */
-            gy_buf_printf(b, "\t%s", nil ? nil : t->def->cols[j].type == GY_T_TEXT ? c->text : v);
-            if (gy_table_is_stated_derived(t, i, j) && !nil)
-                gy_buf_puts(b, "*");
-        }
-        gy_buf_puts(b, "\n");
-    }
-}
-
-/* JSON string: exact, and safe on a terminal (every control character of
- * gy_buf_quote as \uNNNN) */
-static void json_str(gy_buf *b, const char *s)
-{
-    gy_buf_puts(b, "\"");
-    const unsigned char *u = (const unsigned char *)s;
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        uint32_t cp = 0;
-        int l = gy_utf8_decode(u + i, n - i, &cp);
-        if (l <= 0) { /* not UTF-8 (never past the importer): U+FFFD */
-            gy_buf_puts(b, "\\ufffd");
-            i++;
-            continue;
-        }
-        if (cp == '"' || cp == '\\')
-            gy_buf_printf(b, "\\%c", (char)cp);
-        else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
-                 (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
-            gy_buf_printf(b, "\\u%04x", (unsigned)cp);
-        else
-            gy_buf_add(b, u + i, (size_t)l);
-        i += (size_t)l;
-    }
-    gy_buf_puts(b, "\"");
-}
-
-/* input text for findings.csv: whole, control characters visible */
-static void csv_text(gy_buf *b, const char *s)
-{
-    gy_buf q = {0};
-    if (gy_buf_quote(&q, s, SIZE_MAX) && gy_buf_add(&q, "", 1))
-        gy_buf_csv_field(b, q.p);
-    else
-        gy_buf_csv_field(b, "?");
-    gy_buf_free(&q);
-}
-
-/* the lead order of f for a report of ds laid out by ls (NULL: no layouts) */
-static gy_status lead_of(const gy_findings *f, const gy_dataset *ds, const gy_layouts *ls, gy_flead *l)
-{
-    size_t nids = ls ? ls->n : 0;
-    const char **ids = malloc((nids ? nids : 1) * sizeof *ids);
-    if (!ids)
-        return GY_ENOMEM;
-    for (size_t i = 0; i < nids; i++)
-        ids[i] = ls->v[i]->table;
-    gy_status st = gy_findings_lead(f, ds, ids, nids, l);
-    free(ids);
-    return st;
-}
-
-gy_status gy_report_findings(const gy_findings *f, const gy_dataset *ds, const gy_layouts *ls, gy_report_format fmt,
-                             gy_buf *b)
-{
-    gy_flead l;
-    if (lead_of(f, ds, ls, &l) != GY_OK)
-        return GY_ENOMEM;
-    if (fmt == GY_FMT_CSV) {
-        gy_buf_puts(b, "severity,rule,table,file,line,column,row,column_label,stated,computed,message,cause,group\n");
-        for (size_t gi = 0; gi < l.ngroups; gi++)
-            for (size_t x = l.gstart[gi]; x < l.gstart[gi + 1]; x++) {
-                const gy_finding *g = &f->v[l.idx[x]];
-                gy_buf_printf(b, "%s,%s,", gy_sev_name(g->sev), g->rule);
-                gy_buf_csv_field(b, g->table->def->id);
-                gy_buf_puts(b, ",");
-                gy_buf_csv_field(b, g->table->path);
-                gy_buf_printf(b, ",%u,%u,", g->line, g->colno);
-                csv_text(b, g->rowlabel);
-                gy_buf_puts(b, ",");
-                csv_text(b, g->collabel);
-                gy_buf_puts(b, ",");
-                csv_text(b, g->stated);
-                gy_buf_puts(b, ",");
-                csv_text(b, g->computed);
-                gy_buf_puts(b, ",");
-                csv_text(b, g->msg);
-                gy_buf_puts(b, ",");
-                gy_buf c = {0};
-                gy_finding_cause_text(g, &c);
-                if (gy_buf_add(&c, "", 1))
-                    csv_text(b, c.p);
-                gy_buf_free(&c);
-                gy_buf_printf(b, ",%zu\n", gi + 1);
-            }
-        gy_flead_free(&l);
-        return GY_OK;
-    }
-    if (fmt == GY_FMT_JSON) {
-        gy_buf_printf(b, "{\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,\"groups\":%zu,\"findings\":[",
-                      f->count[GY_SEV_ERROR], f->count[GY_SEV_WARNING], f->count[GY_SEV_INFO], l.ngroups);
-        size_t i = 0;
-        for (size_t gi = 0; gi < l.ngroups; gi++)
-            for (size_t x = l.gstart[gi]; x < l.gstart[gi + 1]; x++, i++) {
-                const gy_finding *g = &f->v[l.idx[x]];
-                gy_buf_printf(b, "%s\n{\"severity\":\"%s\",\"rule\":\"%s\",\"table\":", i ? "," : "",
-                              gy_sev_name(g->sev), g->rule);
-                json_str(b, g->table->def->id);
-                gy_buf_puts(b, ",\"file\":");
-                json_str(b, g->table->path);
-                gy_buf_printf(b, ",\"line\":%u,\"column\":%u,\"row\":", g->line, g->colno);
-                json_str(b, g->rowlabel);
-                gy_buf_puts(b, ",\"column_label\":");
-                json_str(b, g->collabel);
-                gy_buf_puts(b, ",\"stated\":");
-                json_str(b, g->stated);
-                gy_buf_puts(b, ",\"computed\":");
-                json_str(b, g->computed);
-                gy_buf_puts(b, ",\"message\":");
-                json_str(b, g->msg);
-                gy_buf_puts(b, ",\"cause\":");
-                gy_buf c = {0};
-                gy_finding_cause_text(g, &c);
-                json_str(b, gy_buf_add(&c, "", 1) ? c.p : "");
-                gy_buf_free(&c);
-                gy_buf_printf(b, ",\"group\":%zu}", gi + 1);
-            }
-        gy_buf_puts(b, "\n]}\n");
-        gy_flead_free(&l);
-        return GY_OK;
-    }
-    /* text: a heading per severity, one line per finding — the infos of
-     * one table and cause as one line (findings.csv has each) */
-    static const char *const sevj[] = {"情報", "警告", "誤り"};
-    int cur = -1;
-    for (size_t gi = 0; gi < l.ngroups; gi++) {
-        const gy_finding *g = &f->v[l.idx[l.gstart[gi]]];
-        if ((int)g->sev != cur) {
-            cur = (int)g->sev;
-            gy_buf_printf(b, "== %s %zu 件", sevj[cur], f->count[cur]);
-            if (l.ngroups_sev[cur] != f->count[cur])
-                gy_buf_printf(b, " (%zu 行にまとめています。1 件ずつは findings.csv に)", l.ngroups_sev[cur]);
-            gy_buf_puts(b, "\n");
-        }
-        gy_buf_printf(b, "%s:%u:%u: %s: [%s] ", g->table->path, g->line, g->colno, gy_sev_name(g->sev), g->rule);
-        if (l.gstart[gi + 1] - l.gstart[gi] == 1) {
-            /* the row's label quoted (cut at GY_QUOTE_MAX), the message made
-             * safe as a diagnostic's */
-            gy_buf_quote(b, g->rowlabel, GY_QUOTE_MAX);
-            gy_buf_puts(b, " / ");
-            gy_buf_quote(b, g->collabel, GY_QUOTE_MAX);
-            gy_buf_puts(b, ": ");
-            gy_buf_quote(b, g->msg, GY_DIAG_MAX);
-        } else {
-            gy_buf line = {0};
-            gy_flead_line(f, &l, gi, &line);
-            if (!gy_buf_add(&line, "", 1)) {
-                gy_buf_free(&line);
-                gy_flead_free(&l);
-                return GY_ENOMEM;
-            }
-            gy_buf_quote(b, line.p, GY_DIAG_MAX);
-            gy_buf_free(&line);
-        }
-        gy_buf_puts(b, "\n");
-    }
-    gy_buf_printf(b, "%zu errors, %zu warnings, %zu infos\n", f->count[GY_SEV_ERROR],
-                  f->count[GY_SEV_WARNING], f->count[GY_SEV_INFO]);
-    gy_flead_free(&l);
-    return GY_OK;
-}
 
 gy_status gy_report_verify(const gy_dataset *ds, const gy_layouts *ls, gy_report_format fmt, gy_buf *b, int *nerr)
 {
@@ -294,113 +50,6 @@ static gy_status write_buf(gy_outdir *o, const char *name, const gy_buf *b, gy_d
     if (b->n)
         fwrite(b->p, 1, b->n, fp);
     return gy_outdir_fclose(o, fp, name, d);
-}
-
-/* ---- fingerprint: has anything the report depends on changed? ---------- */
-
-static char **fp_paths;
-static size_t fp_n, fp_cap;
-static bool fp_oom;
-
-static int fp_visit(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb;
-    (void)ftw;
-    if (type != FTW_F && type != FTW_SL && type != FTW_SLN)
-        return 0; /* a symlink counts by where it points (its target, inside, counts by itself) */
-    if (fp_n == fp_cap) {
-        size_t nc = fp_cap ? fp_cap * 2 : 64;
-        char **nv = realloc(fp_paths, nc * sizeof *nv);
-        if (!nv) {
-            fp_oom = true;
-            return 1;
-        }
-        fp_paths = nv;
-        fp_cap = nc;
-    }
-    if (!(fp_paths[fp_n] = gy_strdup(path))) {
-        fp_oom = true;
-        return 1;
-    }
-    fp_n++;
-    return 0;
-}
-
-static int cmp_path(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void fnv(uint64_t *h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        *h ^= s[i];
-        *h *= 1099511628211ull;
-    }
-}
-
-char *gy_report_fingerprint(const char *input, const char *templates)
-{
-    uint64_t h = 1469598103934665603ull;
-    const char *parts[] = {"gaiyo " GAIYO_VERSION, getenv("SOURCE_DATE_EPOCH") ? getenv("SOURCE_DATE_EPOCH") : ""};
-    for (size_t i = 0; i < 2; i++)
-        fnv(&h, parts[i], strlen(parts[i]) + 1);
-    const char *dirs[] = {input, templates};
-    bool ok = true;
-    for (size_t k = 0; k < 2 && ok; k++) {
-        fp_paths = NULL;
-        fp_n = fp_cap = 0;
-        fp_oom = false;
-        if (nftw(dirs[k], fp_visit, 16, FTW_PHYS) != 0 || fp_oom)
-            ok = false;
-        if (fp_n)
-            qsort(fp_paths, fp_n, sizeof *fp_paths, cmp_path);
-        for (size_t i = 0; i < fp_n; i++) {
-            char *text = NULL;
-            size_t len = 0;
-            /* paths relative to the folder: moving the checkout changes nothing */
-            const char *rel = fp_paths[i] + strlen(dirs[k]);
-            fnv(&h, rel, strlen(rel) + 1);
-            struct stat lsb;
-            char lt[4096];
-            ssize_t ll = 0;
-            if (ok && lstat(fp_paths[i], &lsb) == 0 && S_ISLNK(lsb.st_mode) &&
-                (ll = readlink(fp_paths[i], lt, sizeof lt)) >= 0)
-                fnv(&h, lt, (size_t)ll);
-            else if (ok && gy_read_file(fp_paths[i], &text, &len) == 0) /* a FIFO is refused, never waited on */
-                fnv(&h, text, len);
-            else
-                ok = false;
-            free(text);
-            free(fp_paths[i]);
-        }
-        free(fp_paths);
-        fp_paths = NULL;
-    }
-    return ok ? gy_asprintf("%016llx", (unsigned long long)h) : NULL;
-}
-
-/* out/.gaiyo-state: the fingerprint ("-": an incomplete report), then the
- * files of the report that are sound (gy_report_write) */
-bool gy_report_up_to_date(const char *outdir, const char *fp)
-{
-    char *path = gy_asprintf("%s/.gaiyo-state", outdir), *text = NULL;
-    size_t len = 0;
-    bool ok = path && fp && gy_read_file(path, &text, &len) == 0;
-    free(path);
-    if (!ok)
-        return false;
-    char *save = NULL, *first = strtok_r(text, "\n", &save);
-    ok = first && !strcmp(first, fp);
-    for (char *name = ok ? strtok_r(NULL, "\n", &save) : NULL; name && ok; name = strtok_r(NULL, "\n", &save)) {
-        char *p = gy_asprintf("%s/%s", outdir, name);
-        struct stat sb;
-        ok = p && lstat(p, &sb) == 0 && S_ISREG(sb.st_mode); /* a symlink is not a file of the report */
-        free(p);
-    }
-    free(text);
-    return ok;
 }
 
 char *gy_report_workbook_name(const gy_dataset *ds)
@@ -440,10 +89,6 @@ static long long created_time(const gy_dataset *ds, gy_buf *inputs)
     return t;
 }
 
-/* a table of an earlier year that the report does not print: only what
- * the next year's @前年 reads of it stays (the workbook's derivations of
- * the next year are made while it is written), and what the tables of
- * its own year verified later (gy_report_write) reconcile with */
 /* the charts of a report, drawn while its workbook is written */
 typedef struct chart_wait {
     gy_outdir *o;
@@ -534,52 +179,6 @@ static void chart_wait_free(chart_wait *w)
     gy_diags_free(&w->cd);
 }
 
-static gy_status let_go(const gy_dataset *ds, gy_table *t)
-{
-    bool *keep = calloc(t->def->ncols ? t->def->ncols : 1, sizeof *keep);
-    if (!keep)
-        return GY_ENOMEM;
-    bool any = gy_verify_prev_columns(t->def, keep);
-    for (size_t m = 0; m < ds->n; m++) {
-        const gy_table *o = ds->v[m];
-        if (o == t || o->fy.western != t->fy.western)
-            continue;
-        if (!strcmp(t->def->id, "kumikae")) {
-            /* its year's tables read its lines (find_remaps): kept whole */
-            free(keep);
-            return GY_OK;
-        }
-        for (size_t r = 0; r < o->def->nrecons; r++) {
-            const gy_recon *rc = &o->def->recons[r];
-            if (strcmp(rc->table, t->def->id))
-                continue;
-            int cols[3] = {gy_tabledef_col(t->def, rc->col), gy_tabledef_col(t->def, rc->okey),
-                           rc->explain ? gy_tabledef_col(t->def, rc->explain) : -1};
-            for (int c = 0; c < 3; c++)
-                if (cols[c] >= 0)
-                    keep[cols[c]] = any = true;
-        }
-    }
-    for (size_t m = 0; m < ds->n; m++) {
-        const gy_table *o = ds->v[m];
-        if (o == t || o->fy.western != t->fy.western)
-            continue;
-        int r = gy_relate_keep(o->def, t, keep);
-        if (r < 0) {
-            /* a table of figures reads whatever its rows name: kept whole */
-            free(keep);
-            return GY_OK;
-        }
-        any |= r > 0;
-    }
-    if (any)
-        gy_table_keep(t, keep);
-    else
-        gy_table_release(t);
-    free(keep);
-    return GY_OK;
-}
-
 struct gy_report_early {
     gy_findings f;        /* of the tables verified early */
     char **summary;       /* per table of the dataset: its summary, made early, or NULL */
@@ -629,7 +228,8 @@ gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
         e->n = ds->n;
     }
     /* the big tables a later year supersedes (the snapshot does not
-     * record them, the workbook does not print them) */
+     * record them, the workbook does not print them): the retention
+     * policy of gy_report_load cuts them once this returns */
     size_t max = gy_snapshot_max_rows();
     bool *which = calloc(ds->n, sizeof *which), any = false;
     if (!which)
@@ -655,30 +255,17 @@ gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
             st = GY_ENOMEM;
         e->summary[k] = b.p;
         e->done[k] = true;
-        if (st == GY_OK)
-            st = let_go(ds, ds->v[k]);
     }
     free(which);
     return st;
 }
 
-gy_status gy_report_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_report_early *early,
-                         gy_diags *d)
+/* verify every table not verified early, joined with what was: the
+ * findings, and the derivations kept for the snapshot (the tables it
+ * records; the workbook makes its own, window by window: gy_deriver).
+ * On failure nothing is left to free. */
+static gy_status check(const gy_dataset *ds, gy_report_early *early, gy_findings *f, gy_derivs *dv)
 {
-    return gy_dataset_load_years(dir, defs, out, d, gy_report_stage_bytes(), gy_report_year, early);
-}
-
-gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d)
-{
-    const char *outdir = ro->outdir;
-    res->summary = NULL;
-    res->warnings = NULL;
-    res->out_mixed = false;
-    gy_findings f;
-    gy_derivs dv;
-    /* derivations are kept for the snapshot (the tables it records); the
-     * workbook makes its own, window by window (gy_deriver) */
-    gy_report_early *early = ro->early;
     bool *want = calloc(ds->n ? ds->n : 1, sizeof *want), *which = calloc(ds->n ? ds->n : 1, sizeof *which);
     if (!want || !which) {
         free(want);
@@ -691,17 +278,96 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         which[k] = !(early && k < early->n && early->done[k]);
     }
     gy_progress_stage("検算中");
-    gy_status st = gy_verify_tables(ds, which, &f, &dv, want);
+    gy_status st = gy_verify_tables(ds, which, f, dv, want);
     free(want);
     free(which);
     if (st == GY_OK && early)
-        st = gy_findings_join(&f, &early->f);
+        st = gy_findings_join(f, &early->f);
     gy_phase("verify");
     if (st != GY_OK) {
-        gy_findings_free(&f);
-        gy_derivs_free(&dv);
-        return st;
+        gy_findings_free(f);
+        gy_derivs_free(dv);
     }
+    return st;
+}
+
+/* the workbook layouts (templates/sheets) and the chart templates
+ * (templates/charts) when the caller did not read them before the input */
+static gy_status read_templates(const gy_report_opts *ro, gy_layouts *ls, gy_chartset **cs, gy_diags *d)
+{
+    const char *tdir = ro->templates ? ro->templates : "templates";
+    char *sdir = gy_asprintf("%s/sheets", tdir);
+    gy_status st = sdir ? gy_layouts_load(sdir, ro->defs, ls, d) : GY_ENOMEM;
+    free(sdir);
+    char *cdir = gy_asprintf("%s/charts", tdir);
+    if (st == GY_OK) {
+        st = cdir ? gy_chartset_load(cdir, ro->defs, cs, d) : GY_ENOMEM;
+        if (st != GY_OK)
+            gy_layouts_free(ls);
+    }
+    free(cdir);
+    return st;
+}
+
+/* test hooks: a smaller sheet, a lower constant-memory threshold,
+ * smaller windows of derivations, so that the tests can split a table
+ * over sheets, stream it and derive it in pieces */
+static void xlsx_test_hooks(gy_xlsx_opts *xo)
+{
+    xo->max_rows = gy_test_hook("GAIYO_TEST_SHEET_ROWS");
+    xo->window_rows = gy_test_hook("GAIYO_TEST_WINDOW_ROWS");
+    if (xo->window_rows)
+        xo->derivs = NULL; /* the windows are what the hook tests */
+    xo->stream_rows = gy_test_hook("GAIYO_TEST_STREAM_ROWS");
+}
+
+/* out/.gaiyo-state: the fingerprint and every file of this report */
+static void state_text(gy_buf *state, const gy_report_opts *ro, const chart_wait *cw, const gy_outdir *o)
+{
+    /* a report whose charts could not be drawn (or drawn without their
+     * font) is redone next time */
+    gy_buf_printf(state, "%s\n", ro->fingerprint && cw->st == GY_OK && !cw->cd.n ? ro->fingerprint : "-");
+    /* … except the images of a chart drawn without its font: the next
+     * run takes over only the charts the state lists (a chart gnuplot
+     * did not draw has no image here at all) */
+    for (size_t i = 0; i < o->n; i++) {
+        bool redo = false;
+        for (size_t k = 0; k < cw->co.n && !redo; k++)
+            redo = cw->co.v[k].redraw &&
+                   (!strcmp(o->names[i], cw->co.v[k].png) || !strcmp(o->names[i], cw->co.v[k].print));
+        if (!redo)
+            gy_buf_printf(state, "%s\n", o->names[i]);
+    }
+}
+
+/* the warnings of the workbook and the charts, for stderr (NULL: none) */
+static char *warnings_text(const gy_diags *xw, const gy_diags *cd)
+{
+    if (!cd->n && !xw->n)
+        return NULL;
+    gy_buf w = {0};
+    const gy_diags *ws[] = {xw, cd};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < ws[k]->n; i++) {
+            gy_diag g = ws[k]->v[i];
+            g.sev = GY_DIAG_WARNING; /* the report is written: warnings */
+            gy_diag_format(&w, &g);
+        }
+    return w.p;
+}
+
+gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d)
+{
+    const char *outdir = ro->outdir;
+    res->summary = NULL;
+    res->warnings = NULL;
+    res->out_mixed = false;
+    gy_findings f;
+    gy_derivs dv;
+    gy_report_early *early = ro->early;
+    gy_status st = check(ds, early, &f, &dv);
+    if (st != GY_OK)
+        return st;
     /* the text outputs and what changed, from every table (a table cut
      * down early was summarized before) */
     gy_buf sum = {0}, ft = {0}, fc = {0}, inputs = {0};
@@ -711,7 +377,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         else
             gy_report_summary_table(ds->v[k], &sum);
     }
-    summary_missing(ds, &sum);
+    gy_report_summary_missing(ds, &sum);
     gy_buf snap = {0}, ct = {0}, cc = {0}, state = {0};
     char *prevp = gy_asprintf("%s/snapshot.tsv", outdir), *prev = NULL;
     size_t prevlen = 0, nchanges = 0;
@@ -731,20 +397,8 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     if (!own) {
         ls = *ro->layouts;
         cs = (gy_chartset *)ro->charts; /* not freed: the caller owns it */
-    } else {
-        const char *tdir = ro->templates ? ro->templates : "templates";
-        char *sdir = st == GY_OK ? gy_asprintf("%s/sheets", tdir) : NULL;
-        if (st == GY_OK)
-            st = sdir ? gy_layouts_load(sdir, ro->defs, &ls, d) : GY_ENOMEM;
-        free(sdir);
-        char *cdir = gy_asprintf("%s/charts", tdir);
-        if (st == GY_OK) {
-            st = cdir ? gy_chartset_load(cdir, ro->defs, &cs, d) : GY_ENOMEM;
-            if (st != GY_OK)
-                gy_layouts_free(&ls);
-        }
-        free(cdir);
-    }
+    } else if (st == GY_OK)
+        st = read_templates(ro, &ls, &cs, d);
     /* the findings in the report's order (the layouts') */
     if (st == GY_OK && ((st = gy_report_findings(&f, ds, &ls, GY_FMT_TEXT, &ft)) != GY_OK ||
                         (st = gy_report_findings(&f, ds, &ls, GY_FMT_CSV, &fc)) != GY_OK) && own) {
@@ -791,14 +445,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
                        .images = cw.plan, .nimages = cw.nplan,
                        .warnings = &xw, .derivs = &dv};
     xo.created = created_time(ds, &inputs);
-    /* test hooks: a smaller sheet, a lower constant-memory threshold,
-     * smaller windows of derivations, so that the tests can split a table
-     * over sheets, stream it and derive it in pieces */
-    xo.max_rows = gy_test_hook("GAIYO_TEST_SHEET_ROWS");
-    xo.window_rows = gy_test_hook("GAIYO_TEST_WINDOW_ROWS");
-    if (xo.window_rows)
-        xo.derivs = NULL; /* the windows are what the hook tests */
-    xo.stream_rows = gy_test_hook("GAIYO_TEST_STREAM_ROWS");
+    xlsx_test_hooks(&xo);
     xo.inputs = inputs.p;
     if (!wbpath)
         st = GY_EIO;
@@ -813,19 +460,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         gy_phase("workbook");
         gy_progress_stage("書き出し中");
         /* the state last: the fingerprint and every file of this report */
-        /* a report whose charts could not be drawn (or drawn without their
-         * font) is redone next time */
-        gy_buf_printf(&state, "%s\n", ro->fingerprint && cw.st == GY_OK && !cw.cd.n ? ro->fingerprint : "-");
-        /* … except the images of a chart drawn without its font: the next
-         * run takes over only the charts the state lists (a chart gnuplot
-         * did not draw has no image here at all) */
-        for (size_t i = 0; i < o.n; i++) {
-            bool redo = false;
-            for (size_t k = 0; k < cw.co.n && !redo; k++)
-                redo = cw.co.v[k].redraw && (!strcmp(o.names[i], cw.co.v[k].png) || !strcmp(o.names[i], cw.co.v[k].print));
-            if (!redo)
-                gy_buf_printf(&state, "%s\n", o.names[i]);
-        }
+        state_text(&state, ro, &cw, &o);
         if ((st = write_buf(&o, ".gaiyo-state", &state, d)) == GY_OK) {
             st = gy_outdir_commit(&o, d);
             res->out_mixed = o.mixed;
@@ -841,17 +476,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     gy_buf_free(&cc);
     gy_buf_free(&state);
     free(wbpath);
-    if (cw.cd.n || xw.n) {
-        gy_buf w = {0};
-        const gy_diags *ws[] = {&xw, &cw.cd};
-        for (size_t k = 0; k < 2; k++)
-            for (size_t i = 0; i < ws[k]->n; i++) {
-                gy_diag g = ws[k]->v[i];
-                g.sev = GY_DIAG_WARNING; /* the report is written: warnings */
-                gy_diag_format(&w, &g);
-            }
-        res->warnings = w.p;
-    }
+    res->warnings = warnings_text(&xw, &cw.cd);
     gy_diags_free(&xw);
     size_t ncharts = cw.co.n, nreused = cw.co.nreused;
     chart_wait_free(&cw);

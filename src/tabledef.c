@@ -123,6 +123,11 @@ int gy_tabledef_col(const gy_tabledef *t, const char *name)
     return -1;
 }
 
+bool gy_tabledef_is_remap(const gy_tabledef *t)
+{
+    return gy_tabledef_col(t, "表") >= 0 && gy_tabledef_col(t, "列") >= 0 && gy_tabledef_col(t, "旧") >= 0 &&
+           gy_tabledef_col(t, "新") >= 0;
+}
 
 /* a small non-negative decimal (a level number) */
 static bool small_uint(const char *s, int *out)

@@ -72,14 +72,52 @@ gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *ou
  *  than GY_OK fails the load with that status. */
 typedef gy_status (*gy_year_fn)(gy_dataset *ds, size_t first, bool last, void *arg);
 
-/** gy_dataset_load, calling fn (when not NULL) after each year folder.
- *  When a folder before the last holds a file of `big` bytes or more (big
- *  > 0) whose definition has a file in a later folder, the folders are
- *  read one after another, each after fn has seen the one before, so that
- *  fn can cut a big table down before the next year is read; otherwise
- *  every file is read at once, one per processor, and fn is called
- *  afterwards. Tables, diagnostics and status are the same either way. */
-gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d, size_t big,
-                                gy_year_fn fn, void *arg);
+/** One reason a table that a later year supersedes keeps some of itself
+ *  (gy_retention): who reads it and what. */
+typedef struct gy_keep_need {
+    int by;          /**< the definition (index in the defset) whose table of the same year
+                          reads it; GY_KEEP_ALWAYS: needed whatever else that year holds;
+                          GY_KEEP_ANY: any other table of that year */
+    bool *cols;      /**< the columns read (the definition's ncols entries), or NULL: the whole table */
+    const char *why; /**< for people */
+} gy_keep_need;
+
+#define GY_KEEP_ALWAYS (-1)
+#define GY_KEEP_ANY (-2)
+
+/** Everything one definition's table needs to keep once a later year supersedes it. */
+typedef struct gy_keep_plan {
+    gy_keep_need *v;
+    size_t n;
+} gy_keep_plan;
+
+/** How much of the input a load holds in memory, decided before the load
+ *  (gy_retention_make, retain.h): a table of an earlier year with more
+ *  than max_rows rows whose definition has a file in a later year folder
+ *  is cut down, once its year is read, to the columns that the needs of
+ *  its plan whose reader that year holds name (gy_table_keep), kept whole
+ *  when one of them asks for the whole table, let go when none applies
+ *  (gy_table_release). With a file of `big` bytes or more in such a year
+ *  the folders are read one after another, each after the one before was
+ *  cut. */
+typedef struct gy_retention {
+    size_t big;                /**< staged reading from files of this size (0: never) */
+    size_t max_rows;           /**< tables of more rows are cut */
+    const gy_keep_plan *plan;  /**< one per definition of the defset (NULL: nothing is cut) */
+    size_t nplan;              /**< entries of plan */
+    gy_year_fn seen;           /**< run on each year's tables before they are cut (the
+                                    report checks a big table whole there), or NULL */
+    void *arg;                 /**< for seen */
+} gy_retention;
+
+/** gy_dataset_load under a retention policy (NULL: everything kept, every
+ *  file read at once). When a folder before the last holds a file of
+ *  keep->big bytes or more whose definition has a file in a later folder,
+ *  the folders are read one after another, each after the one before was
+ *  seen and cut; otherwise every file is read at once, one per processor,
+ *  and each year is seen and cut afterwards. Tables, diagnostics and
+ *  status are the same either way. */
+gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d,
+                                const gy_retention *keep);
 
 #endif

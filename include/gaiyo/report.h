@@ -6,34 +6,12 @@
 #define GAIYO_REPORT_H
 
 #include "gaiyo/chart.h"
+#include "gaiyo/fingerprint.h"
+#include "gaiyo/format.h"
 #include "gaiyo/import.h"
 #include "gaiyo/layout.h"
 #include "gaiyo/util.h"
 #include "gaiyo/verify.h"
-
-/** Output format of findings. */
-typedef enum gy_report_format { GY_FMT_TEXT = 0, GY_FMT_CSV, GY_FMT_JSON } gy_report_format;
-
-/** Parse text|csv|json. */
-bool gy_report_format_parse(const char *s, gy_report_format *out);
-
-/** Per table: rows read, encoding, and the totals as stated. */
-void gy_report_summary(const gy_dataset *ds, gy_buf *b);
-
-/** One table's part of gy_report_summary. */
-void gy_report_summary_table(const gy_table *t, gy_buf *b);
-
-/** A table as canonical TSV: a header of column names, then one line per
- *  row: file:line, role, level, then every cell formatted. */
-void gy_report_dump(const gy_table *t, gy_buf *b);
-
-/** Findings of ds in a format, in the lead order (gy_findings_lead: by
- *  severity, then table in the order of the layouts ls (may be NULL), then
- *  position). Text: a heading per severity and the infos of one table and
- *  cause as one line; CSV and JSON: every finding, with its cause and the
- *  number of its group (the text's line). */
-gy_status gy_report_findings(const gy_findings *f, const gy_dataset *ds, const gy_layouts *ls, gy_report_format fmt,
-                             gy_buf *b);
 
 /** Run verify and format its findings; *nerr = number of errors. */
 gy_status gy_report_verify(const gy_dataset *ds, const gy_layouts *ls, gy_report_format fmt, gy_buf *b, int *nerr);
@@ -47,12 +25,13 @@ typedef struct gy_report_result {
 } gy_report_result;
 
 /** What a report run does while input/ is read (gy_report_year, the
- *  gy_year_fn of gy_dataset_load_years): a big table of an earlier year
- *  (more rows than the snapshot records) that a later year's file
- *  supersedes is verified and summarized as soon as its year is read, then
- *  cut down to what the next year's @前年 reads of it (gy_table_keep). With
- *  files of GY_REPORT_STAGE_BYTES or more, years are read one after
- *  another: two big years never sit in memory whole. */
+ *  `seen` step of its retention policy, retain.h): a big table of an
+ *  earlier year (more rows than the snapshot records) that a later year's
+ *  file supersedes is verified and summarized as soon as its year is read;
+ *  the policy then cuts it down to what the next year's @前年 and its own
+ *  year's tables read of it (retain.h). With files of
+ *  GY_REPORT_STAGE_BYTES or more, years are read one after another: two
+ *  big years never sit in memory whole. */
 typedef struct gy_report_early gy_report_early;
 
 /** Staged reading from files of this size on (64 MiB, about 500,000 事業
@@ -64,11 +43,6 @@ gy_report_early *gy_report_early_new(void);
 void gy_report_early_free(gy_report_early *e);
 gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *early);
 
-/** Read an input folder for a report: gy_dataset_load_years with
- *  gy_report_year, staged from gy_report_stage_bytes(). */
-gy_status gy_report_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_report_early *early,
-                         gy_diags *d);
-
 /** Where the report goes and what shapes it. */
 typedef struct gy_report_opts {
     const char *outdir;      /**< out/ */
@@ -77,19 +51,12 @@ typedef struct gy_report_opts {
     const char *fingerprint; /**< of input/ and templates/, kept in out/.gaiyo-state */
     const char *gnuplot;     /**< the gnuplot program (NULL: "gnuplot" on PATH) */
     bool force;              /**< redraw every chart (else unchanged charts are kept) */
-    gy_report_early *early;  /**< what gy_report_load did early (NULL: nothing; not freed) */
+    gy_report_early *early;  /**< what gy_report_year did while input/ was read (NULL:
+                                  nothing; not freed) */
     const gy_layouts *layouts;   /**< sheets/ as read before the input (not freed), or NULL:
                                       gy_report_write reads sheets/ and charts/ itself */
     const gy_chartset *charts;   /**< charts/ as read before the input (with layouts; not freed) */
 } gy_report_opts;
-
-/** A fingerprint (hex) of everything a report depends on: the program's
- *  version, SOURCE_DATE_EPOCH, and the path and bytes of every file under
- *  input and templates. NULL if a file could not be read. */
-char *gy_report_fingerprint(const char *input, const char *templates);
-
-/** Whether out/ holds a complete report made from that fingerprint. */
-bool gy_report_up_to_date(const char *outdir, const char *fp);
 
 /** The workbook's file name inside out/: gaiyo-<年度>.xlsx, e.g. gaiyo-R6.xlsx. */
 char *gy_report_workbook_name(const gy_dataset *ds);

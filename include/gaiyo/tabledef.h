@@ -230,6 +230,11 @@ const gy_tabledef *gy_defset_find(const gy_defset *s, const char *id);
 /** Column index by name, or -1. */
 int gy_tabledef_col(const gy_tabledef *t, const char *name);
 
+/** Whether t is the kind that maps the previous year's keys onto this
+ *  year's (組替): it has the columns 表, 列, 旧 and 新 (the table, the key
+ *  column, the old value and the new one). */
+bool gy_tabledef_is_remap(const gy_tabledef *t);
+
 /** Role from the word a department writes ("" → item). Returns false for
  *  an unknown word. */
 bool gy_role_parse(const char *s, gy_role *out);

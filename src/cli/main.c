@@ -4,6 +4,7 @@
  * 2 usage error, 3 input could not be read / output could not be written.
  */
 #include "gaiyo/diag.h"
+#include "gaiyo/changes.h"
 #include "gaiyo/chart.h"
 #include "gaiyo/form.h"
 #include "gaiyo/explain.h"
@@ -11,6 +12,7 @@
 #include "gaiyo/layout.h"
 #include "gaiyo/outdir.h"
 #include "gaiyo/report.h"
+#include "gaiyo/retain.h"
 #include "gaiyo/tabledef.h"
 #include "gaiyo/util.h"
 
@@ -131,14 +133,14 @@ static int load_templates(const opts *o, gy_defset *defs, gy_layouts *ls, gy_cha
     return EX_OK;
 }
 
-/* the input folder, after load_templates (freed on failure); for a
- * report, read with gy_report_load (early: what it did while reading) */
-static int load_input(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d, gy_report_early *early,
+/* the input folder, after load_templates (freed on failure), under a
+ * retention policy (NULL: every table kept whole) */
+static int load_input(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d, const gy_retention *keep,
                       gy_layouts *ls, gy_chartset **cs)
 {
     gy_phase(NULL);
     gy_progress_stage("読み込み中");
-    gy_status st = early ? gy_report_load(o->input, defs, ds, early, d) : gy_dataset_load(o->input, defs, ds, d);
+    gy_status st = gy_dataset_load_years(o->input, defs, ds, d, keep);
     gy_progress_clear();
     gy_phase("import");
     if (st != GY_OK) {
@@ -358,10 +360,16 @@ static int cmd_report(const opts *o)
         gy_diags_free(&d);
         return EX_OK;
     }
+    /* the input under the report's retention policy, decided now: a big
+     * table a later year supersedes is checked as soon as its year is read
+     * (early), then cut to what the rest of the report reads of it */
     gy_report_early *early = gy_report_early_new();
+    gy_retention keep = {0};
     rc = EX_IO;
-    if (early) {
-        rc = load_input(o, &defs, &ds, &d, early, &ls, &cs);
+    if (early && gy_retention_make(&defs, gy_report_stage_bytes(), gy_snapshot_max_rows(), gy_report_year, early,
+                                   &keep) == GY_OK) {
+        rc = load_input(o, &defs, &ds, &d, &keep, &ls, &cs);
+        gy_retention_free(&keep);
     } else {
         print_failure(&d, GY_ENOMEM, o->input);
         gy_layouts_free(&ls);

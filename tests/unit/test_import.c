@@ -1,6 +1,7 @@
 /* test_import.c - CSV → typed tables: cells, positions, encodings, errors */
 #include "gaiyo/import.h"
 #include "gaiyo/report.h"
+#include "gaiyo/retain.h"
 #include "gaiyo/util.h"
 #include "t.h"
 
@@ -1817,7 +1818,8 @@ static void dataset_years_staged(void)
         gy_dataset ds;
         t_write(dir, "R6/a.csv", S("name,amount\nx,6\n"));
         yearlog y = {.ret = GY_OK, .later = r6};
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, bigs[b], on_year, &y), GY_OK);
+        gy_retention r = {.big = bigs[b], .seen = on_year, .arg = &y};
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_OK);
         T_EQ_INT(y.calls, 3);
         T_EQ_INT(ds.n, 4);
         if (y.calls == 3 && ds.n == 4) {
@@ -1845,7 +1847,8 @@ static void dataset_years_staged(void)
         gy_diags d = {0};
         gy_dataset ds;
         yearlog y = {.ret = GY_EDATA};
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, 1, on_year, &y), GY_EDATA);
+        gy_retention r = {.big = 1, .seen = on_year, .arg = &y};
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_EDATA);
         T_EQ_INT(y.calls, 1);
         T_EQ_INT(ds.n, 0);
         gy_diags_free(&d);
@@ -1858,7 +1861,8 @@ static void dataset_years_staged(void)
         gy_diags d = {0};
         gy_dataset ds;
         yearlog y = {.ret = GY_OK};
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, bigs[b], on_year, &y), GY_EDATA);
+        gy_retention r = {.big = bigs[b], .seen = on_year, .arg = &y};
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_EDATA);
         T_EQ_INT(y.calls, 1);
         T_EQ_INT(d.n, 2);
         if (d.n == 2) {
@@ -1871,6 +1875,109 @@ static void dataset_years_staged(void)
     free(s.v);
     gy_remove_tree(dir);
     free(dir);
+}
+
+/* the retention policy: a superseded table of more than max_rows rows is
+ * cut to what the needs that its year holds name, kept whole, or let go */
+static void dataset_years_retention(void)
+{
+    char *dir = t_tmpdir("tmp_import_");
+    if (!dir)
+        return;
+    gy_defset s = two_defs();
+    mkdir_in(dir, "R5");
+    mkdir_in(dir, "R6");
+    t_write(dir, "R5/a.csv", S("name,amount\nx,5\ny,6\n"));
+    t_write(dir, "R5/o.csv", S("name\nq\n"));
+    t_write(dir, "R6/a.csv", S("name,amount\nx,6\n"));
+    bool cols[2] = {true, false};
+    gy_keep_need by_o = {1, cols, "o reads a's names"}, whole = {1, NULL, "o reads all of a"};
+    gy_keep_plan plan[2] = {{&by_o, 1}, {NULL, 0}};
+    gy_retention ret1 = {.max_rows = 1, .plan = plan, .nplan = 2}, ret2 = {.max_rows = 2, .plan = plan, .nplan = 2};
+    /* o in R5: a of R5 keeps its names, lets its amounts go; R6 whole */
+    for (int staged = 0; staged < 2; staged++) {
+        gy_diags d = {0};
+        gy_dataset ds;
+        gy_retention r = {.big = staged ? 1 : 0, .max_rows = 1, .plan = plan, .nplan = 2};
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_OK);
+        T_EQ_INT(ds.n, 3);
+        if (ds.n == 3) {
+            T_EQ_INT(ds.v[0]->nrows, 2);
+            T_EQ_STR(gy_ttext(ds.v[0], 1, 0), "y");
+            T_EQ_INT(gy_tv(ds.v[0], 1, 1), 0);
+            T_EQ_INT(gy_tv(ds.v[2], 0, 1), 6);
+        }
+        gy_dataset_free(&ds);
+        gy_diags_free(&d);
+    }
+    /* not more than max_rows: kept whole */
+    {
+        gy_diags d = {0};
+        gy_dataset ds;
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &ret2), GY_OK);
+        if (ds.n == 3)
+            T_EQ_INT(gy_tv(ds.v[0], 1, 1), 6);
+        gy_dataset_free(&ds);
+        gy_diags_free(&d);
+    }
+    /* a need for the whole table: kept whole */
+    plan[0].v = &whole;
+    {
+        gy_diags d = {0};
+        gy_dataset ds;
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &ret1), GY_OK);
+        if (ds.n == 3)
+            T_EQ_INT(gy_tv(ds.v[0], 1, 1), 6);
+        gy_dataset_free(&ds);
+        gy_diags_free(&d);
+    }
+    /* no o in R5: the need does not apply, a of R5 is let go */
+    char *o5 = path2(dir, "R5/o.csv");
+    unlink(o5);
+    free(o5);
+    {
+        gy_diags d = {0};
+        gy_dataset ds;
+        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &ret1), GY_OK);
+        T_EQ_INT(ds.n, 2);
+        if (ds.n == 2) {
+            T_EQ_INT(ds.v[0]->nrows, 0);
+            T_EQ_INT(ds.v[1]->nrows, 1);
+        }
+        gy_dataset_free(&ds);
+        gy_diags_free(&d);
+    }
+    free(s.v);
+    gy_remove_tree(dir);
+    free(dir);
+}
+
+/* the report's policy from the shipped definitions: the 組替 (the kind
+ * mapping 旧 onto 新, whatever its id) is kept whole when its year holds
+ * another table; no other kind asks for that */
+static void retention_of_templates(void)
+{
+    char *tdir = gy_asprintf("%s/templates/tables", getenv("SRCDIR") ? getenv("SRCDIR") : ".");
+    gy_defset defs;
+    gy_diags d = {0};
+    T_EQ_INT(gy_defset_load(tdir, &defs, &d), GY_OK);
+    gy_retention r;
+    T_EQ_INT(gy_retention_make(&defs, 7, 9, NULL, NULL, &r), GY_OK);
+    T_EQ_INT(r.big, 7);
+    T_EQ_INT(r.max_rows, 9);
+    size_t nremap = 0;
+    for (size_t i = 0; i < defs.n; i++)
+        for (size_t k = 0; k < r.plan[i].n; k++)
+            if (r.plan[i].v[k].by == GY_KEEP_ANY) {
+                T_CHECK(!r.plan[i].v[k].cols);
+                T_EQ_STR(defs.v[i]->id, "kumikae");
+                nremap++;
+            }
+    T_EQ_INT(nremap, 1);
+    gy_retention_free(&r);
+    gy_defset_free(&defs);
+    gy_diags_free(&d);
+    free(tdir);
 }
 
 static void table_keep_columns(void)
@@ -1954,6 +2061,8 @@ int main(void)
     TEST(dataset_bad_folder_name);
     TEST(dataset_years);
     TEST(dataset_years_staged);
+    TEST(dataset_years_retention);
+    TEST(retention_of_templates);
     TEST(table_keep_columns);
     TEST(dataset_no_year_and_no_dir);
     TEST(dataset_encoding_conf);

@@ -1,0 +1,158 @@
+/* fingerprint.c - the incremental report's memory: a fingerprint (FNV-1a,
+ * 64 bits) of everything a report depends on — the program's version,
+ * SOURCE_DATE_EPOCH, and the relative path and bytes of every file under
+ * input/ and templates/ (a symlink by its target's name) — and the check
+ * that out/.gaiyo-state holds that fingerprint and names only files that
+ * are there. The folders are walked with opendir (not nftw, whose
+ * callback would need file-scope state): paths as nftw(FTW_PHYS) gives
+ * them, sorted. Tested by tests/cli/cli_test.sh (a second run with
+ * nothing changed says 変更はありません and rewrites nothing; a changed
+ * input, template or symlink redoes the report). */
+#include "gaiyo/fingerprint.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- fingerprint: has anything the report depends on changed? ---------- */
+
+/* the files found under one folder */
+typedef struct fp_walk {
+    char **paths;
+    size_t n, cap;
+    bool oom;
+} fp_walk;
+
+static bool fp_add(fp_walk *w, const char *path)
+{
+    if (w->n == w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 64;
+        char **nv = realloc(w->paths, nc * sizeof *nv);
+        if (!nv)
+            return !(w->oom = true);
+        w->paths = nv;
+        w->cap = nc;
+    }
+    if (!(w->paths[w->n] = gy_strdup(path)))
+        return !(w->oom = true);
+    w->n++;
+    return true;
+}
+
+/* every file and symlink under path (FTW_PHYS: a symlink counts by where it
+ * points, its target inside counts by itself; a folder that cannot be read
+ * or an entry that cannot be stat'ed is passed over, as nftw does); -1 if
+ * the top cannot be stat'ed, as nftw */
+static int fp_visit(fp_walk *w, const char *path, bool top)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return top ? -1 : 0;
+    if (!S_ISDIR(sb.st_mode))
+        return fp_add(w, path) ? 0 : 1;
+    DIR *dir = opendir(path);
+    if (!dir)
+        return 0;
+    size_t pl = strlen(path);
+    bool slash = pl && path[pl - 1] == '/';
+    int r = 0;
+    for (struct dirent *e; r == 0 && (e = readdir(dir));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *child = gy_asprintf("%s%s%s", path, slash ? "" : "/", e->d_name);
+        if (!child) {
+            w->oom = true;
+            r = 1;
+            break;
+        }
+        r = fp_visit(w, child, false);
+        free(child);
+    }
+    closedir(dir);
+    return r;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void fnv(uint64_t *h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        *h ^= s[i];
+        *h *= 1099511628211ull;
+    }
+}
+
+char *gy_report_fingerprint(const char *input, const char *templates)
+{
+    uint64_t h = 1469598103934665603ull;
+    const char *parts[] = {"gaiyo " GAIYO_VERSION, getenv("SOURCE_DATE_EPOCH") ? getenv("SOURCE_DATE_EPOCH") : ""};
+    for (size_t i = 0; i < 2; i++)
+        fnv(&h, parts[i], strlen(parts[i]) + 1);
+    const char *dirs[] = {input, templates};
+    bool ok = true;
+    for (size_t k = 0; k < 2 && ok; k++) {
+        fp_walk w = {0};
+        /* nftw drops the top's trailing slashes */
+        char *top = gy_strdup(dirs[k]);
+        if (!top) {
+            ok = false;
+            break;
+        }
+        for (size_t tl = strlen(top); tl > 1 && top[tl - 1] == '/'; tl--)
+            top[tl - 1] = '\0';
+        if (fp_visit(&w, top, true) != 0 || w.oom)
+            ok = false;
+        free(top);
+        if (w.n)
+            qsort(w.paths, w.n, sizeof *w.paths, cmp_path);
+        for (size_t i = 0; i < w.n; i++) {
+            char *text = NULL;
+            size_t len = 0;
+            /* paths relative to the folder: moving the checkout changes nothing */
+            const char *rel = w.paths[i] + strlen(dirs[k]);
+            fnv(&h, rel, strlen(rel) + 1);
+            struct stat lsb;
+            char lt[4096];
+            ssize_t ll = 0;
+            if (ok && lstat(w.paths[i], &lsb) == 0 && S_ISLNK(lsb.st_mode) &&
+                (ll = readlink(w.paths[i], lt, sizeof lt)) >= 0)
+                fnv(&h, lt, (size_t)ll);
+            else if (ok && gy_read_file(w.paths[i], &text, &len) == 0) /* a FIFO is refused, never waited on */
+                fnv(&h, text, len);
+            else
+                ok = false;
+            free(text);
+            free(w.paths[i]);
+        }
+        free(w.paths);
+    }
+    return ok ? gy_asprintf("%016llx", (unsigned long long)h) : NULL;
+}
+
+/* out/.gaiyo-state: the fingerprint ("-": an incomplete report), then the
+ * files of the report that are sound (gy_report_write) */
+bool gy_report_up_to_date(const char *outdir, const char *fp)
+{
+    char *path = gy_asprintf("%s/.gaiyo-state", outdir), *text = NULL;
+    size_t len = 0;
+    bool ok = path && fp && gy_read_file(path, &text, &len) == 0;
+    free(path);
+    if (!ok)
+        return false;
+    char *save = NULL, *first = strtok_r(text, "\n", &save);
+    ok = first && !strcmp(first, fp);
+    for (char *name = ok ? strtok_r(NULL, "\n", &save) : NULL; name && ok; name = strtok_r(NULL, "\n", &save)) {
+        char *p = gy_asprintf("%s/%s", outdir, name);
+        struct stat sb;
+        ok = p && lstat(p, &sb) == 0 && S_ISREG(sb.st_mode); /* a symlink is not a file of the report */
+        free(p);
+    }
+    free(text);
+    return ok;
+}
