@@ -491,10 +491,10 @@ typedef struct defctx {
     gy_rowsem rsem; /* counts, total across, memo_of */
 } defctx;
 
-/* every directive of a .def: the table below says which words start one */
-static gy_status def_dir(void *ctx, const gy_tmpl_line *tl)
+/* table, title, file, unit, asof, label, memo_in_totals: what the table
+ * is and where its CSV is */
+static gy_status def_header(defctx *cx, const gy_tmpl_line *tl)
 {
-    defctx *cx = ctx;
     gy_tabledef *t = cx->t;
     const char *path = tl->path, *line = tl->text;
     gy_diags *d = tl->d;
@@ -532,219 +532,313 @@ static gy_status def_dir(void *ctx, const gy_tmpl_line *tl)
             gy_diag_add(d, path, ln, v[0].col, "memo_in_totals は yes か no です");
         else
             t->memo_in_totals = strcmp(v[1].s, "yes") == 0;
-    } else if (strcmp(kw, "column") == 0) {
-        if (n < 3) {
-            gy_diag_add(d, path, ln, v[0].col, "column には 列名 と 型 が要ります");
+    }
+    return st;
+}
+
+/* column NAME TYPE [key] [optional] [label="…"] */
+static gy_status def_column(defctx *cx, const gy_tmpl_line *tl)
+{
+    gy_tabledef *t = cx->t;
+    const char *path = tl->path;
+    gy_diags *d = tl->d;
+    gy_word *v = tl->w;
+    int n = tl->n;
+    unsigned ln = tl->ln;
+    gy_status st = GY_OK;
+    if (n < 3) {
+        gy_diag_add(d, path, ln, v[0].col, "column には 列名 と 型 が要ります");
+    } else {
+        gy_coldef c = {0};
+        c.line = ln;
+        if (!parse_type(v[2].s, &c)) {
+            gy_diag_add(d, path, ln, v[2].col,
+                        "未知の型 '%s' (text, amount[N], count[N], ratio[N], quotient[N], fy, period, role, marker, level)",
+                        v[2].s);
+        } else if (gy_tabledef_col(t, v[1].s) >= 0) {
+            gy_diag_add(d, path, ln, v[1].col, "列 '%s' が 2 回定義されています", v[1].s);
         } else {
-            gy_coldef c = {0};
-            c.line = ln;
-            if (!parse_type(v[2].s, &c)) {
-                gy_diag_add(d, path, ln, v[2].col,
-                            "未知の型 '%s' (text, amount[N], count[N], ratio[N], quotient[N], fy, period, role, marker, level)",
-                            v[2].s);
-            } else if (gy_tabledef_col(t, v[1].s) >= 0) {
-                gy_diag_add(d, path, ln, v[1].col, "列 '%s' が 2 回定義されています", v[1].s);
-            } else {
-                bool ok = true;
-                for (int i = 3; i < n; i++) {
-                    if (strcmp(v[i].s, "key") == 0)
-                        c.flags |= GY_COL_KEY;
-                    else if (strcmp(v[i].s, "optional") == 0)
-                        c.flags |= GY_COL_OPTIONAL;
-                    else if (strncmp(v[i].s, "label=", 6) == 0) {
-                        free(c.label);
-                        c.label = gy_strdup(v[i].s + 6);
-                    } else {
-                        gy_diag_add(d, path, ln, v[i].col,
-                                    "未知の列属性 '%s' (key, optional, label=\"…\")", v[i].s);
-                        ok = false;
-                    }
-                }
-                if (ok) {
-                    c.name = gy_strdup(v[1].s);
-                    if (!c.label)
-                        c.label = gy_strdup(v[1].s);
-                    gy_coldef *nc = realloc(t->cols, (t->ncols + 1) * sizeof *nc);
-                    if (nc)
-                        t->cols = nc;
-                    if (!nc || !c.name || !c.label) {
-                        free(c.name);
-                        free(c.label);
-                        st = GY_ENOMEM;
-                    } else {
-                        t->cols[t->ncols++] = c;
-                    }
-                } else {
+            bool ok = true;
+            for (int i = 3; i < n; i++) {
+                if (strcmp(v[i].s, "key") == 0)
+                    c.flags |= GY_COL_KEY;
+                else if (strcmp(v[i].s, "optional") == 0)
+                    c.flags |= GY_COL_OPTIONAL;
+                else if (strncmp(v[i].s, "label=", 6) == 0) {
                     free(c.label);
+                    c.label = gy_strdup(v[i].s + 6);
+                } else {
+                    gy_diag_add(d, path, ln, v[i].col,
+                                "未知の列属性 '%s' (key, optional, label=\"…\")", v[i].s);
+                    ok = false;
                 }
             }
-        }
-    } else if (strcmp(kw, "sum") == 0 || strcmp(kw, "group") == 0) {
-        bool isg = kw[0] == 'g';
-        if (n < 2)
-            gy_diag_add(d, path, ln, v[0].col, "'%s' には列名が要ります", kw);
-        for (int i = 1; i < n; i++) {
-            char ***arr = isg ? &cx->groups : &cx->sums;
-            size_t *cnt = isg ? &cx->ngroups : &cx->nsums;
-            char **na = realloc(*arr, (*cnt + 1) * sizeof *na);
-            if (!na) {
-                st = GY_ENOMEM;
-                break;
+            if (ok) {
+                c.name = gy_strdup(v[1].s);
+                if (!c.label)
+                    c.label = gy_strdup(v[1].s);
+                gy_coldef *nc = realloc(t->cols, (t->ncols + 1) * sizeof *nc);
+                if (nc)
+                    t->cols = nc;
+                if (!nc || !c.name || !c.label) {
+                    free(c.name);
+                    free(c.label);
+                    st = GY_ENOMEM;
+                } else {
+                    t->cols[t->ncols++] = c;
+                }
+            } else {
+                free(c.label);
             }
-            *arr = na;
-            na[*cnt] = gy_asprintf("%u\t%u\t%s", ln, v[i].col, v[i].s);
-            (*cnt)++;
         }
-    } else if (strcmp(kw, "reconcile") == 0) {
-        /* reconcile TARGET = TABLE.COL by KEY=OKEY [level N] [explain COL3] */
-        int tc = n >= 2 ? gy_tabledef_col(t, v[1].s) : -1;
-        char *dot = n >= 4 ? strchr(v[3].s, '.') : NULL;
-        char *eq = n >= 6 ? strchr(v[5].s, '=') : NULL;
-        int key = -1, level = -1;
-        const char *explain = NULL;
-        bool form = n >= 6 && !strcmp(v[2].s, "=") && dot && !strcmp(v[4].s, "by") && eq && (n % 2) == 0;
-        for (int o = 6; form && o + 1 < (int)n; o += 2) {
-            if (!strcmp(v[o].s, "level") && level < 0 && small_uint(v[o + 1].s, &level))
-                continue;
-            if (!strcmp(v[o].s, "explain") && !explain) {
-                explain = v[o + 1].s;
-                continue;
-            }
-            form = false;
+    }
+    return st;
+}
+
+/* sum COL… and group COL…: kept as "line\tcol\tname" until every
+ * column is known (tabledef_parse) */
+static gy_status def_sum_group(defctx *cx, const gy_tmpl_line *tl)
+{
+    const char *path = tl->path;
+    gy_diags *d = tl->d;
+    gy_word *v = tl->w;
+    int n = tl->n;
+    unsigned ln = tl->ln;
+    gy_status st = GY_OK;
+    const char *kw = v[0].s;
+    bool isg = kw[0] == 'g';
+    if (n < 2)
+        gy_diag_add(d, path, ln, v[0].col, "'%s' には列名が要ります", kw);
+    for (int i = 1; i < n; i++) {
+        char ***arr = isg ? &cx->groups : &cx->sums;
+        size_t *cnt = isg ? &cx->ngroups : &cx->nsums;
+        char **na = realloc(*arr, (*cnt + 1) * sizeof *na);
+        if (!na) {
+            st = GY_ENOMEM;
+            break;
         }
-        if (eq) {
-            *eq = '\0';
-            key = gy_tabledef_col(t, v[5].s);
+        *arr = na;
+        na[*cnt] = gy_asprintf("%u\t%u\t%s", ln, v[i].col, v[i].s);
+        (*cnt)++;
+    }
+    return st;
+}
+
+/* reconcile TARGET = TABLE.COL by KEY=OKEY [level N] [explain COL3] */
+static gy_status def_reconcile(defctx *cx, const gy_tmpl_line *tl)
+{
+    gy_tabledef *t = cx->t;
+    const char *path = tl->path;
+    gy_diags *d = tl->d;
+    gy_word *v = tl->w;
+    int n = tl->n;
+    unsigned ln = tl->ln;
+    gy_status st = GY_OK;
+    int tc = n >= 2 ? gy_tabledef_col(t, v[1].s) : -1;
+    char *dot = n >= 4 ? strchr(v[3].s, '.') : NULL;
+    char *eq = n >= 6 ? strchr(v[5].s, '=') : NULL;
+    int key = -1, level = -1;
+    const char *explain = NULL;
+    bool form = n >= 6 && !strcmp(v[2].s, "=") && dot && !strcmp(v[4].s, "by") && eq && (n % 2) == 0;
+    for (int o = 6; form && o + 1 < (int)n; o += 2) {
+        if (!strcmp(v[o].s, "level") && level < 0 && small_uint(v[o + 1].s, &level))
+            continue;
+        if (!strcmp(v[o].s, "explain") && !explain) {
+            explain = v[o + 1].s;
+            continue;
         }
-        if (!form) {
-            gy_diag_add(d, path, ln, v[0].col,
-                        "reconcile は「reconcile 列 = 表.列 by キー=相手のキー [level N] [explain 区分列]」の形です");
-        } else if (tc < 0) {
-            gy_diag_add(d, path, ln, v[1].col, "reconcile が存在しない列を指しています: '%s'", v[1].s);
-        } else if (key < 0) {
-            gy_diag_add(d, path, ln, v[5].col, "reconcile のキー列がありません: '%s'", v[5].s);
+        form = false;
+    }
+    if (eq) {
+        *eq = '\0';
+        key = gy_tabledef_col(t, v[5].s);
+    }
+    if (!form) {
+        gy_diag_add(d, path, ln, v[0].col,
+                    "reconcile は「reconcile 列 = 表.列 by キー=相手のキー [level N] [explain 区分列]」の形です");
+    } else if (tc < 0) {
+        gy_diag_add(d, path, ln, v[1].col, "reconcile が存在しない列を指しています: '%s'", v[1].s);
+    } else if (key < 0) {
+        gy_diag_add(d, path, ln, v[5].col, "reconcile のキー列がありません: '%s'", v[5].s);
+    } else {
+        gy_recon rc = {.target = tc, .key = key, .level = level, .line = ln};
+        *dot = '\0';
+        rc.table = gy_strdup(v[3].s);
+        rc.col = gy_strdup(dot + 1);
+        rc.okey = gy_strdup(eq + 1);
+        rc.explain = explain ? gy_strdup(explain) : NULL;
+        gy_recon *nr = realloc(t->recons, (t->nrecons + 1) * sizeof *nr);
+        if (nr)
+            t->recons = nr;
+        if (!nr || !rc.table || !rc.col || !rc.okey || (explain && !rc.explain)) {
+            free(rc.table);
+            free(rc.col);
+            free(rc.okey);
+            free(rc.explain);
+            st = GY_ENOMEM;
         } else {
-            gy_recon rc = {.target = tc, .key = key, .level = level, .line = ln};
-            *dot = '\0';
-            rc.table = gy_strdup(v[3].s);
-            rc.col = gy_strdup(dot + 1);
-            rc.okey = gy_strdup(eq + 1);
-            rc.explain = explain ? gy_strdup(explain) : NULL;
-            gy_recon *nr = realloc(t->recons, (t->nrecons + 1) * sizeof *nr);
-            if (nr)
-                t->recons = nr;
-            if (!nr || !rc.table || !rc.col || !rc.okey || (explain && !rc.explain)) {
-                free(rc.table);
-                free(rc.col);
-                free(rc.okey);
-                free(rc.explain);
-                st = GY_ENOMEM;
-            } else {
-                t->recons[t->nrecons++] = rc;
-            }
+            t->recons[t->nrecons++] = rc;
         }
-    } else if (strcmp(kw, "relate") == 0) {
-        /* relate LEFT = RIGHT SEVERITY (relate.c) */
-        const char *body = line + v[0].end;
-        gy_relation rl;
-        if (gy_relation_parse(path, ln, gy_char_col(line, body) - 1, body, &rl, d)) {
-            gy_relation *nr = realloc(t->rels, (t->nrels + 1) * sizeof *nr);
-            if (!nr) {
-                gy_relref_free(&rl.left);
-                gy_relref_free(&rl.right);
-                free(rl.text);
-                st = GY_ENOMEM;
-            } else {
-                t->rels = nr;
-                t->rels[t->nrels++] = rl;
-            }
+    }
+    return st;
+}
+
+/* relate LEFT = RIGHT SEVERITY (relate.c) */
+static gy_status def_relate(defctx *cx, const gy_tmpl_line *tl)
+{
+    gy_tabledef *t = cx->t;
+    const char *path = tl->path, *line = tl->text;
+    gy_diags *d = tl->d;
+    gy_word *v = tl->w;
+    unsigned ln = tl->ln;
+    gy_status st = GY_OK;
+    const char *body = line + v[0].end;
+    gy_relation rl;
+    if (gy_relation_parse(path, ln, gy_char_col(line, body) - 1, body, &rl, d)) {
+        gy_relation *nr = realloc(t->rels, (t->nrels + 1) * sizeof *nr);
+        if (!nr) {
+            gy_relref_free(&rl.left);
+            gy_relref_free(&rl.right);
+            free(rl.text);
+            st = GY_ENOMEM;
+        } else {
+            t->rels = nr;
+            t->rels[t->nrels++] = rl;
         }
-    } else if (strcmp(kw, "figure") == 0) {
-        /* figure value=COL table=COL rows=COL column=COL severity=COL [unit=COL] */
-        static const char *const opt[] = {"value", "table", "rows", "column", "severity", "unit"};
-        const char *names[6] = {0};
-        unsigned cols[6] = {0};
-        bool ok = true;
-        if (t->fig) {
-            gy_diag_add(d, path, ln, v[0].col, "'figure' が 2 回あります");
+    }
+    return st;
+}
+
+/* figure value=COL table=COL rows=COL column=COL severity=COL [unit=COL] */
+static gy_status def_figure(defctx *cx, const gy_tmpl_line *tl)
+{
+    gy_tabledef *t = cx->t;
+    const char *path = tl->path;
+    gy_diags *d = tl->d;
+    gy_word *v = tl->w;
+    int n = tl->n;
+    unsigned ln = tl->ln;
+    gy_status st = GY_OK;
+    static const char *const opt[] = {"value", "table", "rows", "column", "severity", "unit"};
+    const char *names[6] = {0};
+    unsigned cols[6] = {0};
+    bool ok = true;
+    if (t->fig) {
+        gy_diag_add(d, path, ln, v[0].col, "'figure' が 2 回あります");
+        ok = false;
+    }
+    for (int i = 1; ok && i < n; i++) {
+        const char *eq = strchr(v[i].s, '=');
+        int k = 0;
+        while (eq && k < 6 && (strlen(opt[k]) != (size_t)(eq - v[i].s) || strncmp(opt[k], v[i].s, (size_t)(eq - v[i].s))))
+            k++;
+        if (!eq || k == 6 || names[k] || !eq[1]) {
+            gy_diag_add(d, path, ln, v[i].col,
+                        "figure の指定は value=列 table=列 rows=列 column=列 severity=列 [unit=列] です: '%s'", v[i].s);
+            ok = false;
+            break;
+        }
+        names[k] = eq + 1;
+        cols[k] = v[i].col;
+    }
+    for (int k = 0; ok && k < 5; k++)
+        if (!names[k]) {
+            gy_diag_add(d, path, ln, v[0].col, "figure に %s=列 がありません", opt[k]);
             ok = false;
         }
-        for (int i = 1; ok && i < n; i++) {
-            const char *eq = strchr(v[i].s, '=');
-            int k = 0;
-            while (eq && k < 6 && (strlen(opt[k]) != (size_t)(eq - v[i].s) || strncmp(opt[k], v[i].s, (size_t)(eq - v[i].s))))
-                k++;
-            if (!eq || k == 6 || names[k] || !eq[1]) {
-                gy_diag_add(d, path, ln, v[i].col,
-                            "figure の指定は value=列 table=列 rows=列 column=列 severity=列 [unit=列] です: '%s'", v[i].s);
-                ok = false;
-                break;
-            }
-            names[k] = eq + 1;
-            cols[k] = v[i].col;
-        }
-        for (int k = 0; ok && k < 5; k++)
-            if (!names[k]) {
-                gy_diag_add(d, path, ln, v[0].col, "figure に %s=列 がありません", opt[k]);
-                ok = false;
-            }
-        if (ok) {
-            /* the columns are looked up once all are known: keep the
-             * names in the line, the line with the directive */
-            gy_figspec *f = calloc(1, sizeof *f);
-            if (!f) {
-                st = GY_ENOMEM;
-            } else {
-                f->line = ln;
-                int *dst[6] = {&f->value, &f->table, &f->rows, &f->col, &f->sev, &f->unit};
-                for (int k = 0; k < 6; k++) {
-                    *dst[k] = -1;
-                    if (!names[k])
-                        continue;
-                    int c = gy_tabledef_col(t, names[k]);
-                    if (c < 0) {
-                        gy_diag_add(d, path, ln, cols[k], "figure の列 '%s' がありません (列は figure より前に定義してください)",
-                                    names[k]);
-                        ok = false;
-                    } else if (k == 0 ? (t->cols[c].type != GY_T_AMOUNT && t->cols[c].type != GY_T_COUNT)
-                                      : t->cols[c].type != GY_T_TEXT) {
-                        gy_diag_add(d, path, ln, cols[k], "figure の %s の列 '%s' は %s 型です", opt[k], names[k],
-                                    k == 0 ? "amount か count" : "text");
-                        ok = false;
-                    }
-                    *dst[k] = c;
+    if (ok) {
+        /* the columns are looked up once all are known: keep the
+         * names in the line, the line with the directive */
+        gy_figspec *f = calloc(1, sizeof *f);
+        if (!f) {
+            st = GY_ENOMEM;
+        } else {
+            f->line = ln;
+            int *dst[6] = {&f->value, &f->table, &f->rows, &f->col, &f->sev, &f->unit};
+            for (int k = 0; k < 6; k++) {
+                *dst[k] = -1;
+                if (!names[k])
+                    continue;
+                int c = gy_tabledef_col(t, names[k]);
+                if (c < 0) {
+                    gy_diag_add(d, path, ln, cols[k], "figure の列 '%s' がありません (列は figure より前に定義してください)",
+                                names[k]);
+                    ok = false;
+                } else if (k == 0 ? (t->cols[c].type != GY_T_AMOUNT && t->cols[c].type != GY_T_COUNT)
+                                  : t->cols[c].type != GY_T_TEXT) {
+                    gy_diag_add(d, path, ln, cols[k], "figure の %s の列 '%s' は %s 型です", opt[k], names[k],
+                                k == 0 ? "amount か count" : "text");
+                    ok = false;
                 }
-                if (ok)
-                    t->fig = f;
-                else
-                    free(f);
+                *dst[k] = c;
             }
+            if (ok)
+                t->fig = f;
+            else
+                free(f);
         }
+    }
+    return st;
+}
+
+/* rule …: kept as text, parsed once every column is known */
+static gy_status def_rule(defctx *cx, const gy_tmpl_line *tl)
+{
+    const char *line = tl->text;
+    unsigned ln = tl->ln;
+    gy_status st = GY_OK;
+    /* the rule text follows the first word (which may be written
+     * with quotes, as in ru""le: strstr would miss it) */
+    char *own = gy_strdup(line);
+    const char *body = own;
+    while (body && (*body == ' ' || *body == '\t'))
+        body++;
+    while (body && *body && *body != ' ' && *body != '\t')
+        body++;
+    while (body && (*body == ' ' || *body == '\t'))
+        body++;
+    void *np = own ? realloc(cx->pend, (cx->npend + 1) * sizeof *cx->pend) : NULL;
+    if (!np) {
+        free(own);
+        st = GY_ENOMEM;
+    } else {
+        cx->pend = np;
+        cx->pend[cx->npend].line = own;
+        cx->pend[cx->npend].body = (char *)body;
+        cx->pend[cx->npend].ln = ln;
+        cx->npend++;
+    }
+    return st;
+}
+
+/* every directive of a .def: the table below says which words start one */
+static gy_status def_dir(void *ctx, const gy_tmpl_line *tl)
+{
+    defctx *cx = ctx;
+    const char *path = tl->path;
+    gy_diags *d = tl->d;
+    gy_word *v = tl->w;
+    int n = tl->n;
+    unsigned ln = tl->ln;
+    gy_status st = GY_OK;
+    const char *kw = v[0].s;
+    if (strcmp(kw, "column") == 0) {
+        st = def_column(cx, tl);
+    } else if (strcmp(kw, "sum") == 0 || strcmp(kw, "group") == 0) {
+        st = def_sum_group(cx, tl);
+    } else if (strcmp(kw, "reconcile") == 0) {
+        st = def_reconcile(cx, tl);
+    } else if (strcmp(kw, "relate") == 0) {
+        st = def_relate(cx, tl);
+    } else if (strcmp(kw, "figure") == 0) {
+        st = def_figure(cx, tl);
     } else if (strcmp(kw, "counts") == 0 || strcmp(kw, "total") == 0 || strcmp(kw, "memo_of") == 0) {
         if (gy_rowsem_directive(&cx->rsem, path, ln, v, n, d) < 0)
             st = GY_ENOMEM;
     } else if (strcmp(kw, "rule") == 0) {
-        /* the rule text follows the first word (which may be written
-         * with quotes, as in ru""le: strstr would miss it) */
-        char *own = gy_strdup(line);
-        const char *body = own;
-        while (body && (*body == ' ' || *body == '\t'))
-            body++;
-        while (body && *body && *body != ' ' && *body != '\t')
-            body++;
-        while (body && (*body == ' ' || *body == '\t'))
-            body++;
-        void *np = own ? realloc(cx->pend, (cx->npend + 1) * sizeof *cx->pend) : NULL;
-        if (!np) {
-            free(own);
-            st = GY_ENOMEM;
-        } else {
-            cx->pend = np;
-            cx->pend[cx->npend].line = own;
-            cx->pend[cx->npend].body = (char *)body;
-            cx->pend[cx->npend].ln = ln;
-            cx->npend++;
-        }
+        st = def_rule(cx, tl);
+    } else { /* table, title, file, unit, asof, label, memo_in_totals */
+        st = def_header(cx, tl);
     }
     return st == GY_ENOMEM ? GY_ENOMEM : GY_OK;
 }
@@ -762,6 +856,89 @@ static const gy_tmpl_format DEF_FORMAT = {
     .what = "定義ファイル", .comment = GY_TMPL_HASH_ANY, .quotes = true, .maxwords = 64,
     .unknown = "未知の指示語 '%s' (%s)", .dirs = DEF_DIRS, .ndirs = sizeof DEF_DIRS / sizeof DEF_DIRS[0]};
 
+/* ---- once every line is read: what a .def must have, and the names
+ * that could only be looked up once every column was known ---- */
+
+/* table, file and at least one column; title and unit default */
+static void def_required(gy_tabledef *t, const char *path, gy_diags *d)
+{
+    if (!t->id)
+        gy_diag_add(d, path, 0, 0, "'table' (表の id) がありません");
+    if (!t->file)
+        gy_diag_add(d, path, 0, 0, "'file' (CSV ファイル名) がありません");
+    if (t->ncols == 0)
+        gy_diag_add(d, path, 0, 0, "'column' が 1 つもありません");
+    if (!t->title)
+        t->title = gy_strdup(t->id ? t->id : "");
+    if (!t->unit)
+        t->unit = gy_strdup("");
+}
+
+/* the one role, level and key fy column; the label column */
+static void def_key_columns(gy_tabledef *t, const defctx *cx, const char *path, gy_diags *d)
+{
+    const char *label_name = cx->label_name;
+    unsigned label_line = cx->label_line, label_colno = cx->label_colno;
+    for (size_t i = 0; i < t->ncols; i++) {
+        gy_coldef *c = &t->cols[i];
+        int *slot = c->type == GY_T_ROLE ? &t->role_col
+                    : (c->type == GY_T_MARKER || c->type == GY_T_LEVEL) ? &t->level_col
+                    : (c->type == GY_T_FY && (c->flags & GY_COL_KEY)) ? &t->fy_col
+                    : NULL;
+        if (slot) {
+            if (*slot >= 0)
+                gy_diag_add(d, path, c->line, 1, "'%s' 型の列は 1 つまでです", gy_type_name(c->type));
+            else
+                *slot = (int)i;
+        }
+        if (t->label_col < 0 && c->type == GY_T_TEXT && (c->flags & GY_COL_KEY))
+            t->label_col = (int)i;
+    }
+    if (label_name) {
+        int c = gy_tabledef_col(t, label_name);
+        if (c < 0)
+            gy_diag_add(d, path, label_line, label_colno, "label の列 '%s' がありません", label_name);
+        else
+            t->label_col = c;
+    }
+    if (t->label_col < 0 && t->ncols)
+        t->label_col = 0;
+}
+
+/* the columns named by sum and group */
+static void def_sums_groups(gy_tabledef *t, const defctx *cx, const char *path, gy_diags *d)
+{
+    char **sums = cx->sums;
+    size_t nsums = cx->nsums;
+    char **groups = cx->groups;
+    size_t ngroups = cx->ngroups;
+    for (int pass = 0; pass < 2; pass++) {
+        char **arr = pass ? groups : sums;
+        size_t cnt = pass ? ngroups : nsums;
+        for (size_t i = 0; i < cnt; i++) {
+            unsigned l = 0, cc = 0;
+            char *name = NULL;
+            char *s1 = strchr(arr[i], '\t');
+            char *s2 = s1 ? strchr(s1 + 1, '\t') : NULL;
+            l = (unsigned)strtoul(arr[i], NULL, 10);
+            cc = s1 ? (unsigned)strtoul(s1 + 1, NULL, 10) : 0;
+            name = s2 ? s2 + 1 : arr[i];
+            int c = gy_tabledef_col(t, name);
+            if (c < 0) {
+                gy_diag_add(d, path, l, cc, "%s が存在しない列を指しています: '%s'",
+                            pass ? "group" : "sum", name);
+            } else if (!pass && t->cols[c].type != GY_T_AMOUNT && t->cols[c].type != GY_T_COUNT &&
+                       t->cols[c].type != GY_T_RATIO) {
+                gy_diag_add(d, path, l, cc, "sum の列は数値の列です: '%s'", name);
+            } else {
+                t->cols[c].flags |= pass ? GY_COL_GROUP : GY_COL_SUM;
+                if (!pass && !t->cols[c].sumline)
+                    t->cols[c].sumline = l, t->cols[c].sumcol = cc;
+            }
+        }
+    }
+}
+
 static gy_status tabledef_parse(const char *path, const char *text, size_t len, gy_tabledef **out, gy_diags *d)
 {
     *out = NULL;
@@ -774,7 +951,6 @@ static gy_status tabledef_parse(const char *path, const char *text, size_t len, 
     defctx cx = {.t = t};
     gy_status st = gy_tmpl_read(path, text, len, &DEF_FORMAT, &cx, d);
     char *label_name = cx.label_name;
-    unsigned label_line = cx.label_line, label_colno = cx.label_colno;
     struct pending *pend = cx.pend;
     size_t npend = cx.npend;
     char **sums = cx.sums;
@@ -784,65 +960,9 @@ static gy_status tabledef_parse(const char *path, const char *text, size_t len, 
     gy_rowsem rsem = cx.rsem;
 
     if (st == GY_OK) {
-        if (!t->id)
-            gy_diag_add(d, path, 0, 0, "'table' (表の id) がありません");
-        if (!t->file)
-            gy_diag_add(d, path, 0, 0, "'file' (CSV ファイル名) がありません");
-        if (t->ncols == 0)
-            gy_diag_add(d, path, 0, 0, "'column' が 1 つもありません");
-        if (!t->title)
-            t->title = gy_strdup(t->id ? t->id : "");
-        if (!t->unit)
-            t->unit = gy_strdup("");
-        for (size_t i = 0; i < t->ncols; i++) {
-            gy_coldef *c = &t->cols[i];
-            int *slot = c->type == GY_T_ROLE ? &t->role_col
-                        : (c->type == GY_T_MARKER || c->type == GY_T_LEVEL) ? &t->level_col
-                        : (c->type == GY_T_FY && (c->flags & GY_COL_KEY)) ? &t->fy_col
-                        : NULL;
-            if (slot) {
-                if (*slot >= 0)
-                    gy_diag_add(d, path, c->line, 1, "'%s' 型の列は 1 つまでです", gy_type_name(c->type));
-                else
-                    *slot = (int)i;
-            }
-            if (t->label_col < 0 && c->type == GY_T_TEXT && (c->flags & GY_COL_KEY))
-                t->label_col = (int)i;
-        }
-        if (label_name) {
-            int c = gy_tabledef_col(t, label_name);
-            if (c < 0)
-                gy_diag_add(d, path, label_line, label_colno, "label の列 '%s' がありません", label_name);
-            else
-                t->label_col = c;
-        }
-        if (t->label_col < 0 && t->ncols)
-            t->label_col = 0;
-        for (int pass = 0; pass < 2; pass++) {
-            char **arr = pass ? groups : sums;
-            size_t cnt = pass ? ngroups : nsums;
-            for (size_t i = 0; i < cnt; i++) {
-                unsigned l = 0, cc = 0;
-                char *name = NULL;
-                char *s1 = strchr(arr[i], '\t');
-                char *s2 = s1 ? strchr(s1 + 1, '\t') : NULL;
-                l = (unsigned)strtoul(arr[i], NULL, 10);
-                cc = s1 ? (unsigned)strtoul(s1 + 1, NULL, 10) : 0;
-                name = s2 ? s2 + 1 : arr[i];
-                int c = gy_tabledef_col(t, name);
-                if (c < 0) {
-                    gy_diag_add(d, path, l, cc, "%s が存在しない列を指しています: '%s'",
-                                pass ? "group" : "sum", name);
-                } else if (!pass && t->cols[c].type != GY_T_AMOUNT && t->cols[c].type != GY_T_COUNT &&
-                           t->cols[c].type != GY_T_RATIO) {
-                    gy_diag_add(d, path, l, cc, "sum の列は数値の列です: '%s'", name);
-                } else {
-                    t->cols[c].flags |= pass ? GY_COL_GROUP : GY_COL_SUM;
-                    if (!pass && !t->cols[c].sumline)
-                        t->cols[c].sumline = l, t->cols[c].sumcol = cc;
-                }
-            }
-        }
+        def_required(t, path, d);
+        def_key_columns(t, &cx, path, d);
+        def_sums_groups(t, &cx, path, d);
         gy_rowsem_finish(&rsem, t, path, d);
         for (size_t i = 0; i < npend; i++)
             parse_rule(t, path, pend[i].ln, pend[i].line, pend[i].body, d);
