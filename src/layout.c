@@ -578,6 +578,123 @@ static const gy_tmpl_format SHEET_FORMAT = {
     .what = "様式", .comment = GY_TMPL_HASH_LINE, .quotes = false, .maxwords = 0, .unknown = "未知の指示語 '%s' (%s)",
     .dirs = SHEET_DIRS, .ndirs = sizeof SHEET_DIRS / sizeof SHEET_DIRS[0]};
 
+/* ---- once every line is read: the names looked up in the table's
+ * definition, the print directives and the header lines checked ---- */
+
+/* each field's column, its where and its prefix */
+static void resolve_fields(gy_layout *l, const gy_tabledef *t, const char *path, gy_diags *d)
+{
+    for (size_t i = 0; i < l->nfields; i++) {
+        gy_lfield *f = &l->fields[i];
+        f->colidx = f->once ? textcol_for(l, t, f->col, f->line, f->colno, "once", d)
+                            : col_or_error(l, t, f->col, f->line, f->colno, d);
+        if (f->where && !l->pivot_key)
+            gy_diag_add(d, path, f->line, f->where_colno, "where は pivot のある様式でだけ使えます");
+        if (f->prefix) {
+            f->prefix_idx = textcol_for(l, t, f->prefix, f->line, f->prefix_colno, "prefix", d);
+            if (f->colidx >= 0 && gy_col_textlike(t, (size_t)f->colidx))
+                gy_diag_add(d, path, f->line, f->colno, "prefix は数の列に付けます: 列 '%s' は文字の列です", f->col);
+        }
+    }
+}
+
+/* the pivot's keys and column, the block column; false when out of memory */
+static bool resolve_pivot_block(gy_layout *l, const gy_tabledef *t, const char *path, gy_diags *d)
+{
+    bool oom = false;
+    if (l->pivot_key) {
+        if (!strcmp(l->pivot_key, "*"))
+            l->pivot_key_idx = -2;
+        else
+            oom = oom || !pivot_keys(l, t, d);
+        l->pivot_col_idx = textcol_or_error(l, t, l->pivot_col, l->pivot_line, l->pivot_col_colno, d);
+    }
+    if (l->block && l->pivot_key)
+        /* a pivot's records are keys, not rows: a caption per change of
+         * a column would be printed nowhere (never silently ignored) */
+        gy_diag_add(d, path, l->block_line, l->block_colno,
+                    "block は pivot の様式では使えません (pivot の行の列に加えるか、field … once で 1 度だけ印刷してください)");
+    else if (l->block)
+        l->block_idx = textcol_or_error(l, t, l->block, l->block_line, l->block_colno, d);
+    return !oom;
+}
+
+/* each subrow's pairs 列=元の列; false when out of memory */
+static bool resolve_subrows(gy_layout *l, const gy_tabledef *t, const char *path, gy_diags *d)
+{
+    bool oom = false;
+    for (size_t i = 0; i < l->nsubrows && !oom; i++) {
+        gy_lsubrow *sr = &l->subrows[i];
+        char *sv = NULL;
+        for (char *p = strtok_r(sr->pairs, " \t", &sv); p; p = strtok_r(NULL, " \t", &sv)) {
+            char *eq = strchr(p, '=');
+            unsigned pc = sr->pairs_colno + gy_char_col(sr->pairs, p) - 1;
+            if (!eq) {
+                gy_diag_add(d, path, sr->line, pc, "subrow の '%s' は 列=元の列 の形ではありません", p);
+                continue;
+            }
+            *eq = '\0';
+            if (!grow(&sr->dst, sr->n, sizeof(int)) || !grow(&sr->src, sr->n, sizeof(int))) {
+                oom = true;
+                break;
+            }
+            sr->dst[sr->n] = col_or_error(l, t, p, sr->line, pc, d);
+            sr->src[sr->n] = col_or_error(l, t, eq + 1, sr->line, pc + gy_char_col(p, eq + 1) - 1, d);
+            sr->n++;
+        }
+    }
+    return !oom;
+}
+
+/* print directives: fields of a layout printed down, one column each */
+static void check_pages(gy_layout *l, const char *path, gy_diags *d)
+{
+    for (size_t i = 0; i < l->nsplits + (l->repeat.col ? 1 : 0); i++) {
+        gy_lpageref *r = i < l->nsplits ? &l->splits[i] : &l->repeat;
+        if (l->across || l->wrap) {
+            gy_diag_add(d, path, r->line, r->colno, "%s は records across や wrap の様式では使えません (列は自動で分かれます)",
+                        i < l->nsplits ? "split" : "repeat");
+            continue;
+        }
+        page_field(l, r, d);
+        if (i < l->nsplits && r->field == 0)
+            gy_diag_add(d, path, r->line, r->colno, "split の列 '%s' は最初の field です (その前で分けられません)", r->col);
+    }
+    for (size_t i = 0; i < l->nsplits && l->repeat.field >= 0; i++)
+        if (l->splits[i].field >= 0 && l->splits[i].field <= l->repeat.field)
+            gy_diag_add(d, path, l->splits[i].line, l->splits[i].colno,
+                        "split の列 '%s' は repeat の列 '%s' より右になければなりません", l->splits[i].col, l->repeat.col);
+}
+
+/* every header line has as many cells as there are fields; false when
+ * out of memory */
+static bool pad_headers(gy_layout *l, const char *path, gy_diags *d)
+{
+    for (size_t i = 0; i < l->nheader; i++) {
+        size_t n = 0;
+        while (l->header[i][n])
+            n++;
+        if (n != l->nfields)
+            gy_diag_add(d, path, l->header_line[i], l->header_colno[i], "header のセルが %zu 個ですが field は %zu 個です", n,
+                        l->nfields);
+        /* a short line is padded so that every line has nfields cells */
+        if (n < l->nfields) {
+            char **nv = realloc(l->header[i], (l->nfields + 1) * sizeof *nv);
+            if (!nv)
+                return false;
+            for (size_t j = n; j < l->nfields; j++)
+                nv[j] = gy_strdup("");
+            nv[l->nfields] = NULL;
+            l->header[i] = nv;
+        }
+        for (size_t j = l->nfields; j < n; j++) {
+            free(l->header[i][j]);
+            l->header[i][j] = NULL;
+        }
+    }
+    return true;
+}
+
 static gy_status layout_parse(const char *path, const char *text, size_t tl, const gy_defset *defs,
                               gy_layout **out, gy_diags *d)
 {
@@ -606,96 +723,18 @@ static gy_status layout_parse(const char *path, const char *text, size_t tl, con
     if (!l->nfields)
         gy_diag_add(d, path, 0, 0, "field がありません");
     if (t) {
-        for (size_t i = 0; i < l->nfields; i++) {
-            gy_lfield *f = &l->fields[i];
-            f->colidx = f->once ? textcol_for(l, t, f->col, f->line, f->colno, "once", d)
-                                : col_or_error(l, t, f->col, f->line, f->colno, d);
-            if (f->where && !l->pivot_key)
-                gy_diag_add(d, path, f->line, f->where_colno, "where は pivot のある様式でだけ使えます");
-            if (f->prefix) {
-                f->prefix_idx = textcol_for(l, t, f->prefix, f->line, f->prefix_colno, "prefix", d);
-                if (f->colidx >= 0 && gy_col_textlike(t, (size_t)f->colidx))
-                    gy_diag_add(d, path, f->line, f->colno, "prefix は数の列に付けます: 列 '%s' は文字の列です", f->col);
-            }
-        }
-        if (l->pivot_key) {
-            if (!strcmp(l->pivot_key, "*"))
-                l->pivot_key_idx = -2;
-            else
-                oom = oom || !pivot_keys(l, t, d);
-            l->pivot_col_idx = textcol_or_error(l, t, l->pivot_col, l->pivot_line, l->pivot_col_colno, d);
-        }
-        if (l->block && l->pivot_key)
-            /* a pivot's records are keys, not rows: a caption per change of
-             * a column would be printed nowhere (never silently ignored) */
-            gy_diag_add(d, path, l->block_line, l->block_colno,
-                        "block は pivot の様式では使えません (pivot の行の列に加えるか、field … once で 1 度だけ印刷してください)");
-        else if (l->block)
-            l->block_idx = textcol_or_error(l, t, l->block, l->block_line, l->block_colno, d);
-        for (size_t i = 0; i < l->nsubrows && !oom; i++) {
-            gy_lsubrow *sr = &l->subrows[i];
-            char *sv = NULL;
-            for (char *p = strtok_r(sr->pairs, " \t", &sv); p; p = strtok_r(NULL, " \t", &sv)) {
-                char *eq = strchr(p, '=');
-                unsigned pc = sr->pairs_colno + gy_char_col(sr->pairs, p) - 1;
-                if (!eq) {
-                    gy_diag_add(d, path, sr->line, pc, "subrow の '%s' は 列=元の列 の形ではありません", p);
-                    continue;
-                }
-                *eq = '\0';
-                if (!grow(&sr->dst, sr->n, sizeof(int)) || !grow(&sr->src, sr->n, sizeof(int))) {
-                    oom = true;
-                    break;
-                }
-                sr->dst[sr->n] = col_or_error(l, t, p, sr->line, pc, d);
-                sr->src[sr->n] = col_or_error(l, t, eq + 1, sr->line, pc + gy_char_col(p, eq + 1) - 1, d);
-                sr->n++;
-            }
-        }
+        resolve_fields(l, t, path, d);
+        oom = !resolve_pivot_block(l, t, path, d);
+        oom = oom || !resolve_subrows(l, t, path, d);
         if (oom) {
             gy_layout_free(l);
             return GY_ENOMEM;
         }
     }
-    /* print directives: fields of a layout printed down, one column each */
-    for (size_t i = 0; i < l->nsplits + (l->repeat.col ? 1 : 0); i++) {
-        gy_lpageref *r = i < l->nsplits ? &l->splits[i] : &l->repeat;
-        if (l->across || l->wrap) {
-            gy_diag_add(d, path, r->line, r->colno, "%s は records across や wrap の様式では使えません (列は自動で分かれます)",
-                        i < l->nsplits ? "split" : "repeat");
-            continue;
-        }
-        page_field(l, r, d);
-        if (i < l->nsplits && r->field == 0)
-            gy_diag_add(d, path, r->line, r->colno, "split の列 '%s' は最初の field です (その前で分けられません)", r->col);
-    }
-    for (size_t i = 0; i < l->nsplits && l->repeat.field >= 0; i++)
-        if (l->splits[i].field >= 0 && l->splits[i].field <= l->repeat.field)
-            gy_diag_add(d, path, l->splits[i].line, l->splits[i].colno,
-                        "split の列 '%s' は repeat の列 '%s' より右になければなりません", l->splits[i].col, l->repeat.col);
-    for (size_t i = 0; i < l->nheader; i++) {
-        size_t n = 0;
-        while (l->header[i][n])
-            n++;
-        if (n != l->nfields)
-            gy_diag_add(d, path, l->header_line[i], l->header_colno[i], "header のセルが %zu 個ですが field は %zu 個です", n,
-                        l->nfields);
-        /* a short line is padded so that every line has nfields cells */
-        if (n < l->nfields) {
-            char **nv = realloc(l->header[i], (l->nfields + 1) * sizeof *nv);
-            if (!nv) {
-                gy_layout_free(l);
-                return GY_ENOMEM;
-            }
-            for (size_t j = n; j < l->nfields; j++)
-                nv[j] = gy_strdup("");
-            nv[l->nfields] = NULL;
-            l->header[i] = nv;
-        }
-        for (size_t j = l->nfields; j < n; j++) {
-            free(l->header[i][j]);
-            l->header[i][j] = NULL;
-        }
+    check_pages(l, path, d);
+    if (!pad_headers(l, path, d)) {
+        gy_layout_free(l);
+        return GY_ENOMEM;
     }
     if (!l->sheet && l->table)
         l->sheet = gy_strdup(l->table);
