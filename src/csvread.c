@@ -207,6 +207,178 @@ slow:
     return false;
 }
 
+/* a new table for r (r->t), with its columns and the empty text at tx
+ * offset 0 (GY_ENOMEM: nothing left allocated) */
+static gy_status new_table(reader *r)
+{
+    const gy_tabledef *def = r->def;
+    r->t = calloc(1, sizeof *r->t);
+    if (!r->t)
+        return GY_ENOMEM;
+    r->t->def = def;
+    r->t->path = gy_strdup(r->path);
+    r->t->cols = calloc(def->ncols ? def->ncols : 1, sizeof *r->t->cols);
+    r->t->csvcol = calloc(def->ncols ? def->ncols : 1, sizeof *r->t->csvcol);
+    if (gy_tx_room(r->t, 1) == TX_OK)
+        r->t->tx[r->t->ntx++] = '\0'; /* offset 0: "" */
+    if (!r->t->path || !r->t->cols || !r->t->csvcol || !r->t->tx) {
+        gy_table_free(r->t);
+        return GY_ENOMEM;
+    }
+    return GY_OK;
+}
+
+/* whether text holds nothing but spaces, tabs and line ends */
+static bool all_blank(const char *text, size_t len)
+{
+    bool blank = true;
+    for (size_t k = 0; k < len; k++)
+        if (text[k] != ' ' && text[k] != '\t' && text[k] != '\r' && text[k] != '\n') {
+            blank = false;
+            break;
+        }
+    return blank;
+}
+
+/* room for nl rows, and a key set for as many (false: out of memory) */
+static bool size_rows(reader *r, size_t nl)
+{
+    r->t->cap = nl > 64 ? nl : 64;
+    r->t->rows = gy_malloc_big(r->t->cap, sizeof *r->t->rows);
+    if (!r->t->rows)
+        return false;
+    if (nl > 64) {
+        size_t hc = 64;
+        while (hc < nl + nl / 3 + 2) /* filled to three quarters at most */
+            hc *= 2;
+        r->keys.s = gy_calloc_big(hc, sizeof *r->keys.s);
+        r->keys.cap = r->keys.s ? hc : 0;
+    }
+    return true;
+}
+
+/* where import_text's loop stands in the text */
+typedef struct scan {
+    reader *r;
+    struct csv_parser *p;
+    const char *text;
+    size_t len;
+    size_t i;          /* the next byte to read */
+    unsigned line;     /* its line */
+    bool crf;          /* an old Mac file (gy_cr_file) */
+} scan;
+
+/* a plain line at the start of a row: split without libcsv (true: read,
+ * s->i past it) */
+static bool fast_step(scan *s)
+{
+    reader *r = s->r;
+    const char *text = s->text;
+    size_t i = s->i, len = s->len;
+    /* (pstate 0 is libcsv's ROW_NOT_BEGUN: no field is pending) */
+    if (gy_import_fastpath && s->p->pstate == 0 && r->nf == 0 && (i == 0 || text[i - 1] == '\n')) {
+        const char *nlp = memchr(text + i, '\n', len - i);
+        size_t e = nlp ? (size_t)(nlp - text) : len, ce = e;
+        if (ce > i && text[ce - 1] == '\r')
+            ce--;
+        if (!memchr(text + i, '\r', ce - i) && fast_line(r, text + i, ce - i, s->line)) {
+            s->line++;
+            s->i = nlp ? e + 1 : len;
+            r->need_start = true;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* the text up to the next special byte, through libcsv (false: a quote
+ * misused, said; the reading stops) */
+static bool csv_step(scan *s)
+{
+    reader *r = s->r;
+    const char *text = s->text;
+    size_t i = s->i, len = s->len;
+    bool crf = s->crf;
+    size_t j = i;
+    while (j < len && !special[(unsigned char)text[j]])
+        j++;
+    size_t end = j < len ? j + 1 : len; /* include the special byte */
+    if (r->need_start && text[i] != '\n' && text[i] != '\r') {
+        r->field_line = s->line;
+        r->need_start = false;
+    }
+    size_t nf0 = r->nf;
+    size_t nrows0 = r->t->nrows;
+    bool hdr0 = r->have_header;
+    size_t done = csv_parse(s->p, text + i, end - i, cb_field, cb_record, r);
+    if (done != end - i) {
+        if (!r->fatal) {
+            gy_diag_add(r->d, r->path, r->field_line, (unsigned)r->nf + 1, /* where the field starts */
+                        "引用符 (\") の使い方が正しくありません: 引用符で囲む欄は欄全体を囲み、中の \" は \"\" と書きます");
+            r->fatal = true;
+        }
+        return false;
+    }
+    /* a field or record ended, or libcsv is back at a row start (a
+     * line of spaces, or an empty record, ends nothing we see) */
+    if (r->nf != nf0 || r->t->nrows != nrows0 || r->have_header != hdr0 || (s->p->pstate == 0 && r->nf == 0)) {
+        r->need_start = true;
+    }
+    if (end > i && text[end - 1] == '\n' && !(crf && end >= 2 && text[end - 2] == '\r'))
+        s->line++;
+    else if (crf && end > i && text[end - 1] == '\r')
+        s->line++;
+    if (r->need_start && end < len && text[end] != '\n' && text[end] != '\r') {
+        r->field_line = s->line;
+        r->need_start = false;
+    }
+    s->i = end;
+    return true;
+}
+
+/* the reader's working storage freed (r->t stays) */
+static void free_reader(reader *r)
+{
+    clear_record(r);
+    free(r->f);
+    free(r->fp);
+    free(r->rb);
+    free(r->absent);
+    free(r->map);
+    free(r->ts);
+    free(r->tl);
+    free(r->th);
+    gy_hset_free(&r->keys);
+    gy_hset_free(&r->strs);
+}
+
+/* the table read, or freed with the status why not */
+static gy_status finish_table(reader *r, gy_table **out)
+{
+    gy_diags *d = r->d;
+    if (r->oom) {
+        gy_table_free(r->t);
+        return GY_ENOMEM;
+    }
+    if (!r->fatal && !r->have_header) {
+        gy_diag_add(d, r->path, 0, 0, "見出し行がありません");
+        r->fatal = true;
+    }
+    if (r->fatal || d->n + d->dropped > r->nerr0) {
+        gy_table_free(r->t);
+        return GY_EDATA;
+    }
+    if (r->t->ntx < r->t->captx) {
+        char *p = realloc(r->t->tx, r->t->ntx); /* give back the unused part */
+        if (p) {
+            r->t->tx = p;
+            r->t->captx = r->t->ntx;
+        }
+    }
+    *out = r->t;
+    return GY_OK;
+}
+
 /* gy_import_text, with the text lying in a mapped file (m, or NULL) at
  * offset off */
 static gy_status import_text(const gy_tabledef *def, const char *path, const char *text, size_t len,
@@ -215,34 +387,16 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     *out = NULL;
     reader r = {.def = def, .path = path, .d = d, .field_line = 1, .rec_line = 1,
                 .need_start = true, .nerr0 = d->n + d->dropped};
-    r.t = calloc(1, sizeof *r.t);
-    if (!r.t)
+    if (new_table(&r) != GY_OK)
         return GY_ENOMEM;
-    r.t->def = def;
-    r.t->path = gy_strdup(path);
-    r.t->cols = calloc(def->ncols ? def->ncols : 1, sizeof *r.t->cols);
-    r.t->csvcol = calloc(def->ncols ? def->ncols : 1, sizeof *r.t->csvcol);
-    if (gy_tx_room(r.t, 1) == TX_OK)
-        r.t->tx[r.t->ntx++] = '\0'; /* offset 0: "" */
-    if (!r.t->path || !r.t->cols || !r.t->csvcol || !r.t->tx) {
-        gy_table_free(r.t);
-        return GY_ENOMEM;
-    }
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
         gy_table_free(r.t);
         return GY_ENOMEM;
     }
     /* whitespace is trimmed by us (half and full width), not by libcsv */
-    size_t i = 0;
-    unsigned line = 1;
-    bool blank = true;
-    for (size_t k = 0; k < len; k++)
-        if (text[k] != ' ' && text[k] != '\t' && text[k] != '\r' && text[k] != '\n') {
-            blank = false;
-            break;
-        }
-    if (blank) {
+    scan s = {.r = &r, .p = &p, .text = text, .len = len, .i = 0, .line = 1};
+    if (all_blank(text, len)) {
         gy_diag_add(d, path, 0, 0, "空のファイルです (見出し行がありません)");
         csv_free(&p);
         gy_table_free(r.t);
@@ -254,80 +408,27 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     /* lines end at LF (CRLF once); a CR alone is text (inside a quoted
      * field of an LF or CRLF file), except in an old Mac file (gy_cr_file),
      * where CR, LF and CRLF each end a line (locate: the same) */
-    bool crf = gy_cr_file(text, len);
-    r.t->cap = nl > 64 ? nl : 64;
-    r.t->rows = gy_malloc_big(r.t->cap, sizeof *r.t->rows);
-    if (!r.t->rows) {
+    s.crf = gy_cr_file(text, len);
+    if (!size_rows(&r, nl)) {
         csv_free(&p);
         gy_table_free(r.t);
         return GY_ENOMEM;
     }
-    if (nl > 64) {
-        size_t hc = 64;
-        while (hc < nl + nl / 3 + 2) /* filled to three quarters at most */
-            hc *= 2;
-        r.keys.s = gy_calloc_big(hc, sizeof *r.keys.s);
-        r.keys.cap = r.keys.s ? hc : 0;
-    }
     size_t told = 0, told_at = 0; /* rows told gy_progress_rows, at byte */
-    while (i < len && !r.fatal) {
-        if (i - given >= DROP_STEP) {
-            drop_pages(m, off + given, off + i);
-            given = i;
+    while (s.i < len && !r.fatal) {
+        if (s.i - given >= DROP_STEP) {
+            drop_pages(m, off + given, off + s.i);
+            given = s.i;
         }
-        if (i - told_at >= PROGRESS_STEP) {
+        if (s.i - told_at >= PROGRESS_STEP) {
             gy_progress_rows(path, r.t->nrows - told);
             told = r.t->nrows;
-            told_at = i;
+            told_at = s.i;
         }
-        /* a plain line at the start of a row: split without libcsv
-         * (pstate 0 is libcsv's ROW_NOT_BEGUN: no field is pending) */
-        if (gy_import_fastpath && p.pstate == 0 && r.nf == 0 && (i == 0 || text[i - 1] == '\n')) {
-            const char *nlp = memchr(text + i, '\n', len - i);
-            size_t e = nlp ? (size_t)(nlp - text) : len, ce = e;
-            if (ce > i && text[ce - 1] == '\r')
-                ce--;
-            if (!memchr(text + i, '\r', ce - i) && fast_line(&r, text + i, ce - i, line)) {
-                line++;
-                i = nlp ? e + 1 : len;
-                r.need_start = true;
-                continue;
-            }
-        }
-        size_t j = i;
-        while (j < len && !special[(unsigned char)text[j]])
-            j++;
-        size_t end = j < len ? j + 1 : len; /* include the special byte */
-        if (r.need_start && text[i] != '\n' && text[i] != '\r') {
-            r.field_line = line;
-            r.need_start = false;
-        }
-        size_t nf0 = r.nf;
-        size_t nrows0 = r.t->nrows;
-        bool hdr0 = r.have_header;
-        size_t done = csv_parse(&p, text + i, end - i, cb_field, cb_record, &r);
-        if (done != end - i) {
-            if (!r.fatal) {
-                gy_diag_add(d, path, r.field_line, (unsigned)r.nf + 1, /* where the field starts */
-                            "引用符 (\") の使い方が正しくありません: 引用符で囲む欄は欄全体を囲み、中の \" は \"\" と書きます");
-                r.fatal = true;
-            }
+        if (fast_step(&s))
+            continue;
+        if (!csv_step(&s))
             break;
-        }
-        /* a field or record ended, or libcsv is back at a row start (a
-         * line of spaces, or an empty record, ends nothing we see) */
-        if (r.nf != nf0 || r.t->nrows != nrows0 || r.have_header != hdr0 || (p.pstate == 0 && r.nf == 0)) {
-            r.need_start = true;
-        }
-        if (end > i && text[end - 1] == '\n' && !(crf && end >= 2 && text[end - 2] == '\r'))
-            line++;
-        else if (crf && end > i && text[end - 1] == '\r')
-            line++;
-        if (r.need_start && end < len && text[end] != '\n' && text[end] != '\r') {
-            r.field_line = line;
-            r.need_start = false;
-        }
-        i = end;
     }
     if (!r.fatal) {
         if (csv_fini(&p, cb_field, cb_record, &r) != 0 && !r.fatal) {
@@ -339,38 +440,8 @@ static gy_status import_text(const gy_tabledef *def, const char *path, const cha
     csv_free(&p);
     if (r.t->nrows > told)
         gy_progress_rows(path, r.t->nrows - told);
-    clear_record(&r);
-    free(r.f);
-    free(r.fp);
-    free(r.rb);
-    free(r.absent);
-    free(r.map);
-    free(r.ts);
-    free(r.tl);
-    free(r.th);
-    gy_hset_free(&r.keys);
-    gy_hset_free(&r.strs);
-    if (r.oom) {
-        gy_table_free(r.t);
-        return GY_ENOMEM;
-    }
-    if (!r.fatal && !r.have_header) {
-        gy_diag_add(d, path, 0, 0, "見出し行がありません");
-        r.fatal = true;
-    }
-    if (r.fatal || d->n + d->dropped > r.nerr0) {
-        gy_table_free(r.t);
-        return GY_EDATA;
-    }
-    if (r.t->ntx < r.t->captx) {
-        char *p = realloc(r.t->tx, r.t->ntx); /* give back the unused part */
-        if (p) {
-            r.t->tx = p;
-            r.t->captx = r.t->ntx;
-        }
-    }
-    *out = r.t;
-    return GY_OK;
+    free_reader(&r);
+    return finish_table(&r, out);
 }
 
 gy_status gy_import_text(const gy_tabledef *def, const char *path, const char *text, size_t len,

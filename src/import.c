@@ -929,18 +929,25 @@ gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *ou
     return gy_dataset_load_years(dir, defs, out, d, NULL);
 }
 
-gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d,
-                                const gy_retention *keep)
+/* the state gy_dataset_load_years shares with its steps */
+typedef struct loader {
+    const char *dir;          /* the input folder */
+    const gy_defset *defs;
+    gy_dataset *out;
+    gy_diags *d;
+    fydir *dirs;              /* the year folders, oldest first */
+    size_t nd;
+    ijob *jobs;               /* per year folder: its checks, then its files */
+    size_t njobs, capjobs;
+    gy_status st;
+} loader;
+
+/* the year folders of the input folder (dp, closed here), sorted by
+ * year, each checked */
+static void list_years(loader *L, DIR *dp)
 {
-    memset(out, 0, sizeof *out);
-    DIR *dp = opendir(dir);
-    if (!dp) {
-        gy_diag_add(d, dir, 0, 0, "入力フォルダを開けません: %s", strerror(errno));
-        return GY_EIO;
-    }
-    fydir *dirs = NULL;
-    size_t nd = 0;
-    gy_status st = GY_OK;
+    const char *dir = L->dir;
+    gy_diags *d = L->d;
     struct dirent *de;
     while ((de = readdir(dp))) {
         if (de->d_name[0] == '.')
@@ -948,7 +955,7 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
         char *p = gy_asprintf("%s/%s", dir, de->d_name);
         struct stat sb;
         if (!p) {
-            st = GY_ENOMEM;
+            L->st = GY_ENOMEM;
             break;
         }
         if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -961,130 +968,220 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
             char eb[256];
             gy_diag_add(d, dir, 0, 0, "フォルダ '%s' を読めません: %s", de->d_name,
                         gy_file_strerror(ie, 0, eb, sizeof eb));
-            st = ie == ENOMEM ? GY_ENOMEM : GY_EDATA;
+            L->st = ie == ENOMEM ? GY_ENOMEM : GY_EDATA;
             continue;
         }
         gy_fy fy;
         const char *e;
         if (!gy_parse_fy(de->d_name, &fy, &e)) {
             gy_diag_add(d, dir, 0, 0, "フォルダ '%s' は年度フォルダの名前 (例 R6) ではありません", de->d_name);
-            st = GY_EDATA;
+            L->st = GY_EDATA;
             continue;
         }
-        fydir *nv = realloc(dirs, (nd + 1) * sizeof *nv);
+        fydir *nv = realloc(L->dirs, (L->nd + 1) * sizeof *nv);
         if (!nv) {
-            st = GY_ENOMEM;
+            L->st = GY_ENOMEM;
             break;
         }
-        dirs = nv;
-        dirs[nd].name = gy_strdup(de->d_name);
-        dirs[nd].fy = fy;
-        nd++;
+        L->dirs = nv;
+        L->dirs[L->nd].name = gy_strdup(de->d_name);
+        L->dirs[L->nd].fy = fy;
+        L->nd++;
     }
     closedir(dp);
-    if (nd)
-        qsort(dirs, nd, sizeof *dirs, cmp_fydir);
-    for (size_t i = 0; i + 1 < nd; i++)
-        if (dirs[i].fy.western == dirs[i + 1].fy.western) {
-            gy_diag_add(d, dir, 0, 0, "フォルダ '%s' と '%s' は同じ年度です", dirs[i].name, dirs[i + 1].name);
-            st = GY_EDATA;
+    if (L->nd)
+        qsort(L->dirs, L->nd, sizeof *L->dirs, cmp_fydir);
+    for (size_t i = 0; i + 1 < L->nd; i++)
+        if (L->dirs[i].fy.western == L->dirs[i + 1].fy.western) {
+            gy_diag_add(d, dir, 0, 0, "フォルダ '%s' と '%s' は同じ年度です", L->dirs[i].name, L->dirs[i + 1].name);
+            L->st = GY_EDATA;
         }
-    if (st == GY_OK && nd == 0) {
+    if (L->st == GY_OK && L->nd == 0) {
         gy_diag_add(d, dir, 0, 0, "年度フォルダ (例 %s/R6/) がありません", dir);
-        st = GY_EDATA;
+        L->st = GY_EDATA;
     }
+}
+
+/* a year folder's checks, into its segment seg: its encoding.conf, and
+ * every CSV in it claimed by a definition */
+static void check_year(loader *L, ijob *seg, const char *yd, char ***ef, gy_enc **ee, size_t *ne)
+{
+    const gy_defset *defs = L->defs;
+    gy_diags *sd = &seg->d;
+    struct dirent *de;
+    seg->s_first = read_encconf(yd, L->dir, defs, ef, ee, ne, sd);
+    /* every CSV must be claimed by a definition */
+    DIR *yp = opendir(yd);
+    if (!yp) {
+        gy_diag_add(sd, yd, 0, 0, "フォルダを開けません: %s", strerror(errno));
+        seg->s_set = GY_EIO;
+    } else {
+        while ((de = readdir(yp))) {
+            size_t l = strlen(de->d_name);
+            if (de->d_name[0] == '.' || l < 4)
+                continue;
+            const char *ext = de->d_name + l - 4;
+            if (strcmp(ext, ".csv") && strcmp(ext, ".CSV"))
+                continue;
+            bool claimed = false;
+            for (size_t k = 0; k < defs->n; k++)
+                if (!strcmp(defs->v[k]->file, de->d_name))
+                    claimed = true;
+            if (!claimed) {
+                gy_diag_add(sd, yd, 0, 0, "'%s' を読む表の定義が templates/tables にありません (ファイル名の誤り?)",
+                            de->d_name);
+                seg->s_set = GY_EDATA;
+            }
+        }
+        closedir(yp);
+    }
+    if (seg->s_first != GY_OK && L->st == GY_OK)
+        L->st = seg->s_first;
+    if (seg->s_set != GY_OK)
+        L->st = seg->s_set;
+}
+
+/* a job for each definition's file in year folder i (yd), or its name in
+ * out->missing; ef, ee, ne: the folder's encoding.conf */
+static void add_file_jobs(loader *L, size_t i, const char *yd, char **ef, const gy_enc *ee, size_t ne)
+{
+    const gy_defset *defs = L->defs;
+    gy_dataset *out = L->out;
+    for (size_t k = 0; k < defs->n && L->st != GY_ENOMEM; k++) {
+        const gy_tabledef *def = defs->v[k];
+        char *fp = gy_asprintf("%s/%s", yd, def->file);
+        if (!fp) {
+            L->st = GY_ENOMEM;
+            break;
+        }
+        struct stat sb;
+        if (lstat(fp, &sb) != 0) { /* a dangling symlink is not missing: reading it says why */
+            char **nm = realloc(out->missing, (out->nmissing + 1) * sizeof *nm);
+            if (nm) {
+                out->missing = nm;
+                out->missing[out->nmissing++] = gy_asprintf("%s/%s", L->dirs[i].name, def->file);
+            }
+            free(fp);
+            continue;
+        }
+        gy_enc enc = GY_ENC_AUTO;
+        for (size_t m = 0; m < ne; m++)
+            if (!strcmp(ef[m], def->file))
+                enc = ee[m];
+        ijob *j = add_job(&L->jobs, &L->njobs, &L->capjobs, L->d);
+        if (!j) {
+            free(fp);
+            L->st = GY_ENOMEM;
+            break;
+        }
+        j->path = fp;
+        j->def = def;
+        j->enc = enc;
+        j->fy = L->dirs[i].fy;
+        j->root = L->dir;
+        j->size = stat(fp, &sb) == 0 ? (size_t)sb.st_size : 0;
+    }
+}
+
+/* year folder i's segment: its checks, then its files to import */
+static void plan_year(loader *L, size_t i)
+{
+    char *yd = gy_asprintf("%s/%s", L->dir, L->dirs[i].name);
+    ijob *seg = yd ? add_job(&L->jobs, &L->njobs, &L->capjobs, L->d) : NULL;
+    if (!seg) {
+        free(yd);
+        L->st = GY_ENOMEM;
+        return;
+    }
+    char **ef = NULL;
+    gy_enc *ee = NULL;
+    size_t ne = 0;
+    check_year(L, seg, yd, &ef, &ee, &ne);
+    add_file_jobs(L, i, yd, ef, ee, ne);
+    for (size_t m = 0; m < ne; m++)
+        free(ef[m]);
+    free(ef);
+    free(ee);
+    free(yd);
+}
+
+/* one job's outcome merged into L->out: its diagnostics, its status
+ * (L->st), its table */
+static void merge_job(loader *L, ijob *j)
+{
+    gy_diags *d = L->d;
+    gy_dataset *out = L->out;
+    for (size_t m = 0; m < j->d.n; m++)
+        gy_diag_add(d, j->d.v[m].file, j->d.v[m].line, j->d.v[m].col, "%s", j->d.v[m].msg);
+    d->dropped += j->d.dropped;
+    gy_diags_free(&j->d);
+    free(j->path);
+    if (!j->def) {
+        if (j->s_first != GY_OK && L->st == GY_OK)
+            L->st = j->s_first;
+        if (j->s_set != GY_OK)
+            L->st = j->s_set;
+        return;
+    }
+    if (j->st != GY_OK) {
+        if (L->st == GY_OK || j->st == GY_ENOMEM)
+            L->st = j->st;
+        return;
+    }
+    if (!j->t) {
+        /* not run (out of memory before the imports) */
+        L->st = GY_ENOMEM;
+        return;
+    }
+    j->t->fy = j->fy;
+    j->t->later = j->later;
+    if (j->t->nrows == 0) { /* a header and nothing else: kept, and said (README) */
+        char **ne = realloc(out->empty, (out->nempty + 1) * sizeof *ne);
+        char *pe = gy_strdup(j->t->path);
+        if (!ne || !pe) {
+            if (ne)
+                out->empty = ne;
+            free(pe);
+            gy_table_free(j->t);
+            L->st = GY_ENOMEM;
+            return;
+        }
+        out->empty = ne;
+        out->empty[out->nempty++] = pe;
+    }
+    gy_table **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
+    if (!nv) {
+        gy_table_free(j->t);
+        L->st = GY_ENOMEM;
+        return;
+    }
+    out->v = nv;
+    out->v[out->n++] = j->t;
+}
+
+gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d,
+                                const gy_retention *keep)
+{
+    memset(out, 0, sizeof *out);
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        gy_diag_add(d, dir, 0, 0, "入力フォルダを開けません: %s", strerror(errno));
+        return GY_EIO;
+    }
+    loader L = {.dir = dir, .defs = defs, .out = out, .d = d, .st = GY_OK};
+    list_years(&L, dp);
     /* First, in order: each year folder's checks (their diagnostics and
      * status kept in a segment of their own) and the files to import.
      * Then the imports, on as many threads as there are processors
      * (files are independent). Last, everything is merged in the order
      * of the first pass, so that diagnostics, status and tables are the
      * same as if the files had been read one after another. */
-    ijob *jobs = NULL;
-    size_t njobs = 0, capjobs = 0;
-    gy_status st0 = st;
-    for (size_t i = 0; i < nd && st != GY_ENOMEM; i++) {
-        char *yd = gy_asprintf("%s/%s", dir, dirs[i].name);
-        ijob *seg = yd ? add_job(&jobs, &njobs, &capjobs, d) : NULL;
-        if (!seg) {
-            free(yd);
-            st = GY_ENOMEM;
-            break;
-        }
-        gy_diags *sd = &seg->d;
-        char **ef = NULL;
-        gy_enc *ee = NULL;
-        size_t ne = 0;
-        seg->s_first = read_encconf(yd, dir, defs, &ef, &ee, &ne, sd);
-        /* every CSV must be claimed by a definition */
-        DIR *yp = opendir(yd);
-        if (!yp) {
-            gy_diag_add(sd, yd, 0, 0, "フォルダを開けません: %s", strerror(errno));
-            seg->s_set = GY_EIO;
-        } else {
-            while ((de = readdir(yp))) {
-                size_t l = strlen(de->d_name);
-                if (de->d_name[0] == '.' || l < 4)
-                    continue;
-                const char *ext = de->d_name + l - 4;
-                if (strcmp(ext, ".csv") && strcmp(ext, ".CSV"))
-                    continue;
-                bool claimed = false;
-                for (size_t k = 0; k < defs->n; k++)
-                    if (!strcmp(defs->v[k]->file, de->d_name))
-                        claimed = true;
-                if (!claimed) {
-                    gy_diag_add(sd, yd, 0, 0, "'%s' を読む表の定義が templates/tables にありません (ファイル名の誤り?)",
-                                de->d_name);
-                    seg->s_set = GY_EDATA;
-                }
-            }
-            closedir(yp);
-        }
-        if (seg->s_first != GY_OK && st == GY_OK)
-            st = seg->s_first;
-        if (seg->s_set != GY_OK)
-            st = seg->s_set;
-        for (size_t k = 0; k < defs->n && st != GY_ENOMEM; k++) {
-            const gy_tabledef *def = defs->v[k];
-            char *fp = gy_asprintf("%s/%s", yd, def->file);
-            if (!fp) {
-                st = GY_ENOMEM;
-                break;
-            }
-            struct stat sb;
-            if (lstat(fp, &sb) != 0) { /* a dangling symlink is not missing: reading it says why */
-                char **nm = realloc(out->missing, (out->nmissing + 1) * sizeof *nm);
-                if (nm) {
-                    out->missing = nm;
-                    out->missing[out->nmissing++] = gy_asprintf("%s/%s", dirs[i].name, def->file);
-                }
-                free(fp);
-                continue;
-            }
-            gy_enc enc = GY_ENC_AUTO;
-            for (size_t m = 0; m < ne; m++)
-                if (!strcmp(ef[m], def->file))
-                    enc = ee[m];
-            ijob *j = add_job(&jobs, &njobs, &capjobs, d);
-            if (!j) {
-                free(fp);
-                st = GY_ENOMEM;
-                break;
-            }
-            j->path = fp;
-            j->def = def;
-            j->enc = enc;
-            j->fy = dirs[i].fy;
-            j->root = dir;
-            j->size = stat(fp, &sb) == 0 ? (size_t)sb.st_size : 0;
-        }
-        for (size_t m = 0; m < ne; m++)
-            free(ef[m]);
-        free(ef);
-        free(ee);
-        free(yd);
-    }
-    bool jobs_oom = st == GY_ENOMEM;
+    gy_status st0 = L.st;
+    for (size_t i = 0; i < L.nd && L.st != GY_ENOMEM; i++)
+        plan_year(&L, i);
+    ijob *jobs = L.jobs;
+    size_t njobs = L.njobs;
+    bool jobs_oom = L.st == GY_ENOMEM;
     /* a file whose definition has a file in a later year folder too */
     for (size_t k = 0; k < njobs; k++)
         for (size_t m = k + 1; jobs[k].def && m < njobs && !jobs[k].later; m++)
@@ -1098,7 +1195,7 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
     if (!jobs_oom && !staged)
         run_jobs(jobs, njobs);
     /* merge, in order, year by year (a year folder's jobs: its checks, then its files) */
-    st = st0;
+    L.st = st0;
     gy_status fst = GY_OK;
     for (size_t k = 0; k < njobs;) {
         size_t e = k + 1;
@@ -1107,67 +1204,21 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
         if (!jobs_oom && staged)
             run_jobs(jobs + k, e - k);
         size_t first = out->n;
-        for (; k < e; k++) {
-            ijob *j = &jobs[k];
-            for (size_t m = 0; m < j->d.n; m++)
-                gy_diag_add(d, j->d.v[m].file, j->d.v[m].line, j->d.v[m].col, "%s", j->d.v[m].msg);
-            d->dropped += j->d.dropped;
-            gy_diags_free(&j->d);
-            free(j->path);
-            if (!j->def) {
-                if (j->s_first != GY_OK && st == GY_OK)
-                    st = j->s_first;
-                if (j->s_set != GY_OK)
-                    st = j->s_set;
-                continue;
-            }
-            if (j->st != GY_OK) {
-                if (st == GY_OK || j->st == GY_ENOMEM)
-                    st = j->st;
-                continue;
-            }
-            if (!j->t) {
-                /* not run (out of memory before the imports) */
-                st = GY_ENOMEM;
-                continue;
-            }
-            j->t->fy = j->fy;
-            j->t->later = j->later;
-            if (j->t->nrows == 0) { /* a header and nothing else: kept, and said (README) */
-                char **ne = realloc(out->empty, (out->nempty + 1) * sizeof *ne);
-                char *pe = gy_strdup(j->t->path);
-                if (!ne || !pe) {
-                    if (ne)
-                        out->empty = ne;
-                    free(pe);
-                    gy_table_free(j->t);
-                    st = GY_ENOMEM;
-                    continue;
-                }
-                out->empty = ne;
-                out->empty[out->nempty++] = pe;
-            }
-            gy_table **nv = realloc(out->v, (out->n + 1) * sizeof *nv);
-            if (!nv) {
-                gy_table_free(j->t);
-                st = GY_ENOMEM;
-                continue;
-            }
-            out->v = nv;
-            out->v[out->n++] = j->t;
-        }
+        for (; k < e; k++)
+            merge_job(&L, &jobs[k]);
         /* once something failed, the rest is only read for its diagnostics */
-        if (keep && st == GY_OK && fst == GY_OK && !jobs_oom)
+        if (keep && L.st == GY_OK && fst == GY_OK && !jobs_oom)
             fst = gy_retention_year(keep, defs, out, first, e == njobs);
     }
+    gy_status st = L.st;
     if (st == GY_OK)
         st = fst;
     if (jobs_oom)
         st = GY_ENOMEM;
     free(jobs);
-    for (size_t i = 0; i < nd; i++)
-        free(dirs[i].name);
-    free(dirs);
+    for (size_t i = 0; i < L.nd; i++)
+        free(L.dirs[i].name);
+    free(L.dirs);
     if (st != GY_OK)
         gy_dataset_free(out);
     return st;
