@@ -337,7 +337,7 @@ static gy_status write_file(const char *path, const gy_buf *b, gy_diags *d)
 {
     FILE *fp = fopen(path, "wb");
     if (!fp) {
-        gy_diag_add(d, path, 0, 0, "書けません: %s", strerror(errno));
+        gy_diag_warn(d, path, 0, 0, "書けません: %s", strerror(errno));
         return GY_EIO;
     }
     if (b->n)
@@ -345,7 +345,7 @@ static gy_status write_file(const char *path, const gy_buf *b, gy_diags *d)
     int e1 = ferror(fp);
     int e2 = fclose(fp);
     if (e1 || e2) {
-        gy_diag_add(d, path, 0, 0, "書き込みに失敗しました: %s", strerror(errno));
+        gy_diag_warn(d, path, 0, 0, "書き込みに失敗しました: %s", strerror(errno));
         return GY_EIO;
     }
     return GY_OK;
@@ -384,11 +384,11 @@ static gy_status spawn_gnuplot(const char *gnuplot, const char *wd, const char *
     g->out = -1;
     int out[2], ex[2];
     if (pipe(out) != 0) {
-        gy_diag_add(d, gnuplot, 0, 0, "gnuplot を起動できません: %s", strerror(errno));
+        gy_diag_warn(d, gnuplot, 0, 0, "gnuplot を起動できません: %s", strerror(errno));
         return GY_EIO;
     }
     if (pipe(ex) != 0) {
-        gy_diag_add(d, gnuplot, 0, 0, "gnuplot を起動できません: %s", strerror(errno));
+        gy_diag_warn(d, gnuplot, 0, 0, "gnuplot を起動できません: %s", strerror(errno));
         close(out[0]);
         close(out[1]);
         return GY_EIO;
@@ -399,7 +399,7 @@ static gy_status spawn_gnuplot(const char *gnuplot, const char *wd, const char *
     char *const argv[] = {(char *)gnuplot, (char *)"--default-settings", (char *)script, NULL};
     pid_t pid = fork();
     if (pid < 0) {
-        gy_diag_add(d, gnuplot, 0, 0, "gnuplot を起動できません: %s", strerror(errno));
+        gy_diag_warn(d, gnuplot, 0, 0, "gnuplot を起動できません: %s", strerror(errno));
         close(out[0]);
         close(out[1]);
         close(ex[0]);
@@ -472,25 +472,24 @@ static gy_status reap_gnuplot(const char *gnuplot, gp_proc *g, gy_buf *outbuf, g
     while (waitpid(g->pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (g->exec_errno) {
-        gy_diag_add(d, gnuplot, 0, 0,
-                    "gnuplot を実行できません: %s — グラフは描かれません (Debian: apt-get install "
-                    "gnuplot-nox)",
-                    strerror(g->exec_errno));
+        gy_diag_warn(d, gnuplot, 0, 0,
+                     "gnuplot を実行できません: %s — グラフは描かれません (Debian: apt-get install "
+                     "gnuplot-nox)",
+                     strerror(g->exec_errno));
         return GY_EIO;
     }
     if (timed_out) {
-        gy_diag_add(d, gnuplot, 0, 0, "gnuplot が %d 秒で終わらないので止めました", GP_TIMEOUT_S);
+        gy_diag_warn(d, gnuplot, 0, 0, "gnuplot が %d 秒で終わらないので止めました", GP_TIMEOUT_S);
         return GY_EIO;
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         gy_buf_add(outbuf, "", 1);
         gy_trim(outbuf->p);
         if (WIFSIGNALED(status))
-            gy_diag_add(d, gnuplot, 0, 0, "gnuplot がシグナル %d で終了しました: %s",
-                        WTERMSIG(status), outbuf->p);
+            gy_diag_warn(d, gnuplot, 0, 0, "gnuplot がシグナル %d で終了しました: %s", WTERMSIG(status), outbuf->p);
         else
-            gy_diag_add(d, gnuplot, 0, 0, "gnuplot が失敗しました (終了コード %d): %s",
-                        WEXITSTATUS(status), outbuf->p);
+            gy_diag_warn(d, gnuplot, 0, 0, "gnuplot が失敗しました (終了コード %d): %s", WEXITSTATUS(status),
+                         outbuf->p);
         return GY_EIO;
     }
     return GY_OK;
@@ -720,10 +719,10 @@ static void check_fonts(const gy_chartset *cs, const bool *fresh, bool *nofont, 
         if (k < i)
             nofont[i] = nofont[k];
         else if ((nofont[i] = !font_present(font)))
-            gy_diag_add(d, cs->v[i]->path, 0, 0,
-                        "フォント '%s' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get "
-                        "install fonts-noto-cjk)",
-                        font);
+            gy_diag_warn(d, cs->v[i]->path, 0, 0,
+                         "フォント '%s' がありません — 日本語が正しく表示されないおそれがあります (Debian: apt-get "
+                         "install fonts-noto-cjk)",
+                         font);
     }
 }
 
@@ -770,7 +769,7 @@ gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const cha
     if (!cdir)
         return job->st = GY_ENOMEM;
     if (mkdir(cdir, 0777) != 0 && errno != EEXIST) {
-        gy_diag_add(d, cdir, 0, 0, "フォルダを作れません: %s", strerror(errno));
+        gy_diag_warn(d, cdir, 0, 0, "フォルダを作れません: %s", strerror(errno));
         free(cdir);
         return job->st = GY_EIO;
     }
@@ -798,8 +797,7 @@ gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const cha
         const chart *c = cs->v[i];
         const gy_table *t = gy_dataset_find(ds, c->def->id, 0);
         if (!t) {
-            gy_diag_add(d, c->path, 0, 0, "グラフ '%s' の表 '%s' が入力にありません", c->name,
-                        c->def->id);
+            gy_diag_warn(d, c->path, 0, 0, "グラフ '%s' の表 '%s' が入力にありません", c->name, c->def->id);
             if (st == GY_OK)
                 st = GY_EDATA;
             continue;
@@ -810,10 +808,10 @@ gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const cha
         if (e.ovf) {
             /* a figure too large to add up or to draw: this chart is
              * skipped, never drawn with a wrong value */
-            gy_diag_add(d, c->path, 0, 0,
-                        "グラフ '%s' の%sが int64 の範囲 (±9,223,372,036,854,775,807) を超えます (表 '%s') — "
-                        "描きません",
-                        c->name, e.ovf, c->def->id);
+            gy_diag_warn(d, c->path, 0, 0,
+                         "グラフ '%s' の%sが int64 の範囲 (±9,223,372,036,854,775,807) を超えます (表 '%s') — "
+                         "描きません",
+                         c->name, e.ovf, c->def->id);
             if (st == GY_OK)
                 st = GY_EDATA;
             gy_buf_free(&db);
@@ -827,9 +825,9 @@ gy_status gy_charts_start(const gy_chartset *cs, const gy_dataset *ds, const cha
             s1 = GY_ENOMEM;
         if (s1 == GY_OK && !e.any) {
             /* gnuplot would stop the whole script at a plot without points */
-            gy_diag_add(d, c->path, 0, 0,
-                        "グラフ '%s' には描く数値がありません (表 '%s' の選ばれた行: %s) — 描きません",
-                        c->name, c->def->id, rel);
+            gy_diag_warn(d, c->path, 0, 0,
+                         "グラフ '%s' には描く数値がありません (表 '%s' の選ばれた行: %s) — 描きません", c->name,
+                         c->def->id, rel);
             if (st == GY_OK)
                 st = GY_EDATA;
         } else if (s1 == GY_OK) {
@@ -921,8 +919,7 @@ gy_status gy_charts_finish(gy_chart_job *job, gy_chart_outs *outs, gy_diags *d)
                         s2 = GY_ENOMEM;
                     free(r);
                 } else if (s2 == GY_OK) {
-                    gy_diag_add(d, c->path, 0, 0, "gnuplot が charts/%s.%s を書きませんでした",
-                                c->name, ext);
+                    gy_diag_warn(d, c->path, 0, 0, "gnuplot が charts/%s.%s を書きませんでした", c->name, ext);
                     s2 = GY_EIO;
                 }
             }

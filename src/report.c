@@ -340,7 +340,8 @@ static void state_text(gy_buf *state, const gy_report_opts *ro, const chart_wait
     }
 }
 
-/* the warnings of the workbook and the charts, for stderr (NULL: none) */
+/* the warnings of the workbook and the charts, for stderr (NULL: none);
+ * each printed with the severity it was raised with (gy_diag_warn) */
 static char *warnings_text(const gy_diags *xw, const gy_diags *cd)
 {
     if (!cd->n && !xw->n)
@@ -348,11 +349,8 @@ static char *warnings_text(const gy_diags *xw, const gy_diags *cd)
     gy_buf w = {0};
     const gy_diags *ws[] = {xw, cd};
     for (size_t k = 0; k < 2; k++)
-        for (size_t i = 0; i < ws[k]->n; i++) {
-            gy_diag g = ws[k]->v[i];
-            g.sev = GY_DIAG_WARNING; /* the report is written: warnings */
-            gy_diag_format(&w, &g);
-        }
+        for (size_t i = 0; i < ws[k]->n; i++)
+            gy_diag_format(&w, &ws[k]->v[i]);
     return w.p;
 }
 

@@ -194,9 +194,9 @@ static bool pivot_rows(tw *w)
             any = !strcmp(gy_ttext(t, i, l->pivot_col_idx), wv);
         if (!any && !said) {
             char *q = gy_quote(wv);
-            gy_diag_add(w->b->warn, layout_name(w), l->fields[f].line, l->fields[f].where_colno,
-                        "表 %s には %s が %s の行がないため、この欄 (where %s) はブックで空です", t->path,
-                        l->pivot_col, q ? q : "?", q ? q : "?");
+            gy_diag_warn(w->b->warn, layout_name(w), l->fields[f].line, l->fields[f].where_colno,
+                         "表 %s には %s が %s の行がないため、この欄 (where %s) はブックで空です", t->path,
+                         l->pivot_col, q ? q : "?", q ? q : "?");
             free(q);
         }
     }
@@ -226,10 +226,11 @@ static bool pivot_rows(tw *w)
         gy_cell c;
         gy_table_cell(t, said[k], (size_t)l->pivot_col_idx, &c);
         char *q = gy_quote(gy_ttext(t, said[k], l->pivot_col_idx));
-        gy_diag_add(w->b->warn, t->path, c.line, c.col,
-                    "様式 %s には %s が %s の欄がないため、この値の %zu 行はブックに印刷されません (検証はしています)%s",
-                    layout_name(w), l->pivot_col, q ? q : "?", cnt[k],
-                    k + 1 == nsaid && more ? " — ほかの値の行もあります" : "");
+        gy_diag_warn(
+            w->b->warn, t->path, c.line, c.col,
+            "様式 %s には %s が %s の欄がないため、この値の %zu 行はブックに印刷されません (検証はしています)%s",
+            layout_name(w), l->pivot_col, q ? q : "?", cnt[k],
+            k + 1 == nsaid && more ? " — ほかの値の行もあります" : "");
         free(q);
     }
     return true;

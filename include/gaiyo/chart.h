@@ -93,7 +93,9 @@ void gy_chart_outs_free(gy_chart_outs *o);
  *  started with --default-settings). If gnuplot is missing or fails, a
  *  diagnostic says so (with gnuplot's own messages) and GY_EIO is
  *  returned; outs still lists the files written. A chart whose table is
- *  not in ds is skipped with a diagnostic (GY_EDATA). */
+ *  not in ds is skipped with a diagnostic (GY_EDATA). Every diagnostic
+ *  added to d is a warning (GY_DIAG_WARNING): a report is still written
+ *  without the charts that could not be drawn. */
 gy_status gy_charts_render(const gy_chartset *cs, const gy_dataset *ds, const char *dir,
                            const char *gnuplot, gy_chart_outs *outs, gy_diags *d);
 

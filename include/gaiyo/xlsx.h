@@ -47,7 +47,7 @@ typedef struct gy_xlsx_opts {
     size_t max_rows;        /**< rows of a sheet (0 = Excel's 1,048,576; tests use less) */
     size_t window_rows;     /**< rows whose derivations are made at a time, at least (whole
                                  groups; 0 = 8,192; tests use less) */
-    gy_diags *warnings;     /**< where warnings go (rows a pivot layout has no column for), or NULL */
+    gy_diags *warnings;     /**< where warnings go (GY_DIAG_WARNING: rows a pivot layout has no column for), or NULL */
     const gy_derivs *derivs; /**< verify's derivations (gy_verify_tables): a table whose derivations
                                   are here is written from them, each figure derived once; the
                                   others (too big to keep) are derived window by window */
