@@ -31,32 +31,6 @@ static void tq(gy_buf *b, const char *s)
     gy_buf_quote(b, s ? s : "", GY_QUOTE_MAX);
 }
 
-/* a JSON string: exact, every control character of gy_buf_quote as \uNNNN */
-static void js(gy_buf *b, const char *s)
-{
-    gy_buf_puts(b, "\"");
-    const unsigned char *u = (const unsigned char *)(s ? s : "");
-    size_t n = strlen((const char *)u);
-    for (size_t i = 0; i < n;) {
-        uint32_t cp = 0;
-        int l = gy_utf8_decode(u + i, n - i, &cp);
-        if (l <= 0) { /* not UTF-8 (never past the importer) */
-            gy_buf_puts(b, "\\ufffd");
-            i++;
-            continue;
-        }
-        if (cp == '"' || cp == '\\')
-            gy_buf_printf(b, "\\%c", (char)cp);
-        else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
-                 (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
-            gy_buf_printf(b, "\\u%04x", (unsigned)cp);
-        else
-            gy_buf_add(b, u + i, (size_t)l);
-        i += (size_t)l;
-    }
-    gy_buf_puts(b, "\"");
-}
-
 /* "key": before a value of a JSON object (first: no comma) */
 static void jk(gy_buf *b, bool first, const char *key)
 {
@@ -135,16 +109,16 @@ static void put_cell(ex *x, const char *ref, const gy_table *t, size_t row, int 
     if (x->json) {
         gy_buf_puts(b, "{");
         jk(b, true, "ref");
-        js(b, ref);
+        gy_buf_json_str(b, ref);
         jk(b, false, "file");
-        js(b, t->path);
+        gy_buf_json_str(b, t->path);
         gy_buf_printf(b, ",\"line\":%u,\"column\":%u", c.line, c.colno);
         jk(b, false, "row");
-        js(b, rn);
+        gy_buf_json_str(b, rn);
         jk(b, false, "column_label");
-        js(b, cd->label);
+        gy_buf_json_str(b, cd->label);
         jk(b, false, "text");
-        js(b, c.c.text);
+        gy_buf_json_str(b, c.c.text);
         jk(b, false, "value");
         if (c.has)
             jnum(b, c.c.v, gy_col_decimals(cd));
@@ -252,7 +226,7 @@ static void walk_leaf(walk *w, const gy_expr *e)
         if (x->json) {
             gy_buf_puts(b, "{");
             jk(b, true, "ref");
-            js(b, name);
+            gy_buf_json_str(b, name);
             jk(b, false, "value");
             if (ok)
                 jnum(b, s, gy_col_decimals(cd));
@@ -297,10 +271,10 @@ static void walk_leaf(walk *w, const gy_expr *e)
         if (x->json) {
             gy_buf_puts(b, "{");
             jk(b, true, "ref");
-            js(b, name);
+            gy_buf_json_str(b, name);
             jk(b, false, "file");
             if (p)
-                js(b, p->path);
+                gy_buf_json_str(b, p->path);
             else
                 gy_buf_puts(b, "null");
             jk(b, false, "value");
@@ -365,7 +339,7 @@ static void walk_same(ex *x, const gy_expr *e, size_t *n)
     } else if (x->json) {
         gy_buf_puts(x->b, "{");
         jk(x->b, true, "ref");
-        js(x->b, name);
+        gy_buf_json_str(x->b, name);
         gy_buf_puts(x->b, ",\"file\":null,\"line\":null,\"column\":null}");
     } else {
         gy_buf_puts(x->b, "    ");
@@ -427,14 +401,14 @@ static void put_rule_head(ex *x, bool first, const char *kind, const char *text,
     const gy_tabledef *d = x->t->def;
     if (x->json) {
         jk(b, first, "kind");
-        js(b, kind);
+        gy_buf_json_str(b, kind);
         jk(b, false, "rule");
-        js(b, text);
+        gy_buf_json_str(b, text);
         jk(b, false, "description");
-        js(b, words ? words : "");
+        gy_buf_json_str(b, words ? words : "");
         gy_buf_puts(b, ",\"definition\":{");
         jk(b, true, "file");
-        js(b, d->path);
+        gy_buf_json_str(b, d->path);
         if (col)
             gy_buf_printf(b, ",\"line\":%u,\"column\":%u}", line, col);
         else
@@ -467,7 +441,7 @@ static void put_result(ex *x, const gy_deriv *dv, const xcell *st)
     bool hasdiff = st->c.nil == GY_NIL_NONE && !__builtin_sub_overflow(st->c.v, dv->value, &diff);
     if (x->json) {
         jk(b, false, "recomputed");
-        js(b, v);
+        gy_buf_json_str(b, v);
         jk(b, false, "recomputed_value");
         jnum(b, dv->value, gy_col_decimals(cd));
         jk(b, false, "agrees");
@@ -535,6 +509,21 @@ static int find_col(const gy_tabledef *d, const char *name)
     return -1;
 }
 
+/* append row i to a growing list of rows; false when out of memory */
+static bool push_row(size_t **rows, size_t *n, size_t *cap, size_t i)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        size_t *nv = realloc(*rows, nc * sizeof *nv);
+        if (!nv)
+            return false;
+        *rows = nv;
+        *cap = nc;
+    }
+    (*rows)[(*n)++] = i;
+    return true;
+}
+
 /* the rows labelled q (a blank label answers to its role's name), else
  * those a selector q matches; filtered by fiscal year in a table with a
  * year key. GY_EUSAGE with a message when q is not a selector it can
@@ -554,17 +543,10 @@ static gy_status find_rows(const gy_table *t, const char *q, const gy_fy *fy, si
         const char *lab = gy_row_label(t, &t->rows[i]);
         if (strcmp(lab, want) && (lab[0] || strcmp(gy_role_name((gy_role)t->rows[i].role), want)))
             continue;
-        if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            size_t *nv = realloc(*rows, nc * sizeof *nv);
-            if (!nv) {
-                free(want);
-                return GY_ENOMEM;
-            }
-            *rows = nv;
-            cap = nc;
+        if (!push_row(rows, n, &cap, i)) {
+            free(want);
+            return GY_ENOMEM;
         }
-        (*rows)[(*n)++] = i;
     }
     /* a year label (torihiki's 年度) answers to any spelling of its year */
     gy_fy ly;
@@ -573,17 +555,10 @@ static gy_status find_rows(const gy_table *t, const char *q, const gy_fy *fy, si
         for (size_t i = 0; i < t->nrows; i++) {
             if (gy_tnil(t, i, d->label_col) != GY_NIL_NONE || gy_tv(t, i, d->label_col) != ly.western)
                 continue;
-            if (*n == cap) {
-                size_t nc = cap ? cap * 2 : 8;
-                size_t *nv = realloc(*rows, nc * sizeof *nv);
-                if (!nv) {
-                    free(want);
-                    return GY_ENOMEM;
-                }
-                *rows = nv;
-                cap = nc;
+            if (!push_row(rows, n, &cap, i)) {
+                free(want);
+                return GY_ENOMEM;
             }
-            (*rows)[(*n)++] = i;
         }
     }
     free(want);
@@ -626,14 +601,14 @@ static void put_finding(ex *x, const gy_finding *g, bool first)
     if (x->json) {
         gy_buf_printf(b, "%s{\"severity\":\"%s\",\"rule\":\"%s\"", first ? "" : ",", gy_sev_name(g->sev), g->rule);
         jk(b, false, "file");
-        js(b, g->table->path);
+        gy_buf_json_str(b, g->table->path);
         gy_buf_printf(b, ",\"line\":%u,\"column\":%u", g->line, g->colno);
         jk(b, false, "stated");
-        js(b, g->stated);
+        gy_buf_json_str(b, g->stated);
         jk(b, false, "computed");
-        js(b, g->computed);
+        gy_buf_json_str(b, g->computed);
         jk(b, false, "message");
-        js(b, g->msg);
+        gy_buf_json_str(b, g->msg);
         gy_buf_puts(b, "}");
         return;
     }
@@ -661,32 +636,32 @@ static void explain_cell(ex *x, const gy_deriv *const *dv, size_t ndv, const gy_
     if (x->json) {
         gy_buf_puts(b, "{");
         jk(b, true, "table");
-        js(b, d->id);
+        gy_buf_json_str(b, d->id);
         jk(b, false, "title");
-        js(b, d->title);
+        gy_buf_json_str(b, d->title);
         jk(b, false, "fiscal_year");
-        js(b, fyb);
+        gy_buf_json_str(b, fyb);
         jk(b, false, "file");
-        js(b, t->path);
+        gy_buf_json_str(b, t->path);
         gy_buf_puts(b, ",\"row\":{");
         jk(b, true, "label");
-        js(b, rn);
+        gy_buf_json_str(b, rn);
         jk(b, false, "role");
-        js(b, gy_role_name((gy_role)t->rows[x->row].role));
+        gy_buf_json_str(b, gy_role_name((gy_role)t->rows[x->row].role));
         gy_buf_printf(b, ",\"line\":%u}", t->rows[x->row].line);
         gy_buf_puts(b, ",\"column\":{");
         jk(b, true, "name");
-        js(b, cd->name);
+        gy_buf_json_str(b, cd->name);
         jk(b, false, "label");
-        js(b, cd->label);
+        gy_buf_json_str(b, cd->label);
         jk(b, false, "type");
-        js(b, gy_type_name(cd->type));
+        gy_buf_json_str(b, gy_type_name(cd->type));
         gy_buf_puts(b, "},\"stated\":{");
         jk(b, true, "file");
-        js(b, t->path);
+        gy_buf_json_str(b, t->path);
         gy_buf_printf(b, ",\"line\":%u,\"column\":%u", st.line, st.colno);
         jk(b, false, "text");
-        js(b, st.c.text);
+        gy_buf_json_str(b, st.c.text);
         jk(b, false, "value");
         if (st.has)
             jnum(b, st.c.v, gy_col_decimals(cd));
@@ -793,7 +768,7 @@ static void explain_cell(ex *x, const gy_deriv *const *dv, size_t ndv, const gy_
         put_rule_head(x, true, kind, text, words, cd->sumline, cd->sumcol);
         if (x->json) {
             jk(b, false, "reason");
-            js(b, sumwhy);
+            gy_buf_json_str(b, sumwhy);
             gy_buf_puts(b, ",\"inputs\":[]}");
         }
         else
@@ -819,7 +794,7 @@ static void explain_cell(ex *x, const gy_deriv *const *dv, size_t ndv, const gy_
         put_rule_head(x, true, rule_kind(ru), ru->text, NULL, ru->line, 0);
         if (x->json) {
             jk(b, false, "reason");
-            js(b, why);
+            gy_buf_json_str(b, why);
             gy_buf_puts(b, ",\"inputs\":[");
         } else {
             gy_buf_printf(b, "  %s\n  入力:\n", why);

@@ -904,3 +904,31 @@ char *gy_quote(const char *s)
     }
     return b.p;
 }
+
+/* JSON string: exact, and safe on a terminal (every control character of
+ * gy_buf_quote as \uNNNN) */
+void gy_buf_json_str(gy_buf *b, const char *s)
+{
+    gy_buf_puts(b, "\"");
+    s = s ? s : "";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = 0;
+        int l = gy_utf8_decode(u + i, n - i, &cp);
+        if (l <= 0) { /* not UTF-8 (never past the importer): U+FFFD */
+            gy_buf_puts(b, "\\ufffd");
+            i++;
+            continue;
+        }
+        if (cp == '"' || cp == '\\')
+            gy_buf_printf(b, "\\%c", (char)cp);
+        else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
+                 (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+            gy_buf_printf(b, "\\u%04x", (unsigned)cp);
+        else
+            gy_buf_add(b, u + i, (size_t)l);
+        i += (size_t)l;
+    }
+    gy_buf_puts(b, "\"");
+}

@@ -163,6 +163,11 @@ char *gy_quote(const char *s);
  *  stays text. */
 void gy_buf_csv_field(gy_buf *b, const char *s);
 
+/** Append s (NULL: "") as a JSON string: exact, and safe on a terminal
+ *  (every control character gy_buf_quote makes visible, and the bidi
+ *  controls, as \uNNNN; a byte that is not UTF-8 as \ufffd). */
+void gy_buf_json_str(gy_buf *b, const char *s);
+
 /** With GAIYO_TIMES set in the environment, print to stderr the time
  *  since the previous call, labelled `name` (NULL: start the clock). For
  *  make bench and profiling; single-threaded callers only. */
