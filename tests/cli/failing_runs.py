@@ -22,22 +22,8 @@ import tempfile
 SRCDIR = os.environ.get("SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 GAIYO = os.environ.get("GAIYO", os.path.join(SRCDIR, "build", "gaiyo"))
 
-n = 0
-failed = 0
-
-
-def tap(ok, name, why=()):
-    global n, failed
-    n += 1
-    if ok:
-        print(f"ok {n} - {name}")
-    else:
-        failed += 1
-        print(f"not ok {n} - {name}")
-        for w in why:
-            for line in str(w).splitlines()[:40]:
-                print(f"#   {line}")
-    sys.stdout.flush()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taplib import tap, done  # noqa: E402
 
 
 # a line that names something: a path under the run's folder, or a resource
@@ -335,8 +321,7 @@ def main():
         memory_starved(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"1..{n}")
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

@@ -24,22 +24,12 @@ GAIYO = os.environ.get("GAIYO", os.path.join(SRCDIR, "build", "gaiyo"))
 BENCHGEN = os.environ.get("BENCHGEN", os.path.join(SRCDIR, "build", "bench", "gaiyo-benchgen"))
 TPL = os.path.join(SRCDIR, "bench", "templates")
 
-n = 0
-failed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import taplib  # noqa: E402
 
 
 def tap(ok, name, why=()):
-    global n, failed
-    n += 1
-    if ok:
-        print(f"ok {n} - {name}")
-    else:
-        failed += 1
-        print(f"not ok {n} - {name}")
-        for w in why:
-            for line in str(w).splitlines()[:30]:
-                print(f"#   {line}")
-    sys.stdout.flush()
+    taplib.tap(ok, name, why, lines=30)
 
 
 ENV = dict(os.environ, LC_ALL="C.UTF-8", TERM="xterm", GAIYO_GNUPLOT="/nonexistent")
@@ -150,5 +140,4 @@ try:
 finally:
     shutil.rmtree(T, ignore_errors=True)
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+sys.exit(taplib.done())
