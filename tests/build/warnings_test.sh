@@ -12,7 +12,7 @@ SRCDIR=${SRCDIR:-$(cd "$here/../.." && pwd)}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 FLAGS=(-std=c11 -Wall -Winvalid-pch -Wextra -Wpedantic -Werror -D_FILE_OFFSET_BITS=64
-       -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE '-DGAIYO_VERSION="0.1.0"' -fPIC -pthread
+       -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE '-DGAIYO_VERSION="0.1.0"' '-DGAIYO_PKGLIBDIR="/usr/local/lib/gaiyo"' -fPIC -pthread
        -I"$SRCDIR/include" $(pkg-config --cflags xlsxwriter 2>/dev/null))
 SRCS=("$SRCDIR"/src/*.c "$SRCDIR"/src/cli/main.c)
 n=0
