@@ -632,6 +632,21 @@ check "revision: nothing changed → no work, out/ untouched" 0 '' \
     "=変更はありません: $R/out は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)" G report "${RT[@]}"
 ls -l --time-style=+%s "$R/out" >"$T/ls.after"
 assert "revision: … every file keeps its time stamp" cmp -s "$T/ls.before" "$T/ls.after"
+# a run with nothing changed reads each template once (for its
+# fingerprint), never parses them (main.c: the fingerprint comes first)
+if command -v strace >/dev/null; then
+    strace -f -qq -e trace=openat,open -o "$T/noop.strace" "$GAIYO" report "${RT[@]}" >/dev/null 2>&1
+    assert "revision: nothing changed → each template and input file opened once (strace)" \
+        /usr/bin/python3 - "$T/noop.strace" "$SRCDIR/templates" "$R/in" <<'PY'
+import collections, os, re, sys
+opens = collections.Counter(m.group(1) for m in re.finditer(r'open(?:at)?\([^"]*"([^"]+)"', open(sys.argv[1]).read()))
+files = [os.path.join(d, f) for top in sys.argv[2:] for d, _, fs in os.walk(top) for f in fs]
+bad = {f: opens[f] for f in files if opens[f] != 1}
+sys.exit("opened other than once: %r" % dict(list(bad.items())[:8]) if bad or not files else 0)
+PY
+else
+    ok "revision: nothing changed → each file opened once # SKIP strace is not installed"
+fi
 # the analyst corrects one figure: 地域企業支援課 当初予算額 (C)
 sed -i 's/"303,503","834,319","429,381"/"303,503","834,319","429,481"/' "$R/in/R6/yosan.csv"
 run G report "${RT[@]}"
