@@ -8,9 +8,9 @@
  * the folder's `encoding.conf`. Nothing that is not valid UTF-8 leaves
  * the importer. Ownership: the caller owns the tables returned.
  *
- * Sources: src/import.c (header, typed cells, input folder), src/csvread.c
- * (the CSV reader), src/encoding.c (encodings); gy_dataset is in
- * dataset.h, the table type in table.h (src/table.c).
+ * Sources: src/import.c (header, typed cells, input folder, the year
+ * reader), src/csvread.c (the CSV reader), src/encoding.c (encodings);
+ * gy_dataset is in dataset.h, the table type in table.h (src/table.c).
  */
 #ifndef GAIYO_IMPORT_H
 #define GAIYO_IMPORT_H

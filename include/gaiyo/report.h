@@ -1,6 +1,8 @@
 /**
  * @file report.h
- * @brief Writers for people and tools: summaries, dumps, findings, out/.
+ * @brief The report's driver: input/ read year by year under the retention
+ *        policy (gy_report_read), then checked and written into out/
+ *        (gy_report_write); and `gaiyo verify`'s check (gy_report_verify).
  */
 #ifndef GAIYO_REPORT_H
 #define GAIYO_REPORT_H

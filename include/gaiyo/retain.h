@@ -42,10 +42,10 @@ typedef struct gy_keep_plan {
  *  after another (gy_years_open's stage), each after the one before was
  *  cut. */
 typedef struct gy_retention {
-    size_t big;                /**< staged reading from files of this size (0: never) */
-    size_t max_rows;           /**< tables of more rows are cut */
-    const gy_keep_plan *plan;  /**< one per definition of the defset (NULL: nothing is cut) */
-    size_t nplan;              /**< entries of plan */
+    size_t big;               /**< staged reading from files of this size (0: never) */
+    size_t max_rows;          /**< tables of more rows are cut */
+    const gy_keep_plan *plan; /**< one per definition of the defset (NULL: nothing is cut) */
+    size_t nplan;             /**< entries of plan */
 } gy_retention;
 
 /** The policy of a report for defs: what a table a later year supersedes

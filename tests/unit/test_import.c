@@ -1773,17 +1773,16 @@ static void fastpath_random_lines(void)
 typedef struct yearlog {
     size_t first[8], n[8], nrows_prev[8];
     bool last[8];
-    size_t calls;       /* years pulled */
-    gy_status ret;      /* what the driver's step between years answers */
-    const char *later;  /* a file the first step rewrites (x,7): read after, or before? */
+    size_t calls;      /* years pulled */
+    gy_status ret;     /* what the driver's step between years answers */
+    const char *later; /* a file the first step rewrites (x,7): read after, or before? */
 } yearlog;
 
 /* a driver: pulls every year of dir from a year reader (staged from files
  * of `stage` bytes) and, between years, records what it was given (the
  * rows of the table read before this year: in staged reading a later year
  * is not read yet) and answers y->ret (a failure stops its pulls) */
-static gy_status pull_years(const char *dir, const gy_defset *s, size_t stage, yearlog *y, gy_dataset *ds,
-                            gy_diags *d)
+static gy_status pull_years(const char *dir, const gy_defset *s, size_t stage, yearlog *y, gy_dataset *ds, gy_diags *d)
 {
     gy_years *yr;
     gy_status st = gy_years_open(dir, s, stage, ds, d, &yr);
