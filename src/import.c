@@ -3,13 +3,12 @@
  * Matches a CSV file's header to its definition, types every cell (gy_value
  * parsers, nil marks, text interning, wide values), checks that keys are
  * distinct, and reads an input folder: its year folders and encoding.conf,
- * one file per definition, imported on one thread per processor, the
- * reader→driver callback (gy_year_fn) after each year. The CSV reader
+ * one file per definition, imported on one thread per processor, year
+ * folder by year folder as the caller pulls them (gy_years). The CSV reader
  * (libcsv callbacks, record buffers, positions) is csvread.c, encodings
  * encoding.c, the state they share src/import_int.h. Declared in
  * gaiyo/import.h; tested by tests/unit/test_import.c. */
 #include "gaiyo/import.h"
-#include "gaiyo/retain.h"
 #include "gaiyo/util.h"
 #include "import_int.h"
 
@@ -924,13 +923,8 @@ static void run_jobs(ijob *jobs, size_t njobs)
     free(order);
 }
 
-gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d)
-{
-    return gy_dataset_load_years(dir, defs, out, d, NULL);
-}
-
-/* the state gy_dataset_load_years shares with its steps */
-typedef struct loader {
+/* a year reader (gy_years_open): the state its steps share */
+struct gy_years {
     const char *dir;          /* the input folder */
     const gy_defset *defs;
     gy_dataset *out;
@@ -939,8 +933,13 @@ typedef struct loader {
     size_t nd;
     ijob *jobs;               /* per year folder: its checks, then its files */
     size_t njobs, capjobs;
+    size_t next;              /* the first job of the next year folder to pull */
+    bool staged;              /* each year folder's files read when it is pulled */
+    bool jobs_oom;            /* out of memory while planning: nothing is imported */
     gy_status st;
-} loader;
+};
+
+typedef struct gy_years loader;
 
 /* the year folders of the input folder (dp, closed here), sorted by
  * year, each checked */
@@ -1159,67 +1158,114 @@ static void merge_job(loader *L, ijob *j)
     out->v[out->n++] = j->t;
 }
 
-gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d,
-                                const gy_retention *keep)
+gy_status gy_years_open(const char *dir, const gy_defset *defs, size_t stage, gy_dataset *out, gy_diags *d,
+                        gy_years **yr)
 {
     memset(out, 0, sizeof *out);
+    *yr = NULL;
     DIR *dp = opendir(dir);
     if (!dp) {
         gy_diag_add(d, dir, 0, 0, "入力フォルダを開けません: %s", strerror(errno));
         return GY_EIO;
     }
-    loader L = {.dir = dir, .defs = defs, .out = out, .d = d, .st = GY_OK};
-    list_years(&L, dp);
+    loader *L = calloc(1, sizeof *L);
+    if (!L) {
+        closedir(dp);
+        return GY_ENOMEM;
+    }
+    *L = (loader){.dir = dir, .defs = defs, .out = out, .d = d, .st = GY_OK};
+    list_years(L, dp);
     /* First, in order: each year folder's checks (their diagnostics and
      * status kept in a segment of their own) and the files to import.
      * Then the imports, on as many threads as there are processors
-     * (files are independent). Last, everything is merged in the order
+     * (files are independent): all of them now, or each year folder's
+     * when it is pulled (staged). The pulls merge everything in the order
      * of the first pass, so that diagnostics, status and tables are the
      * same as if the files had been read one after another. */
-    gy_status st0 = L.st;
-    for (size_t i = 0; i < L.nd && L.st != GY_ENOMEM; i++)
-        plan_year(&L, i);
-    ijob *jobs = L.jobs;
-    size_t njobs = L.njobs;
-    bool jobs_oom = L.st == GY_ENOMEM;
+    gy_status st0 = L->st;
+    for (size_t i = 0; i < L->nd && L->st != GY_ENOMEM; i++)
+        plan_year(L, i);
+    ijob *jobs = L->jobs;
+    size_t njobs = L->njobs;
+    L->jobs_oom = L->st == GY_ENOMEM;
     /* a file whose definition has a file in a later year folder too */
     for (size_t k = 0; k < njobs; k++)
         for (size_t m = k + 1; jobs[k].def && m < njobs && !jobs[k].later; m++)
             jobs[k].later = jobs[m].def == jobs[k].def;
     /* staged: a big file before the last year folder; then each year is
-     * read after the one before was seen and cut (keep) */
-    bool staged = false;
-    for (size_t k = 0; keep && keep->big && k < njobs; k++)
-        if (jobs[k].def && jobs[k].later && jobs[k].size >= keep->big)
-            staged = true;
-    if (!jobs_oom && !staged)
+     * read after the caller did what it must with the one before */
+    for (size_t k = 0; stage && k < njobs; k++)
+        if (jobs[k].def && jobs[k].later && jobs[k].size >= stage)
+            L->staged = true;
+    if (!L->jobs_oom && !L->staged)
         run_jobs(jobs, njobs);
-    /* merge, in order, year by year (a year folder's jobs: its checks, then its files) */
-    L.st = st0;
-    gy_status fst = GY_OK;
-    for (size_t k = 0; k < njobs;) {
-        size_t e = k + 1;
-        while (e < njobs && jobs[e].def)
-            e++;
-        if (!jobs_oom && staged)
-            run_jobs(jobs + k, e - k);
-        size_t first = out->n;
-        for (; k < e; k++)
-            merge_job(&L, &jobs[k]);
-        /* once something failed, the rest is only read for its diagnostics */
-        if (keep && L.st == GY_OK && fst == GY_OK && !jobs_oom)
-            fst = gy_retention_year(keep, defs, out, first, e == njobs);
-    }
-    gy_status st = L.st;
-    if (st == GY_OK)
-        st = fst;
-    if (jobs_oom)
+    L->st = st0;
+    *yr = L;
+    return GY_OK;
+}
+
+/* merge the next year folder's jobs (its checks, then its files) into
+ * out, importing them first when staged; false when none is left */
+static bool read_year(loader *L, gy_year *y)
+{
+    size_t k = L->next;
+    if (k >= L->njobs)
+        return false;
+    size_t e = k + 1;
+    while (e < L->njobs && L->jobs[e].def)
+        e++;
+    if (!L->jobs_oom && L->staged)
+        run_jobs(L->jobs + k, e - k);
+    y->first = L->out->n;
+    y->last = e == L->njobs;
+    for (; k < e; k++)
+        merge_job(L, &L->jobs[k]);
+    L->next = e;
+    return true;
+}
+
+bool gy_years_next(gy_years *yr, gy_year *y)
+{
+    if (!read_year(yr, y))
+        return false;
+    if (yr->st == GY_OK && !yr->jobs_oom)
+        return true;
+    /* once something failed, the rest is only read for its diagnostics */
+    gy_year rest;
+    while (read_year(yr, &rest))
+        ;
+    return false;
+}
+
+gy_status gy_years_close(gy_years *yr, gy_status st)
+{
+    if (!yr)
+        return st;
+    gy_year rest;
+    while (read_year(yr, &rest))
+        ;
+    if (yr->st != GY_OK)
+        st = yr->st;
+    if (yr->jobs_oom)
         st = GY_ENOMEM;
-    free(jobs);
-    for (size_t i = 0; i < L.nd; i++)
-        free(L.dirs[i].name);
-    free(L.dirs);
+    free(yr->jobs);
+    for (size_t i = 0; i < yr->nd; i++)
+        free(yr->dirs[i].name);
+    free(yr->dirs);
     if (st != GY_OK)
-        gy_dataset_free(out);
+        gy_dataset_free(yr->out);
+    free(yr);
     return st;
+}
+
+gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d)
+{
+    gy_years *yr;
+    gy_status st = gy_years_open(dir, defs, 0, out, d, &yr);
+    if (st != GY_OK)
+        return st;
+    gy_year y;
+    while (gy_years_next(yr, &y))
+        ;
+    return gy_years_close(yr, GY_OK);
 }

@@ -1,16 +1,19 @@
-/* report.c - the report's driver of writing (gy_report_write): check,
- * the text outputs (formatted by format.c), snapshot and changes, the
- * charts drawn while the workbook is written (gy_charts_start/finish,
- * await_charts), and the commit of out/ with its state (fingerprint.c);
- * and the early check of a big table a later year supersedes
- * (gy_report_year, run by the retention policy of retain.c before the cut).
- * Tested by tests/cli/cli_test.sh and tests/xlsx/ (no unit suite). */
+/* report.c - the report's driver: the reading of input/ year by year
+ * (gy_report_read: each year pulled from the year reader, its big tables
+ * that a later year supersedes checked and summarized whole, then cut by
+ * the retention policy of retain.c) and the writing (gy_report_write):
+ * check, the text outputs (formatted by format.c), snapshot and changes,
+ * the charts drawn while the workbook is written (gy_charts_start/finish,
+ * await_charts), and the commit of out/ with its state (fingerprint.c).
+ * Tested by tests/unit/test_import.c (report_read_checks_before_cut),
+ * tests/cli/cli_test.sh and tests/xlsx/. */
 #include "gaiyo/report.h"
 #include "gaiyo/outdir.h"
 #include "gaiyo/xlsx.h"
 #include "gaiyo/changes.h"
 #include "gaiyo/chart.h"
 #include "gaiyo/relate.h"
+#include "gaiyo/retain.h"
 #include "gaiyo/testhooks.h"
 #include <errno.h>
 #include <sys/stat.h>
@@ -209,10 +212,11 @@ size_t gy_report_stage_bytes(void)
     return e ? e : GY_REPORT_STAGE_BYTES;
 }
 
-gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
+/* the tables of the year just read (ds->v[first ..]) that keep cuts (the
+ * snapshot does not record them, the workbook does not print them):
+ * verified and summarized whole, into e, before keep cuts them */
+static gy_status check_early(gy_report_early *e, const gy_retention *keep, gy_dataset *ds, size_t first)
 {
-    gy_report_early *e = arg;
-    (void)last;
     if (ds->n > e->n) {
         char **ns = realloc(e->summary, ds->n * sizeof *ns);
         if (ns)
@@ -227,15 +231,11 @@ gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
         }
         e->n = ds->n;
     }
-    /* the big tables a later year supersedes (the snapshot does not
-     * record them, the workbook does not print them): the retention
-     * policy of gy_report_load cuts them once this returns */
-    size_t max = gy_snapshot_max_rows();
     bool *which = calloc(ds->n, sizeof *which), any = false;
     if (!which)
         return GY_ENOMEM;
     for (size_t k = first; k < ds->n; k++)
-        if (ds->v[k]->later && ds->v[k]->nrows > max)
+        if (gy_retention_cuts(keep, ds->v[k]))
             which[k] = any = true;
     gy_status st = GY_OK;
     if (any) {
@@ -258,6 +258,23 @@ gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *arg)
     }
     free(which);
     return st;
+}
+
+gy_status gy_report_read(const char *dir, const gy_defset *defs, const gy_retention *keep, gy_report_early *early,
+                         gy_dataset *ds, gy_diags *d)
+{
+    gy_years *yr;
+    gy_status st = gy_years_open(dir, defs, keep ? keep->big : 0, ds, d, &yr);
+    if (st != GY_OK)
+        return st;
+    /* year after year, oldest first: what keep cuts of a year is checked
+     * whole before it is cut, and cut before the next year is read (when
+     * the reader is staged) */
+    gy_year y;
+    while (st == GY_OK && gy_years_next(yr, &y))
+        if (keep && early && (st = check_early(early, keep, ds, y.first)) == GY_OK)
+            st = gy_retention_cut(keep, defs, ds, y.first);
+    return gy_years_close(yr, st);
 }
 
 /* verify every table not verified early, joined with what was: the

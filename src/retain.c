@@ -1,11 +1,12 @@
 /* retain.c - the retention policy of a load: which tables that a later
  * year supersedes are cut down once their year is read, to what, and why.
  * gy_retention_make decides it from the definitions alone, before the
- * load (the driver's choice); gy_retention_year applies it to the tables
- * of one year folder, with what that year holds (the importer's step, in
- * place of a call back into the driver). Tested by tests/unit/test_import.c
- * (dataset_years_staged, dataset_years_retention) and the staged reports of
- * tests/cli. */
+ * load (the driver's choice); gy_retention_cut applies it to the tables
+ * of one year folder, with what that year holds, when the driver has
+ * pulled that year from the year reader and checked what it must of it
+ * (report.c: gy_report_read). Tested by tests/unit/test_import.c
+ * (dataset_years_retention, report_read_checks_before_cut) and the staged
+ * reports of tests/cli and tests/xlsx. */
 #include "gaiyo/retain.h"
 #include "gaiyo/relate.h"
 #include "gaiyo/verify.h"
@@ -85,10 +86,9 @@ static gy_status plan_of(const gy_defset *defs, size_t i, gy_keep_plan *p)
     return GY_OK;
 }
 
-gy_status gy_retention_make(const gy_defset *defs, size_t big, size_t max_rows, gy_year_fn seen, void *arg,
-                            gy_retention *out)
+gy_status gy_retention_make(const gy_defset *defs, size_t big, size_t max_rows, gy_retention *out)
 {
-    *out = (gy_retention){.big = big, .max_rows = max_rows, .seen = seen, .arg = arg};
+    *out = (gy_retention){.big = big, .max_rows = max_rows};
     gy_keep_plan *plan = calloc(defs->n ? defs->n : 1, sizeof *plan);
     if (!plan)
         return GY_ENOMEM;
@@ -155,12 +155,17 @@ static gy_status cut(const gy_keep_plan *p, const gy_defset *defs, const gy_data
     return GY_OK;
 }
 
-gy_status gy_retention_year(const gy_retention *r, const gy_defset *defs, gy_dataset *ds, size_t first, bool last)
+bool gy_retention_cuts(const gy_retention *r, const gy_table *t)
 {
-    gy_status st = r->seen ? r->seen(ds, first, last, r->arg) : GY_OK;
-    for (size_t k = first; st == GY_OK && r->plan && k < ds->n; k++) {
+    return r->plan && t->later && t->nrows > r->max_rows;
+}
+
+gy_status gy_retention_cut(const gy_retention *r, const gy_defset *defs, gy_dataset *ds, size_t first)
+{
+    gy_status st = GY_OK;
+    for (size_t k = first; st == GY_OK && k < ds->n; k++) {
         gy_table *t = ds->v[k];
-        if (!t->later || t->nrows <= r->max_rows)
+        if (!gy_retention_cuts(r, t))
             continue;
         size_t i = 0;
         while (i < defs->n && i < r->nplan && defs->v[i] != t->def)

@@ -2,8 +2,8 @@
  * @file dataset.h
  * @brief The tables read from an input folder: one per definition and year.
  *
- * A gy_dataset is what gy_dataset_load (import.h) makes of an input
- * folder; the writers (workbook, charts, checks, report) only read it,
+ * A gy_dataset is what gy_dataset_load or the year reader gy_years
+ * (import.h) makes of an input folder; the writers (workbook, charts, checks, report) only read it,
  * through this header and table.h. Ownership: a dataset owns its tables
  * and strings; gy_dataset_free frees them all.
  */

@@ -8,9 +8,9 @@
  * the folder's `encoding.conf`. Nothing that is not valid UTF-8 leaves
  * the importer. Ownership: the caller owns the tables returned.
  *
- * Sources: src/import.c (header, typed cells, input folder), src/csvread.c
- * (the CSV reader), src/encoding.c (encodings); gy_dataset is in
- * dataset.h, the table type in table.h (src/table.c).
+ * Sources: src/import.c (header, typed cells, input folder, the year
+ * reader), src/csvread.c (the CSV reader), src/encoding.c (encodings);
+ * gy_dataset is in dataset.h, the table type in table.h (src/table.c).
  */
 #ifndef GAIYO_IMPORT_H
 #define GAIYO_IMPORT_H
@@ -63,61 +63,47 @@ gy_status gy_import_file_in(const gy_tabledef *def, const char *path, const char
 
 /** Read an input folder laid out as DIR/<年度>/<file>.csv (e.g.
  *  input/R6/yosan.csv). A CSV that no definition claims is an error,
- *  so that a misspelt file name is never silently ignored. */
+ *  so that a misspelt file name is never silently ignored. Every year
+ *  folder at once: gy_years_open (stage 0), every year pulled, closed. */
 gy_status gy_dataset_load(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d);
 
-/** Called by gy_dataset_load_years once the tables of a year folder are in
- *  ds (ds->v[first .. ds->n)), folder after folder in year order; last:
- *  the latest folder. Not called once anything failed. A status other
- *  than GY_OK fails the load with that status. */
-typedef gy_status (*gy_year_fn)(gy_dataset *ds, size_t first, bool last, void *arg);
+/** A year reader: an input folder read as gy_dataset_load reads it, one
+ *  year folder at a time, oldest first, as its caller pulls them
+ *  (gy_years_next). The reader calls nothing back: between two years the
+ *  caller (the report's driver, report.h) does what it must with the
+ *  tables of the year just read (check them, cut them down: retain.h)
+ *  before it pulls the next. */
+typedef struct gy_years gy_years;
 
-/** One reason a table that a later year supersedes keeps some of itself
- *  (gy_retention): who reads it and what. */
-typedef struct gy_keep_need {
-    int by;          /**< the definition (index in the defset) whose table of the same year
-                          reads it; GY_KEEP_ALWAYS: needed whatever else that year holds;
-                          GY_KEEP_ANY: any other table of that year */
-    bool *cols;      /**< the columns read (the definition's ncols entries), or NULL: the whole table */
-    const char *why; /**< for people */
-} gy_keep_need;
+/** One year folder pulled from a year reader: its tables are
+ *  out->v[first .. out->n); last: the latest folder. */
+typedef struct gy_year {
+    size_t first;
+    bool last;
+} gy_year;
 
-#define GY_KEEP_ALWAYS (-1)
-#define GY_KEEP_ANY (-2)
+/** Open a year reader on the input folder dir, filling out (emptied
+ *  here): the year folders are listed and checked, and each one's files
+ *  planned. When a folder before the last holds a file of `stage` bytes
+ *  or more (0: never) whose definition has a file in a later folder, each
+ *  folder's files are read only when gy_years_next pulls it (staged);
+ *  otherwise every file is read here at once, one per processor. Tables,
+ *  diagnostics and status are the same either way. Fails (GY_EIO when dir
+ *  cannot be opened, GY_ENOMEM) with *yr NULL; any other failure of the
+ *  input is said by gy_years_close. */
+gy_status gy_years_open(const char *dir, const gy_defset *defs, size_t stage, gy_dataset *out, gy_diags *d,
+                        gy_years **yr);
 
-/** Everything one definition's table needs to keep once a later year supersedes it. */
-typedef struct gy_keep_plan {
-    gy_keep_need *v;
-    size_t n;
-} gy_keep_plan;
+/** Pull the next year folder: its tables appended to out (y says where).
+ *  false when none is left, and once anything read so far failed (the
+ *  folders after it are then read for their diagnostics only). */
+bool gy_years_next(gy_years *yr, gy_year *y);
 
-/** How much of the input a load holds in memory, decided before the load
- *  (gy_retention_make, retain.h): a table of an earlier year with more
- *  than max_rows rows whose definition has a file in a later year folder
- *  is cut down, once its year is read, to the columns that the needs of
- *  its plan whose reader that year holds name (gy_table_keep), kept whole
- *  when one of them asks for the whole table, let go when none applies
- *  (gy_table_release). With a file of `big` bytes or more in such a year
- *  the folders are read one after another, each after the one before was
- *  cut. */
-typedef struct gy_retention {
-    size_t big;                /**< staged reading from files of this size (0: never) */
-    size_t max_rows;           /**< tables of more rows are cut */
-    const gy_keep_plan *plan;  /**< one per definition of the defset (NULL: nothing is cut) */
-    size_t nplan;              /**< entries of plan */
-    gy_year_fn seen;           /**< run on each year's tables before they are cut (the
-                                    report checks a big table whole there), or NULL */
-    void *arg;                 /**< for seen */
-} gy_retention;
-
-/** gy_dataset_load under a retention policy (NULL: everything kept, every
- *  file read at once). When a folder before the last holds a file of
- *  keep->big bytes or more whose definition has a file in a later folder,
- *  the folders are read one after another, each after the one before was
- *  seen and cut; otherwise every file is read at once, one per processor,
- *  and each year is seen and cut afterwards. Tables, diagnostics and
- *  status are the same either way. */
-gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_dataset *out, gy_diags *d,
-                                const gy_retention *keep);
+/** Close a year reader: the folders not pulled are read (only for their
+ *  diagnostics when anything failed). st: the caller's own status of its
+ *  steps between the years (GY_OK: none failed). Returns the load's
+ *  status: the input's first failure, else st. On failure out is freed.
+ *  Frees yr; accepts NULL (then returns st). */
+gy_status gy_years_close(gy_years *yr, gy_status st);
 
 #endif

@@ -1,6 +1,8 @@
 /**
  * @file report.h
- * @brief Writers for people and tools: summaries, dumps, findings, out/.
+ * @brief The report's driver: input/ read year by year under the retention
+ *        policy (gy_report_read), then checked and written into out/
+ *        (gy_report_write); and `gaiyo verify`'s check (gy_report_verify).
  */
 #ifndef GAIYO_REPORT_H
 #define GAIYO_REPORT_H
@@ -10,6 +12,7 @@
 #include "gaiyo/format.h"
 #include "gaiyo/import.h"
 #include "gaiyo/layout.h"
+#include "gaiyo/retain.h"
 #include "gaiyo/util.h"
 #include "gaiyo/verify.h"
 
@@ -24,12 +27,12 @@ typedef struct gy_report_result {
                            back: out/ is not the previous report (see gy_outdir.mixed) */
 } gy_report_result;
 
-/** What a report run does while input/ is read (gy_report_year, the
- *  `seen` step of its retention policy, retain.h): a big table of an
- *  earlier year (more rows than the snapshot records) that a later year's
- *  file supersedes is verified and summarized as soon as its year is read;
- *  the policy then cuts it down to what the next year's @前年 and its own
- *  year's tables read of it (retain.h). With files of
+/** What a report run checks while input/ is read (gy_report_read): a big
+ *  table of an earlier year that the retention policy cuts (more rows
+ *  than the snapshot records, a later year has a file of its definition:
+ *  gy_retention_cuts) is verified and summarized whole as soon as its
+ *  year is read, before the policy cuts it down to what the next year's
+ *  @前年 and its own year's tables read of it (retain.h). With files of
  *  GY_REPORT_STAGE_BYTES or more, years are read one after another: two
  *  big years never sit in memory whole. */
 typedef struct gy_report_early gy_report_early;
@@ -41,7 +44,15 @@ size_t gy_report_stage_bytes(void);
 
 gy_report_early *gy_report_early_new(void);
 void gy_report_early_free(gy_report_early *e);
-gy_status gy_report_year(gy_dataset *ds, size_t first, bool last, void *early);
+
+/** Read the input folder dir as a report does, the driver pulling each
+ *  year folder from the year reader (gy_years, import.h; staged from
+ *  files of keep->big bytes) and, between two years, checking whole into
+ *  early what keep cuts of the year just read, then cutting it
+ *  (gy_retention_cut). keep NULL or early NULL: every table kept whole.
+ *  Tables, diagnostics and status otherwise as gy_dataset_load. */
+gy_status gy_report_read(const char *dir, const gy_defset *defs, const gy_retention *keep, gy_report_early *early,
+                         gy_dataset *ds, gy_diags *d);
 
 /** Where the report goes and what shapes it. */
 typedef struct gy_report_opts {
@@ -51,7 +62,7 @@ typedef struct gy_report_opts {
     const char *fingerprint; /**< of input/ and templates/, kept in out/.gaiyo-state */
     const char *gnuplot;     /**< the gnuplot program (NULL: "gnuplot" on PATH) */
     bool force;              /**< redraw every chart (else unchanged charts are kept) */
-    gy_report_early *early;  /**< what gy_report_year did while input/ was read (NULL:
+    gy_report_early *early;  /**< what gy_report_read checked while input/ was read (NULL:
                                   nothing; not freed) */
     const gy_layouts *layouts;   /**< sheets/ as read before the input (not freed), or NULL:
                                       gy_report_write reads sheets/ and charts/ itself */

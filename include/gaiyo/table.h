@@ -97,7 +97,7 @@ typedef struct gy_table {
     char *encoding;         /**< "UTF-8", "UTF-8 (BOM)" or "CP932" */
     gy_fy fy;               /**< the fiscal year of the folder it came from */
     bool later;             /**< a later year folder has a file of this definition too
-                                 (set by gy_dataset_load) */
+                                 (set by the importer: gy_dataset_load, gy_years) */
     gy_row *rows;
     size_t nrows, cap;
     gy_colstore *cols;      /**< def->ncols columns of cap cells */

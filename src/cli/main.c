@@ -134,13 +134,14 @@ static int load_templates(const opts *o, gy_defset *defs, gy_layouts *ls, gy_cha
 }
 
 /* the input folder, after load_templates (freed on failure), under a
- * retention policy (NULL: every table kept whole) */
+ * retention policy whose cuts are checked first into early (NULL, NULL:
+ * every table kept whole) */
 static int load_input(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d, const gy_retention *keep,
-                      gy_layouts *ls, gy_chartset **cs)
+                      gy_report_early *early, gy_layouts *ls, gy_chartset **cs)
 {
     gy_phase(NULL);
     gy_progress_stage("読み込み中");
-    gy_status st = gy_dataset_load_years(o->input, defs, ds, d, keep);
+    gy_status st = keep ? gy_report_read(o->input, defs, keep, early, ds, d) : gy_dataset_load(o->input, defs, ds, d);
     gy_progress_clear();
     gy_phase("import");
     if (st != GY_OK) {
@@ -166,7 +167,7 @@ static int load_input(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *
 static int load_all(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *d, gy_layouts *ls, gy_chartset **cs)
 {
     int rc = load_templates(o, defs, ls, cs, d);
-    return rc ? rc : load_input(o, defs, ds, d, NULL, ls, cs);
+    return rc ? rc : load_input(o, defs, ds, d, NULL, NULL, ls, cs);
 }
 
 static int cmd_tables(const opts *o)
@@ -366,9 +367,8 @@ static int cmd_report(const opts *o)
     gy_report_early *early = gy_report_early_new();
     gy_retention keep = {0};
     rc = EX_IO;
-    if (early && gy_retention_make(&defs, gy_report_stage_bytes(), gy_snapshot_max_rows(), gy_report_year, early,
-                                   &keep) == GY_OK) {
-        rc = load_input(o, &defs, &ds, &d, &keep, &ls, &cs);
+    if (early && gy_retention_make(&defs, gy_report_stage_bytes(), gy_snapshot_max_rows(), &keep) == GY_OK) {
+        rc = load_input(o, &defs, &ds, &d, &keep, early, &ls, &cs);
         gy_retention_free(&keep);
     } else {
         print_failure(&d, GY_ENOMEM, o->input);

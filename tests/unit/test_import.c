@@ -1768,31 +1768,40 @@ static void fastpath_random_lines(void)
     T_EQ_INT(bad, 0);
 }
 
-/* ---- year by year (gy_dataset_load_years) ------------------------------ */
+/* ---- year by year (gy_years: the reader the driver pulls) ----------------- */
 
 typedef struct yearlog {
     size_t first[8], n[8], nrows_prev[8];
     bool last[8];
-    size_t calls;
-    gy_status ret;      /* what the callback answers */
-    const char *later;  /* a file the first call rewrites (x,7): read after, or before? */
+    size_t calls;      /* years pulled */
+    gy_status ret;     /* what the driver's step between years answers */
+    const char *later; /* a file the first step rewrites (x,7): read after, or before? */
 } yearlog;
 
-/* records each call; the rows of the tables read before this year (in
- * staged reading a later year is not read yet) */
-static gy_status on_year(gy_dataset *ds, size_t first, bool last, void *arg)
+/* a driver: pulls every year of dir from a year reader (staged from files
+ * of `stage` bytes) and, between years, records what it was given (the
+ * rows of the table read before this year: in staged reading a later year
+ * is not read yet) and answers y->ret (a failure stops its pulls) */
+static gy_status pull_years(const char *dir, const gy_defset *s, size_t stage, yearlog *y, gy_dataset *ds, gy_diags *d)
 {
-    yearlog *y = arg;
-    if (y->calls < 8) {
-        y->first[y->calls] = first;
-        y->n[y->calls] = ds->n;
-        y->last[y->calls] = last;
-        y->nrows_prev[y->calls] = first ? ds->v[first - 1]->nrows : 0;
+    gy_years *yr;
+    gy_status st = gy_years_open(dir, s, stage, ds, d, &yr);
+    if (st != GY_OK)
+        return st;
+    gy_year yy;
+    while (st == GY_OK && gy_years_next(yr, &yy)) {
+        if (y->calls < 8) {
+            y->first[y->calls] = yy.first;
+            y->n[y->calls] = ds->n;
+            y->last[y->calls] = yy.last;
+            y->nrows_prev[y->calls] = yy.first ? ds->v[yy.first - 1]->nrows : 0;
+        }
+        if (!y->calls && y->later)
+            t_write(NULL, y->later, S("name,amount\nx,7\n"));
+        y->calls++;
+        st = y->ret;
     }
-    if (!y->calls && y->later)
-        t_write(NULL, y->later, S("name,amount\nx,7\n"));
-    y->calls++;
-    return y->ret;
+    return gy_years_close(yr, st);
 }
 
 static void dataset_years_staged(void)
@@ -1808,9 +1817,9 @@ static void dataset_years_staged(void)
     t_write(dir, "R5/a.csv", S("name,amount\nx,5\ny,5\n"));
     t_write(dir, "R5/o.csv", S("name\nq\n"));
     t_write(dir, "R6/a.csv", S("name,amount\nx,6\n"));
-    /* one byte is big: every year is read after the callback saw the one
-     * before; a big size: all at once, the callback afterwards. Same
-     * calls, same tables either way. */
+    /* one byte is big: every year is read when the driver pulls it, after
+     * its step on the one before; a big size: all at once, when the
+     * reader opens. Same years, same tables either way. */
     size_t bigs[] = {1, (size_t)1 << 40};
     char *r6 = path2(dir, "R6/a.csv");
     for (size_t b = 0; b < 2; b++) {
@@ -1818,8 +1827,7 @@ static void dataset_years_staged(void)
         gy_dataset ds;
         t_write(dir, "R6/a.csv", S("name,amount\nx,6\n"));
         yearlog y = {.ret = GY_OK, .later = r6};
-        gy_retention r = {.big = bigs[b], .seen = on_year, .arg = &y};
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_OK);
+        T_EQ_INT(pull_years(dir, &s, bigs[b], &y, &ds, &d), GY_OK);
         T_EQ_INT(y.calls, 3);
         T_EQ_INT(ds.n, 4);
         if (y.calls == 3 && ds.n == 4) {
@@ -1835,34 +1843,46 @@ static void dataset_years_staged(void)
             T_CHECK(ds.v[0]->later && ds.v[1]->later && !ds.v[2]->later && !ds.v[3]->later);
             T_EQ_INT(ds.v[1]->fy.western, 2023);
             T_EQ_INT(ds.v[3]->nrows, 1);
-            /* staged: R6 read after the callback saw R4 (it rewrote R6) */
+            /* staged: R6 read after the driver's step on R4 (it rewrote R6) */
             T_EQ_INT(gy_tv(ds.v[3], 0, 1), b == 0 ? 7 : 6);
         }
         gy_dataset_free(&ds);
         gy_diags_free(&d);
     }
-    /* the callback fails: the load fails with its status, and it is not
-     * called again */
+    /* the driver's step fails: the load fails with its status, nothing
+     * more is pulled, nothing is left in the dataset */
     {
         gy_diags d = {0};
         gy_dataset ds;
         yearlog y = {.ret = GY_EDATA};
-        gy_retention r = {.big = 1, .seen = on_year, .arg = &y};
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_EDATA);
+        T_EQ_INT(pull_years(dir, &s, 1, &y, &ds, &d), GY_EDATA);
         T_EQ_INT(y.calls, 1);
         T_EQ_INT(ds.n, 0);
         gy_diags_free(&d);
     }
-    /* a bad file in R5: not called once it failed, the diagnostics of R6
-     * are still read (staged or not, the same) */
+    /* the driver stops pulling after R4, content: closing reads the rest */
+    for (size_t b = 0; b < 2; b++) {
+        gy_diags d = {0};
+        gy_dataset ds;
+        gy_years *yr;
+        gy_year y;
+        T_EQ_INT(gy_years_open(dir, &s, bigs[b], &ds, &d, &yr), GY_OK);
+        T_CHECK(yr && gy_years_next(yr, &y));
+        T_EQ_INT(ds.n, 1);
+        T_EQ_INT(gy_years_close(yr, GY_OK), GY_OK);
+        T_EQ_INT(ds.n, 4);
+        gy_dataset_free(&ds);
+        gy_diags_free(&d);
+    }
+    /* a bad file in R5: the reader yields no year from it on, the
+     * diagnostics of R6 are still read (staged or not, the same) */
     t_write(dir, "R5/a.csv", S("name,amount\nx,five\n"));
     t_write(dir, "R6/a.csv", S("name,amount\nx,six\n"));
     for (size_t b = 0; b < 2; b++) {
         gy_diags d = {0};
         gy_dataset ds;
         yearlog y = {.ret = GY_OK};
-        gy_retention r = {.big = bigs[b], .seen = on_year, .arg = &y};
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_EDATA);
+        T_EQ_INT(pull_years(dir, &s, bigs[b], &y, &ds, &d), GY_EDATA);
         T_EQ_INT(y.calls, 1);
         T_EQ_INT(d.n, 2);
         if (d.n == 2) {
@@ -1871,10 +1891,36 @@ static void dataset_years_staged(void)
         }
         gy_diags_free(&d);
     }
+    /* a missing folder: no reader, nothing to close */
+    {
+        gy_diags d = {0};
+        gy_dataset ds;
+        gy_years *yr = (gy_years *)&ds;
+        char *no = path2(dir, "none");
+        T_EQ_INT(gy_years_open(no, &s, 1, &ds, &d, &yr), GY_EIO);
+        T_CHECK(yr == NULL && ds.n == 0 && d.n == 1);
+        T_EQ_INT(gy_years_close(NULL, GY_OK), GY_OK);
+        free(no);
+        gy_diags_free(&d);
+    }
     free(r6);
     free(s.v);
     gy_remove_tree(dir);
     free(dir);
+}
+
+/* what the report's driver does with the policy, without its checks:
+ * each year pulled, then cut */
+static gy_status load_cut(const char *dir, const gy_defset *s, const gy_retention *r, gy_dataset *ds, gy_diags *d)
+{
+    gy_years *yr;
+    gy_status st = gy_years_open(dir, s, r->big, ds, d, &yr);
+    if (st != GY_OK)
+        return st;
+    gy_year y;
+    while (st == GY_OK && gy_years_next(yr, &y))
+        st = gy_retention_cut(r, s, ds, y.first);
+    return gy_years_close(yr, st);
 }
 
 /* the retention policy: a superseded table of more than max_rows rows is
@@ -1899,7 +1945,7 @@ static void dataset_years_retention(void)
         gy_diags d = {0};
         gy_dataset ds;
         gy_retention r = {.big = staged ? 1 : 0, .max_rows = 1, .plan = plan, .nplan = 2};
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &r), GY_OK);
+        T_EQ_INT(load_cut(dir, &s, &r, &ds, &d), GY_OK);
         T_EQ_INT(ds.n, 3);
         if (ds.n == 3) {
             T_EQ_INT(ds.v[0]->nrows, 2);
@@ -1914,7 +1960,7 @@ static void dataset_years_retention(void)
     {
         gy_diags d = {0};
         gy_dataset ds;
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &ret2), GY_OK);
+        T_EQ_INT(load_cut(dir, &s, &ret2, &ds, &d), GY_OK);
         if (ds.n == 3)
             T_EQ_INT(gy_tv(ds.v[0], 1, 1), 6);
         gy_dataset_free(&ds);
@@ -1925,7 +1971,7 @@ static void dataset_years_retention(void)
     {
         gy_diags d = {0};
         gy_dataset ds;
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &ret1), GY_OK);
+        T_EQ_INT(load_cut(dir, &s, &ret1, &ds, &d), GY_OK);
         if (ds.n == 3)
             T_EQ_INT(gy_tv(ds.v[0], 1, 1), 6);
         gy_dataset_free(&ds);
@@ -1938,7 +1984,7 @@ static void dataset_years_retention(void)
     {
         gy_diags d = {0};
         gy_dataset ds;
-        T_EQ_INT(gy_dataset_load_years(dir, &s, &ds, &d, &ret1), GY_OK);
+        T_EQ_INT(load_cut(dir, &s, &ret1, &ds, &d), GY_OK);
         T_EQ_INT(ds.n, 2);
         if (ds.n == 2) {
             T_EQ_INT(ds.v[0]->nrows, 0);
@@ -1948,6 +1994,121 @@ static void dataset_years_retention(void)
         gy_diags_free(&d);
     }
     free(s.v);
+    gy_remove_tree(dir);
+    free(dir);
+}
+
+/* ---- the report's driver: the check between years, before the cut ------- */
+
+/* a table of figures with a 計 row and @前年: the policy keeps its keys
+ * and 当初 (what the next year's @前年 reads) and lets 内訳 go */
+static const char *budget_def_text =
+    "table   t\n"
+    "title   予算\n"
+    "file    t.csv\n"
+    "group   課\n"
+    "label   事業\n"
+    "column  課      text    key\n"
+    "column  事業    text    key\n"
+    "column  行区分  role    optional\n"
+    "column  前年    amount\n"
+    "column  当初    amount\n"
+    "column  内訳    amount\n"
+    "sum     当初 内訳\n"
+    "rule    前年 = 当初@前年   on 項目,計\n";
+
+/* write the report of ds (early: what the driver checked while it read)
+ * into dir/name and return its findings.txt and summary.txt */
+static void write_report(const char *dir, const char *name, const gy_dataset *ds, const gy_defset *defs,
+                         gy_report_early *early, char **findings, char **summary)
+{
+    char *out = path2(dir, name), *tpl = path2(dir, "templates");
+    gy_diags d = {0};
+    gy_report_result res = {0};
+    gy_report_opts ro = {.outdir = out, .templates = tpl, .defs = defs, .early = early};
+    T_EQ_INT(gy_report_write(ds, &ro, &res, &d), GY_OK);
+    print_diags(&d);
+    char *f = gy_asprintf("%s/findings.txt", out), *sm = gy_asprintf("%s/summary.txt", out);
+    *findings = t_slurp(f);
+    *summary = t_slurp(sm);
+    free(f);
+    free(sm);
+    free(res.summary);
+    free(res.warnings);
+    gy_diags_free(&d);
+    free(out);
+    free(tpl);
+}
+
+/* gy_report_read: the driver pulls R5, verifies and summarizes its big
+ * table whole, has the policy cut it, and only then pulls R6. The report
+ * says what a report of the whole tables says (R5's wrong 計 of 内訳, a
+ * column the cut lets go); the reader and the policy alone, without the
+ * driver's check between the years, would lose it. */
+static void report_read_checks_before_cut(void)
+{
+    char *dir = t_tmpdir("tmp_import_");
+    gy_tabledef *def = def_of("t.def", budget_def_text);
+    if (!dir || !def) {
+        T_CHECK(def != NULL);
+        free(dir);
+        gy_tabledef_free(def);
+        return;
+    }
+    gy_defset s = {&def, 1};
+    mkdir_in(dir, "in");
+    mkdir_in(dir, "in/R5");
+    mkdir_in(dir, "in/R6");
+    mkdir_in(dir, "templates");
+    t_put(dir, "in/R5/t.csv", "課,事業,行区分,前年,当初,内訳\nA課,甲,,1,10,5\nA課,乙,,2,20,6\nA課,計,計,3,30,99\n");
+    t_put(dir, "in/R6/t.csv", "課,事業,行区分,前年,当初,内訳\nA課,甲,,10,11,1\nA課,乙,,20,21,2\nA課,計,計,30,32,3\n");
+    char *in = path2(dir, "in");
+    /* the whole tables, read at once and kept */
+    gy_diags d = {0};
+    gy_dataset ds;
+    char *f_all = NULL, *s_all = NULL, *f_drv = NULL, *s_drv = NULL, *f_cut = NULL, *s_cut = NULL;
+    T_EQ_INT(gy_dataset_load(in, &s, &ds, &d), GY_OK);
+    write_report(dir, "out-all", &ds, &s, NULL, &f_all, &s_all);
+    gy_dataset_free(&ds);
+    T_CONTAINS(f_all, "R5/t.csv");
+    T_CONTAINS(f_all, "99");
+    /* the driver, staged (every file is big) and cutting tables of more
+     * than one row */
+    gy_retention keep;
+    T_EQ_INT(gy_retention_make(&s, 1, 1, &keep), GY_OK);
+    gy_report_early *early = gy_report_early_new();
+    T_CHECK(early != NULL);
+    T_EQ_INT(gy_report_read(in, &s, &keep, early, &ds, &d), GY_OK);
+    T_EQ_INT(ds.n, 2);
+    if (ds.n == 2) {
+        T_CHECK(gy_retention_cuts(&keep, ds.v[0]) && !gy_retention_cuts(&keep, ds.v[1]));
+        T_EQ_INT(gy_tv(ds.v[0], 2, 4), 30); /* R5's 当初: kept for R6's @前年 */
+        T_EQ_INT(gy_tv(ds.v[0], 2, 5), 0);  /* R5's 内訳: let go */
+        T_EQ_INT(gy_tv(ds.v[1], 2, 5), 3);  /* R6 whole */
+    }
+    write_report(dir, "out-driver", &ds, &s, early, &f_drv, &s_drv);
+    gy_dataset_free(&ds);
+    gy_report_early_free(early);
+    T_EQ_STR(f_drv, f_all);
+    T_EQ_STR(s_drv, s_all);
+    /* the reader and the cut alone: R5's 内訳 was never checked whole */
+    T_EQ_INT(load_cut(in, &s, &keep, &ds, &d), GY_OK);
+    write_report(dir, "out-cut", &ds, &s, NULL, &f_cut, &s_cut);
+    gy_dataset_free(&ds);
+    T_CHECK(f_cut && f_all && strcmp(f_cut, f_all) && !strstr(f_cut, "99"));
+    T_CHECK(s_cut && s_all && strcmp(s_cut, s_all));
+    T_EQ_INT(d.n, 0);
+    print_diags(&d);
+    gy_retention_free(&keep);
+    free(f_all);
+    free(s_all);
+    free(f_drv);
+    free(s_drv);
+    free(f_cut);
+    free(s_cut);
+    free(in);
+    gy_diags_free(&d);
+    gy_tabledef_free(def);
     gy_remove_tree(dir);
     free(dir);
 }
@@ -1962,7 +2123,7 @@ static void retention_of_templates(void)
     gy_diags d = {0};
     T_EQ_INT(gy_defset_load(tdir, &defs, &d), GY_OK);
     gy_retention r;
-    T_EQ_INT(gy_retention_make(&defs, 7, 9, NULL, NULL, &r), GY_OK);
+    T_EQ_INT(gy_retention_make(&defs, 7, 9, &r), GY_OK);
     T_EQ_INT(r.big, 7);
     T_EQ_INT(r.max_rows, 9);
     size_t nremap = 0;
@@ -2062,6 +2223,7 @@ int main(void)
     TEST(dataset_years);
     TEST(dataset_years_staged);
     TEST(dataset_years_retention);
+    TEST(report_read_checks_before_cut);
     TEST(retention_of_templates);
     TEST(table_keep_columns);
     TEST(dataset_no_year_and_no_dir);
