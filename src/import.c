@@ -1186,6 +1186,18 @@ gy_status gy_dataset_load_years(const char *dir, const gy_defset *defs, gy_datas
     for (size_t k = 0; k < njobs; k++)
         for (size_t m = k + 1; jobs[k].def && m < njobs && !jobs[k].later; m++)
             jobs[k].later = jobs[m].def == jobs[k].def;
+    /* every definition with a file somewhere, before any is read: a table
+     * checked as soon as its year is read (the retention policy's `seen`)
+     * knows the later years' files too */
+    if (!jobs_oom && njobs && !(out->filed = malloc(njobs * sizeof *out->filed)))
+        jobs_oom = true;
+    for (size_t k = 0; out->filed && k < njobs; k++) {
+        bool dup = !jobs[k].def;
+        for (size_t m = 0; m < out->nfiled && !dup; m++)
+            dup = out->filed[m] == jobs[k].def;
+        if (!dup)
+            out->filed[out->nfiled++] = jobs[k].def;
+    }
     /* staged: a big file before the last year folder; then each year is
      * read after the one before was seen and cut (keep) */
     bool staged = false;
