@@ -1113,7 +1113,7 @@ static void merge_job(loader *L, ijob *j)
     gy_dataset *out = L->out;
     for (size_t m = 0; m < j->d.n; m++)
         gy_diag_add(d, j->d.v[m].file, j->d.v[m].line, j->d.v[m].col, "%s", j->d.v[m].msg);
-    d->dropped += j->d.dropped;
+    d->dropped += j->d.dropped; /* re-added as errors above: so are these */
     gy_diags_free(&j->d);
     free(j->path);
     if (!j->def) {

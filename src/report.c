@@ -341,16 +341,19 @@ static void state_text(gy_buf *state, const gy_report_opts *ro, const chart_wait
 }
 
 /* the warnings of the workbook and the charts, for stderr (NULL: none);
- * each printed with the severity it was raised with (gy_diag_warn) */
+ * each printed with the severity it was raised with (gy_diag_warn), and
+ * after each list how many it did not keep (GY_DIAG_LIMIT) */
 static char *warnings_text(const gy_diags *xw, const gy_diags *cd)
 {
-    if (!cd->n && !xw->n)
+    if (!cd->n && !xw->n && !cd->dropped && !xw->dropped)
         return NULL;
     gy_buf w = {0};
     const gy_diags *ws[] = {xw, cd};
-    for (size_t k = 0; k < 2; k++)
+    for (size_t k = 0; k < 2; k++) {
         for (size_t i = 0; i < ws[k]->n; i++)
             gy_diag_format(&w, &ws[k]->v[i]);
+        gy_diags_format_dropped(&w, ws[k]);
+    }
     return w.p;
 }
 
