@@ -8,6 +8,12 @@
 # Calibri (the column widths Excel computes), Noto Sans CJK JP for
 # 游ゴシック. The PDF is made in a temporary folder and moved into OUT by
 # one rename; when anything fails OUT is left as it was and the exit is 1.
+# The PDF gets the modification time of the workbook it was made from: it
+# is current while the two times are equal (a workbook written since, by
+# gaiyo report or during the conversion, makes it stale). One make pdf
+# runs at a time in OUT (flock on the folder; another waits), so that a
+# temporary PDF found there (.gaiyo-<年度>.pdf.XXXXXX) is the leftover of
+# a killed run: it is removed.
 # GAIYO_SOFFICE=/path/to/soffice chooses another soffice.
 set -u
 OUT=${1:-out}
@@ -26,7 +32,29 @@ if [ -z "$book" ] || [ ! -f "$OUT/$book" ] || [ -L "$OUT/$book" ]; then
     exit 1
 fi
 pdf="${book%.xlsx}.pdf"
-if [ -f "$OUT/$pdf" ] && [ ! -L "$OUT/$pdf" ] && [ "$OUT/$pdf" -nt "$OUT/$book" ] && [ -z "${GAIYO_PDF_FORCE:-}" ]; then
+# one make pdf at a time in OUT: the lock is on the folder itself
+if command -v flock >/dev/null 2>&1 && exec 9<"$OUT"; then
+    if ! flock -n 9; then
+        say "$OUT で別の make pdf が動いています: 終わるのを待ちます"
+        flock 9
+    fi
+fi
+# the temporary PDF of a run killed before its rename (the name mktemp
+# gave it below: exactly six letters or digits after the PDF's name)
+for f in "$OUT/.$pdf".??????; do
+    case "${f##*/}" in
+    ".$pdf".[A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9]) ;;
+    *) continue ;;
+    esac
+    if { [ -f "$f" ] || [ -L "$f" ]; } && [ ! -d "$f" ]; then
+        rm -f -- "$f" && say "中断された前回の一時ファイル $f を削除しました"
+    fi
+done
+# the modification time of a file, to the nanosecond
+mtime() { stat -c %.9Y -- "$1" 2>/dev/null; }
+t_pdf=$(mtime "$OUT/$pdf") t_book=$(mtime "$OUT/$book")
+if [ -f "$OUT/$pdf" ] && [ ! -L "$OUT/$pdf" ] && [ -n "$t_book" ] && [ "$t_pdf" = "$t_book" ] &&
+   [ -z "${GAIYO_PDF_FORCE:-}" ]; then
     echo "PDF: $OUT/$pdf は最新です"
     exit 0
 fi
@@ -50,7 +78,7 @@ cat >"$tmp/fonts.conf" <<'EOF'
   <alias binding="same"><family>游ゴシック</family><prefer><family>Noto Sans CJK JP</family></prefer></alias>
 </fontconfig>
 EOF
-cp -- "$OUT/$book" "$tmp/$book" || { say "$OUT/$book を読めません"; exit 1; }
+cp -p -- "$OUT/$book" "$tmp/$book" || { say "$OUT/$book を読めません"; exit 1; }
 mkdir "$tmp/pdf" "$tmp/profile"
 # at most 5 minutes; a soffice that hangs is killed
 FONTCONFIG_FILE="$tmp/fonts.conf" HOME="$tmp" timeout 300 "$SOFFICE" \
@@ -72,10 +100,16 @@ if [ ! -s "$tmp/pdf/$pdf" ] || [ "$(head -c 5 "$tmp/pdf/$pdf")" != "%PDF-" ]; th
     sed -e 's/^/    /' "$tmp/log" | head -20 >&2
     exit 1
 fi
-# into OUT by one rename (the copy is on OUT's file system)
+# a workbook written while soffice ran (a report) is not the one converted
+if [ "$(mtime "$OUT/$book")" != "$(mtime "$tmp/$book")" ]; then
+    say "$OUT/$book が変換中に書き換えられました: PDF は置きません (もう一度 make pdf を実行してください)"
+    exit 1
+fi
+# into OUT by one rename (the copy is on OUT's file system), with the
+# converted workbook's modification time
 part=$(mktemp "$OUT/.$pdf.XXXXXX") || { say "$OUT に書けません"; exit 1; }
 if ! cp -- "$tmp/pdf/$pdf" "$part" || ! chmod "$(printf '%o' $((0666 & ~$(umask))))" "$part" ||
-   ! mv -f -- "$part" "$OUT/$pdf"; then
+   ! touch -r "$tmp/$book" -- "$part" || ! mv -f -- "$part" "$OUT/$pdf"; then
     say "$OUT/$pdf を書けません"
     exit 1
 fi

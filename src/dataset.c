@@ -22,6 +22,9 @@ void gy_dataset_free(gy_dataset *ds)
     for (size_t i = 0; i < ds->nempty; i++)
         free(ds->empty[i]);
     free(ds->empty);
+    free(ds->filed);
+    ds->filed = NULL;
+    ds->nfiled = 0;
     ds->v = NULL;
     ds->missing = NULL;
     ds->empty = NULL;
@@ -39,4 +42,15 @@ const gy_table *gy_dataset_find(const gy_dataset *ds, const char *id, int wester
             best = t;
     }
     return best;
+}
+
+bool gy_dataset_has_file(const gy_dataset *ds, const char *id)
+{
+    for (size_t i = 0; i < ds->n; i++)
+        if (!strcmp(ds->v[i]->def->id, id))
+            return true;
+    for (size_t i = 0; i < ds->nfiled; i++)
+        if (!strcmp(ds->filed[i]->id, id))
+            return true;
+    return false;
 }

@@ -6,19 +6,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* one diagnostic not kept: counted, with its severity, so that the
+ * output says how many of each were not shown */
+static void drop(gy_diags *d, gy_diag_sev sev)
+{
+    d->dropped++;
+    if (sev == GY_DIAG_WARNING)
+        d->dropped_warnings++;
+    else if (sev == GY_DIAG_NOTE)
+        d->dropped_notes++;
+}
+
 static void diag_vadd(gy_diags *d, gy_diag_sev sev, const char *file, unsigned line, unsigned col,
                       const char *fmt, va_list ap)
 {
-    size_t limit = d->limit ? d->limit : 50;
+    size_t limit = d->limit ? d->limit : GY_DIAG_LIMIT;
     if (d->n >= limit) {
-        d->dropped++;
+        drop(d, sev);
         return;
     }
     if (d->n == d->cap) {
         size_t nc = d->cap ? d->cap * 2 : 8;
         gy_diag *nv = realloc(d->v, nc * sizeof *nv);
         if (!nv) {
-            d->dropped++;
+            drop(d, sev);
             return;
         }
         d->v = nv;
@@ -41,7 +52,7 @@ static void diag_vadd(gy_diags *d, gy_diag_sev sev, const char *file, unsigned l
     if (!msg || !f) {
         free(msg);
         free(f);
-        d->dropped++;
+        drop(d, sev);
         return;
     }
     d->v[d->n++] = (gy_diag){f, line, col, msg, sev};
@@ -109,13 +120,30 @@ void gy_diag_print(const gy_diag *g, FILE *fp)
     gy_buf_free(&b);
 }
 
+bool gy_diags_format_dropped(gy_buf *b, const gy_diags *d)
+{
+    size_t other = d->dropped_warnings + d->dropped_notes;
+    size_t n[] = {d->dropped > other ? d->dropped - other : 0, d->dropped_warnings, d->dropped_notes};
+    const char *what[] = {"エラー", "警告", "注記"};
+    bool ok = true;
+    for (size_t k = 0; k < 3; k++)
+        if (n[k])
+            ok = ok && gy_buf_printf(b, "gaiyo: (ほかに %zu 件の%sを省略)\n", n[k], what[k]);
+    return ok;
+}
+
 void gy_diags_print(const gy_diags *d, FILE *fp)
 {
     for (size_t i = 0; i < d->n; i++) {
         gy_diag_print(&d->v[i], fp);
     }
-    if (d->dropped)
-        fprintf(fp, "gaiyo: (ほかに %zu 件のエラーを省略)\n", d->dropped);
+    gy_buf b = {0};
+    if (gy_diags_format_dropped(&b, d)) {
+        if (b.n)
+            fwrite(b.p, 1, b.n, fp);
+    } else if (d->dropped) /* out of memory: the count still gets out */
+        fprintf(fp, "gaiyo: (ほかに %zu 件を省略)\n", d->dropped);
+    gy_buf_free(&b);
 }
 
 void gy_diags_free(gy_diags *d)
@@ -128,7 +156,7 @@ void gy_diags_free(gy_diags *d)
     }
     free(d->v);
     d->v = NULL;
-    d->n = d->cap = d->dropped = 0;
+    d->n = d->cap = d->dropped = d->dropped_warnings = d->dropped_notes = 0;
 }
 
 const char *gy_strerror(gy_status s)

@@ -1112,7 +1112,7 @@ static void merge_job(loader *L, ijob *j)
     gy_dataset *out = L->out;
     for (size_t m = 0; m < j->d.n; m++)
         gy_diag_add(d, j->d.v[m].file, j->d.v[m].line, j->d.v[m].col, "%s", j->d.v[m].msg);
-    d->dropped += j->d.dropped;
+    d->dropped += j->d.dropped; /* re-added as errors above: so are these */
     gy_diags_free(&j->d);
     free(j->path);
     if (!j->def) {
@@ -1192,6 +1192,18 @@ gy_status gy_years_open(const char *dir, const gy_defset *defs, size_t stage, gy
     for (size_t k = 0; k < njobs; k++)
         for (size_t m = k + 1; jobs[k].def && m < njobs && !jobs[k].later; m++)
             jobs[k].later = jobs[m].def == jobs[k].def;
+    /* every definition with a file somewhere, before any is read: a table
+     * checked as soon as its year is read (the retention policy's `seen`)
+     * knows the later years' files too */
+    if (!jobs_oom && njobs && !(out->filed = malloc(njobs * sizeof *out->filed)))
+        jobs_oom = true;
+    for (size_t k = 0; out->filed && k < njobs; k++) {
+        bool dup = !jobs[k].def;
+        for (size_t m = 0; m < out->nfiled && !dup; m++)
+            dup = out->filed[m] == jobs[k].def;
+        if (!dup)
+            out->filed[out->nfiled++] = jobs[k].def;
+    }
     /* staged: a big file before the last year folder; then each year is
      * read after the caller did what it must with the one before */
     for (size_t k = 0; stage && k < njobs; k++)

@@ -698,13 +698,11 @@ static void compare(rctx *c, const char *rule, gy_sev sev, size_t row, int col, 
         where);
 }
 
-/* the table of definition id in t's year; *known: some year has one */
+/* the table of definition id in t's year; *known: some year has one
+ * (also a later year not read yet: a table checked early, report.c) */
 static const gy_table *find_table(const gy_dataset *ds, const char *id, int western, bool *known)
 {
-    *known = false;
-    for (size_t k = 0; k < ds->n; k++)
-        if (!strcmp(ds->v[k]->def->id, id))
-            *known = true;
+    *known = gy_dataset_has_file(ds, id);
     return gy_dataset_find(ds, id, western);
 }
 

@@ -358,17 +358,42 @@ static void state_text(gy_buf *state, const gy_report_opts *ro, const chart_wait
 }
 
 /* the warnings of the workbook and the charts, for stderr (NULL: none);
- * each printed with the severity it was raised with (gy_diag_warn) */
+ * each printed with the severity it was raised with (gy_diag_warn), and
+ * after each list how many it did not keep (GY_DIAG_LIMIT) */
 static char *warnings_text(const gy_diags *xw, const gy_diags *cd)
 {
-    if (!cd->n && !xw->n)
+    if (!cd->n && !xw->n && !cd->dropped && !xw->dropped)
         return NULL;
     gy_buf w = {0};
     const gy_diags *ws[] = {xw, cd};
-    for (size_t k = 0; k < 2; k++)
+    for (size_t k = 0; k < 2; k++) {
         for (size_t i = 0; i < ws[k]->n; i++)
             gy_diag_format(&w, &ws[k]->v[i]);
+        gy_diags_format_dropped(&w, ws[k]);
+    }
     return w.p;
+}
+
+/* the PDF of the workbook just replaced (make pdf, scripts/pdf.sh) shows
+ * the previous report: removed once the new one is in out/, and said in
+ * the summary (a file that cannot be removed is said to be stale) */
+static void drop_stale_pdf(const char *outdir, const char *wbname, gy_buf *line)
+{
+    size_t n = wbname ? strlen(wbname) : 0;
+    if (n < 5 || strcmp(wbname + n - 5, ".xlsx"))
+        return;
+    char *path = gy_asprintf("%s/%.*s.pdf", outdir, (int)(n - 5), wbname);
+    struct stat sb;
+    if (!path || lstat(path, &sb) != 0 || !(S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode))) {
+        free(path);
+        return;
+    }
+    if (unlink(path) == 0)
+        gy_buf_printf(line, "PDF: 前のブックから作った %s を削除しました (作り直すには make pdf)\n", path);
+    else
+        gy_buf_printf(line, "PDF: %s は前のブックから作ったもので、削除できませんでした (%s): make pdf で作り直してください\n",
+                      path, strerror(errno));
+    free(path);
 }
 
 gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_report_result *res, gy_diags *d)
@@ -505,6 +530,7 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
         gy_buf line = {0};
         gy_buf_puts(&line, sum.p ? sum.p : "");
         gy_buf_printf(&line, "ブック: %s/%s\n", outdir, wbname);
+        drop_stale_pdf(outdir, wbname, &line);
         if (ncharts || cw.st != GY_OK)
             gy_buf_printf(&line, "グラフ: %zu 枚 (%s/charts/、うち前回のまま %zu 枚)%s\n", ncharts, outdir, nreused,
                           cw.st != GY_OK ? " — 描けなかったものがあります (警告を参照)" : "");

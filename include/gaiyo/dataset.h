@@ -24,6 +24,11 @@ typedef struct gy_dataset {
     char **empty;     /**< paths of the files read that have a header and no
                            data row (0-row tables: the commands warn), owned */
     size_t nempty;
+    const gy_tabledef **filed; /**< the definitions with a file in some
+                           year folder, known before any file is read (a
+                           check made while the years are read, before a
+                           later one, knows what it holds), owned array */
+    size_t nfiled;
 } gy_dataset;
 
 /** Free a dataset. Accepts NULL. */
@@ -32,5 +37,10 @@ void gy_dataset_free(gy_dataset *ds);
 /** Find the table of a definition id for a western fiscal year (0 = the
  *  latest year present), or NULL. */
 const gy_table *gy_dataset_find(const gy_dataset *ds, const char *id, int western);
+
+/** Whether some year folder of the input has a file of definition id: a
+ *  table of ds, or a file the load listed (filed) before reading any —
+ *  the same answer before the later years are read as after. */
+bool gy_dataset_has_file(const gy_dataset *ds, const char *id);
 
 #endif

@@ -48,9 +48,14 @@ struct gy_buf;
 typedef struct gy_diags {
     gy_diag *v;
     size_t n, cap;
-    size_t limit;    /**< keep at most this many (0 = 50); more are counted */
+    size_t limit;    /**< keep at most this many (GY_DIAG_LIMIT when 0); more are counted */
     size_t dropped;  /**< how many were not kept */
+    size_t dropped_warnings, dropped_notes; /**< of them, the warnings and the notes
+                                                 (the rest are errors) */
 } gy_diags;
+
+/** How many diagnostics a list keeps when its limit is 0. */
+#define GY_DIAG_LIMIT 50
 
 /** Longest message kept, in characters (longer ones are cut, "…(N 文字)"). */
 #define GY_DIAG_MAX 1000
@@ -86,7 +91,13 @@ bool gy_diag_format(struct gy_buf *b, const gy_diag *g);
 /** Print one diagnostic (gy_diag_format) to fp. */
 void gy_diag_print(const gy_diag *g, FILE *fp);
 
-/** Print every diagnostic (gy_diag_print), then how many were dropped. */
+/** Append to b how many diagnostics d did not keep, a line per severity:
+ *  `gaiyo: (ほかに N 件のエラーを省略)`, `… 件の警告を省略)`, `… 件の注記を省略)`;
+ *  nothing when none was dropped. False on out of memory. */
+bool gy_diags_format_dropped(struct gy_buf *b, const gy_diags *d);
+
+/** Print every diagnostic (gy_diag_print), then how many were dropped
+ *  (gy_diags_format_dropped). */
 void gy_diags_print(const gy_diags *d, FILE *fp);
 
 /** Free all records; the list can be reused. Accepts NULL. */

@@ -320,6 +320,21 @@ run env GAIYO_TEST_SNAPSHOT_ROWS=10 "$GAIYO" report --input "$T/recon" --templat
 assert "cut down early: last year's reconcile findings kept" \
     bash -c 'cmp "$1/findings.csv" "$2/findings.csv" && grep -q "^info,reconcile,yosan,.*/R5/yosan.csv" "$2/findings.csv"' \
     _ "$T/recon-a" "$T/recon-b"
+# … and a text figure of an earlier year naming a table that year has no
+# file of (a later year has one) is the same info when it is checked
+# early, before the later year is read: not an error "表 … は読み込んだ表に
+# ありません" in its place
+mkdir -p "$T/figlate"
+cp -r "$SRCDIR/input/R6" "$T/figlate/R5"
+cp -r "$SRCDIR/input/R6" "$T/figlate/R6"
+rm "$T/figlate/R5/kunrenko.csv"
+run "$GAIYO" report --input "$T/figlate" --templates "$SRCDIR/templates" --out "$T/figlate-a"
+run env GAIYO_TEST_SNAPSHOT_ROWS=3 "$GAIYO" report --input "$T/figlate" --templates "$SRCDIR/templates" --out "$T/figlate-b"
+assert "cut down early: a text figure of last year whose table only a later year has is still an info" \
+    bash -c 'cmp "$1/findings.csv" "$2/findings.csv" &&
+             grep -q "^info,figure,text_figures,.*/R5/text_figures.csv,2,3,.*照合先の表 '"'"'kunrenko'"'"' の 2023 年度のファイルがない" "$2/findings.csv" &&
+             ! grep -q "読み込んだ表にありません" "$2/findings.csv"' \
+    _ "$T/figlate-a" "$T/figlate-b"
 cp -r "$DATADIR/good/twoyear" "$T/nokumi"
 rm "$T/nokumi/R6/組替.csv"
 run G verify --input "$T/nokumi" --templates "$SRCDIR/templates"
@@ -1094,6 +1109,22 @@ run "$GAIYO" report --input "$SRCDIR/input" --templates "$T/pv-tpl" --out "$T/pv
 assert "pivot: a field whose where value no row has is a warning at the layout's line" \
     bash -c '[ "$1" = 0 ] && grep -qF "gaiyo: $2/sheets/30_yuushi.sheet:13:13: warning: 表 " "$3" && grep -qF "には 年度 が R3 の行がないため、この欄 (where R3) はブックで空です" "$3"' \
     _ "$RC" "$T/pv-tpl" "$ERR"
+
+# … and more warnings than are shown (60 empty columns, 5 years unprinted:
+# 65; 50 shown): the last line says how many more there are
+cp -R "$SRCDIR/templates" "$T/pv-many"
+$PY - "$T/pv-many/sheets/26_kumiai.sheet" <<'PYEOF'
+import re, sys
+p = sys.argv[1]
+s = open(p, encoding='utf-8').read()
+s = re.sub(r'^header .*$', 'header  区 分 | ' + ' | '.join('Z%d 年度' % i for i in range(1, 61)), s, count=1, flags=re.M)
+s = re.sub(r'(^field   組合数 where R\d\n)+', ''.join('field   組合数 where Z%d\n' % i for i in range(1, 61)), s, flags=re.M)
+open(p, 'w', encoding='utf-8').write(s)
+PYEOF
+run "$GAIYO" report --input "$SRCDIR/input" --templates "$T/pv-many" --out "$T/pv-out3"
+assert "warnings past the limit: 50 shown, then how many were not (15 of 65)" \
+    bash -c '[ "$1" = 0 ] && [ "$(grep -c ": warning: " "$2")" = 50 ] &&
+             [ "$(tail -n 1 "$2")" = "gaiyo: (ほかに 15 件の警告を省略)" ]' _ "$RC" "$ERR"
 
 # ---- test hooks: only gaiyo-test ($GAIYO) reads GAIYO_TEST_*; the gaiyo
 # that ships ignores them (src/testhooks.c)

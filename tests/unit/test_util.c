@@ -156,9 +156,48 @@ static void diag_severity_and_format(void)
     gy_diags_free(&d);
 }
 
+/* past the limit every diagnostic is counted with its severity, and the
+ * output says how many of each were not shown */
+static void diag_limit_counts_what_it_drops(void)
+{
+    gy_diags d = {.limit = 2};
+    gy_diag_warn(&d, "a", 1, 0, "w1");
+    gy_diag_add(&d, "a", 2, 0, "e1");
+    for (int i = 0; i < 5; i++)
+        gy_diag_warn(&d, "a", 3, 0, "w%d", i);
+    gy_diag_add(&d, "a", 4, 0, "e2");
+    gy_diag_note(&d, "a", 5, 0, "n1");
+    T_EQ_INT(d.n, 2);
+    T_EQ_INT(d.dropped, 7);
+    T_EQ_INT(d.dropped_warnings, 5);
+    T_EQ_INT(d.dropped_notes, 1);
+    gy_buf b = {0};
+    T_CHECK(gy_diags_format_dropped(&b, &d));
+    gy_buf_add(&b, "", 1);
+    T_EQ_STR(b.p, "gaiyo: (ほかに 1 件のエラーを省略)\n"
+                  "gaiyo: (ほかに 5 件の警告を省略)\n"
+                  "gaiyo: (ほかに 1 件の注記を省略)\n");
+    gy_buf_free(&b);
+    gy_diags_free(&d);
+    T_EQ_INT(d.dropped + d.dropped_warnings + d.dropped_notes, 0);
+    /* the default limit */
+    gy_diags e = {0};
+    for (int i = 0; i < GY_DIAG_LIMIT + 3; i++)
+        gy_diag_warn(&e, "a", (unsigned)i + 1, 0, "w");
+    T_EQ_INT(e.n, GY_DIAG_LIMIT);
+    T_EQ_INT(e.dropped_warnings, 3);
+    gy_buf c = {0};
+    T_CHECK(gy_diags_format_dropped(&c, &e));
+    gy_buf_add(&c, "", 1);
+    T_EQ_STR(c.p, "gaiyo: (ほかに 3 件の警告を省略)\n");
+    gy_buf_free(&c);
+    gy_diags_free(&e);
+}
+
 int main(void)
 {
     TEST(diag_severity_and_format);
+    TEST(diag_limit_counts_what_it_drops);
     TEST(csv_field_neutralises_formulas);
     TEST(quote_makes_controls_visible_and_cuts);
     TEST(char_columns_count_characters);

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -67,6 +68,71 @@ for what, soffice in (('missing', os.path.join(TMP, 'no-such-soffice')), ('faili
 r = subprocess.run(['bash', PDFSH, os.path.join(TMP, 'nothing')], capture_output=True, text=True, env=env)
 check('pdf: no report yet: exit 1, says make report', r.returncode == 1 and 'make report' in r.stderr, r.stderr)
 
+# ---- around the conversion, with a stand-in soffice that writes a small PDF
+# where soffice would (no LibreOffice run): leftovers of a killed run, the
+# PDF current only for the workbook it was made from
+FAKE = os.path.join(TMP, 'fake-soffice')
+with open(FAKE, 'w') as f:
+    f.write('#!/bin/bash\n'
+            'for a in "$@"; do [ "$prev" = --outdir ] && out=$a; prev=$a; done\n'
+            'b=${a##*/}\n'
+            '[ -n "${FAKE_TOUCH:-}" ] && touch -d "+5 seconds" "$FAKE_TOUCH"\n'
+            'printf "%%PDF-1.4 stand-in\\n" >"$out/${b%.xlsx}.pdf"\n')
+os.chmod(FAKE, 0o755)
+fenv = dict(env, GAIYO_SOFFICE=FAKE)
+O2 = os.path.join(TMP, 'out2')
+r = subprocess.run([GAIYO, 'report', '--input', os.path.join(SRCDIR, 'input'), '--templates',
+                    os.path.join(SRCDIR, 'templates'), '--out', O2], capture_output=True, text=True, env=env)
+B2, P2 = os.path.join(O2, 'gaiyo-R6.xlsx'), os.path.join(O2, 'gaiyo-R6.pdf')
+stale = '.gaiyo-R6.pdf.Ab3dE9'
+others = ['.gaiyo-R6.pdf.keep', '.gaiyo-R6.pdf.ABCDEFG', '.gaiyo-R6.pdf.ab-d_f', 'x.gaiyo-R6.pdf.Ab3dE9',
+          '.gaiyo-R7.pdf.Ab3dE9', 'charts/.gaiyo-R6.pdf.Ab3dE9']
+for name in [stale] + others:
+    with open(os.path.join(O2, name), 'w') as f:
+        f.write('%PDF-1.4 half\n')
+os.mkdir(os.path.join(O2, '.gaiyo-R6.pdf.Dir123'))
+r = subprocess.run(['bash', PDFSH, O2], capture_output=True, text=True, env=fenv)
+check('pdf: the temporary PDF of a killed run (.gaiyo-R6.pdf.XXXXXX in out/) is removed, and said',
+      r.returncode == 0 and not os.path.lexists(os.path.join(O2, stale)) and stale in r.stderr, r.stdout, r.stderr)
+kept = [n_ for n_ in others + ['.gaiyo-R6.pdf.Dir123'] if os.path.lexists(os.path.join(O2, n_))]
+check('pdf: … and nothing else: another pattern, another year, a subfolder, a folder', len(kept) == len(others) + 1,
+      kept)
+check('pdf: the PDF carries the modification time of the workbook it was made from',
+      os.path.isfile(P2) and os.stat(P2).st_mtime_ns == os.stat(B2).st_mtime_ns)
+r = subprocess.run(['bash', PDFSH, O2], capture_output=True, text=True, env=fenv)
+check('pdf: current: a second run does nothing', r.returncode == 0 and '最新' in r.stdout, r.stdout, r.stderr)
+# another make pdf in the same out/ (holding the lock): this one waits, says so
+hold = subprocess.Popen(['flock', O2, 'sleep', '2'])
+time.sleep(0.5)
+r = subprocess.run(['bash', PDFSH, O2], capture_output=True, text=True, env=fenv)
+hold.wait()
+check('pdf: another make pdf running in out/: waits for it, says so',
+      r.returncode == 0 and '別の make pdf' in r.stderr and '最新' in r.stdout, r.stdout, r.stderr)
+# a new report: the PDF of the workbook it replaces goes, and the run says so
+r = subprocess.run([GAIYO, 'report', '--force', '--input', os.path.join(SRCDIR, 'input'), '--templates',
+                    os.path.join(SRCDIR, 'templates'), '--out', O2], capture_output=True, text=True, env=env)
+check('report: a new workbook removes the PDF made from the previous one, and says so',
+      r.returncode == 0 and not os.path.lexists(P2) and 'gaiyo-R6.pdf を削除しました' in r.stdout, r.stdout, r.stderr)
+r = subprocess.run(['bash', PDFSH, O2], capture_output=True, text=True, env=fenv)
+check('pdf: after the report, make pdf makes it again', r.returncode == 0 and '最新' not in r.stdout and
+      os.path.isfile(P2) and os.stat(P2).st_mtime_ns == os.stat(B2).st_mtime_ns, r.stdout, r.stderr)
+# the workbook rewritten while soffice runs: that PDF is not put in out/
+with open(P2, 'rb') as f:
+    before_pdf = f.read()
+before_t = os.stat(P2).st_mtime_ns
+r = subprocess.run(['bash', PDFSH, O2], capture_output=True, text=True,
+                   env=dict(fenv, GAIYO_PDF_FORCE='1', FAKE_TOUCH=B2))
+with open(P2, 'rb') as f:
+    same = f.read() == before_pdf and os.stat(P2).st_mtime_ns == before_t
+check('pdf: the workbook rewritten during the conversion: exit 1, says so, the PDF in out/ as it was',
+      r.returncode == 1 and '変換中に書き換えられました' in r.stderr and same and
+      not [n_ for n_ in os.listdir(O2) if re.fullmatch(r'\.gaiyo-R6\.pdf\.[A-Za-z0-9]{6}', n_) and
+           os.path.isfile(os.path.join(O2, n_))], r.stderr)
+r = subprocess.run(['bash', PDFSH, O2], capture_output=True, text=True, env=fenv)
+check('pdf: … and the next make pdf sees that PDF as stale and makes it again',
+      r.returncode == 0 and '最新' not in r.stdout and os.stat(P2).st_mtime_ns == os.stat(B2).st_mtime_ns,
+      r.stdout, r.stderr)
+
 if not shutil.which('soffice') or not shutil.which('pdfinfo') or not shutil.which('pdftotext'):
     print('# soffice or poppler-utils not installed: the conversion is not run')
     print('1..%d' % n)
@@ -76,6 +142,8 @@ if not shutil.which('soffice') or not shutil.which('pdfinfo') or not shutil.whic
 r = subprocess.run(['bash', PDFSH, OUT], capture_output=True, text=True, env=env, timeout=600)
 check('pdf: exits 0 and names the PDF', r.returncode == 0 and 'out/gaiyo-R6.pdf' in r.stdout, r.stdout, r.stderr)
 check('pdf: out/gaiyo-R6.pdf exists', os.path.isfile(PDF), os.listdir(OUT))
+check('pdf: … with the modification time of its workbook',
+      os.path.isfile(PDF) and os.stat(PDF).st_mtime_ns == os.stat(BOOK).st_mtime_ns)
 check('pdf: nothing else left in out/', sorted(f for f in os.listdir(OUT) if f.startswith('.gaiyo-R6.pdf')) == [],
       os.listdir(OUT))
 if not os.path.isfile(PDF):
