@@ -1193,10 +1193,10 @@ gy_status gy_years_open(const char *dir, const gy_defset *defs, size_t stage, gy
         for (size_t m = k + 1; jobs[k].def && m < njobs && !jobs[k].later; m++)
             jobs[k].later = jobs[m].def == jobs[k].def;
     /* every definition with a file somewhere, before any is read: a table
-     * checked as soon as its year is read (the retention policy's `seen`)
+     * the driver checks as soon as its year is pulled (gy_report_read)
      * knows the later years' files too */
-    if (!jobs_oom && njobs && !(out->filed = malloc(njobs * sizeof *out->filed)))
-        jobs_oom = true;
+    if (!L->jobs_oom && njobs && !(out->filed = malloc(njobs * sizeof *out->filed)))
+        L->jobs_oom = true;
     for (size_t k = 0; out->filed && k < njobs; k++) {
         bool dup = !jobs[k].def;
         for (size_t m = 0; m < out->nfiled && !dup; m++)
