@@ -766,7 +766,8 @@ static size_t put_sum_not_recomputed(ex *x, const gy_deriv *const *dv, size_t nd
     const char *kind;
     char *words = sum_words(t, x->row, &kind);
     char *text = gy_asprintf("sum %s", cd->name);
-    const char *sumwhy = st->c.nil == GY_NIL_NONE ? "足す行に不明な値があるか桁があふれるため再計算できません (所見を参照)"
+    const char *sumwhy = st->c.nil == GY_NIL_NONE
+                             ? "足す行に不明な値があるか桁があふれるため再計算できません (所見を参照)"
                          : st->c.nil == GY_NIL_NA ? "記載が「-」(該当なし) のため検算しません"
                                                   : "記載がないため検算しません";
     if (x->json)
@@ -778,8 +779,7 @@ static size_t put_sum_not_recomputed(ex *x, const gy_deriv *const *dv, size_t nd
         jk(b, false, "reason");
         gy_buf_json_str(b, sumwhy);
         gy_buf_puts(b, ",\"inputs\":[]}");
-    }
-    else
+    } else
         gy_buf_printf(b, "  %s\n", sumwhy);
     free(words);
     free(text);
@@ -801,10 +801,10 @@ static size_t put_not_recomputed(ex *x, const gy_deriv *const *dv, size_t ndv, c
             continue;
         bool noprev = gy_expr_has_prev(ru->expr) && d->fy_col < 0 &&
                       !(t->fy.western > GY_FY_FIRST && gy_dataset_find(x->ds, d->id, t->fy.western - 1));
-        const char *why = noprev                       ? "前年度の表が入力にないため適用されません"
-                          : st->c.nil == GY_NIL_NA     ? "記載が「-」(該当なし) のため検算しません"
-                          : st->c.nil == GY_NIL_BLANK  ? "記載がありません (所見を参照)"
-                                                       : "基礎の値がないか不明なため再計算できません (所見を参照)";
+        const char *why = noprev                      ? "前年度の表が入力にないため適用されません"
+                          : st->c.nil == GY_NIL_NA    ? "記載が「-」(該当なし) のため検算しません"
+                          : st->c.nil == GY_NIL_BLANK ? "記載がありません (所見を参照)"
+                                                      : "基礎の値がないか不明なため再計算できません (所見を参照)";
         if (x->json)
             gy_buf_puts(b, nn ? ",{" : "{");
         else

@@ -871,21 +871,21 @@ static bool fmt_rat(gy_rat v, int dec, char *buf, size_t n, int64_t *scaled, boo
 
 /* what check_figure's steps share about one row of a figure table */
 typedef struct figrow {
-    size_t i;                  /* the row */
+    size_t i; /* the row */
     const gy_figspec *fs;
-    const char *colt;          /* its 列: the expression */
-    const gy_table *o;         /* the table it is checked against */
+    const char *colt;  /* its 列: the expression */
+    const gy_table *o; /* the table it is checked against */
     char where[300];
-    fleaves lv;                /* the leaves of 列 */
+    fleaves lv; /* the leaves of 列 */
     gy_diags pd;
     gy_expr *ex;
-    gy_relref rs;              /* its 行: the rows' selector */
-    fval *fv;                  /* a value per leaf */
-    gy_selterm *mb;            /* room for a leaf's merged selector */
+    gy_relref rs;   /* its 行: the rows' selector */
+    fval *fv;       /* a value per leaf */
+    gy_selterm *mb; /* room for a leaf's merged selector */
     /* the stated figure */
-    int d, vdec;               /* decimals it is written with (≤ vdec), its column's */
+    int d, vdec; /* decimals it is written with (≤ vdec), its column's */
     gy_nil ln;
-    int64_t sv;                /* its value at d decimals */
+    int64_t sv; /* its value at d decimals */
     char sb[64], sel[600], pos[600];
 } figrow;
 
@@ -1078,14 +1078,16 @@ static bool figure_read(rctx *c, figrow *f)
         if (f->ln != GY_NIL_NONE || x->st != R_OK) {
             add(c, GY_SEV_INFO, "figure", f->i, fs->value, "", f->sb, "", false, 0,
                 "%s の記載がないため照合できません: %s の「%s」の %s%s (%s) (%s)",
-                f->ln != GY_NIL_NONE ? "この値" : x->st == R_UNKNOWN ? "照合先に不明 (…) の値があり、照合先" : "照合先",
+                f->ln != GY_NIL_NONE ? "この値"
+                : x->st == R_UNKNOWN ? "照合先に不明 (…) の値があり、照合先"
+                                     : "照合先",
                 o->def->title, ls, ocl, fn_name(mr.fn), p1, f->where);
             return false;
         }
         int ld = mr.fn == GY_REL_COUNT ? 0 : gy_col_decimals(&o->def->cols[oc]);
         if (!gy_rat_scaled(x->v, ld, &f->fv[k].v)) {
-            add(c, GY_SEV_ERROR, "figure", f->i, fs->value, "", f->sb, "", false, 0,
-                "照合先の値を扱えません (%s)", f->where);
+            add(c, GY_SEV_ERROR, "figure", f->i, fs->value, "", f->sb, "", false, 0, "照合先の値を扱えません (%s)",
+                f->where);
             return false;
         }
     }
