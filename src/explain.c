@@ -619,93 +619,98 @@ static void put_finding(ex *x, const gy_finding *g, bool first)
     gy_buf_puts(b, "\n");
 }
 
-static void explain_cell(ex *x, const gy_deriv *const *dv, size_t ndv, const gy_finding *const *fv, size_t nf)
+/* the cell in JSON: table, row, column, the stated value; opens the
+ * derivations' array */
+static void put_cell_json(ex *x, const xcell *st, const char *rn, const char *fyb, bool derived)
 {
     gy_buf *b = x->b;
     const gy_table *t = x->t;
     const gy_tabledef *d = t->def;
     const gy_coldef *cd = &d->cols[x->col];
-    xcell st;
-    get_cell(t, x->row, x->col, &st);
-    char *rn = row_name(t, x->row);
-    char fyb[16];
-    gy_fy_format(&t->fy, fyb, sizeof fyb);
-    bool stated_derived = gy_table_is_stated_derived(t, x->row, (size_t)x->col);
+    gy_buf_puts(b, "{");
+    jk(b, true, "table");
+    gy_buf_json_str(b, d->id);
+    jk(b, false, "title");
+    gy_buf_json_str(b, d->title);
+    jk(b, false, "fiscal_year");
+    gy_buf_json_str(b, fyb);
+    jk(b, false, "file");
+    gy_buf_json_str(b, t->path);
+    gy_buf_puts(b, ",\"row\":{");
+    jk(b, true, "label");
+    gy_buf_json_str(b, rn);
+    jk(b, false, "role");
+    gy_buf_json_str(b, gy_role_name((gy_role)t->rows[x->row].role));
+    gy_buf_printf(b, ",\"line\":%u}", t->rows[x->row].line);
+    gy_buf_puts(b, ",\"column\":{");
+    jk(b, true, "name");
+    gy_buf_json_str(b, cd->name);
+    jk(b, false, "label");
+    gy_buf_json_str(b, cd->label);
+    jk(b, false, "type");
+    gy_buf_json_str(b, gy_type_name(cd->type));
+    gy_buf_puts(b, "},\"stated\":{");
+    jk(b, true, "file");
+    gy_buf_json_str(b, t->path);
+    gy_buf_printf(b, ",\"line\":%u,\"column\":%u", st->line, st->colno);
+    jk(b, false, "text");
+    gy_buf_json_str(b, st->c.text);
+    jk(b, false, "value");
+    if (st->has)
+        jnum(b, st->c.v, gy_col_decimals(cd));
+    else
+        gy_buf_puts(b, "null");
+    gy_buf_puts(b, "}");
+    jk(b, false, "derived");
+    gy_buf_puts(b, derived ? "true" : "false");
+    gy_buf_puts(b, ",\"derivations\":[");
+}
 
-    /* the cell */
-    if (x->json) {
-        gy_buf_puts(b, "{");
-        jk(b, true, "table");
-        gy_buf_json_str(b, d->id);
-        jk(b, false, "title");
-        gy_buf_json_str(b, d->title);
-        jk(b, false, "fiscal_year");
-        gy_buf_json_str(b, fyb);
-        jk(b, false, "file");
-        gy_buf_json_str(b, t->path);
-        gy_buf_puts(b, ",\"row\":{");
-        jk(b, true, "label");
-        gy_buf_json_str(b, rn);
-        jk(b, false, "role");
-        gy_buf_json_str(b, gy_role_name((gy_role)t->rows[x->row].role));
-        gy_buf_printf(b, ",\"line\":%u}", t->rows[x->row].line);
-        gy_buf_puts(b, ",\"column\":{");
-        jk(b, true, "name");
-        gy_buf_json_str(b, cd->name);
-        jk(b, false, "label");
-        gy_buf_json_str(b, cd->label);
-        jk(b, false, "type");
-        gy_buf_json_str(b, gy_type_name(cd->type));
-        gy_buf_puts(b, "},\"stated\":{");
-        jk(b, true, "file");
-        gy_buf_json_str(b, t->path);
-        gy_buf_printf(b, ",\"line\":%u,\"column\":%u", st.line, st.colno);
-        jk(b, false, "text");
-        gy_buf_json_str(b, st.c.text);
-        jk(b, false, "value");
-        if (st.has)
-            jnum(b, st.c.v, gy_col_decimals(cd));
-        else
-            gy_buf_puts(b, "null");
-        gy_buf_puts(b, "}");
-        jk(b, false, "derived");
-        gy_buf_puts(b, ndv || stated_derived ? "true" : "false");
-        gy_buf_puts(b, ",\"derivations\":[");
-    } else {
-        gy_buf_puts(b, "表: ");
-        tq(b, d->id);
-        gy_buf_puts(b, " ");
-        tq(b, d->title);
-        gy_buf_printf(b, " (%s, ", fyb);
-        tq(b, t->path);
-        gy_buf_puts(b, ")\nセル: ");
-        tq(b, rn);
-        gy_buf_puts(b, " / ");
-        tq(b, cd->label);
-        gy_buf_puts(b, " (列 ");
-        tq(b, cd->name);
-        gy_buf_puts(b, ")\n記載: ");
-        if (st.has)
-            gy_buf_puts(b, st.val);
-        else if (cd->type == GY_T_TEXT || !numeric(cd))
-            tq(b, st.c.text);
-        else
-            gy_buf_puts(b, nil_text(&st.c));
-        if (st.has && strcmp(st.c.text, st.val)) {
-            gy_buf_puts(b, " (ファイルでは ");
-            tq(b, st.c.text);
-            gy_buf_puts(b, ")");
-        }
-        gy_buf_puts(b, "  ");
-        tq(b, t->path);
-        if (st.colno)
-            gy_buf_printf(b, ":%u:%u\n", st.line, st.colno);
-        else
-            gy_buf_printf(b, ":%u (列がファイルにありません)\n", st.line);
+/* the cell in text: 表, セル and 記載 lines */
+static void put_cell_text(ex *x, const xcell *st, const char *rn, const char *fyb)
+{
+    gy_buf *b = x->b;
+    const gy_table *t = x->t;
+    const gy_tabledef *d = t->def;
+    const gy_coldef *cd = &d->cols[x->col];
+    gy_buf_puts(b, "表: ");
+    tq(b, d->id);
+    gy_buf_puts(b, " ");
+    tq(b, d->title);
+    gy_buf_printf(b, " (%s, ", fyb);
+    tq(b, t->path);
+    gy_buf_puts(b, ")\nセル: ");
+    tq(b, rn);
+    gy_buf_puts(b, " / ");
+    tq(b, cd->label);
+    gy_buf_puts(b, " (列 ");
+    tq(b, cd->name);
+    gy_buf_puts(b, ")\n記載: ");
+    if (st->has)
+        gy_buf_puts(b, st->val);
+    else if (cd->type == GY_T_TEXT || !numeric(cd))
+        tq(b, st->c.text);
+    else
+        gy_buf_puts(b, nil_text(&st->c));
+    if (st->has && strcmp(st->c.text, st->val)) {
+        gy_buf_puts(b, " (ファイルでは ");
+        tq(b, st->c.text);
+        gy_buf_puts(b, ")");
     }
-    free(rn);
+    gy_buf_puts(b, "  ");
+    tq(b, t->path);
+    if (st->colno)
+        gy_buf_printf(b, ":%u:%u\n", st->line, st->colno);
+    else
+        gy_buf_printf(b, ":%u (列がファイルにありません)\n", st->line);
+}
 
-    /* verify's derivations of the cell: sums first, then rules */
+/* verify's derivations of the cell: sums first, then rules */
+static void put_derivations(ex *x, const gy_deriv *const *dv, size_t ndv, const xcell *st)
+{
+    gy_buf *b = x->b;
+    const gy_table *t = x->t;
+    const gy_coldef *cd = &t->def->cols[x->col];
     for (size_t k = 0; k < ndv; k++) {
         const gy_deriv *dd = dv[k];
         if (x->json)
@@ -739,54 +744,67 @@ static void explain_cell(ex *x, const gy_deriv *const *dv, size_t ndv, const gy_
             else if (w.bad)
                 gy_buf_puts(b, "    (検証の記録と規則の項が合いません)\n");
         }
-        put_result(x, dd, &st);
+        put_result(x, dd, st);
         if (x->json)
             gy_buf_puts(b, "}");
     }
+}
 
-    /* rules on the cell that verify did not recompute (a base absent, a
-     * year not in input/, the department's '-') */
-    if (x->json)
-        gy_buf_puts(b, "],\"not_recomputed\":[");
-    size_t nn = 0;
-    const gy_row *r = &t->rows[x->row];
-    bool sum_cell = (cd->flags & GY_COL_SUM) && GY_ROLE_IS_AGGREGATE(r->role);
+/* the column's sum on a total row that verify did not recompute; 1 if
+ * there is one, else 0 */
+static size_t put_sum_not_recomputed(ex *x, const gy_deriv *const *dv, size_t ndv, const xcell *st)
+{
+    gy_buf *b = x->b;
+    const gy_table *t = x->t;
+    const gy_coldef *cd = &t->def->cols[x->col];
+    bool sum_cell = (cd->flags & GY_COL_SUM) && GY_ROLE_IS_AGGREGATE(t->rows[x->row].role);
     bool has_sum = false;
     for (size_t k = 0; k < ndv; k++)
         has_sum |= !dv[k]->rule;
-    if (sum_cell && !has_sum) {
-        const char *kind;
-        char *words = sum_words(t, x->row, &kind);
-        char *text = gy_asprintf("sum %s", cd->name);
-        const char *sumwhy = st.c.nil == GY_NIL_NONE ? "足す行に不明な値があるか桁があふれるため再計算できません (所見を参照)"
-                             : st.c.nil == GY_NIL_NA ? "記載が「-」(該当なし) のため検算しません"
-                                                     : "記載がないため検算しません";
-        if (x->json)
-            gy_buf_puts(b, "{");
-        else
-            gy_buf_puts(b, "\n再計算されなかった規則 ");
-        put_rule_head(x, true, kind, text, words, cd->sumline, cd->sumcol);
-        if (x->json) {
-            jk(b, false, "reason");
-            gy_buf_json_str(b, sumwhy);
-            gy_buf_puts(b, ",\"inputs\":[]}");
-        }
-        else
-            gy_buf_printf(b, "  %s\n", sumwhy);
-        nn++;
-        free(words);
-        free(text);
-    }
+    if (!sum_cell || has_sum)
+        return 0;
+    const char *kind;
+    char *words = sum_words(t, x->row, &kind);
+    char *text = gy_asprintf("sum %s", cd->name);
+    const char *sumwhy = st->c.nil == GY_NIL_NONE
+                             ? "足す行に不明な値があるか桁があふれるため再計算できません (所見を参照)"
+                         : st->c.nil == GY_NIL_NA ? "記載が「-」(該当なし) のため検算しません"
+                                                  : "記載がないため検算しません";
+    if (x->json)
+        gy_buf_puts(b, "{");
+    else
+        gy_buf_puts(b, "\n再計算されなかった規則 ");
+    put_rule_head(x, true, kind, text, words, cd->sumline, cd->sumcol);
+    if (x->json) {
+        jk(b, false, "reason");
+        gy_buf_json_str(b, sumwhy);
+        gy_buf_puts(b, ",\"inputs\":[]}");
+    } else
+        gy_buf_printf(b, "  %s\n", sumwhy);
+    free(words);
+    free(text);
+    return 1;
+}
+
+/* rules on the cell that verify did not recompute (a base absent, a year
+ * not in input/, the department's '-'); how many were listed */
+static size_t put_not_recomputed(ex *x, const gy_deriv *const *dv, size_t ndv, const xcell *st)
+{
+    gy_buf *b = x->b;
+    const gy_table *t = x->t;
+    const gy_tabledef *d = t->def;
+    const gy_row *r = &t->rows[x->row];
+    size_t nn = put_sum_not_recomputed(x, dv, ndv, st);
     for (size_t i = 0; i < d->nrules; i++) {
         const gy_rule *ru = &d->rules[i];
         if (ru->target != x->col || !gy_rule_applies(t, ru, r) || derived_by(dv, ndv, ru))
             continue;
         bool noprev = gy_expr_has_prev(ru->expr) && d->fy_col < 0 &&
                       !(t->fy.western > GY_FY_FIRST && gy_dataset_find(x->ds, d->id, t->fy.western - 1));
-        const char *why = noprev                       ? "前年度の表が入力にないため適用されません"
-                          : st.c.nil == GY_NIL_NA      ? "記載が「-」(該当なし) のため検算しません"
-                          : st.c.nil == GY_NIL_BLANK   ? "記載がありません (所見を参照)"
-                                                       : "基礎の値がないか不明なため再計算できません (所見を参照)";
+        const char *why = noprev                      ? "前年度の表が入力にないため適用されません"
+                          : st->c.nil == GY_NIL_NA    ? "記載が「-」(該当なし) のため検算しません"
+                          : st->c.nil == GY_NIL_BLANK ? "記載がありません (所見を参照)"
+                                                      : "基礎の値がないか不明なため再計算できません (所見を参照)";
         if (x->json)
             gy_buf_puts(b, nn ? ",{" : "{");
         else
@@ -805,14 +823,13 @@ static void explain_cell(ex *x, const gy_deriv *const *dv, size_t ndv, const gy_
             gy_buf_puts(b, "]}");
         nn++;
     }
-    if (!x->json && !ndv && !nn) {
-        if (numeric(cd))
-            gy_buf_puts(b, "\n導出: なし (入力された基礎の数値です。この数値を導く規則はありません)\n");
-        else
-            gy_buf_puts(b, "\n導出: なし (数値ではない列です)\n");
-    }
+    return nn;
+}
 
-    /* the findings on the cell */
+/* the findings on the cell */
+static void put_findings(ex *x, const gy_finding *const *fv, size_t nf)
+{
+    gy_buf *b = x->b;
     if (x->json) {
         gy_buf_puts(b, "],\"findings\":[");
         for (size_t k = 0; k < nf; k++)
@@ -827,6 +844,33 @@ static void explain_cell(ex *x, const gy_deriv *const *dv, size_t ndv, const gy_
     gy_buf_printf(b, "\n所見 %zu 件:\n", nf);
     for (size_t k = 0; k < nf; k++)
         put_finding(x, fv[k], k == 0);
+}
+
+static void explain_cell(ex *x, const gy_deriv *const *dv, size_t ndv, const gy_finding *const *fv, size_t nf)
+{
+    const gy_table *t = x->t;
+    const gy_coldef *cd = &t->def->cols[x->col];
+    xcell st;
+    get_cell(t, x->row, x->col, &st);
+    char *rn = row_name(t, x->row);
+    char fyb[16];
+    gy_fy_format(&t->fy, fyb, sizeof fyb);
+    if (x->json)
+        put_cell_json(x, &st, rn, fyb, ndv || gy_table_is_stated_derived(t, x->row, (size_t)x->col));
+    else
+        put_cell_text(x, &st, rn, fyb);
+    free(rn);
+    put_derivations(x, dv, ndv, &st);
+    if (x->json)
+        gy_buf_puts(x->b, "],\"not_recomputed\":[");
+    size_t nn = put_not_recomputed(x, dv, ndv, &st);
+    if (!x->json && !ndv && !nn) {
+        if (numeric(cd))
+            gy_buf_puts(x->b, "\n導出: なし (入力された基礎の数値です。この数値を導く規則はありません)\n");
+        else
+            gy_buf_puts(x->b, "\n導出: なし (数値ではない列です)\n");
+    }
+    put_findings(x, fv, nf);
 }
 
 gy_status gy_explain(const gy_defset *defs, const gy_dataset *ds, const gy_explain_query *q, gy_buf *out,

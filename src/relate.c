@@ -867,203 +867,256 @@ static bool fmt_rat(gy_rat v, int dec, char *buf, size_t n, int64_t *scaled, boo
     return true;
 }
 
-/* one row of a figure table */
-static void check_figure(rctx *c, const gy_dataset *ds, size_t i)
+/* what check_figure's steps share about one row of a figure table */
+typedef struct figrow {
+    size_t i; /* the row */
+    const gy_figspec *fs;
+    const char *colt;  /* its 列: the expression */
+    const gy_table *o; /* the table it is checked against */
+    char where[300];
+    fleaves lv; /* the leaves of 列 */
+    gy_diags pd;
+    gy_expr *ex;
+    gy_relref rs;   /* its 行: the rows' selector */
+    fval *fv;       /* a value per leaf */
+    gy_selterm *mb; /* room for a leaf's merged selector */
+    /* the stated figure */
+    int d, vdec; /* decimals it is written with (≤ vdec), its column's */
+    gy_nil ln;
+    int64_t sv; /* its value at d decimals */
+    char sb[64], sel[600], pos[600];
+} figrow;
+
+/* the 差の重さ cell: error, warning, info (誤り, 警告, 情報) */
+static bool figure_sev(const char *s, gy_sev *sev)
+{
+    if (!strcmp(s, "error") || !strcmp(s, "誤り"))
+        *sev = GY_SEV_ERROR;
+    else if (!strcmp(s, "warning") || !strcmp(s, "警告"))
+        *sev = GY_SEV_WARNING;
+    else if (!strcmp(s, "info") || !strcmp(s, "情報"))
+        *sev = GY_SEV_INFO;
+    else
+        return false;
+    return true;
+}
+
+/* the 照合先の表 of row i in its year; NULL (and a finding) if none */
+static const gy_table *figure_target(rctx *c, const gy_dataset *ds, figrow *f, const char *tab)
 {
     const gy_table *t = c->t;
-    const gy_figspec *fs = t->def->fig;
-    const char *tab = gy_ttext(t, i, fs->table), *rows = gy_ttext(t, i, fs->rows),
-               *colt = gy_ttext(t, i, fs->col), *sevt = gy_ttext(t, i, fs->sev);
-    char where[300], buf[512];
-    snprintf(where, sizeof where, "本文の数字 %s:%u", t->path, t->rows[i].line);
-    gy_sev sev;
-    if (!strcmp(sevt, "error") || !strcmp(sevt, "誤り"))
-        sev = GY_SEV_ERROR;
-    else if (!strcmp(sevt, "warning") || !strcmp(sevt, "警告"))
-        sev = GY_SEV_WARNING;
-    else if (!strcmp(sevt, "info") || !strcmp(sevt, "情報"))
-        sev = GY_SEV_INFO;
-    else {
-        add(c, GY_SEV_ERROR, "figure", i, fs->sev, "", "", "", false, 0,
-            "差の重さは error, warning, info (誤り, 警告, 情報) のどれかです");
-        return;
-    }
     bool known;
     const gy_table *o = *tab ? find_table(ds, tab, t->fy.western, &known) : NULL;
-    if (!o) {
-        if (*tab && known)
-        {
-            c->group = "照合先の表 ({what}) のこの年度のファイルがないため {n} の数値を照合できません";
-            c->what = tab;
-            add(c, GY_SEV_INFO, "figure", i, fs->value, "", "", "", false, 0,
-                "照合先の表 '%s' の %d 年度のファイルがないため照合できません (%s)", tab, t->fy.western, where);
-        } else
-            add(c, GY_SEV_ERROR, "figure", i, fs->table, "", "", "", false, 0, "表 '%s' は読み込んだ表にありません",
-                tab);
-        return;
-    }
-    /* 列: an expression whose leaves are COL, sum(COL), count(COL), each
-     * with an optional [selector] of its own */
-    fleaves lv = {.start = colt};
-    gy_diags pd = {0};
-    const char *p = colt;
-    gy_expr *ex = gy_expr_parse_leaves(&p, fleaf_read, &lv, t->path, t->rows[i].line, colt, 0, &pd);
+    if (o)
+        return o;
+    if (*tab && known) {
+        c->group = "照合先の表 ({what}) のこの年度のファイルがないため {n} の数値を照合できません";
+        c->what = tab;
+        add(c, GY_SEV_INFO, "figure", f->i, f->fs->value, "", "", "", false, 0,
+            "照合先の表 '%s' の %d 年度のファイルがないため照合できません (%s)", tab, t->fy.western, f->where);
+    } else
+        add(c, GY_SEV_ERROR, "figure", f->i, f->fs->table, "", "", "", false, 0, "表 '%s' は読み込んだ表にありません",
+            tab);
+    return NULL;
+}
+
+/* 列: an expression whose leaves are COL, sum(COL), count(COL), each with
+ * an optional [selector] of its own; 行: a selector of the target's rows.
+ * False after a finding (or c->oom). */
+static bool figure_parse(rctx *c, figrow *f, const char *rows)
+{
+    const gy_table *t = c->t;
+    const gy_figspec *fs = f->fs;
+    const char *p = f->colt;
+    f->lv.start = f->colt;
+    f->ex = gy_expr_parse_leaves(&p, fleaf_read, &f->lv, t->path, t->rows[f->i].line, f->colt, 0, &f->pd);
     const char *err = NULL, *errat = NULL, *end;
-    gy_relref rs = {0};
-    fval *fv = NULL;
-    gy_selterm *mb = NULL;
-    if (!ex || *skipsp(p)) {
-        add(c, GY_SEV_ERROR, "figure", i, fs->col, "", "", "", false, 0, "照合先の列が読めません: %s (%u 文字目)",
-            pd.n ? pd.v[0].msg : "式の後に余分な文字があります", pd.n ? pd.v[0].col : gy_char_col(colt, p));
-        goto done;
+    if (!f->ex || *skipsp(p)) {
+        add(c, GY_SEV_ERROR, "figure", f->i, fs->col, "", "", "", false, 0, "照合先の列が読めません: %s (%u 文字目)",
+            f->pd.n ? f->pd.v[0].msg : "式の後に余分な文字があります",
+            f->pd.n ? f->pd.v[0].col : gy_char_col(f->colt, p));
+        return false;
     }
-    if (!gy_relsel_parse(rows, '\0', &end, &rs, &err, &errat)) {
-        add(c, GY_SEV_ERROR, "figure", i, fs->rows, "", "", "", false, 0, "行の選択が読めません: %s",
+    if (!gy_relsel_parse(rows, '\0', &end, &f->rs, &err, &errat)) {
+        add(c, GY_SEV_ERROR, "figure", f->i, fs->rows, "", "", "", false, 0, "行の選択が読めません: %s",
             err ? err : "メモリが足りません");
-        goto done;
+        return false;
     }
+    char buf[512];
     int sc;
     const char *m;
-    for (size_t j = 0; j < rs.nsel; j++)
-        if ((m = term_check(o->def, &rs.sel[j], &sc, buf, sizeof buf))) {
-            add(c, GY_SEV_ERROR, "figure", i, fs->rows, "", "", "", false, 0, "%s", m);
-            goto done;
+    for (size_t j = 0; j < f->rs.nsel; j++)
+        if ((m = term_check(f->o->def, &f->rs.sel[j], &sc, buf, sizeof buf))) {
+            add(c, GY_SEV_ERROR, "figure", f->i, fs->rows, "", "", "", false, 0, "%s", m);
+            return false;
         }
-    fv = calloc(lv.n, sizeof *fv);
-    size_t maxsel = rs.nsel;
-    for (size_t k = 0; k < lv.n; k++)
-        maxsel = maxsel > rs.nsel + lv.v[k].nsel ? maxsel : rs.nsel + lv.v[k].nsel;
-    mb = calloc(maxsel ? maxsel : 1, sizeof *mb);
-    if (!fv || !mb) {
+    f->fv = calloc(f->lv.n, sizeof *f->fv);
+    size_t maxsel = f->rs.nsel;
+    for (size_t k = 0; k < f->lv.n; k++)
+        maxsel = maxsel > f->rs.nsel + f->lv.v[k].nsel ? maxsel : f->rs.nsel + f->lv.v[k].nsel;
+    f->mb = calloc(maxsel ? maxsel : 1, sizeof *f->mb);
+    if (!f->fv || !f->mb) {
         c->oom = true;
-        goto done;
+        return false;
     }
-    /* every leaf names a numeric column and rows that exist */
+    return true;
+}
+
+/* every leaf names a numeric column and rows that exist; a sum of
+ * amounts is stated in the unit of its table (千円). False after a
+ * finding. */
+static bool figure_leaves_ok(rctx *c, figrow *f)
+{
+    const gy_table *t = c->t, *o = f->o;
+    const gy_figspec *fs = f->fs;
+    char buf[512];
+    int sc;
+    const char *m;
     bool amounts = true; /* every leaf an amount (not a count of rows) */
-    for (size_t k = 0; k < lv.n; k++) {
+    for (size_t k = 0; k < f->lv.n; k++) {
         int oc;
-        if ((m = target_check(o->def, &lv.v[k], &oc, buf, sizeof buf))) {
-            add(c, GY_SEV_ERROR, "figure", i, fs->col, "", "", "", false, 0, "%s", m);
-            goto done;
+        if ((m = target_check(o->def, &f->lv.v[k], &oc, buf, sizeof buf))) {
+            add(c, GY_SEV_ERROR, "figure", f->i, fs->col, "", "", "", false, 0, "%s", m);
+            return false;
         }
-        for (size_t j = 0; j < lv.v[k].nsel; j++)
-            if ((m = term_check(o->def, &lv.v[k].sel[j], &sc, buf, sizeof buf))) {
-                add(c, GY_SEV_ERROR, "figure", i, fs->col, "", "", "", false, 0, "%s", m);
-                goto done;
+        for (size_t j = 0; j < f->lv.v[k].nsel; j++)
+            if ((m = term_check(o->def, &f->lv.v[k].sel[j], &sc, buf, sizeof buf))) {
+                add(c, GY_SEV_ERROR, "figure", f->i, fs->col, "", "", "", false, 0, "%s", m);
+                return false;
             }
-        if (lv.v[k].fn == GY_REL_COUNT || o->def->cols[oc].type != GY_T_AMOUNT)
+        if (f->lv.v[k].fn == GY_REL_COUNT || o->def->cols[oc].type != GY_T_AMOUNT)
             amounts = false;
     }
-    bool plain = ex->op == GY_X_REF; /* one figure of the table, as written */
-    if (fs->unit >= 0 && amounts && !gy_expr_has(ex, GY_X_MUL) && !gy_expr_has(ex, GY_X_DIV) &&
-        !gy_expr_has(ex, GY_X_PCT)) {
-        /* an amount is stated in the unit of its table (千円) */
+    if (fs->unit >= 0 && amounts && !gy_expr_has(f->ex, GY_X_MUL) && !gy_expr_has(f->ex, GY_X_DIV) &&
+        !gy_expr_has(f->ex, GY_X_PCT)) {
         char u[128];
         snprintf(u, sizeof u, "%s", o->def->unit);
         char *sep = strstr(u, "、");
         if (sep)
             *sep = '\0';
         gy_trim(u);
-        if (strcmp(gy_ttext(t, i, fs->unit), u)) {
-            add(c, GY_SEV_ERROR, "figure", i, fs->unit, "", "", "", false, 0,
+        if (strcmp(gy_ttext(t, f->i, fs->unit), u)) {
+            add(c, GY_SEV_ERROR, "figure", f->i, fs->unit, "", "", "", false, 0,
                 "金額の単位は照合先 %s の単位 '%s' で書いてください", o->def->title, u);
-            goto done;
+            return false;
         }
     }
-    /* the stated figure, with the decimals it is written with */
-    const gy_coldef *vcd = &t->def->cols[fs->value];
-    int vdec = gy_col_decimals(vcd);
+    return true;
+}
+
+/* the stated figure, with the decimals it is written with */
+static void figure_stated(rctx *c, figrow *f)
+{
+    const gy_table *t = c->t;
+    const gy_coldef *vcd = &t->def->cols[f->fs->value];
+    f->vdec = gy_col_decimals(vcd);
     gy_cell vc;
-    gy_table_cell(t, i, (size_t)fs->value, &vc);
-    int d = written_decimals(vc.text);
-    if (d > vdec)
-        d = vdec;
-    gy_nil ln = gy_tnil(t, i, fs->value);
-    char sb[64] = "", rb[96], db[64], sel[600], pos[600];
-    int64_t sv = gy_tv(t, i, fs->value) / gy_pow10(vdec - d); /* exact: written with d decimals */
-    if (ln == GY_NIL_NONE)
-        gy_format_ratio(sv, d, "△", sb, sizeof sb);
-    sel_text(o->def, &rs, sel, sizeof sel);
-    /* read every leaf: a miss, an ambiguity or an overflow is an error,
-     * a blank an info, as for one figure */
-    pos[0] = '\0';
+    gy_table_cell(t, f->i, (size_t)f->fs->value, &vc);
+    f->d = written_decimals(vc.text);
+    if (f->d > f->vdec)
+        f->d = f->vdec;
+    f->ln = gy_tnil(t, f->i, f->fs->value);
+    f->sv = gy_tv(t, f->i, f->fs->value) / gy_pow10(f->vdec - f->d); /* exact: written with d decimals */
+    if (f->ln == GY_NIL_NONE)
+        gy_format_ratio(f->sv, f->d, "△", f->sb, sizeof f->sb);
+    sel_text(f->o->def, &f->rs, f->sel, sizeof f->sel);
+}
+
+/* read every leaf into f->fv, its position into f->pos: a miss, an
+ * ambiguity or an overflow is an error, a blank an info, as for one
+ * figure. False after a finding. */
+static bool figure_read(rctx *c, figrow *f)
+{
+    const gy_table *o = f->o;
+    const gy_figspec *fs = f->fs;
     size_t at = 0;
-    for (size_t k = 0; k < lv.n; k++) {
-        const gy_relref *lr = &lv.v[k];
-        gy_relref mr = merged_ref(o->def, &rs, lr, mb);
+    for (size_t k = 0; k < f->lv.n; k++) {
+        const gy_relref *lr = &f->lv.v[k];
+        gy_relref mr = merged_ref(o->def, &f->rs, lr, f->mb);
         int oc = gy_tabledef_col(o->def, lr->col);
         rterm *rt = calloc(mr.nsel ? mr.nsel : 1, sizeof *rt);
         if (!rt) {
             c->oom = true;
-            goto done;
+            return false;
         }
         resolve_terms(o, &mr, rt);
-        rres *x = &fv[k].x;
+        rres *x = &f->fv[k].x;
         ref_eval(o, rt, mr.nsel, mr.fn, oc, x);
         free(rt);
         char ls[600], p1[600], p2[600];
         sel_text(o->def, &mr, ls, sizeof ls);
         const char *ocl = o->def->cols[oc].label;
         if (x->n == 0) {
-            add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
-                "照合先がありません: %s (%s) に %s の行がありません (%s)", o->def->title, o->path, ls, where);
-            goto done;
+            add(c, GY_SEV_ERROR, "figure", f->i, fs->value, "", f->sb, "", false, 0,
+                "照合先がありません: %s (%s) に %s の行がありません (%s)", o->def->title, o->path, ls, f->where);
+            return false;
         }
         if (mr.fn == GY_REL_CELL && x->n > 1) {
             cell_pos(o, x->first, oc, p1, sizeof p1);
             cell_pos(o, x->second, oc, p2, sizeof p2);
-            add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
+            add(c, GY_SEV_ERROR, "figure", f->i, fs->value, "", f->sb, "", false, 0,
                 "照合先が 1 つに決まりません: %s の %s の行が %zu 行あります (%s, %s%s)。選択に列を足してください (%s)",
-                o->def->title, ls, x->n, p1, p2, x->n > 2 ? " …" : "", where);
-            goto done;
+                o->def->title, ls, x->n, p1, p2, x->n > 2 ? " …" : "", f->where);
+            return false;
         }
         if (mr.fn == GY_REL_CELL)
             cell_pos(o, x->first, oc, p1, sizeof p1);
         else
             snprintf(p1, sizeof p1, "%s, %zu 行", o->path, x->n);
-        if (at < sizeof pos) {
-            int w = snprintf(pos + at, sizeof pos - at, "%s%s", k ? "; " : "", p1);
+        if (at < sizeof f->pos) {
+            int w = snprintf(f->pos + at, sizeof f->pos - at, "%s%s", k ? "; " : "", p1);
             at += w > 0 ? (size_t)w : 0;
         }
         if (x->st == R_OVERFLOW) {
-            add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
+            add(c, GY_SEV_ERROR, "figure", f->i, fs->value, "", f->sb, "", false, 0,
                 "照合先 %s の %s%s の合計が扱える範囲 (±9,223,372,036,854,775,807) を超えるため照合できません (%s)",
-                o->def->title, ocl, fn_name(mr.fn), where);
-            goto done;
+                o->def->title, ocl, fn_name(mr.fn), f->where);
+            return false;
         }
-        if (ln != GY_NIL_NONE || x->st != R_OK) {
-            add(c, GY_SEV_INFO, "figure", i, fs->value, "", sb, "", false, 0,
+        if (f->ln != GY_NIL_NONE || x->st != R_OK) {
+            add(c, GY_SEV_INFO, "figure", f->i, fs->value, "", f->sb, "", false, 0,
                 "%s の記載がないため照合できません: %s の「%s」の %s%s (%s) (%s)",
-                ln != GY_NIL_NONE ? "この値" : x->st == R_UNKNOWN ? "照合先に不明 (…) の値があり、照合先" : "照合先",
-                o->def->title, ls, ocl, fn_name(mr.fn), p1, where);
-            goto done;
+                f->ln != GY_NIL_NONE ? "この値"
+                : x->st == R_UNKNOWN ? "照合先に不明 (…) の値があり、照合先"
+                                     : "照合先",
+                o->def->title, ls, ocl, fn_name(mr.fn), p1, f->where);
+            return false;
         }
         int ld = mr.fn == GY_REL_COUNT ? 0 : gy_col_decimals(&o->def->cols[oc]);
-        if (!gy_rat_scaled(x->v, ld, &fv[k].v)) {
-            add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
-                "照合先の値を扱えません (%s)", where);
-            goto done;
+        if (!gy_rat_scaled(x->v, ld, &f->fv[k].v)) {
+            add(c, GY_SEV_ERROR, "figure", f->i, fs->value, "", f->sb, "", false, 0, "照合先の値を扱えません (%s)",
+                f->where);
+            return false;
         }
     }
-    /* the table's figure, rounded half away from zero (四捨五入) to the
-     * decimals the text prints */
-    gy_xenv env = {.leaf = fleaf_value, .u = fv, .scale = 100, .decimals = d};
-    gy_xval r = gy_expr_eval(ex, &env);
+    return true;
+}
+
+/* the table's figure, rounded half away from zero (四捨五入) to the
+ * decimals the text prints, against the stated one */
+static void figure_compare(rctx *c, figrow *f, gy_sev sev)
+{
+    const gy_table *o = f->o;
+    const gy_figspec *fs = f->fs;
+    int d = f->d;
+    char rb[96], db[64];
+    gy_xenv env = {.leaf = fleaf_value, .u = f->fv, .scale = 100, .decimals = d};
+    gy_xval r = gy_expr_eval(f->ex, &env);
     int64_t cs, cdiff;
     bool exact;
     if (r.st == GY_XV_NONE || r.st == GY_XV_ALLUP) {
-        add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
-            "照合先の式 %s の割る数が 0 のため照合できません (%s の「%s」: %s) (%s)", colt, o->def->title, sel, pos,
-            where);
-        goto done;
+        add(c, GY_SEV_ERROR, "figure", f->i, fs->value, "", f->sb, "", false, 0,
+            "照合先の式 %s の割る数が 0 のため照合できません (%s の「%s」: %s) (%s)", f->colt, o->def->title, f->sel,
+            f->pos, f->where);
+        return;
     }
     if (r.st != GY_XV_OK || !fmt_rat(r.v, d, rb, sizeof rb, &cs, &exact)) {
-        add(c, GY_SEV_ERROR, "figure", i, fs->value, "", sb, "", false, 0,
-            "照合先の式 %s の値が扱える範囲を超えるため照合できません (%s)", colt, where);
-        goto done;
+        add(c, GY_SEV_ERROR, "figure", f->i, fs->value, "", f->sb, "", false, 0,
+            "照合先の式 %s の値が扱える範囲を超えるため照合できません (%s)", f->colt, f->where);
+        return;
     }
-    if (cs == sv)
-        goto done;
+    if (cs == f->sv)
+        return;
     if (!exact) {
         /* show where the rounding came from: four more decimals, cut */
         int64_t more;
@@ -1074,32 +1127,55 @@ static void check_figure(rctx *c, const gy_dataset *ds, size_t i)
             snprintf(rb + l, sizeof rb - l, " (%s… を四捨五入)", mb2);
         }
     }
-    if (__builtin_sub_overflow(sv, cs, &cdiff))
+    if (__builtin_sub_overflow(f->sv, cs, &cdiff))
         snprintf(db, sizeof db, "(範囲外)");
     else
         gy_format_ratio(cdiff, d, "△", db, sizeof db);
     int64_t cv = 0;
-    bool hasv = !__builtin_mul_overflow(cs, gy_pow10(vdec - d), &cv);
-    if (plain) {
-        const gy_relref *lr = &lv.v[0];
+    bool hasv = !__builtin_mul_overflow(cs, gy_pow10(f->vdec - d), &cv);
+    if (f->ex->op == GY_X_REF) { /* one figure of the table, as written */
+        const gy_relref *lr = &f->lv.v[0];
         char ls[600];
-        gy_relref mr = merged_ref(o->def, &rs, lr, mb);
+        gy_relref mr = merged_ref(o->def, &f->rs, lr, f->mb);
         sel_text(o->def, &mr, ls, sizeof ls);
-        add(c, sev, "figure", i, fs->value, "", sb, rb, hasv, cv, "%s と %s の「%s」の %s%s %s (%s) が一致しません。差 %s%s (%s)",
-            sb, o->def->title, ls, o->def->cols[gy_tabledef_col(o->def, lr->col)].label, fn_name(lr->fn), rb, pos, db,
-            sev == GY_SEV_INFO ? "。誤りとは限りません" : "", where);
+        add(c, sev, "figure", f->i, fs->value, "", f->sb, rb, hasv, cv,
+            "%s と %s の「%s」の %s%s %s (%s) が一致しません。差 %s%s (%s)", f->sb, o->def->title, ls,
+            o->def->cols[gy_tabledef_col(o->def, lr->col)].label, fn_name(lr->fn), rb, f->pos, db,
+            sev == GY_SEV_INFO ? "。誤りとは限りません" : "", f->where);
     } else {
-        add(c, sev, "figure", i, fs->value, "", sb, rb, hasv, cv,
-            "%s と %s の「%s」の %s = %s (%s) が一致しません。差 %s%s (%s)", sb, o->def->title, sel, colt, rb, pos, db,
-            sev == GY_SEV_INFO ? "。誤りとは限りません" : "", where);
+        add(c, sev, "figure", f->i, fs->value, "", f->sb, rb, hasv, cv,
+            "%s と %s の「%s」の %s = %s (%s) が一致しません。差 %s%s (%s)", f->sb, o->def->title, f->sel, f->colt, rb,
+            f->pos, db, sev == GY_SEV_INFO ? "。誤りとは限りません" : "", f->where);
     }
-done:
-    free(mb);
-    free(fv);
-    gy_relref_free(&rs);
-    gy_expr_free(ex);
-    fleaves_free(&lv);
-    gy_diags_free(&pd);
+}
+
+/* one row of a figure table */
+static void check_figure(rctx *c, const gy_dataset *ds, size_t i)
+{
+    const gy_table *t = c->t;
+    const gy_figspec *fs = t->def->fig;
+    const char *tab = gy_ttext(t, i, fs->table), *rows = gy_ttext(t, i, fs->rows);
+    figrow f = {.i = i, .fs = fs, .colt = gy_ttext(t, i, fs->col)};
+    snprintf(f.where, sizeof f.where, "本文の数字 %s:%u", t->path, t->rows[i].line);
+    gy_sev sev;
+    if (!figure_sev(gy_ttext(t, i, fs->sev), &sev)) {
+        add(c, GY_SEV_ERROR, "figure", i, fs->sev, "", "", "", false, 0,
+            "差の重さは error, warning, info (誤り, 警告, 情報) のどれかです");
+        return;
+    }
+    if (!(f.o = figure_target(c, ds, &f, tab)))
+        return;
+    if (figure_parse(c, &f, rows) && figure_leaves_ok(c, &f)) {
+        figure_stated(c, &f);
+        if (figure_read(c, &f))
+            figure_compare(c, &f, sev);
+    }
+    free(f.mb);
+    free(f.fv);
+    gy_relref_free(&f.rs);
+    gy_expr_free(f.ex);
+    fleaves_free(&f.lv);
+    gy_diags_free(&f.pd);
 }
 
 gy_status gy_relate_table(const gy_dataset *ds, const gy_table *t, gy_findings *out)

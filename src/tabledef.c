@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -429,20 +430,36 @@ static bool parse_type(const char *s, gy_coldef *c)
     return true;
 }
 
-/* title, unit and asof take the rest of the line (spaces included) */
-static gy_status set_rest(char **dst, const char *line, const gy_word *v, int n, const char *path,
-                          unsigned ln, gy_diags *d)
+/* a mistake on this line of a .def, at character column col (a word's
+ * w[i].col) */
+static void def_err(const gy_tmpl_line *tl, unsigned col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void def_err(const gy_tmpl_line *tl, unsigned col, const char *fmt, ...)
 {
-    if (n < 2) {
-        gy_diag_add(d, path, ln, v[0].col, "'%s' には値が要ります", v[0].s);
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = gy_vasprintf(fmt, ap);
+    va_end(ap);
+    if (msg)
+        gy_diag_add(tl->d, tl->path, tl->ln, col, "%s", msg);
+    else
+        tl->d->dropped++;
+    free(msg);
+}
+
+/* title, unit and asof take the rest of the line (spaces included) */
+static gy_status set_rest(char **dst, const gy_tmpl_line *tl)
+{
+    const gy_word *v = tl->w;
+    if (tl->n < 2) {
+        def_err(tl, v[0].col, "'%s' には値が要ります", v[0].s);
         return GY_EDEF;
     }
     if (*dst) {
-        gy_diag_add(d, path, ln, v[0].col, "'%s' が 2 回あります", v[0].s);
+        def_err(tl, v[0].col, "'%s' が 2 回あります", v[0].s);
         return GY_EDEF;
     }
     /* after the keyword as written: `"title"` is title, quotes and all */
-    char *s = gy_strdup(line + v[0].end);
+    char *s = gy_strdup(tl->text + v[0].end);
     if (!s)
         return GY_ENOMEM;
     char *h = strstr(s, " #");
@@ -458,15 +475,16 @@ static gy_status set_rest(char **dst, const char *line, const gy_word *v, int n,
     return GY_OK;
 }
 
-static gy_status set_str(char **dst, const gy_word *v, int n, const char *path, unsigned ln,
-                         gy_diags *d)
+/* table and file: one word */
+static gy_status set_str(char **dst, const gy_tmpl_line *tl)
 {
-    if (n != 2) {
-        gy_diag_add(d, path, ln, v[0].col, "'%s' には値が 1 つ要ります", v[0].s);
+    const gy_word *v = tl->w;
+    if (tl->n != 2) {
+        def_err(tl, v[0].col, "'%s' には値が 1 つ要ります", v[0].s);
         return GY_EDEF;
     }
     if (*dst) {
-        gy_diag_add(d, path, ln, v[0].col, "'%s' が 2 回あります", v[0].s);
+        def_err(tl, v[0].col, "'%s' が 2 回あります", v[0].s);
         return GY_EDEF;
     }
     *dst = gy_strdup(v[1].s);
@@ -496,40 +514,36 @@ typedef struct defctx {
 static gy_status def_header(defctx *cx, const gy_tmpl_line *tl)
 {
     gy_tabledef *t = cx->t;
-    const char *path = tl->path, *line = tl->text;
-    gy_diags *d = tl->d;
-    gy_word *v = tl->w;
+    const gy_word *v = tl->w;
     int n = tl->n;
-    unsigned ln = tl->ln;
     gy_status st = GY_OK;
     const char *kw = v[0].s;
     if (strcmp(kw, "table") == 0) {
-        st = set_str(&t->id, v, n, path, ln, d);
+        st = set_str(&t->id, tl);
     } else if (strcmp(kw, "title") == 0) {
-        st = set_rest(&t->title, line, v, n, path, ln, d);
+        st = set_rest(&t->title, tl);
     } else if (strcmp(kw, "file") == 0) {
-        st = set_str(&t->file, v, n, path, ln, d);
+        st = set_str(&t->file, tl);
         if (st == GY_OK && (strchr(t->file, '/') || strchr(t->file, '\\') ||
                             t->file[0] == '.')) {
-            gy_diag_add(d, path, ln, v[1].col, "file はフォルダを含まないファイル名です: '%s'",
-                        t->file);
+            def_err(tl, v[1].col, "file はフォルダを含まないファイル名です: '%s'", t->file);
         }
     } else if (strcmp(kw, "unit") == 0) {
-        st = set_rest(&t->unit, line, v, n, path, ln, d);
+        st = set_rest(&t->unit, tl);
     } else if (strcmp(kw, "asof") == 0) {
-        st = set_rest(&t->asof, line, v, n, path, ln, d);
+        st = set_rest(&t->asof, tl);
     } else if (strcmp(kw, "label") == 0) {
         if (n != 2)
-            gy_diag_add(d, path, ln, v[0].col, "label には列名が 1 つ要ります");
+            def_err(tl, v[0].col, "label には列名が 1 つ要ります");
         else {
             free(cx->label_name);
             cx->label_name = gy_strdup(v[1].s);
-            cx->label_line = ln;
+            cx->label_line = tl->ln;
             cx->label_colno = v[1].col;
         }
     } else if (strcmp(kw, "memo_in_totals") == 0) {
         if (n != 2 || (strcmp(v[1].s, "yes") && strcmp(v[1].s, "no")))
-            gy_diag_add(d, path, ln, v[0].col, "memo_in_totals は yes か no です");
+            def_err(tl, v[0].col, "memo_in_totals は yes か no です");
         else
             t->memo_in_totals = strcmp(v[1].s, "yes") == 0;
     }
@@ -540,23 +554,20 @@ static gy_status def_header(defctx *cx, const gy_tmpl_line *tl)
 static gy_status def_column(defctx *cx, const gy_tmpl_line *tl)
 {
     gy_tabledef *t = cx->t;
-    const char *path = tl->path;
-    gy_diags *d = tl->d;
-    gy_word *v = tl->w;
+    const gy_word *v = tl->w;
     int n = tl->n;
-    unsigned ln = tl->ln;
     gy_status st = GY_OK;
     if (n < 3) {
-        gy_diag_add(d, path, ln, v[0].col, "column には 列名 と 型 が要ります");
+        def_err(tl, v[0].col, "column には 列名 と 型 が要ります");
     } else {
         gy_coldef c = {0};
-        c.line = ln;
+        c.line = tl->ln;
         if (!parse_type(v[2].s, &c)) {
-            gy_diag_add(d, path, ln, v[2].col,
-                        "未知の型 '%s' (text, amount[N], count[N], ratio[N], quotient[N], fy, period, role, marker, level)",
-                        v[2].s);
+            def_err(tl, v[2].col,
+                    "未知の型 '%s' (text, amount[N], count[N], ratio[N], quotient[N], fy, period, role, marker, level)",
+                    v[2].s);
         } else if (gy_tabledef_col(t, v[1].s) >= 0) {
-            gy_diag_add(d, path, ln, v[1].col, "列 '%s' が 2 回定義されています", v[1].s);
+            def_err(tl, v[1].col, "列 '%s' が 2 回定義されています", v[1].s);
         } else {
             bool ok = true;
             for (int i = 3; i < n; i++) {
@@ -568,8 +579,7 @@ static gy_status def_column(defctx *cx, const gy_tmpl_line *tl)
                     free(c.label);
                     c.label = gy_strdup(v[i].s + 6);
                 } else {
-                    gy_diag_add(d, path, ln, v[i].col,
-                                "未知の列属性 '%s' (key, optional, label=\"…\")", v[i].s);
+                    def_err(tl, v[i].col, "未知の列属性 '%s' (key, optional, label=\"…\")", v[i].s);
                     ok = false;
                 }
             }
@@ -599,16 +609,13 @@ static gy_status def_column(defctx *cx, const gy_tmpl_line *tl)
  * column is known (tabledef_parse) */
 static gy_status def_sum_group(defctx *cx, const gy_tmpl_line *tl)
 {
-    const char *path = tl->path;
-    gy_diags *d = tl->d;
-    gy_word *v = tl->w;
+    const gy_word *v = tl->w;
     int n = tl->n;
-    unsigned ln = tl->ln;
     gy_status st = GY_OK;
     const char *kw = v[0].s;
     bool isg = kw[0] == 'g';
     if (n < 2)
-        gy_diag_add(d, path, ln, v[0].col, "'%s' には列名が要ります", kw);
+        def_err(tl, v[0].col, "'%s' には列名が要ります", kw);
     for (int i = 1; i < n; i++) {
         char ***arr = isg ? &cx->groups : &cx->sums;
         size_t *cnt = isg ? &cx->ngroups : &cx->nsums;
@@ -618,7 +625,7 @@ static gy_status def_sum_group(defctx *cx, const gy_tmpl_line *tl)
             break;
         }
         *arr = na;
-        na[*cnt] = gy_asprintf("%u\t%u\t%s", ln, v[i].col, v[i].s);
+        na[*cnt] = gy_asprintf("%u\t%u\t%s", tl->ln, v[i].col, v[i].s);
         (*cnt)++;
     }
     return st;
@@ -628,11 +635,8 @@ static gy_status def_sum_group(defctx *cx, const gy_tmpl_line *tl)
 static gy_status def_reconcile(defctx *cx, const gy_tmpl_line *tl)
 {
     gy_tabledef *t = cx->t;
-    const char *path = tl->path;
-    gy_diags *d = tl->d;
-    gy_word *v = tl->w;
+    gy_word *v = tl->w; /* TABLE.COL and KEY=OKEY are cut in place */
     int n = tl->n;
-    unsigned ln = tl->ln;
     gy_status st = GY_OK;
     int tc = n >= 2 ? gy_tabledef_col(t, v[1].s) : -1;
     char *dot = n >= 4 ? strchr(v[3].s, '.') : NULL;
@@ -654,14 +658,14 @@ static gy_status def_reconcile(defctx *cx, const gy_tmpl_line *tl)
         key = gy_tabledef_col(t, v[5].s);
     }
     if (!form) {
-        gy_diag_add(d, path, ln, v[0].col,
-                    "reconcile は「reconcile 列 = 表.列 by キー=相手のキー [level N] [explain 区分列]」の形です");
+        def_err(tl, v[0].col,
+                "reconcile は「reconcile 列 = 表.列 by キー=相手のキー [level N] [explain 区分列]」の形です");
     } else if (tc < 0) {
-        gy_diag_add(d, path, ln, v[1].col, "reconcile が存在しない列を指しています: '%s'", v[1].s);
+        def_err(tl, v[1].col, "reconcile が存在しない列を指しています: '%s'", v[1].s);
     } else if (key < 0) {
-        gy_diag_add(d, path, ln, v[5].col, "reconcile のキー列がありません: '%s'", v[5].s);
+        def_err(tl, v[5].col, "reconcile のキー列がありません: '%s'", v[5].s);
     } else {
-        gy_recon rc = {.target = tc, .key = key, .level = level, .line = ln};
+        gy_recon rc = {.target = tc, .key = key, .level = level, .line = tl->ln};
         *dot = '\0';
         rc.table = gy_strdup(v[3].s);
         rc.col = gy_strdup(dot + 1);
@@ -687,14 +691,10 @@ static gy_status def_reconcile(defctx *cx, const gy_tmpl_line *tl)
 static gy_status def_relate(defctx *cx, const gy_tmpl_line *tl)
 {
     gy_tabledef *t = cx->t;
-    const char *path = tl->path, *line = tl->text;
-    gy_diags *d = tl->d;
-    gy_word *v = tl->w;
-    unsigned ln = tl->ln;
     gy_status st = GY_OK;
-    const char *body = line + v[0].end;
+    const char *body = tl->text + tl->w[0].end;
     gy_relation rl;
-    if (gy_relation_parse(path, ln, gy_char_col(line, body) - 1, body, &rl, d)) {
+    if (gy_relation_parse(tl->path, tl->ln, gy_char_col(tl->text, body) - 1, body, &rl, tl->d)) {
         gy_relation *nr = realloc(t->rels, (t->nrels + 1) * sizeof *nr);
         if (!nr) {
             gy_relref_free(&rl.left);
@@ -713,18 +713,15 @@ static gy_status def_relate(defctx *cx, const gy_tmpl_line *tl)
 static gy_status def_figure(defctx *cx, const gy_tmpl_line *tl)
 {
     gy_tabledef *t = cx->t;
-    const char *path = tl->path;
-    gy_diags *d = tl->d;
-    gy_word *v = tl->w;
+    const gy_word *v = tl->w;
     int n = tl->n;
-    unsigned ln = tl->ln;
     gy_status st = GY_OK;
     static const char *const opt[] = {"value", "table", "rows", "column", "severity", "unit"};
     const char *names[6] = {0};
     unsigned cols[6] = {0};
     bool ok = true;
     if (t->fig) {
-        gy_diag_add(d, path, ln, v[0].col, "'figure' が 2 回あります");
+        def_err(tl, v[0].col, "'figure' が 2 回あります");
         ok = false;
     }
     for (int i = 1; ok && i < n; i++) {
@@ -733,8 +730,8 @@ static gy_status def_figure(defctx *cx, const gy_tmpl_line *tl)
         while (eq && k < 6 && (strlen(opt[k]) != (size_t)(eq - v[i].s) || strncmp(opt[k], v[i].s, (size_t)(eq - v[i].s))))
             k++;
         if (!eq || k == 6 || names[k] || !eq[1]) {
-            gy_diag_add(d, path, ln, v[i].col,
-                        "figure の指定は value=列 table=列 rows=列 column=列 severity=列 [unit=列] です: '%s'", v[i].s);
+            def_err(tl, v[i].col,
+                    "figure の指定は value=列 table=列 rows=列 column=列 severity=列 [unit=列] です: '%s'", v[i].s);
             ok = false;
             break;
         }
@@ -743,7 +740,7 @@ static gy_status def_figure(defctx *cx, const gy_tmpl_line *tl)
     }
     for (int k = 0; ok && k < 5; k++)
         if (!names[k]) {
-            gy_diag_add(d, path, ln, v[0].col, "figure に %s=列 がありません", opt[k]);
+            def_err(tl, v[0].col, "figure に %s=列 がありません", opt[k]);
             ok = false;
         }
     if (ok) {
@@ -753,7 +750,7 @@ static gy_status def_figure(defctx *cx, const gy_tmpl_line *tl)
         if (!f) {
             st = GY_ENOMEM;
         } else {
-            f->line = ln;
+            f->line = tl->ln;
             int *dst[6] = {&f->value, &f->table, &f->rows, &f->col, &f->sev, &f->unit};
             for (int k = 0; k < 6; k++) {
                 *dst[k] = -1;
@@ -761,13 +758,13 @@ static gy_status def_figure(defctx *cx, const gy_tmpl_line *tl)
                     continue;
                 int c = gy_tabledef_col(t, names[k]);
                 if (c < 0) {
-                    gy_diag_add(d, path, ln, cols[k], "figure の列 '%s' がありません (列は figure より前に定義してください)",
-                                names[k]);
+                    def_err(tl, cols[k], "figure の列 '%s' がありません (列は figure より前に定義してください)",
+                            names[k]);
                     ok = false;
                 } else if (k == 0 ? (t->cols[c].type != GY_T_AMOUNT && t->cols[c].type != GY_T_COUNT)
                                   : t->cols[c].type != GY_T_TEXT) {
-                    gy_diag_add(d, path, ln, cols[k], "figure の %s の列 '%s' は %s 型です", opt[k], names[k],
-                                k == 0 ? "amount か count" : "text");
+                    def_err(tl, cols[k], "figure の %s の列 '%s' は %s 型です", opt[k], names[k],
+                            k == 0 ? "amount か count" : "text");
                     ok = false;
                 }
                 *dst[k] = c;
@@ -784,12 +781,10 @@ static gy_status def_figure(defctx *cx, const gy_tmpl_line *tl)
 /* rule …: kept as text, parsed once every column is known */
 static gy_status def_rule(defctx *cx, const gy_tmpl_line *tl)
 {
-    const char *line = tl->text;
-    unsigned ln = tl->ln;
     gy_status st = GY_OK;
     /* the rule text follows the first word (which may be written
      * with quotes, as in ru""le: strstr would miss it) */
-    char *own = gy_strdup(line);
+    char *own = gy_strdup(tl->text);
     const char *body = own;
     while (body && (*body == ' ' || *body == '\t'))
         body++;
@@ -805,7 +800,7 @@ static gy_status def_rule(defctx *cx, const gy_tmpl_line *tl)
         cx->pend = np;
         cx->pend[cx->npend].line = own;
         cx->pend[cx->npend].body = (char *)body;
-        cx->pend[cx->npend].ln = ln;
+        cx->pend[cx->npend].ln = tl->ln;
         cx->npend++;
     }
     return st;
@@ -815,13 +810,8 @@ static gy_status def_rule(defctx *cx, const gy_tmpl_line *tl)
 static gy_status def_dir(void *ctx, const gy_tmpl_line *tl)
 {
     defctx *cx = ctx;
-    const char *path = tl->path;
-    gy_diags *d = tl->d;
-    gy_word *v = tl->w;
-    int n = tl->n;
-    unsigned ln = tl->ln;
     gy_status st = GY_OK;
-    const char *kw = v[0].s;
+    const char *kw = tl->w[0].s;
     if (strcmp(kw, "column") == 0) {
         st = def_column(cx, tl);
     } else if (strcmp(kw, "sum") == 0 || strcmp(kw, "group") == 0) {
@@ -833,7 +823,7 @@ static gy_status def_dir(void *ctx, const gy_tmpl_line *tl)
     } else if (strcmp(kw, "figure") == 0) {
         st = def_figure(cx, tl);
     } else if (strcmp(kw, "counts") == 0 || strcmp(kw, "total") == 0 || strcmp(kw, "memo_of") == 0) {
-        if (gy_rowsem_directive(&cx->rsem, path, ln, v, n, d) < 0)
+        if (gy_rowsem_directive(&cx->rsem, tl->path, tl->ln, tl->w, tl->n, tl->d) < 0)
             st = GY_ENOMEM;
     } else if (strcmp(kw, "rule") == 0) {
         st = def_rule(cx, tl);

@@ -363,30 +363,40 @@ val gyv_prev_value(ctx *c, size_t row, int col, size_t *prow)
     return nfound ? sum : (val){V_UNKNOWN, 0};
 }
 
-/* the 組替 lines of this year that can apply to this table's key columns
- * (the id "kumikae" is also report.c's let_go, which keeps that table
- * whole for this: the two change together) */
+/* the 組替 lines of this year that can apply to this table's key columns,
+ * from each remap table of the year (gy_tabledef_is_remap: no table is
+ * named here; retain.c keeps such a table whole for this) */
 bool gyv_find_remaps(ctx *c)
 {
-    const gy_table *k = gy_dataset_find(c->ds, "kumikae", c->t->fy.western);
-    if (!k)
+    const gy_dataset *ds = c->ds;
+    int western = c->t->fy.western;
+    size_t cap = 0;
+    for (size_t j = 0; j < ds->n; j++) {
+        const gy_table *k = ds->v[j];
+        if (gy_tabledef_is_remap(k->def) && gy_dataset_find(ds, k->def->id, western) == k)
+            cap += k->nrows;
+    }
+    if (!cap)
         return true;
-    const gy_tabledef *d = k->def;
-    int ct = gy_tabledef_col(d, "表"), cc = gy_tabledef_col(d, "列"), co = gy_tabledef_col(d, "旧"),
-        cn = gy_tabledef_col(d, "新"), cl = gy_tabledef_col(d, "対象");
-    if (ct < 0 || cc < 0 || co < 0 || cn < 0)
-        return true;
-    c->remaps = calloc(k->nrows ? k->nrows : 1, sizeof *c->remaps);
+    c->remaps = calloc(cap, sizeof *c->remaps);
     if (!c->remaps)
         return false;
-    for (size_t i = 0; i < k->nrows; i++) {
-        if (strcmp(gy_ttext(k, i, ct), c->t->def->id))
+    for (size_t j = 0; j < ds->n; j++) {
+        const gy_table *k = ds->v[j];
+        if (!gy_tabledef_is_remap(k->def) || gy_dataset_find(ds, k->def->id, western) != k)
             continue;
-        int col = gy_tabledef_col(c->t->def, gy_ttext(k, i, cc));
-        if (col < 0 || !(c->t->def->cols[col].flags & (GY_COL_KEY | GY_COL_GROUP)))
-            continue;
-        c->remaps[c->nremaps++] =
-            (remap){col, gy_ttext(k, i, co), gy_ttext(k, i, cn), cl >= 0 ? gy_ttext(k, i, cl) : NULL};
+        const gy_tabledef *d = k->def;
+        int ct = gy_tabledef_col(d, "表"), cc = gy_tabledef_col(d, "列"), co = gy_tabledef_col(d, "旧"),
+            cn = gy_tabledef_col(d, "新"), cl = gy_tabledef_col(d, "対象");
+        for (size_t i = 0; i < k->nrows; i++) {
+            if (strcmp(gy_ttext(k, i, ct), c->t->def->id))
+                continue;
+            int col = gy_tabledef_col(c->t->def, gy_ttext(k, i, cc));
+            if (col < 0 || !(c->t->def->cols[col].flags & (GY_COL_KEY | GY_COL_GROUP)))
+                continue;
+            c->remaps[c->nremaps++] =
+                (remap){col, gy_ttext(k, i, co), gy_ttext(k, i, cn), cl >= 0 ? gy_ttext(k, i, cl) : NULL};
+        }
     }
     return true;
 }

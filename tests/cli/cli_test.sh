@@ -348,6 +348,27 @@ check "two years: last year's 国庫支出金 off by 10 → R6 増減 errors at 
     G verify --input "$DATADIR/bad/twoyear_prev" --templates "$SRCDIR/templates"
 assert "two years, perturbed: exactly 4 errors (甲課 and 合計, 国庫支出金 and その他)" \
     [ "$(tail -n 1 "$OUT")" = "4 errors, 0 warnings, 0 infos" ]
+# the 組替 is known by its columns (表, 列, 旧, 新), not by its id: the same
+# definition as table soshikigae, file 組織替.csv, gives the same findings
+# (without it, twoyear has 11 infos: 甲課 has no previous year)
+cp -r "$SRCDIR/templates" "$T/remap-tpl"
+mv "$T/remap-tpl/tables/kumikae.def" "$T/remap-tpl/tables/soshikigae.def"
+sed -i 's/^table   kumikae$/table   soshikigae/; s/^file    組替\.csv$/file    組織替.csv/' \
+    "$T/remap-tpl/tables/soshikigae.def"
+run G tables --templates "$T/remap-tpl"
+assert "a 組替 under another id: the definition is soshikigae, 組織替.csv" \
+    bash -c 'grep -q "^soshikigae	組織替.csv	" "$1" && ! grep -q "^kumikae" "$1"' _ "$OUT"
+for d in good/twoyear bad/twoyear_prev; do
+    mkdir -p "$T/remap/$d" && cp -r "$DATADIR/$d/." "$T/remap/$d"
+    mv "$T/remap/$d/R6/組替.csv" "$T/remap/$d/R6/組織替.csv"
+    run G verify --input "$DATADIR/$d" --templates "$SRCDIR/templates"
+    cp "$OUT" "$T/remap-want"
+    want_rc=$RC
+    run G verify --input "$T/remap/$d" --templates "$T/remap-tpl"
+    sed "s|$T/remap/$d|$DATADIR/$d|g" "$OUT" >"$T/remap-got"
+    assert "$d with soshikigae (組織替.csv) for kumikae: the same findings, exit $want_rc" \
+        bash -c '[ "$1" = "$2" ] && cmp "$3" "$4"' _ "$RC" "$want_rc" "$T/remap-want" "$T/remap-got"
+done
 
 check "verify --format xml: exit 2" 2 "=gaiyo: --format は text, csv, json のどれかです" '' \
     G verify "${IN[@]}" --format xml
