@@ -151,17 +151,16 @@ bool gy_finding_covers(const gy_finding *g, size_t row, int col)
 /* ---- the lead order: severity, table in the report's order, position --- */
 
 typedef struct leadkey {
-    size_t i;       /* index into f->v */
-    size_t rank;    /* the table's place in the report */
-    size_t grp;     /* infos: the first member's place among the table's infos */
+    const gy_finding *f; /* f->v[i]: the comparison needs no file-scope state */
+    size_t i;            /* index into f->v */
+    size_t rank;         /* the table's place in the report */
+    size_t grp;          /* infos: the first member's place among the table's infos */
 } leadkey;
-
-static const gy_findings *lead_f;
 
 static int cmp_lead(const void *a, const void *b)
 {
     const leadkey *x = a, *y = b;
-    const gy_finding *p = &lead_f->v[x->i], *q = &lead_f->v[y->i];
+    const gy_finding *p = x->f, *q = y->f;
     if (p->sev != q->sev)
         return p->sev > q->sev ? -1 : 1;
     if (x->rank != y->rank)
@@ -221,10 +220,9 @@ gy_status gy_findings_lead(const gy_findings *f, const gy_dataset *ds, const cha
             r = nids + di;
         if (t->fy.western != year)
             r += nids + ds->n; /* an earlier year's table: after the report year's */
-        k[i] = (leadkey){i, r, 0};
+        k[i] = (leadkey){&f->v[i], i, r, 0};
     }
     /* first by position, to number each table's groups by their first member */
-    lead_f = f;
     if (n)
         qsort(k, n, sizeof *k, cmp_lead);
     for (size_t a = 0; a < n;) {
