@@ -11,6 +11,8 @@
 #include "gaiyo/fingerprint.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,26 +20,32 @@
 
 /* ---- fingerprint: has anything the report depends on changed? ---------- */
 
+/* a file found, with its type as lstat saw it */
+typedef struct fp_entry {
+    char *path;
+    mode_t mode;
+} fp_entry;
+
 /* the files found under one folder */
 typedef struct fp_walk {
-    char **paths;
+    fp_entry *v;
     size_t n, cap;
     bool oom;
 } fp_walk;
 
-static bool fp_add(fp_walk *w, const char *path)
+static bool fp_add(fp_walk *w, const char *path, mode_t mode)
 {
     if (w->n == w->cap) {
         size_t nc = w->cap ? w->cap * 2 : 64;
-        char **nv = realloc(w->paths, nc * sizeof *nv);
+        fp_entry *nv = realloc(w->v, nc * sizeof *nv);
         if (!nv)
             return !(w->oom = true);
-        w->paths = nv;
+        w->v = nv;
         w->cap = nc;
     }
-    if (!(w->paths[w->n] = gy_strdup(path)))
+    if (!(w->v[w->n].path = gy_strdup(path)))
         return !(w->oom = true);
-    w->n++;
+    w->v[w->n++].mode = mode;
     return true;
 }
 
@@ -51,7 +59,7 @@ static int fp_visit(fp_walk *w, const char *path, bool top)
     if (lstat(path, &sb) != 0)
         return top ? -1 : 0;
     if (!S_ISDIR(sb.st_mode))
-        return fp_add(w, path) ? 0 : 1;
+        return fp_add(w, path, sb.st_mode) ? 0 : 1;
     DIR *dir = opendir(path);
     if (!dir)
         return 0;
@@ -76,7 +84,7 @@ static int fp_visit(fp_walk *w, const char *path, bool top)
 
 static int cmp_path(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const fp_entry *)a)->path, ((const fp_entry *)b)->path);
 }
 
 static void fnv(uint64_t *h, const void *p, size_t n)
@@ -88,6 +96,34 @@ static void fnv(uint64_t *h, const void *p, size_t n)
     }
 }
 
+/* hash the bytes of a regular file that the walk saw as one (lstat):
+ * opened without following a link or waiting on a FIFO put there since,
+ * checked again on the descriptor, read through buf. false: not a regular
+ * file (any more), bigger than an input may be, or unreadable. */
+static bool fnv_file(uint64_t *h, const char *path, char *buf, size_t bufsize)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    struct stat sb;
+    bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (unsigned long long)sb.st_size <= GY_INPUT_MAX;
+    unsigned long long total = 0;
+    for (ssize_t r; ok;) {
+        r = read(fd, buf, bufsize);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            ok = r == 0;
+            break;
+        }
+        fnv(h, buf, (size_t)r);
+        total += (unsigned long long)r;
+        ok = total <= GY_INPUT_MAX;
+    }
+    close(fd);
+    return ok;
+}
+
 char *gy_report_fingerprint(const char *input, const char *templates)
 {
     uint64_t h = 1469598103934665603ull;
@@ -95,7 +131,9 @@ char *gy_report_fingerprint(const char *input, const char *templates)
     for (size_t i = 0; i < 2; i++)
         fnv(&h, parts[i], strlen(parts[i]) + 1);
     const char *dirs[] = {input, templates};
-    bool ok = true;
+    enum { BUFSIZE = 1 << 16 };
+    char *buf = malloc(BUFSIZE);
+    bool ok = buf != NULL;
     for (size_t k = 0; k < 2 && ok; k++) {
         fp_walk w = {0};
         /* nftw drops the top's trailing slashes */
@@ -110,28 +148,24 @@ char *gy_report_fingerprint(const char *input, const char *templates)
             ok = false;
         free(top);
         if (w.n)
-            qsort(w.paths, w.n, sizeof *w.paths, cmp_path);
+            qsort(w.v, w.n, sizeof *w.v, cmp_path);
         for (size_t i = 0; i < w.n; i++) {
-            char *text = NULL;
-            size_t len = 0;
             /* paths relative to the folder: moving the checkout changes nothing */
-            const char *rel = w.paths[i] + strlen(dirs[k]);
+            const char *rel = w.v[i].path + strlen(dirs[k]);
             fnv(&h, rel, strlen(rel) + 1);
-            struct stat lsb;
-            char lt[4096];
-            ssize_t ll = 0;
-            if (ok && lstat(w.paths[i], &lsb) == 0 && S_ISLNK(lsb.st_mode) &&
-                (ll = readlink(w.paths[i], lt, sizeof lt)) >= 0)
-                fnv(&h, lt, (size_t)ll);
-            else if (ok && gy_read_file(w.paths[i], &text, &len) == 0) /* a FIFO is refused, never waited on */
-                fnv(&h, text, len);
-            else
-                ok = false;
-            free(text);
-            free(w.paths[i]);
+            if (ok && S_ISLNK(w.v[i].mode)) { /* a symlink by its target's name */
+                char lt[4096];
+                ssize_t ll = readlink(w.v[i].path, lt, sizeof lt);
+                if ((ok = ll >= 0))
+                    fnv(&h, lt, (size_t)ll);
+            } else if (ok) { /* a FIFO, a socket or a device: no fingerprint (the import says why) */
+                ok = S_ISREG(w.v[i].mode) && fnv_file(&h, w.v[i].path, buf, BUFSIZE);
+            }
+            free(w.v[i].path);
         }
-        free(w.paths);
+        free(w.v);
     }
+    free(buf);
     return ok ? gy_asprintf("%016llx", (unsigned long long)h) : NULL;
 }
 

@@ -671,14 +671,16 @@ assert "revision: … every file keeps its time stamp" cmp -s "$T/ls.before" "$T
 # a run with nothing changed reads each template once (for its
 # fingerprint), never parses them (main.c: the fingerprint comes first)
 if command -v strace >/dev/null; then
-    strace -f -qq -e trace=openat,open -o "$T/noop.strace" "$GAIYO" report "${RT[@]}" >/dev/null 2>&1
-    assert "revision: nothing changed → each template and input file opened once (strace)" \
+    strace -f -qq -e trace=openat,open,stat,lstat,newfstatat,statx -o "$T/noop.strace" "$GAIYO" report "${RT[@]}" >/dev/null 2>&1
+    assert "revision: nothing changed → each template and input file opened once, stat'ed once by name (strace)" \
         /usr/bin/python3 - "$T/noop.strace" "$SRCDIR/templates" "$R/in" <<'PY'
 import collections, os, re, sys
-opens = collections.Counter(m.group(1) for m in re.finditer(r'open(?:at)?\([^"]*"([^"]+)"', open(sys.argv[1]).read()))
+text = open(sys.argv[1]).read()
+opens = collections.Counter(m.group(1) for m in re.finditer(r'\bopen(?:at)?\([^"]*"([^"]+)"', text))
+stats = collections.Counter(m.group(1) for m in re.finditer(r'\b(?:new)?f?stat(?:at|x)?\([^"]*"([^"]+)"', text))
 files = [os.path.join(d, f) for top in sys.argv[2:] for d, _, fs in os.walk(top) for f in fs]
-bad = {f: opens[f] for f in files if opens[f] != 1}
-sys.exit("opened other than once: %r" % dict(list(bad.items())[:8]) if bad or not files else 0)
+bad = {f: (opens[f], stats[f]) for f in files if opens[f] != 1 or stats[f] != 1}
+sys.exit("(opens, stats by name) other than (1, 1): %r" % dict(list(bad.items())[:8]) if bad or not files else 0)
 PY
 else
     ok "revision: nothing changed → each file opened once # SKIP strace is not installed"
