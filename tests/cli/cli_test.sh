@@ -302,10 +302,10 @@ check "option without its value: exit 2" 2 "=gaiyo: --input には値が要り�
 # reconciled with it, 4 infos (one line per year), nothing else.
 TWO=(--input "$DATADIR/good/twoyear" --templates "$SRCDIR/templates")
 check "two years + 組替: every figure checks, only the 4 事業費 without jigyohi to reconcile with" 0 '' \
-    "=0 errors, 0 warnings, 4 infos" G verify "${TWO[@]}"
+    "~0 errors, 0 warnings, 4 infos" G verify "${TWO[@]}"
 assert "two years + 組替: the 4 infos are the reconcile with no jigyohi of the year, 2 per year" \
     bash -c '[ "$(grep -c "info: \[reconcile\] 2 件: 照合先の表 (jigyohi) のこの年度のファイルがないため 2 の数値を照合できません" "$1")" = 2 ] &&
-             [ "$(grep -c ": info: " "$1")" = 2 ]' _ "$OUT"
+             [ "$(grep -c ": info: " "$1")" = 2 ] && [ "$(tail -n 1 "$1")" = "0 errors, 0 warnings, 4 infos" ]' _ "$OUT"
 # last year's table, once verified, is let go when nothing after reads it
 # (here: the snapshot's limit lowered to 1 row by a test hook); the report
 # is the same, byte for byte, and the ASan build sees no use after free
