@@ -1185,5 +1185,20 @@ assert "test hooks: gaiyo-test honours GAIYO_TEST_SHEET_ROWS (各課事業概要
 w = zipfile.ZipFile(sys.argv[2]).read("xl/workbook.xml").decode()
 sys.exit(sys.argv[1] != "0" or "各課事業概要 (2)" not in w)' "$RC" "$T/hk-test/gaiyo-R6.xlsx"
 
+# a warning raised while importing (the hook GAIYO_TEST_IMPORT_WARNING: one
+# at line 1 of each file read; the importer raises none of its own) is
+# printed as a warning, once per file, and the run goes on: the same
+# findings and exit code as without it
+run G verify "${IN[@]}"
+cp "$OUT" "$T/iw-plain"
+plain_rc=$RC
+run env GAIYO_TEST_IMPORT_WARNING='試しの警告' "$GAIYO" verify "${IN[@]}"
+assert "import warning: one 'warning:' per file read (42), no error, the same findings and exit code" \
+    bash -c '[ "$1" = "$2" ] && cmp -s "$3" "$4" &&
+             [ "$(grep -c "^gaiyo: $5/R6/[^/]*\.csv:1: warning: 試しの警告\$" "$6")" = 42 ] &&
+             [ "$(wc -l <"$6")" = 42 ]' _ "$RC" "$plain_rc" "$OUT" "$T/iw-plain" "$SRCDIR/input" "$ERR"
+run env GAIYO_TEST_IMPORT_WARNING='試しの警告' "$SHIPPED" verify "${IN[@]}"
+assert "import warning: the shipped gaiyo ignores GAIYO_TEST_IMPORT_WARNING" [ ! -s "$ERR" ]
+
 echo "1..$n"
 [ "$failed" = 0 ]
