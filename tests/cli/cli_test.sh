@@ -390,6 +390,16 @@ for d in good/twoyear bad/twoyear_prev; do
     assert "$d with soshikigae (組織替.csv) for kumikae: the same findings, exit $want_rc" \
         bash -c '[ "$1" = "$2" ] && cmp "$3" "$4"' _ "$RC" "$want_rc" "$T/remap-want" "$T/remap-got"
 done
+# explain names the 組替 by its definition's file, whatever it is called;
+# a year without one names none
+run G explain yosan 甲課 増減_国庫支出金 --input "$T/remap/good/twoyear" --templates "$T/remap-tpl"
+assert "explain: last year's row through the 組替 named by its own file (組織替.csv)" \
+    bash -c '[ "$1" = 0 ] && grep -qF "前年度の表 ($2/R5/yosan.csv) の、キーが同じ行 (組織替.csv の旧を含む) 1 行" "$3" &&
+             ! grep -qF "組替.csv" "$3"' _ "$RC" "$T/remap/good/twoyear" "$OUT"
+run G explain yosan 乙課 増減_国庫支出金 --input "$T/nokumi" --templates "$SRCDIR/templates"
+assert "explain: a year without a 組替 names none" \
+    bash -c '[ "$1" = 0 ] && grep -qF "前年度の表 ($2/R5/yosan.csv) の、キーが同じ行 1 行" "$3" && ! grep -qF "の旧を含む" "$3"' \
+    _ "$RC" "$T/nokumi" "$OUT"
 
 check "verify --format xml: exit 2" 2 "=gaiyo: --format は text, csv, json のどれかです" '' \
     G verify "${IN[@]}" --format xml
