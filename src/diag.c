@@ -85,6 +85,35 @@ void gy_diag_note(gy_diags *d, const char *file, unsigned line, unsigned col,
     va_end(ap);
 }
 
+void gy_diags_take(gy_diags *to, gy_diags *from)
+{
+    size_t limit = to->limit ? to->limit : GY_DIAG_LIMIT;
+    for (size_t i = 0; i < from->n; i++) {
+        gy_diag *g = &from->v[i];
+        if (to->n < limit && to->n == to->cap) {
+            size_t nc = to->cap ? to->cap * 2 : 8;
+            gy_diag *nv = realloc(to->v, nc * sizeof *nv);
+            if (nv) {
+                to->v = nv;
+                to->cap = nc;
+            }
+        }
+        if (to->n < limit && to->n < to->cap) {
+            to->v[to->n++] = *g; /* the strings move with it */
+            continue;
+        }
+        drop(to, g->sev);
+        free(g->file);
+        free(g->msg);
+    }
+    to->dropped += from->dropped;
+    to->dropped_warnings += from->dropped_warnings;
+    to->dropped_notes += from->dropped_notes;
+    free(from->v);
+    from->v = NULL;
+    from->n = from->cap = from->dropped = from->dropped_warnings = from->dropped_notes = 0;
+}
+
 const char *gy_diag_sevname(gy_diag_sev s)
 {
     switch (s) {

@@ -203,6 +203,26 @@ typedef struct walk {
     bool bad;          /* refs ran out: verify's record and the rule disagree */
 } walk;
 
+/* " (F の旧を含む)": the files, as their definitions name them, of this
+ * year's 組替 tables (gy_tabledef_is_remap: known by their columns, not
+ * their id; the ones verify's gyv_find_remaps reads); nothing when the
+ * year has none */
+static void remap_files(ex *x, gy_buf *b)
+{
+    const gy_dataset *ds = x->ds;
+    int western = x->t->fy.western;
+    size_t nf = 0;
+    for (size_t j = 0; j < ds->n; j++) {
+        const gy_table *k = ds->v[j];
+        if (!gy_tabledef_is_remap(k->def) || gy_dataset_find(ds, k->def->id, western) != k)
+            continue;
+        gy_buf_puts(b, nf++ ? "、" : " (");
+        tq(b, k->def->file);
+    }
+    if (nf)
+        gy_buf_puts(b, " の旧を含む)");
+}
+
 static void walk_leaf(walk *w, const gy_expr *e)
 {
     ex *x = w->x;
@@ -297,7 +317,9 @@ static void walk_leaf(walk *w, const gy_expr *e)
                 tq(b, p->path);
                 gy_buf_puts(b, ")");
             }
-            gy_buf_printf(b, " の、キーが同じ行 (組替.csv の旧を含む) %zu 行%s\n", n, n > 1 ? "の合計" : "");
+            gy_buf_puts(b, " の、キーが同じ行");
+            remap_files(x, b);
+            gy_buf_printf(b, " %zu 行%s\n", n, n > 1 ? "の合計" : "");
             if (p)
                 put_rows(x, NULL, p, rows, n, e->col, "      ");
         }

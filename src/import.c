@@ -9,6 +9,7 @@
  * encoding.c, the state they share src/import_int.h. Declared in
  * gaiyo/import.h; tested by tests/unit/test_import.c. */
 #include "gaiyo/import.h"
+#include "gaiyo/testhooks.h"
 #include "gaiyo/util.h"
 #include "import_int.h"
 
@@ -868,6 +869,17 @@ typedef struct pool {
     atomic_size_t next;
 } pool;
 
+/* one file job; the test hook GAIYO_TEST_IMPORT_WARNING adds its text as
+ * a warning at line 1 of each file read (the importer raises none of its
+ * own: the merge must keep a warning a warning, tests/cli/cli_test.sh) */
+static void import_job(ijob *j)
+{
+    j->st = gy_import_file_in(j->def, j->path, j->root, j->enc, &j->t, &j->d);
+    const char *w = gy_test_hook_str("GAIYO_TEST_IMPORT_WARNING");
+    if (w && j->st == GY_OK)
+        gy_diag_warn(&j->d, j->path, 1, 0, "%s", w);
+}
+
 static void *worker(void *arg)
 {
     pool *p = arg;
@@ -875,8 +887,7 @@ static void *worker(void *arg)
         size_t k = atomic_fetch_add(&p->next, 1);
         if (k >= p->n)
             return NULL;
-        ijob *j = &p->jobs[p->order[k]];
-        j->st = gy_import_file_in(j->def, j->path, j->root, j->enc, &j->t, &j->d);
+        import_job(&p->jobs[p->order[k]]);
     }
 }
 
@@ -900,8 +911,7 @@ static void run_jobs(ijob *jobs, size_t njobs)
     if (!order) {
         for (size_t k = 0; k < njobs; k++)
             if (jobs[k].def)
-                jobs[k].st = gy_import_file_in(jobs[k].def, jobs[k].path, jobs[k].root, jobs[k].enc, &jobs[k].t,
-                                               &jobs[k].d);
+                import_job(&jobs[k]);
         return;
     }
     jobsize *js = malloc((njobs ? njobs : 1) * sizeof *js);
@@ -1110,10 +1120,7 @@ static void merge_job(loader *L, ijob *j)
 {
     gy_diags *d = L->d;
     gy_dataset *out = L->out;
-    for (size_t m = 0; m < j->d.n; m++)
-        gy_diag_add(d, j->d.v[m].file, j->d.v[m].line, j->d.v[m].col, "%s", j->d.v[m].msg);
-    d->dropped += j->d.dropped; /* re-added as errors above: so are these */
-    gy_diags_free(&j->d);
+    gy_diags_take(d, &j->d); /* each with its own severity, and what it dropped */
     free(j->path);
     if (!j->def) {
         if (j->s_first != GY_OK && L->st == GY_OK)

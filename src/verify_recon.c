@@ -161,8 +161,23 @@ void gyv_check_recons(ctx *c)
     for (size_t k = 0; k < t->def->nrecons; k++) {
         const gy_recon *rc = &t->def->recons[k];
         const gy_table *o = gy_dataset_find(c->ds, rc->table, t->fy.western);
-        if (!o)
+        if (!o) {
+            /* no file of that table this year: each figure it would have
+             * been compared with is an info, as relate and figure say it */
+            for (size_t i = 0; i < t->nrows && !c->oom; i++) {
+                if (t->rows[i].role != GY_ROLE_ITEM || gy_tnil(t, i, rc->target) != GY_NIL_NONE)
+                    continue;
+                char sb[64];
+                fmt_val(t, rc->target, gy_tv(t, i, rc->target), sb, sizeof sb);
+                gyv_add_info(c, "照合先の表 ({what}) のこの年度のファイルがないため {n} の数値を照合できません",
+                             rc->table, "reconcile", i, rc->target, sb, "", false, 0,
+                             "照合先の表 '%s' の %d 年度のファイルがないため照合できません (定義 %s:%u: reconcile "
+                             "%s = %s.%s by %s=%s)",
+                             rc->table, t->fy.western, t->def->path, rc->line, t->def->cols[rc->target].name,
+                             rc->table, rc->col, t->def->cols[rc->key].name, rc->okey);
+            }
             continue;
+        }
         int oc = gy_tabledef_col(o->def, rc->col), ok = gy_tabledef_col(o->def, rc->okey);
         int ox = rc->explain ? gy_tabledef_col(o->def, rc->explain) : -1;
         if (oc < 0 || ok < 0)

@@ -78,6 +78,14 @@ void gy_diag_note(gy_diags *d, const char *file, unsigned line, unsigned col,
                   const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/** Move every diagnostic of `from` to the end of `to`, each with the
+ *  severity it was raised with, and add to `to`'s counts of dropped
+ *  diagnostics those of `from`, per severity. `to`'s limit applies: a
+ *  diagnostic beyond it is counted as dropped, with its severity. `from`
+ *  is left empty (its limit kept). Never fails loudly: a record with no
+ *  room is counted as dropped. */
+void gy_diags_take(gy_diags *to, gy_diags *from);
+
 /** The keyword of a severity: "error", "warning" or "note". */
 const char *gy_diag_sevname(gy_diag_sev s);
 

@@ -7,7 +7,8 @@
  * (GAIYO_TEST_STREAM_ROWS), derivations in small windows
  * (GAIYO_TEST_WINDOW_ROWS), a small staging budget (GAIYO_TEST_STAGE_BYTES),
  * a small snapshot (GAIYO_TEST_SNAPSHOT_ROWS), a kill during the commit
- * (GAIYO_TEST_KILL=before-commit|mid-commit). Only `gaiyo-test`, built from
+ * (GAIYO_TEST_KILL=before-commit|mid-commit), a warning (its text) raised
+ * at line 1 of each imported file (GAIYO_TEST_IMPORT_WARNING). Only `gaiyo-test`, built from
  * the same main.c with src/testhooks.c compiled with -DGAIYO_TEST_HOOKS,
  * reads them; the shipped `gaiyo` ignores them (these functions return 0
  * and NULL there).

@@ -90,6 +90,18 @@ static void print_failure(const gy_diags *d, gy_status st, const char *where)
                       stderr);
 }
 
+/* What a stage that succeeded still said (warnings, notes: an error fails
+ * the stage), each with its severity, then let go: a warning is shown and
+ * the run goes on (README "Nothing is lost silently") */
+static void print_warnings(gy_diags *d)
+{
+    if (!d->n && !d->dropped)
+        return;
+    gy_progress_clear();
+    gy_diags_print(d, stderr);
+    gy_diags_free(d);
+}
+
 /* Every template a command uses, read and checked before any input is
  * read (README "Templates first"): tables/ always; with ls (report,
  * verify) also sheets/ and charts/, so that a typo in a layout or a chart
@@ -109,6 +121,7 @@ static int load_templates(const opts *o, gy_defset *defs, gy_layouts *ls, gy_cha
         return EX_IO;
     }
     free(tdir);
+    print_warnings(d);
     if (!ls)
         return EX_OK;
     *cs = NULL;
@@ -130,6 +143,7 @@ static int load_templates(const opts *o, gy_defset *defs, gy_layouts *ls, gy_cha
     }
     free(sdir);
     free(cdir);
+    print_warnings(d);
     return EX_OK;
 }
 
@@ -154,6 +168,7 @@ static int load_input(const opts *o, gy_defset *defs, gy_dataset *ds, gy_diags *
         gy_defset_free(defs);
         return status_exit(st);
     }
+    print_warnings(d);
     /* a file with a header and no data row is read as a table of 0 rows:
      * never silently (README "Input folder") */
     for (size_t i = 0; i < ds->nempty; i++)

@@ -297,10 +297,15 @@ check "unknown option: exit 2" 2 "=gaiyo: 未知のオプション '--bogus'" ''
 check "option without its value: exit 2" 2 "=gaiyo: --input には値が要ります" '' G import --input
 # ---- two fiscal years with a 組替 ------------------------------------------
 # R5 and R6 予算分析; 旧甲課 was renamed 甲課 (R6/組替.csv). R6's 増減 of the
-# 財源 and of 事業費・人件費 are checked against R5's figures.
+# 財源 and of 事業費・人件費 are checked against R5's figures. The folders
+# hold no 各課事業概要 (jigyohi): the 事業費 of each year's 2 課 cannot be
+# reconciled with it, 4 infos (one line per year), nothing else.
 TWO=(--input "$DATADIR/good/twoyear" --templates "$SRCDIR/templates")
-check "two years + 組替: every figure checks, nothing to report" 0 '' \
-    "=0 errors, 0 warnings, 0 infos" G verify "${TWO[@]}"
+check "two years + 組替: every figure checks, only the 4 事業費 without jigyohi to reconcile with" 0 '' \
+    "~0 errors, 0 warnings, 4 infos" G verify "${TWO[@]}"
+assert "two years + 組替: the 4 infos are the reconcile with no jigyohi of the year, 2 per year" \
+    bash -c '[ "$(grep -c "info: \[reconcile\] 2 件: 照合先の表 (jigyohi) のこの年度のファイルがないため 2 の数値を照合できません" "$1")" = 2 ] &&
+             [ "$(grep -c ": info: " "$1")" = 2 ] && [ "$(tail -n 1 "$1")" = "0 errors, 0 warnings, 4 infos" ]' _ "$OUT"
 # last year's table, once verified, is let go when nothing after reads it
 # (here: the snapshot's limit lowered to 1 row by a test hook); the report
 # is the same, byte for byte, and the ASan build sees no use after free
@@ -320,6 +325,21 @@ run env GAIYO_TEST_SNAPSHOT_ROWS=10 "$GAIYO" report --input "$T/recon" --templat
 assert "cut down early: last year's reconcile findings kept" \
     bash -c 'cmp "$1/findings.csv" "$2/findings.csv" && grep -q "^info,reconcile,yosan,.*/R5/yosan.csv" "$2/findings.csv"' \
     _ "$T/recon-a" "$T/recon-b"
+# a reconcile whose other table has no file of the year says so, as
+# relate and figure do: an info per figure it would have compared (one
+# findings.txt line), not a silent skip
+mkdir -p "$T/reconmiss"
+cp -r "$SRCDIR/input/R6" "$T/reconmiss/R5"
+cp -r "$SRCDIR/input/R6" "$T/reconmiss/R6"
+rm "$T/reconmiss/R5/jigyohi.csv"
+run G verify --input "$T/reconmiss" --templates "$SRCDIR/templates"
+assert "reconcile without the other table's file of that year: one info line for its 5 figures" \
+    grep -qF "$T/reconmiss/R5/yosan.csv:2:11: info: [reconcile] 5 件: 照合先の表 (jigyohi) のこの年度のファイルがないため 5 の数値を照合できません (行: 経済産業政策課、地域企業支援課、企業立地・創出課 ほか 2 行 / 列: 事業費; 2:11 … 8:11)" "$OUT"
+run G verify --input "$T/reconmiss" --templates "$SRCDIR/templates" --format csv
+assert "reconcile without the other table's file: each figure an info at its cell, the rule named" \
+    bash -c '[ "$(grep -c "^info,reconcile,yosan,.*/R5/yosan.csv,[0-9]*,11,.*照合先の表 '"'"'jigyohi'"'"' の 2023 年度のファイルがないため照合できません (定義 .*templates/tables/yosan.def:73: reconcile 事業費 = jigyohi.金額 by 課名=課名)" "$1")" = 5 ] &&
+             grep -q "^info,reconcile,yosan,.*/R5/yosan.csv,8,11,小規模企業者等設備導入資金特別会計,事業費,\"3,022,005\"," "$1" &&
+             [ "$(grep -c "^info,reconcile,yosan,.*/R6/yosan.csv" "$1")" = 4 ]' _ "$OUT"
 # … and a text figure of an earlier year naming a table that year has no
 # file of (a later year has one) is the same info when it is checked
 # early, before the later year is read: not an error "表 … は読み込んだ表に
@@ -346,11 +366,12 @@ assert "two years without the 組替: … and one for the 5 breakdowns not submi
 check "two years: last year's 国庫支出金 off by 10 → R6 増減 errors at their cells" 1 '' \
     "~$DATADIR/bad/twoyear_prev/R6/yosan.csv:2:16: error: [difference] 甲課 / 増減額の財源 国庫支出金: 記載 50 と再計算 60 が 10 違います (規則: 増減_国庫支出金 = 国庫支出金 - 国庫支出金@前年)" \
     G verify --input "$DATADIR/bad/twoyear_prev" --templates "$SRCDIR/templates"
-assert "two years, perturbed: exactly 4 errors (甲課 and 合計, 国庫支出金 and その他)" \
-    [ "$(tail -n 1 "$OUT")" = "4 errors, 0 warnings, 0 infos" ]
+assert "two years, perturbed: exactly 4 errors (甲課 and 合計, 国庫支出金 and その他), the 4 reconcile infos" \
+    [ "$(tail -n 1 "$OUT")" = "4 errors, 0 warnings, 4 infos" ]
 # the 組替 is known by its columns (表, 列, 旧, 新), not by its id: the same
 # definition as table soshikigae, file 組織替.csv, gives the same findings
-# (without it, twoyear has 11 infos: 甲課 has no previous year)
+# (without it, twoyear has 15 infos: 甲課 has no previous year; 4 are the
+# reconcile with no jigyohi)
 cp -r "$SRCDIR/templates" "$T/remap-tpl"
 mv "$T/remap-tpl/tables/kumikae.def" "$T/remap-tpl/tables/soshikigae.def"
 sed -i 's/^table   kumikae$/table   soshikigae/; s/^file    組替\.csv$/file    組織替.csv/' \
@@ -369,6 +390,16 @@ for d in good/twoyear bad/twoyear_prev; do
     assert "$d with soshikigae (組織替.csv) for kumikae: the same findings, exit $want_rc" \
         bash -c '[ "$1" = "$2" ] && cmp "$3" "$4"' _ "$RC" "$want_rc" "$T/remap-want" "$T/remap-got"
 done
+# explain names the 組替 by its definition's file, whatever it is called;
+# a year without one names none
+run G explain yosan 甲課 増減_国庫支出金 --input "$T/remap/good/twoyear" --templates "$T/remap-tpl"
+assert "explain: last year's row through the 組替 named by its own file (組織替.csv)" \
+    bash -c '[ "$1" = 0 ] && grep -qF "前年度の表 ($2/R5/yosan.csv) の、キーが同じ行 (組織替.csv の旧を含む) 1 行" "$3" &&
+             ! grep -qF "組替.csv" "$3"' _ "$RC" "$T/remap/good/twoyear" "$OUT"
+run G explain yosan 乙課 増減_国庫支出金 --input "$T/nokumi" --templates "$SRCDIR/templates"
+assert "explain: a year without a 組替 names none" \
+    bash -c '[ "$1" = 0 ] && grep -qF "前年度の表 ($2/R5/yosan.csv) の、キーが同じ行 1 行" "$3" && ! grep -qF "の旧を含む" "$3"' \
+    _ "$RC" "$T/nokumi" "$OUT"
 
 check "verify --format xml: exit 2" 2 "=gaiyo: --format は text, csv, json のどれかです" '' \
     G verify "${IN[@]}" --format xml
@@ -1165,6 +1196,21 @@ assert "test hooks: gaiyo-test honours GAIYO_TEST_SHEET_ROWS (各課事業概要
     $PY -c 'import sys, zipfile
 w = zipfile.ZipFile(sys.argv[2]).read("xl/workbook.xml").decode()
 sys.exit(sys.argv[1] != "0" or "各課事業概要 (2)" not in w)' "$RC" "$T/hk-test/gaiyo-R6.xlsx"
+
+# a warning raised while importing (the hook GAIYO_TEST_IMPORT_WARNING: one
+# at line 1 of each file read; the importer raises none of its own) is
+# printed as a warning, once per file, and the run goes on: the same
+# findings and exit code as without it
+run G verify "${IN[@]}"
+cp "$OUT" "$T/iw-plain"
+plain_rc=$RC
+run env GAIYO_TEST_IMPORT_WARNING='試しの警告' "$GAIYO" verify "${IN[@]}"
+assert "import warning: one 'warning:' per file read (42), no error, the same findings and exit code" \
+    bash -c '[ "$1" = "$2" ] && cmp -s "$3" "$4" &&
+             [ "$(grep -c "^gaiyo: $5/R6/[^/]*\.csv:1: warning: 試しの警告\$" "$6")" = 42 ] &&
+             [ "$(wc -l <"$6")" = 42 ]' _ "$RC" "$plain_rc" "$OUT" "$T/iw-plain" "$SRCDIR/input" "$ERR"
+run env GAIYO_TEST_IMPORT_WARNING='試しの警告' "$SHIPPED" verify "${IN[@]}"
+assert "import warning: the shipped gaiyo ignores GAIYO_TEST_IMPORT_WARNING" [ ! -s "$ERR" ]
 
 echo "1..$n"
 [ "$failed" = 0 ]

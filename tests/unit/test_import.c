@@ -1149,6 +1149,60 @@ static void dataset_bad_file_stops(void)
     free(dir);
 }
 
+/* a warning raised while a file is imported (the test hook
+ * GAIYO_TEST_IMPORT_WARNING: the importer raises none of its own) stays a
+ * warning when the file's diagnostics join the load's, the load succeeds,
+ * and one beyond the limit is counted as a dropped warning, not an error */
+static void dataset_import_warning_kept(void)
+{
+    char *dir = t_tmpdir("tmp_import_");
+    if (!dir)
+        return;
+    gy_defset s = two_defs();
+    mkdir_in(dir, "R6");
+    t_write(dir, "R6/a.csv", S("name,amount\nx,1\n"));
+    t_write(dir, "R6/o.csv", S("name\nx\n"));
+    setenv("GAIYO_TEST_IMPORT_WARNING", "試しの警告", 1);
+    gy_diags d = {0};
+    gy_dataset ds;
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d), GY_OK);
+    T_EQ_INT(ds.n, 2);
+    T_EQ_INT(d.n, 2);
+    T_EQ_INT(d.dropped, 0);
+    for (size_t i = 0; i < d.n; i++) {
+        T_EQ_INT(d.v[i].sev, GY_DIAG_WARNING);
+        T_EQ_INT(d.v[i].line, 1);
+        T_EQ_STR(d.v[i].msg, "試しの警告");
+    }
+    if (d.n == 2) {
+        char *pa = path2(dir, "R6/a.csv"), *po = path2(dir, "R6/o.csv");
+        T_EQ_STR(d.v[0].file, pa);
+        T_EQ_STR(d.v[1].file, po);
+        free(pa);
+        free(po);
+    }
+    gy_dataset_free(&ds);
+    gy_diags_free(&d);
+    /* a limit of 1: the second file's warning is dropped, as a warning */
+    gy_diags d1 = {.limit = 1};
+    T_EQ_INT(gy_dataset_load(dir, &s, &ds, &d1), GY_OK);
+    T_EQ_INT(d1.n, 1);
+    if (d1.n == 1)
+        T_EQ_INT(d1.v[0].sev, GY_DIAG_WARNING);
+    T_EQ_INT(d1.dropped, 1);
+    T_EQ_INT(d1.dropped_warnings, 1);
+    gy_buf b = {0};
+    T_CHECK(gy_diags_format_dropped(&b, &d1));
+    T_EQ_STR(b.p, "gaiyo: (ほかに 1 件の警告を省略)\n");
+    gy_buf_free(&b);
+    gy_dataset_free(&ds);
+    gy_diags_free(&d1);
+    unsetenv("GAIYO_TEST_IMPORT_WARNING");
+    free(s.v);
+    gy_remove_tree(dir);
+    free(dir);
+}
+
 /* ---- the fast path against libcsv alone ------------------------------------ */
 
 /* The input of a failing case, as a C string in a TAP comment. */
@@ -2230,6 +2284,7 @@ int main(void)
     TEST(dataset_encoding_conf);
     TEST(dataset_encoding_conf_bom);
     TEST(dataset_bad_file_stops);
+    TEST(dataset_import_warning_kept);
     gy_tabledef_free(demo);
     gy_tabledef_free(tree);
     gy_tabledef_free(ascii_def);

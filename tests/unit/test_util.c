@@ -194,10 +194,69 @@ static void diag_limit_counts_what_it_drops(void)
     gy_diags_free(&e);
 }
 
+/* gy_diags_take: each diagnostic moved with its own severity (the
+ * importer's merge of each file's list into the load's), the target's
+ * limit applied per severity, the source's dropped counts added per
+ * severity, the source left empty */
+static void diag_take_keeps_severity(void)
+{
+    gy_diags from = {.limit = 4}, to = {.limit = 3};
+    gy_diag_add(&to, "t", 1, 0, "already");
+    gy_diag_warn(&from, "f", 2, 3, "w1");
+    gy_diag_add(&from, "f", 3, 0, "e1");
+    gy_diag_note(&from, "f", 4, 0, "n1");
+    gy_diag_warn(&from, "f", 5, 0, "w2");
+    gy_diag_warn(&from, "f", 6, 0, "w3"); /* beyond from's limit: a dropped warning */
+    gy_diag_note(&from, "f", 7, 0, "n2"); /* … and a dropped note */
+    T_EQ_INT(from.n, 4);
+    gy_diags_take(&to, &from);
+    T_EQ_INT(to.n, 3);
+    if (to.n == 3) {
+        T_EQ_INT(to.v[0].sev, GY_DIAG_ERROR);
+        T_EQ_INT(to.v[1].sev, GY_DIAG_WARNING);
+        T_EQ_STR(to.v[1].msg, "w1");
+        T_EQ_STR(to.v[1].file, "f");
+        T_EQ_INT(to.v[1].line, 2);
+        T_EQ_INT(to.v[1].col, 3);
+        T_EQ_INT(to.v[2].sev, GY_DIAG_ERROR);
+        T_EQ_STR(to.v[2].msg, "e1");
+    }
+    /* n1 and w2 beyond to's limit, w3 and n2 dropped by from */
+    T_EQ_INT(to.dropped, 4);
+    T_EQ_INT(to.dropped_warnings, 2);
+    T_EQ_INT(to.dropped_notes, 2);
+    T_EQ_INT(from.n, 0);
+    T_EQ_INT(from.dropped, 0);
+    T_EQ_INT(from.dropped_warnings + from.dropped_notes, 0);
+    T_CHECK(from.v == NULL);
+    T_EQ_INT(from.limit, 4);
+    gy_buf b = {0};
+    T_CHECK(gy_diags_format_dropped(&b, &to));
+    T_EQ_STR(b.p, "gaiyo: (ほかに 2 件の警告を省略)\ngaiyo: (ほかに 2 件の注記を省略)\n");
+    gy_buf_free(&b);
+    /* a message is moved as it is: not quoted again (a cut message keeps
+     * its length) */
+    char big[GY_DIAG_MAX + 200];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    gy_diag_warn(&from, "f", 1, 0, "%s", big);
+    char *want = from.n ? strdup(from.v[0].msg) : NULL;
+    gy_diags t2 = {0};
+    gy_diags_take(&t2, &from);
+    T_EQ_INT(t2.n, 1);
+    if (t2.n == 1 && want)
+        T_EQ_STR(t2.v[0].msg, want);
+    free(want);
+    gy_diags_free(&t2);
+    gy_diags_free(&to);
+    gy_diags_free(&from);
+}
+
 int main(void)
 {
     TEST(diag_severity_and_format);
     TEST(diag_limit_counts_what_it_drops);
+    TEST(diag_take_keeps_severity);
     TEST(csv_field_neutralises_formulas);
     TEST(quote_makes_controls_visible_and_cuts);
     TEST(char_columns_count_characters);

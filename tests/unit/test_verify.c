@@ -443,7 +443,8 @@ out:
 
 /* ---- reconciliation with another table -------------------------------- */
 
-static int reconcile_run(const char *bdef, const char *bcsv, const char *jcsv, gy_findings *f)
+/* b (2024) and j (of year jyear) verified together */
+static int reconcile_run_year(const char *bdef, const char *bcsv, const char *jcsv, int jyear, gy_findings *f)
 {
     const char *jdef = "table j\nfile j.csv\ngroup 課\nlabel 名\ncolumn 課 text key\ncolumn 番号 marker key\n"
                        "column 名 text key\ncolumn 金額 amount\ncolumn 計上区分 text optional\nsum 金額\n";
@@ -457,7 +458,8 @@ static int reconcile_run(const char *bdef, const char *bcsv, const char *jcsv, g
         gy_diags_print(&d, stdout);
         goto out;
     }
-    t[0]->fy.western = t[1]->fy.western = 2024;
+    t[0]->fy.western = 2024;
+    t[1]->fy.western = jyear;
     gy_dataset ds = {.v = t, .n = 2};
     if (gy_verify(&ds, f) == GY_OK) {
         rc = 0;
@@ -472,6 +474,11 @@ out:
     gy_tabledef_free(jd);
     gy_diags_free(&d);
     return rc;
+}
+
+static int reconcile_run(const char *bdef, const char *bcsv, const char *jcsv, gy_findings *f)
+{
+    return reconcile_run_year(bdef, bcsv, jcsv, 2024, f);
 }
 
 static void reconcile_explained_and_unexplained(void)
@@ -534,6 +541,40 @@ static void reconcile_explained_and_unexplained(void)
         T_EQ_INT(f.v[0].line, 3);
         T_CONTAINS(f.v[0].msg, "説明のない差 0 ");
     }
+    gy_findings_free(&f);
+}
+
+/* the other table has no file of b's year (j is of 2023): each figure of
+ * b that would be compared is an info saying so, grouped by that cause
+ * (as relate and figure say it), never a silent skip */
+static void reconcile_without_the_years_file(void)
+{
+    const char *bdef = "table b\nfile b.csv\nlabel 課\ncolumn 課 text key\ncolumn 事業費 amount\n"
+                       "reconcile 事業費 = j.金額 by 課=課 level 1 explain 計上区分\n";
+    const char *bcsv = "課,事業費\nA課,1000\nB課,\nC課,70\n";
+    const char *jcsv = "課,番号,名,金額,計上区分\nA課,(1),事業一,1000,\nC課,(1),事業二,70,\n";
+    gy_findings f = {0};
+    T_CHECK(reconcile_run_year(bdef, bcsv, jcsv, 2023, &f) == 0);
+    /* A課 and C課 (B課's figure is blank: nothing to compare) */
+    T_EQ_INT(f.count[GY_SEV_ERROR], 0);
+    T_EQ_INT(f.count[GY_SEV_WARNING], 0);
+    T_EQ_INT(f.n, 2);
+    for (size_t i = 0; i < f.n && f.n == 2; i++) {
+        const gy_finding *a = &f.v[i];
+        T_EQ_INT(a->sev, GY_SEV_INFO);
+        T_EQ_STR(a->rule, "reconcile");
+        T_EQ_INT(a->line, i ? 4 : 2);
+        T_EQ_INT(a->colno, 2);
+        T_EQ_STR(a->stated, i ? "70" : "1,000");
+        T_EQ_STR(a->msg, "照合先の表 'j' の 2024 年度のファイルがないため照合できません "
+                         "(定義 b.def:6: reconcile 事業費 = j.金額 by 課=課)");
+        T_EQ_STR(a->group, "照合先の表 ({what}) のこの年度のファイルがないため {n} の数値を照合できません");
+        T_EQ_STR(a->what, "j");
+    }
+    gy_findings_free(&f);
+    /* with j of the same year, both agree: nothing is said */
+    T_CHECK(reconcile_run_year(bdef, bcsv, jcsv, 2024, &f) == 0);
+    T_EQ_INT(f.n, 0);
     gy_findings_free(&f);
 }
 
@@ -993,6 +1034,7 @@ int main(void)
     TEST(label_reference);
     TEST(findings_sorted_by_file_and_line);
     TEST(reconcile_explained_and_unexplained);
+    TEST(reconcile_without_the_years_file);
     TEST(kumikae_rename_merge_move);
     TEST(deriver_windows_match_verify);
     TEST(deriver_fy_table_is_one_window);
