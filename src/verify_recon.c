@@ -195,8 +195,22 @@ void gyv_check_recons(ctx *c)
             gy_cell kb;
             const char *key = any_text(t, i, rc->key, &kb);
             const rc_key *e = rc_find(&x, key);
-            if (!e || e->n == 0)
+            if (!e || e->n == 0) {
+                /* no row of that key in the other table: nothing to compare
+                 * with, said as an info (the 特別会計, which 各課事業概要 does
+                 * not list) */
+                char sb[64];
+                fmt_val(t, rc->target, gy_tv(t, i, rc->target), sb, sizeof sb);
+                gyv_add_info(c, "照合先の表 ({what}) にその行がないため {n} の数値を照合できません", rc->table,
+                             "reconcile", i, rc->target, sb, "", false, 0,
+                             "照合先の表 '%s' (%s) に %s=「%s」の行がないため照合できません (定義 %s:%u: reconcile "
+                             "%s = %s.%s by %s=%s)",
+                             rc->table, o->def->title, rc->okey, key, t->def->path, rc->line, t->def->cols[rc->target].name,
+                             rc->table, rc->col, t->def->cols[rc->key].name, rc->okey);
+                if (c->oom)
+                    break;
                 continue;
+            }
             int64_t stated = gy_tv(t, i, rc->target), all = e->all, expl = e->expl, implied, d1, d2;
             char sb[64], ab[64], db[64], eb[64], ub[64];
             fmt_val(t, rc->target, stated, sb, sizeof sb);

@@ -500,11 +500,19 @@ static void reconcile_explained_and_unexplained(void)
                        "B課,(3),事業七,100,補正\n";
     gy_findings f = {0};
     T_CHECK(reconcile_run(bdef, bcsv, jcsv, &f) == 0);
-    /* one info per 課 with figures there; C課 has none: no line */
+    /* one info per 課 with figures there; C課 has none: an info that says
+     * so (never a silent skip) */
     T_EQ_INT(f.count[GY_SEV_ERROR], 0);
-    T_EQ_INT(f.n, 2);
-    if (f.n == 2) {
-        const gy_finding *a = &f.v[0], *b = &f.v[1];
+    T_EQ_INT(f.n, 3);
+    if (f.n == 3) {
+        const gy_finding *a = &f.v[0], *b = &f.v[1], *c = &f.v[2];
+        T_EQ_INT(c->sev, GY_SEV_INFO);
+        T_EQ_STR(c->rule, "reconcile");
+        T_EQ_INT(c->line, 4);
+        T_EQ_INT(c->colno, 2);
+        T_EQ_STR(c->stated, "70");
+        T_CONTAINS(c->msg, "照合先の表 'j' (j) に 課=「C課」の行がないため照合できません (定義 b.def:6: reconcile");
+        T_CHECK(c->group && strstr(c->group, "にその行がないため {n} の数値を照合できません"));
         T_EQ_INT(a->sev, GY_SEV_INFO);
         T_EQ_STR(a->rule, "reconcile");
         T_EQ_INT(a->line, 2);
@@ -525,8 +533,8 @@ static void reconcile_explained_and_unexplained(void)
     const char *bdef2 = "table b\nfile b.csv\nlabel 課\ncolumn 課 text key\ncolumn 事業費 amount\n"
                         "reconcile 事業費 = j.金額 by 課=課 level 1\n";
     T_CHECK(reconcile_run(bdef2, bcsv, jcsv, &f) == 0);
-    T_EQ_INT(f.n, 2);
-    if (f.n == 2) {
+    T_EQ_INT(f.n, 3);
+    if (f.n == 3) {
         T_CONTAINS(f.v[0].msg, "説明のつく差 0 (区分列なし)");
         T_CONTAINS(f.v[0].msg, "説明のない差 △50");
     }
