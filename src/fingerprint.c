@@ -1,11 +1,12 @@
 /* fingerprint.c - the incremental report's memory: a fingerprint (FNV-1a,
  * 64 bits) of everything a report depends on — the program's version,
  * SOURCE_DATE_EPOCH, and the relative path and bytes of every file under
- * input/ and templates/ (a symlink by its target's name) — and the check
+ * input/ and templates/ (a symlink by its target's name and what it points
+ * to: the bytes of a file, the files of a folder) — and the check
  * that out/.gaiyo-state holds that fingerprint and names only files that
  * are there. The folders are walked with opendir (not nftw, whose
- * callback would need file-scope state): paths as nftw(FTW_PHYS) gives
- * them, sorted. Tested by tests/cli/cli_test.sh (a second run with
+ * callback would need file-scope state): paths as nftw gives them (the
+ * top and a symlinked folder followed, never into a loop), sorted. Tested by tests/cli/cli_test.sh (a second run with
  * nothing changed says 変更はありません and rewrites nothing; a changed
  * input, template or symlink redoes the report). */
 #include "gaiyo/fingerprint.h"
@@ -49,17 +50,39 @@ static bool fp_add(fp_walk *w, const char *path, mode_t mode)
     return true;
 }
 
-/* every file and symlink under path (FTW_PHYS: a symlink counts by where it
- * points, its target inside counts by itself; a folder that cannot be read
- * or an entry that cannot be stat'ed is passed over, as nftw does); -1 if
- * the top cannot be stat'ed, as nftw */
-static int fp_visit(fp_walk *w, const char *path, bool top)
+/* a folder being walked, and the folders that hold it: a symlink back to
+ * one of them is not walked again */
+typedef struct fp_dirs {
+    dev_t dev;
+    ino_t ino;
+    const struct fp_dirs *up;
+} fp_dirs;
+
+/* every file and symlink under path, the top followed if it is a symlink
+ * (--input and --templates may name one); a folder that cannot be read or
+ * an entry that cannot be stat'ed is passed over; -1 if the top cannot be
+ * stat'ed. A symlink is an entry by itself (its target's name), and a
+ * symlink to a folder is walked too (not back into a folder that holds
+ * it): the import and the template loaders read through it (a template
+ * wherever it points, as bench/templates does), so what it points to is
+ * part of what the report depends on. */
+static int fp_visit(fp_walk *w, const char *path, bool top, const fp_dirs *up)
 {
     struct stat sb;
-    if (lstat(path, &sb) != 0)
+    if ((top ? stat(path, &sb) : lstat(path, &sb)) != 0)
         return top ? -1 : 0;
-    if (!S_ISDIR(sb.st_mode))
+    if (S_ISLNK(sb.st_mode)) {
+        if (!fp_add(w, path, sb.st_mode))
+            return 1;
+        if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return 0;
+    } else if (!S_ISDIR(sb.st_mode)) {
         return fp_add(w, path, sb.st_mode) ? 0 : 1;
+    }
+    for (const fp_dirs *a = up; a; a = a->up)
+        if (a->dev == sb.st_dev && a->ino == sb.st_ino)
+            return 0;
+    fp_dirs here = {sb.st_dev, sb.st_ino, up};
     DIR *dir = opendir(path);
     if (!dir)
         return 0;
@@ -75,7 +98,7 @@ static int fp_visit(fp_walk *w, const char *path, bool top)
             r = 1;
             break;
         }
-        r = fp_visit(w, child, false);
+        r = fp_visit(w, child, false, &here);
         free(child);
     }
     closedir(dir);
@@ -96,13 +119,14 @@ static void fnv(uint64_t *h, const void *p, size_t n)
     }
 }
 
-/* hash the bytes of a regular file that the walk saw as one (lstat):
- * opened without following a link or waiting on a FIFO put there since,
- * checked again on the descriptor, read through buf. false: not a regular
- * file (any more), bigger than an input may be, or unreadable. */
-static bool fnv_file(uint64_t *h, const char *path, char *buf, size_t bufsize)
+/* hash the bytes of a regular file that the walk saw as one (lstat; or
+ * stat through a symlink: follow): opened without following a link (unless
+ * follow) or waiting on a FIFO put there since, checked again on the
+ * descriptor, read through buf. false: not a regular file (any more),
+ * bigger than an input may be, or unreadable. */
+static bool fnv_file(uint64_t *h, const char *path, bool follow, char *buf, size_t bufsize)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW));
     if (fd < 0)
         return false;
     struct stat sb;
@@ -144,22 +168,30 @@ char *gy_report_fingerprint(const char *input, const char *templates)
         }
         for (size_t tl = strlen(top); tl > 1 && top[tl - 1] == '/'; tl--)
             top[tl - 1] = '\0';
-        if (fp_visit(&w, top, true) != 0 || w.oom)
+        size_t toplen = strlen(top);
+        if (fp_visit(&w, top, true, NULL) != 0 || w.oom)
             ok = false;
         free(top);
         if (w.n)
             qsort(w.v, w.n, sizeof *w.v, cmp_path);
         for (size_t i = 0; i < w.n; i++) {
             /* paths relative to the folder: moving the checkout changes nothing */
-            const char *rel = w.v[i].path + strlen(dirs[k]);
+            const char *rel = w.v[i].path + toplen;
             fnv(&h, rel, strlen(rel) + 1);
-            if (ok && S_ISLNK(w.v[i].mode)) { /* a symlink by its target's name */
+            if (ok && S_ISLNK(w.v[i].mode)) {
+                /* a symlink by its target's name, and a file it points to
+                 * (wherever that is) by its bytes, as it is read through
+                 * the link; a folder it points to was walked; a dangling
+                 * one adds nothing (the import says why) */
                 char lt[4096];
                 ssize_t ll = readlink(w.v[i].path, lt, sizeof lt);
+                struct stat tsb;
                 if ((ok = ll >= 0))
                     fnv(&h, lt, (size_t)ll);
+                if (ok && stat(w.v[i].path, &tsb) == 0 && !S_ISDIR(tsb.st_mode))
+                    ok = S_ISREG(tsb.st_mode) && fnv_file(&h, w.v[i].path, true, buf, BUFSIZE);
             } else if (ok) { /* a FIFO, a socket or a device: no fingerprint (the import says why) */
-                ok = S_ISREG(w.v[i].mode) && fnv_file(&h, w.v[i].path, buf, BUFSIZE);
+                ok = S_ISREG(w.v[i].mode) && fnv_file(&h, w.v[i].path, false, buf, BUFSIZE);
             }
             free(w.v[i].path);
         }

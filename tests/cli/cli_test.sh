@@ -740,6 +740,33 @@ run G report "${RT[@]}"
 assert "revision: undoing it: the six findings went away" \
     bash -c '[ "$(grep -c "^finding-" "$1")" = 6 ] && grep -qF "消えた所見 6 件" "$2"' _ "$R/out/changes.csv" "$R/out/changes.txt"
 check "revision: --force redoes an unchanged report" 0 '' "~ブック: $R/out/gaiyo-R6.xlsx" G report "${RT[@]}" --force
+# what is read through a symlink is part of the fingerprint: --input and
+# --templates naming a symlink to a folder, a template that is a symlink to
+# a file outside templates/ (as bench/templates has)
+L="$T/revlink"
+mkdir -p "$L/shared"
+cp -R "$SRCDIR/input" "$L/in.real"
+cp -R "$SRCDIR/templates" "$L/tpl.real"
+ln -s in.real "$L/in"
+ln -s tpl.real "$L/tpl"
+mv "$L/tpl.real/sheets/05_shokuin.sheet" "$L/shared/"
+ln -s ../../shared/05_shokuin.sheet "$L/tpl.real/sheets/05_shokuin.sheet"
+LT=(--input "$L/in" --templates "$L/tpl" --out "$L/out")
+run G report "${LT[@]}"
+check "revision: symlinked input/ and templates/, nothing changed → no work" 0 '' \
+    "=変更はありません: $L/out は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)" G report "${LT[@]}"
+sed -i 's/"303,503","834,319","429,381"/"303,503","834,319","429,481"/' "$L/in.real/R6/yosan.csv"
+run G report "${LT[@]}"
+assert "revision: a figure changed in the folder --input's symlink names: the report redone" \
+    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "429,381 → 429,481" "$3/changes.txt"' _ "$RC" "$OUT" "$L/out"
+sed -i 's/^title .*/title       3 職員配置/' "$L/shared/05_shokuin.sheet"
+run G report "${LT[@]}"
+assert "revision: a template a symlink points to, outside templates/, changed: the report redone" \
+    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2"' _ "$RC" "$OUT"
+ln -s .. "$L/tpl.real/tables/loop"
+run G report "${LT[@]}"
+check "revision: a symlink looping back to a folder that holds it: walked once, then no work" 0 '' \
+    "=変更はありません: $L/out は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)" G report "${LT[@]}"
 
 # charts: one gnuplot process per run, and only for the charts whose data changed
 cat >"$T/gp-log" <<'EOS'
