@@ -100,16 +100,18 @@ if [ ! -s "$tmp/pdf/$pdf" ] || [ "$(head -c 5 "$tmp/pdf/$pdf")" != "%PDF-" ]; th
     sed -e 's/^/    /' "$tmp/log" | head -20 >&2
     exit 1
 fi
-# a workbook written while soffice ran (a report) is not the one converted
-if [ "$(mtime "$OUT/$book")" != "$(mtime "$tmp/$book")" ]; then
+# a workbook written since its time was taken above (a report) is not
+# the one converted: out/'s own time says so (the copy in TMPDIR keeps it
+# only as finely as that file system does)
+if [ -z "$t_book" ] || [ "$(mtime "$OUT/$book")" != "$t_book" ]; then
     say "$OUT/$book が変換中に書き換えられました: PDF は置きません (もう一度 make pdf を実行してください)"
     exit 1
 fi
 # into OUT by one rename (the copy is on OUT's file system), with the
-# converted workbook's modification time
+# converted workbook's modification time (OUT's, to the nanosecond)
 part=$(mktemp "$OUT/.$pdf.XXXXXX") || { say "$OUT に書けません"; exit 1; }
 if ! cp -- "$tmp/pdf/$pdf" "$part" || ! chmod "$(printf '%o' $((0666 & ~$(umask))))" "$part" ||
-   ! touch -r "$tmp/$book" -- "$part" || ! mv -f -- "$part" "$OUT/$pdf"; then
+   ! touch -d "@$t_book" -- "$part" || ! mv -f -- "$part" "$OUT/$pdf"; then
     say "$OUT/$pdf を書けません"
     exit 1
 fi

@@ -77,6 +77,7 @@ with open(FAKE, 'w') as f:
             'for a in "$@"; do [ "$prev" = --outdir ] && out=$a; prev=$a; done\n'
             'b=${a##*/}\n'
             '[ -n "${FAKE_TOUCH:-}" ] && touch -d "+5 seconds" "$FAKE_TOUCH"\n'
+            '[ -n "${FAKE_TRUNC:-}" ] && touch -d "@$(stat -c %Y "$a")" "$a"\n'
             'printf "%%PDF-1.4 stand-in\\n" >"$out/${b%.xlsx}.pdf"\n')
 os.chmod(FAKE, 0o755)
 fenv = dict(env, GAIYO_SOFFICE=FAKE)
@@ -108,6 +109,14 @@ r = subprocess.run(['bash', PDFSH, O2], capture_output=True, text=True, env=fenv
 hold.wait()
 check('pdf: another make pdf running in out/: waits for it, says so',
       r.returncode == 0 and '別の make pdf' in r.stderr and '最新' in r.stdout, r.stdout, r.stderr)
+# the copy soffice converts, in TMPDIR, holds the workbook's time only as
+# finely as TMPDIR's file system keeps times (here: whole seconds, as the
+# stand-in truncates it): out/'s workbook alone says whether it changed
+r = subprocess.run(['bash', PDFSH, O2], capture_output=True, text=True,
+                   env=dict(fenv, GAIYO_PDF_FORCE='1', FAKE_TRUNC='1'))
+check('pdf: a TMPDIR keeping coarser times: the PDF is made, with the workbook\'s own time',
+      r.returncode == 0 and os.path.isfile(P2) and os.stat(P2).st_mtime_ns == os.stat(B2).st_mtime_ns,
+      r.stdout, r.stderr)
 # a new report: the PDF of the workbook it replaces goes, and the run says so
 r = subprocess.run([GAIYO, 'report', '--force', '--input', os.path.join(SRCDIR, 'input'), '--templates',
                     os.path.join(SRCDIR, 'templates'), '--out', O2], capture_output=True, text=True, env=env)
