@@ -388,7 +388,7 @@ static char *pngfast_module(void)
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     char *m = NULL;
-    if (n > 0) {
+    if (n > 0 && (size_t)n < sizeof exe - 1) { /* a path cut short names another folder */
         exe[n] = '\0';
         char *slash = strrchr(exe, '/');
         if (slash) {
