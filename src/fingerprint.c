@@ -1,6 +1,7 @@
 /* fingerprint.c - the incremental report's memory: a fingerprint (FNV-1a,
  * 64 bits) of everything a report depends on — the program's version,
- * SOURCE_DATE_EPOCH, and the relative path and bytes of every file under
+ * SOURCE_DATE_EPOCH, the folders as named (--input, --templates: the
+ * findings quote paths through them), and the relative path and bytes of every file under
  * input/ and templates/ (a symlink by its target's name and what it points
  * to: the bytes of a file, the files of a folder) — and the check
  * that out/.gaiyo-state holds that fingerprint and names only files that
@@ -151,8 +152,12 @@ static bool fnv_file(uint64_t *h, const char *path, bool follow, char *buf, size
 char *gy_report_fingerprint(const char *input, const char *templates)
 {
     uint64_t h = 1469598103934665603ull;
-    const char *parts[] = {"gaiyo " GAIYO_VERSION, getenv("SOURCE_DATE_EPOCH") ? getenv("SOURCE_DATE_EPOCH") : ""};
-    for (size_t i = 0; i < 2; i++)
+    /* the folders as named: findings and the workbook quote files by
+     * these paths (input/R6/yosan.csv:8:11, templates/tables/…def:73), so
+     * the same bytes named otherwise (--input /abs/input) are a new report */
+    const char *parts[] = {"gaiyo " GAIYO_VERSION, getenv("SOURCE_DATE_EPOCH") ? getenv("SOURCE_DATE_EPOCH") : "",
+                           input, templates};
+    for (size_t i = 0; i < 4; i++)
         fnv(&h, parts[i], strlen(parts[i]) + 1);
     const char *dirs[] = {input, templates};
     enum { BUFSIZE = 1 << 16 };
@@ -175,7 +180,7 @@ char *gy_report_fingerprint(const char *input, const char *templates)
         if (w.n)
             qsort(w.v, w.n, sizeof *w.v, cmp_path);
         for (size_t i = 0; i < w.n; i++) {
-            /* paths relative to the folder: moving the checkout changes nothing */
+            /* paths relative to the folder (the folder's name counted once, above) */
             const char *rel = w.v[i].path + toplen;
             fnv(&h, rel, strlen(rel) + 1);
             if (ok && S_ISLNK(w.v[i].mode)) {

@@ -767,6 +767,14 @@ ln -s .. "$L/tpl.real/tables/loop"
 run G report "${LT[@]}"
 check "revision: a symlink looping back to a folder that holds it: walked once, then no work" 0 '' \
     "=変更はありません: $L/out は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)" G report "${LT[@]}"
+# the same files named by another path: findings quote that path, so a
+# new report (the fingerprint counts the folders as named)
+run G report --input "$L/in/" --templates "$L/tpl" --out "$L/out"
+assert "revision: the same input named otherwise (in/ for in): the report redone, findings quote the new name" \
+    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "$3/in//R6/yosan.csv:" "$4/findings.txt"' _ "$RC" "$OUT" "$L" "$L/out"
+check "revision: … and named so again: no work" 0 '' \
+    "=変更はありません: $L/out は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)" \
+    G report --input "$L/in/" --templates "$L/tpl" --out "$L/out"
 
 # charts: one gnuplot process per run, and only for the charts whose data changed
 cat >"$T/gp-log" <<'EOS'
