@@ -431,6 +431,16 @@ static int cmd_report(const opts *o)
     return rc;
 }
 
+/* a folder as the user typed it, without the trailing slashes a shell's
+ * completion adds: messages then quote input/R6/yosan.csv, never
+ * input//R6/yosan.csv, and `input/` and `input` are one report ("/" stays) */
+static char *folder_arg(char *s)
+{
+    for (size_t n = strlen(s); n > 1 && s[n - 1] == '/'; n--)
+        s[n - 1] = '\0';
+    return s;
+}
+
 /* gaiyo template TABLE [-o FILE] | --all DIR  [--encoding E] [--force]
  * [--templates DIR]: the empty CSV a 課 fills in (form.h). Its own
  * options, so it is dispatched before the other commands' parser. */
@@ -452,7 +462,7 @@ static int cmd_template(int argc, char **argv)
                 fprintf(stderr, "gaiyo: %s には値が要ります\n", a);
                 return EX_USAGE;
             }
-            *slot = argv[++i];
+            *slot = slot == &templates || slot == &all ? folder_arg(argv[++i]) : argv[++i];
         } else if (a[0] == '-' && a[1]) {
             char *q = gy_quote(a);
             fprintf(stderr, "gaiyo: template: 未知のオプション '%s'\n", q ? q : "?");
@@ -684,7 +694,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "gaiyo: %s には値が要ります\n", a);
                 return EX_USAGE;
             }
-            *slot = argv[++i];
+            *slot = slot == &o.format ? argv[++i] : folder_arg(argv[++i]);
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "gaiyo: 未知のオプション '%s'\n", a);
             return EX_USAGE;

@@ -769,12 +769,17 @@ check "revision: a symlink looping back to a folder that holds it: walked once, 
     "=変更はありません: $L/out は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)" G report "${LT[@]}"
 # the same files named by another path: findings quote that path, so a
 # new report (the fingerprint counts the folders as named)
-run G report --input "$L/in/" --templates "$L/tpl" --out "$L/out"
-assert "revision: the same input named otherwise (in/ for in): the report redone, findings quote the new name" \
-    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "$3/in//R6/yosan.csv:" "$4/findings.txt"' _ "$RC" "$OUT" "$L" "$L/out"
-check "revision: … and named so again: no work" 0 '' \
+ln -s in.real "$L/in2"
+run G report --input "$L/in2" --templates "$L/tpl" --out "$L/out"
+assert "revision: the same input named otherwise (in2 for in): the report redone, findings quote the new name" \
+    bash -c '[ "$1" = 0 ] && ! grep -qF "変更はありません" "$2" && grep -qF "$3/in2/R6/yosan.csv:" "$4/findings.txt"' _ "$RC" "$OUT" "$L" "$L/out"
+# a trailing slash (a shell's completion) names the same folder
+check "revision: … and named so again with trailing slashes (in2//, tpl/, out/): no work" 0 '' \
     "=変更はありません: $L/out は最新です (入力・定義・様式とも前回と同じ。作り直すには --force)" \
-    G report --input "$L/in/" --templates "$L/tpl" --out "$L/out"
+    G report --input "$L/in2//" --templates "$L/tpl/" --out "$L/out/"
+run G verify --input "$L/in2/" --templates "$L/tpl/"
+assert "verify --input in2/: messages quote in2/R6/…, never in2//R6/…" \
+    bash -c 'grep -qF "$2/in2/R6/yosan.csv:" "$1" && ! grep -qF "//" "$1"' _ "$OUT" "$L"
 
 # charts: one gnuplot process per run, and only for the charts whose data changed
 cat >"$T/gp-log" <<'EOS'
