@@ -20,6 +20,39 @@ static void field(gy_buf *b, const char *s)
     }
 }
 
+/* a byte that may stand inside a path or a word before one */
+static bool pathbyte(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-' || c == '/' || c == '~';
+}
+
+/* a finding's message as a field, each path it quotes through one of the
+ * folders in roots (input/, templates/, as named on the command line)
+ * written relative to it: "(input/R6/jigyohi.csv:11:4)" → "(R6/jigyohi.csv:11:4)".
+ * The same files under another folder name are then the same finding. */
+static void field_rel(gy_buf *b, const char *msg, const char *const *roots, size_t nroots)
+{
+    gy_buf m = {0};
+    const char *p = msg ? msg : "";
+    for (size_t i = 0; p[i];) {
+        size_t skip = 0;
+        for (size_t k = 0; k < nroots && !skip && (i == 0 || !pathbyte((unsigned char)p[i - 1])); k++) {
+            size_t rl = roots[k] ? strlen(roots[k]) : 0;
+            if (rl && !strncmp(p + i, roots[k], rl) && p[i + rl] == '/')
+                skip = rl + 1;
+        }
+        if (skip) {
+            i += skip;
+            continue;
+        }
+        gy_buf_add(&m, p + i, 1);
+        i++;
+    }
+    field(b, m.p ? m.p : "");
+    gy_buf_free(&m);
+}
+
 /* the identity of a row: its key columns as printed, or its line */
 static void row_key(const gy_table *t, const gy_row *r, gy_buf *b)
 {
@@ -91,7 +124,8 @@ size_t gy_snapshot_max_rows(void)
     return e ? e : GY_SNAPSHOT_MAX_ROWS;
 }
 
-gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_derivs *dv, gy_buf *out)
+gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_derivs *dv,
+                           const char *const *roots, size_t nroots, gy_buf *out)
 {
     headcache hc = {0};
     gy_buf_puts(out, "# gaiyo snapshot 1\n");
@@ -164,7 +198,7 @@ gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_
         field(out, g->table->def->id);
         field(out, g->rowlabel);
         field(out, g->collabel);
-        field(out, g->msg);
+        field_rel(out, g->msg, roots, nroots);
         gy_buf_puts(out, "\n");
     }
     return out->p || !out->n ? GY_OK : GY_ENOMEM;

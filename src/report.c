@@ -423,7 +423,8 @@ gy_status gy_report_write(const gy_dataset *ds, const gy_report_opts *ro, gy_rep
     size_t prevlen = 0, nchanges = 0;
     bool had_prev = prevp && gy_read_file(prevp, &prev, &prevlen) == 0;
     free(prevp);
-    st = gy_snapshot_make(ds, &f, &dv, &snap);
+    const char *roots[] = {ro->input, ro->templates};
+    st = gy_snapshot_make(ds, &f, &dv, roots, 2, &snap);
     if (st == GY_OK)
         st = gy_changes_make(had_prev ? prev : NULL, snap.p, &ct, &cc, &nchanges);
     free(prev);

@@ -14,6 +14,9 @@
  *   V  table  年度  row  column  value     a stated figure (as printed)
  *   D  table  年度  row  column  value     a recomputed derived figure
  *   F  severity  rule  table  row  column  message   a finding
+ * A finding's message quotes files relative to the folders the report
+ * read (roots: input/ and templates/ as named), so that the same files
+ * under another folder name (make report INPUT=補正1) change nothing.
  */
 #ifndef GAIYO_CHANGES_H
 #define GAIYO_CHANGES_H
@@ -31,8 +34,10 @@
  *  that the tests can leave a small table out, and see it released). */
 size_t gy_snapshot_max_rows(void);
 
-/** The snapshot of a run. */
-gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_derivs *dv, gy_buf *out);
+/** The snapshot of a run; roots (nroots of them, NULL entries skipped):
+ *  the folders whose name is taken off the paths findings quote. */
+gy_status gy_snapshot_make(const gy_dataset *ds, const gy_findings *f, const gy_derivs *dv,
+                           const char *const *roots, size_t nroots, gy_buf *out);
 
 /** Compare the previous snapshot (NULL: none) with the current one; writes
  *  the report for people (txt) and for tools (csv: kind, table, year, row,

@@ -57,6 +57,7 @@ gy_status gy_report_read(const char *dir, const gy_defset *defs, const gy_retent
 /** Where the report goes and what shapes it. */
 typedef struct gy_report_opts {
     const char *outdir;      /**< out/ */
+    const char *input;       /**< input/ as named (the snapshot quotes files relative to it), or NULL */
     const char *templates;   /**< templates/ (sheets/ holds the workbook layouts) */
     const gy_defset *defs;   /**< every table definition (layouts are checked against them) */
     const char *fingerprint; /**< of input/ and templates/, kept in out/.gaiyo-state */

@@ -399,7 +399,7 @@ static int cmd_report(const opts *o)
         return rc;
     }
     gy_report_result res;
-    gy_report_opts ro = {.outdir = o->out, .templates = o->templates, .defs = &defs, .fingerprint = fp,
+    gy_report_opts ro = {.outdir = o->out, .input = o->input, .templates = o->templates, .defs = &defs, .fingerprint = fp,
                          .gnuplot = getenv("GAIYO_GNUPLOT"), .force = o->force, .early = early,
                          .layouts = &ls, .charts = cs};
     gy_status st = gy_report_write(&ds, &ro, &res, &d);

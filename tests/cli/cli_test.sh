@@ -781,6 +781,22 @@ run G verify --input "$L/in2/" --templates "$L/tpl/"
 assert "verify --input in2/: messages quote in2/R6/…, never in2//R6/…" \
     bash -c 'grep -qF "$2/in2/R6/yosan.csv:" "$1" && ! grep -qF "//" "$1"' _ "$OUT" "$L"
 
+# a revision kept in a folder of its own (make report INPUT=補正1): the
+# findings quote the new folder's files, yet they are the same findings
+S="$T/rev-folder"
+mkdir -p "$S"
+cp -R "$SRCDIR/input" "$S/当初"
+run G report --input "$S/当初" --templates "$SRCDIR/templates" --out "$S/out"
+cp -R "$S/当初" "$S/補正1"
+run G report --input "$S/補正1" --templates "$SRCDIR/templates" --out "$S/out"
+assert "revision in another folder, nothing edited: redone, and changes.txt sees no change (findings quote paths relative to input/)" \
+    bash -c '[ "$1" = 0 ] && grep -qF "$2/補正1/R6/jigyohi.csv:11:4" "$3/findings.txt" &&
+             [ "$(cat "$3/changes.txt")" = "前回の報告から変わった数値・所見はありません。" ]' _ "$RC" "$S" "$S/out"
+sed -i 's/"303,503","834,319","429,381"/"303,503","834,319","429,481"/' "$S/補正1/R6/yosan.csv"
+run G report --input "$S/補正1" --templates "$SRCDIR/templates" --out "$S/out"
+assert "revision in another folder, one figure edited: changes.txt names it" \
+    grep -qF "429,381 → 429,481" "$S/out/changes.txt"
+
 # charts: one gnuplot process per run, and only for the charts whose data changed
 cat >"$T/gp-log" <<'EOS'
 #!/bin/bash
