@@ -326,7 +326,7 @@ void gy_fuzz_value(const uint8_t *data, size_t size, gy_buf *out)
     FZ_ASSERT(level >= -1 && level <= 5);
     gy_role role;
     bool rok = gy_role_parse(s, &role);
-    FZ_ASSERT(!rok || (role >= GY_ROLE_ITEM && role <= GY_ROLE_NOTE));
+    FZ_ASSERT(!rok || (role >= GY_ROLE_ITEM && role <= GY_ROLE_SUBTOTAL_MEMO));
     if (out)
         gy_buf_printf(out, "marker: %d, role: %s\n", level, rok ? gy_role_name(role) : "-");
     /* "num|den|scale": gy_ratio on typed operands */
