@@ -40,8 +40,10 @@ for t in $TARGETS; do
     execs=$(grep -h 'stat::number_of_executed_units' "$log" | awk '{s += $2} END {print s + 0}')
     total=$((total + execs))
     found=$(find "$B/artifacts/$t" -type f | wc -l)
-    summary="$summary$(printf '%-10s %12s executions  %s crashers  corpus %s' "$t" "$execs" "$found" \
-        "$(find "$B/corpus/$t" -type f | wc -l)")"$'\n'
+    # a crasher an earlier run left (not yet fixed, or fixed and not deleted) still counts
+    new=$(find "$B/artifacts/$t" -type f -newer "$S.tsv" | wc -l)
+    summary="$summary$(printf '%-10s %12s executions  %s crashers (%s new)  corpus %s' "$t" "$execs" "$found" \
+        "$new" "$(find "$B/corpus/$t" -type f | wc -l)")"$'\n'
     if [ "$rc" != 0 ] || [ "$found" != 0 ]; then
         status=1
         grep -E '^==[0-9]+==ERROR|runtime error|invariant broken|SUMMARY' "$log" | head -5
@@ -53,6 +55,7 @@ printf '%s' "$summary"
 echo "total      $total executions"
 if [ "$status" != 0 ]; then
     echo "a target found a problem: reproduce with $B/fuzz/fuzz_TARGET FILE; once fixed, keep the"
-    echo "input as tests/data/fuzz/TARGET/NAME and write NAME.expect (GAIYO_FUZZ_BLESS=1 meson test -C build fuzz)"
+    echo "input as tests/data/fuzz/TARGET/NAME and write NAME.expect (GAIYO_FUZZ_BLESS=1 meson test -C build fuzz),"
+    echo "then delete it from $B/artifacts/TARGET/ (a crasher left there counts in every run)"
 fi
 exit $status
