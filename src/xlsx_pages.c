@@ -274,7 +274,7 @@ static int place_charts(tw *w, int r0, const pgspec *s, const pgplan *p, int **k
     double repw = 0;
     for (int c = 0; c < c0; c++)
         repw += pg_colpt(table_colw(w, c));
-    double maxw = p->nstrips == 1 ? pg_avail_w(s, p) - 50 : p->strip0 - repw - 2;
+    double maxw = p->nstrips == 1 ? pg_avail_w(s, p) - 50 : (p->strip0 - repw) * 0.9 - 2;
     double maxh = pg_avail_h(s, p) - rep - 2 * PG_CHART_ROW;
     for (size_t i = 0; i < b->o->nimages; i++) {
         if (strcmp(b->o->images[i].table, w->t->def->id))

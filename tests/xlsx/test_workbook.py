@@ -647,6 +647,38 @@ check('print: 各課事業概要 breaks its pages between rows (its header repea
       [b_.id for b_ in ej.row_breaks.brk], ej.print_title_rows)
 check('screen: header panes frozen', ws.freeze_panes == 'B7', ws.freeze_panes)
 
+
+def charts_across_breaks(book):
+    """(sheet, chart's last column, first column break) for each chart of a
+    sheet printed in parts side by side that reaches past its first part:
+    libxlsxwriter's own <xdr:to> cell (Excel's column widths) against the
+    sheet's first vertical page break"""
+    z = zipfile.ZipFile(book)
+    wbx = z.read('xl/workbook.xml').decode()
+    rel = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"', z.read('xl/_rels/workbook.xml.rels').decode()))
+    bad, seen = [], 0
+    for name, rid in re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"', wbx):
+        path = 'xl/' + rel[rid]
+        x = z.read(path).decode()
+        m = re.search(r'<drawing r:id="(rId\d+)"', x)
+        if not m or '<colBreaks' not in x:
+            continue
+        first = min(int(b) for b in re.findall(r'<brk id="(\d+)"', x.split('<colBreaks')[1]))
+        srel = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"',
+                               z.read(path.replace('worksheets/', 'worksheets/_rels/') + '.rels').decode()))
+        d = z.read('xl/' + srel[m.group(1)].replace('../', '')).decode()
+        for a in re.findall(r'<xdr:twoCellAnchor.*?</xdr:twoCellAnchor>', d, re.S):
+            seen += 1
+            to = int(re.search(r'<xdr:to><xdr:col>(\d+)</xdr:col>', a).group(1))
+            if to >= first:
+                bad.append((name, to, first))
+    return seen, bad
+
+
+seen_, bad_ = charts_across_breaks(BOOK)
+check('print: on a sheet printed in parts, each chart ends inside the first part (Excel\'s column widths; '
+      '高度化資金 reached into the next page)', seen_ >= 3 and not bad_, seen_, bad_)
+
 # ---- findings ------------------------------------------------------------------
 
 fs = WF['検証結果']
